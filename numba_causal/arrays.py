@@ -1,0 +1,244 @@
+"""Scores arrays: validation and conversion, in one place.
+
+``inspect_scores`` checks a user's array once, before anything is written, and
+describes it as 4-D ``[batch, heads, seq_len, cache_len]`` unsigned bits (2-D
+input is seen as ``[1, 1, seq_len, cache_len]``). ``scores_on`` then hands a
+backend an array it can launch on:
+
+* NumPy arrays (and torch CPU tensors) are used in place by ``cpu`` and ``sim``;
+  a GPU backend copies them to the device and, only once the kernel has
+  succeeded, back into the same array.
+* Objects with ``__cuda_array_interface__`` (torch, CuPy, numba device arrays)
+  are used in place on the GPU, zero-copy, on the stream they name.
+* torch bfloat16 has no array-interface type string: it is viewed as int16.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from . import dtypes
+from .backends import Backend
+
+
+@dataclass
+class Scores:
+    """A validated scores array.
+
+    ``dtype`` is the logical dtype name; ``shape`` and ``strides`` (bytes) are
+    4-D; ``host`` is a 4-D unsigned NumPy view for host memory, ``cai`` a 4-D
+    unsigned ``__cuda_array_interface__`` dict for device memory.
+    """
+
+    dtype: str
+    shape: tuple
+    strides: tuple
+    ndim: int
+    host: Optional[np.ndarray] = None
+    cai: Optional[dict] = None
+    owner: object = None
+
+    @property
+    def on_device(self) -> bool:
+        return self.cai is not None
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+
+def _is_torch(x) -> bool:
+    return type(x).__module__.startswith("torch")
+
+
+def _check_rank(shape) -> None:
+    if len(shape) not in (2, 4):
+        raise ValueError(
+            "scores must be 2-D [seq_len, cache_len] or 4-D "
+            f"[batch, heads, seq_len, cache_len]; got shape {tuple(shape)}"
+        )
+
+
+def _check_layout(shape, strides, itemsize) -> None:
+    """Strides must be whole elements and the array must not overlap itself."""
+    if any(s % itemsize for s in strides):
+        raise ValueError(f"strides {tuple(strides)} are not multiples of the item size {itemsize}")
+    if 0 in shape:
+        return
+    dims = sorted((abs(s), n) for s, n in zip(strides, shape) if n > 1)
+    extent = itemsize
+    for stride, n in dims:
+        if stride < extent:
+            raise ValueError(
+                f"scores overlap themselves (shape {tuple(shape)}, strides {tuple(strides)}); "
+                "masking in place would write one element twice: pass a copy"
+            )
+        extent = stride * n
+
+
+def _as_4d(shape, strides):
+    if len(shape) == 4:
+        return tuple(shape), tuple(strides)
+    seq_len, cache_len = shape
+    span = abs(strides[0]) * seq_len or 1
+    return (1, 1, seq_len, cache_len), (span, span) + tuple(strides)
+
+
+def _from_host(a: np.ndarray, name: str, owner) -> Scores:
+    """Host memory: a float array, or a same-width integer view of one (torch)."""
+    _check_rank(a.shape)
+    dtypes.check_dtype(name)
+    if not a.dtype.isnative:
+        raise TypeError(f"scores must be in native byte order; got dtype {a.dtype.str}")
+    if not a.flags.writeable:
+        raise ValueError("scores are read-only: the mask is applied in place")
+    _check_layout(a.shape, a.strides, a.itemsize)
+    bits = a.view(dtypes.bits_dtype(name))
+    bits4 = bits if bits.ndim == 4 else bits[None, None]
+    return Scores(name, bits4.shape, bits4.strides, a.ndim, host=bits4, owner=owner)
+
+
+def _from_cai(desc: dict, name: str, owner) -> Scores:
+    shape = tuple(desc["shape"])
+    _check_rank(shape)
+    dtypes.check_dtype(name)
+    itemsize = dtypes.SUPPORTED[name][0]
+    strides = desc.get("strides")
+    if strides is None:  # C-contiguous
+        strides, acc = [], itemsize
+        for n in reversed(shape):
+            strides.insert(0, acc)
+            acc *= n
+    strides = tuple(strides)
+    ptr, readonly = desc["data"]
+    if readonly:
+        raise ValueError("scores are read-only: the mask is applied in place")
+    if any(s < 0 for s in strides):
+        raise ValueError(f"negative strides {strides} are not supported on the GPU: pass a copy")
+    _check_layout(shape, strides, itemsize)
+    shape4, strides4 = _as_4d(shape, strides)
+    view = dtypes.bits_dtype(name)
+    cai = {"shape": shape4, "strides": strides4, "data": (ptr, False),
+           "typestr": view.str, "version": 3, "stream": desc.get("stream")}
+    return Scores(name, shape4, strides4, len(shape), cai=cai, owner=owner)
+
+
+def inspect_scores(x) -> Scores:
+    """Validate ``x`` and describe it; raises before anything is written.
+
+    Rank other than 2/4 -> ValueError; non-float dtype -> TypeError; read-only,
+    self-overlapping or fractionally strided -> ValueError.
+    """
+    if _is_torch(x):
+        name = dtypes.dtype_name(x.dtype)
+        _check_rank(tuple(x.shape))
+        dtypes.check_dtype(name)
+        if x.requires_grad:
+            raise ValueError("scores require grad: masking in place would bypass autograd; "
+                             "pass scores.detach() (or mask under torch.no_grad())")
+        width = {2: "int16", 4: "int32", 8: "int64"}[x.element_size()]
+        import torch
+
+        ints = x.view(getattr(torch, width))
+        if x.device.type == "cuda":
+            return _from_cai(ints.__cuda_array_interface__, name, x)
+        if x.device.type != "cpu":
+            raise TypeError(f"scores live on device {x.device}, which no backend handles")
+        return _from_host(ints.numpy(), name, x)
+    desc = getattr(x, "__cuda_array_interface__", None)
+    if desc is not None:
+        name = dtypes.TYPESTR.get(desc["typestr"], desc["typestr"])
+        if name == desc["typestr"]:
+            _check_rank(tuple(desc["shape"]))
+            raise TypeError(f"scores must be a floating-point array (float16, bfloat16, float32 "
+                            f"or float64); got type string {desc['typestr']!r}")
+        return _from_cai(desc, name, x)
+    if isinstance(x, np.ndarray):
+        return _from_host(x, dtypes.dtype_name(x.dtype), x)
+    raise TypeError(f"scores must be a NumPy array, a torch tensor or an object with "
+                    f"__cuda_array_interface__; got {type(x).__name__}")
+
+
+# --- device views --------------------------------------------------------------
+
+_DEVICE_VIEWS: "OrderedDict[tuple, object]" = OrderedDict()
+_DEVICE_VIEWS_LOCK = threading.Lock()
+_DEVICE_VIEWS_MAX = 64
+
+
+def _device_view(backend: Backend, cai: dict):
+    """A backend device array over ``cai``'s memory, cached by pointer and layout.
+
+    The cached view holds no reference to the user's tensor (so nothing is kept
+    alive); a later tensor at the same address with the same layout is the same
+    memory, so reusing the view is exact.
+    """
+    key = (backend.name, cai["data"][0], cai["shape"], cai["strides"], cai["typestr"])
+    with _DEVICE_VIEWS_LOCK:
+        view = _DEVICE_VIEWS.get(key)
+        if view is not None:
+            _DEVICE_VIEWS.move_to_end(key)
+            return view
+    desc = dict(cai, stream=None)
+    view = backend.gpu.from_cuda_array_interface(desc, owner=None, sync=False)
+    with _DEVICE_VIEWS_LOCK:
+        _DEVICE_VIEWS[key] = view
+        if len(_DEVICE_VIEWS) > _DEVICE_VIEWS_MAX:
+            _DEVICE_VIEWS.popitem(last=False)
+    return view
+
+
+_STREAMS: dict = {}
+
+
+def _stream(backend: Backend, handle):
+    """The backend stream for a CAI stream handle (None/1 legacy default, 2 per-thread)."""
+    gpu = backend.gpu
+    key = (backend.name, handle)
+    if key not in _STREAMS:
+        if handle in (None, 0, 1):
+            _STREAMS[key] = gpu.legacy_default_stream() if hasattr(gpu, "legacy_default_stream") else 0
+        elif handle == 2:
+            _STREAMS[key] = gpu.per_thread_default_stream()
+        else:
+            _STREAMS[key] = gpu.external_stream(handle)
+    return _STREAMS[key]
+
+
+@contextlib.contextmanager
+def scores_on(scores: Scores, backend: Backend):
+    """Yield ``(array, stream)`` for launching on ``backend``; write back on success.
+
+    Host arrays on a GPU backend are copied to the device; the copy back into the
+    user's array happens only if the body raised nothing, so a failure leaves
+    the user's data as it was.
+    """
+    if scores.on_device:
+        if not backend.on_device:
+            raise TypeError(
+                f"scores live in GPU memory but backend {backend.name!r} works on host arrays: "
+                "use backend='auto' (or 'cuda'/'hip'), or copy the scores to the host"
+            )
+        yield _device_view(backend, scores.cai), _stream(backend, scores.cai.get("stream"))
+        return
+    contiguous = scores.host.flags.c_contiguous
+    if not backend.on_device and (contiguous or not backend.contiguous_only):
+        yield scores.host, None
+        return
+    host = np.ascontiguousarray(scores.host)
+    if not backend.on_device:  # a contiguous copy, written back on success
+        yield host, None
+        scores.host[...] = host
+        return
+    stream = backend.gpu.stream()
+    device = backend.gpu.to_device(host, stream=stream)
+    yield device, stream
+    result = device.copy_to_host(stream=stream)
+    stream.synchronize()
+    scores.host[...] = result

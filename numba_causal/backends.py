@@ -1,0 +1,168 @@
+"""Backend choice, in one place.
+
+======  ==========================================================  ===============
+name    runs on                                                     installed by
+======  ==========================================================  ===============
+hip     AMD GPUs, the kernel compiled by numba-hip (``@hip.jit``)    extra ``rocm``
+cuda    NVIDIA GPUs, the same kernel source compiled by numba-cuda  extra ``cuda``
+sim     numba-cuda's simulator: the same GPU kernel source, on CPU  extra ``cuda``
+cpu     ``@njit(parallel=True)`` on the host                        always
+======  ==========================================================  ===============
+
+``'auto'`` (or the environment variable ``NUMBA_CAUSAL_BACKEND``) picks hip, then
+cuda, then cpu. ``sim`` is never picked automatically: it is slow and exists so
+that the GPU kernel's own logic can be tested on a machine with no GPU.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+ENV_VAR = "NUMBA_CAUSAL_BACKEND"
+NAMES = ("hip", "cuda", "sim", "cpu")
+AUTO_ORDER = ("hip", "cuda", "cpu")
+INSTALL_HINT = {
+    "hip": "pip install 'numba-causal[rocm]' (numba-hip) on a machine with a ROCm GPU",
+    "cuda": "pip install 'numba-causal[cuda]' (numba-cuda) on a machine with an NVIDIA GPU",
+    "sim": "pip install 'numba-causal[cuda]' (numba-cuda ships the simulator)",
+    "cpu": "always installed",
+}
+
+
+class BackendUnavailable(RuntimeError):
+    """A backend was asked for by name but cannot run on this machine."""
+
+
+@dataclass(frozen=True)
+class Backend:
+    """What a launcher needs to know about where a kernel runs.
+
+    ``gpu`` is the namespace the GPU kernel source is written against (the global
+    name ``hip`` inside kernels): ``numba.hip`` on ROCm, ``numba.cuda`` on NVIDIA
+    and in the simulator. ``jit`` compiles kernels and device functions for it.
+    ``warp`` is the hardware SIMD width (wavefront); ``grid_limits`` the largest
+    grid along x, y, z, beyond which launchers fold work into loops.
+    ``contiguous_only``: host arrays must be C-contiguous (the simulator).
+    """
+
+    name: str
+    gpu: object = None
+    jit: Optional[Callable] = None
+    warp: int = 1
+    grid_limits: tuple = (2**31 - 1, 65535, 65535)
+    on_device: bool = False
+    disk_cache: bool = False
+    contiguous_only: bool = False
+    extras: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def is_gpu_kernel(self) -> bool:
+        """True when the GPU kernel source runs (hip, cuda, sim)."""
+        return self.gpu is not None
+
+
+def wavefront_size(arch: str) -> int:
+    """SIMD width of an AMD target: 64 on GCN/CDNA (gfx9xx), 32 on RDNA (gfx10+)."""
+    arch = arch.split(":")[0]
+    if not arch.startswith("gfx") or len(arch) < 6:
+        raise ValueError(f"not an AMD GPU architecture name: {arch!r}")
+    return 32 if len(arch) >= 7 and arch[3:5] in ("10", "11", "12") else 64
+
+
+def _numba_cuda_installed() -> bool:
+    return importlib.util.find_spec("numba_cuda") is not None
+
+
+def _probe_hip() -> Backend:
+    try:
+        from numba import hip  # numba-hip
+    except Exception as exc:  # ImportError, or ROCm libraries missing
+        raise BackendUnavailable(f"numba.hip cannot be imported ({exc})") from None
+    if not hip.is_available():
+        raise BackendUnavailable("numba-hip found no AMD GPU")
+    arch = getattr(hip.get_current_device(), "amdgpu_arch", "gfx90a")
+    return Backend("hip", gpu=hip, jit=hip.jit, warp=wavefront_size(str(arch)),
+                   grid_limits=(2**31 - 1, 65535, 65535), on_device=True,
+                   disk_cache=True, extras={"arch": arch})
+
+
+def _probe_cuda() -> Backend:
+    if not _numba_cuda_installed():
+        raise BackendUnavailable("numba-cuda is not installed")
+    from numba import cuda
+    from numba.cuda.core import config
+
+    if config.ENABLE_CUDASIM:
+        raise BackendUnavailable("NUMBA_ENABLE_CUDASIM=1 replaces the CUDA driver")
+    if not cuda.is_available():
+        raise BackendUnavailable("numba-cuda found no NVIDIA GPU or driver")
+    return Backend("cuda", gpu=cuda, jit=cuda.jit, warp=32, on_device=True,
+                   disk_cache=True)
+
+
+def _probe_sim() -> Backend:
+    if not _numba_cuda_installed():
+        raise BackendUnavailable("numba-cuda is not installed")
+    from numba import cuda
+    from numba.cuda import simulator
+
+    # Kernels keep `hip = numba.cuda`; the simulator swaps that module for its
+    # per-thread fake while a kernel runs, so real CUDA and sim can coexist.
+    return Backend("sim", gpu=cuda, jit=simulator.jit, warp=32,
+                   grid_limits=(2**31 - 1, 65535, 65535), on_device=False,
+                   contiguous_only=True)
+
+
+def _probe_cpu() -> Backend:
+    return Backend("cpu")
+
+
+_PROBES = {"hip": _probe_hip, "cuda": _probe_cuda, "sim": _probe_sim, "cpu": _probe_cpu}
+
+
+@functools.lru_cache(maxsize=None)
+def _probe(name: str):
+    """The Backend, or the reason it is unavailable (cached per process)."""
+    try:
+        return _PROBES[name]()
+    except BackendUnavailable as exc:
+        return str(exc)
+
+
+def available_backends() -> list:
+    """Names of the backends that work here, in the order 'auto' prefers them."""
+    order = AUTO_ORDER + ("sim",)
+    return [n for n in order if isinstance(_probe(n), Backend)]
+
+
+def unavailable_reasons() -> dict:
+    """For each backend that does not work here, why not."""
+    return {n: _probe(n) for n in NAMES if not isinstance(_probe(n), Backend)}
+
+
+def get_backend(name: str = "auto") -> Backend:
+    """Resolve a backend name ('auto', 'hip', 'cuda', 'sim', 'cpu') to a Backend.
+
+    Raises ValueError for an unknown name and BackendUnavailable, naming what is
+    available and what to install, for a backend that cannot run here.
+    """
+    if isinstance(name, Backend):
+        return name
+    if name is None or name == "auto":
+        name = os.environ.get(ENV_VAR, "auto") or "auto"
+    name = str(name).lower()
+    if name == "auto":
+        return next(_probe(n) for n in AUTO_ORDER if isinstance(_probe(n), Backend))
+    if name not in _PROBES:
+        raise ValueError(f"unknown backend {name!r}; choose one of {('auto',) + NAMES}")
+    found = _probe(name)
+    if isinstance(found, Backend):
+        return found
+    raise BackendUnavailable(
+        f"backend {name!r} is not available here: {found}. "
+        f"Available: {', '.join(available_backends())}. To get it: {INSTALL_HINT[name]}."
+    )

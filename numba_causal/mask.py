@@ -1,0 +1,198 @@
+"""The causal mask: GPU kernel, CPU kernel, CPU reference and launcher, side by side.
+
+Semantics (every backend): scores are ``[batch, heads, seq_len, cache_len]``
+(or 2-D ``[seq_len, cache_len]``). Query row ``q`` of sequence ``b`` sits at
+absolute position ``pos = q + offset`` (``offset = cache_len - seq_len`` by
+default: bottom-right alignment, as a KV cache needs; ``q_offsets[b]`` instead
+when given). Key ``k`` is *kept* iff
+
+* ``k <= pos`` (causal; ``causal=False`` drops this term),
+* ``k > pos - window`` when ``window`` is given (sliding window),
+* ``k < kv_lens[b]`` when ``kv_lens`` is given (right padding),
+* ``mask_fn(b, h, pos, k)`` is true when a predicate is given.
+
+Every other key is set to ``fill`` (-inf); kept elements are never written.
+A negative offset (``cache_len < seq_len``) leaves the leading rows fully masked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import int64, prange
+
+from . import compile as kc
+from .arrays import inspect_scores, scores_on
+from .backends import get_backend
+from .dtypes import fill_bits
+from .options import mask_options
+
+# Compile-time constants of the kernel source; build() rebinds them per variant.
+hip = None
+LANES = 32
+ROWS = 1
+CAUSAL = True
+USE_KV_LENS = False
+USE_Q_OFFSETS = False
+HAS_MASK_FN = False
+MASK_FN = kc.keep_all
+
+
+def kept_keys(pos, window, kv_len, cache_len):
+    """Keys ``[lo, hi)`` of a query at ``pos`` that survive the causal, window and
+    length terms; keys ``[0, lo)`` and ``[hi, cache_len)`` are masked."""
+    hi = min(pos + 1, kv_len) if CAUSAL else kv_len
+    hi = max(min(hi, cache_len), 0)
+    lo = max(pos - window + 1, 0) if window > 0 else 0
+    return min(lo, hi), hi
+
+
+def causal_mask_kernel(s, fill, offset, window, kv_lens, q_offsets):
+    """GPU kernel. ``s``: [batch, heads, seq_len, cache_len] unsigned bits.
+
+    Launch: grid (ceil(seq_len / ROWS), heads, batch), block (LANES, ROWS); each
+    block row masks one query row, its LANES lanes striding over the keys from the
+    first masked one. Grid dimensions clipped to the device limit fold into the
+    strided loops. Indices are int64 throughout.
+    """
+    batch, heads, seq_len, cache_len = s.shape
+    lane = int64(hip.threadIdx.x)
+    for b in range(int64(hip.blockIdx.z), batch, int64(hip.gridDim.z)):
+        row_offset = q_offsets[b] if USE_Q_OFFSETS else offset
+        kv_len = kv_lens[b] if USE_KV_LENS else cache_len
+        for h in range(int64(hip.blockIdx.y), heads, int64(hip.gridDim.y)):
+            first_q = int64(hip.blockIdx.x) * ROWS + int64(hip.threadIdx.y)
+            for q in range(first_q, seq_len, int64(hip.gridDim.x) * ROWS):
+                pos = q + row_offset
+                lo, hi = kept_keys(pos, window, kv_len, cache_len)
+                for k in range(lane, lo, LANES):
+                    s[b, h, q, k] = fill
+                for k in range(hi + lane, cache_len, LANES):
+                    s[b, h, q, k] = fill
+                if HAS_MASK_FN:
+                    for k in range(lo + lane, hi, LANES):
+                        if not MASK_FN(b, h, pos, k):
+                            s[b, h, q, k] = fill
+
+
+def causal_mask_cpu(s, fill, offset, window, kv_lens, q_offsets):
+    """CPU kernel (``@njit(parallel=True)``): rows in parallel, each a contiguous fill."""
+    batch, heads, seq_len, cache_len = s.shape
+    for r in prange(batch * heads * seq_len):
+        b = r // (heads * seq_len)
+        h = (r // seq_len) % heads
+        q = r % seq_len
+        pos = q + (q_offsets[b] if USE_Q_OFFSETS else offset)
+        lo, hi = kept_keys(pos, window, kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
+        row = s[b, h, q]
+        row[:lo] = fill
+        row[hi:] = fill
+        if HAS_MASK_FN:
+            for k in range(lo, hi):
+                if not MASK_FN(b, h, pos, k):
+                    row[k] = fill
+
+
+def causal_mask_definition(s, fill, offset, window, kv_lens, q_offsets):
+    """The reference: the mask's definition evaluated element by element."""
+    batch, heads, seq_len, cache_len = s.shape
+    for b in range(batch):
+        for h in range(heads):
+            for q in range(seq_len):
+                pos = q + (q_offsets[b] if USE_Q_OFFSETS else offset)
+                for k in range(cache_len):
+                    keep = k <= pos or not CAUSAL
+                    if window > 0 and k <= pos - window:
+                        keep = False
+                    if USE_KV_LENS and k >= kv_lens[b]:
+                        keep = False
+                    if keep and HAS_MASK_FN and not MASK_FN(b, h, pos, k):
+                        keep = False
+                    if not keep:
+                        s[b, h, q, k] = fill
+
+
+#: launch shape per backend: (warps of lanes per row, rows per block)
+LAUNCH = {"cuda": (1, 1), "hip": (1, 1), "sim": (1, 1)}
+
+
+def _constants(opts) -> dict:
+    return dict(CAUSAL=opts.causal, USE_KV_LENS=opts.kv_lens is not None,
+                USE_Q_OFFSETS=opts.q_offsets is not None,
+                HAS_MASK_FN=opts.mask_fn is not None, MASK_FN=opts.mask_fn or kc.keep_all)
+
+
+def _run(kind, backend, s, bits, opts):
+    """Compile (cached) and run one of the three kernels on host/device array ``s``."""
+    shape = s.shape
+    if kind == "kernel":
+        warps, rows = LAUNCH.get(backend.name, (1, 1))
+        lanes = warps * backend.warp
+        kernel = kc.build(backend, causal_mask_kernel, (kept_keys,), LANES=lanes, ROWS=rows,
+                          **_constants(opts))
+        kv_lens, q_offsets = opts.device_arrays(backend)
+        # one block row per query row; heads and batch ride the grid's y and z
+        grid = kc.fold_grid(backend, -(-shape[2] // rows), shape[1], shape[0])
+        launch = kernel[grid, (lanes, rows), opts.stream] if opts.stream else kernel[grid, (lanes, rows)]
+        launch(s, bits, opts.offset, opts.window, kv_lens, q_offsets)
+        return
+    source = causal_mask_cpu if kind == "cpu" else causal_mask_definition
+    kernel = kc.build(backend, source, (kept_keys,), kind=kind, **_constants(opts))
+    kernel(s, bits, opts.offset, opts.window, opts.kv_lens_or_dummy, opts.q_offsets_or_dummy)
+
+
+def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, kv_lens=None,
+                      q_offsets=None, mask_fn=None, causal=True, backend="auto"):
+    """Mask ``scores`` in place and return the same object.
+
+    ``scores``: [batch, heads, seq_len, cache_len] or [seq_len, cache_len], float16,
+    bfloat16, float32 or float64; a NumPy array, a torch tensor, or any object with
+    ``__cuda_array_interface__`` (masked on the GPU, zero-copy, on its stream).
+    Keys after each query's position (see the module docstring for ``offset``,
+    ``window``, ``kv_lens``, ``q_offsets``, ``mask_fn`` and ``causal``) become
+    ``fill``; nothing else is written. ``backend``: 'auto', 'hip', 'cuda', 'sim'
+    or 'cpu'. Bad input raises before anything is written.
+    """
+    s = inspect_scores(scores)
+    chosen = get_backend(backend)
+    opts = mask_options(s.shape, offset=offset, window=window, kv_lens=kv_lens,
+                        q_offsets=q_offsets, mask_fn=mask_fn, causal=causal)
+    bits = fill_bits(s.dtype, fill)
+    if s.size == 0:
+        return scores
+    with scores_on(s, chosen) as (array, stream):
+        opts.stream = stream
+        _run("kernel" if chosen.is_gpu_kernel else "cpu", chosen, array, bits, opts)
+    return scores
+
+
+def causal_mask_reference(scores, *, offset=None, fill=float("-inf"), window=None,
+                          kv_lens=None, q_offsets=None, mask_fn=None, causal=True):
+    """The plain ``@njit`` CPU reference: same semantics as ``apply_causal_mask``,
+    evaluated element by element, in place on a NumPy array (or torch CPU tensor)."""
+    s = inspect_scores(scores)
+    if s.on_device:
+        raise TypeError("causal_mask_reference works on host arrays; copy the scores to the host")
+    opts = mask_options(s.shape, offset=offset, window=window, kv_lens=kv_lens,
+                        q_offsets=q_offsets, mask_fn=mask_fn, causal=causal)
+    bits = fill_bits(s.dtype, fill)
+    if s.size:
+        _run("reference", get_backend("cpu"), s.host, bits, opts)
+    return scores
+
+
+def kernel_specs(gpu, lanes: int, rows: int = 1) -> list:
+    """The mask kernel bound to ``gpu`` for ahead-of-time compilation, per element width."""
+    namespace = kc.bound_namespace(causal_mask_kernel, (kept_keys,),
+                                   dict(LANES=lanes, ROWS=rows, **_constants(_NO_OPTIONS)),
+                                   gpu, lambda f: gpu.jit(device=True)(f))
+    fn = kc.bind(causal_mask_kernel, namespace)
+    return [kc.KernelSpec(f"causal_mask_{bits}", fn,
+                          f"void({bits}[:,:,:,::1], {bits}, int64, int64, int64[::1], int64[::1])")
+            for bits in ("uint16", "uint32", "uint64")]
+
+
+class _NoOptions:
+    causal, kv_lens, q_offsets, mask_fn = True, None, None, None
+
+
+_NO_OPTIONS = _NoOptions()

@@ -1,0 +1,166 @@
+"""apply_causal_mask on every backend against the independent NumPy definition and
+the @njit reference: the seed's seven cases, offsets, 2-D, dtypes, strided views,
+guard bands, zero-copy device arrays."""
+
+import numpy as np
+import pytest
+
+import numba_causal as nc
+from helpers import (DTYPES, assert_bits_equal, bits_of, device_roundtrip, expected,
+                     masked_where, np_dtype, random_scores)
+
+SIM_MAX_ROWS = 2048  # the simulator runs ~6 ms per (row, head, batch): keep it small
+
+
+def shrink_for_sim(backend, shape):
+    """On the simulator, cut a large case down (same rank, same structure)."""
+    if backend != "sim":
+        return shape
+    shape = list(shape)
+    while np.prod(shape[:-1]) > SIM_MAX_ROWS:
+        i = int(np.argmax(shape[:-1]))
+        shape[i] = max(1, shape[i] // 2)
+        if i == len(shape) - 2:
+            shape[-1] = max(1, shape[-1] // 2)
+    return tuple(shape)
+
+
+def check_mask(backend, rng, shape, dtype="float32", device=True, **options):
+    x = random_scores(rng, shape, dtype)
+    before = x.copy()
+    run = (lambda a: nc.apply_causal_mask(a, backend=backend, **options))
+    got = device_roundtrip(backend, x, run) if device else run(x)
+    assert_bits_equal(got, expected(before, masked_where(shape, **options)))
+    return got
+
+
+# --- the seed's seven ---------------------------------------------------------------
+
+def test_upper_triangle_is_neg_inf(backend, rng):
+    got = check_mask(backend, rng, (2, 4, 8, 8))
+    upper = np.triu(np.ones((8, 8), bool), k=1)
+    assert np.all(np.isneginf(got[:, :, upper]))
+
+
+def test_lower_triangle_preserved(backend, rng):
+    x = random_scores(rng, (1, 8, 16, 16))
+    before = x.copy()
+    got = device_roundtrip(backend, x, lambda a: nc.apply_causal_mask(a, backend=backend))
+    lower = np.tril(np.ones((16, 16), bool))
+    assert_bits_equal(got[:, :, lower], before[:, :, lower])
+
+
+@pytest.mark.parametrize("batch", [1, 2, 4, 8])
+def test_batch_sizes(backend, rng, batch):
+    check_mask(backend, rng, (batch, 2, 8, 8))
+
+
+@pytest.mark.parametrize("heads", [1, 2, 4, 8, 16, 32])
+def test_head_counts(backend, rng, heads):
+    check_mask(backend, rng, shrink_for_sim(backend, (1, heads, 8, 8)))
+
+
+def test_kernel_matches_reference(backend, rng):
+    x = random_scores(rng, (4, 8, 32, 32))
+    ref = x.copy()
+    nc.causal_mask_reference(ref)
+    got = device_roundtrip(backend, x, lambda a: nc.apply_causal_mask(a, backend=backend))
+    assert_bits_equal(got, ref)
+
+
+def test_single_element_unmasked(backend, rng):
+    got = check_mask(backend, rng, (1, 1, 1, 1))
+    assert not np.isneginf(got).any()
+
+
+def test_large_sequence(backend, rng):
+    shape = (4, 32, 2048, 2048) if backend in ("cuda", "hip") else \
+        shrink_for_sim(backend, (1, 2, 512, 512)) if backend == "sim" else (2, 8, 1024, 1024)
+    check_mask(backend, rng, shape)
+
+
+# --- beyond the seed ----------------------------------------------------------------
+
+@pytest.mark.parametrize("offset", [None, 0, 3, 40, -3, -100])
+@pytest.mark.parametrize("shape", [(2, 3, 7, 12), (5, 5), (1, 2, 9, 4)])
+def test_offsets(backend, rng, shape, offset):
+    check_mask(backend, rng, shape, offset=offset)
+
+
+def test_negative_offset_masks_leading_rows(backend, rng):
+    got = check_mask(backend, rng, (6, 4))  # offset = 4 - 6 = -2: rows 0, 1 see no key
+    assert np.isneginf(got[:2]).all() and not np.isneginf(got[2:, 0]).any()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(3, 2, 5, 9), (17, 17), (2, 1, 1, 33)])
+def test_dtypes(backend, rng, dtype, shape):
+    check_mask(backend, rng, shape, dtype)
+
+
+@pytest.mark.parametrize("fill", [-1e4, 0.0, float("nan"), 3.5])
+def test_custom_fill(backend, rng, fill):
+    x = random_scores(rng, (2, 2, 6, 6))
+    before = x.copy()
+    got = device_roundtrip(backend, x, lambda a: nc.apply_causal_mask(a, fill=fill, backend=backend))
+    assert_bits_equal(got, expected(before, masked_where(x.shape), fill=fill))
+
+
+def test_bfloat16_fill_rounds_to_nearest(backend, rng):
+    if "bfloat16" not in DTYPES:
+        pytest.skip("ml_dtypes not installed")
+    x = random_scores(rng, (5, 5), "bfloat16")
+    before = x.copy()
+    fill = 1.00390625 + 2**-9  # between two bfloat16 values: rounds to even
+    nc.apply_causal_mask(x, fill=fill, backend=backend)
+    assert_bits_equal(x, expected(before, masked_where(x.shape), fill=fill))
+
+
+STRIDED = {
+    "sliced keys": lambda a: a[..., 1:-2],
+    "every other query": lambda a: a[:, :, ::2, :],
+    "heads transposed": lambda a: a.transpose(1, 0, 2, 3),
+    "keys reversed": lambda a: a[..., ::-1],
+    "fortran 2-D": lambda a: np.asfortranarray(a[0, 0]),
+}
+
+
+@pytest.mark.parametrize("view", STRIDED, ids=list(STRIDED))
+def test_strided_views(backend, rng, view):
+    base = random_scores(rng, (3, 2, 10, 12))
+    v = STRIDED[view](base)
+    before = v.copy()
+    nc.apply_causal_mask(v, backend=backend)
+    assert_bits_equal(v, expected(before, masked_where(v.shape)))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_guard_band(backend, rng, dtype):
+    """Mask a view inside a larger buffer: not one element outside the view changes."""
+    buf = random_scores(rng, (4, 5, 14, 20), dtype)
+    before = buf.copy()
+    view = buf[1:3, 1:4, 2:11, 3:17]
+    nc.apply_causal_mask(view, backend=backend)
+    outside = np.ones(buf.shape, bool)
+    outside[1:3, 1:4, 2:11, 3:17] = False
+    assert_bits_equal(buf[outside], before[outside])
+    assert_bits_equal(view, expected(before[1:3, 1:4, 2:11, 3:17], masked_where(view.shape)))
+
+
+@pytest.mark.parametrize("shape", [(0, 4), (4, 0), (0, 2, 3, 3), (2, 0, 3, 3), (2, 2, 0, 5)])
+def test_zero_size_is_noop(backend, shape):
+    x = np.empty(shape, np.float32)
+    assert nc.apply_causal_mask(x, backend=backend) is x
+
+
+def test_returns_same_object(backend, rng):
+    x = random_scores(rng, (3, 3))
+    assert nc.apply_causal_mask(x, backend=backend) is x
+
+
+def test_reference_matches_definition(rng):
+    for shape, offset in [((2, 3, 7, 11), None), ((6, 4), None), ((5, 9), -2), ((1, 1, 4, 4), 1)]:
+        x = random_scores(rng, shape)
+        before = x.copy()
+        nc.causal_mask_reference(x, offset=offset)
+        assert_bits_equal(x, expected(before, masked_where(shape, offset=offset)))

@@ -211,13 +211,44 @@ def _stream(backend: Backend, handle):
     return _STREAMS[key]
 
 
+def _words_layout(ptr: int, shape, strides, itemsize: int):
+    """(shape, strides) of an 8-byte-word view of the rows, or None.
+
+    Possible when keys are contiguous and every row starts on an 8-byte boundary;
+    the view covers the first ``cache_len // per_word`` whole words of each row.
+    """
+    per_word = 8 // itemsize
+    if per_word < 2 or strides[3] != itemsize or shape[3] < per_word or ptr % 8 or \
+            any(st % 8 for st in strides[:3]):
+        return None
+    return tuple(shape[:3]) + (shape[3] // per_word,), tuple(strides[:3]) + (8,)
+
+
+def _host_words(bits: np.ndarray):
+    """The 8-byte word view of a host array's rows, or None."""
+    layout = _words_layout(bits.ctypes.data, bits.shape, bits.strides, bits.itemsize)
+    if layout is None:
+        return None
+    return bits.view(np.uint8)[..., :layout[0][3] * 8].view(np.uint64)
+
+
+@dataclass
+class Launchable:
+    """What a kernel launch takes: the 4-D bits, an optional 8-byte word view of
+    the same rows (``words``; None when the layout does not allow one) and the
+    stream (None on host backends)."""
+
+    bits: object
+    words: object
+    stream: object
+
+
 @contextlib.contextmanager
 def scores_on(scores: Scores, backend: Backend):
-    """Yield ``(array, stream)`` for launching on ``backend``; write back on success.
+    """Yield a Launchable for ``backend``; write back on success.
 
-    Host arrays on a GPU backend are copied to the device; the copy back into the
-    user's array happens only if the body raised nothing, so a failure leaves
-    the user's data as it was.
+    Host arrays on a GPU backend are copied to the device; the copy back into the user's array happens only if the body raised
+    nothing, so a failure leaves the user's data as it was.
     """
     if scores.on_device:
         if not backend.on_device:
@@ -225,20 +256,27 @@ def scores_on(scores: Scores, backend: Backend):
                 f"scores live in GPU memory but backend {backend.name!r} works on host arrays: "
                 "use backend='auto' (or 'cuda'/'hip'), or copy the scores to the host"
             )
-        yield _device_view(backend, scores.cai), _stream(backend, scores.cai.get("stream"))
+        cai = scores.cai
+        layout = _words_layout(cai["data"][0], cai["shape"], cai["strides"],
+                               dtypes.bits_dtype(scores.dtype).itemsize)
+        words = None if layout is None else _device_view(
+            backend, dict(cai, shape=layout[0], strides=layout[1], typestr="<u8"))
+        yield Launchable(_device_view(backend, cai), words, _stream(backend, cai.get("stream")))
         return
-    contiguous = scores.host.flags.c_contiguous
-    if not backend.on_device and (contiguous or not backend.contiguous_only):
-        yield scores.host, None
+    if not backend.on_device:
+        wrap = backend.wrap_host or (lambda a: a)
+        words = _host_words(scores.host)
+        yield Launchable(wrap(scores.host), None if words is None else wrap(words), None)
         return
     host = np.ascontiguousarray(scores.host)
-    if not backend.on_device:  # a contiguous copy, written back on success
-        yield host, None
-        scores.host[...] = host
-        return
     stream = backend.gpu.stream()
     device = backend.gpu.to_device(host, stream=stream)
-    yield device, stream
+    layout = _words_layout(device.device_ctypes_pointer.value or 0, device.shape, device.strides,
+                           host.itemsize)
+    words = None if layout is None else backend.gpu.from_cuda_array_interface(
+        dict(device.__cuda_array_interface__, shape=layout[0], strides=layout[1], typestr="<u8"),
+        owner=device, sync=False)
+    yield Launchable(device, words, stream)
     result = device.copy_to_host(stream=stream)
     stream.synchronize()
     scores.host[...] = result

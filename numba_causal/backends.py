@@ -46,7 +46,7 @@ class Backend:
     and in the simulator. ``jit`` compiles kernels and device functions for it.
     ``warp`` is the hardware SIMD width (wavefront); ``grid_limits`` the largest
     grid along x, y, z, beyond which launchers fold work into loops.
-    ``contiguous_only``: host arrays must be C-contiguous (the simulator).
+    ``wrap_host`` wraps host arrays for the kernel launcher (the simulator).
     """
 
     name: str
@@ -56,7 +56,7 @@ class Backend:
     grid_limits: tuple = (2**31 - 1, 65535, 65535)
     on_device: bool = False
     disk_cache: bool = False
-    contiguous_only: bool = False
+    wrap_host: Optional[Callable] = None
     extras: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -109,12 +109,15 @@ def _probe_sim() -> Backend:
         raise BackendUnavailable("numba-cuda is not installed")
     from numba import cuda
     from numba.cuda import simulator
+    from numba.cuda.simulator.cudadrv.devicearray import FakeCUDAArray
 
     # Kernels keep `hip = numba.cuda`; the simulator swaps that module for its
     # per-thread fake while a kernel runs, so real CUDA and sim can coexist.
+    # Host arrays are passed wrapped as its "device" arrays: no copy, so two
+    # views of one buffer (elements and 8-byte words) stay one memory.
     return Backend("sim", gpu=cuda, jit=simulator.jit, warp=32,
                    grid_limits=(2**31 - 1, 65535, 65535), on_device=False,
-                   contiguous_only=True)
+                   wrap_host=FakeCUDAArray)
 
 
 def _probe_cpu() -> Backend:

@@ -21,6 +21,7 @@ import numpy as np
 from numba import int64, prange
 
 from . import compile as kc
+from . import fastpath
 from .arrays import inspect_scores, scores_on
 from .backends import get_backend
 from .dtypes import fill_bits
@@ -30,6 +31,7 @@ from .options import mask_options
 hip = None
 LANES = 32
 ROWS = 1
+WORD = 1  # elements per 8-byte word when rows are written through a word view; 1: no view
 CAUSAL = True
 USE_KV_LENS = False
 USE_Q_OFFSETS = False
@@ -46,13 +48,41 @@ def kept_keys(pos, window, kv_len, cache_len):
     return min(lo, hi), hi
 
 
-def causal_mask_kernel(s, fill, offset, window, kv_lens, q_offsets):
-    """GPU kernel. ``s``: [batch, heads, seq_len, cache_len] unsigned bits.
+def fill_keys(row, words, start, stop, fill, fill_word, lane):
+    """Lane ``lane`` of LANES writes its share of ``row[start:stop] = fill``.
+
+    Each pass of the lanes covers one aligned chunk of LANES elements (or words),
+    so every warp store fills whole memory sectors. With WORD > 1, whole 8-byte
+    words go through ``words`` (the same row seen as uint64) and only the partial
+    words at either end are written element by element.
+    """
+    if WORD > 1:
+        first = (start + WORD - 1) // WORD
+        end = stop // WORD
+        if first < end:
+            k = start + lane
+            if k < first * WORD:
+                row[k] = fill
+            k = end * WORD + lane
+            if k < stop:
+                row[k] = fill
+            for j in range(first - first % LANES + lane, end, LANES):
+                if j >= first:
+                    words[j] = fill_word
+            return
+    for k in range(start - start % LANES + lane, stop, LANES):
+        if k >= start:
+            row[k] = fill
+
+
+def causal_mask_kernel(s, w, fill, fill_word, offset, window, kv_lens, q_offsets):
+    """GPU kernel. ``s``: [batch, heads, seq_len, cache_len] unsigned bits; ``w``:
+    the same rows as 8-byte words when WORD > 1 (else unused).
 
     Launch: grid (ceil(seq_len / ROWS), heads, batch), block (LANES, ROWS); each
-    block row masks one query row, its LANES lanes striding over the keys from the
-    first masked one. Grid dimensions clipped to the device limit fold into the
-    strided loops. Indices are int64 throughout.
+    block row masks one query row, its LANES lanes striding over the masked keys.
+    Grid dimensions clipped to the device limit fold into the strided loops.
+    Indices are int64 throughout.
     """
     batch, heads, seq_len, cache_len = s.shape
     lane = int64(hip.threadIdx.x)
@@ -64,14 +94,14 @@ def causal_mask_kernel(s, fill, offset, window, kv_lens, q_offsets):
             for q in range(first_q, seq_len, int64(hip.gridDim.x) * ROWS):
                 pos = q + row_offset
                 lo, hi = kept_keys(pos, window, kv_len, cache_len)
-                for k in range(lane, lo, LANES):
-                    s[b, h, q, k] = fill
-                for k in range(hi + lane, cache_len, LANES):
-                    s[b, h, q, k] = fill
+                row = s[b, h, q]
+                words = w[b, h, q] if WORD > 1 else w[0, 0, 0]
+                fill_keys(row, words, 0, lo, fill, fill_word, lane)
+                fill_keys(row, words, hi, cache_len, fill, fill_word, lane)
                 if HAS_MASK_FN:
                     for k in range(lo + lane, hi, LANES):
                         if not MASK_FN(b, h, pos, k):
-                            s[b, h, q, k] = fill
+                            row[k] = fill
 
 
 def causal_mask_cpu(s, fill, offset, window, kv_lens, q_offsets):
@@ -111,8 +141,11 @@ def causal_mask_definition(s, fill, offset, window, kv_lens, q_offsets):
                         s[b, h, q, k] = fill
 
 
-#: launch shape per backend: (warps of lanes per row, rows per block)
-LAUNCH = {"cuda": (1, 1), "hip": (1, 1), "sim": (1, 1)}
+#: launch shape per backend: (warps of lanes per row, rows per block); measured in
+#: docs/benchmarks.md. The simulator runs one Python thread per lane: keep it small.
+LAUNCH = {"cuda": (1, 8), "hip": (1, 8), "sim": (1, 1)}
+_NO_WORDS = np.zeros((1, 1, 1, 1), dtype=np.uint64)
+_DEVICE_NO_WORDS: dict = {}
 
 
 def _constants(opts) -> dict:
@@ -121,20 +154,37 @@ def _constants(opts) -> dict:
                 HAS_MASK_FN=opts.mask_fn is not None, MASK_FN=opts.mask_fn or kc.keep_all)
 
 
+def _no_words(backend):
+    if not backend.on_device:
+        return _NO_WORDS
+    if backend.name not in _DEVICE_NO_WORDS:
+        _DEVICE_NO_WORDS[backend.name] = backend.gpu.to_device(_NO_WORDS)
+    return _DEVICE_NO_WORDS[backend.name]
+
+
+def _launch_gpu(backend, target, bits, opts, call_key=None):
+    """Compile (cached) and launch the GPU kernel on a Launchable ``target``."""
+    shape = target.bits.shape
+    warps, rows = LAUNCH.get(backend.name, (1, 1))
+    lanes = warps * backend.warp
+    word = 8 // target.bits.dtype.itemsize if target.words is not None else 1
+    kernel = kc.build(backend, causal_mask_kernel, (kept_keys, fill_keys), LANES=lanes,
+                      ROWS=rows, WORD=word, **_constants(opts))
+    kv_lens, q_offsets = opts.device_arrays(backend)
+    words = target.words if word > 1 else _no_words(backend)
+    fill_word = np.array([bits] * (8 // bits.itemsize), dtype=bits.dtype).view(np.uint64)[0]
+    # one block row per query row, ROWS rows per block; heads and batch ride y and z
+    grid = kc.fold_grid(backend, -(-shape[2] // rows), shape[1], shape[0])
+    launch = kernel[grid, (lanes, rows), target.stream] if target.stream else \
+        kernel[grid, (lanes, rows)]
+    args = (target.bits, words, bits, fill_word, opts.offset, opts.window, kv_lens, q_offsets)
+    launch(*args)
+    if call_key is not None and backend.name == "cuda":
+        fastpath.record(call_key, kernel, grid, (lanes, rows), target.stream, args)
+
+
 def _run(kind, backend, s, bits, opts):
-    """Compile (cached) and run one of the three kernels on host/device array ``s``."""
-    shape = s.shape
-    if kind == "kernel":
-        warps, rows = LAUNCH.get(backend.name, (1, 1))
-        lanes = warps * backend.warp
-        kernel = kc.build(backend, causal_mask_kernel, (kept_keys,), LANES=lanes, ROWS=rows,
-                          **_constants(opts))
-        kv_lens, q_offsets = opts.device_arrays(backend)
-        # one block row per query row; heads and batch ride the grid's y and z
-        grid = kc.fold_grid(backend, -(-shape[2] // rows), shape[1], shape[0])
-        launch = kernel[grid, (lanes, rows), opts.stream] if opts.stream else kernel[grid, (lanes, rows)]
-        launch(s, bits, opts.offset, opts.window, kv_lens, q_offsets)
-        return
+    """Compile (cached) and run the CPU kernel or the reference on host array ``s``."""
     source = causal_mask_cpu if kind == "cpu" else causal_mask_definition
     kernel = kc.build(backend, source, (kept_keys,), kind=kind, **_constants(opts))
     kernel(s, bits, opts.offset, opts.window, opts.kv_lens_or_dummy, opts.q_offsets_or_dummy)
@@ -152,16 +202,24 @@ def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, k
     ``fill``; nothing else is written. ``backend``: 'auto', 'hip', 'cuda', 'sim'
     or 'cpu'. Bad input raises before anything is written.
     """
-    s = inspect_scores(scores)
     chosen = get_backend(backend)
+    call_key = None
+    if chosen.name == "cuda" and kv_lens is None and q_offsets is None and mask_fn is None:
+        call_key = fastpath.torch_key(scores, chosen.name, offset, window, fill, causal)
+        if call_key is not None and fastpath.replay(call_key):
+            return scores
+    s = inspect_scores(scores)
     opts = mask_options(s.shape, offset=offset, window=window, kv_lens=kv_lens,
                         q_offsets=q_offsets, mask_fn=mask_fn, causal=causal)
     bits = fill_bits(s.dtype, fill)
     if s.size == 0:
         return scores
-    with scores_on(s, chosen) as (array, stream):
-        opts.stream = stream
-        _run("kernel" if chosen.is_gpu_kernel else "cpu", chosen, array, bits, opts)
+    with scores_on(s, chosen) as target:
+        opts.stream = target.stream
+        if chosen.is_gpu_kernel:
+            _launch_gpu(chosen, target, bits, opts, call_key)
+        else:
+            _run("cpu", chosen, target.bits, bits, opts)
     return scores
 
 
@@ -180,15 +238,22 @@ def causal_mask_reference(scores, *, offset=None, fill=float("-inf"), window=Non
     return scores
 
 
-def kernel_specs(gpu, lanes: int, rows: int = 1) -> list:
-    """The mask kernel bound to ``gpu`` for ahead-of-time compilation, per element width."""
-    namespace = kc.bound_namespace(causal_mask_kernel, (kept_keys,),
-                                   dict(LANES=lanes, ROWS=rows, **_constants(_NO_OPTIONS)),
-                                   gpu, lambda f: gpu.jit(device=True)(f))
-    fn = kc.bind(causal_mask_kernel, namespace)
-    return [kc.KernelSpec(f"causal_mask_{bits}", fn,
-                          f"void({bits}[:,:,:,::1], {bits}, int64, int64, int64[::1], int64[::1])")
-            for bits in ("uint16", "uint32", "uint64")]
+def kernel_specs(gpu, lanes: int, rows: int = 8) -> list:
+    """The mask kernel bound to ``gpu`` for ahead-of-time compilation: per element
+    width, with and without the 8-byte word view."""
+    specs = []
+    for bits, per_word in (("uint16", 4), ("uint32", 2), ("uint64", 1)):
+        for word in sorted({1, per_word}):
+            namespace = kc.bound_namespace(
+                causal_mask_kernel, (kept_keys, fill_keys),
+                dict(LANES=lanes, ROWS=rows, WORD=word, **_constants(_NO_OPTIONS)),
+                gpu, lambda f: gpu.jit(device=True)(f))
+            specs.append(kc.KernelSpec(
+                f"causal_mask_{bits}" + ("_words" if word > 1 else ""),
+                kc.bind(causal_mask_kernel, namespace),
+                f"void({bits}[:,:,:,::1], uint64[:,:,:,::1], {bits}, uint64, int64, int64, "
+                "int64[::1], int64[::1])"))
+    return specs
 
 
 class _NoOptions:

@@ -164,3 +164,23 @@ def test_reference_matches_definition(rng):
         before = x.copy()
         nc.causal_mask_reference(x, offset=offset)
         assert_bits_equal(x, expected(before, masked_where(shape, offset=offset)))
+
+
+@pytest.mark.parametrize("launch", [(1, 4), (2, 2), (1, 3)], ids=["rows4", "lanes64x2", "rows3"])
+def test_launch_shapes(backend, rng, monkeypatch, launch):
+    """Other lane counts and rows per block (as tuned per device) mask the same."""
+    if backend == "cpu":
+        pytest.skip("the CPU kernel has no launch shape")
+    from numba_causal import mask
+
+    monkeypatch.setitem(mask.LAUNCH, backend, launch)
+    for shape, dtype in [((2, 3, 7, 70), "float32"), ((2, 1, 5, 9), "float16"), ((3, 6), "float64")]:
+        check_mask(backend, rng, shape, dtype)
+
+
+@pytest.mark.parametrize("offset", [0, 5, 62, 63, 64, 65, 200])
+def test_word_view_boundaries(backend, rng, offset):
+    """Rows whose first masked key falls at every position around word and lane-chunk edges."""
+    for dtype in ("float16", "float32"):
+        check_mask(backend, rng, (1, 1, 3, 131), dtype, offset=offset)
+        check_mask(backend, rng, (1, 1, 3, 131), dtype, offset=offset, window=61)

@@ -1,0 +1,71 @@
+"""The cuda backend's per-call-site launch cache (numba_causal.fastpath), on a real GPU."""
+
+import numpy as np
+import pytest
+
+import numba_causal as nc
+from numba_causal import fastpath
+from numba_causal.backends import unavailable_reasons
+
+torch = pytest.importorskip("torch")
+pytestmark = [pytest.mark.gpu, pytest.mark.skipif(
+    "cuda" in unavailable_reasons() or not torch.cuda.is_available(),
+    reason="needs the cuda backend and a torch CUDA build")]
+
+
+def expected(x, offset=None):
+    seq_len, cache_len = x.shape[-2:]
+    offset = cache_len - seq_len if offset is None else offset
+    q = torch.arange(seq_len, device=x.device)[:, None] + offset
+    return x.masked_fill(torch.arange(cache_len, device=x.device)[None, :] > q, float("-inf"))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+def test_replay_masks_new_contents(dtype):
+    fastpath.clear()
+    x = torch.randn(2, 3, 17, 40, device="cuda", dtype=getattr(torch, dtype))
+    for _ in range(3):  # same tensor (same key), fresh contents each time
+        x.copy_(torch.randn_like(x))
+        want = expected(x)
+        nc.apply_causal_mask(x, backend="cuda")
+        torch.cuda.synchronize()
+        assert torch.equal(x, want) or torch.equal(x.isnan(), want.isnan())
+    assert len(fastpath._CACHE) == 1
+
+
+def test_key_separates_options_and_views():
+    fastpath.clear()
+    base = torch.randn(4, 64, device="cuda")
+    for offset in (None, 0, 7, -2):
+        x = base.clone()
+        nc.apply_causal_mask(x, offset=offset, backend="cuda")
+        assert torch.equal(x, expected(base, offset))
+        y = base.clone()
+        nc.apply_causal_mask(y, offset=offset, backend="cuda")  # replayed
+        assert torch.equal(y, expected(base, offset))
+    view = base.clone()[:, 1:]  # same storage, other address: its own key
+    want = expected(view)
+    nc.apply_causal_mask(view, backend="cuda")
+    assert torch.equal(view, want)
+
+
+def test_replay_on_side_stream():
+    fastpath.clear()
+    x = torch.randn(1, 2, 64, 64, device="cuda")
+    stream = torch.cuda.Stream()
+    with torch.cuda.stream(stream):
+        for _ in range(2):
+            x.normal_()
+            want = expected(x)
+            nc.apply_causal_mask(x, backend="cuda")
+            assert torch.equal(x, want)  # ordered on the same stream
+    stream.synchronize()
+    assert any(key[6] == stream.cuda_stream for key in fastpath._CACHE)
+
+
+def test_requires_grad_is_refused_not_cached():
+    fastpath.clear()
+    x = torch.randn(8, 8, device="cuda", requires_grad=True)
+    with pytest.raises(ValueError, match="require grad"):
+        nc.apply_causal_mask(x, backend="cuda")
+    assert not fastpath._CACHE

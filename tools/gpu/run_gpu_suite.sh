@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Run numba_causal's GPU work on an offline GPU machine, from a folder of wheels.
+#
+#   tools/gpu/run_gpu_suite.sh WHEELS_DIR OUT_DIR [STEP ...]
+#
+# WHEELS_DIR holds what the machine's python3 lacks (numpy<2.5 for numba-cuda 0.30.4,
+# ml_dtypes); they go to a private --target folder put first on PYTHONPATH. Steps:
+#   info       backends, device, versions
+#   tests      the whole pytest suite (cpu, sim and cuda backends) -> OUT/pytest.txt
+#   bench      the benchmark with peers and overheads -> OUT/bench.{txt,json,png}
+#   tune       kernel variants (tools/gpu/tune_mask.py) -> OUT/tune.{txt,json}
+#   sanitizer  the cuda tests under compute-sanitizer memcheck and racecheck
+# Default: info tests bench. Exit status: non-zero if any step failed.
+set -uo pipefail
+WHEELS=${1:?wheels dir}; OUT=${2:?output dir}; shift 2
+STEPS=${*:-info tests bench}
+mkdir -p "$OUT"
+SITE=/tmp/numba-causal-site
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+    --target "$SITE" "$WHEELS"/*.whl || exit 1
+export PYTHONPATH="$SITE:$PWD" PYTHONUNBUFFERED=1
+status=0
+for step in $STEPS; do
+  echo "=== $step ($(date -u +%FT%TZ)) ==="
+  case $step in
+    info) python3 -c "import numba_causal; print(numba_causal.info())" 2>&1 | tee "$OUT/info.txt" ;;
+    tests) python3 -m pytest -q -p no:cacheprovider -rs ${TESTS:-tests} 2>&1 | tee "$OUT/pytest.txt" | tail -40 ;;
+    bench) python3 -c "import sys; from numba_causal.bench import main; sys.exit(main(sys.argv[1:]))" --backend cuda --overhead --no-progress \
+             --json "$OUT/bench.json" --plot "$OUT/bench.png" 2>&1 | tee "$OUT/bench.txt" ;;
+    tune) python3 tools/gpu/tune_mask.py "$OUT/tune.json" 2>&1 | tee "$OUT/tune.txt" ;;
+    sanitizer)
+      for tool in memcheck racecheck; do
+        compute-sanitizer --tool $tool --error-exitcode 9 python3 -m pytest -q -p no:cacheprovider \
+          -m gpu -k "cuda and not large" ${SANITIZE_TESTS:-tests/test_mask.py} 2>&1 \
+          | tee "$OUT/sanitizer-$tool.txt" | tail -8
+      done ;;
+    *) echo "unknown step $step"; false ;;
+  esac
+  rc=$?; [ $rc -ne 0 ] && { echo "step $step failed: $rc"; status=1; }
+done
+exit $status

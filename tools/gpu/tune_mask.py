@@ -1,0 +1,160 @@
+"""Tune the mask kernel within its design, on a real GPU (cuda backend).
+
+Each variant keeps the design -- grid (seq_len, heads, batch), lanes striding over
+a row -- and changes one knob: lanes per row (a multiple of the warp), rows per
+block, loop start aligned to the lane count, or wide (8-byte) stores through a
+uint64 view of contiguous rows. Prints a table of time and fraction of the fill
+floor per variant and shape; writes JSON to the path in argv[1] if given.
+
+    python tools/gpu/tune_mask.py [out.json]
+"""
+
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+from numba import int64
+
+import numba_causal.mask as mask
+from numba_causal import compile as kc
+from numba_causal.backends import get_backend
+from numba_causal.bench import TorchTimer, masked_count
+
+hip = None
+LANES = 32
+ROWS = 1
+WORD = 2  # elements per 8-byte word
+
+
+def seed_kernel(s, fill, offset):
+    """The seed's design as first measured: lanes start at the first masked key."""
+    batch, heads, seq_len, cache_len = s.shape
+    lane = int64(hip.threadIdx.x)
+    for b in range(int64(hip.blockIdx.z), batch, int64(hip.gridDim.z)):
+        for h in range(int64(hip.blockIdx.y), heads, int64(hip.gridDim.y)):
+            q = int64(hip.blockIdx.x) * ROWS + int64(hip.threadIdx.y)
+            if q < seq_len:
+                hi = max(min(q + offset + 1, cache_len), 0)
+                for k in range(hi + lane, cache_len, LANES):
+                    s[b, h, q, k] = fill
+
+
+def aligned_kernel(s, fill, offset):
+    """Variant: each lane starts at the lane-aligned key below the first masked key."""
+    batch, heads, seq_len, cache_len = s.shape
+    lane = int64(hip.threadIdx.x)
+    for b in range(int64(hip.blockIdx.z), batch, int64(hip.gridDim.z)):
+        for h in range(int64(hip.blockIdx.y), heads, int64(hip.gridDim.y)):
+            q = int64(hip.blockIdx.x) * ROWS + int64(hip.threadIdx.y)
+            if q < seq_len:
+                hi = max(min(q + offset + 1, cache_len), 0)
+                for k in range(hi - hi % LANES + lane, cache_len, LANES):
+                    if k >= hi:
+                        s[b, h, q, k] = fill
+
+
+def wide_kernel(s, w, fill, fill_word, offset):
+    """Variant: the masked tail written as 8-byte words (w: uint64 view of s's rows),
+    the partial word at the row's first masked key element by element; lane
+    chunks not aligned."""
+    batch, heads, seq_len, cache_len = s.shape
+    words = w.shape[3]
+    lane = int64(hip.threadIdx.x)
+    for b in range(int64(hip.blockIdx.z), batch, int64(hip.gridDim.z)):
+        for h in range(int64(hip.blockIdx.y), heads, int64(hip.gridDim.y)):
+            q = int64(hip.blockIdx.x) * ROWS + int64(hip.threadIdx.y)
+            if q < seq_len:
+                hi = max(min(q + offset + 1, cache_len), 0)
+                first_word = (hi + WORD - 1) // WORD
+                k = hi + lane
+                if k < min(first_word * WORD, cache_len):
+                    s[b, h, q, k] = fill
+                for j in range(first_word + lane, words, LANES):
+                    w[b, h, q, j] = fill_word
+                k = max(words * WORD, hi) + lane
+                if k < cache_len:
+                    s[b, h, q, k] = fill
+
+
+def run_variant(kind, x, warps, rows):
+    backend = get_backend("cuda")
+    lanes = 32 * warps
+    shape = x.shape
+    grid = kc.fold_grid(backend, -(-shape[2] // rows), shape[1], shape[0])
+    bits = {2: torch.int16, 4: torch.int32, 8: torch.int64}[x.element_size()]
+    typ = {2: "<u2", 4: "<u4", 8: "<u8"}[x.element_size()]
+    fill = np.array(-np.inf, dtype={2: np.float16, 4: np.float32, 8: np.float64}[x.element_size()]) \
+        .view({2: np.uint16, 4: np.uint32, 8: np.uint64}[x.element_size()])[()]
+    if x.dtype == torch.bfloat16:
+        fill = np.uint16(0xFF80)
+    cai = dict(x.view(bits).__cuda_array_interface__, typestr=typ, stream=None)
+    s = backend.gpu.from_cuda_array_interface(cai, owner=x, sync=False)
+    offset = shape[3] - shape[2]
+    if kind == "product":
+        mask.LAUNCH["cuda"] = (warps, rows)
+        from numba_causal import apply_causal_mask
+        return lambda: apply_causal_mask(x, backend="cuda")
+    if kind in ("seed", "aligned"):
+        source = seed_kernel if kind == "seed" else aligned_kernel
+        k = kc.build(backend, source, LANES=lanes, ROWS=rows)
+        launch = k[grid, (lanes, rows)]
+        return lambda: launch(s, fill, offset)
+    word = 8 // x.element_size()
+    wcai = dict(cai, typestr="<u8", shape=shape[:3] + (shape[3] // word,),
+                strides=tuple(st * x.element_size() for st in x.stride()[:3]) + (8,))
+    w = backend.gpu.from_cuda_array_interface(wcai, owner=x, sync=False)
+    fill_word = np.array([fill] * word, dtype=fill.dtype).view(np.uint64)[0]
+    k = kc.build(backend, wide_kernel, LANES=lanes, ROWS=rows, WORD=word)
+    launch = k[grid, (lanes, rows)]
+    return lambda: launch(s, w, fill, fill_word, offset)
+
+
+# (variant, warps of lanes per row, rows per block). "product" is numba_causal's own
+# kernel (lane chunks aligned, whole 8-byte words where the layout allows).
+VARIANTS = [("seed", 1, 1), ("aligned", 1, 8), ("wide", 1, 8),
+            ("product", 1, 1), ("product", 1, 4), ("product", 1, 8), ("product", 1, 16),
+            ("product", 2, 4), ("product", 2, 8), ("product", 4, 2), ("product", 4, 4)]
+SHAPES = [((4, 32, 2048, 2048), torch.float32), ((4, 32, 2048, 2048), torch.float16),
+          ((4, 32, 2048, 2048), torch.bfloat16), ((1, 8, 8192, 8192), torch.float32)]
+
+
+def main():
+    timer = TorchTimer(repeats=30, warmup=3)
+    buf = torch.empty(2**28, device="cuda")
+    fill_gbps = buf.numel() * 4 / (timer(lambda: buf.fill_(-1.0)) * 1e6)
+    del buf
+    print(f"{torch.cuda.get_device_name()} fill bandwidth {fill_gbps:.0f} GB/s, "
+          f"{time.strftime('%Y-%m-%d')}")
+    results = []
+    for shape, dtype in SHAPES:
+        x = torch.randn(shape, device="cuda", dtype=dtype)
+        before = x.clone()
+        q = torch.arange(shape[2], device="cuda")[:, None] + shape[3] - shape[2]
+        where = torch.arange(shape[3], device="cuda")[None, :] > q
+        want = before.masked_fill(where, float("-inf"))
+        floor_ms = masked_count(shape) * x.element_size() / (fill_gbps * 1e6)
+        for kind, warps, rows in VARIANTS:
+            x.copy_(before)
+            fn = run_variant(kind, x, warps, rows)
+            fn()
+            torch.cuda.synchronize()
+            ok = torch.equal(x.view(torch.uint8), want.view(torch.uint8))
+            ms = timer(fn)
+            row = dict(shape=shape, dtype=str(dtype), variant=kind, lanes=32 * warps, rows=rows,
+                       ms=ms, floor_ms=floor_ms, ratio=floor_ms / ms, correct=ok)
+            results.append(row)
+            print(f"{'x'.join(map(str, shape)):>16} {str(dtype):>15} {kind:>8} lanes {32 * warps:4d} "
+                  f"rows {rows:2d}: {ms:.4f} ms  floor {floor_ms:.4f}  ratio {floor_ms / ms:.3f}"
+                  f"{'' if ok else '  WRONG'}", flush=True)
+        del x, before, want, where
+    mask.LAUNCH["cuda"] = (1, 8)
+    if len(sys.argv) > 1:
+        with open(sys.argv[1], "w") as fh:
+            json.dump(dict(fill_gbps=fill_gbps, device=torch.cuda.get_device_name(), rows=results),
+                      fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()

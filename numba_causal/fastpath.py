@@ -76,7 +76,7 @@ class _Replay:
 
     def __init__(self, handle, grid, block, stream, values):
         self.handle = handle
-        self.dims = tuple(grid) + tuple(block)
+        self.dims = tuple(grid) + (tuple(block) + (1, 1))[:3]
         self.stream = stream
         self._keep = values
         self.params = (ctypes.c_void_p * len(values))(*[ctypes.addressof(v) for v in values])

@@ -211,7 +211,7 @@ def _stream(backend: Backend, handle):
     return _STREAMS[key]
 
 
-def _words_layout(ptr: int, shape, strides, itemsize: int):
+def words_layout(ptr: int, shape, strides, itemsize: int):
     """(shape, strides) of an 8-byte-word view of the rows, or None.
 
     Possible when keys are contiguous and every row starts on an 8-byte boundary;
@@ -226,7 +226,7 @@ def _words_layout(ptr: int, shape, strides, itemsize: int):
 
 def _host_words(bits: np.ndarray):
     """The 8-byte word view of a host array's rows, or None."""
-    layout = _words_layout(bits.ctypes.data, bits.shape, bits.strides, bits.itemsize)
+    layout = words_layout(bits.ctypes.data, bits.shape, bits.strides, bits.itemsize)
     if layout is None:
         return None
     return bits.view(np.uint8)[..., :layout[0][3] * 8].view(np.uint64)
@@ -257,7 +257,7 @@ def scores_on(scores: Scores, backend: Backend):
                 "use backend='auto' (or 'cuda'/'hip'), or copy the scores to the host"
             )
         cai = scores.cai
-        layout = _words_layout(cai["data"][0], cai["shape"], cai["strides"],
+        layout = words_layout(cai["data"][0], cai["shape"], cai["strides"],
                                dtypes.bits_dtype(scores.dtype).itemsize)
         words = None if layout is None else _device_view(
             backend, dict(cai, shape=layout[0], strides=layout[1], typestr="<u8"))
@@ -271,7 +271,7 @@ def scores_on(scores: Scores, backend: Backend):
     host = np.ascontiguousarray(scores.host)
     stream = backend.gpu.stream()
     device = backend.gpu.to_device(host, stream=stream)
-    layout = _words_layout(device.device_ctypes_pointer.value or 0, device.shape, device.strides,
+    layout = words_layout(device.device_ctypes_pointer.value or 0, device.shape, device.strides,
                            host.itemsize)
     words = None if layout is None else backend.gpu.from_cuda_array_interface(
         dict(device.__cuda_array_interface__, shape=layout[0], strides=layout[1], typestr="<u8"),

@@ -119,27 +119,34 @@ class CpuTimer:
 
 
 class TorchTimer:
-    """Median time of ``fn()`` measured with CUDA events on the current stream."""
+    """Median time of ``fn()`` measured with CUDA events on the current stream.
+
+    Each sample times ``inner`` back-to-back calls between two events (enough to
+    span about a millisecond) and divides, so the host's launch cost overlaps the
+    device work as it does in a real loop.
+    """
 
     def __init__(self, repeats=50, warmup=5):
         import torch
 
         self.torch, self.repeats, self.warmup = torch, repeats, warmup
 
-    def __call__(self, fn) -> float:
+    def _events(self, fn, inner):
         torch = self.torch
+        start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        for _ in range(inner):
+            fn()
+        stop.record()
+        stop.synchronize()
+        return start.elapsed_time(stop) / inner
+
+    def __call__(self, fn) -> float:
         for _ in range(self.warmup):
             fn()
-        torch.cuda.synchronize()
-        times = []
-        for _ in range(self.repeats):
-            start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            start.record()
-            fn()
-            stop.record()
-            stop.synchronize()
-            times.append(start.elapsed_time(stop))
-        return float(np.median(times))
+        self.torch.cuda.synchronize()
+        inner = max(1, min(100, int(1.0 / max(self._events(fn, 1), 1e-3))))
+        return float(np.median([self._events(fn, inner) for _ in range(self.repeats)]))
 
 
 # --- inputs and checks --------------------------------------------------------------
@@ -182,19 +189,19 @@ def _fill_bandwidth_gpu(timer) -> float:
 
 
 def _fill_bandwidth_cpu(timer) -> float:
-    """GB/s of a large host fill (write only): the better of NumPy and a parallel loop."""
+    """GB/s of a large host fill (write only): the better of NumPy's fill and a
+    parallel row-by-row fill, measured now."""
     from numba import njit, prange
 
     @njit(parallel=True)
-    def pfill(a, v):
-        n = a.size
-        chunk = (n + 63) // 64
-        for c in prange(64):
-            a[c * chunk:min(n, (c + 1) * chunk)] = v
+    def parallel_fill(rows, value):
+        for r in prange(rows.shape[0]):
+            rows[r, :] = value
 
-    buf = np.empty(2**26, dtype=np.float32)  # 256 MiB
-    buf[:] = np.random.default_rng(0).standard_normal(16, dtype=np.float32).repeat(2**22)
-    best = min(timer(lambda: buf.fill(-np.inf)), timer(lambda: pfill(buf, np.float32(-np.inf))))
+    buf = np.random.default_rng(0).standard_normal(2**27, dtype=np.float32)  # 512 MiB
+    rows = buf.reshape(-1, 1024)
+    best = min(timer(lambda: buf.fill(-np.inf)),
+               timer(lambda: parallel_fill(rows, np.float32(-np.inf))))
     return buf.nbytes / (best * 1e6)
 
 
@@ -239,7 +246,7 @@ def call_overhead_us(backend="auto", calls=2000) -> dict:
         x = torch.randn(1, 1, 8, 8, device="cuda")
         where = torch.ones(8, 8, dtype=torch.bool, device="cuda").triu(1)
         sync = torch.cuda.synchronize
-        fns = {"ours": lambda: apply_causal_mask(x, backend=chosen),
+        fns = {"ours": lambda: apply_causal_mask(x, backend=chosen.name),
                "torch.masked_fill_": lambda: x.masked_fill_(where, float("-inf"))}
     else:
         x = np.random.default_rng().standard_normal((1, 1, 8, 8), dtype=np.float32)
@@ -247,41 +254,48 @@ def call_overhead_us(backend="auto", calls=2000) -> dict:
         sync = (lambda: None)
         fns = {"ours": lambda: apply_causal_mask(x, backend=chosen),
                "numpy.copyto": lambda: np.copyto(x, -np.inf, where=where)}
-    out = {}
-    for name, fn in fns.items():
-        for _ in range(50):
-            fn()
-        sync()
-        t = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        sync()
-        out[name] = 1e6 * (time.perf_counter() - t) / calls
+    out = {name: float("inf") for name in fns}
+    for _trial in range(5):  # interleaved trials; the best of each
+        for name, fn in fns.items():
+            for _ in range(50):
+                fn()
+            sync()
+            t = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            sync()
+            out[name] = min(out[name], 1e6 * (time.perf_counter() - t) / calls)
     return out
 
 
 _FIRST_CALL = '''
 import time, sys
-import torch, numba_causal as nc
+import torch
 x = torch.randn(1, 1, 64, 64, device="cuda"); torch.cuda.synchronize()
+want = x.masked_fill(torch.ones(64, 64, dtype=torch.bool, device="cuda").triu(1), float("-inf"))
+t = time.perf_counter(); import numba_causal as nc; t_import = time.perf_counter() - t
 t = time.perf_counter(); nc.apply_causal_mask(x, backend=sys.argv[1]); torch.cuda.synchronize()
-print(time.perf_counter() - t)
+t_call = time.perf_counter() - t
+assert torch.equal(x, want), "first call gave a wrong mask"
+print(t_import, t_call)
 '''
 
 
 def first_call_seconds(backend="cuda") -> dict:
-    """Seconds of the first apply_causal_mask in a new process (imports and the
-    device context excluded): with an empty on-disk kernel cache, then warm."""
+    """Seconds of the first apply_causal_mask in a new process (torch and its CUDA
+    context already up; ``import numba_causal`` timed apart): with an empty
+    on-disk kernel cache, then warm."""
     import os
     import subprocess
     import tempfile
 
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        times = [float(subprocess.run([sys.executable, "-c", _FIRST_CALL, backend], env=env,
-                                      check=True, capture_output=True, text=True).stdout.split()[-1])
-                 for _ in range(3)]
-    return {"cold": times[0], "warm": min(times[1:])}
+        runs = [subprocess.run([sys.executable, "-c", _FIRST_CALL, backend], env=env,
+                               check=True, capture_output=True, text=True).stdout.split()[-2:]
+                for _ in range(3)]
+    imports, calls = [float(r[0]) for r in runs], [float(r[1]) for r in runs]
+    return {"cold": calls[0], "warm": min(calls[1:]), "import": min(imports)}
 
 
 # --- the sweep ---------------------------------------------------------------------
@@ -323,7 +337,7 @@ def _bench_case(chosen, shape, dtype, timer, fill_gbps, on_gpu, peers, use_compi
         apply_causal_mask(x, backend=chosen)
         _check_gpu(x, before, where)
         del before
-        ms = timer(lambda: apply_causal_mask(x, backend=chosen))
+        ms = timer(lambda: apply_causal_mask(x, backend=chosen.name))
         peer_ms = _torch_peers(x, where, timer, use_compile) if peers else {}
         del x, where
     else:
@@ -353,8 +367,9 @@ def format_table(result: dict) -> str:
     head += [f"{n} ms" for n in names] + [f"vs {n}" for n in names]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in result["rows"]:
+        ratio = f"{r.floor_ratio:.2f}" if r.floor_ms > 0 else "n/a (nothing to mask)"
         cells = ["x".join(map(str, r.shape)), r.dtype, f"{r.ms:.4f}", f"{r.floor_ms:.4f}",
-                 f"{r.floor_ratio:.2f}", f"{r.write_gbps:.0f}"]
+                 ratio, f"{r.write_gbps:.0f}"]
         cells += [f"{r.peers[n]:.4f}" if n in r.peers else "-" for n in names]
         cells += [f"{r.speedup[n]:.2f}x" if n in r.speedup else "-" for n in names]
         lines.append("| " + " | ".join(cells) + " |")
@@ -415,8 +430,8 @@ def main(argv=None) -> int:
               ", ".join(f"{k} {v:.1f} us" for k, v in result["overhead_us"].items()))
         if result["backend"] in ("cuda", "hip"):
             result["first_call_s"] = first_call_seconds(result["backend"])
-            print("first call in a new process: cold cache {cold:.3f} s, warm cache {warm:.3f} s"
-                  .format(**result["first_call_s"]))
+            print("first call in a new process: cold cache {cold:.3f} s, warm cache {warm:.3f} s "
+                  "(import numba_causal {import:.3f} s)".format(**result["first_call_s"]))
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(dict(result, rows=[asdict(r) for r in result["rows"]]), fh, indent=1)

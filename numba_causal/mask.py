@@ -162,25 +162,32 @@ def _no_words(backend):
     return _DEVICE_NO_WORDS[backend.name]
 
 
-def _launch_gpu(backend, target, bits, opts, call_key=None):
-    """Compile (cached) and launch the GPU kernel on a Launchable ``target``."""
-    shape = target.bits.shape
+def plan_launch(shape, itemsize, has_words, bits, opts, backend):
+    """Everything a launch decides, from shapes alone (no arrays touched):
+    (compile-time constants, grid, block, scalar arguments)."""
     warps, rows = LAUNCH.get(backend.name, (1, 1))
     lanes = warps * backend.warp
-    word = 8 // target.bits.dtype.itemsize if target.words is not None else 1
-    kernel = kc.build(backend, causal_mask_kernel, (kept_keys, fill_keys), LANES=lanes,
-                      ROWS=rows, WORD=word, **_constants(opts))
-    kv_lens, q_offsets = opts.device_arrays(backend)
-    words = target.words if word > 1 else _no_words(backend)
-    fill_word = np.array([bits] * (8 // bits.itemsize), dtype=bits.dtype).view(np.uint64)[0]
+    word = 8 // itemsize if has_words else 1
+    constants = dict(LANES=lanes, ROWS=rows, WORD=word, **_constants(opts))
+    fill_word = np.array([bits] * (8 // itemsize), dtype=bits.dtype).view(np.uint64)[0]
     # one block row per query row, ROWS rows per block; heads and batch ride y and z
     grid = kc.fold_grid(backend, -(-shape[2] // rows), shape[1], shape[0])
-    launch = kernel[grid, (lanes, rows), target.stream] if target.stream else \
-        kernel[grid, (lanes, rows)]
-    args = (target.bits, words, bits, fill_word, opts.offset, opts.window, kv_lens, q_offsets)
+    return constants, grid, (lanes, rows), (bits, fill_word, opts.offset, opts.window)
+
+
+def _launch_gpu(backend, target, bits, opts, call_key=None):
+    """Compile (cached) and launch the GPU kernel on a Launchable ``target``."""
+    constants, grid, block, scalars = plan_launch(
+        target.bits.shape, target.bits.dtype.itemsize, target.words is not None, bits, opts,
+        backend)
+    kernel = kc.build(backend, causal_mask_kernel, (kept_keys, fill_keys), **constants)
+    kv_lens, q_offsets = opts.device_arrays(backend)
+    words = target.words if constants["WORD"] > 1 else _no_words(backend)
+    launch = kernel[grid, block, target.stream] if target.stream else kernel[grid, block]
+    args = (target.bits, words) + scalars + (kv_lens, q_offsets)
     launch(*args)
-    if call_key is not None and backend.name == "cuda":
-        fastpath.record(call_key, kernel, grid, (lanes, rows), target.stream, args)
+    if call_key is not None:
+        fastpath.remember(call_key, constants, kernel, grid, block, target.stream, args)
 
 
 def _run(kind, backend, s, bits, opts):
@@ -202,12 +209,12 @@ def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, k
     ``fill``; nothing else is written. ``backend``: 'auto', 'hip', 'cuda', 'sim'
     or 'cpu'. Bad input raises before anything is written.
     """
-    chosen = get_backend(backend)
     call_key = None
-    if chosen.name == "cuda" and kv_lens is None and q_offsets is None and mask_fn is None:
-        call_key = fastpath.torch_key(scores, chosen.name, offset, window, fill, causal)
-        if call_key is not None and fastpath.replay(call_key):
+    if kv_lens is None and q_offsets is None and mask_fn is None:
+        call_key = fastpath.call_key(scores, backend, offset, window, fill, causal)
+        if call_key is not None and fastpath.launch_known(call_key, scores):
             return scores
+    chosen = get_backend(backend)
     s = inspect_scores(scores)
     opts = mask_options(s.shape, offset=offset, window=window, kv_lens=kv_lens,
                         q_offsets=q_offsets, mask_fn=mask_fn, causal=causal)
@@ -217,7 +224,7 @@ def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, k
     with scores_on(s, chosen) as target:
         opts.stream = target.stream
         if chosen.is_gpu_kernel:
-            _launch_gpu(chosen, target, bits, opts, call_key)
+            _launch_gpu(chosen, target, bits, opts, call_key if chosen.name == "cuda" else None)
         else:
             _run("cpu", chosen, target.bits, bits, opts)
     return scores

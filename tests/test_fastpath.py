@@ -60,7 +60,7 @@ def test_replay_on_side_stream():
             nc.apply_causal_mask(x, backend="cuda")
             assert torch.equal(x, want)  # ordered on the same stream
     stream.synchronize()
-    assert any(key[6] == stream.cuda_stream for key in fastpath._CACHE)
+    assert any(key[5] == stream.cuda_stream for key in fastpath._CACHE)
 
 
 def test_requires_grad_is_refused_not_cached():
@@ -69,3 +69,42 @@ def test_requires_grad_is_refused_not_cached():
     with pytest.raises(ValueError, match="require grad"):
         nc.apply_causal_mask(x, backend="cuda")
     assert not fastpath._CACHE
+
+
+_NEW_PROCESS = """
+import sys, torch
+import numba_causal as nc
+x = torch.randn(3, 2, 33, 70, device="cuda")
+q = torch.arange(33, device="cuda")[:, None] + 37
+want = x.masked_fill(torch.arange(70, device="cuda")[None, :] > q, float("-inf"))
+nc.apply_causal_mask(x)
+torch.cuda.synchronize()
+print(bool(torch.equal(x, want)), "numba_cuda" in sys.modules)
+"""
+
+
+def _new_process(cache_dir):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, NUMBA_CAUSAL_CACHE_DIR=str(cache_dir))
+    out = subprocess.run([sys.executable, "-c", _NEW_PROCESS], env=env, check=True,
+                         capture_output=True, text=True).stdout.split()
+    return out[-2] == "True", out[-1] == "True"
+
+
+def test_new_process_loads_stored_kernel_without_numba_cuda(tmp_path):
+    correct, used_numba = _new_process(tmp_path)  # compiles, stores the cubin
+    assert correct and used_numba
+    assert list(tmp_path.glob("*.cubin"))
+    correct, used_numba = _new_process(tmp_path)  # loads it with the driver alone
+    assert correct and not used_numba
+
+
+def test_corrupt_store_falls_back_to_full_path(tmp_path):
+    _new_process(tmp_path)
+    for cubin in tmp_path.glob("*.cubin"):
+        cubin.write_bytes(b"not a cubin")
+    correct, used_numba = _new_process(tmp_path)
+    assert correct and used_numba

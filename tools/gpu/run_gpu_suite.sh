@@ -10,6 +10,7 @@
 #   bench      the benchmark with peers and overheads -> OUT/bench.{txt,json,png}
 #   tune       kernel variants (tools/gpu/tune_mask.py) -> OUT/tune.{txt,json}
 #   sanitizer  the cuda tests under compute-sanitizer memcheck and racecheck
+#   ncu        DRAM bytes read/written by the mask kernel (Nsight Compute)
 # Default: info tests bench. Exit status: non-zero if any step failed.
 set -uo pipefail
 WHEELS=${1:?wheels dir}; OUT=${2:?output dir}; shift 2
@@ -34,6 +35,9 @@ for step in $STEPS; do
           -m gpu -k "cuda and not large" ${SANITIZE_TESTS:-tests/test_mask.py} 2>&1 \
           | tee "$OUT/sanitizer-$tool.txt" | tail -8
       done ;;
+    ncu) (cd tools/gpu && ncu --metrics dram__bytes_read.sum,dram__bytes_write.sum,gpu__time_duration.sum \
+           -k regex:"mask_kernel|sector_kernel" python3 ncu_mask.py) 2>&1 | tee "$OUT/ncu.txt" \
+           | grep -E "kernel|dram__|gpu__time|product|experiment" ;;
     *) echo "unknown step $step"; false ;;
   esac
   rc=$?; [ $rc -ne 0 ] && { echo "step $step failed: $rc"; status=1; }

@@ -147,7 +147,9 @@ def inspect_scores(x) -> Scores:
 
         ints = x.view(getattr(torch, width))
         if x.device.type == "cuda":
-            return _from_cai(ints.__cuda_array_interface__, name, x)
+            # launch on the tensor's current torch stream (0: the legacy default stream)
+            stream = torch.cuda.current_stream(x.device).cuda_stream or 1
+            return _from_cai(dict(ints.__cuda_array_interface__, stream=stream), name, x)
         if x.device.type != "cpu":
             raise TypeError(f"scores live on device {x.device}, which no backend handles")
         return _from_host(ints.numpy(), name, x)

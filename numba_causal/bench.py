@@ -23,7 +23,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .backends import get_backend
+from .backends import NAMES, get_backend
+from .dtypes import host_dtype
 from .mask import apply_causal_mask
 
 DEFAULT_SHAPES = {
@@ -78,6 +79,8 @@ def parse_shapes(text: str) -> list:
 
 def _progress(total: int, enabled: bool):
     try:
+        if not enabled:
+            raise ImportError
         from tqdm.auto import tqdm
 
         return tqdm(total=total, disable=not enabled, unit="case", file=sys.stderr)
@@ -225,14 +228,6 @@ def _torch_peers(x, where, timer, use_compile=True):
     return peers
 
 
-def _host_dtype(name):
-    if name == "bfloat16":
-        import ml_dtypes  # NumPy has no bfloat16 of its own
-
-        return ml_dtypes.bfloat16
-    return np.dtype(name)
-
-
 def call_overhead_us(backend="auto", calls=2000) -> dict:
     """Host time per call (µs) on a tiny [1,1,8,8] input: ours vs the usual peer.
 
@@ -342,7 +337,7 @@ def _bench_case(chosen, shape, dtype, timer, fill_gbps, on_gpu, peers, use_compi
         del x, where
     else:
         rng = np.random.default_rng()
-        x = rng.standard_normal(shape, dtype=np.float32).astype(_host_dtype(dtype))
+        x = rng.standard_normal(shape, dtype=np.float32).astype(host_dtype(dtype))
         before = x.copy()
         seq_len, cache_len = shape[-2:]
         where = np.triu(np.ones((seq_len, cache_len), bool), k=cache_len - seq_len + 1)
@@ -405,7 +400,7 @@ def plot(result: dict, path: str) -> None:
 def main(argv=None) -> int:
     """Command-line entry: ``numba-causal bench [--backend B] [--shapes S] [--json F] [--plot F]``."""
     parser = argparse.ArgumentParser(prog="numba-causal bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backend", default="auto", help="auto, hip, cuda, sim or cpu")
+    parser.add_argument("--backend", default="auto", choices=("auto",) + NAMES)
     parser.add_argument("--shapes", type=parse_shapes, default=None,
                         help="e.g. '4x32x2048x2048:float32,float16;4096x4096'")
     parser.add_argument("--quick", action="store_true", help="a small sweep (seconds, any machine)")

@@ -16,6 +16,7 @@ import sys
 import numpy as np
 
 from .backends import NAMES, BackendUnavailable
+from .dtypes import host_dtype
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 EXIT_STATUS = """exit status:
@@ -47,13 +48,10 @@ class UsageError(Exception):
 
 
 def _host_dtype(name: str):
-    if name == "bfloat16":
-        try:
-            import ml_dtypes  # NumPy has no bfloat16 of its own
-        except ImportError:
-            raise UsageError("--dtype bfloat16 needs ml_dtypes (pip install ml_dtypes)") from None
-        return np.dtype(ml_dtypes.bfloat16)
-    return np.dtype(name)
+    try:
+        return host_dtype(name)
+    except TypeError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _bits(a: np.ndarray) -> np.ndarray:
@@ -98,12 +96,13 @@ def run_demo(args) -> int:
 
     offset = args.cache - args.seq if args.offset is None else args.offset
     how = "default: cache_len - seq_len" if args.offset is None else "--offset"
-    kernel = "GPU kernel source" if backend.is_gpu_kernel else "CPU @njit kernel"
-    where = "on the GPU" if backend.on_device else "on the host CPU"
+    ran = ("the GPU kernel, on the GPU" if backend.on_device else
+           "the GPU kernel source, run by numba-cuda's simulator on the host CPU"
+           if backend.is_gpu_kernel else "the CPU kernel (@njit), on the host CPU")
     print(f"scores [batch={args.batch}, heads={args.heads}, seq_len={args.seq}, "
           f"cache_len={args.cache}] {args.dtype}; query row q sits at position q + offset, "
           f"offset = {offset} ({how}){f', window = {args.window}' if args.window else ''}")
-    print(f"backend: {backend.name} (asked for {args.backend!r}): the {kernel}, {where}")
+    print(f"backend: {backend.name} (asked for {args.backend!r}): {ran}")
     print()
     print("scores[0, 0] after apply_causal_mask:")
     print(format_scores(scores[0, 0], offset))

@@ -13,6 +13,7 @@ GPU backends also cache it on disk when the kernel has no user predicate.
 
 from __future__ import annotations
 
+import os
 import threading
 import types
 from dataclasses import dataclass
@@ -81,7 +82,9 @@ def build(backend: Backend, kernel, helpers=(), kind="kernel", **constants):
         namespace = bound_namespace(kernel, helpers, constants, gpu, device_jit)
         user_code = constants.get("MASK_FN") is not None and not getattr(
             constants.get("MASK_FN"), "_numba_causal_builtin", False)
-        on_disk = not user_code and (backend.disk_cache if kind == "kernel" else kind == "cpu")
+        # numba caches on disk only what it can locate: code from a file, not a notebook cell
+        on_disk = (not user_code and os.path.isfile(kernel.__code__.co_filename)
+                   and (backend.disk_cache if kind == "kernel" else kind == "cpu"))
         fn = bind(kernel, namespace, kernel.__qualname__ + _tag(constants))
         compiled = jit(fn, cache=True) if on_disk else jit(fn)
         _KERNELS[key] = compiled

@@ -68,3 +68,14 @@ def fill_bits(name: str, fill: float):
         return view.type(float_to_bf16_bits(value))
     with np.errstate(over="ignore"):
         return np.array(value, dtype=name).view(view)[()]
+
+
+def host_dtype(name: str) -> np.dtype:
+    """The NumPy dtype for a logical name; bfloat16 comes from ml_dtypes."""
+    if name == "bfloat16":
+        try:
+            import ml_dtypes  # NumPy has no bfloat16 of its own
+        except ImportError:
+            raise TypeError("bfloat16 NumPy arrays need ml_dtypes (pip install ml_dtypes)") from None
+        return np.dtype(ml_dtypes.bfloat16)
+    return np.dtype(name)

@@ -1,0 +1,267 @@
+"""The ``numba-causal`` command: each subcommand run in-process (``cli.main``) and
+as a real process (``python -m numba_causal`` and the console script), checked on
+what it prints and on its exit status."""
+
+import configparser
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import numba_causal as nc
+from helpers import masked_where
+from numba_causal import cli
+from numba_causal.backends import unavailable_reasons
+
+REPO = Path(__file__).resolve().parents[1]
+ENTRY_POINT = "numba_causal.cli:main"
+
+
+def _console_script_command() -> list:
+    """How the installed ``numba-causal`` script is started; where the package is not
+    installed, the same call the script makes (setup.cfg's entry point)."""
+    script = Path(sys.executable).with_name("numba-causal")
+    if script.exists():
+        return [str(script)]
+    module, func = ENTRY_POINT.split(":")
+    return [sys.executable, "-c", f"import sys; from {module} import {func}; sys.exit({func}())"]
+
+
+COMMANDS = {"module": [sys.executable, "-m", "numba_causal"], "script": _console_script_command()}
+
+
+def run_process(args, how="module", **kwargs):
+    """Run the command in a new process from a scratch folder; this checkout first on the path."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(REPO)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    env.pop(nc.backends.ENV_VAR, None)
+    done = subprocess.run(COMMANDS[how] + list(args), capture_output=True, text=True, env=env,
+                          timeout=300, **kwargs)
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.fixture(params=["in-process", "subprocess"])
+def run(request, capsys, monkeypatch, tmp_path):
+    """``run(args) -> (exit status, stdout, stderr)``, in-process or in a new process."""
+    monkeypatch.delenv(nc.backends.ENV_VAR, raising=False)
+    if request.param == "subprocess":
+        return lambda args: run_process(args, cwd=tmp_path)
+
+    def in_process(args):
+        status = cli.main(list(args))
+        out, err = capsys.readouterr()
+        return status, out, err
+    return in_process
+
+
+def test_entry_point_is_declared():
+    cfg = configparser.ConfigParser()
+    cfg.read(REPO / "setup.cfg")
+    scripts = dict(line.split("=", 1) for line in
+                   cfg["options.entry_points"]["console_scripts"].strip().splitlines())
+    assert {k.strip(): v.strip() for k, v in scripts.items()} == {"numba-causal": ENTRY_POINT}
+
+
+def test_console_script_runs(tmp_path):
+    status, out, err = run_process(["info"], how="script", cwd=tmp_path)
+    assert status == 0, err
+    assert out == nc.info() + "\n"
+
+
+# --- help -------------------------------------------------------------------------------
+
+def test_help_lists_commands_and_exit_status(run):
+    status, out, _ = run(["--help"])
+    assert status == 0
+    assert out.startswith("usage: numba-causal")
+    for command in ("info", "demo", "bench"):
+        assert re.search(rf"^\s+{command}\s+\S", out, re.M), command
+    assert "exit status:" in out and "3  the requested backend is not available" in out
+
+
+@pytest.mark.parametrize("command, options", [
+    ("info", []),
+    ("demo", ["--backend", "--seq", "--cache", "--offset", "--window", "--dtype", "--seed"]),
+    ("bench", ["--backend", "--shapes", "--json", "--plot", "--quick"]),
+])
+def test_help_of_each_command(run, command, options):
+    status, out, _ = run([command, "--help"])
+    assert status == 0
+    assert out.startswith(f"usage: numba-causal {command}")
+    for option in options:
+        assert option in out
+
+
+def test_version(run):
+    status, out, _ = run(["--version"])
+    assert (status, out.strip()) == (0, f"numba-causal {nc.__version__}")
+
+
+# --- info ----------------------------------------------------------------------------------
+
+def test_info(run):
+    status, out, err = run(["info"])
+    assert status == 0, err
+    assert out == nc.info() + "\n"
+    missing = unavailable_reasons()
+    for name in ("hip", "cuda", "sim", "cpu"):
+        line = next(s for s in out.splitlines() if s.strip().startswith(name + " "))
+        assert ("unavailable" in line and "->" in line) if name in missing else " ok: " in line
+    assert re.search(r"versions: .*numba \d", out)
+
+
+# --- demo ----------------------------------------------------------------------------------
+
+def parse_demo(out: str):
+    """(values, mask) of the printed [seq_len, cache_len] matrix, and the row positions."""
+    values, mask, positions = [], [], []
+    section = None
+    for line in out.splitlines():
+        if line.startswith("scores[0, 0] after"):
+            section = values
+        elif line.startswith("mask (x kept"):
+            section = mask
+        elif section is not None and line.startswith("q="):
+            head, rest = re.match(r"(q=\s*\d+\s+pos=-?\d+)\s+(.*)", line).groups()
+            if section is values:
+                positions.append(int(head.split("pos=")[1]))
+                rest = rest.replace("(fully masked)", "")
+                values.append([float(v) for v in rest.split()])
+            else:
+                mask.append([c == "." for c in rest])
+    return np.array(values), np.array(mask), positions
+
+
+DEMO_CASES = {
+    "default": ([], (6, 8), {}),
+    "kv cache": (["--seq", "3", "--cache", "9"], (3, 9), {}),
+    "negative offset": (["--seq", "7", "--cache", "4"], (7, 4), {}),
+    "explicit offset": (["--seq", "5", "--cache", "5", "--offset", "-2"], (5, 5), {"offset": -2}),
+    "window": (["--seq", "6", "--cache", "10", "--window", "3"], (6, 10), {"window": 3}),
+}
+
+
+@pytest.mark.parametrize("case", DEMO_CASES, ids=list(DEMO_CASES))
+def test_demo_prints_masked_scores(backend, run, case):
+    args, (seq_len, cache_len), options = DEMO_CASES[case]
+    seed = 1234
+    status, out, err = run(["demo", "--backend", backend, "--seed", str(seed)] + args)
+    assert status == 0, err
+    assert f"backend: {backend} (asked for '{backend}')" in out
+    assert f"match causal_mask_reference bit for bit; backend {backend} ran" in out
+
+    values, mask, positions = parse_demo(out)
+    where = masked_where((seq_len, cache_len), **options)
+    np.testing.assert_array_equal(mask, where)
+    offset = options.get("offset", cache_len - seq_len)
+    assert positions == [q + offset for q in range(seq_len)]
+    # the printed values are the demo's seeded inputs, -inf exactly where masked
+    scores = np.random.default_rng(seed).standard_normal((1, 2, seq_len, cache_len),
+                                                         dtype=np.float32)[0, 0]
+    np.testing.assert_array_equal(np.isneginf(values), where)
+    np.testing.assert_allclose(values[~where], scores[~where], atol=0.005 + 1e-9)
+    for q in range(seq_len):
+        row = next(s for s in out.splitlines() if s.startswith(f"q={q:<2d} pos="))
+        assert row.endswith("(fully masked)") == bool(where[q].all())
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float64"])
+def test_demo_dtypes(run, dtype):
+    status, out, err = run(["demo", "--backend", "cpu", "--dtype", dtype, "--seq", "4",
+                            "--cache", "4", "--heads", "3", "--batch", "2"])
+    assert status == 0, err
+    assert out.startswith(f"scores [batch=2, heads=3, seq_len=4, cache_len=4] {dtype};")
+    assert "all 96 elements (36 masked) match causal_mask_reference" in out
+    _, mask, _ = parse_demo(out)
+    np.testing.assert_array_equal(mask, np.triu(np.ones((4, 4), bool), 1))
+
+
+def test_demo_auto_says_which_backend_ran(run):
+    status, out, err = run(["demo", "--seed", "1"])
+    assert status == 0, err
+    ran = nc.get_backend("auto").name
+    assert f"backend: {ran} (asked for 'auto')" in out and f"backend {ran} ran" in out
+
+
+def test_demo_unavailable_backend_exits_3(run):
+    missing = unavailable_reasons()
+    if not missing:
+        pytest.skip("every backend is available on this machine")
+    name = sorted(missing)[0]
+    status, out, err = run(["demo", "--backend", name])
+    assert status == cli.EXIT_UNAVAILABLE == 3
+    assert out == ""
+    assert f"backend {name!r} is not available here" in err and "To get it: " in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["demo", "--seq", "0"], "argument --seq: must be between 1 and 64; got 0"),
+    (["demo", "--cache", "65"], "argument --cache: must be between 1 and 64; got 65"),
+    (["demo", "--window", "0"], "argument --window: must be at least 1; got 0"),
+    (["demo", "--seq", "three"], "argument --seq: not an integer: 'three'"),
+    (["demo", "--backend", "tpu"], "argument --backend: invalid choice: 'tpu'"),
+    (["info", "--bogus"], "unrecognized arguments: --bogus"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ([], "the following arguments are required"),
+])
+def test_usage_errors_exit_2(run, args, message):
+    status, out, err = run(args)
+    assert status == cli.EXIT_USAGE == 2
+    assert out == ""
+    assert err.startswith("usage: numba-causal") and message in err
+
+
+def test_demo_mismatch_exits_1(capsys, monkeypatch):
+    """A kernel that writes nothing must be caught by the demo's check."""
+    monkeypatch.setattr(nc, "apply_causal_mask", lambda scores, **kw: scores)
+    status = cli.main(["demo", "--backend", "cpu", "--seq", "4", "--cache", "4"])
+    out, err = capsys.readouterr()
+    assert status == cli.EXIT_MISMATCH == 1
+    assert "check FAILED: 12 of 32 elements differ from causal_mask_reference, first at " \
+           "(0, 0, 0, 1)" in err
+    assert "match causal_mask_reference" not in out
+
+
+def test_demo_unavailable_backend_in_process(capsys, monkeypatch):
+    """Exit status 3 wherever the backend is refused, even on a machine that has them all."""
+    def refuse(name="auto"):
+        raise nc.BackendUnavailable(f"backend {name!r} is not available here: test")
+    monkeypatch.setattr(nc, "get_backend", refuse)
+    assert cli.main(["demo", "--backend", "cuda"]) == cli.EXIT_UNAVAILABLE
+    assert capsys.readouterr().err == "numba-causal: backend 'cuda' is not available here: test\n"
+
+
+# --- bench ----------------------------------------------------------------------------------
+
+def test_bench_passes_every_argument_through(capsys, monkeypatch):
+    from numba_causal import bench
+
+    seen = []
+    monkeypatch.setattr(bench, "main", lambda argv: seen.append(argv) or 7)
+    argv = ["--backend", "cpu", "--quick", "--json", "x.json", "-h", "--version", "extra"]
+    assert cli.main(["bench"] + argv) == 7
+    assert seen == [argv]
+
+
+def test_bench_runs(run, tmp_path):
+    out_json = tmp_path / "bench.json"
+    status, out, err = run(["bench", "--backend", "cpu", "--shapes", "1x2x40x48:float32;24x24",
+                            "--repeats", "2", "--no-progress", "--json", str(out_json)])
+    assert status == 0, err
+    assert "causal mask, backend cpu" in out
+    table = [line for line in out.splitlines() if line.startswith("| ")]
+    assert [row.split("|")[1].strip() for row in table] == ["shape", "1x2x40x48", "24x24"]
+    result = json.loads(out_json.read_text())
+    assert [r["shape"] for r in result["rows"]] == [[1, 2, 40, 48], [24, 24]]
+    assert all(r["ms"] > 0 for r in result["rows"])
+
+
+def test_bench_usage_error_exits_2(run):
+    status, out, err = run(["bench", "--shapes", "2x3x4"])
+    assert status == 2
+    assert err.startswith("usage: numba-causal bench") and "must have 2 or 4 dimensions" in err

@@ -4,7 +4,9 @@
 from .backends import BackendUnavailable, available_backends, get_backend
 from .mask import apply_causal_mask, causal_mask_reference
 from .report import info
+from .softmax import causal_softmax, causal_softmax_reference
 
-__all__ = ["apply_causal_mask", "causal_mask_reference", "available_backends", "get_backend",
-           "info", "BackendUnavailable"]
+__all__ = ["apply_causal_mask", "causal_mask_reference", "causal_softmax",
+           "causal_softmax_reference", "available_backends", "get_backend", "info",
+           "BackendUnavailable"]
 __version__ = "0.1.0"

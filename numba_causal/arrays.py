@@ -75,11 +75,24 @@ def _check_layout(shape, strides, itemsize) -> None:
     extent = itemsize
     for stride, n in dims:
         if stride < extent:
-            raise ValueError(
-                f"scores overlap themselves (shape {tuple(shape)}, strides {tuple(strides)}); "
-                "masking in place would write one element twice: pass a copy"
-            )
+            break
         extent = stride * n
+    else:
+        return  # nested strides: no two elements share memory
+    # interleaved strides can still be disjoint: count distinct addresses when affordable
+    if int(np.prod(shape)) <= _EXACT_OVERLAP_MAX:
+        offsets = np.zeros(1, dtype=np.int64)
+        for n, st in zip(shape, strides):
+            offsets = (offsets[:, None] + np.arange(n, dtype=np.int64) * st).ravel()
+        if np.unique(offsets).size == offsets.size:
+            return
+    raise ValueError(
+        f"scores overlap themselves (shape {tuple(shape)}, strides {tuple(strides)}); "
+        "masking in place would write one element twice: pass a copy")
+
+
+#: largest array whose interleaved strides are checked element by element
+_EXACT_OVERLAP_MAX = 1 << 22
 
 
 def _as_4d(shape, strides):
@@ -90,13 +103,14 @@ def _as_4d(shape, strides):
     return (1, 1, seq_len, cache_len), (span, span) + tuple(strides)
 
 
-def _from_host(a: np.ndarray, name: str, owner) -> Scores:
+def _from_host(a: np.ndarray, name: str, owner, writable=True) -> Scores:
     """Host memory: a float array, or a same-width integer view of one (torch)."""
     _check_rank(a.shape)
-    dtypes.check_dtype(name)
     if not a.dtype.isnative:
-        raise TypeError(f"scores must be in native byte order; got dtype {a.dtype.str}")
-    if not a.flags.writeable:
+        raise TypeError(f"scores must be in native byte order; got dtype {a.dtype.str} "
+                        f"(use scores.astype(scores.dtype.newbyteorder('=')))")
+    dtypes.check_dtype(name)
+    if writable and not a.flags.writeable:
         raise ValueError("scores are read-only: the mask is applied in place")
     _check_layout(a.shape, a.strides, a.itemsize)
     bits = a.view(dtypes.bits_dtype(name))
@@ -104,7 +118,7 @@ def _from_host(a: np.ndarray, name: str, owner) -> Scores:
     return Scores(name, bits4.shape, bits4.strides, a.ndim, host=bits4, owner=owner)
 
 
-def _from_cai(desc: dict, name: str, owner) -> Scores:
+def _from_cai(desc: dict, name: str, owner, writable=True) -> Scores:
     shape = tuple(desc["shape"])
     _check_rank(shape)
     dtypes.check_dtype(name)
@@ -117,7 +131,7 @@ def _from_cai(desc: dict, name: str, owner) -> Scores:
             acc *= n
     strides = tuple(strides)
     ptr, readonly = desc["data"]
-    if readonly:
+    if readonly and writable:
         raise ValueError("scores are read-only: the mask is applied in place")
     if any(s < 0 for s in strides):
         raise ValueError(f"negative strides {strides} are not supported on the GPU: pass a copy")
@@ -129,11 +143,12 @@ def _from_cai(desc: dict, name: str, owner) -> Scores:
     return Scores(name, shape4, strides4, len(shape), cai=cai, owner=owner)
 
 
-def inspect_scores(x) -> Scores:
+def inspect_scores(x, writable=True) -> Scores:
     """Validate ``x`` and describe it; raises before anything is written.
 
-    Rank other than 2/4 -> ValueError; non-float dtype -> TypeError; read-only,
-    self-overlapping or fractionally strided -> ValueError.
+    Rank other than 2/4 -> ValueError; non-float dtype -> TypeError; read-only
+    (when ``writable``: the array will be written), self-overlapping or
+    fractionally strided -> ValueError.
     """
     if _is_torch(x):
         name = dtypes.dtype_name(x.dtype)
@@ -149,10 +164,10 @@ def inspect_scores(x) -> Scores:
         if x.device.type == "cuda":
             # launch on the tensor's current torch stream (0: the legacy default stream)
             stream = torch.cuda.current_stream(x.device).cuda_stream or 1
-            return _from_cai(dict(ints.__cuda_array_interface__, stream=stream), name, x)
+            return _from_cai(dict(ints.__cuda_array_interface__, stream=stream), name, x, writable)
         if x.device.type != "cpu":
             raise TypeError(f"scores live on device {x.device}, which no backend handles")
-        return _from_host(ints.numpy(), name, x)
+        return _from_host(ints.numpy(), name, x, writable)
     desc = getattr(x, "__cuda_array_interface__", None)
     if desc is not None:
         name = dtypes.TYPESTR.get(desc["typestr"], desc["typestr"])
@@ -160,9 +175,9 @@ def inspect_scores(x) -> Scores:
             _check_rank(tuple(desc["shape"]))
             raise TypeError(f"scores must be a floating-point array (float16, bfloat16, float32 "
                             f"or float64); got type string {desc['typestr']!r}")
-        return _from_cai(desc, name, x)
+        return _from_cai(desc, name, x, writable)
     if isinstance(x, np.ndarray):
-        return _from_host(x, dtypes.dtype_name(x.dtype), x)
+        return _from_host(x, dtypes.dtype_name(x.dtype), x, writable)
     raise TypeError(f"scores must be a NumPy array, a torch tensor or an object with "
                     f"__cuda_array_interface__; got {type(x).__name__}")
 
@@ -246,8 +261,9 @@ class Launchable:
 
 
 @contextlib.contextmanager
-def scores_on(scores: Scores, backend: Backend):
-    """Yield a Launchable for ``backend``; write back on success.
+def scores_on(scores: Scores, backend: Backend, write_back=True):
+    """Yield a Launchable for ``backend``; write back on success (unless the
+    array is only read: ``write_back=False``).
 
     Host arrays on a GPU backend are copied to the device; the copy back into the user's array happens only if the body raised
     nothing, so a failure leaves the user's data as it was.
@@ -279,6 +295,7 @@ def scores_on(scores: Scores, backend: Backend):
         dict(device.__cuda_array_interface__, shape=layout[0], strides=layout[1], typestr="<u8"),
         owner=device, sync=False)
     yield Launchable(device, words, stream)
-    result = device.copy_to_host(stream=stream)
-    stream.synchronize()
-    scores.host[...] = result
+    if write_back:
+        result = device.copy_to_host(stream=stream)
+        stream.synchronize()
+        scores.host[...] = result

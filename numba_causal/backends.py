@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import threading
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -46,7 +47,9 @@ class Backend:
     and in the simulator. ``jit`` compiles kernels and device functions for it.
     ``warp`` is the hardware SIMD width (wavefront); ``grid_limits`` the largest
     grid along x, y, z, beyond which launchers fold work into loops.
-    ``wrap_host`` wraps host arrays for the kernel launcher (the simulator).
+    ``wrap_host`` wraps host arrays for the kernel launcher, and ``launch_lock``
+    serialises launches (the simulator runs one kernel at a time per process; numba's
+    workqueue threading layer one parallel region at a time).
     """
 
     name: str
@@ -57,6 +60,7 @@ class Backend:
     on_device: bool = False
     disk_cache: bool = False
     wrap_host: Optional[Callable] = None
+    launch_lock: object = field(default=None, compare=False, hash=False)
     extras: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -117,19 +121,30 @@ def _probe_sim() -> Backend:
     # views of one buffer (elements and 8-byte words) stay one memory.
     return Backend("sim", gpu=cuda, jit=simulator.jit, warp=32,
                    grid_limits=(2**31 - 1, 65535, 65535), on_device=False,
-                   wrap_host=FakeCUDAArray)
+                   wrap_host=FakeCUDAArray, launch_lock=threading.Lock())
 
 
 def _probe_cpu() -> Backend:
-    return Backend("cpu")
+    # numba's default (workqueue) threading layer runs one parallel region at a time
+    return Backend("cpu", launch_lock=threading.Lock())
 
 
 _PROBES = {"hip": _probe_hip, "cuda": _probe_cuda, "sim": _probe_sim, "cpu": _probe_cpu}
 
 
+_PROBE_LOCK = threading.Lock()
+
+
 @functools.lru_cache(maxsize=None)
 def _probe(name: str):
-    """The Backend, or the reason it is unavailable (cached per process)."""
+    """The Backend, or the reason it is unavailable (probed once per process: two
+    threads asking at once must get the same Backend, and so the same lock)."""
+    with _PROBE_LOCK:
+        return _probe_once(name)
+
+
+@functools.lru_cache(maxsize=None)
+def _probe_once(name: str):
     try:
         return _PROBES[name]()
     except BackendUnavailable as exc:

@@ -38,6 +38,9 @@ DEFAULT_SHAPES = {
             ((2048, 2048), ("float32",))],
     "quick": [((1, 4, 256, 256), ("float32", "float16")), ((256, 512), ("float32",))],
 }
+#: causal_softmax rows of the GPU sweep (scale 1/sqrt(128))
+SOFTMAX_SHAPES = [((4, 32, 2048, 2048), ("float32", "float16", "bfloat16"))]
+SOFTMAX_SCALE = 128 ** -0.5
 ITEMSIZE = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
 
 
@@ -54,6 +57,8 @@ class Row:
     write_gbps: float
     peers: dict = field(default_factory=dict)  # name -> ms
     speedup: dict = field(default_factory=dict)  # name -> peer ms / our ms
+    op: str = "mask"  # "mask" (apply_causal_mask) or "softmax" (causal_softmax)
+    max_rel_error: float = 0.0  # softmax: max |ours - float64| / row max, checked before timing
 
 
 def masked_count(shape) -> int:
@@ -296,10 +301,13 @@ def first_call_seconds(backend="cuda") -> dict:
 # --- the sweep ---------------------------------------------------------------------
 
 def run_benchmark(backend="auto", cases=None, repeats=None, progress=True, peers=True,
-                  use_compile=True) -> dict:
-    """Run the sweep; returns {"device": ..., "fill_gbps": ..., "rows": [Row, ...]}."""
+                  use_compile=True, softmax=None) -> dict:
+    """Run the sweep; returns {"device": ..., "fill_gbps": ..., "rows": [Row, ...]}.
+
+    ``softmax`` adds the causal_softmax rows (default: on a GPU, with the default sweep)."""
     chosen = get_backend(backend)
     on_gpu = chosen.name in ("cuda", "hip")
+    softmax = (on_gpu and cases is None) if softmax is None else softmax
     if cases is None:
         cases = DEFAULT_SHAPES["gpu" if on_gpu else "quick" if chosen.name == "sim" else "cpu"]
     flat = [(shape, dtype) for shape, dtypes in cases for dtype in dtypes]
@@ -319,9 +327,60 @@ def run_benchmark(backend="auto", cases=None, repeats=None, progress=True, peers
         bar.set_description(f"{'x'.join(map(str, shape))} {dtype}")
         rows.append(_bench_case(chosen, shape, dtype, timer, fill_gbps, on_gpu, peers, use_compile))
         bar.update(1)
+    copy_gbps = None
+    if on_gpu and softmax:
+        copy_gbps = _copy_bandwidth_gpu(timer)
+        for shape, dtype in [(sh, dt) for sh, dts in SOFTMAX_SHAPES for dt in dts]:
+            rows.append(_bench_softmax(chosen, shape, dtype, timer, copy_gbps, peers, use_compile))
     bar.close()
     return {"backend": chosen.name, "device": device, "fill_gbps": fill_gbps,
-            "date": time.strftime("%Y-%m-%d"), "rows": rows}
+            "copy_gbps": copy_gbps, "date": time.strftime("%Y-%m-%d"), "rows": rows}
+
+
+def _copy_bandwidth_gpu(timer) -> float:
+    """GB/s (bytes read + written) of a large device-to-device copy, measured now."""
+    import torch
+
+    src = torch.randn(2**28, device="cuda")
+    dst = torch.empty_like(src)
+    ms = timer(lambda: dst.copy_(src))
+    del src, dst
+    return 2 * 2**28 * 4 / (ms * 1e6)
+
+
+def _bench_softmax(chosen, shape, dtype, timer, copy_gbps, peers, use_compile) -> Row:
+    """causal_softmax on the GPU: accuracy against float64 first, then time and peers.
+    Floor: the kept lower triangle read once and the whole matrix written once."""
+    import torch
+
+    from .softmax import causal_softmax
+
+    x, where = _gpu_case(shape, dtype)
+    out = torch.full_like(x, float("nan"))
+    causal_softmax(x, scale=SOFTMAX_SCALE, out=out, backend=chosen.name)
+    want = torch.softmax((SOFTMAX_SCALE * x.double()).masked_fill(where, float("-inf")), -1)
+    err = float(((out.double() - want).abs().amax(-1) / want.amax(-1)).max())
+    if not err < (1e-6 if dtype in ("float32", "float64") else 1e-3):
+        raise AssertionError(f"causal_softmax error {err:.2e} on {shape} {dtype}")
+    del want
+    ms = timer(lambda: causal_softmax(x, scale=SOFTMAX_SCALE, out=out, backend=chosen.name))
+    item = ITEMSIZE[dtype]
+    total = int(np.prod(shape))
+    nbytes = (total - masked_count(shape)) * item + total * item
+    peer_ms = {}
+    if peers:
+        def eager(t):
+            return torch.softmax((SOFTMAX_SCALE * t).masked_fill(where, float("-inf")), -1)
+
+        peer_ms["torch eager"] = timer(lambda: eager(x))
+        if use_compile:
+            compiled = torch.compile(eager, dynamic=False)
+            peer_ms["torch.compile"] = timer(lambda: compiled(x))
+    floor_ms = nbytes / (copy_gbps * 1e6)
+    del x, out
+    return Row(chosen.name, tuple(shape), dtype, ms, floor_ms, floor_ms / ms, nbytes / (ms * 1e6),
+               peer_ms, {k: v / ms for k, v in peer_ms.items()}, op="softmax",
+               max_rel_error=err)
 
 
 def _bench_case(chosen, shape, dtype, timer, fill_gbps, on_gpu, peers, use_compile) -> Row:
@@ -358,12 +417,12 @@ def _bench_case(chosen, shape, dtype, timer, fill_gbps, on_gpu, peers, use_compi
 def format_table(result: dict) -> str:
     """A Markdown table of the rows."""
     names = sorted({p for r in result["rows"] for p in r.peers})
-    head = ["shape", "dtype", "ours ms", "floor ms", "floor/ours", "GB/s"]
+    head = ["op", "shape", "dtype", "ours ms", "floor ms", "floor/ours", "GB/s"]
     head += [f"{n} ms" for n in names] + [f"vs {n}" for n in names]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in result["rows"]:
         ratio = f"{r.floor_ratio:.2f}" if r.floor_ms > 0 else "n/a (nothing to mask)"
-        cells = ["x".join(map(str, r.shape)), r.dtype, f"{r.ms:.4f}", f"{r.floor_ms:.4f}",
+        cells = [r.op, "x".join(map(str, r.shape)), r.dtype, f"{r.ms:.4f}", f"{r.floor_ms:.4f}",
                  ratio, f"{r.write_gbps:.0f}"]
         cells += [f"{r.peers[n]:.4f}" if n in r.peers else "-" for n in names]
         cells += [f"{r.speedup[n]:.2f}x" if n in r.speedup else "-" for n in names]
@@ -380,17 +439,20 @@ def plot(result: dict, path: str) -> None:
 
     rows = result["rows"]
     names = ["ours"] + sorted({p for r in rows for p in r.peers})
-    labels = [f"{'x'.join(map(str, r.shape))}\n{r.dtype}" for r in rows]
+    labels = [f"{r.op}\n{'x'.join(map(str, r.shape))}\n{r.dtype}" for r in rows]
     width = 0.8 / len(names)
     fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(rows)), 4))
     for i, name in enumerate(names):
         vals = [r.write_gbps if name == "ours" else
                 (r.write_gbps * r.ms / r.peers[name] if name in r.peers else 0) for r in rows]
         ax.bar(np.arange(len(rows)) + i * width, vals, width, label=name)
-    ax.axhline(result["fill_gbps"], color="k", ls="--", lw=1, label="fill bandwidth (floor)")
+    ax.axhline(result["fill_gbps"], color="k", ls="--", lw=1, label="fill bandwidth (mask floor)")
+    if result.get("copy_gbps"):
+        ax.axhline(result["copy_gbps"], color="grey", ls=":", lw=1,
+                   label="copy bandwidth (softmax floor)")
     ax.set_xticks(np.arange(len(rows)) + 0.4 - width / 2, labels, fontsize=8)
-    ax.set_ylabel("masked bytes / time (GB/s)")
-    ax.set_title(f"causal mask on {result['device']} ({result['date']})")
+    ax.set_ylabel("bytes that must move / time (GB/s)")
+    ax.set_title(f"numba_causal on {result['device']} ({result['date']})")
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -416,8 +478,9 @@ def main(argv=None) -> int:
     cases = args.shapes or (DEFAULT_SHAPES["quick"] if args.quick else None)
     result = run_benchmark(args.backend, cases, args.repeats, not args.no_progress,
                            not args.no_peers, not args.no_compile)
-    print(f"causal mask, backend {result['backend']} on {result['device']}, {result['date']}; "
-          f"fill bandwidth {result['fill_gbps']:.0f} GB/s")
+    copy = f", copy bandwidth {result['copy_gbps']:.0f} GB/s" if result.get("copy_gbps") else ""
+    print(f"numba_causal bench, backend {result['backend']} on {result['device']}, "
+          f"{result['date']}; fill bandwidth {result['fill_gbps']:.0f} GB/s{copy}")
     print(format_table(result))
     if args.overhead:
         result["overhead_us"] = call_overhead_us(result["backend"])

@@ -13,6 +13,7 @@ GPU backends also cache it on disk when the kernel has no user predicate.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import types
@@ -59,7 +60,8 @@ def bound_namespace(kernel, helpers, constants: dict, gpu, device_jit) -> dict:
 
 def _jitters(backend: Backend, kind: str):
     """(kernel jit, device-function jit) for a backend; ``kind`` is 'kernel',
-    'cpu' (parallel host loop) or 'reference' (serial host loop)."""
+    'cpu' (parallel host loop), 'cpu_serial' (the same loop on one thread) or
+    'reference' (serial host loop)."""
     if kind == "kernel":
         return backend.jit, (lambda f: backend.jit(device=True)(f))
     parallel = kind == "cpu"
@@ -84,11 +86,29 @@ def build(backend: Backend, kernel, helpers=(), kind="kernel", **constants):
             constants.get("MASK_FN"), "_numba_causal_builtin", False)
         # numba caches on disk only what it can locate: code from a file, not a notebook cell
         on_disk = (not user_code and os.path.isfile(kernel.__code__.co_filename)
-                   and (backend.disk_cache if kind == "kernel" else kind == "cpu"))
+                   and (backend.disk_cache if kind == "kernel" else kind.startswith("cpu")))
         fn = bind(kernel, namespace, kernel.__qualname__ + _tag(constants))
         compiled = jit(fn, cache=True) if on_disk else jit(fn)
         _KERNELS[key] = compiled
         return compiled
+
+
+#: elements from which host kernels run rows on several threads: below it, waking
+#: the threads costs more than the work (and milliseconds on a busy machine)
+CPU_PARALLEL_MIN = 1 << 20
+
+
+def host_kind(size: int) -> str:
+    """'cpu' (parallel rows) for a large array, 'cpu_serial' for a small one."""
+    return "cpu" if size >= CPU_PARALLEL_MIN else "cpu_serial"
+
+
+def launch_guard(backend: Backend, kind: str):
+    """The lock a launch must hold: the simulator runs one kernel at a time per
+    process, numba's workqueue layer one parallel region at a time."""
+    if kind in ("kernel", "cpu") and backend.launch_lock is not None:
+        return backend.launch_lock
+    return contextlib.nullcontext()
 
 
 def fold_grid(backend: Backend, x: int, y: int, z: int) -> tuple:

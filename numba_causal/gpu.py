@@ -6,7 +6,7 @@ from __future__ import annotations
 from .compile import KernelSpec  # noqa: F401  (re-exported)
 
 #: modules holding GPU kernels; each defines kernel_specs(gpu, lanes) -> [KernelSpec]
-KERNEL_MODULES = ("numba_causal.mask",)
+KERNEL_MODULES = ("numba_causal.mask", "numba_causal.softmax")
 
 
 def kernel_catalog(gpu, lanes: int) -> list:

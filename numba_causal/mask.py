@@ -185,16 +185,18 @@ def _launch_gpu(backend, target, bits, opts, call_key=None):
     words = target.words if constants["WORD"] > 1 else _no_words(backend)
     launch = kernel[grid, block, target.stream] if target.stream else kernel[grid, block]
     args = (target.bits, words) + scalars + (kv_lens, q_offsets)
-    launch(*args)
+    with kc.launch_guard(backend, "kernel"):
+        launch(*args)
     if call_key is not None:
         fastpath.remember(call_key, constants, kernel, grid, block, target.stream, args)
 
 
 def _run(kind, backend, s, bits, opts):
     """Compile (cached) and run the CPU kernel or the reference on host array ``s``."""
-    source = causal_mask_cpu if kind == "cpu" else causal_mask_definition
+    source = causal_mask_definition if kind == "reference" else causal_mask_cpu
     kernel = kc.build(backend, source, (kept_keys,), kind=kind, **_constants(opts))
-    kernel(s, bits, opts.offset, opts.window, opts.kv_lens_or_dummy, opts.q_offsets_or_dummy)
+    with kc.launch_guard(backend, kind):
+        kernel(s, bits, opts.offset, opts.window, opts.kv_lens_or_dummy, opts.q_offsets_or_dummy)
 
 
 def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, kv_lens=None,
@@ -226,7 +228,7 @@ def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, k
         if chosen.is_gpu_kernel:
             _launch_gpu(chosen, target, bits, opts, call_key if chosen.name == "cuda" else None)
         else:
-            _run("cpu", chosen, target.bits, bits, opts)
+            _run(kc.host_kind(s.size), chosen, target.bits, bits, opts)
     return scores
 
 

@@ -12,10 +12,17 @@ _DEVICE_DUMMIES: dict = {}
 _LOCK = threading.Lock()
 
 
+#: positions and lengths stay within +-2**62 so that ``q + offset`` cannot overflow int64
+LIMIT = 1 << 62
+
+
 def _as_int(name: str, value) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer; got {value!r}")
-    return int(value)
+    value = int(value)
+    if not -LIMIT <= value <= LIMIT:
+        raise ValueError(f"{name} must lie within +-2**62; got {value}")
+    return value
 
 
 def _per_sequence(name: str, values, batch: int):
@@ -24,11 +31,27 @@ def _per_sequence(name: str, values, batch: int):
     if hasattr(values, "detach"):  # torch tensor, possibly on the GPU
         values = values.detach().cpu().numpy()
     array = np.asarray(values)
+    if array.dtype.kind == "O" and all(isinstance(v, numbers.Integral) for v in array.ravel()):
+        raise ValueError(f"{name} must lie within +-2**62; got values beyond int64")
     if array.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integers; got dtype {array.dtype}")
     if array.shape != (batch,):
         raise ValueError(f"{name} must have shape ({batch},) (one per sequence); got {array.shape}")
+    if array.size and (int(array.max()) > LIMIT or int(array.min()) < -LIMIT):
+        raise ValueError(f"{name} must lie within +-2**62; got values up to {int(array.max())}")
     return np.ascontiguousarray(array, dtype=np.int64)
+
+
+def _check_predicate(mask_fn) -> None:
+    """A predicate must be a Python function of exactly (b, h, q_pos, k)."""
+    fn = getattr(mask_fn, "py_func", mask_fn)
+    code = getattr(fn, "__code__", None)
+    if not callable(mask_fn) or code is None:
+        raise TypeError(f"mask_fn must be a function (b, h, q_pos, k) -> bool; got {mask_fn!r}")
+    positional = code.co_argcount - len(fn.__defaults__ or ())
+    if code.co_argcount < 4 or positional > 4 or code.co_flags & 0x04:
+        raise TypeError(f"mask_fn must take exactly four arguments (b, h, q_pos, k); "
+                        f"{getattr(fn, '__name__', fn)} takes {code.co_argcount}")
 
 
 class MaskOptions:
@@ -46,8 +69,8 @@ class MaskOptions:
             raise ValueError(f"window must be at least 1 (the query's own key); got {window}")
         self.kv_lens = _per_sequence("kv_lens", kv_lens, batch)
         self.q_offsets = _per_sequence("q_offsets", q_offsets, batch)
-        if mask_fn is not None and not callable(mask_fn):
-            raise TypeError(f"mask_fn must be a function (b, h, q_pos, k) -> bool; got {mask_fn!r}")
+        if mask_fn is not None:
+            _check_predicate(mask_fn)
         self.mask_fn = mask_fn
         self.causal = bool(causal)
         self.stream = None

@@ -253,9 +253,10 @@ def test_bench_runs(run, tmp_path):
     status, out, err = run(["bench", "--backend", "cpu", "--shapes", "1x2x40x48:float32;24x24",
                             "--repeats", "2", "--no-progress", "--json", str(out_json)])
     assert status == 0, err
-    assert "causal mask, backend cpu" in out
+    assert "numba_causal bench, backend cpu" in out
     table = [line for line in out.splitlines() if line.startswith("| ")]
-    assert [row.split("|")[1].strip() for row in table] == ["shape", "1x2x40x48", "24x24"]
+    assert [row.split("|")[2].strip() for row in table] == ["shape", "1x2x40x48", "24x24"]
+    assert [row.split("|")[1].strip() for row in table] == ["op", "mask", "mask"]
     result = json.loads(out_json.read_text())
     assert [r["shape"] for r in result["rows"]] == [[1, 2, 40, 48], [24, 24]]
     assert all(r["ms"] > 0 for r in result["rows"])

@@ -84,7 +84,10 @@ def word(spec):
 ARCHS = [_arch_param(a) for a in codegen.ARCHS]
 _SPECS = kernel_catalog(hip, 64)
 KERNELS = [spec.name for spec in _SPECS]
-KERNEL_DTYPES = [(spec.name, dtype) for spec in _SPECS for dtype in DTYPES[element(spec)]]
+# kernels that take a fill value (the mask family): the -inf store must show
+KERNEL_DTYPES = [(spec.name, dtype) for spec in _SPECS
+                 if "fill" in inspect.signature(spec.pyfunc).parameters
+                 for dtype in DTYPES[element(spec)]]
 
 
 @lru_cache(maxsize=None)

@@ -200,7 +200,8 @@ def _parse(lib, ctx, data: bytes, what: str):
 
 def _device_libs(arch: str) -> list:
     """Debian's device-library bitcode to link for ``arch`` (ockl, ocml, controls)."""
-    names = ["ockl.bc", "ocml.bc", "oclc_abi_version_500.bc", "oclc_finite_only_off.bc",
+    # hip.bc: numba-hip's syncthreads() calls __atomic_work_item_fence, defined there
+    names = ["hip.bc", "ockl.bc", "ocml.bc", "oclc_abi_version_500.bc", "oclc_finite_only_off.bc",
              "oclc_unsafe_math_off.bc", "oclc_daz_opt_off.bc",
              "oclc_correctly_rounded_sqrt_on.bc",
              f"oclc_wavefrontsize64_{'on' if wave64(arch) else 'off'}.bc"]

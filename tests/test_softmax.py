@@ -1,0 +1,384 @@
+"""causal_softmax on every backend against a float64 NumPy softmax computed here:
+shapes x dtypes, every mask option, out=None / out=scores / a separate out,
+fully masked rows, NaN and inf, poisoned outputs, guard bands, the online route
+for long rows, folded grids, bad input.
+
+Tolerance: |got - want| <= TOL[dtype] * (the row's largest probability)
++ half an ulp of ``want`` in the output dtype (the rounding no kernel can
+avoid: bfloat16's half ulp, 2**-9 relative, is larger than 1e-3 on its own).
+Masked keys must be exactly +0.0.
+"""
+
+import dataclasses
+import sys
+
+import numpy as np
+import pytest
+
+import numba_causal as nc
+from numba_causal import compile as kc
+from numba_causal import predicates, softmax
+from numba_causal.backends import BackendUnavailable
+from helpers import DTYPES, bits_of, masked_where, np_dtype, random_scores
+
+causal_softmax = softmax.causal_softmax
+
+# the simulator runs the kernel on NumPy scalars, which warn where a NaN row is made
+pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+
+#: allowed error beyond the output's own rounding, relative to the row's max probability
+TOL = {"float32": 1e-6, "float64": 1e-12, "float16": 1e-3, "bfloat16": 1e-3}
+#: fraction bits per dtype: half an ulp of x is |x| * 2**-(bits + 1)
+FRACTION_BITS = {"float16": 10, "bfloat16": 7, "float32": 23, "float64": 52}
+
+
+@pytest.fixture(autouse=True)
+def quick_simulator(monkeypatch):
+    """The simulator runs a Python thread per lane and its block manager polls them
+    holding the GIL: 8 lanes (test_lanes_per_row runs others) and a short switch
+    interval make each hip.syncthreads() about 20 times cheaper."""
+    monkeypatch.setitem(softmax.LANES_PER_ROW, "sim", 8)
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-4)
+    yield
+    sys.setswitchinterval(before)
+
+
+def reference(x, scale=1.0, **options):
+    """float64 softmax(scale * x) over the keys the mask keeps (NaN-free input);
+    0 where it masks; rows with nothing kept are zeros."""
+    where = masked_where(x.shape, **options)
+    v = np.where(where, -np.inf, x.astype(np.float64) * scale)
+    row_max = v.max(axis=-1, keepdims=True)
+    e = np.where(where, 0.0, np.exp(v - np.where(np.isfinite(row_max), row_max, 0.0)))
+    total = e.sum(axis=-1, keepdims=True)
+    return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+
+
+def assert_softmax(got, want, where, dtype):
+    """``got`` (any float dtype) against float64 ``want``; exact +0.0 at ``where``."""
+    assert got.shape == want.shape
+    assert np.all(bits_of(got)[where] == 0), "a masked key is not exactly +0.0"
+    got64 = np.asarray(got).astype(np.float64)
+    assert not np.isnan(got64).any(), "NaN in the output"
+    row_max = want.max(axis=-1, keepdims=True)
+    allowed = TOL[dtype] * row_max + np.abs(want) * 2.0 ** -(FRACTION_BITS[dtype] + 1)
+    err = np.abs(got64 - want)
+    worst = np.unravel_index(np.argmax(err - allowed), err.shape)
+    assert np.all(err <= allowed), f"{dtype}: error {err[worst]:.3g} > {allowed[worst]:.3g} " \
+        f"at {worst} (got {got64[worst]!r}, want {want[worst]!r})"
+
+
+def check(backend, rng, shape, dtype="float32", scale=1.0, **options):
+    x = random_scores(rng, shape, dtype, specials=False)
+    before = bits_of(x).copy()
+    got = causal_softmax(x, scale=scale, backend=backend, **options)
+    assert got is not x and got.dtype == x.dtype
+    assert np.array_equal(bits_of(x), before), "scores changed"
+    assert_softmax(got, reference(x, scale, **options), masked_where(shape, **options), dtype)
+    return x, got
+
+
+# --- shapes x dtypes x backends ------------------------------------------------------
+
+SHAPES = [(2, 3, 7, 12), (9, 9), (1, 2, 1, 33), (2, 1, 6, 4)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
+def test_matches_float64_softmax(backend, rng, shape, dtype):
+    check(backend, rng, shape, dtype, scale=0.37)
+
+
+def test_rows_sum_to_one(backend, rng):
+    _, got = check(backend, rng, (2, 2, 5, 8), scale=2.0)
+    assert np.allclose(got.sum(axis=-1), 1.0, rtol=0, atol=2e-6)
+
+
+def test_wide_scores_and_scales(backend, rng):
+    """Logits in the thousands: exp(scale * x) would overflow and scale * x - max
+    would lose the float32 digits; the kernels' exp(|scale| * (u - max u)) keeps them."""
+    x = (random_scores(rng, (1, 2, 4, 16), specials=False) * 30).astype(np.float32)
+    for scale in (1.0, 25.0, -3.0, 0.0):
+        assert_softmax(causal_softmax(x, scale=scale, backend=backend), reference(x, scale),
+                       masked_where(x.shape), "float32")
+
+
+def test_long_row_of_float32_sums_accurately(backend, rng):
+    check(backend, rng, (1, 1, 2, 3000) if backend == "sim" else (1, 2, 16, 5000))
+
+
+# --- mask options ----------------------------------------------------------------------
+
+OPTIONS = {
+    "offset 3": dict(offset=3),
+    "offset -2": dict(offset=-2),
+    "window 4": dict(window=4),
+    "kv_lens": dict(kv_lens=[0, 7]),
+    "q_offsets": dict(q_offsets=[-3, 5]),
+    "not causal": dict(causal=False),
+    "prefix-lm": dict(mask_fn=predicates.prefix_lm(4), causal=False),
+    "all at once": dict(window=5, kv_lens=[9, 6], q_offsets=[2, 0],
+                        mask_fn=predicates.document_mask([0, 0, 0, 1, 1, 1, 1, 2, 2, 2])),
+}
+
+
+@pytest.mark.parametrize("options", OPTIONS.values(), ids=list(OPTIONS))
+def test_mask_options(backend, rng, options):
+    check(backend, rng, (2, 2, 6, 10), scale=0.8, **options)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float64"])
+def test_mask_options_other_dtypes(backend, rng, dtype):
+    check(backend, rng, (2, 1, 5, 9), dtype, window=3, kv_lens=[4, 9], q_offsets=[1, 3])
+
+
+# --- out -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+@pytest.mark.parametrize("mode", ["none", "scores", "separate"])
+def test_out(backend, rng, mode, dtype):
+    x = random_scores(rng, (2, 2, 5, 7), dtype, specials=False)
+    before = x.copy()
+    want = reference(before, 1.5, window=4)
+    out = {"none": None, "scores": x, "separate": np.full_like(x, np.nan)}[mode]
+    got = causal_softmax(x, scale=1.5, window=4, out=out, backend=backend)
+    if mode == "none":
+        assert got is not x and isinstance(got, np.ndarray) and got.dtype == x.dtype
+    else:
+        assert got is out
+    if mode != "scores":
+        assert np.array_equal(bits_of(x), bits_of(before)), "scores changed"
+    assert_softmax(got, want, masked_where(x.shape, window=4), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_poisoned_out_is_entirely_written(backend, rng, dtype):
+    """out starts as NaN: any element the kernel skips stays NaN and fails."""
+    x = random_scores(rng, (2, 2, 6, 9), dtype, specials=False)
+    out = np.full_like(x, np.nan)
+    options = dict(kv_lens=[3, 0], q_offsets=[1, 4], window=2)
+    causal_softmax(x, out=out, backend=backend, **options)
+    assert_softmax(out, reference(x, **options), masked_where(x.shape, **options), dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float64"])
+def test_guard_band_around_out(backend, rng, dtype):
+    """out is a strided view inside a NaN buffer: nothing outside the view changes."""
+    buf = np.full((3, 4, 9, 14), np.nan, dtype=np_dtype(dtype))
+    bits_before = bits_of(buf).copy()
+    view = buf[1:3, 1:4:2, 2:8, 3:12]
+    x = random_scores(rng, view.shape, dtype, specials=False)
+    causal_softmax(x, out=view, backend=backend)
+    inside = np.zeros(buf.shape, bool)
+    inside[1:3, 1:4:2, 2:8, 3:12] = True
+    assert np.array_equal(bits_of(buf)[~inside], bits_before[~inside])
+    assert_softmax(view, reference(x), masked_where(x.shape), dtype)
+
+
+def test_in_place_on_strided_views(backend, rng):
+    for view in (lambda a: a[..., ::-1], lambda a: a.transpose(1, 0, 2, 3),
+                 lambda a: a[:, :, ::2, 1:]):
+        base = random_scores(rng, (2, 2, 6, 8), specials=False)
+        v = view(base)
+        want = reference(v.copy())
+        assert causal_softmax(v, out=v, backend=backend) is v
+        assert_softmax(v, want, masked_where(v.shape), "float32")
+
+
+def test_interleaved_views_do_not_overlap(backend, rng):
+    buf = random_scores(rng, (2, 2, 4, 12), specials=False)
+    scores, out = buf[..., ::2], buf[..., 1::2]
+    want = reference(scores.copy())
+    causal_softmax(scores, out=out, backend=backend)
+    assert_softmax(out, want, masked_where(scores.shape), "float32")
+
+
+def test_torch_tensors(backend, rng):
+    torch = pytest.importorskip("torch")
+    for dtype in (torch.float32, torch.bfloat16):
+        x = torch.randn(2, 3, 5, 8, generator=torch.Generator().manual_seed(7)).to(dtype)
+        got = causal_softmax(x, scale=0.5, backend=backend)
+        assert isinstance(got, torch.Tensor) and got.dtype == dtype and got.shape == x.shape
+        x64 = x.double() * 0.5
+        keep = torch.ones(5, 8, dtype=torch.bool).tril(diagonal=3)
+        want = torch.softmax(x64.masked_fill(~keep, float("-inf")), dim=-1)
+        tol = 1e-6 if dtype == torch.float32 else 1e-3 + 2.0 ** -8
+        assert torch.allclose(got.double(), want, rtol=0, atol=tol)
+        assert (got.double()[..., ~keep] == 0).all()
+
+
+# --- special values -----------------------------------------------------------------
+
+def test_fully_masked_rows_are_zeros(backend, rng):
+    x = random_scores(rng, (3, 2, 4, 6), specials=False)
+    x[2, 1] = -np.inf  # every kept score -inf: nothing to normalise
+    # rows 0..1 see no key (offset -2); sequence 1 has no key at all (kv_lens 0)
+    got = causal_softmax(x, offset=-2, kv_lens=[6, 0, 6], backend=backend)
+    assert not np.isnan(got).any()
+    assert np.all(bits_of(got[:, :, :2]) == 0) and np.all(bits_of(got[1]) == 0)
+    assert np.all(bits_of(got[2, 1]) == 0)
+    assert np.allclose(got[0, :, 2:].sum(-1), 1.0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_nan_in_a_masked_key_is_never_read(backend, rng, dtype):
+    x = random_scores(rng, (2, 2, 5, 8), dtype, specials=False)
+    clean = x.copy()
+    where = masked_where(x.shape, window=3)
+    x[where] = np.nan
+    x[where & (np.arange(8) % 2 == 0)] = np.inf
+    got = causal_softmax(x, window=3, backend=backend)
+    assert np.array_equal(bits_of(got), bits_of(causal_softmax(clean, window=3,
+                                                               backend=backend)))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nan_or_inf_in_a_kept_key_makes_that_row_nan(backend, rng, bad):
+    x = random_scores(rng, (1, 2, 6, 6), specials=False)
+    x[0, 1, 4, 2] = bad
+    got = causal_softmax(x, backend=backend)
+    where = masked_where(x.shape)
+    assert np.isnan(got[0, 1, 4, :5]).all() and np.all(bits_of(got[0, 1, 4, 5]) == 0)
+    rest = np.ones(x.shape, bool)
+    rest[0, 1, 4] = False
+    assert not np.isnan(got[rest]).any()
+    assert np.all(bits_of(got)[where] == 0)
+
+
+def test_negative_inf_kept_scores_count_as_masked(backend, rng):
+    x = random_scores(rng, (1, 1, 5, 5), specials=False)
+    x[0, 0, 3, 1] = -np.inf
+    got = causal_softmax(x, backend=backend)
+    assert bits_of(got)[0, 0, 3, 1] == 0
+    want = reference(np.where(np.isneginf(x), -1e300, x.astype(np.float64)))
+    assert np.allclose(got, want, rtol=0, atol=1e-6)
+
+
+# --- the GPU kernel's routes ---------------------------------------------------------
+
+@pytest.fixture
+def gpu_backend(backend):
+    if backend == "cpu":
+        pytest.skip("a GPU-kernel route; the cpu backend has none")
+    return backend
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_long_rows_take_the_online_route(gpu_backend, rng, monkeypatch, dtype):
+    """A row cache of 2 scores: rows 0 and 1 (1 and 2 kept keys) are cached, the
+    longer rows read global memory twice; NaN poisons a row on either route."""
+    monkeypatch.setattr(softmax, "ROW_CACHE_BYTES", 16 if dtype == "float64" else 8)
+    x, _ = check(gpu_backend, rng, (1, 2, 5, 13), dtype, scale=0.6, offset=0)
+    x[0, 0, 1, 0] = x[0, 1, 3, 2] = np.nan
+    got = causal_softmax(x, offset=0, backend=gpu_backend)
+    assert np.isnan(got[0, 0, 1, :2]).all() and np.isnan(got[0, 1, 3, :4]).all()
+    assert not np.isnan(got[0, 0, [0, 2, 3, 4]]).any()
+
+
+@pytest.mark.parametrize("lanes", [1, 2, 32, 64])
+def test_lanes_per_row(rng, monkeypatch, lanes):
+    monkeypatch.setitem(softmax.LANES_PER_ROW, "sim", lanes)
+    try:
+        check("sim", rng, (1, 1, 3, 70), window=50)
+    except BackendUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+def test_folded_grid(gpu_backend, rng):
+    """A grid clipped to 2 x 1 x 1 blocks: the while loops cover every row."""
+    clipped = dataclasses.replace(nc.get_backend(gpu_backend), grid_limits=(2, 1, 1))
+    x = random_scores(rng, (2, 3, 5, 7), specials=False)
+    got = causal_softmax(x, kv_lens=[7, 4], backend=clipped)
+    assert_softmax(got, reference(x, kv_lens=[7, 4]), masked_where(x.shape, kv_lens=[7, 4]),
+                   "float32")
+
+
+def test_kernel_matches_njit_reference(backend, rng):
+    for dtype in DTYPES:
+        x = random_scores(rng, (2, 2, 6, 11), dtype, specials=False)
+        options = dict(scale=0.9, window=7, offset=4)
+        ref = softmax.causal_softmax_reference(x, **options)
+        got = causal_softmax(x, backend=backend, **options)
+        assert np.allclose(got.astype(np.float64), ref.astype(np.float64), rtol=0,
+                           atol=TOL[dtype] + 2.0 ** -FRACTION_BITS[dtype])
+        assert np.array_equal(bits_of(got) == 0, bits_of(ref) == 0)
+
+
+def test_reference_matches_float64_softmax(rng):
+    cases = [((2, 3, 7, 11), dtype, {}) for dtype in DTYPES] + [
+        ((6, 4), "float32", {}), ((2, 1, 5, 9), "float32", dict(offset=-2, window=3)),
+        ((2, 2, 4, 8), "float32", dict(kv_lens=[5, 0], causal=False))]
+    for shape, dtype, options in cases:
+        x = random_scores(rng, shape, dtype, specials=False)
+        got = softmax.causal_softmax_reference(x, scale=1.3, **options)
+        assert_softmax(got, reference(x, 1.3, **options), masked_where(shape, **options), dtype)
+    x = random_scores(rng, (5, 5), specials=False)
+    want = reference(x)
+    assert softmax.causal_softmax_reference(x, out=x) is x
+    assert_softmax(x, want, masked_where(x.shape), "float32")
+
+
+@pytest.mark.parametrize("shape", [(0, 4), (4, 0), (0, 2, 3, 3), (2, 2, 0, 5)])
+def test_zero_size(backend, shape):
+    x = np.empty(shape, np.float32)
+    got = causal_softmax(x, backend=backend)
+    assert got.shape == shape and got is not x
+
+
+# --- bad input ------------------------------------------------------------------------
+
+def _shifted(x):
+    """scores and out: two views of one buffer, one key apart."""
+    buf = np.concatenate([x, x[..., :1]], axis=-1)
+    return dict(scores=buf[..., :-1], out=buf[..., 1:])
+
+
+def _read_only(out):
+    out.flags.writeable = False
+    return dict(out=out)
+
+
+BAD = {
+    "integer scores": (lambda x, o: dict(scores=x.astype(np.int32)), TypeError),
+    "3-D scores": (lambda x, o: dict(scores=x[0]), ValueError),
+    "scale a string": (lambda x, o: dict(scale="2"), TypeError),
+    "scale a bool": (lambda x, o: dict(scale=True), TypeError),
+    "out of another dtype": (lambda x, o: dict(out=o.astype(np.float64)), TypeError),
+    "out of another shape": (lambda x, o: dict(out=o[..., :5]), ValueError),
+    "out 2-D for 4-D scores": (lambda x, o: dict(out=o[0, 0]), ValueError),
+    "out overlapping scores": (lambda x, o: _shifted(x), ValueError),
+    "out read-only": (lambda x, o: _read_only(o), ValueError),
+    "out a list": (lambda x, o: dict(out=o.tolist()), TypeError),
+    "window 0": (lambda x, o: dict(window=0), ValueError),
+    "kv_lens of floats": (lambda x, o: dict(kv_lens=[1.0, 2.0]), TypeError),
+    "kv_lens of the wrong length": (lambda x, o: dict(kv_lens=[1, 2, 3]), ValueError),
+    "q_offsets 2-D": (lambda x, o: dict(q_offsets=[[1], [2]]), ValueError),
+    "mask_fn not callable": (lambda x, o: dict(mask_fn=3), TypeError),
+    "offset a float": (lambda x, o: dict(offset=1.5), TypeError),
+    "unknown backend": (lambda x, o: dict(backend="tpu"), ValueError),
+}
+
+
+@pytest.mark.parametrize("case", BAD, ids=list(BAD))
+def test_bad_input_raises_before_any_write(backend, rng, case):
+    make, error = BAD[case]
+    x = random_scores(rng, (2, 2, 4, 6), specials=False)
+    kwargs = dict(scores=x, out=np.full_like(x, np.nan), backend=backend)
+    kwargs.update(make(x, kwargs["out"]))
+    arrays = [a for a in (kwargs["scores"], kwargs["out"])
+              if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+    before = [bits_of(a).copy() for a in arrays]
+    with pytest.raises(error):
+        causal_softmax(kwargs.pop("scores"), **kwargs)
+    for array, bits in zip(arrays, before):
+        assert np.array_equal(bits_of(array), bits), "written before the error"
+
+
+def test_same_predicate_compiles_once(rng):
+    fn = predicates.sliding_window(2)
+    x = random_scores(rng, (1, 1, 4, 4), specials=False)
+    causal_softmax(x, mask_fn=fn, backend="cpu")
+    size = len(kc._KERNELS)
+    causal_softmax(x, mask_fn=fn, backend="cpu")
+    assert len(kc._KERNELS) == size

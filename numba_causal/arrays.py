@@ -286,7 +286,9 @@ def scores_on(scores: Scores, backend: Backend, write_back=True):
         words = _host_words(scores.host)
         yield Launchable(wrap(scores.host), None if words is None else wrap(words), None)
         return
-    host = np.ascontiguousarray(scores.host)
+    # canonical C strides (a [None, None] view has stride 0 on its size-1 axes, which
+    # numba-cuda would copy element by element)
+    host = np.ascontiguousarray(scores.host).reshape(-1).reshape(scores.shape)
     stream = backend.gpu.stream()
     device = backend.gpu.to_device(host, stream=stream)
     layout = words_layout(device.device_ctypes_pointer.value or 0, device.shape, device.strides,

@@ -125,6 +125,10 @@ def call_key(scores, backend, offset, window, fill, causal):
     if cls.__name__ != "Tensor" or cls.__module__ != "torch" or not _applies(backend) \
             or not scores.is_cuda or scores.requires_grad:
         return None
+    # a key must say all that validation saw: 1 == 1.0 == True, so only exact types
+    if not (offset is None or type(offset) is int) or not (window is None or type(window) is int) \
+            or type(fill) not in (float, int) or type(causal) is not bool:
+        return None
     device = scores.get_device()
     return (scores.data_ptr(), tuple(scores.shape), scores.stride(), scores.dtype, device,
             _state["raw_stream"](device), offset, window, fill, causal,

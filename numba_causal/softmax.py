@@ -291,7 +291,8 @@ def causal_softmax_kernel(s, out, scale, offset, window, kv_lens, q_offsets):
                         lane_max, lane_total = online_add(lane_max, lane_total, u, magnitude)
                 row_max, total = block_totals(maxima, totals, lane, lane_max, lane_total,
                                               magnitude)
-                live = row_max != NEG_INF  # else nothing is kept: the row is zeros
+                # all kept scores -inf (or none kept): zeros; a NaN anywhere: NaN
+                live = row_max != NEG_INF or total != total
                 inverse = COMPUTE(SUM(1) / total if total != 0 else SUM(0))
                 # pass 2: the whole row written once
                 for k in range(lane, cache_len, LANES):
@@ -301,8 +302,9 @@ def causal_softmax_kernel(s, out, scale, offset, window, kv_lens, q_offsets):
                             u = row_cache[k - lo]
                         else:
                             u = direction * element_to_float(row[k])
-                        p = float_to_element(COMPUTE(math.exp(magnitude * (u - row_max)))
-                                             * inverse)
+                        if u != NEG_INF:  # a kept -inf is exactly 0, even in a NaN row
+                            p = float_to_element(COMPUTE(math.exp(magnitude * (u - row_max)))
+                                                 * inverse)
                     out_row[k] = p
                 q += int64(hip.gridDim.x)
             h += int64(hip.gridDim.y)
@@ -330,7 +332,7 @@ def causal_softmax_cpu(s, out, scale, offset, window, kv_lens, q_offsets):
             if not HAS_MASK_FN or MASK_FN(b, h, pos, k):
                 u = direction * element_to_float(row[k])
                 row_max, total = online_add(row_max, total, u, magnitude)
-        live = row_max != NEG_INF
+        live = row_max != NEG_INF or total != total  # as in the GPU kernel
         inverse = COMPUTE(SUM(1) / total if total != 0 else SUM(0))
         out_row[:lo] = zero
         out_row[hi:] = zero
@@ -338,7 +340,8 @@ def causal_softmax_cpu(s, out, scale, offset, window, kv_lens, q_offsets):
             p = zero
             if live and (not HAS_MASK_FN or MASK_FN(b, h, pos, k)):
                 u = direction * element_to_float(row[k])
-                p = float_to_element(COMPUTE(math.exp(magnitude * (u - row_max))) * inverse)
+                if u != NEG_INF:
+                    p = float_to_element(COMPUTE(math.exp(magnitude * (u - row_max))) * inverse)
             out_row[k] = p
 
 

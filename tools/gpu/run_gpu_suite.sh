@@ -25,13 +25,15 @@ for step in $STEPS; do
   echo "=== $step ($(date -u +%FT%TZ)) ==="
   case $step in
     info) python3 -c "import numba_causal; print(numba_causal.info())" 2>&1 | tee "$OUT/info.txt" ;;
-    tests) python3 -m pytest -q -p no:cacheprovider -rs ${TESTS:-tests} 2>&1 | tee "$OUT/pytest.txt" | tail -40 ;;
-    bench) python3 -c "import sys; from numba_causal.bench import main; sys.exit(main(sys.argv[1:]))" --backend cuda --overhead --no-progress \
+    tests) timeout ${TESTS_TIMEOUT:-3000} python3 -m pytest -q -p no:cacheprovider -rs ${TESTS:-tests} 2>&1 \
+             | tee "$OUT/pytest.txt" | tail -40 ;;
+    bench) timeout ${BENCH_TIMEOUT:-3000} python3 -c "import sys; from numba_causal.bench import main; sys.exit(main(sys.argv[1:]))" --backend cuda --overhead --no-progress \
              --json "$OUT/bench.json" --plot "$OUT/bench.png" 2>&1 | tee "$OUT/bench.txt" ;;
     tune) python3 tools/gpu/tune_mask.py "$OUT/tune.json" 2>&1 | tee "$OUT/tune.txt" ;;
     sanitizer)
       for tool in memcheck racecheck; do
-        compute-sanitizer --tool $tool --error-exitcode 9 python3 -m pytest -q -p no:cacheprovider \
+        timeout ${SANITIZER_TIMEOUT:-3000} compute-sanitizer --tool $tool --error-exitcode 9 \
+          python3 -m pytest -q -p no:cacheprovider \
           -m gpu -k "cuda and not large" ${SANITIZE_TESTS:-tests/test_mask.py} 2>&1 \
           | tee "$OUT/sanitizer-$tool.txt" | tail -8
       done ;;

@@ -88,8 +88,13 @@ def _probe_hip() -> Backend:
         raise BackendUnavailable(f"numba.hip cannot be imported ({exc})") from None
     if not hip.is_available():
         raise BackendUnavailable("numba-hip found no AMD GPU")
-    arch = getattr(hip.get_current_device(), "amdgpu_arch", "gfx90a")
-    return Backend("hip", gpu=hip, jit=hip.jit, warp=wavefront_size(str(arch)),
+    return hip_backend(hip, str(getattr(hip.get_current_device(), "amdgpu_arch", "gfx90a")))
+
+
+def hip_backend(hip, arch: str) -> Backend:
+    """The hip Backend for namespace ``hip`` (``numba.hip``) on GPU architecture ``arch``:
+    lanes follow the target's wavefront (64 on CDNA, 32 on RDNA)."""
+    return Backend("hip", gpu=hip, jit=hip.jit, warp=wavefront_size(arch),
                    grid_limits=(2**31 - 1, 65535, 65535), on_device=True,
                    disk_cache=True, extras={"arch": arch})
 

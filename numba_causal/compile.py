@@ -87,7 +87,8 @@ def build(backend: Backend, kernel, helpers=(), kind="kernel", **constants):
         # numba caches on disk only what it can locate: code from a file, not a notebook cell
         on_disk = (not user_code and os.path.isfile(kernel.__code__.co_filename)
                    and (backend.disk_cache if kind == "kernel" else kind.startswith("cpu")))
-        fn = bind(kernel, namespace, kernel.__qualname__ + _tag(constants))
+        # the qualname names the variant: numba's disk cache keys on it, not on jit flags
+        fn = bind(kernel, namespace, f"{kernel.__qualname__}__{kind}{_tag(constants)}")
         compiled = jit(fn, cache=True) if on_disk else jit(fn)
         _KERNELS[key] = compiled
         return compiled

@@ -48,6 +48,17 @@ def kept_keys(pos, window, kv_len, cache_len):
     return min(lo, hi), hi
 
 
+def host_row(r, heads, seq_len, cache_len, offset, window, kv_lens, q_offsets):
+    """Flat row ``r`` of a host kernel -> (b, h, q, pos, lo, hi): its indices, its
+    query's absolute position and its kept keys ``[lo, hi)``."""
+    b = r // (heads * seq_len)
+    h = (r // seq_len) % heads
+    q = r % seq_len
+    pos = q + (q_offsets[b] if USE_Q_OFFSETS else offset)
+    lo, hi = kept_keys(pos, window, kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
+    return b, h, q, pos, lo, hi
+
+
 def fill_keys(row, words, start, stop, fill, fill_word, lane):
     """Lane ``lane`` of LANES writes its share of ``row[start:stop] = fill``.
 
@@ -108,11 +119,8 @@ def causal_mask_cpu(s, fill, offset, window, kv_lens, q_offsets):
     """CPU kernel (``@njit(parallel=True)``): rows in parallel, each a contiguous fill."""
     batch, heads, seq_len, cache_len = s.shape
     for r in prange(batch * heads * seq_len):
-        b = r // (heads * seq_len)
-        h = (r // seq_len) % heads
-        q = r % seq_len
-        pos = q + (q_offsets[b] if USE_Q_OFFSETS else offset)
-        lo, hi = kept_keys(pos, window, kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
+        b, h, q, pos, lo, hi = host_row(r, heads, seq_len, cache_len, offset, window, kv_lens,
+                                        q_offsets)
         row = s[b, h, q]
         row[:lo] = fill
         row[hi:] = fill
@@ -194,7 +202,7 @@ def _launch_gpu(backend, target, bits, opts, call_key=None):
 def _run(kind, backend, s, bits, opts):
     """Compile (cached) and run the CPU kernel or the reference on host array ``s``."""
     source = causal_mask_definition if kind == "reference" else causal_mask_cpu
-    kernel = kc.build(backend, source, (kept_keys,), kind=kind, **_constants(opts))
+    kernel = kc.build(backend, source, (kept_keys, host_row), kind=kind, **_constants(opts))
     with kc.launch_guard(backend, kind):
         kernel(s, bits, opts.offset, opts.window, opts.kv_lens_or_dummy, opts.q_offsets_or_dummy)
 

@@ -69,7 +69,7 @@ from . import compile as kc
 from . import dtypes
 from .arrays import inspect_scores, scores_on
 from .backends import get_backend
-from .mask import kept_keys
+from .mask import host_row, kept_keys
 from .options import mask_options
 
 # Compile-time constants of the kernel source; build() rebinds them per variant.
@@ -239,9 +239,9 @@ def block_totals(maxima, totals, lane, row_max, total, magnitude):
     return row_max, total
 
 
-HELPERS = (kept_keys, half_bits_to_float32, bfloat16_bits_to_float32, float32_to_bits16,
-           element_to_float, float_to_element, nan_max, rescaled, online_add, merge_totals,
-           block_totals)
+HELPERS = (kept_keys, host_row, half_bits_to_float32, bfloat16_bits_to_float32,
+           float32_to_bits16, element_to_float, float_to_element, nan_max, rescaled, online_add,
+           merge_totals, block_totals)
 
 
 # --- the three kernels ------------------------------------------------------------------
@@ -319,11 +319,8 @@ def causal_softmax_cpu(s, out, scale, offset, window, kv_lens, q_offsets):
     magnitude = abs(scale)
     zero = float_to_element(COMPUTE(0))
     for r in prange(batch * heads * seq_len):
-        b = r // (heads * seq_len)
-        h = (r // seq_len) % heads
-        q = r % seq_len
-        pos = q + (q_offsets[b] if USE_Q_OFFSETS else offset)
-        lo, hi = kept_keys(pos, window, kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
+        b, h, q, pos, lo, hi = host_row(r, heads, seq_len, cache_len, offset, window, kv_lens,
+                                        q_offsets)
         row = s[b, h, q]
         out_row = out[b, h, q]
         row_max = COMPUTE(NEG_INF)

@@ -192,8 +192,10 @@ def run_variant(kind, x, warps, rows, offset=None):
 
 # (variant, warps of lanes per row, rows per block). "product" is numba_causal's own
 # kernel (lane chunks aligned, whole 8-byte words where the layout allows).
-VARIANTS = [("seed", 1, 1), ("aligned", 1, 8), ("wide", 1, 8), ("wide4", 1, 8), ("sweep", 4, 16),
-            ("product", 1, 1), ("product", 1, 8), ("product", 2, 4), ("product", 4, 2),
+VARIANTS = [("seed", 1, 1), ("aligned", 1, 8), ("wide", 1, 8),
+            ("product", 1, 1), ("product", 1, 4), ("product", 1, 8), ("product", 1, 16),
+            ("product", 2, 4), ("product", 2, 8), ("product", 4, 2), ("product", 4, 4),
+            ("wide4", 1, 8), ("wide4", 2, 4), ("sweep", 8, 8), ("sweep", 4, 16),
             ("sector-experiment", 1, 8)]
 SHAPES = [((4, 32, 2048, 2048), torch.float32), ((4, 32, 2048, 2048), torch.float16),
           ((4, 32, 2048, 2048), torch.bfloat16), ((1, 8, 8192, 8192), torch.float32)]

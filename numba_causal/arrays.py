@@ -211,6 +211,21 @@ def _device_view(backend: Backend, cai: dict):
     return view
 
 
+_CONSTANTS: dict = {}
+
+
+def constant_on(backend: Backend, name: str, host: np.ndarray):
+    """A device copy of a never-written host array, made once per backend and name
+    (host backends get ``host`` itself)."""
+    if not backend.on_device:
+        return host
+    key = (backend.name, name)
+    with _DEVICE_VIEWS_LOCK:
+        if key not in _CONSTANTS:
+            _CONSTANTS[key] = backend.gpu.to_device(host)
+        return _CONSTANTS[key]
+
+
 _STREAMS: dict = {}
 
 
@@ -241,6 +256,13 @@ def words_layout(ptr: int, shape, strides, itemsize: int):
     return tuple(shape[:3]) + (shape[3] // per_word,), tuple(strides[:3]) + (8,)
 
 
+def _words_cai(cai: dict, itemsize: int):
+    """The ``__cuda_array_interface__`` of the 8-byte word view of ``cai``'s rows, or None."""
+    layout = words_layout(cai["data"][0], cai["shape"], cai["strides"], itemsize)
+    return None if layout is None else dict(cai, shape=layout[0], strides=layout[1],
+                                            typestr="<u8")
+
+
 def _host_words(bits: np.ndarray):
     """The 8-byte word view of a host array's rows, or None."""
     layout = words_layout(bits.ctypes.data, bits.shape, bits.strides, bits.itemsize)
@@ -265,8 +287,9 @@ def scores_on(scores: Scores, backend: Backend, write_back=True):
     """Yield a Launchable for ``backend``; write back on success (unless the
     array is only read: ``write_back=False``).
 
-    Host arrays on a GPU backend are copied to the device; the copy back into the user's array happens only if the body raised
-    nothing, so a failure leaves the user's data as it was.
+    Host arrays on a GPU backend are copied to the device; the copy back into the
+    user's array happens only if the body raised nothing, so a failure leaves the
+    user's data as it was.
     """
     if scores.on_device:
         if not backend.on_device:
@@ -275,11 +298,10 @@ def scores_on(scores: Scores, backend: Backend, write_back=True):
                 "use backend='auto' (or 'cuda'/'hip'), or copy the scores to the host"
             )
         cai = scores.cai
-        layout = words_layout(cai["data"][0], cai["shape"], cai["strides"],
-                               dtypes.bits_dtype(scores.dtype).itemsize)
-        words = None if layout is None else _device_view(
-            backend, dict(cai, shape=layout[0], strides=layout[1], typestr="<u8"))
-        yield Launchable(_device_view(backend, cai), words, _stream(backend, cai.get("stream")))
+        words = _words_cai(cai, dtypes.bits_dtype(scores.dtype).itemsize)
+        yield Launchable(_device_view(backend, cai),
+                         None if words is None else _device_view(backend, words),
+                         _stream(backend, cai.get("stream")))
         return
     if not backend.on_device:
         wrap = backend.wrap_host or (lambda a: a)
@@ -291,11 +313,9 @@ def scores_on(scores: Scores, backend: Backend, write_back=True):
     host = np.ascontiguousarray(scores.host).reshape(-1).reshape(scores.shape)
     stream = backend.gpu.stream()
     device = backend.gpu.to_device(host, stream=stream)
-    layout = words_layout(device.device_ctypes_pointer.value or 0, device.shape, device.strides,
-                           host.itemsize)
-    words = None if layout is None else backend.gpu.from_cuda_array_interface(
-        dict(device.__cuda_array_interface__, shape=layout[0], strides=layout[1], typestr="<u8"),
-        owner=device, sync=False)
+    words = _words_cai(device.__cuda_array_interface__, host.itemsize)
+    if words is not None:
+        words = backend.gpu.from_cuda_array_interface(words, owner=device, sync=False)
     yield Launchable(device, words, stream)
     if write_back:
         result = device.copy_to_host(stream=stream)

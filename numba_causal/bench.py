@@ -163,7 +163,7 @@ def _torch_dtype(torch, name):
     return getattr(torch, name)
 
 
-def _gpu_case(shape, dtype, offset_check=True):
+def _gpu_case(shape, dtype):
     """Fresh random torch scores on the GPU and the independent expected mask."""
     import torch
 
@@ -178,10 +178,8 @@ def _check_gpu(ours, before, where):
     import torch
 
     want = before.masked_fill(where, float("-inf"))
-    if not torch.equal(ours.view(torch.int16 if ours.element_size() == 2 else
-                                 {4: torch.int32, 8: torch.int64}[ours.element_size()]),
-                       want.view(torch.int16 if want.element_size() == 2 else
-                                 {4: torch.int32, 8: torch.int64}[want.element_size()])):
+    bits = {2: torch.int16, 4: torch.int32, 8: torch.int64}[ours.element_size()]
+    if not torch.equal(ours.view(bits), want.view(bits)):
         raise AssertionError("mask result differs from torch.masked_fill reference")
 
 

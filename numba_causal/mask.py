@@ -22,7 +22,7 @@ from numba import int64, prange
 
 from . import compile as kc
 from . import fastpath
-from .arrays import inspect_scores, scores_on
+from .arrays import constant_on, inspect_scores, scores_on
 from .backends import get_backend
 from .dtypes import fill_bits
 from .options import mask_options
@@ -152,22 +152,13 @@ def causal_mask_definition(s, fill, offset, window, kv_lens, q_offsets):
 #: launch shape per backend: (warps of lanes per row, rows per block); measured in
 #: docs/benchmarks.md. The simulator runs one Python thread per lane: keep it small.
 LAUNCH = {"cuda": (1, 8), "hip": (1, 8), "sim": (1, 1)}
-_NO_WORDS = np.zeros((1, 1, 1, 1), dtype=np.uint64)
-_DEVICE_NO_WORDS: dict = {}
+_NO_WORDS = np.zeros((1, 1, 1, 1), dtype=np.uint64)  # the kernel's w when WORD == 1
 
 
 def _constants(opts) -> dict:
     return dict(CAUSAL=opts.causal, USE_KV_LENS=opts.kv_lens is not None,
                 USE_Q_OFFSETS=opts.q_offsets is not None,
                 HAS_MASK_FN=opts.mask_fn is not None, MASK_FN=opts.mask_fn or kc.keep_all)
-
-
-def _no_words(backend):
-    if not backend.on_device:
-        return _NO_WORDS
-    if backend.name not in _DEVICE_NO_WORDS:
-        _DEVICE_NO_WORDS[backend.name] = backend.gpu.to_device(_NO_WORDS)
-    return _DEVICE_NO_WORDS[backend.name]
 
 
 def plan_launch(shape, itemsize, has_words, bits, opts, backend):
@@ -190,7 +181,7 @@ def _launch_gpu(backend, target, bits, opts, call_key=None):
         backend)
     kernel = kc.build(backend, causal_mask_kernel, (kept_keys, fill_keys), **constants)
     kv_lens, q_offsets = opts.device_arrays(backend)
-    words = target.words if constants["WORD"] > 1 else _no_words(backend)
+    words = target.words if constants["WORD"] > 1 else constant_on(backend, "no words", _NO_WORDS)
     launch = kernel[grid, block, target.stream] if target.stream else kernel[grid, block]
     args = (target.bits, words) + scalars + (kv_lens, q_offsets)
     with kc.launch_guard(backend, "kernel"):

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import numbers
-import threading
 
 import numpy as np
 
+from .arrays import constant_on
+
 _DUMMY = np.zeros(1, dtype=np.int64)
-_DEVICE_DUMMIES: dict = {}
-_LOCK = threading.Lock()
 
 
 #: positions and lengths stay within +-2**62 so that ``q + offset`` cannot overflow int64
@@ -87,10 +86,7 @@ class MaskOptions:
         """(kv_lens, q_offsets) where the backend's kernel can read them."""
         if not backend.on_device:
             return self.kv_lens_or_dummy, self.q_offsets_or_dummy
-        with _LOCK:
-            dummy = _DEVICE_DUMMIES.get(backend.name)
-            if dummy is None:
-                dummy = _DEVICE_DUMMIES[backend.name] = backend.gpu.to_device(_DUMMY)
+        dummy = constant_on(backend, "no per-sequence values", _DUMMY)
         to_device = backend.gpu.to_device
         kv = dummy if self.kv_lens is None else to_device(self.kv_lens, stream=self.stream or 0)
         qo = dummy if self.q_offsets is None else to_device(self.q_offsets, stream=self.stream or 0)

@@ -17,9 +17,8 @@ import numpy as np
 import pytest
 
 import numba_causal as nc
-from numba_causal import arrays, options
+from numba_causal import arrays
 from numba_causal import compile as kc
-from numba_causal import mask as mask_module
 from numba_causal.arrays import inspect_scores, scores_on
 from numba_causal.backends import Backend
 from helpers import DTYPES, assert_bits_equal, bits_of, expected, masked_where, random_scores
@@ -138,8 +137,7 @@ def fake_backend():
         return backend
 
     yield make
-    caches = [kc._KERNELS, arrays._STREAMS, arrays._DEVICE_VIEWS, options._DEVICE_DUMMIES,
-              getattr(mask_module, "_DEVICE_NO_WORDS", {})]
+    caches = [kc._KERNELS, arrays._STREAMS, arrays._DEVICE_VIEWS, arrays._CONSTANTS]
     for cache in caches:
         for key in list(cache):
             name = key[0] if isinstance(key, tuple) else key

@@ -118,18 +118,23 @@ def _from_host(a: np.ndarray, name: str, owner, writable=True) -> Scores:
     return Scores(name, bits4.shape, bits4.strides, a.ndim, host=bits4, owner=owner)
 
 
+def cai_strides(cai: dict, itemsize: int) -> tuple:
+    """A ``__cuda_array_interface__``'s strides in bytes (None there means C-contiguous)."""
+    if cai.get("strides") is not None:
+        return tuple(cai["strides"])
+    strides, acc = [], itemsize
+    for n in reversed(tuple(cai["shape"])):
+        strides.insert(0, acc)
+        acc *= n
+    return tuple(strides)
+
+
 def _from_cai(desc: dict, name: str, owner, writable=True) -> Scores:
     shape = tuple(desc["shape"])
     _check_rank(shape)
     dtypes.check_dtype(name)
     itemsize = dtypes.SUPPORTED[name][0]
-    strides = desc.get("strides")
-    if strides is None:  # C-contiguous
-        strides, acc = [], itemsize
-        for n in reversed(shape):
-            strides.insert(0, acc)
-            acc *= n
-    strides = tuple(strides)
+    strides = cai_strides(desc, itemsize)
     ptr, readonly = desc["data"]
     if readonly and writable:
         raise ValueError("scores are read-only: the mask is applied in place")
@@ -258,7 +263,7 @@ def words_layout(ptr: int, shape, strides, itemsize: int):
 
 def _words_cai(cai: dict, itemsize: int):
     """The ``__cuda_array_interface__`` of the 8-byte word view of ``cai``'s rows, or None."""
-    layout = words_layout(cai["data"][0], cai["shape"], cai["strides"], itemsize)
+    layout = words_layout(cai["data"][0], cai["shape"], cai_strides(cai, itemsize), itemsize)
     return None if layout is None else dict(cai, shape=layout[0], strides=layout[1],
                                             typestr="<u8")
 

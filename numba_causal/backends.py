@@ -49,7 +49,10 @@ class Backend:
     grid along x, y, z, beyond which launchers fold work into loops.
     ``wrap_host`` wraps host arrays for the kernel launcher, and ``launch_lock``
     serialises launches (the simulator runs one kernel at a time per process; numba's
-    workqueue threading layer one parallel region at a time).
+    workqueue threading layer one parallel region at a time; numba-cuda loads a
+    kernel's module at its first launch without a lock of its own, and two threads
+    doing so at once fail; the launch itself is asynchronous, so the lock is held
+    for microseconds).
     """
 
     name: str
@@ -96,7 +99,7 @@ def hip_backend(hip, arch: str) -> Backend:
     lanes follow the target's wavefront (64 on CDNA, 32 on RDNA)."""
     return Backend("hip", gpu=hip, jit=hip.jit, warp=wavefront_size(arch),
                    grid_limits=(2**31 - 1, 65535, 65535), on_device=True,
-                   disk_cache=True, extras={"arch": arch})
+                   disk_cache=True, launch_lock=threading.Lock(), extras={"arch": arch})
 
 
 def _probe_cuda() -> Backend:
@@ -110,7 +113,7 @@ def _probe_cuda() -> Backend:
     if not cuda.is_available():
         raise BackendUnavailable("numba-cuda found no NVIDIA GPU or driver")
     return Backend("cuda", gpu=cuda, jit=cuda.jit, warp=32, on_device=True,
-                   disk_cache=True)
+                   disk_cache=True, launch_lock=threading.Lock())
 
 
 def _probe_sim() -> Backend:

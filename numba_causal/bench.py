@@ -10,6 +10,12 @@ runs; device events on a GPU) and reports:
   ``x.masked_fill_(bool_triu, -inf)`` and ``torch.compile`` of masked_fill with
   an iota mask; on the CPU, ``np.copyto(x, -inf, where=triu)`` — and our
   speed-up over each.
+
+On a GPU it adds ``causal_softmax`` rows: checked against a float64 softmax,
+floor = the kept triangle read once plus the matrix written once at a copy
+bandwidth measured in the run; peers torch eager and torch.compile of
+``softmax(masked_fill(scale * x))`` and a Triton row kernel (triton_peer.py),
+each checked before it is timed.
 """
 
 from __future__ import annotations
@@ -363,7 +369,6 @@ def _bench_softmax(chosen, shape, dtype, timer, copy_gbps, peers, use_compile) -
     tolerance = {"float32": 1e-6, "float64": 1e-12, "float16": 1e-3, "bfloat16": 2.0**-8}[dtype]
     if not err <= tolerance:
         raise AssertionError(f"causal_softmax error {err:.2e} on {shape} {dtype}")
-    del want
     ms = timer(lambda: causal_softmax(x, scale=SOFTMAX_SCALE, out=out, backend=chosen.name))
     item = ITEMSIZE[dtype]
     total = int(np.prod(shape))
@@ -377,11 +382,26 @@ def _bench_softmax(chosen, shape, dtype, timer, copy_gbps, peers, use_compile) -
         if use_compile:
             compiled = torch.compile(eager, dynamic=False)
             peer_ms["torch.compile"] = timer(lambda: compiled(x))
+        peer_ms.update(_triton_softmax_peer(x, out, want, timer))
     floor_ms = nbytes / (copy_gbps * 1e6)
-    del x, out
+    del x, out, want
     return Row(chosen.name, tuple(shape), dtype, ms, floor_ms, floor_ms / ms, nbytes / (ms * 1e6),
                peer_ms, {k: v / ms for k, v in peer_ms.items()}, op="softmax",
                max_rel_error=err)
+
+
+def _triton_softmax_peer(x, out, want, timer) -> dict:
+    """{"triton row kernel": ms} for the Triton code a user would write
+    (triton_peer.py), checked first; {} where triton is not installed."""
+    try:
+        from .triton_peer import causal_softmax_triton
+    except ImportError:
+        return {}
+    causal_softmax_triton(x, SOFTMAX_SCALE, out)
+    err = float(((out.double() - want).abs().amax(-1) / want.amax(-1)).max())
+    if not err <= 2.0**-8:
+        raise AssertionError(f"triton peer error {err:.2e}")
+    return {"triton row kernel": timer(lambda: causal_softmax_triton(x, SOFTMAX_SCALE, out))}
 
 
 def _bench_case(chosen, shape, dtype, timer, fill_gbps, on_gpu, peers, use_compile) -> Row:

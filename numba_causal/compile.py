@@ -14,6 +14,7 @@ GPU backends also cache it on disk when the kernel has no user predicate.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import threading
 import types
@@ -42,17 +43,26 @@ def plain_python(fn):
 
 
 def _tag(constants: dict) -> str:
-    return "__" + "_".join(f"{k.lower()}{int(v)}" for k, v in sorted(constants.items())
-                           if isinstance(v, (bool, int)))
+    """The integer constants as a name suffix; a long one is cut and ends in a hash
+    of the whole (numba's cache file names must stay under the file system's 255)."""
+    tag = "_".join(f"{k.lower()}{int(v)}" for k, v in sorted(constants.items())
+                   if isinstance(v, (bool, int)))
+    if len(tag) > 80:
+        tag = f"{tag[:60]}_{hashlib.sha1(tag.encode()).hexdigest()[:16]}"
+    return "__" + tag
 
 
 def bound_namespace(kernel, helpers, constants: dict, gpu, device_jit) -> dict:
-    """Globals for ``kernel``: its module's, with ``hip``, constants and device helpers."""
+    """Globals for ``kernel``: its module's, with ``hip``, constants and device helpers.
+
+    A helper is a function, bound under its own name, or a ``(name, function)``
+    pair (a backend's spelling of a primitive, e.g. lanes.lane_xor_for)."""
     namespace = dict(kernel.__globals__)
     namespace.update(constants)
     namespace["hip"] = gpu
     for helper in helpers:
-        namespace[helper.__name__] = device_jit(bind(helper, namespace))
+        name, fn = helper if isinstance(helper, tuple) else (helper.__name__, helper)
+        namespace[name] = device_jit(bind(fn, namespace))
     if "MASK_FN" in constants:
         namespace["MASK_FN"] = device_jit(plain_python(constants["MASK_FN"]))
     return namespace
@@ -105,8 +115,9 @@ def host_kind(size: int) -> str:
 
 
 def launch_guard(backend: Backend, kind: str):
-    """The lock a launch must hold: the simulator runs one kernel at a time per
-    process, numba's workqueue layer one parallel region at a time."""
+    """The lock a launch must hold (Backend.launch_lock): the simulator runs one
+    kernel at a time per process, numba's workqueue layer one parallel region at a
+    time, and numba-cuda's first launch of a kernel loads its module unlocked."""
     if kind in ("kernel", "cpu") and backend.launch_lock is not None:
         return backend.launch_lock
     return contextlib.nullcontext()

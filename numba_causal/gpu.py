@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from .compile import KernelSpec  # noqa: F401  (re-exported)
 
-#: modules holding GPU kernels; each defines kernel_specs(gpu, lanes) -> [KernelSpec]
+#: modules holding GPU kernels; each defines kernel_specs(gpu, lanes, warp) -> [KernelSpec]
 KERNEL_MODULES = ("numba_causal.mask", "numba_causal.softmax")
 
 
-def kernel_catalog(gpu, lanes: int) -> list:
+def kernel_catalog(gpu, lanes: int, warp: int = None) -> list:
     """Every GPU kernel bound to namespace ``gpu`` (``numba.hip`` or ``numba.cuda``)
-    with ``lanes`` lanes per row: a list of KernelSpec(name, pyfunc, signature)."""
+    with ``lanes`` lanes per row on a target of ``warp`` lanes per warp (wavefront;
+    default ``lanes``): a list of KernelSpec(name, pyfunc, signature)."""
     import importlib
 
     specs = []
     for name in KERNEL_MODULES:
-        specs.extend(importlib.import_module(name).kernel_specs(gpu, lanes))
+        specs.extend(importlib.import_module(name).kernel_specs(gpu, lanes, warp))
     return specs

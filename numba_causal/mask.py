@@ -246,9 +246,10 @@ def causal_mask_reference(scores, *, offset=None, fill=float("-inf"), window=Non
     return scores
 
 
-def kernel_specs(gpu, lanes: int, rows: int = 8) -> list:
+def kernel_specs(gpu, lanes: int, warp: int = None, rows: int = 8) -> list:
     """The mask kernel bound to ``gpu`` for ahead-of-time compilation: per element
-    width, with and without the 8-byte word view."""
+    width, with and without the 8-byte word view (``warp`` unused: the mask
+    exchanges nothing between lanes)."""
     specs = []
     for bits, per_word in (("uint16", 4), ("uint32", 2), ("uint64", 1)):
         for word in sorted({1, per_word}):

@@ -95,7 +95,12 @@ def catalog(arch, lanes):
     """The package's kernels, bound to numba.hip with ``lanes`` lanes per row.
     One catalog per arch: numba-hip keeps a device function's compilation per
     dispatcher and argument types, not per arch."""
-    return {spec.name: spec for spec in kernel_catalog(hip, lanes)}
+    return {spec.name: spec for spec in kernel_catalog(hip, lanes, wavefront_size(arch))}
+
+
+def co_spec(name, arch, factor=1):
+    """The KernelSpec behind compiled(name, arch, factor)."""
+    return catalog(arch, factor * wavefront_size(arch))[name]
 
 
 @lru_cache(maxsize=None)
@@ -156,7 +161,11 @@ def test_kernel_and_descriptor_in_code_object(name, arch):
 def test_fill_is_a_global_store_of_element_width(name, arch):
     co = compiled(name, arch)
     spec = catalog(arch, wavefront_size(arch))[name]
-    sizes = {np.dtype(element(spec)).itemsize} | ({8} if word(spec) > 1 else set())
+    # the mask writes a row's partial words element by element; softmax writes whole
+    # words only (it writes every word of the row)
+    partial = "fill" in inspect.signature(spec.pyfunc).parameters or word(spec) == 1
+    sizes = ({np.dtype(element(spec)).itemsize} if partial else set()) | \
+        ({8} if word(spec) > 1 else set())
     for size in sorted(sizes):
         widths = "|".join(STORE[size])
         stores = re.findall(rf"^\s*global_store_({widths})\s", co.kernel_asm, re.M)
@@ -222,12 +231,17 @@ def test_lane_stride_is_the_lanes_constant(name, factor, arch):
     # optimised IR: the key loop steps by LANES
     steps = re.findall(rf"= add (?:nuw |nsw )*i64 %[\w.]+, {lanes}\b", co.opt_ir)
     assert steps, f"{where(co)}: no 'add i64 %k, {lanes}' loop step in the optimised IR"
-    # assembly: LANES as an immediate of an add (or of the move that puts it
-    # in a register the add then reads) in the kernel body
+    # assembly: LANES keys (or their LANES * itemsize bytes, where the compiler
+    # steps a pointer) as an immediate of an add (or of the move that puts it in
+    # a register the add then reads) in the kernel body
+    spec = co_spec(name, arch, factor)
+    itemsize = 8 if word(spec) > 1 else np.dtype(element(spec)).itemsize  # what a lane steps
+    steps = {str(lanes), hex(lanes), str(lanes * itemsize), hex(lanes * itemsize)}
     uses = [line.strip() for line in co.kernel_asm.splitlines()
             if re.match(r"\s*[vs]_(?:(?:lshl_)?add|mov)\w*\s", line)
-            and {str(lanes), hex(lanes)} & {op.strip() for op in line.split(None, 1)[1].split(",")}]
-    assert uses, f"{where(co)}: immediate {lanes} in no add/mov of the kernel body"
+            and steps & {op.strip() for op in line.split(None, 1)[1].split(",")}]
+    assert uses, f"{where(co)}: immediate {lanes} (or {lanes * itemsize} bytes) in no " \
+        "add/mov of the kernel body"
 
 
 def test_direct_route_still_blocked_for_gfx942_and_gfx1100():
@@ -243,3 +257,20 @@ def test_direct_route_still_blocked_for_gfx942_and_gfx1100():
         # comgr 2.4 rejects the ISA name: AMD_COMGR_STATUS_ERROR_INVALID_ARGUMENT (2)
         with pytest.raises(RuntimeError, match=r"^2$"):
             hip.compile_llvm_ir(axpy, "void(float32[:], float32, float32[:])", amdgpu_arch=arch)
+
+
+SOFTMAX_KERNELS = [name for name in KERNELS if name.startswith("causal_softmax")]
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("name", SOFTMAX_KERNELS)
+def test_row_reductions_are_wavefront_shuffles(name, arch):
+    """primitives.lane_xor_hip: a row of one wavefront reduces with cross-lane
+    moves (ds_bpermute, ds_swizzle or DPP) and no barrier; a row of two
+    wavefronts adds the shared-memory step between barriers."""
+    one = compiled(name, arch)
+    assert re.search(r"\bds_bpermute_b32\b|\bds_swizzle_b32\b|_dpp\b", one.kernel_asm), \
+        f"{where(one)}: no cross-lane move in the kernel body"
+    assert "s_barrier" not in one.kernel_asm, f"{where(one)}: a barrier with one wavefront a row"
+    two = compiled(name, arch, 2)
+    assert "s_barrier" in two.kernel_asm, f"{where(two)}: no barrier with two wavefronts a row"

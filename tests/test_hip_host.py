@@ -97,6 +97,7 @@ def hip(request, monkeypatch):
     fake = FakeHip()
     backend = hip_backend(fake, arch)
     assert backend.warp == wave
+    assert backend.launch_lock is not None  # first launches load modules one at a time
     monkeypatch.setitem(mask.LAUNCH, "hip", (1, 2))  # small blocks: the simulator is slow
     monkeypatch.setattr(kc, "_KERNELS", {})  # compile afresh for this fake device
     return backend, fake, wave

@@ -35,9 +35,9 @@ FRACTION_BITS = {"float16": 10, "bfloat16": 7, "float32": 23, "float64": 52}
 @pytest.fixture(autouse=True)
 def quick_simulator(monkeypatch):
     """The simulator runs a Python thread per lane and its block manager polls them
-    holding the GIL: 8 lanes (test_lanes_per_row runs others) and a short switch
-    interval make each hip.syncthreads() about 20 times cheaper."""
-    monkeypatch.setitem(softmax.LANES_PER_ROW, "sim", 8)
+    holding the GIL: 8 lanes, 2 rows per block (test_launch_shapes runs others) and
+    a short switch interval make each hip.syncthreads() about 20 times cheaper."""
+    monkeypatch.setitem(softmax.LAUNCH, "sim", (8, 2, 2))
     before = sys.getswitchinterval()
     sys.setswitchinterval(1e-4)
     yield
@@ -266,23 +266,49 @@ def gpu_backend(backend):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_long_rows_take_the_online_route(gpu_backend, rng, monkeypatch, dtype):
-    """A row cache of 2 scores: rows 0 and 1 (1 and 2 kept keys) are cached, the
-    longer rows read global memory twice; NaN poisons a row on either route."""
-    monkeypatch.setattr(softmax, "ROW_CACHE_BYTES", 16 if dtype == "float64" else 8)
-    x, _ = check(gpu_backend, rng, (1, 2, 5, 13), dtype, scale=0.6, offset=0)
+    """One word per lane per tile: a row in more words than the lanes hold at once
+    is folded tile by tile (the online route) and read twice; the sim's first row
+    fits one tile. NaN poisons a row on either route, and only that row."""
+    sim = gpu_backend == "sim"
+    monkeypatch.setitem(softmax.LAUNCH, gpu_backend, (1, 2, 1) if sim else (32, 1, 1))
+    shape = (1, 2, 5, 9 if sim else 300)
+    x, _ = check(gpu_backend, rng, shape, dtype, scale=0.6)
     x[0, 0, 1, 0] = x[0, 1, 3, 2] = np.nan
-    got = causal_softmax(x, offset=0, backend=gpu_backend)
-    assert np.isnan(got[0, 0, 1, :2]).all() and np.isnan(got[0, 1, 3, :4]).all()
-    assert not np.isnan(got[0, 0, [0, 2, 3, 4]]).any()
+    got = causal_softmax(x, backend=gpu_backend)
+    kept = ~masked_where(shape)
+    assert np.isnan(got[0, 0, 1][kept[0, 0, 1]]).all()
+    assert np.isnan(got[0, 1, 3][kept[0, 1, 3]]).all()
+    assert not np.isnan(got[0, 0, [0, 2, 3, 4]]).any() and not np.isnan(got[0, 1, :3]).any()
 
 
-@pytest.mark.parametrize("lanes", [1, 2, 32, 64])
-def test_lanes_per_row(rng, monkeypatch, lanes):
-    monkeypatch.setitem(softmax.LANES_PER_ROW, "sim", lanes)
+@pytest.mark.parametrize("launch", [(1, 1, 64), (2, 3, 4), (32, 1, 1), (64, 1, 1), (64, 2, 8)],
+                         ids=lambda t: "lanes{}-rows{}-keys{}".format(*t))
+def test_launch_shapes(rng, monkeypatch, launch):
+    """Lanes per row below, at and beyond the warp (64: the cross-warp step), rows
+    per block not dividing seq_len (idle rows in the reductions), rows of one
+    tile and of several."""
+    monkeypatch.setitem(softmax.LAUNCH, "sim", launch)
     try:
-        check("sim", rng, (1, 1, 3, 70), window=50)
+        check("sim", rng, (1, 1, 4, 70), window=50)
+        check("sim", rng, (1, 1, 3, 21), dtype="float16", offset=18)
     except BackendUnavailable as exc:
         pytest.skip(str(exc))
+
+
+@pytest.mark.parametrize("launch", [(16, 1, 4), (8, 3, 4)], ids=["16x1", "8x3"])
+def test_launch_shape_must_fill_warps_on_a_gpu(launch):
+    with pytest.raises(ValueError, match="whole warps"):
+        softmax.launch_constants("cuda", 32, *launch[:2], 2, 4, launch[2])
+
+
+@pytest.mark.parametrize("word, cache_len, window, most, want", [
+    (1, 2048, 0, 16, 16), (1, 2048, 0, 8, 8), (1, 100, 0, 16, 1), (1, 129, 0, 16, 2),
+    (1, 4096, 300, 16, 4), (1, 1, 0, 16, 1), (2, 2048, 0, 16, 8), (4, 2048, 0, 16, 4),
+    (2, 4096, 0, 16, 8), (2, 2048, 256, 16, 2), (4, 2048, 0, 2, 1)])
+def test_words_per_lane(word, cache_len, window, most, want):
+    """128 lanes: the longest row's words per lane (a window may straddle one more
+    word), a power of two, at most ``most`` keys, at least one word."""
+    assert softmax.words_per_lane(128, most, word, cache_len, window) == want
 
 
 def test_folded_grid(gpu_backend, rng):
@@ -292,6 +318,41 @@ def test_folded_grid(gpu_backend, rng):
     got = causal_softmax(x, kv_lens=[7, 4], backend=clipped)
     assert_softmax(got, reference(x, kv_lens=[7, 4]), masked_where(x.shape, kv_lens=[7, 4]),
                    "float32")
+
+
+def compiled_words(backend):
+    """The WORD constants of the softmax GPU kernels compiled so far for ``backend``."""
+    return {dict(key[3])["WORD"] for key in kc._KERNELS
+            if key[0] == backend and key[2].__name__ == "causal_softmax_kernel"}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("options", [dict(), dict(window=5, offset=9), dict(q_offsets=[3, 0]),
+                                     dict(kv_lens=[13, 6], causal=False)],
+                         ids=["causal", "window", "q_offsets", "kv_lens"])
+def test_words_and_elements_agree(gpu_backend, rng, dtype, options):
+    """Contiguous rows go through 8-byte words, kept keys starting and ending
+    inside a word; a strided view of the same scores goes element by element.
+    Both match float64 (their lanes sum different keys: not bit for bit)."""
+    x = random_scores(rng, (2, 2, 7, 16), dtype, specials=False)
+    holder = np.empty((2, 2, 7, 32), dtype=x.dtype)
+    holder[..., ::2] = x
+    got = causal_softmax(x, scale=0.7, backend=gpu_backend, **options)
+    if gpu_backend == "sim":
+        by_element = bits_of(causal_softmax(holder[..., ::2], scale=0.7, backend="sim",
+                                            **options))
+    else:  # a host view would be copied contiguous: the strided view lives on the device
+        torch = pytest.importorskip("torch")
+        signed = {2: torch.int16, 4: torch.int32, 8: torch.int64}[x.dtype.itemsize]
+        device = torch.from_numpy(bits_of(holder).view(f"i{x.dtype.itemsize}")).cuda()
+        result = causal_softmax(device.view(getattr(torch, dtype))[..., ::2], scale=0.7,
+                                backend=gpu_backend, **options)
+        by_element = result.view(signed).cpu().numpy().view(bits_of(got).dtype)
+    want, where = reference(x, 0.7, **options), masked_where(x.shape, **options)
+    assert_softmax(got, want, where, dtype)
+    assert_softmax(by_element.view(x.dtype), want, where, dtype)
+    itemsize = np_dtype(dtype).itemsize
+    assert compiled_words(gpu_backend) >= ({1} if itemsize == 8 else {1, 8 // itemsize})
 
 
 def test_kernel_matches_njit_reference(backend, rng):

@@ -426,7 +426,7 @@ def main(argv=None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     for arch in args.arch or ARCHS:
-        for spec in kernel_catalog(hip, args.lanes or wavefront_size(arch)):
+        for spec in kernel_catalog(hip, args.lanes or wavefront_size(arch), wavefront_size(arch)):
             co = compile_kernel(spec.pyfunc, spec.signature, arch)
             stem = args.out / f"{spec.name}.{arch}"
             for ext, data in ((".ll", co.ir), (".opt.ll", co.opt_ir), (".s", co.asm)):

@@ -8,7 +8,8 @@
 #   info       backends, device, versions
 #   tests      the whole pytest suite (cpu, sim and cuda backends) -> OUT/pytest.txt
 #   bench      the benchmark with peers and overheads -> OUT/bench.{txt,json,png}
-#   tune       kernel variants (tools/gpu/tune_mask.py) -> OUT/tune.{txt,json}
+#   tune       mask kernel variants (tools/gpu/tune_mask.py) -> OUT/tune.{txt,json}
+#   tune_softmax  softmax launch shapes (tools/gpu/tune_softmax.py) -> OUT/tune_softmax.{txt,json}
 #   sanitizer  the cuda tests under compute-sanitizer memcheck and racecheck
 #   ncu        DRAM bytes read/written by the mask kernel (Nsight Compute)
 # Default: info tests bench. Exit status: non-zero if any step failed.
@@ -30,11 +31,13 @@ for step in $STEPS; do
     bench) timeout ${BENCH_TIMEOUT:-3000} python3 -c "import sys; from numba_causal.bench import main; sys.exit(main(sys.argv[1:]))" --backend cuda --overhead --no-progress \
              --json "$OUT/bench.json" --plot "$OUT/bench.png" 2>&1 | tee "$OUT/bench.txt" ;;
     tune) python3 tools/gpu/tune_mask.py "$OUT/tune.json" 2>&1 | tee "$OUT/tune.txt" ;;
+    tune_softmax) python3 tools/gpu/tune_softmax.py "$OUT/tune_softmax.json" 2>&1 \
+                    | tee "$OUT/tune_softmax.txt" ;;
     sanitizer)
       for tool in memcheck racecheck; do
         timeout ${SANITIZER_TIMEOUT:-3000} compute-sanitizer --tool $tool --error-exitcode 9 \
           python3 -m pytest -q -p no:cacheprovider \
-          -m gpu -k "cuda and not large" ${SANITIZE_TESTS:-tests/test_mask.py} 2>&1 \
+          -m gpu -k "cuda and not large" ${SANITIZE_TESTS:-tests/test_mask.py tests/test_softmax.py} 2>&1 \
           | tee "$OUT/sanitizer-$tool.txt" | tail -8
       done ;;
     ncu) (cd tools/gpu && ncu --metrics dram__bytes_read.sum,dram__bytes_write.sum,gpu__time_duration.sum \

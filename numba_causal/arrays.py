@@ -231,6 +231,15 @@ def constant_on(backend: Backend, name: str, host: np.ndarray):
         return _CONSTANTS[key]
 
 
+_NO_WORDS = np.zeros((1, 1, 1, 1), dtype=np.uint64)
+
+
+def no_words(backend: Backend):
+    """What a kernel with a word-view argument gets when it runs with WORD == 1 (it
+    never touches it): one small constant uint64 array per backend."""
+    return constant_on(backend, "no words", _NO_WORDS)
+
+
 _STREAMS: dict = {}
 
 

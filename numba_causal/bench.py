@@ -352,6 +352,11 @@ def _copy_bandwidth_gpu(timer) -> float:
     return 2 * 2**28 * 4 / (ms * 1e6)
 
 
+def _max_rel_error(out, want) -> float:
+    """max over rows of |out - want| / the row's largest probability (``want``: float64)."""
+    return float(((out.double() - want).abs().amax(-1) / want.amax(-1)).max())
+
+
 def _bench_softmax(chosen, shape, dtype, timer, copy_gbps, peers, use_compile) -> Row:
     """causal_softmax on the GPU: accuracy against float64 first, then time and peers.
     Floor: the kept lower triangle read once and the whole matrix written once."""
@@ -363,7 +368,7 @@ def _bench_softmax(chosen, shape, dtype, timer, copy_gbps, peers, use_compile) -
     out = torch.full_like(x, float("nan"))
     causal_softmax(x, scale=SOFTMAX_SCALE, out=out, backend=chosen.name)
     want = torch.softmax((SOFTMAX_SCALE * x.double()).masked_fill(where, float("-inf")), -1)
-    err = float(((out.double() - want).abs().amax(-1) / want.amax(-1)).max())
+    err = _max_rel_error(out, want)
     # 1e-6 for float32; 1e-3 for 16-bit, or one unit in the last place of the stored
     # output where that is coarser (bfloat16: 2**-8 relative)
     tolerance = {"float32": 1e-6, "float64": 1e-12, "float16": 1e-3, "bfloat16": 2.0**-8}[dtype]
@@ -398,7 +403,7 @@ def _triton_softmax_peer(x, out, want, timer) -> dict:
     except ImportError:
         return {}
     causal_softmax_triton(x, SOFTMAX_SCALE, out)
-    err = float(((out.double() - want).abs().amax(-1) / want.amax(-1)).max())
+    err = _max_rel_error(out, want)
     if not err <= 2.0**-8:
         raise AssertionError(f"triton peer error {err:.2e}")
     return {"triton row kernel": timer(lambda: causal_softmax_triton(x, SOFTMAX_SCALE, out))}

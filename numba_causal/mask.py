@@ -22,7 +22,7 @@ from numba import int64, prange
 
 from . import compile as kc
 from . import fastpath
-from .arrays import constant_on, inspect_scores, scores_on
+from .arrays import inspect_scores, no_words, scores_on
 from .backends import get_backend
 from .dtypes import fill_bits
 from .options import mask_options
@@ -152,7 +152,6 @@ def causal_mask_definition(s, fill, offset, window, kv_lens, q_offsets):
 #: launch shape per backend: (warps of lanes per row, rows per block); measured in
 #: docs/benchmarks.md. The simulator runs one Python thread per lane: keep it small.
 LAUNCH = {"cuda": (1, 8), "hip": (1, 8), "sim": (1, 1)}
-_NO_WORDS = np.zeros((1, 1, 1, 1), dtype=np.uint64)  # the kernel's w when WORD == 1
 
 
 def _constants(opts) -> dict:
@@ -181,7 +180,7 @@ def _launch_gpu(backend, target, bits, opts, call_key=None):
         backend)
     kernel = kc.build(backend, causal_mask_kernel, (kept_keys, fill_keys), **constants)
     kv_lens, q_offsets = opts.device_arrays(backend)
-    words = target.words if constants["WORD"] > 1 else constant_on(backend, "no words", _NO_WORDS)
+    words = target.words if constants["WORD"] > 1 else no_words(backend)
     launch = kernel[grid, block, target.stream] if target.stream else kernel[grid, block]
     args = (target.bits, words) + scalars + (kv_lens, q_offsets)
     with kc.launch_guard(backend, "kernel"):

@@ -64,7 +64,7 @@ from numba import float32, float64, int32, int64, prange, uint16, uint64  # noqa
 from . import compile as kc
 from . import dtypes
 from . import primitives
-from .arrays import constant_on, inspect_scores, scores_on
+from .arrays import inspect_scores, no_words, scores_on
 from .backends import get_backend
 from .mask import host_row, kept_keys
 from .options import mask_options
@@ -237,9 +237,8 @@ def empty_word():
 # --- reductions (device helpers) ------------------------------------------------------
 #
 # softmax(scale * x) is computed as exp(magnitude * (u - max u)) / sum, with
-# magnitude = |scale| and u = x or -x (the sign of scale): u and its max are
-# exact input values, so their difference is rounded once and the error does
-# not grow with the size of the logits (scale * x - max(scale * x) would).
+# magnitude = |scale| and u = x or -x (the sign of scale): the row max is taken
+# over exact input values (see the module docstring for the error this leaves).
 
 def nan_max(a, b):
     """max(a, b), NaN if either is NaN."""
@@ -523,10 +522,15 @@ def causal_softmax_definition(s, out, scale, offset, window, kv_lens, q_offsets)
 LAUNCH = {"cuda": (128, 2, 16), "hip": (128, 2, 16), "sim": (32, 1, 4)}
 
 
+def _compute_dtype(dtype_name: str) -> np.dtype:
+    """The NumPy dtype rows of ``dtype_name`` are computed in (float32 or float64)."""
+    return np.dtype(FORMATS[dtype_name][1].name)
+
+
 def _most_keys(most: int, dtype_name: str) -> int:
     """LAUNCH's most keys per lane in registers, given for 4-byte compute types:
     half as many float64 keys (the same registers; AMD's compiler spills 16)."""
-    return most * 4 // np.dtype(FORMATS[dtype_name][1].name).itemsize
+    return most * 4 // _compute_dtype(dtype_name).itemsize
 
 
 #: read and write rows as 8-byte words where the layout allows (else element by element)
@@ -556,7 +560,7 @@ def launch_constants(backend_name: str, warp: int, lanes: int, rows: int, word: 
                          f"got {lanes} x {rows}")
     span = min(lanes, warp)
     return dict(LANES=lanes, ROWS=rows, WARP=warp, SPAN=span, CHUNK=chunk,
-                CHUNK_SLOTS=max(chunk, 1) * word, WORD=word, KEY_BITS=8 * itemsize,
+                CHUNK_SLOTS=chunk * word, WORD=word, KEY_BITS=8 * itemsize,
                 KEY_MASK=(1 << (8 * itemsize)) - 1 if word > 1 else 0,
                 EXCHANGE_LANES=lanes if primitives.uses_shared_exchange(backend_name) else 1,
                 PARTIALS=max(lanes // span, 1))
@@ -599,22 +603,21 @@ def _launch_gpu(backend, source, target, dtype_name, scale, opts):
     kernel = kc.build(backend, causal_softmax_kernel, gpu_helpers(backend.name),
                       **constants, **_constants(dtype_name, opts))
     kv_lens, q_offsets = opts.device_arrays(backend)
-    no_words = constant_on(backend, "no words", _NO_WORDS)
-    s_words, out_words = (source.words, target.words) if word > 1 else (no_words, no_words)
+    unused = no_words(backend)
+    s_words, out_words = (source.words, target.words) if word > 1 else (unused, unused)
     # one block row per query row, ROWS rows per block; heads and batch ride y and z
     grid = kc.fold_grid(backend, -(-seq_len // rows), heads, batch)
     block = (lanes, rows)
     launch = kernel[grid, block, opts.stream] if opts.stream else kernel[grid, block]
     with kc.launch_guard(backend, "kernel"):
-        launch(src, dst, s_words, out_words, np.dtype(FORMATS[dtype_name][1].name).type(scale),
-               opts.offset,
-               opts.window, kv_lens, q_offsets)
+        launch(src, dst, s_words, out_words, _compute_dtype(dtype_name).type(scale),
+               opts.offset, opts.window, kv_lens, q_offsets)
 
 
 def _run(kind, backend, src, dst, dtype_name, scale, opts):
     """Compile (cached) and run the CPU kernel or the reference on host arrays."""
     src, dst = _float_view(src, dtype_name), _float_view(dst, dtype_name)
-    scale = np.dtype(FORMATS[dtype_name][1].name).type(scale)
+    scale = _compute_dtype(dtype_name).type(scale)
     source = causal_softmax_definition if kind == "reference" else causal_softmax_cpu
     kernel = kc.build(backend, source, HELPERS, kind=kind, **_constants(dtype_name, opts))
     with kc.launch_guard(backend, kind):
@@ -744,7 +747,7 @@ def kernel_specs(gpu, lanes: int, warp: int = None) -> list:
     backend_name = "hip" if gpu.__name__.endswith("hip") else "cuda"
     specs = []
     for name, (fmt, compute, _) in FORMATS.items():
-        itemsize = np.dtype(compute.name).itemsize if fmt >= FLOAT32 else 2
+        itemsize = dtypes.SUPPORTED[name][0]
         word = 8 // itemsize
         constants = dict(**launch_constants(backend_name, warp or lanes, lanes, 1, word,
                                             itemsize, words_per_lane(
@@ -759,9 +762,6 @@ def kernel_specs(gpu, lanes: int, warp: int = None) -> list:
             f"void({element}[:,:,:,::1], {element}[:,:,:,::1], uint64[:,:,:,::1], "
             f"uint64[:,:,:,::1], {compute.name}, int64, int64, int64[::1], int64[::1])"))
     return specs
-
-
-_NO_WORDS = np.zeros((1, 1, 1, 1), dtype=np.uint64)  # the kernel's word views when WORD == 1
 
 
 class _NoOptions:

@@ -20,7 +20,7 @@ from numba import int64
 import numba_causal.mask as mask
 from numba_causal import compile as kc
 from numba_causal.backends import get_backend
-from numba_causal.bench import TorchTimer, masked_count
+from numba_causal.bench import TorchTimer, _fill_bandwidth_gpu, masked_count
 
 hip = None
 LANES = 32
@@ -55,6 +55,20 @@ def aligned_kernel(s, fill, offset):
                         s[b, h, q, k] = fill
 
 
+def partial_words(row, hi, words, cache_len, fill, lane):
+    """The masked keys no whole 8-byte word covers, element by element: from ``hi``
+    up to the first whole masked word, and past the last whole word of the row.
+    Returns that first whole masked word (the word variants below share this)."""
+    first = (hi + WORD - 1) // WORD
+    k = hi + lane
+    if k < min(first * WORD, cache_len):
+        row[k] = fill
+    k = max(words * WORD, hi) + lane
+    if k < cache_len:
+        row[k] = fill
+    return first
+
+
 def wide_kernel(s, w, fill, fill_word, offset):
     """Variant: the masked tail written as 8-byte words (w: uint64 view of s's rows),
     the partial word at the row's first masked key element by element; lane
@@ -67,15 +81,9 @@ def wide_kernel(s, w, fill, fill_word, offset):
             q = int64(hip.blockIdx.x) * ROWS + int64(hip.threadIdx.y)
             if q < seq_len:
                 hi = max(min(q + offset + 1, cache_len), 0)
-                first_word = (hi + WORD - 1) // WORD
-                k = hi + lane
-                if k < min(first_word * WORD, cache_len):
-                    s[b, h, q, k] = fill
+                first_word = partial_words(s[b, h, q], hi, words, cache_len, fill, lane)
                 for j in range(first_word + lane, words, LANES):
                     w[b, h, q, j] = fill_word
-                k = max(words * WORD, hi) + lane
-                if k < cache_len:
-                    s[b, h, q, k] = fill
 
 
 def wide4_kernel(s, w, fill, fill_word, offset):
@@ -88,15 +96,8 @@ def wide4_kernel(s, w, fill, fill_word, offset):
             q = int64(hip.blockIdx.x) * ROWS + int64(hip.threadIdx.y)
             if q < seq_len:
                 hi = max(min(q + offset + 1, cache_len), 0)
-                row = s[b, h, q]
                 wrow = w[b, h, q]
-                first = (hi + WORD - 1) // WORD
-                k = hi + lane
-                if k < min(first * WORD, cache_len):
-                    row[k] = fill
-                k = max(words * WORD, hi) + lane
-                if k < cache_len:
-                    row[k] = fill
+                first = partial_words(s[b, h, q], hi, words, cache_len, fill, lane)
                 j = first - first % (4 * LANES) + lane
                 while j < words:
                     if j >= first:
@@ -141,15 +142,8 @@ def sweep_kernel(s, w, fill, fill_word, offset):
                 q = int64(hip.blockIdx.x) * ROWS + r
                 if q < seq_len:
                     hi = max(min(q + offset + 1, cache_len), 0)
-                    row = s[b, h, q]
                     wrow = w[b, h, q]
-                    first = (hi + WORD - 1) // WORD
-                    k = hi + lane
-                    if k < min(first * WORD, cache_len):
-                        row[k] = fill
-                    k = max(words * WORD, hi) + lane
-                    if k < cache_len:
-                        row[k] = fill
+                    first = partial_words(s[b, h, q], hi, words, cache_len, fill, lane)
                     for j in range(first - first % LANES + lane, words, LANES):
                         if j >= first:
                             wrow[j] = fill_word
@@ -185,7 +179,7 @@ def run_variant(kind, x, warps, rows, offset=None):
     fill_word = np.array([fill] * word, dtype=fill.dtype).view(np.uint64)[0]
     source = {"wide": wide_kernel, "wide4": wide4_kernel, "sweep": sweep_kernel,
               "sector-experiment": sector_kernel}[kind]
-    k = kc.build(backend, source, LANES=lanes, ROWS=rows, WORD=word)
+    k = kc.build(backend, source, (partial_words,), LANES=lanes, ROWS=rows, WORD=word)
     launch = k[grid, (lanes, 1 if kind == "sweep" else rows)]
     return lambda: launch(s, w, fill, fill_word, offset)
 
@@ -203,9 +197,7 @@ SHAPES = [((4, 32, 2048, 2048), torch.float32), ((4, 32, 2048, 2048), torch.floa
 
 def main():
     timer = TorchTimer(repeats=30, warmup=3)
-    buf = torch.empty(2**28, device="cuda")
-    fill_gbps = buf.numel() * 4 / (timer(lambda: buf.fill_(-1.0)) * 1e6)
-    del buf
+    fill_gbps = _fill_bandwidth_gpu(timer)
     print(f"{torch.cuda.get_device_name()} fill bandwidth {fill_gbps:.0f} GB/s, "
           f"{time.strftime('%Y-%m-%d')}")
     results = []

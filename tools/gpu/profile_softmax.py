@@ -3,7 +3,10 @@
 local memory, and its SASS (nvdisasm from triton's bundled CUDA tools) written
 to the folder in argv[1], if given.
 
-    ncu --metrics ... -k regex:causal_softmax python tools/gpu/profile_softmax.py [OUT]
+    python tools/gpu/profile_softmax.py [OUT [DTYPE ...]]
+    tools/gpu/run_gpu_suite.sh WHEELS OUT profile_softmax   # also under Nsight Compute
+
+Each dtype runs twice: through 8-byte words and element by element (ROW_WORDS).
 """
 
 import glob

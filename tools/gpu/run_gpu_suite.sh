@@ -12,6 +12,9 @@
 #   tune_softmax  softmax launch shapes (tools/gpu/tune_softmax.py) -> OUT/tune_softmax.{txt,json}
 #   sanitizer  the cuda tests under compute-sanitizer memcheck and racecheck
 #   ncu        DRAM bytes read/written by the mask kernel (Nsight Compute)
+#   profile_softmax  softmax registers and SASS (tools/gpu/profile_softmax.py), then
+#              Nsight Compute: speed of light, occupancy, stalls, instruction mix
+#              -> OUT/profile_softmax.txt, OUT/ncu_softmax.txt, OUT/*.sass
 # Default: info tests bench. Exit status: non-zero if any step failed.
 set -uo pipefail
 WHEELS=${1:?wheels dir}; OUT=${2:?output dir}; shift 2
@@ -21,6 +24,13 @@ SITE=/tmp/numba-causal-site
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
     --target "$SITE" "$WHEELS"/*.whl || exit 1
 export PYTHONPATH="$SITE:$PWD" PYTHONUNBUFFERED=1
+# instruction mix of the softmax kernel (docs/benchmarks.md, "Softmax: the rework")
+SOFTMAX_METRICS=smsp__inst_executed.sum,smsp__thread_inst_executed_per_inst_executed.ratio
+for op in fp32 fp64 integer memory control conversion misc; do
+  SOFTMAX_METRICS+=,smsp__sass_thread_inst_executed_op_${op}_pred_on.sum
+done
+SOFTMAX_METRICS+=,gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum
+SOFTMAX_METRICS+=,sm__warps_active.avg.pct_of_peak_sustained_active
 status=0
 for step in $STEPS; do
   echo "=== $step ($(date -u +%FT%TZ)) ==="
@@ -43,6 +53,11 @@ for step in $STEPS; do
     ncu) (cd tools/gpu && ncu --metrics dram__bytes_read.sum,dram__bytes_write.sum,gpu__time_duration.sum \
            -k regex:"mask_kernel|sector_kernel" python3 ncu_mask.py) 2>&1 | tee "$OUT/ncu.txt" \
            | grep -E "kernel|dram__|gpu__time|product|experiment" ;;
+    profile_softmax)
+      python3 tools/gpu/profile_softmax.py "$OUT" 2>&1 | tee "$OUT/profile_softmax.txt" &&
+      ncu --section SpeedOfLight --section Occupancy --section WarpStateStats \
+          --metrics "$SOFTMAX_METRICS" -k regex:causal_softmax \
+          python3 tools/gpu/profile_softmax.py > "$OUT/ncu_softmax.txt" 2>&1 ;;
     *) echo "unknown step $step"; false ;;
   esac
   rc=$?; [ $rc -ne 0 ] && { echo "step $step failed: $rc"; status=1; }

@@ -57,15 +57,18 @@ def _is_torch(x) -> bool:
     return type(x).__module__.startswith("torch")
 
 
-def _check_rank(shape) -> None:
-    if len(shape) not in (2, 4):
-        raise ValueError(
-            "scores must be 2-D [seq_len, cache_len] or 4-D "
-            f"[batch, heads, seq_len, cache_len]; got shape {tuple(shape)}"
-        )
+#: what each accepted rank means, for error messages
+_RANK_TEXT = {(2, 4): "2-D [seq_len, cache_len] or 4-D [batch, heads, seq_len, cache_len]",
+              (4,): "4-D [batch, heads, seq_len, head_dim]"}
 
 
-def _check_layout(shape, strides, itemsize) -> None:
+def _check_rank(shape, name="scores", ranks=(2, 4)) -> None:
+    if len(shape) not in ranks:
+        text = _RANK_TEXT.get(tuple(ranks), " or ".join(f"{r}-D" for r in ranks))
+        raise ValueError(f"{name} must be {text}; got shape {tuple(shape)}")
+
+
+def _check_layout(shape, strides, itemsize, name="scores") -> None:
     """Strides must be whole elements and the array must not overlap itself."""
     if any(s % itemsize for s in strides):
         raise ValueError(f"strides {tuple(strides)} are not multiples of the item size {itemsize}")
@@ -87,8 +90,8 @@ def _check_layout(shape, strides, itemsize) -> None:
         if np.unique(offsets).size == offsets.size:
             return
     raise ValueError(
-        f"scores overlap themselves (shape {tuple(shape)}, strides {tuple(strides)}); "
-        "masking in place would write one element twice: pass a copy")
+        f"{name} overlap themselves (shape {tuple(shape)}, strides {tuple(strides)}); "
+        "writing in place would write one element twice: pass a copy")
 
 
 #: largest array whose interleaved strides are checked element by element
@@ -96,25 +99,25 @@ _EXACT_OVERLAP_MAX = 1 << 22
 
 
 def _as_4d(shape, strides):
-    if len(shape) == 4:
+    if len(shape) != 2:
         return tuple(shape), tuple(strides)
     seq_len, cache_len = shape
     span = abs(strides[0]) * seq_len or 1
     return (1, 1, seq_len, cache_len), (span, span) + tuple(strides)
 
 
-def _from_host(a: np.ndarray, name: str, owner, writable=True) -> Scores:
+def _from_host(a: np.ndarray, name: str, owner, writable, what, ranks) -> Scores:
     """Host memory: a float array, or a same-width integer view of one (torch)."""
-    _check_rank(a.shape)
+    _check_rank(a.shape, what, ranks)
     if not a.dtype.isnative:
-        raise TypeError(f"scores must be in native byte order; got dtype {a.dtype.str} "
-                        f"(use scores.astype(scores.dtype.newbyteorder('=')))")
-    dtypes.check_dtype(name)
+        raise TypeError(f"{what} must be in native byte order; got dtype {a.dtype.str} "
+                        f"(use {what}.astype({what}.dtype.newbyteorder('=')))")
+    dtypes.check_dtype(name, what)
     if writable and not a.flags.writeable:
-        raise ValueError("scores are read-only: the mask is applied in place")
-    _check_layout(a.shape, a.strides, a.itemsize)
+        raise ValueError(f"{what} are read-only: they are written in place")
+    _check_layout(a.shape, a.strides, a.itemsize, what)
     bits = a.view(dtypes.bits_dtype(name))
-    bits4 = bits if bits.ndim == 4 else bits[None, None]
+    bits4 = bits if bits.ndim != 2 else bits[None, None]
     return Scores(name, bits4.shape, bits4.strides, a.ndim, host=bits4, owner=owner)
 
 
@@ -129,18 +132,19 @@ def cai_strides(cai: dict, itemsize: int) -> tuple:
     return tuple(strides)
 
 
-def _from_cai(desc: dict, name: str, owner, writable=True) -> Scores:
+def _from_cai(desc: dict, name: str, owner, writable, what, ranks) -> Scores:
     shape = tuple(desc["shape"])
-    _check_rank(shape)
-    dtypes.check_dtype(name)
+    _check_rank(shape, what, ranks)
+    dtypes.check_dtype(name, what)
     itemsize = dtypes.SUPPORTED[name][0]
     strides = cai_strides(desc, itemsize)
     ptr, readonly = desc["data"]
     if readonly and writable:
-        raise ValueError("scores are read-only: the mask is applied in place")
+        raise ValueError(f"{what} are read-only: they are written in place")
     if any(s < 0 for s in strides):
-        raise ValueError(f"negative strides {strides} are not supported on the GPU: pass a copy")
-    _check_layout(shape, strides, itemsize)
+        raise ValueError(f"{what}: negative strides {strides} are not supported on the GPU: "
+                         "pass a copy")
+    _check_layout(shape, strides, itemsize, what)
     shape4, strides4 = _as_4d(shape, strides)
     view = dtypes.bits_dtype(name)
     cai = {"shape": shape4, "strides": strides4, "data": (ptr, False),
@@ -148,20 +152,22 @@ def _from_cai(desc: dict, name: str, owner, writable=True) -> Scores:
     return Scores(name, shape4, strides4, len(shape), cai=cai, owner=owner)
 
 
-def inspect_scores(x, writable=True) -> Scores:
-    """Validate ``x`` and describe it; raises before anything is written.
+def inspect_scores(x, writable=True, name="scores", ranks=(2, 4)) -> Scores:
+    """Validate array ``x`` (called ``name`` in errors) and describe it; raises
+    before anything is written.
 
-    Rank other than 2/4 -> ValueError; non-float dtype -> TypeError; read-only
+    Rank not in ``ranks`` -> ValueError; non-float dtype -> TypeError; read-only
     (when ``writable``: the array will be written), self-overlapping or
-    fractionally strided -> ValueError.
+    fractionally strided -> ValueError. A 2-D array is seen as [1, 1, ...].
     """
+    what = name
     if _is_torch(x):
         name = dtypes.dtype_name(x.dtype)
-        _check_rank(tuple(x.shape))
-        dtypes.check_dtype(name)
+        _check_rank(tuple(x.shape), what, ranks)
+        dtypes.check_dtype(name, what)
         if x.requires_grad:
-            raise ValueError("scores require grad: masking in place would bypass autograd; "
-                             "pass scores.detach() (or mask under torch.no_grad())")
+            raise ValueError(f"{what} require grad: a kernel launch would bypass autograd; "
+                             f"pass {what}.detach() (or call under torch.no_grad())")
         width = {2: "int16", 4: "int32", 8: "int64"}[x.element_size()]
         import torch
 
@@ -169,21 +175,22 @@ def inspect_scores(x, writable=True) -> Scores:
         if x.device.type == "cuda":
             # launch on the tensor's current torch stream (0: the legacy default stream)
             stream = torch.cuda.current_stream(x.device).cuda_stream or 1
-            return _from_cai(dict(ints.__cuda_array_interface__, stream=stream), name, x, writable)
+            return _from_cai(dict(ints.__cuda_array_interface__, stream=stream), name, x,
+                             writable, what, ranks)
         if x.device.type != "cpu":
-            raise TypeError(f"scores live on device {x.device}, which no backend handles")
-        return _from_host(ints.numpy(), name, x, writable)
+            raise TypeError(f"{what} live on device {x.device}, which no backend handles")
+        return _from_host(ints.detach().numpy(), name, x, writable, what, ranks)
     desc = getattr(x, "__cuda_array_interface__", None)
     if desc is not None:
         name = dtypes.TYPESTR.get(desc["typestr"], desc["typestr"])
         if name == desc["typestr"]:
-            _check_rank(tuple(desc["shape"]))
-            raise TypeError(f"scores must be a floating-point array (float16, bfloat16, float32 "
+            _check_rank(tuple(desc["shape"]), what, ranks)
+            raise TypeError(f"{what} must be a floating-point array (float16, bfloat16, float32 "
                             f"or float64); got type string {desc['typestr']!r}")
-        return _from_cai(desc, name, x, writable)
+        return _from_cai(desc, name, x, writable, what, ranks)
     if isinstance(x, np.ndarray):
-        return _from_host(x, dtypes.dtype_name(x.dtype), x, writable)
-    raise TypeError(f"scores must be a NumPy array, a torch tensor or an object with "
+        return _from_host(x, dtypes.dtype_name(x.dtype), x, writable, what, ranks)
+    raise TypeError(f"{what} must be a NumPy array, a torch tensor or an object with "
                     f"__cuda_array_interface__; got {type(x).__name__}")
 
 
@@ -335,3 +342,78 @@ def scores_on(scores: Scores, backend: Backend, write_back=True):
         result = device.copy_to_host(stream=stream)
         stream.synchronize()
         scores.host[...] = result
+
+
+# --- outputs ---------------------------------------------------------------------------
+
+def extent(a: Scores) -> tuple:
+    """(first byte, one past the last byte) of an array's memory."""
+    start = a.cai["data"][0] if a.on_device else a.host.ctypes.data
+    low = sum((n - 1) * st for n, st in zip(a.shape, a.strides) if st < 0)
+    high = sum((n - 1) * st for n, st in zip(a.shape, a.strides) if st > 0)
+    return start + low, start + high + dtypes.SUPPORTED[a.dtype][0]
+
+
+def same_memory(a: Scores, b: Scores) -> bool:
+    """True when ``a`` and ``b`` are the same elements (the same array, in place)."""
+    return extent(a) == extent(b) and a.strides == b.strides and a.shape == b.shape
+
+
+def overlaps(a: Scores, b: Scores) -> bool:
+    """True when ``a`` and ``b`` share memory: exactly on the host, by address
+    range on the GPU."""
+    if a.size == 0 or b.size == 0:
+        return False
+    (a0, a1), (b0, b1) = extent(a), extent(b)
+    overlap = a0 < b1 and b0 < a1
+    if overlap and not a.on_device and not b.on_device:
+        try:
+            overlap = np.shares_memory(a.host, b.host, max_work=10**6)
+        except np.exceptions.TooHardError:
+            pass
+    return overlap
+
+
+def check_out(s: Scores, o: Scores, name: str = "scores") -> bool:
+    """Validate output ``o`` against input ``s``; True when it is the same memory
+    (in place). Any other overlap is refused."""
+    if o.dtype != s.dtype:
+        raise TypeError(f"out must have the dtype of {name} ({s.dtype}); got {o.dtype}")
+    if o.shape != s.shape or o.ndim != s.ndim:
+        shape = s.shape if s.ndim != 2 else s.shape[2:]
+        got = o.shape if o.ndim != 2 else o.shape[2:]
+        raise ValueError(f"out must have the shape of {name} {shape}; got {got}")
+    if o.on_device != s.on_device:
+        raise TypeError(f"out and {name} must both be host arrays or both GPU arrays")
+    if s.size == 0:
+        return False
+    if same_memory(s, o):
+        return True
+    if overlaps(s, o):
+        raise ValueError(f"out overlaps {name} without being the same array: pass "
+                         f"out={name} (in place) or a separate array")
+    return False
+
+
+def empty_like(x, s: Scores, backend: Backend, shape=None):
+    """A new array for a result, of the kind ``x`` is (NumPy, torch, or a device
+    array of ``backend`` for other GPU arrays), of ``s``'s dtype and ``shape``
+    (default: ``x``'s)."""
+    if shape is None:
+        shape = s.shape if s.ndim != 2 else s.shape[2:]
+    if _is_torch(x):
+        import torch
+
+        return torch.empty(tuple(shape), dtype=x.dtype, device=x.device)
+    if isinstance(x, np.ndarray):
+        return np.empty(tuple(shape), x.dtype)
+    return backend.gpu.device_array(tuple(shape), dtypes.host_dtype(s.dtype))
+
+
+def device_copy(backend: Backend, host: np.ndarray, stream):
+    """``host`` (a small never-written array: per-sequence values, tables) where
+    ``backend``'s kernels read it: a device copy made on ``stream``, or ``host``
+    itself on host backends."""
+    if not backend.on_device:
+        return host
+    return backend.gpu.to_device(host, stream=stream or 0)

@@ -72,6 +72,19 @@ class Backend:
         return self.gpu is not None
 
 
+#: the GPU targets whose device primitives are spelled apart (primitives.py, intrinsics.py)
+SPELLINGS = ("cuda", "hip", "sim")
+
+
+def spelling(backend: Backend) -> str:
+    """Which spelling of the device primitives ``backend``'s kernels take: its
+    name for cuda, hip and sim; the simulator's (plain Python) for any other GPU
+    namespace (e.g. a stand-in device in tests), unless ``extras['spelling']``
+    says otherwise."""
+    return backend.extras.get("spelling") or (backend.name if backend.name in SPELLINGS
+                                              else "sim")
+
+
 def wavefront_size(arch: str) -> int:
     """SIMD width of an AMD target: 64 on GCN/CDNA (gfx9xx), 32 on RDNA (gfx10+)."""
     arch = arch.split(":")[0]
@@ -80,6 +93,7 @@ def wavefront_size(arch: str) -> int:
     return 32 if len(arch) >= 7 and arch[3:5] in ("10", "11", "12") else 64
 
 
+@functools.lru_cache(maxsize=None)
 def _numba_cuda_installed() -> bool:
     return importlib.util.find_spec("numba_cuda") is not None
 
@@ -170,6 +184,26 @@ def unavailable_reasons() -> dict:
     return {n: _probe(n) for n in NAMES if not isinstance(_probe(n), Backend)}
 
 
+def requested(name="auto") -> str:
+    """The backend name a call asks for: ``name``, or for 'auto'/None the
+    environment variable's choice (still 'auto' when it is unset)."""
+    if name is None or name == "auto":
+        name = os.environ.get(ENV_VAR, "auto") or "auto"
+    return str(name).lower()
+
+
+def auto_means_cuda_for_torch(torch) -> bool:
+    """Whether 'auto' resolves to cuda for a tensor of this torch's CUDA build,
+    decided without importing numba's CUDA target (the fast path's question): the
+    AUTO_ORDER rule for an NVIDIA tensor, where hip cannot apply and cuda needs
+    numba-cuda on the real driver."""
+    choice = requested("auto")
+    if choice != "auto":
+        return choice == "cuda"
+    return (getattr(torch.version, "hip", None) is None and _numba_cuda_installed()
+            and os.environ.get("NUMBA_ENABLE_CUDASIM", "0") in ("0", ""))
+
+
 def get_backend(name: str = "auto") -> Backend:
     """Resolve a backend name ('auto', 'hip', 'cuda', 'sim', 'cpu') to a Backend.
 
@@ -178,9 +212,7 @@ def get_backend(name: str = "auto") -> Backend:
     """
     if isinstance(name, Backend):
         return name
-    if name is None or name == "auto":
-        name = os.environ.get(ENV_VAR, "auto") or "auto"
-    name = str(name).lower()
+    name = requested(name)
     if name == "auto":
         return next(_probe(n) for n in AUTO_ORDER if isinstance(_probe(n), Backend))
     if name not in _PROBES:

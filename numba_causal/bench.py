@@ -1,21 +1,17 @@
-"""The benchmark: ``python -m numba_causal bench`` (or ``numba-causal bench``).
+"""The benchmark harness: ``python -m numba_causal bench`` (or ``numba-causal bench``).
 
-For each shape and dtype it draws fresh random scores, checks our result against
-an independent mask in full, then times ``apply_causal_mask`` (median of many
-runs; device events on a GPU) and reports:
+Each kernel family brings its own benchmark (``op.Family.bench``, next to its
+kernels): it draws fresh random inputs, checks our result in full against an
+independent definition, then times the op (median of many runs; CUDA events on
+a GPU) and its peers — what a user would otherwise write: PyTorch eager,
+``torch.compile``, a Triton kernel, NumPy — and returns a :class:`Row`. This
+module supplies what they share: timers, the bandwidths measured in the same
+run, the sweep, the table, the plot and the command line.
 
-* the floor: bytes the kernel must write (only the masked elements) over the
-  fill bandwidth measured in the same run, and floor / time;
-* the peers a user would otherwise write — on a GPU with PyTorch,
-  ``x.masked_fill_(bool_triu, -inf)`` and ``torch.compile`` of masked_fill with
-  an iota mask; on the CPU, ``np.copyto(x, -inf, where=triu)`` — and our
-  speed-up over each.
-
-On a GPU it adds ``causal_softmax`` rows: checked against a float64 softmax,
-floor = the kept triangle read once plus the matrix written once at a copy
-bandwidth measured in the run; peers torch eager and torch.compile of
-``softmax(masked_fill(scale * x))`` and a Triton row kernel (triton_peer.py),
-each checked before it is timed.
+The floor of a row is the bytes its kernel must move over the bandwidth
+measured in the same run (a fill for ops that only write, a copy for ops that
+read and write); floor / time is the fraction of the hardware's bandwidth
+reached: 1.0 is the best possible, higher is better.
 """
 
 from __future__ import annotations
@@ -29,25 +25,13 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .backends import NAMES, get_backend
-from .dtypes import host_dtype
+from . import op
+from .backends import NAMES, Backend, get_backend
 from .mask import apply_causal_mask
 
-DEFAULT_SHAPES = {
-    "gpu": [((4, 32, 2048, 2048), ("float32", "float16", "bfloat16")),
-            ((8, 32, 1, 4096), ("float32",)),
-            ((1, 8, 8192, 8192), ("float32",)),
-            ((4096, 4096), ("float32",))],
-    "cpu": [((4, 32, 1024, 1024), ("float32",)),
-            ((8, 32, 1, 4096), ("float32",)),
-            ((1, 4, 2048, 2048), ("float16",)),
-            ((2048, 2048), ("float32",))],
-    "quick": [((1, 4, 256, 256), ("float32", "float16")), ((256, 512), ("float32",))],
-}
-#: causal_softmax rows of the GPU sweep (scale 1/sqrt(128))
-SOFTMAX_SHAPES = [((4, 32, 2048, 2048), ("float32", "float16", "bfloat16"))]
-SOFTMAX_SCALE = 128 ** -0.5
 ITEMSIZE = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
+#: the sweeps a family's ``bench_shapes`` may name
+SWEEPS = ("gpu", "cpu", "quick")
 
 
 @dataclass
@@ -63,8 +47,46 @@ class Row:
     write_gbps: float
     peers: dict = field(default_factory=dict)  # name -> ms
     speedup: dict = field(default_factory=dict)  # name -> peer ms / our ms
-    op: str = "mask"  # "mask" (apply_causal_mask) or "softmax" (causal_softmax)
-    max_rel_error: float = 0.0  # softmax: max |ours - float64| / row max, checked before timing
+    op: str = "mask"  # the family's label: "mask", "softmax", ...
+    max_rel_error: float = 0.0  # max |ours - float64| / row max, checked before timing
+
+
+@dataclass
+class BenchContext:
+    """What a family's benchmark gets: the backend, the timer, whether to time
+    peers (and torch.compile), and the bandwidths of this run (measured once, on
+    first use)."""
+
+    backend: Backend
+    timer: object
+    peers: bool = True
+    use_compile: bool = True
+    _bandwidth: dict = field(default_factory=dict)
+
+    @property
+    def on_gpu(self) -> bool:
+        return self.backend.name in ("cuda", "hip")
+
+    def fill_gbps(self) -> float:
+        """GB/s of a large fill (write only), measured in this run."""
+        if "fill" not in self._bandwidth:
+            self._bandwidth["fill"] = (_fill_bandwidth_gpu(self.timer) if self.on_gpu
+                                       else _fill_bandwidth_cpu(CpuTimer(5, 1)))
+        return self._bandwidth["fill"]
+
+    def copy_gbps(self) -> float:
+        """GB/s (bytes read + written) of a large copy, measured in this run."""
+        if "copy" not in self._bandwidth:
+            self._bandwidth["copy"] = (_copy_bandwidth_gpu(self.timer) if self.on_gpu
+                                       else _copy_bandwidth_cpu(CpuTimer(5, 1)))
+        return self._bandwidth["copy"]
+
+    def row(self, op_label, shape, dtype, ms, nbytes, floor_gbps, peer_ms, err=0.0) -> Row:
+        """A Row for ``nbytes`` that must move at ``floor_gbps``, timed ``ms``."""
+        floor_ms = nbytes / (floor_gbps * 1e6)
+        return Row(self.backend.name, tuple(shape), dtype, ms, floor_ms, floor_ms / ms,
+                   nbytes / (ms * 1e6), dict(peer_ms), {k: v / ms for k, v in peer_ms.items()},
+                   op=op_label, max_rel_error=err)
 
 
 def masked_count(shape) -> int:
@@ -163,31 +185,7 @@ class TorchTimer:
         return float(np.median([self._events(fn, inner) for _ in range(self.repeats)]))
 
 
-# --- inputs and checks --------------------------------------------------------------
-
-def _torch_dtype(torch, name):
-    return getattr(torch, name)
-
-
-def _gpu_case(shape, dtype):
-    """Fresh random torch scores on the GPU and the independent expected mask."""
-    import torch
-
-    x = torch.randn(shape, device="cuda", dtype=_torch_dtype(torch, dtype))
-    seq_len, cache_len = shape[-2:]
-    q = torch.arange(seq_len, device="cuda")[:, None] + (cache_len - seq_len)
-    k = torch.arange(cache_len, device="cuda")[None, :]
-    return x, k > q
-
-
-def _check_gpu(ours, before, where):
-    import torch
-
-    want = before.masked_fill(where, float("-inf"))
-    bits = {2: torch.int16, 4: torch.int32, 8: torch.int64}[ours.element_size()]
-    if not torch.equal(ours.view(bits), want.view(bits)):
-        raise AssertionError("mask result differs from torch.masked_fill reference")
-
+# --- bandwidths --------------------------------------------------------------------
 
 def _fill_bandwidth_gpu(timer) -> float:
     """GB/s of a large device fill (write only), measured now."""
@@ -215,26 +213,6 @@ def _fill_bandwidth_cpu(timer) -> float:
     best = min(timer(lambda: buf.fill(-np.inf)),
                timer(lambda: parallel_fill(rows, np.float32(-np.inf))))
     return buf.nbytes / (best * 1e6)
-
-
-def _torch_peers(x, where, timer, use_compile=True):
-    import torch
-
-    peers = {"torch.masked_fill_": timer(lambda: x.masked_fill_(where, float("-inf")))}
-    if use_compile:
-        offset = x.shape[-1] - x.shape[-2]
-
-        @torch.compile(dynamic=False)
-        def compiled(t):
-            q = torch.arange(t.shape[-2], device=t.device)[:, None] + offset
-            k = torch.arange(t.shape[-1], device=t.device)[None, :]
-            return t.masked_fill_(k > q, float("-inf"))
-
-        try:
-            peers["torch.compile"] = timer(lambda: compiled(x))
-        except Exception as exc:  # compile may be unavailable; say so in the table
-            print(f"torch.compile peer skipped: {type(exc).__name__}: {exc}", file=sys.stderr)
-    return peers
 
 
 def call_overhead_us(backend="auto", calls=2000) -> dict:
@@ -304,43 +282,6 @@ def first_call_seconds(backend="cuda") -> dict:
 
 # --- the sweep ---------------------------------------------------------------------
 
-def run_benchmark(backend="auto", cases=None, repeats=None, progress=True, peers=True,
-                  use_compile=True, softmax=None) -> dict:
-    """Run the sweep; returns {"device": ..., "fill_gbps": ..., "rows": [Row, ...]}.
-
-    ``softmax`` adds the causal_softmax rows (default: on a GPU, with the default sweep)."""
-    chosen = get_backend(backend)
-    on_gpu = chosen.name in ("cuda", "hip")
-    softmax = (on_gpu and cases is None) if softmax is None else softmax
-    if cases is None:
-        cases = DEFAULT_SHAPES["gpu" if on_gpu else "quick" if chosen.name == "sim" else "cpu"]
-    flat = [(shape, dtype) for shape, dtypes in cases for dtype in dtypes]
-    if on_gpu:
-        import torch
-
-        timer = TorchTimer(repeats or 50)
-        device = torch.cuda.get_device_name()
-        fill_gbps = _fill_bandwidth_gpu(timer)
-    else:
-        timer = CpuTimer(repeats or (3 if chosen.name == "sim" else 10), warmup=1)
-        device = f"{chosen.name} on host CPU"
-        fill_gbps = _fill_bandwidth_cpu(CpuTimer(5, 1))
-    rows = []
-    bar = _progress(len(flat), progress)
-    for shape, dtype in flat:
-        bar.set_description(f"{'x'.join(map(str, shape))} {dtype}")
-        rows.append(_bench_case(chosen, shape, dtype, timer, fill_gbps, on_gpu, peers, use_compile))
-        bar.update(1)
-    copy_gbps = None
-    if on_gpu and softmax:
-        copy_gbps = _copy_bandwidth_gpu(timer)
-        for shape, dtype in [(sh, dt) for sh, dts in SOFTMAX_SHAPES for dt in dts]:
-            rows.append(_bench_softmax(chosen, shape, dtype, timer, copy_gbps, peers, use_compile))
-    bar.close()
-    return {"backend": chosen.name, "device": device, "fill_gbps": fill_gbps,
-            "copy_gbps": copy_gbps, "date": time.strftime("%Y-%m-%d"), "rows": rows}
-
-
 def _copy_bandwidth_gpu(timer) -> float:
     """GB/s (bytes read + written) of a large device-to-device copy, measured now."""
     import torch
@@ -352,92 +293,74 @@ def _copy_bandwidth_gpu(timer) -> float:
     return 2 * 2**28 * 4 / (ms * 1e6)
 
 
-def _max_rel_error(out, want) -> float:
-    """max over rows of |out - want| / the row's largest probability (``want``: float64)."""
-    return float(((out.double() - want).abs().amax(-1) / want.amax(-1)).max())
+def _copy_bandwidth_cpu(timer) -> float:
+    """GB/s (bytes read + written) of a large host copy, measured now."""
+    src = np.random.default_rng().standard_normal(2**24, dtype=np.float32)
+    dst = np.empty_like(src)
+    ms = timer(lambda: np.copyto(dst, src))
+    return 2 * src.nbytes / (ms * 1e6)
 
 
-def _bench_softmax(chosen, shape, dtype, timer, copy_gbps, peers, use_compile) -> Row:
-    """causal_softmax on the GPU: accuracy against float64 first, then time and peers.
-    Floor: the kept lower triangle read once and the whole matrix written once."""
+def max_rel_error(out, want) -> float:
+    """max over rows of |out - want| / the row's largest |want| (torch tensors;
+    ``want`` in float64)."""
+    return float(((out.double() - want).abs().amax(-1) / want.abs().amax(-1)).max())
+
+
+def gpu_case(shape, dtype):
+    """Fresh random torch scores on the GPU and the default causal mask (True: masked)."""
     import torch
 
-    from .softmax import causal_softmax
-
-    x, where = _gpu_case(shape, dtype)
-    out = torch.full_like(x, float("nan"))
-    causal_softmax(x, scale=SOFTMAX_SCALE, out=out, backend=chosen.name)
-    want = torch.softmax((SOFTMAX_SCALE * x.double()).masked_fill(where, float("-inf")), -1)
-    err = _max_rel_error(out, want)
-    # 1e-6 for float32; 1e-3 for 16-bit, or one unit in the last place of the stored
-    # output where that is coarser (bfloat16: 2**-8 relative)
-    tolerance = {"float32": 1e-6, "float64": 1e-12, "float16": 1e-3, "bfloat16": 2.0**-8}[dtype]
-    if not err <= tolerance:
-        raise AssertionError(f"causal_softmax error {err:.2e} on {shape} {dtype}")
-    ms = timer(lambda: causal_softmax(x, scale=SOFTMAX_SCALE, out=out, backend=chosen.name))
-    item = ITEMSIZE[dtype]
-    total = int(np.prod(shape))
-    nbytes = (total - masked_count(shape)) * item + total * item
-    peer_ms = {}
-    if peers:
-        def eager(t):
-            return torch.softmax((SOFTMAX_SCALE * t).masked_fill(where, float("-inf")), -1)
-
-        peer_ms["torch eager"] = timer(lambda: eager(x))
-        if use_compile:
-            compiled = torch.compile(eager, dynamic=False)
-            peer_ms["torch.compile"] = timer(lambda: compiled(x))
-        peer_ms.update(_triton_softmax_peer(x, out, want, timer))
-    floor_ms = nbytes / (copy_gbps * 1e6)
-    del x, out, want
-    return Row(chosen.name, tuple(shape), dtype, ms, floor_ms, floor_ms / ms, nbytes / (ms * 1e6),
-               peer_ms, {k: v / ms for k, v in peer_ms.items()}, op="softmax",
-               max_rel_error=err)
+    x = torch.randn(shape, device="cuda", dtype=getattr(torch, dtype))
+    seq_len, cache_len = shape[-2:]
+    q = torch.arange(seq_len, device="cuda")[:, None] + (cache_len - seq_len)
+    k = torch.arange(cache_len, device="cuda")[None, :]
+    return x, k > q
 
 
-def _triton_softmax_peer(x, out, want, timer) -> dict:
-    """{"triton row kernel": ms} for the Triton code a user would write
-    (triton_peer.py), checked first; {} where triton is not installed."""
-    try:
-        from .triton_peer import causal_softmax_triton
-    except ImportError:
-        return {}
-    causal_softmax_triton(x, SOFTMAX_SCALE, out)
-    err = _max_rel_error(out, want)
-    if not err <= 2.0**-8:
-        raise AssertionError(f"triton peer error {err:.2e}")
-    return {"triton row kernel": timer(lambda: causal_softmax_triton(x, SOFTMAX_SCALE, out))}
+def _sweep(backend: Backend) -> str:
+    return "gpu" if backend.name in ("cuda", "hip") else "quick" if backend.name == "sim" else "cpu"
 
 
-def _bench_case(chosen, shape, dtype, timer, fill_gbps, on_gpu, peers, use_compile) -> Row:
-    nbytes = masked_count(shape) * ITEMSIZE[dtype]
+def run_benchmark(backend="auto", cases=None, repeats=None, progress=True, peers=True,
+                  use_compile=True, ops=None) -> dict:
+    """Run the sweep; returns {"device", "fill_gbps", "copy_gbps", "rows": [Row, ...]}.
+
+    ``ops``: family names or labels to run (default: every family with a
+    benchmark; the mask alone where ``cases`` are given); ``cases``: [(shape,
+    dtypes)] for every op run (default: each family's own shapes for this
+    backend's sweep, 'quick' when ``cases`` is the string 'quick')."""
+    chosen = get_backend(backend)
+    on_gpu = chosen.name in ("cuda", "hip")
+    sweep = "quick" if cases == "quick" else _sweep(chosen)
+    if cases == "quick":
+        cases = None
+    families = [f for f in op.families().values() if f.bench is not None]
+    if ops is not None:
+        families = [f for f in families if f.name in ops or f.bench_label in ops]
+    elif cases is not None:
+        families = families[:1]  # explicit shapes without --ops: the mask
     if on_gpu:
-        x, where = _gpu_case(shape, dtype)
-        before = x.clone()
-        apply_causal_mask(x, backend=chosen)
-        _check_gpu(x, before, where)
-        del before
-        ms = timer(lambda: apply_causal_mask(x, backend=chosen.name))
-        peer_ms = _torch_peers(x, where, timer, use_compile) if peers else {}
-        del x, where
+        import torch
+
+        timer = TorchTimer(repeats or 50)
+        device = torch.cuda.get_device_name()
     else:
-        rng = np.random.default_rng()
-        x = rng.standard_normal(shape, dtype=np.float32).astype(host_dtype(dtype))
-        before = x.copy()
-        seq_len, cache_len = shape[-2:]
-        where = np.triu(np.ones((seq_len, cache_len), bool), k=cache_len - seq_len + 1)
-        apply_causal_mask(x, backend=chosen)
-        want = before.copy()
-        want[..., where] = -np.inf
-        if not np.array_equal(x.view(np.uint8), want.view(np.uint8)):
-            raise AssertionError("mask result differs from the NumPy definition")
-        ms = timer(lambda: apply_causal_mask(x, backend=chosen))
-        peer_ms = {}
-        if peers:
-            peer_ms["numpy.copyto"] = timer(lambda: np.copyto(x, -np.inf, where=where))
-    floor_ms = nbytes / (fill_gbps * 1e6)
-    return Row(chosen.name, tuple(shape), dtype, ms, floor_ms, floor_ms / ms, nbytes / (ms * 1e6),
-               peer_ms, {k: v / ms for k, v in peer_ms.items()})
+        timer = CpuTimer(repeats or (3 if chosen.name == "sim" else 10), warmup=1)
+        device = f"{chosen.name} on host CPU"
+    ctx = BenchContext(chosen, timer, peers, use_compile)
+    work = [(f, shape, dtype) for f in families
+            for shape, dtypes in (cases or f.bench_shapes.get(sweep, ())) for dtype in dtypes]
+    rows = []
+    bar = _progress(len(work), progress)
+    for family, shape, dtype in work:
+        bar.set_description(f"{family.bench_label} {'x'.join(map(str, shape))} {dtype}")
+        rows.append(family.bench(ctx, shape, dtype))
+        bar.update(1)
+    bar.close()
+    return {"backend": chosen.name, "device": device, "fill_gbps": ctx._bandwidth.get("fill"),
+            "copy_gbps": ctx._bandwidth.get("copy"), "date": time.strftime("%Y-%m-%d"),
+            "rows": rows}
 
 
 def format_table(result: dict) -> str:
@@ -472,10 +395,12 @@ def plot(result: dict, path: str) -> None:
         vals = [r.write_gbps if name == "ours" else
                 (r.write_gbps * r.ms / r.peers[name] if name in r.peers else 0) for r in rows]
         ax.bar(np.arange(len(rows)) + i * width, vals, width, label=name)
-    ax.axhline(result["fill_gbps"], color="k", ls="--", lw=1, label="fill bandwidth (mask floor)")
+    if result.get("fill_gbps"):
+        ax.axhline(result["fill_gbps"], color="k", ls="--", lw=1,
+                   label="fill bandwidth (mask floor)")
     if result.get("copy_gbps"):
         ax.axhline(result["copy_gbps"], color="grey", ls=":", lw=1,
-                   label="copy bandwidth (softmax floor)")
+                   label="copy bandwidth (read+write floor)")
     ax.set_xticks(np.arange(len(rows)) + 0.4 - width / 2, labels, fontsize=8)
     ax.set_ylabel("bytes that must move / time (GB/s)")
     ax.set_title(f"numba_causal on {result['device']} ({result['date']})")
@@ -485,28 +410,82 @@ def plot(result: dict, path: str) -> None:
     plt.close(fig)
 
 
-def main(argv=None) -> int:
-    """Command-line entry: ``numba-causal bench [--backend B] [--shapes S] [--json F] [--plot F]``."""
-    parser = argparse.ArgumentParser(prog="numba-causal bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backend", default="auto", choices=("auto",) + NAMES)
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1; got {value}")
+    return value
+
+
+def _plot_path(text: str) -> str:
+    """--plot's file: its folder must exist and matplotlib be importable (checked
+    before the run, not after it)."""
+    import os
+
+    folder = os.path.dirname(os.path.abspath(text))
+    if not os.path.isdir(folder):
+        raise argparse.ArgumentTypeError(f"folder {folder!r} does not exist")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise argparse.ArgumentTypeError("needs matplotlib (pip install matplotlib)") from None
+    return text
+
+
+def _ops(text: str) -> tuple:
+    known = {f.bench_label: f.name for f in op.families().values() if f.bench is not None}
+    names = tuple(t.strip() for t in text.split(",") if t.strip())
+    bad = [n for n in names if n not in known and n not in known.values()]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(f"unknown op {', '.join(bad) or text!r}; choose from "
+                                         f"{', '.join(sorted(known))}")
+    return names
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="numba-causal bench", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description=__doc__.split("\n\n")[0] + " Columns: 'ours ms' is our time (lower is "
+        "better); 'floor ms' the time the bytes that must move take at the bandwidth measured "
+        "in the same run; 'floor/ours' the fraction of that bound reached (1.0 is the best "
+        "possible, higher is better); 'vs PEER' the peer's time over ours (above 1: we are "
+        "faster).")
+    parser.add_argument("--backend", default="auto", choices=("auto",) + NAMES,
+                        help="where to run")
+    parser.add_argument("--ops", type=_ops, default=None,
+                        help="comma-separated ops to run, e.g. 'mask,softmax' (default: every "
+                        "op; the mask alone with --shapes)")
     parser.add_argument("--shapes", type=parse_shapes, default=None,
-                        help="e.g. '4x32x2048x2048:float32,float16;4096x4096'")
+                        help="cases for every op run: SHAPE[:DTYPE,...] separated by ';', a "
+                        "shape being 2 or 4 sizes joined by 'x', e.g. "
+                        "'4x32x2048x2048:float32,float16;4096x4096' (default: each op's own)")
     parser.add_argument("--quick", action="store_true", help="a small sweep (seconds, any machine)")
-    parser.add_argument("--repeats", type=int, default=None, help="timed runs per case")
+    parser.add_argument("--repeats", type=_positive, default=None,
+                        help="timed runs per case (default: 50 on a GPU, 10 on the CPU)")
     parser.add_argument("--no-peers", action="store_true", help="skip the PyTorch/NumPy peers")
     parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile peer")
     parser.add_argument("--json", metavar="FILE", help="write the rows as JSON")
-    parser.add_argument("--plot", metavar="FILE.png", help="write a bandwidth bar chart")
-    parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--plot", metavar="FILE.png", type=_plot_path,
+                        help="write a bandwidth bar chart (needs matplotlib)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--overhead", action="store_true",
                         help="also time per-call host overhead and (GPU) the first call of a process")
-    args = parser.parse_args(argv)
-    cases = args.shapes or (DEFAULT_SHAPES["quick"] if args.quick else None)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Command-line entry: ``numba-causal bench [--backend B] [--ops O] [--shapes S] ...``."""
+    args = build_parser().parse_args(argv)
+    cases = args.shapes or ("quick" if args.quick else None)
     result = run_benchmark(args.backend, cases, args.repeats, not args.no_progress,
-                           not args.no_peers, not args.no_compile)
-    copy = f", copy bandwidth {result['copy_gbps']:.0f} GB/s" if result.get("copy_gbps") else ""
+                           not args.no_peers, not args.no_compile, ops=args.ops)
+    bandwidths = [f"{name} bandwidth {result[key]:.0f} GB/s"
+                  for name, key in (("fill", "fill_gbps"), ("copy", "copy_gbps")) if result[key]]
     print(f"numba_causal bench, backend {result['backend']} on {result['device']}, "
-          f"{result['date']}; fill bandwidth {result['fill_gbps']:.0f} GB/s{copy}")
+          f"{result['date']}; {', '.join(bandwidths) or 'no bandwidth measured'}")
     print(format_table(result))
     if args.overhead:
         result["overhead_us"] = call_overhead_us(result["backend"])

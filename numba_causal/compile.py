@@ -1,14 +1,29 @@
-"""Binding kernel source to a backend, and the process-wide cache of compiled kernels.
+"""One kernel source, four compiled forms: binding a source to a backend, and the
+process-wide cache of compiled kernels.
 
-A kernel is written once as a plain Python function against a global namespace
-named ``hip`` (``hip.blockIdx``, ``hip.threadIdx``, ...) and a few upper-case
-compile-time constants (``LANES``, ``ROWS``, ``MASK_FN``, ...). ``build`` copies
-the function with fresh globals in which ``hip`` is ``numba.hip`` (ROCm) or
-``numba.cuda`` (NVIDIA and the simulator), the constants are set, and the helper
-functions it calls are compiled as device functions of that backend; then it
-compiles the copy with the backend's ``jit``. Numba specialises the result
-lazily per argument types (dtype and layout) and we keep it for the process;
-GPU backends also cache it on disk when the kernel has no user predicate.
+A kernel is a plain Python function written against a global GPU namespace
+named ``gpu`` (``gpu.blockIdx``, ``gpu.threadIdx``, ``gpu.shared.array`` ...)
+and upper-case compile-time constants (``LANES``, ``ROWS``, ``MASK_FN`` ...).
+A module declares both at its top, explicitly::
+
+    from .compile import GPU, compile_time
+    gpu = GPU                                   # numba.hip or numba.cuda, per backend
+    LANES, ROWS = compile_time("LANES", "ROWS")  # set per variant
+
+Neither holds a value: using one outside a bound kernel raises. ``build``
+copies the function with fresh globals in which ``gpu`` is ``numba.hip``
+(ROCm) or ``numba.cuda`` (NVIDIA and the simulator) and the constants hold the
+variant's values; each helper function it calls is bound the same way, with
+*its own* module's globals, and compiled as a device function of that backend
+(``@njit`` for host kinds). Numba freezes globals at compile time, so every
+constant is a compile-time constant of the compiled kernel and an unused branch
+compiles away.
+
+The compiled kernel is cached for the process, keyed by backend, kind, source
+and constants. GPU kernels and the CPU kernel are also cached on disk by numba
+(unless they hold a user predicate). The disk cache entry is named by a digest
+of the code actually compiled (the kernel and every helper, see
+``code_digest``): change or move a helper and the old binary is never replayed.
 """
 
 from __future__ import annotations
@@ -19,13 +34,80 @@ import os
 import threading
 import types
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from numba import njit
 
 from .backends import Backend
 
 _LOCK = threading.RLock()
+#: (backend name, kind, source, constants) -> compiled kernel; read it through compiled()
 _KERNELS: dict = {}
+
+
+class Compiled(NamedTuple):
+    """One compiled kernel of this process: where and what it was built from."""
+
+    backend: str
+    kind: str
+    source: str
+    constants: dict
+    kernel: object
+
+
+def compiled(backend: str = None, source: str = None) -> list:
+    """The kernels compiled in this process (optionally only ``backend``'s, or
+    only those from the function named ``source``), oldest first."""
+    with _LOCK:
+        items = list(_KERNELS.items())
+    found = [Compiled(key[0], key[1], key[2].__name__, dict(key[3]), kernel)
+             for key, kernel in items]
+    return [c for c in found if (backend is None or c.backend == backend)
+            and (source is None or c.source == source)]
+
+
+def forget() -> None:
+    """Drop every compiled kernel of this process (numba's disk cache stays): a
+    later call compiles anew, e.g. after a launch table changed."""
+    with _LOCK:
+        _KERNELS.clear()
+
+
+class CompileTime:
+    """A name a kernel module declares and ``build`` binds per variant. It has no
+    value in Python: any use outside a bound kernel is an error."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self):
+        return f"<compile-time {self.name}: bound per variant by numba_causal.compile.build>"
+
+    def _unbound(self, *args, **kwargs):
+        raise TypeError(f"{self.name} is a compile-time name of a kernel; it has a value "
+                        "only inside a kernel bound by numba_causal.compile.build")
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        raise AttributeError(f"{self.name}.{attr}: {self.name} is a compile-time name of a "
+                             "kernel, bound per backend by numba_causal.compile.build")
+
+    __bool__ = __index__ = __int__ = __float__ = __call__ = _unbound
+    __add__ = __radd__ = __mul__ = __rmul__ = __sub__ = __rsub__ = _unbound
+    __floordiv__ = __mod__ = __lt__ = __le__ = __gt__ = __ge__ = _unbound
+
+
+def compile_time(*names: str):
+    """Placeholders for compile-time constants (one, or a tuple for several)."""
+    made = tuple(CompileTime(n) for n in names)
+    return made[0] if len(made) == 1 else made
+
+
+#: the GPU namespace placeholder: kernels say ``gpu = GPU`` and use ``gpu.threadIdx``
+GPU = CompileTime("gpu")
 
 
 def bind(fn, namespace: dict, qualname: str = None):
@@ -38,34 +120,82 @@ def bind(fn, namespace: dict, qualname: str = None):
 
 
 def plain_python(fn):
-    """The Python function behind a numba dispatcher (or ``fn`` itself)."""
-    return getattr(fn, "py_func", fn)
+    """The Python function behind a numba dispatcher or @intrinsic (or ``fn`` itself)."""
+    return getattr(fn, "py_func", None) or getattr(fn, "_defn", None) or fn
 
 
-def _tag(constants: dict) -> str:
-    """The integer constants as a name suffix; a long one is cut and ends in a hash
-    of the whole (numba's cache file names must stay under the file system's 255)."""
+def _code_bytes(code, out: list) -> None:
+    out.append(code.co_code)
+    out.append(repr(code.co_names).encode())
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _code_bytes(const, out)
+        else:
+            out.append(repr(const).encode())
+
+
+def code_digest(*functions) -> str:
+    """A digest of the code of ``functions`` (bytecode, names, constants): equal
+    for the same code wherever it lives, different when any of it changes."""
+    parts = []
+    for fn in functions:
+        fn = plain_python(fn)
+        parts.append(f"{fn.__module__}.{fn.__qualname__}".encode())
+        _code_bytes(fn.__code__, parts)
+        for cell in fn.__closure__ or ():  # what a made function was made from
+            value = cell.cell_contents
+            parts.append(repr(value).encode() if isinstance(value, (str, int, float, tuple))
+                         else type(value).__name__.encode())
+    return hashlib.sha256(b"\0".join(parts)).hexdigest()
+
+
+def _helper_pairs(helpers) -> list:
+    """Helpers as (name, function): a function binds under its own name, a
+    ``(name, function)`` pair under that name (a backend's spelling of a primitive)."""
+    return [h if isinstance(h, tuple) else (h.__name__, h) for h in helpers]
+
+
+def _tag(constants: dict, digest: str) -> str:
+    """The integer constants and the code digest as a name suffix; a long one is cut
+    and ends in a hash (numba's cache file names must stay under 255 bytes)."""
     tag = "_".join(f"{k.lower()}{int(v)}" for k, v in sorted(constants.items())
                    if isinstance(v, (bool, int)))
     if len(tag) > 80:
         tag = f"{tag[:60]}_{hashlib.sha1(tag.encode()).hexdigest()[:16]}"
-    return "__" + tag
+    return f"__{tag}__{digest[:16]}"
+
+
+def _constant_values(constants: dict, device_jit) -> dict:
+    """The values a namespace gets: a predicate (``MASK_FN``) compiled as a device function."""
+    values = dict(constants)
+    if values.get("MASK_FN") is not None:
+        values["MASK_FN"] = device_jit(plain_python(values["MASK_FN"]))
+    return values
 
 
 def bound_namespace(kernel, helpers, constants: dict, gpu, device_jit) -> dict:
-    """Globals for ``kernel``: its module's, with ``hip``, constants and device helpers.
+    """Globals for ``kernel``: its module's, with ``gpu``, the constants and the
+    helpers compiled by ``device_jit``. Each helper resolves its own globals in a
+    copy of *its* module's namespace with the same constants and helpers."""
+    values = _constant_values(constants, device_jit)
+    values["gpu"] = gpu
+    pairs = _helper_pairs(helpers)
+    namespaces = {}  # module globals id -> bound copy
 
-    A helper is a function, bound under its own name, or a ``(name, function)``
-    pair (a backend's spelling of a primitive, e.g. lanes.lane_xor_for)."""
-    namespace = dict(kernel.__globals__)
-    namespace.update(constants)
-    namespace["hip"] = gpu
-    for helper in helpers:
-        name, fn = helper if isinstance(helper, tuple) else (helper.__name__, helper)
-        namespace[name] = device_jit(bind(fn, namespace))
-    if "MASK_FN" in constants:
-        namespace["MASK_FN"] = device_jit(plain_python(constants["MASK_FN"]))
-    return namespace
+    def namespace_of(fn):
+        key = id(fn.__globals__)
+        if key not in namespaces:
+            namespaces[key] = dict(fn.__globals__, **values)
+        return namespaces[key]
+
+    # a plain function is bound and compiled per backend; anything else (an
+    # @intrinsic, a numba builtin) is already a device callable and goes in as it is
+    compiled = {name: device_jit(bind(fn, namespace_of(fn))) if isinstance(fn, types.FunctionType)
+                else fn for name, fn in pairs}
+    kernel_namespace = namespace_of(kernel)
+    for namespace in namespaces.values():
+        namespace.update(compiled)
+    return kernel_namespace
 
 
 def _jitters(backend: Backend, kind: str):
@@ -78,11 +208,26 @@ def _jitters(backend: Backend, kind: str):
     return (lambda f, cache=False: njit(parallel=parallel, cache=cache)(f)), njit
 
 
+def _is_user_code(constants: dict) -> bool:
+    fn = constants.get("MASK_FN")
+    return fn is not None and not getattr(fn, "_numba_causal_builtin", False)
+
+
+def variant_digest(kernel, helpers, constants: dict) -> str:
+    """What names a compiled variant on disk: the code of the kernel and its
+    helpers, and the constants (a predicate by its code)."""
+    plain = sorted((k, code_digest(v) if hasattr(plain_python(v), "__code__") else repr(v))
+                   for k, v in constants.items())
+    functions = [kernel] + [fn for _, fn in _helper_pairs(helpers)
+                            if hasattr(plain_python(fn), "__code__")]
+    return hashlib.sha256((code_digest(*functions) + repr(plain)).encode()).hexdigest()
+
+
 def build(backend: Backend, kernel, helpers=(), kind="kernel", **constants):
     """The compiled form of ``kernel`` for ``backend`` (cached per process).
 
-    ``constants`` become compile-time globals of the kernel; a ``MASK_FN``
-    constant (a user predicate) is compiled as a device function.
+    ``constants`` become compile-time globals of the kernel and its helpers; a
+    ``MASK_FN`` constant (a user predicate) is compiled as a device function.
     """
     key = (backend.name, kind, kernel, tuple(sorted(constants.items(), key=lambda kv: kv[0])))
     with _LOCK:
@@ -92,16 +237,24 @@ def build(backend: Backend, kernel, helpers=(), kind="kernel", **constants):
         jit, device_jit = _jitters(backend, kind)
         gpu = backend.gpu if kind == "kernel" else None
         namespace = bound_namespace(kernel, helpers, constants, gpu, device_jit)
-        user_code = constants.get("MASK_FN") is not None and not getattr(
-            constants.get("MASK_FN"), "_numba_causal_builtin", False)
         # numba caches on disk only what it can locate: code from a file, not a notebook cell
-        on_disk = (not user_code and os.path.isfile(kernel.__code__.co_filename)
+        on_disk = (not _is_user_code(constants) and os.path.isfile(kernel.__code__.co_filename)
                    and (backend.disk_cache if kind == "kernel" else kind.startswith("cpu")))
-        # the qualname names the variant: numba's disk cache keys on it, not on jit flags
-        fn = bind(kernel, namespace, f"{kernel.__qualname__}__{kind}{_tag(constants)}")
+        # the qualname names the variant: numba's disk cache keys on it, not on jit flags,
+        # and numba checks only the kernel's own file: the digest covers the helpers
+        digest = variant_digest(kernel, helpers, constants) if on_disk else "0" * 16
+        fn = bind(kernel, namespace, f"{kernel.__qualname__}__{kind}{_tag(constants, digest)}")
         compiled = jit(fn, cache=True) if on_disk else jit(fn)
         _KERNELS[key] = compiled
         return compiled
+
+
+def bind_for_aot(kernel, helpers, constants: dict, gpu):
+    """``kernel`` bound to namespace ``gpu`` (e.g. ``numba.hip``) with its helpers as
+    device functions of that namespace, uncompiled: for ahead-of-time compilation
+    (``numba.hip.compile_llvm_ir(fn, signature, ...)``)."""
+    namespace = bound_namespace(kernel, helpers, constants, gpu, lambda f: gpu.jit(device=True)(f))
+    return bind(kernel, namespace)
 
 
 #: elements from which host kernels run rows on several threads: below it, waking
@@ -135,12 +288,16 @@ def fold_grid(backend: Backend, x: int, y: int, z: int) -> tuple:
 
 @dataclass(frozen=True)
 class KernelSpec:
-    """A kernel bound to a GPU namespace, ready for ahead-of-time compilation
-    (e.g. ``numba.hip.compile_llvm_ir(spec.pyfunc, spec.signature, ...)``)."""
+    """A kernel variant bound to a GPU namespace, ready for ahead-of-time
+    compilation (``numba.hip.compile_llvm_ir(spec.pyfunc, spec.signature, ...)``):
+    its family, a name, the bound function, its numba signature and the
+    compile-time constants of the variant."""
 
     name: str
     pyfunc: object
     signature: str
+    family: str = ""
+    constants: dict = None
 
 
 def keep_all(b, h, q_pos, k):

@@ -29,11 +29,11 @@ def dtype_name(dtype) -> str:
     return name[len("torch."):] if name.startswith("torch.") else name
 
 
-def check_dtype(name: str) -> None:
+def check_dtype(name: str, what: str = "scores") -> None:
     """Raise TypeError unless ``name`` is a floating dtype the kernels handle."""
     if name not in SUPPORTED:
         raise TypeError(
-            f"scores must be a floating-point array (float16, bfloat16, float32 or "
+            f"{what} must be a floating-point array (float16, bfloat16, float32 or "
             f"float64); got dtype {name}"
         )
 

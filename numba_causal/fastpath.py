@@ -25,14 +25,17 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
-import importlib.util
 import json
 import os
 import pathlib
 import threading
 from collections import OrderedDict
+from typing import NamedTuple
 
-from .backends import ENV_VAR, Backend
+import numpy as np
+
+from .arrays import words_layout
+from .backends import Backend, auto_means_cuda_for_torch
 
 _LOCK = threading.Lock()
 _CACHE: "OrderedDict[tuple, _Replay]" = OrderedDict()
@@ -101,46 +104,60 @@ class _Replay:
 
 # --- keys ---------------------------------------------------------------------------------
 
-def _applies(backend) -> bool:
-    """Whether 'auto'/'cuda' means numba-cuda on an NVIDIA GPU here (checked once)."""
-    backend = getattr(backend, "name", backend)
-    if backend not in ("auto", "cuda"):
-        return False
-    if backend == "auto" and os.environ.get(ENV_VAR, "auto") not in ("auto", "cuda", ""):
-        return False
-    ok = _state.get("applies")
-    if ok is None:
-        import torch
+class CallKey(NamedTuple):
+    """Everything that decided a launch for a torch CUDA tensor (what validation saw)."""
 
-        ok = (torch.version.hip is None and importlib.util.find_spec("numba_cuda") is not None
-              and os.environ.get("NUMBA_ENABLE_CUDASIM", "0") in ("0", ""))
-        _state["applies"] = ok
-        _state["raw_stream"] = torch._C._cuda_getCurrentRawStream
-    return ok
+    ptr: int
+    shape: tuple
+    strides: tuple
+    dtype: object
+    device: int
+    stream: int
+    offset: object
+    window: object
+    fill: object
+    causal: bool
+    backend: str
+
+
+def _applies(backend, torch) -> bool:
+    """Whether ``backend`` means numba-cuda on an NVIDIA GPU for a torch CUDA tensor."""
+    name = getattr(backend, "name", backend)
+    if name == "cuda":
+        return True
+    return name == "auto" and auto_means_cuda_for_torch(torch)
 
 
 def call_key(scores, backend, offset, window, fill, causal):
     """The call-site key for a torch CUDA tensor, or None when the fast path does not apply."""
     cls = type(scores)
-    if cls.__name__ != "Tensor" or cls.__module__ != "torch" or not _applies(backend) \
-            or not scores.is_cuda or scores.requires_grad:
+    if cls.__name__ != "Tensor" or cls.__module__ != "torch" or not scores.is_cuda \
+            or scores.requires_grad:
+        return None
+    import torch
+
+    if not _applies(backend, torch):
         return None
     # a key must say all that validation saw: 1 == 1.0 == True, so only exact types
     if not (offset is None or type(offset) is int) or not (window is None or type(window) is int) \
             or type(fill) not in (float, int) or type(causal) is not bool:
         return None
+    raw_stream = _state.get("raw_stream")
+    if raw_stream is None:
+        raw_stream = _state["raw_stream"] = torch._C._cuda_getCurrentRawStream
     device = scores.get_device()
-    return (scores.data_ptr(), tuple(scores.shape), scores.stride(), scores.dtype, device,
-            _state["raw_stream"](device), offset, window, fill, causal,
-            getattr(backend, "name", backend))
+    return CallKey(scores.data_ptr(), tuple(scores.shape), scores.stride(), scores.dtype, device,
+                   raw_stream(device), offset, window, fill, causal,
+                   getattr(backend, "name", backend))
 
 
-def launch_known(key, scores) -> bool:
+def launch_known(key, scores, planner) -> bool:
     """Launch the call ``key`` stands for if it was seen before (in this process, or on
-    disk); False when the full path must run."""
+    disk: then ``planner(scores, key, backend)`` plans it from shapes alone, see
+    mask._plan_from_tensor); False when the full path must run."""
     entry = _CACHE.get(key)
     if entry is None:
-        entry = _from_disk(key, scores)
+        entry = _from_disk(key, scores, planner)
         if entry is None:
             return False
     return entry()
@@ -164,6 +181,28 @@ def clear() -> None:
 
 _CTYPES = {"uint16": ctypes.c_uint16, "uint32": ctypes.c_uint32, "uint64": ctypes.c_uint64,
            "int64": ctypes.c_int64}
+
+
+class DeviceArray(NamedTuple):
+    """A device array as a kernel argument: address, shape, byte strides, item
+    size and element type name."""
+
+    ptr: int
+    shape: tuple
+    strides: tuple
+    itemsize: int
+    dtype: str
+
+
+#: what a kernel gets for an array argument it never reads (4-D uint64, 1-D int64)
+NULL_ARRAY4 = DeviceArray(0, (1, 1, 1, 1), (8, 8, 8, 8), 8, "uint64")
+NULL_ARRAY1 = DeviceArray(0, (1,), (8,), 8, "int64")
+
+
+def words_of(ptr, shape, strides, itemsize):
+    """The 8-byte word view of rows at ``ptr`` as a DeviceArray, or None."""
+    layout = words_layout(ptr, shape, strides, itemsize)
+    return None if layout is None else DeviceArray(ptr, layout[0], layout[1], 8, "uint64")
 
 
 def _array_params(ptr, shape, strides, itemsize) -> list:
@@ -203,25 +242,17 @@ def store_dir() -> pathlib.Path:
     return pathlib.Path(base) / "numba_causal"
 
 
-def _source_digest() -> str:
-    digest = _state.get("source")
-    if digest is None:
-        from importlib.metadata import version
+def _variant_digest(family, constants, spec, cc) -> str:
+    """The store's name for a compiled variant: the code it compiled (kernel,
+    helpers, constants: compile.variant_digest), its argument types, the device's
+    compute capability and the numba-cuda that compiled it."""
+    from importlib.metadata import version
 
-        from . import __version__
-
-        h = hashlib.sha256(f"{__version__} numba-cuda {version('numba-cuda')}".encode())
-        here = pathlib.Path(__file__).parent
-        for name in ("mask.py", "compile.py"):
-            h.update((here / name).read_bytes())
-        digest = _state["source"] = h.hexdigest()
-    return digest
-
-
-def _variant_digest(constants, spec, cc) -> str:
-    plain = {k: (v if isinstance(v, (bool, int)) else getattr(v, "__qualname__", repr(v)))
-             for k, v in constants.items()}
-    text = json.dumps([_source_digest(), sorted(plain.items()), spec, list(cc)])
+    code = _state.get(("code", family.name, repr(sorted(constants.items()))))
+    if code is None:
+        code = family.variant_digest("cuda", constants)
+        _state[("code", family.name, repr(sorted(constants.items())))] = code
+    text = json.dumps([code, f"numba-cuda {version('numba-cuda')}", spec, list(cc)])
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -233,7 +264,7 @@ def _numba_spec(ty) -> list:
     return [str(ty)]
 
 
-def remember(key, constants, dispatcher, grid, block, stream, args) -> None:
+def remember(key, family, constants, dispatcher, grid, block, stream, args) -> None:
     """Keep the launch just made through ``dispatcher`` for ``key``: in memory, and the
     cubin on disk for later processes. Any surprise in numba's internals just
     leaves the fast path unused."""
@@ -251,10 +282,10 @@ def remember(key, constants, dispatcher, grid, block, stream, args) -> None:
                                         val.strides, val.dtype.itemsize)
             else:
                 values.append(_CTYPES[str(ty)](int(val)))
-        stream_handle = int(stream.handle) if stream is not None and stream.handle else key[5]
+        stream_handle = int(stream.handle) if stream is not None and stream.handle else key.stream
         _remember(key, _Replay(handle, grid, block, stream_handle, values))
-        cc = _compute_capability(key[4])
-        digest = _variant_digest(constants, [_numba_spec(t) for t in argtypes], cc)
+        cc = _compute_capability(key.device)
+        digest = _variant_digest(family, constants, [_numba_spec(t) for t in argtypes], cc)
         _write_record(digest, library.get_cubin(cc), library._entry_name)
     except Exception:  # noqa: BLE001 - the full path stays correct without us
         return
@@ -307,39 +338,26 @@ def _load_function(digest, device):
     return function.value
 
 
-def _from_disk(key, scores):
+def _from_disk(key, scores, planner):
     """Plan the launch for ``scores`` in pure Python and load its stored cubin."""
-    from . import mask
-    from .arrays import inspect_scores, words_layout
-    from .dtypes import fill_bits
-    from .options import mask_options
-
-    _ptr, _shape, _strides, _dtype, device, stream, offset, window, fill, causal, _name = key
-    s = inspect_scores(scores)
-    opts = mask_options(s.shape, offset=offset, window=window, causal=causal)
-    bits = fill_bits(s.dtype, fill)
-    if s.size == 0:
+    plan = planner(scores, key, _CUDA_BACKEND)
+    if plan is None:
         return None
-    ptr, itemsize = s.cai["data"][0], bits.itemsize
-    words = words_layout(ptr, s.shape, s.strides, itemsize)
-    constants, grid, block, scalars = mask.plan_launch(
-        s.shape, itemsize, words is not None, bits, opts, _CUDA_BACKEND)
-    null4, null1 = ((1, 1, 1, 1), (8, 8, 8, 8)), ((1,), (8,))
-    arrays = [(ptr, s.shape, s.strides, itemsize, str(bits.dtype)),
-              (ptr if words else 0,) + (words or null4) + (8, "uint64"),
-              (0,) + null1 + (8, "int64"), (0,) + null1 + (8, "int64")]
-    spec = [["array", arrays[0][4], 4, _layout(*arrays[0][1:4])],
-            ["array", "uint64", 4, _layout(*arrays[1][1:4])]]
-    spec += [[str(bits.dtype)], ["uint64"], ["int64"], ["int64"]]
-    spec += [["array", "int64", 1, "C"], ["array", "int64", 1, "C"]]
-    digest = _variant_digest(constants, spec, _compute_capability(device))
-    function = _load_function(digest, device)
+    family, constants, grid, block, named = plan
+    spec, values = [], []
+    for arg in family.args:  # the declared order; types from the planned values
+        value = named[arg.name]
+        if arg.ndim:
+            spec.append(["array", value.dtype, arg.ndim, _layout(*value[1:4])])
+            values += _array_params(*value[:4])
+        else:
+            type_name = np.asarray(value).dtype.name
+            spec.append([type_name])
+            values.append(_CTYPES[type_name](int(value)))
+    digest = _variant_digest(family, constants, spec, _compute_capability(key.device))
+    function = _load_function(digest, key.device)
     if function is None:
         return None
-    values = _array_params(*arrays[0][:4]) + _array_params(*arrays[1][:4])
-    values += [_CTYPES[str(bits.dtype)](int(scalars[0])), ctypes.c_uint64(int(scalars[1])),
-               ctypes.c_int64(scalars[2]), ctypes.c_int64(scalars[3])]
-    values += _array_params(*arrays[2][:4]) + _array_params(*arrays[3][:4])
-    entry = _Replay(function, grid, block, stream, values)
+    entry = _Replay(function, grid, block, key.stream, values)
     _remember(key, entry)
     return entry

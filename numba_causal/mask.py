@@ -21,22 +21,19 @@ import numpy as np
 from numba import int64, prange
 
 from . import compile as kc
-from . import fastpath
-from .arrays import inspect_scores, no_words, scores_on
+from . import fastpath, op
+from .arrays import inspect_scores, no_words
 from .backends import get_backend
+from .compile import GPU, compile_time
 from .dtypes import fill_bits
-from .options import mask_options
+from .options import PLAIN, mask_options
 
-# Compile-time constants of the kernel source; build() rebinds them per variant.
-hip = None
-LANES = 32
-ROWS = 1
-WORD = 1  # elements per 8-byte word when rows are written through a word view; 1: no view
-CAUSAL = True
-USE_KV_LENS = False
-USE_Q_OFFSETS = False
-HAS_MASK_FN = False
-MASK_FN = kc.keep_all
+gpu = GPU
+#: compile-time constants: lanes per row, rows per block, elements per 8-byte word
+#: (1: no word view), and the mask options' switches (options.MaskOptions.constants)
+LANES, ROWS, WORD = compile_time("LANES", "ROWS", "WORD")
+CAUSAL, USE_KV_LENS, USE_Q_OFFSETS, HAS_MASK_FN, MASK_FN = compile_time(
+    "CAUSAL", "USE_KV_LENS", "USE_Q_OFFSETS", "HAS_MASK_FN", "MASK_FN")
 
 
 def kept_keys(pos, window, kv_len, cache_len):
@@ -96,13 +93,13 @@ def causal_mask_kernel(s, w, fill, fill_word, offset, window, kv_lens, q_offsets
     Indices are int64 throughout.
     """
     batch, heads, seq_len, cache_len = s.shape
-    lane = int64(hip.threadIdx.x)
-    for b in range(int64(hip.blockIdx.z), batch, int64(hip.gridDim.z)):
+    lane = int64(gpu.threadIdx.x)
+    for b in range(int64(gpu.blockIdx.z), batch, int64(gpu.gridDim.z)):
         row_offset = q_offsets[b] if USE_Q_OFFSETS else offset
         kv_len = kv_lens[b] if USE_KV_LENS else cache_len
-        for h in range(int64(hip.blockIdx.y), heads, int64(hip.gridDim.y)):
-            first_q = int64(hip.blockIdx.x) * ROWS + int64(hip.threadIdx.y)
-            for q in range(first_q, seq_len, int64(hip.gridDim.x) * ROWS):
+        for h in range(int64(gpu.blockIdx.y), heads, int64(gpu.gridDim.y)):
+            first_q = int64(gpu.blockIdx.x) * ROWS + int64(gpu.threadIdx.y)
+            for q in range(first_q, seq_len, int64(gpu.gridDim.x) * ROWS):
                 pos = q + row_offset
                 lo, hi = kept_keys(pos, window, kv_len, cache_len)
                 row = s[b, h, q]
@@ -154,47 +151,59 @@ def causal_mask_definition(s, fill, offset, window, kv_lens, q_offsets):
 LAUNCH = {"cuda": (1, 8), "hip": (1, 8), "sim": (1, 1)}
 
 
-def _constants(opts) -> dict:
-    return dict(CAUSAL=opts.causal, USE_KV_LENS=opts.kv_lens is not None,
-                USE_Q_OFFSETS=opts.q_offsets is not None,
-                HAS_MASK_FN=opts.mask_fn is not None, MASK_FN=opts.mask_fn or kc.keep_all)
-
-
-def plan_launch(shape, itemsize, has_words, bits, opts, backend):
-    """Everything a launch decides, from shapes alone (no arrays touched):
-    (compile-time constants, grid, block, scalar arguments)."""
+def plan_launch(shape, itemsize, has_words, bits, opts, backend) -> tuple:
+    """Everything a GPU launch decides from shapes alone (no arrays touched):
+    (compile-time constants, grid, block, scalar arguments by name)."""
     warps, rows = LAUNCH.get(backend.name, (1, 1))
     lanes = warps * backend.warp
     word = 8 // itemsize if has_words else 1
-    constants = dict(LANES=lanes, ROWS=rows, WORD=word, **_constants(opts))
+    constants = dict(LANES=lanes, ROWS=rows, WORD=word, **opts.constants())
     fill_word = np.array([bits] * (8 // itemsize), dtype=bits.dtype).view(np.uint64)[0]
     # one block row per query row, ROWS rows per block; heads and batch ride y and z
     grid = kc.fold_grid(backend, -(-shape[2] // rows), shape[1], shape[0])
-    return constants, grid, (lanes, rows), (bits, fill_word, opts.offset, opts.window)
+    scalars = dict(fill=bits, fill_word=fill_word, offset=np.int64(opts.offset),
+                   window=np.int64(opts.window))
+    return constants, grid, (lanes, rows), scalars
 
 
-def _launch_gpu(backend, target, bits, opts, call_key=None):
-    """Compile (cached) and launch the GPU kernel on a Launchable ``target``."""
-    constants, grid, block, scalars = plan_launch(
-        target.bits.shape, target.bits.dtype.itemsize, target.words is not None, bits, opts,
-        backend)
-    kernel = kc.build(backend, causal_mask_kernel, (kept_keys, fill_keys), **constants)
-    kv_lens, q_offsets = opts.device_arrays(backend)
-    words = target.words if constants["WORD"] > 1 else no_words(backend)
-    launch = kernel[grid, block, target.stream] if target.stream else kernel[grid, block]
-    args = (target.bits, words) + scalars + (kv_lens, q_offsets)
-    with kc.launch_guard(backend, "kernel"):
-        launch(*args)
-    if call_key is not None:
-        fastpath.remember(call_key, constants, kernel, grid, block, target.stream, args)
+def _aot_variants(warp: int):
+    """Every variant the launcher produces for a target of ``warp`` lanes: each
+    element width, with and without the word view, and each mask option."""
+    options = {"": PLAIN.constants(), "_kv_lens": dict(PLAIN.constants(), USE_KV_LENS=True),
+               "_q_offsets": dict(PLAIN.constants(), USE_Q_OFFSETS=True),
+               "_not_causal": dict(PLAIN.constants(), CAUSAL=False),
+               "_mask_fn": dict(PLAIN.constants(), HAS_MASK_FN=True, MASK_FN=_odd_keys)}
+    warps, rows = LAUNCH["hip"]
+    for bits, per_word in (("uint16", 4), ("uint32", 2), ("uint64", 1)):
+        for word in sorted({1, per_word}):
+            for suffix, option_constants in options.items():
+                if suffix and word == 1 and per_word > 1:
+                    continue  # options are independent of the word path: once per width
+                yield (f"causal_mask_{bits}" + ("_words" if word > 1 else "") + suffix,
+                       dict(ELEMENT=bits, LANES=warps * warp, ROWS=rows, WORD=word,
+                            **option_constants))
 
 
-def _run(kind, backend, s, bits, opts):
-    """Compile (cached) and run the CPU kernel or the reference on host array ``s``."""
-    source = causal_mask_definition if kind == "reference" else causal_mask_cpu
-    kernel = kc.build(backend, source, (kept_keys, host_row), kind=kind, **_constants(opts))
-    with kc.launch_guard(backend, kind):
-        kernel(s, bits, opts.offset, opts.window, opts.kv_lens_or_dummy, opts.q_offsets_or_dummy)
+def _odd_keys(b, h, q_pos, k):
+    """A stand-in predicate for the ahead-of-time catalog: keep odd keys."""
+    return k % 2 == 1
+
+
+def _mask(s, bits, opts, chosen, fast_key=None) -> None:
+    """Mask validated scores ``s`` on backend ``chosen``."""
+    with op.operands(chosen, (s, True)) as ((target,), stream):
+        if not chosen.is_gpu_kernel:
+            kv_lens, q_offsets = opts.per_sequence()
+            op.run_host(CAUSAL_MASK, chosen, kc.host_kind(s.size), opts.constants(),
+                        (target.bits, bits, opts.offset, opts.window, kv_lens, q_offsets))
+            return
+        constants, grid, block, scalars = plan_launch(
+            s.shape, bits.itemsize, target.words is not None, bits, opts, chosen)
+        kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream)
+        words = target.words if constants["WORD"] > 1 else no_words(chosen)
+        op.launch(CAUSAL_MASK, chosen, op.Launch.of(
+            constants, grid, block, dict(s=target.bits, w=words, kv_lens=kv_lens,
+                                         q_offsets=q_offsets, **scalars)), stream, fast_key)
 
 
 def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, kv_lens=None,
@@ -209,25 +218,38 @@ def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, k
     ``fill``; nothing else is written. ``backend``: 'auto', 'hip', 'cuda', 'sim'
     or 'cpu'. Bad input raises before anything is written.
     """
-    call_key = None
+    fast_key = None
     if kv_lens is None and q_offsets is None and mask_fn is None:
-        call_key = fastpath.call_key(scores, backend, offset, window, fill, causal)
-        if call_key is not None and fastpath.launch_known(call_key, scores):
+        fast_key = fastpath.call_key(scores, backend, offset, window, fill, causal)
+        if fast_key is not None and fastpath.launch_known(fast_key, scores, _plan_from_tensor):
             return scores
     chosen = get_backend(backend)
     s = inspect_scores(scores)
     opts = mask_options(s.shape, offset=offset, window=window, kv_lens=kv_lens,
                         q_offsets=q_offsets, mask_fn=mask_fn, causal=causal)
     bits = fill_bits(s.dtype, fill)
-    if s.size == 0:
-        return scores
-    with scores_on(s, chosen) as target:
-        opts.stream = target.stream
-        if chosen.is_gpu_kernel:
-            _launch_gpu(chosen, target, bits, opts, call_key if chosen.name == "cuda" else None)
-        else:
-            _run(kc.host_kind(s.size), chosen, target.bits, bits, opts)
+    if s.size:
+        _mask(s, bits, opts, chosen, fast_key)
     return scores
+
+
+def _plan_from_tensor(scores, key, backend):
+    """The fast path's plan for a torch CUDA tensor seen under ``key``, from shapes
+    alone: (family, constants, grid, block, args by name), arrays as
+    fastpath.DeviceArray descriptions; None when there is nothing to launch."""
+    s = inspect_scores(scores)
+    if s.size == 0:
+        return None
+    opts = mask_options(s.shape, offset=key.offset, window=key.window, causal=key.causal)
+    bits = fill_bits(s.dtype, key.fill)
+    ptr, itemsize = s.cai["data"][0], bits.itemsize
+    words = fastpath.words_of(ptr, s.shape, s.strides, itemsize)
+    constants, grid, block, scalars = plan_launch(s.shape, itemsize, words is not None, bits,
+                                                  opts, backend)
+    args = dict(s=fastpath.DeviceArray(ptr, s.shape, s.strides, itemsize, bits.dtype.name),
+                w=words or fastpath.NULL_ARRAY4,
+                kv_lens=fastpath.NULL_ARRAY1, q_offsets=fastpath.NULL_ARRAY1, **scalars)
+    return CAUSAL_MASK, constants, grid, block, args
 
 
 def causal_mask_reference(scores, *, offset=None, fill=float("-inf"), window=None,
@@ -241,31 +263,99 @@ def causal_mask_reference(scores, *, offset=None, fill=float("-inf"), window=Non
                         q_offsets=q_offsets, mask_fn=mask_fn, causal=causal)
     bits = fill_bits(s.dtype, fill)
     if s.size:
-        _run("reference", get_backend("cpu"), s.host, bits, opts)
+        kv, qo = opts.per_sequence()
+        op.run_host(CAUSAL_MASK, get_backend("cpu"), "reference", opts.constants(),
+                    (s.host, bits, opts.offset, opts.window, kv, qo))
     return scores
 
 
-def kernel_specs(gpu, lanes: int, warp: int = None, rows: int = 8) -> list:
-    """The mask kernel bound to ``gpu`` for ahead-of-time compilation: per element
-    width, with and without the 8-byte word view (``warp`` unused: the mask
-    exchanges nothing between lanes)."""
-    specs = []
-    for bits, per_word in (("uint16", 4), ("uint32", 2), ("uint64", 1)):
-        for word in sorted({1, per_word}):
-            namespace = kc.bound_namespace(
-                causal_mask_kernel, (kept_keys, fill_keys),
-                dict(LANES=lanes, ROWS=rows, WORD=word, **_constants(_NO_OPTIONS)),
-                gpu, lambda f: gpu.jit(device=True)(f))
-            specs.append(kc.KernelSpec(
-                f"causal_mask_{bits}" + ("_words" if word > 1 else ""),
-                kc.bind(causal_mask_kernel, namespace),
-                f"void({bits}[:,:,:,::1], uint64[:,:,:,::1], {bits}, uint64, int64, int64, "
-                "int64[::1], int64[::1])"))
-    return specs
+# --- benchmark (numba-causal bench --ops mask) -------------------------------------------
+
+def bench_causal_mask(ctx, shape, dtype):
+    """One benchmark row: checked bit for bit against an independent mask, then timed.
+    Floor: the masked elements written once at the fill bandwidth of the run. Peers:
+    ``masked_fill_`` with a boolean triangle and torch.compile of it (GPU),
+    ``numpy.copyto(where=)`` (CPU)."""
+    from .bench import ITEMSIZE, gpu_case, masked_count
+
+    nbytes = masked_count(shape) * ITEMSIZE[dtype]
+    timer, chosen = ctx.timer, ctx.backend
+    if ctx.on_gpu:
+        import torch
+
+        x, where = gpu_case(shape, dtype)
+        before = x.clone()
+        apply_causal_mask(x, backend=chosen)
+        want = before.masked_fill(where, float("-inf"))
+        bits = {2: torch.int16, 4: torch.int32, 8: torch.int64}[x.element_size()]
+        if not torch.equal(x.view(bits), want.view(bits)):
+            raise AssertionError("mask result differs from torch.masked_fill reference")
+        del before, want
+        ms = timer(lambda: apply_causal_mask(x, backend=chosen.name))
+        peer_ms = _torch_peers(ctx, x, where) if ctx.peers else {}
+        del x, where
+    else:
+        from .dtypes import host_dtype
+
+        rng = np.random.default_rng()
+        x = rng.standard_normal(shape, dtype=np.float32).astype(host_dtype(dtype))
+        before = x.copy()
+        seq_len, cache_len = shape[-2:]
+        where = np.triu(np.ones((seq_len, cache_len), bool), k=cache_len - seq_len + 1)
+        apply_causal_mask(x, backend=chosen)
+        want = before.copy()
+        want[..., where] = -np.inf
+        if not np.array_equal(x.view(np.uint8), want.view(np.uint8)):
+            raise AssertionError("mask result differs from the NumPy definition")
+        ms = timer(lambda: apply_causal_mask(x, backend=chosen))
+        peer_ms = {}
+        if ctx.peers:
+            peer_ms["numpy.copyto"] = timer(lambda: np.copyto(x, -np.inf, where=where))
+    return ctx.row("mask", shape, dtype, ms, nbytes, ctx.fill_gbps(), peer_ms)
 
 
-class _NoOptions:
-    causal, kv_lens, q_offsets, mask_fn = True, None, None, None
+def _torch_peers(ctx, x, where) -> dict:
+    import sys
+
+    import torch
+
+    timer = ctx.timer
+    peers = {"torch.masked_fill_": timer(lambda: x.masked_fill_(where, float("-inf")))}
+    if ctx.use_compile:
+        offset = x.shape[-1] - x.shape[-2]
+
+        @torch.compile(dynamic=False)
+        def compiled(t):
+            q = torch.arange(t.shape[-2], device=t.device)[:, None] + offset
+            k = torch.arange(t.shape[-1], device=t.device)[None, :]
+            return t.masked_fill_(k > q, float("-inf"))
+
+        try:
+            peers["torch.compile"] = timer(lambda: compiled(x))
+        except Exception as exc:  # compile may be unavailable; say so in the table
+            print(f"torch.compile peer skipped: {type(exc).__name__}: {exc}", file=sys.stderr)
+    return peers
 
 
-_NO_OPTIONS = _NoOptions()
+CAUSAL_MASK = op.register(op.Family(
+    name="causal_mask",
+    gpu_kernel=causal_mask_kernel, cpu_kernel=causal_mask_cpu,
+    reference=causal_mask_definition,
+    helpers=(kept_keys, host_row), gpu_helpers=(fill_keys,),
+    args=(op.array("s", "ELEMENT", 4), op.array("w", "uint64", 4), op.scalar("fill", "ELEMENT"),
+          op.scalar("fill_word", "uint64"), op.scalar("offset", "int64"),
+          op.scalar("window", "int64"), op.array("kv_lens", "int64", 1),
+          op.array("q_offsets", "int64", 1)),
+    aot_variants=_aot_variants,
+    bench=bench_causal_mask, bench_label="mask",
+    bench_shapes={"gpu": [((4, 32, 2048, 2048), ("float32", "float16", "bfloat16")),
+                          ((8, 32, 1, 4096), ("float32",)),
+                          ((1, 8, 8192, 8192), ("float32",)),
+                          ((4096, 4096), ("float32",))],
+                  "cpu": [((4, 32, 1024, 1024), ("float32",)),
+                          ((8, 32, 1, 4096), ("float32",)),
+                          ((1, 4, 2048, 2048), ("float16",)),
+                          ((2048, 2048), ("float32",))],
+                  "quick": [((1, 4, 256, 256), ("float32", "float16")),
+                            ((256, 512), ("float32",))]},
+))

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
-from .arrays import constant_on
+from .compile import keep_all
 
-_DUMMY = np.zeros(1, dtype=np.int64)
+#: what a kernel gets for a per-sequence option not given (never read)
+NO_VALUES = np.zeros(1, dtype=np.int64)
+NO_VALUES.setflags(write=False)
 
 
 #: positions and lengths stay within +-2**62 so that ``q + offset`` cannot overflow int64
@@ -38,7 +42,9 @@ def _per_sequence(name: str, values, batch: int):
         raise ValueError(f"{name} must have shape ({batch},) (one per sequence); got {array.shape}")
     if array.size and (int(array.max()) > LIMIT or int(array.min()) < -LIMIT):
         raise ValueError(f"{name} must lie within +-2**62; got values up to {int(array.max())}")
-    return np.ascontiguousarray(array, dtype=np.int64)
+    copy = np.array(array, dtype=np.int64, order="C")  # our own copy, never written
+    copy.setflags(write=False)
+    return copy
 
 
 def _check_predicate(mask_fn) -> None:
@@ -53,47 +59,54 @@ def _check_predicate(mask_fn) -> None:
                         f"{getattr(fn, '__name__', fn)} takes {code.co_argcount}")
 
 
+@dataclass(frozen=True, eq=False)
 class MaskOptions:
-    """Validated mask options for scores of 4-D ``shape``.
+    """Validated mask options for scores of 4-D shape ``[batch, heads, seq_len,
+    cache_len]`` (immutable; host values only: the op layer puts the
+    per-sequence arrays where a kernel reads them).
 
     ``offset`` is the absolute position of query row 0 (``cache_len - seq_len``
-    unless given); ``window`` is 0 for no sliding window.
+    unless given); ``window`` is 0 for no sliding window; ``kv_lens`` and
+    ``q_offsets`` are int64 arrays of one value per sequence, or None.
     """
 
-    def __init__(self, shape, offset, window, kv_lens, q_offsets, mask_fn, causal):
-        batch, _, seq_len, cache_len = shape
-        self.offset = cache_len - seq_len if offset is None else _as_int("offset", offset)
-        self.window = 0 if window is None else _as_int("window", window)
-        if window is not None and self.window < 1:
-            raise ValueError(f"window must be at least 1 (the query's own key); got {window}")
-        self.kv_lens = _per_sequence("kv_lens", kv_lens, batch)
-        self.q_offsets = _per_sequence("q_offsets", q_offsets, batch)
-        if mask_fn is not None:
-            _check_predicate(mask_fn)
-        self.mask_fn = mask_fn
-        self.causal = bool(causal)
-        self.stream = None
+    offset: int
+    window: int
+    kv_lens: Optional[np.ndarray]
+    q_offsets: Optional[np.ndarray]
+    mask_fn: object
+    causal: bool
 
-    @property
-    def kv_lens_or_dummy(self):
-        return _DUMMY if self.kv_lens is None else self.kv_lens
+    def constants(self) -> dict:
+        """The compile-time constants these options select in a kernel."""
+        return dict(CAUSAL=self.causal, USE_KV_LENS=self.kv_lens is not None,
+                    USE_Q_OFFSETS=self.q_offsets is not None,
+                    HAS_MASK_FN=self.mask_fn is not None,
+                    MASK_FN=self.mask_fn or keep_all)
 
-    @property
-    def q_offsets_or_dummy(self):
-        return _DUMMY if self.q_offsets is None else self.q_offsets
+    def per_sequence(self) -> tuple:
+        """(kv_lens, q_offsets) as host arrays, a one-element dummy for an unused one."""
+        return (NO_VALUES if self.kv_lens is None else self.kv_lens,
+                NO_VALUES if self.q_offsets is None else self.q_offsets)
 
-    def device_arrays(self, backend):
-        """(kv_lens, q_offsets) where the backend's kernel can read them."""
-        if not backend.on_device:
-            return self.kv_lens_or_dummy, self.q_offsets_or_dummy
-        dummy = constant_on(backend, "no per-sequence values", _DUMMY)
-        to_device = backend.gpu.to_device
-        kv = dummy if self.kv_lens is None else to_device(self.kv_lens, stream=self.stream or 0)
-        qo = dummy if self.q_offsets is None else to_device(self.q_offsets, stream=self.stream or 0)
-        return kv, qo
+
+#: the options of a plain causal mask (the AOT catalog's base variant)
+PLAIN = None  # set below
 
 
 def mask_options(shape, *, offset=None, window=None, kv_lens=None, q_offsets=None,
                  mask_fn=None, causal=True) -> MaskOptions:
     """Validate the keyword options of a mask for 4-D ``shape`` (raises TypeError/ValueError)."""
-    return MaskOptions(shape, offset, window, kv_lens, q_offsets, mask_fn, causal)
+    batch, _, seq_len, cache_len = shape
+    window_value = 0 if window is None else _as_int("window", window)
+    if window is not None and window_value < 1:
+        raise ValueError(f"window must be at least 1 (the query's own key); got {window}")
+    kv = _per_sequence("kv_lens", kv_lens, batch)
+    qo = _per_sequence("q_offsets", q_offsets, batch)
+    if mask_fn is not None:
+        _check_predicate(mask_fn)
+    return MaskOptions(cache_len - seq_len if offset is None else _as_int("offset", offset),
+                       window_value, kv, qo, mask_fn, bool(causal))
+
+
+PLAIN = MaskOptions(0, 0, None, None, None, True)

@@ -12,34 +12,36 @@ the block must call it together:
   barriers: the same data flow, spelled with what the simulator runs.
 
 ``gpu_primitives(backend_name)`` lists it as a (name, function) helper for
-``compile.build``, which binds it into the kernel's namespace. (float16 stays
-integer arithmetic on every backend, softmax.py: numba-hip has no float16 type.)
+``compile.build``, which binds it into the kernel's namespace with the
+variant's ``WARP`` (the backend's warp or wavefront width).
 """
 
 from __future__ import annotations
 
 from numba import int32
 
-hip = None  # bound per backend by compile.build
-WARP = 32
+from .compile import GPU, compile_time
+
+gpu = GPU
+WARP = compile_time("WARP")
 
 
 def lane_xor_cuda(exchange, slot, lane, value, mask):
     """``value`` of lane ``lane ^ mask``: a warp shuffle (numba-cuda)."""
-    return hip.shfl_xor_sync(0xFFFFFFFF, value, int32(mask))
+    return gpu.shfl_xor_sync(0xFFFFFFFF, value, int32(mask))
 
 
 def lane_xor_hip(exchange, slot, lane, value, mask):
     """``value`` of lane ``lane ^ mask``: a wavefront shuffle (numba-hip)."""
-    return hip.shfl_xor(value, int32(mask), int32(WARP))
+    return gpu.shfl_xor(value, int32(mask), int32(WARP))
 
 
 def lane_xor_shared(exchange, slot, lane, value, mask):
     """``value`` of lane ``lane ^ mask``: through shared memory, between barriers."""
     exchange[slot, lane] = value
-    hip.syncthreads()
+    gpu.syncthreads()
     other = exchange[slot, lane ^ mask]
-    hip.syncthreads()
+    gpu.syncthreads()
     return other
 
 

@@ -36,7 +36,7 @@ Kernels, side by side as in mask.py:
   arrays allow it (contiguous, aligned rows; cache_len a multiple of the keys
   per word), else element by element. A lane takes its words in tiles of CHUNK
   words kept in registers. A row of one tile (the usual case: CHUNK is sized
-  from cache_len) is read once: lane max, row max (warp shuffles: row_reduce
+  from cache_len) is read once: lane max, row max (warp shuffles: reductions.row_reduce
   and primitives.lane_xor), one exp per key and a lane sum, row sum, then the
   row is written from registers. A longer row folds its tiles into an online
   (max, sum) per lane and is read again to be written.
@@ -45,253 +45,43 @@ Kernels, side by side as in mask.py:
 * reference (``@njit``): element by element: a max pass, a sum pass, and an
   exact division; no lanes, no tiles, no online rescaling.
 
-float16 and bfloat16 elements are raw uint16 bits in the kernels (dtypes.py);
-their conversions to and from float32 are the device helpers below, written
-once for every backend with integer arithmetic on float32's bits (bit casts are
-NumPy scalar views; numba-hip has no float16 type). float32 and float64
-elements reach the kernels as float views, or as the bits of 8-byte words.
+Element formats, 16-bit conversions and word packing are elements.py's; the
+row reductions and the online (max, sum) fold are reductions.py's.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 import numbers
 
 import numpy as np
-from numba import float32, float64, int32, int64, prange, uint16, uint64  # noqa: F401 (int32: primitives.py)
+from numba import int64, prange, uint64
 
 from . import compile as kc
-from . import dtypes
-from . import primitives
-from .arrays import inspect_scores, no_words, scores_on
+from . import dtypes, elements, op, reductions
+from .arrays import check_out, empty_like, inspect_scores, no_words
 from .backends import get_backend
+from .compile import GPU, compile_time
+from .elements import FORMATS, compute_dtype, float_view, format_constants
 from .mask import host_row, kept_keys
-from .options import mask_options
+from .options import PLAIN, mask_options
 
-# Compile-time constants of the kernel source; build() rebinds them per variant.
-hip = None
-LANES = 32
-ROWS = 1
-WARP = 32
-SPAN = 32
-EXCHANGE_LANES = 1
-PARTIALS = 1
-CHUNK = 16
-CHUNK_SLOTS = 16
-WORD = 1
-KEY_BITS = 32
-KEY_MASK = 0xFFFFFFFF
-FORMAT = 2  # FLOAT32
-COMPUTE = float32
-SUM = float64
-CAUSAL = True
-USE_KV_LENS = False
-USE_Q_OFFSETS = False
-HAS_MASK_FN = False
-MASK_FN = kc.keep_all
-
-#: element formats: how a kernel reads and writes an element
-FLOAT16, BFLOAT16, FLOAT32, FLOAT64 = 0, 1, 2, 3
-#: dtype name -> (format, compute type, sum type)
-FORMATS = {
-    "float16": (FLOAT16, float32, float32),
-    "bfloat16": (BFLOAT16, float32, float32),
-    "float32": (FLOAT32, float32, float64),
-    "float64": (FLOAT64, float64, float64),
-}
-
+gpu = GPU
+#: compile-time constants (launch_constants, elements.format_constants and
+#: options.MaskOptions.constants set them per variant): lanes per row, rows per
+#: block, lanes per row within a warp (SPAN), shared exchange width, partial
+#: sums per row, words per lane in a tile (CHUNK) and its slots in keys
+LANES, ROWS, SPAN, EXCHANGE_LANES, PARTIALS, CHUNK, CHUNK_SLOTS, WORD = compile_time(
+    "LANES", "ROWS", "SPAN", "EXCHANGE_LANES", "PARTIALS", "CHUNK", "CHUNK_SLOTS", "WORD")
+COMPUTE, SUM = compile_time("COMPUTE", "SUM")
+HAS_MASK_FN, MASK_FN, USE_KV_LENS, USE_Q_OFFSETS = compile_time(
+    "HAS_MASK_FN", "MASK_FN", "USE_KV_LENS", "USE_Q_OFFSETS")
+# device helpers the kernels call, bound per variant (elements.py, reductions.py)
+(key_bits, empty_word, with_key, word_key, element_to_float, float_to_element, nan_max,
+ rescaled, online_add, row_reduce) = compile_time(
+    "key_bits", "empty_word", "with_key", "word_key", "element_to_float", "float_to_element",
+    "nan_max", "rescaled", "online_add", "row_reduce")
 NEG_INF = -math.inf
-INF = math.inf
-
-
-# --- element conversions (device helpers, every backend) ---------------------------
-#
-# Bit casts are NumPy scalar views (``np.float32(x).view(np.uint32)``), which
-# numba (CPU), numba-cuda and numba-hip all compile to a plain bitcast and the
-# simulator runs as NumPy; the rest is integer arithmetic on the float32 bits.
-
-def float32_bits(x):
-    """The IEEE bits of float32 ``x``, as int64."""
-    return int64(np.float32(x).view(np.uint32))
-
-
-def bits_float32(bits):
-    """The float32 whose IEEE bits are the low 32 bits of ``bits``."""
-    return np.uint32(bits).view(np.float32)
-
-
-def half_bits_to_float32(bits):
-    """IEEE float16 bits -> float32, exactly: exponent and fraction moved into
-    float32's fields, then one exact multiply by 2**112 re-biases (subnormals too)."""
-    h = int64(bits)
-    sign = (h & 0x8000) << 16
-    magnitude = h & 0x7FFF
-    if magnitude >= 0x7C00:  # inf, NaN (payload kept)
-        return bits_float32(sign | 0x7F800000 | ((magnitude & 0x3FF) << 13))
-    return bits_float32(sign | (magnitude << 13)) * float32(2.0 ** 112)
-
-
-def bfloat16_bits_to_float32(bits):
-    """bfloat16 bits -> float32, exactly (bfloat16 is float32's upper half)."""
-    return bits_float32(int64(bits) << 16)
-
-
-def float32_to_half_bits(x):
-    """float32 -> IEEE float16 bits, rounded to nearest even. NaN becomes the quiet
-    NaN 0x7E00, -0.0 becomes +0.0, overflow becomes inf."""
-    u = float32_bits(x)
-    a = u & 0x7FFFFFFF
-    if a > 0x7F800000:
-        return 0x7E00
-    if a == 0:
-        return 0
-    sign = (u >> 16) & 0x8000
-    if a >= 0x47800000:  # 65536 and beyond (and inf)
-        return sign | 0x7C00
-    if a >= 0x38800000:  # a float16 normal: re-bias, round on the 13 dropped bits
-        return sign | ((a + 0xFFF + ((a >> 13) & 1)) >> 13) - (112 << 10)
-    # a float16 subnormal: the value in units of 2**-24, rounded to nearest even
-    shift = 126 - (a >> 23)
-    if shift > 24:
-        return sign  # below half the smallest subnormal
-    significand = (a & 0x7FFFFF) | 0x800000
-    units = significand >> shift
-    rest = significand & ((1 << shift) - 1)
-    half = 1 << (shift - 1)
-    if rest > half or (rest == half and units & 1):
-        units += 1  # a carry into the exponent field is the right next float
-    return sign | units
-
-
-def float32_to_bfloat16_bits(x):
-    """float32 -> bfloat16 bits, rounded to nearest even. NaN becomes the quiet NaN
-    0x7FC0, -0.0 becomes +0.0, overflow becomes inf."""
-    u = float32_bits(x)
-    a = u & 0x7FFFFFFF
-    if a > 0x7F800000:
-        return 0x7FC0
-    if a == 0:
-        return 0
-    return (u + 0x7FFF + ((u >> 16) & 1)) >> 16
-
-
-def element_to_float(element):
-    """An element as the compute type: decoded bits, or the float view's value."""
-    if FORMAT == FLOAT16:
-        return half_bits_to_float32(element)
-    if FORMAT == BFLOAT16:
-        return bfloat16_bits_to_float32(element)
-    return element
-
-
-def float_to_element(p):
-    """A compute-type value as the element the output array holds."""
-    if FORMAT == FLOAT16:
-        return uint16(float32_to_half_bits(p))
-    if FORMAT == BFLOAT16:
-        return uint16(float32_to_bfloat16_bits(p))
-    return COMPUTE(p)
-
-
-# --- keys in 8-byte words (GPU kernel) -------------------------------------------------
-#
-# With WORD > 1 the GPU kernel reads and writes rows as 8-byte words (a uint64 view
-# of the same memory): WORD keys of KEY_BITS bits each, key ``e`` of a word in its
-# bits [e * KEY_BITS, (e + 1) * KEY_BITS) (little-endian). With WORD == 1 a "word" is
-# one element of the float view or the 16-bit bits.
-
-def word_key(word, e):
-    """Key ``e`` of ``word`` as the compute type."""
-    if WORD == 1:
-        return element_to_float(word)
-    bits = (word >> uint64(e * KEY_BITS)) & uint64(KEY_MASK)
-    if FORMAT == FLOAT32:
-        return bits_float32(bits)
-    return element_to_float(bits)
-
-
-def key_bits(p):
-    """Probability ``p`` (compute type) as the output's bits (WORD > 1) or element."""
-    if WORD == 1:
-        return float_to_element(p)
-    if FORMAT == FLOAT32:
-        return uint64(float32_bits(p))
-    return uint64(float_to_element(p))
-
-
-def with_key(word, e, bits):
-    """``word`` with key ``e`` set to ``bits`` (its bits are zero before)."""
-    if WORD == 1:
-        return bits
-    return word | (bits << uint64(e * KEY_BITS))
-
-
-def empty_word():
-    """A word of +0.0 keys: what every masked key gets."""
-    if WORD == 1:
-        return float_to_element(COMPUTE(0))
-    return uint64(0)
-
-
-# --- reductions (device helpers) ------------------------------------------------------
-#
-# softmax(scale * x) is computed as exp(magnitude * (u - max u)) / sum, with
-# magnitude = |scale| and u = x or -x (the sign of scale): the row max is taken
-# over exact input values (see the module docstring for the error this leaves).
-
-def nan_max(a, b):
-    """max(a, b), NaN if either is NaN."""
-    return a if (a >= b or a != a) else b
-
-
-def rescaled(total, old_max, new_max, magnitude):
-    """A sum of exp(magnitude * (u - old_max)) re-based on ``new_max``; an empty
-    (zero) sum stays zero, a NaN stays NaN."""
-    if total == 0:
-        return total
-    return total * SUM(math.exp(magnitude * (old_max - new_max)))
-
-
-def online_add(row_max, total, u, magnitude):
-    """Fold oriented score ``u`` into a running (max, sum of exp(magnitude * (u - max))).
-
-    -inf adds nothing (a masked key); a NaN poisons the sum; so does a +inf
-    (inf - inf, as in any softmax): every path gives such a row NaN.
-    """
-    if u > row_max:
-        one = SUM(1) if u != INF else SUM(math.nan)
-        return u, rescaled(total, row_max, u, magnitude) + one
-    if u != NEG_INF:
-        return row_max, total + SUM(math.exp(magnitude * (u - row_max)))
-    return row_max, total
-
-
-def combine(a, b, is_max):
-    """One step of a row reduction: NaN-propagating max, or sum."""
-    return nan_max(a, b) if is_max else a + b
-
-
-def row_reduce(exchange, partial, slot, lane, value, is_max):
-    """The max (``is_max``) or sum of ``value`` over the LANES lanes of a row, on
-    every lane. Within a warp: a butterfly of lane_xor steps (no barrier on a
-    GPU); rows wider than a warp add one shared-memory step (``partial``: [ROWS,
-    LANES // WARP]) between two barriers. Every lane of the block must call it.
-    Butterfly sums are bit-identical on every lane (each step adds a pair both
-    ways), and ``partial`` is read in one order by all."""
-    mask = SPAN // 2
-    while mask > 0:
-        value = combine(value, lane_xor(exchange, slot, lane, value, mask), is_max)
-        mask //= 2
-    if LANES > SPAN:
-        if lane % SPAN == 0:
-            partial[slot, lane // SPAN] = value
-        hip.syncthreads()
-        value = partial[slot, 0]
-        for w in range(1, LANES // SPAN):
-            value = combine(value, partial[slot, w], is_max)
-        hip.syncthreads()  # every lane has read ``partial`` before it is reused
-    return value
 
 
 def probability_bits(p, inverse):
@@ -299,10 +89,8 @@ def probability_bits(p, inverse):
     return key_bits(COMPUTE(0) if p < 0 else p * inverse)
 
 
-HELPERS = (kept_keys, host_row, float32_bits, bits_float32, half_bits_to_float32,
-           bfloat16_bits_to_float32, float32_to_half_bits, float32_to_bfloat16_bits,
-           element_to_float, float_to_element, word_key, key_bits, with_key, empty_word,
-           nan_max, rescaled, online_add, combine, probability_bits)
+#: device helpers of every softmax kernel (the GPU kernel adds its tiles and reductions)
+HELPERS = (kept_keys, host_row) + elements.HELPERS + reductions.HELPERS + (probability_bits,)
 
 
 # --- the three kernels ------------------------------------------------------------------
@@ -375,24 +163,24 @@ def causal_softmax_kernel(s, out, s_words, out_words, scale, offset, window, kv_
     is read again to be written. Indices into rows are unsigned: no
     negative-index wraparound code.
     """
-    values = hip.local.array(CHUNK_SLOTS, COMPUTE)
-    exchange_max = hip.shared.array((ROWS, EXCHANGE_LANES), COMPUTE)
-    exchange_sum = hip.shared.array((ROWS, EXCHANGE_LANES), SUM)
-    partial_max = hip.shared.array((ROWS, PARTIALS), COMPUTE)
-    partial_sum = hip.shared.array((ROWS, PARTIALS), SUM)
+    values = gpu.local.array(CHUNK_SLOTS, COMPUTE)
+    exchange_max = gpu.shared.array((ROWS, EXCHANGE_LANES), COMPUTE)
+    exchange_sum = gpu.shared.array((ROWS, EXCHANGE_LANES), SUM)
+    partial_max = gpu.shared.array((ROWS, PARTIALS), COMPUTE)
+    partial_sum = gpu.shared.array((ROWS, PARTIALS), SUM)
     batch, heads, seq_len, cache_len = s.shape
-    lane = int64(hip.threadIdx.x)
-    slot = int64(hip.threadIdx.y)
+    lane = int64(gpu.threadIdx.x)
+    slot = int64(gpu.threadIdx.y)
     direction = COMPUTE(-1) if scale < 0 else COMPUTE(1)
     magnitude = abs(scale)
     # grid-stride while loops: a range() with a runtime step costs a 64-bit division
-    b = int64(hip.blockIdx.z)
+    b = int64(gpu.blockIdx.z)
     while b < batch:
         row_offset = q_offsets[b] if USE_Q_OFFSETS else offset
         kv_len = kv_lens[b] if USE_KV_LENS else cache_len
-        h = int64(hip.blockIdx.y)
+        h = int64(gpu.blockIdx.y)
         while h < heads:
-            first = int64(hip.blockIdx.x) * ROWS
+            first = int64(gpu.blockIdx.x) * ROWS
             while first < seq_len:
                 q = first + slot
                 active = q < seq_len
@@ -444,9 +232,9 @@ def causal_softmax_kernel(s, out, s_words, out_words, scale, offset, window, kv_
                     tile += CHUNK * LANES
                 for w in range(hi_word + lane, words, LANES):
                     out_row[uint64(w)] = empty_word()
-                first += int64(hip.gridDim.x) * ROWS
-            h += int64(hip.gridDim.y)
-        b += int64(hip.gridDim.z)
+                first += int64(gpu.gridDim.x) * ROWS
+            h += int64(gpu.gridDim.y)
+        b += int64(gpu.gridDim.z)
 
 
 def causal_softmax_cpu(s, out, scale, offset, window, kv_lens, q_offsets):
@@ -513,24 +301,20 @@ def causal_softmax_definition(s, out, scale, offset, window, kv_lens, q_offsets)
                     out[b, h, q, k] = float_to_element(p)
 
 
+
 # --- launcher --------------------------------------------------------------------------
 
-#: launch shape per GPU backend: (lanes per row, rows per block, most keys per lane
-#: held in registers, for float32 compute: half for float64); measured in
+#: launch shape per GPU backend: (warps of lanes per row, rows per block, most keys
+#: per lane held in registers, for float32 compute: half for float64); measured in
 #: docs/benchmarks.md (cuda; hip takes the same, unmeasured). The simulator runs a
 #: Python thread per lane: keep it small.
-LAUNCH = {"cuda": (128, 2, 16), "hip": (128, 2, 16), "sim": (32, 1, 4)}
-
-
-def _compute_dtype(dtype_name: str) -> np.dtype:
-    """The NumPy dtype rows of ``dtype_name`` are computed in (float32 or float64)."""
-    return np.dtype(FORMATS[dtype_name][1].name)
+LAUNCH = {"cuda": (4, 2, 16), "hip": (4, 2, 16), "sim": (1, 1, 4)}
 
 
 def _most_keys(most: int, dtype_name: str) -> int:
     """LAUNCH's most keys per lane in registers, given for 4-byte compute types:
     half as many float64 keys (the same registers; AMD's compiler spills 16)."""
-    return most * 4 // _compute_dtype(dtype_name).itemsize
+    return most * 4 // compute_dtype(dtype_name).itemsize
 
 
 #: read and write rows as 8-byte words where the layout allows (else element by element)
@@ -562,67 +346,58 @@ def launch_constants(backend_name: str, warp: int, lanes: int, rows: int, word: 
     return dict(LANES=lanes, ROWS=rows, WARP=warp, SPAN=span, CHUNK=chunk,
                 CHUNK_SLOTS=chunk * word, WORD=word, KEY_BITS=8 * itemsize,
                 KEY_MASK=(1 << (8 * itemsize)) - 1 if word > 1 else 0,
-                EXCHANGE_LANES=lanes if primitives.uses_shared_exchange(backend_name) else 1,
+                EXCHANGE_LANES=lanes if backend_name == "sim" else 1,
                 PARTIALS=max(lanes // span, 1))
 
 
-def _constants(dtype_name, opts) -> dict:
-    fmt, compute, total = FORMATS[dtype_name]
-    return dict(FORMAT=fmt, COMPUTE=compute, SUM=total, CAUSAL=opts.causal,
-                USE_KV_LENS=opts.kv_lens is not None, USE_Q_OFFSETS=opts.q_offsets is not None,
-                HAS_MASK_FN=opts.mask_fn is not None, MASK_FN=opts.mask_fn or kc.keep_all)
+def plan_constants(backend, dtype_name: str, word: int, cache_len: int, opts) -> dict:
+    """Every compile-time constant of a GPU launch on ``backend``."""
+    warps, rows, most = LAUNCH.get(backend.name, (4, 1, 16))
+    lanes = warps * backend.warp
+    itemsize = dtypes.SUPPORTED[dtype_name][0]
+    chunk = words_per_lane(lanes, _most_keys(most, dtype_name), word, cache_len, opts.window)
+    return dict(**launch_constants(backend.name, backend.warp, lanes, rows, word, itemsize,
+                                   chunk),
+                **format_constants(dtype_name), **opts.constants())
 
 
-def gpu_helpers(backend_name: str) -> tuple:
-    """The device helpers of the GPU kernel, with the backend's spelling of the
-    primitives (primitives.py)."""
-    return HELPERS + (row_reduce, load_tile, exp_tile, store_tile) + \
-        primitives.gpu_primitives(backend_name)
+def _element_type(dtype_name: str) -> str:
+    """The numba type of an element argument: 16-bit bits, or the float itself."""
+    return "uint16" if dtypes.SUPPORTED[dtype_name][0] == 2 else dtype_name
 
 
-def _float_view(array, dtype_name):
-    """float32/float64 elements reach the kernels as floats; 16-bit ones as bits."""
-    if dtype_name in ("float32", "float64"):
-        return array.view(np.dtype(dtype_name))
-    return array
+def _aot_variants(warp: int):
+    """The variants the launcher produces for a target of ``warp`` lanes: each dtype
+    at the real launch shape with the word path and the tile size of a 2048-key
+    row, then the element path, small tiles and each mask option (float32)."""
+    warps, rows, most = LAUNCH["hip"]
+    lanes = warps * warp
+    for name in FORMATS:
+        itemsize = dtypes.SUPPORTED[name][0]
+        word = 8 // itemsize
+        for w, cache_len, suffix in ((word, 2048, ""), (1, 2048, "_elements"),
+                                     (word, 64, "_chunk1")):
+            if w == 1 and word == 1 and suffix:
+                continue
+            chunk = words_per_lane(lanes, _most_keys(most, name), w, cache_len, 0)
+            yield (f"causal_softmax_{name}{suffix}",
+                   dict(ELEMENT=_element_type(name),
+                        **launch_constants("hip", warp, lanes, rows, w, itemsize, chunk),
+                        **format_constants(name), **PLAIN.constants()))
+    itemsize, word = 4, 2
+    chunk = words_per_lane(lanes, most, word, 2048, 0)
+    base = dict(ELEMENT="float32", **launch_constants("hip", warp, lanes, rows, word, itemsize,
+                                                      chunk), **format_constants("float32"))
+    for suffix, changes in (("_kv_lens", dict(USE_KV_LENS=True)),
+                            ("_q_offsets", dict(USE_Q_OFFSETS=True)),
+                            ("_not_causal", dict(CAUSAL=False)),
+                            ("_mask_fn", dict(HAS_MASK_FN=True, MASK_FN=_odd_keys))):
+        yield f"causal_softmax_float32{suffix}", dict(base, **dict(PLAIN.constants(), **changes))
 
 
-def _launch_gpu(backend, source, target, dtype_name, scale, opts):
-    """Compile (cached) and launch the GPU kernel: Launchable ``source`` -> ``target``.
-    Rows go through 8-byte words when both arrays have a word view of whole rows."""
-    src, dst = _float_view(source.bits, dtype_name), _float_view(target.bits, dtype_name)
-    batch, heads, seq_len, cache_len = src.shape
-    itemsize = src.dtype.itemsize
-    word = 8 // itemsize
-    if not ROW_WORDS or source.words is None or target.words is None or cache_len % word:
-        word = 1
-    lanes, rows, most = LAUNCH.get(backend.name, (4 * backend.warp, 1, 16))
-    constants = launch_constants(backend.name, backend.warp, lanes, rows, word, itemsize,
-                                 words_per_lane(lanes, _most_keys(most, dtype_name), word,
-                                                cache_len, opts.window))
-    kernel = kc.build(backend, causal_softmax_kernel, gpu_helpers(backend.name),
-                      **constants, **_constants(dtype_name, opts))
-    kv_lens, q_offsets = opts.device_arrays(backend)
-    unused = no_words(backend)
-    s_words, out_words = (source.words, target.words) if word > 1 else (unused, unused)
-    # one block row per query row, ROWS rows per block; heads and batch ride y and z
-    grid = kc.fold_grid(backend, -(-seq_len // rows), heads, batch)
-    block = (lanes, rows)
-    launch = kernel[grid, block, opts.stream] if opts.stream else kernel[grid, block]
-    with kc.launch_guard(backend, "kernel"):
-        launch(src, dst, s_words, out_words, _compute_dtype(dtype_name).type(scale),
-               opts.offset, opts.window, kv_lens, q_offsets)
-
-
-def _run(kind, backend, src, dst, dtype_name, scale, opts):
-    """Compile (cached) and run the CPU kernel or the reference on host arrays."""
-    src, dst = _float_view(src, dtype_name), _float_view(dst, dtype_name)
-    scale = _compute_dtype(dtype_name).type(scale)
-    source = causal_softmax_definition if kind == "reference" else causal_softmax_cpu
-    kernel = kc.build(backend, source, HELPERS, kind=kind, **_constants(dtype_name, opts))
-    with kc.launch_guard(backend, kind):
-        kernel(src, dst, scale, opts.offset, opts.window, opts.kv_lens_or_dummy,
-               opts.q_offsets_or_dummy)
+def _odd_keys(b, h, q_pos, k):
+    """A stand-in predicate for the ahead-of-time catalog: keep odd keys."""
+    return k % 2 == 1
 
 
 def _check_scale(scale) -> float:
@@ -631,53 +406,34 @@ def _check_scale(scale) -> float:
     return float(scale)
 
 
-def _extent(scores):
-    """(first byte, one past the last byte) of an array's memory."""
-    start = scores.cai["data"][0] if scores.on_device else scores.host.ctypes.data
-    low = sum((n - 1) * st for n, st in zip(scores.shape, scores.strides) if st < 0)
-    high = sum((n - 1) * st for n, st in zip(scores.shape, scores.strides) if st > 0)
-    return start + low, start + high + dtypes.SUPPORTED[scores.dtype][0]
-
-
-def _check_out(s, o) -> bool:
-    """Validate ``out`` against ``scores``; True when it is the same memory (in place).
-
-    Any other overlap is refused: exactly on the host, by address range on the GPU."""
-    if o.dtype != s.dtype:
-        raise TypeError(f"out must have the dtype of scores ({s.dtype}); got {o.dtype}")
-    if o.shape != s.shape or o.ndim != s.ndim:
-        shape = s.shape if s.ndim == 4 else s.shape[2:]
-        got = o.shape if o.ndim == 4 else o.shape[2:]
-        raise ValueError(f"out must have the shape of scores {shape}; got {got}")
-    if o.on_device != s.on_device:
-        raise TypeError("out and scores must both be host arrays or both GPU arrays")
-    if s.size == 0:
-        return False
-    if _extent(s) == _extent(o) and s.strides == o.strides:
-        return True
-    (a0, a1), (b0, b1) = _extent(s), _extent(o)
-    overlap = a0 < b1 and b0 < a1
-    if overlap and not s.on_device:
-        try:
-            overlap = np.shares_memory(s.host, o.host, max_work=10**6)
-        except np.exceptions.TooHardError:
-            pass
-    if overlap:
-        raise ValueError("out overlaps scores without being the same array: pass out=scores "
-                         "(in place) or a separate array")
-    return False
-
-
-def _empty_like(scores, s, backend):
-    """A new array for the result, of the kind ``scores`` is."""
-    if type(scores).__module__.startswith("torch"):
-        import torch
-
-        return torch.empty_like(scores, memory_format=torch.contiguous_format)
-    if isinstance(scores, np.ndarray):
-        return np.empty(scores.shape, scores.dtype)
-    shape = s.shape if s.ndim == 4 else s.shape[2:]
-    return backend.gpu.device_array(shape, np.dtype(s.dtype))
+def _softmax(chosen, s, o, in_place, scale, opts) -> None:
+    """Run the softmax of validated ``s`` into ``o`` on backend ``chosen``."""
+    operands = ((s, True),) if in_place else ((s, False), (o, True))
+    with op.operands(chosen, *operands) as (views, stream):
+        source, target = views[0], views[-1]
+        src, dst = float_view(source.bits, s.dtype), float_view(target.bits, s.dtype)
+        scale = compute_dtype(s.dtype).type(scale)
+        if not chosen.is_gpu_kernel:
+            kv_lens, q_offsets = opts.per_sequence()
+            op.run_host(CAUSAL_SOFTMAX, chosen, kc.host_kind(s.size),
+                        dict(format_constants(s.dtype), **opts.constants()),
+                        (src, dst, scale, opts.offset, opts.window, kv_lens, q_offsets))
+            return
+        word = 8 // src.dtype.itemsize
+        if not ROW_WORDS or source.words is None or target.words is None or s.shape[3] % word:
+            word = 1
+        constants = plan_constants(chosen, s.dtype, word, s.shape[3], opts)
+        unused = no_words(chosen)
+        kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream)
+        batch, heads, seq_len, _ = s.shape
+        rows, lanes = constants["ROWS"], constants["LANES"]
+        # one block row per query row, ROWS rows per block; heads and batch ride y and z
+        grid = kc.fold_grid(chosen, -(-seq_len // rows), heads, batch)
+        op.launch(CAUSAL_SOFTMAX, chosen, op.Launch.of(constants, grid, (lanes, rows), dict(
+            s=src, out=dst, s_words=source.words if word > 1 else unused,
+            out_words=target.words if word > 1 else unused, scale=scale,
+            offset=np.int64(opts.offset), window=np.int64(opts.window), kv_lens=kv_lens,
+            q_offsets=q_offsets)), stream)
 
 
 def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_lens=None,
@@ -699,22 +455,13 @@ def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_
     opts = mask_options(s.shape, offset=offset, window=window, kv_lens=kv_lens,
                         q_offsets=q_offsets, mask_fn=mask_fn, causal=causal)
     scale = _check_scale(scale)
-    o = None if out is None else inspect_scores(out)
-    in_place = o is not None and _check_out(s, o)
-    kind = "kernel" if chosen.is_gpu_kernel else kc.host_kind(s.size)
-    with contextlib.ExitStack() as stack:
-        source = stack.enter_context(scores_on(s, chosen, write_back=in_place))
-        if out is None:
-            out = _empty_like(scores, s, chosen)
-            o = inspect_scores(out)
-        target = source if in_place else stack.enter_context(scores_on(o, chosen))
-        if target.stream is not source.stream and hasattr(source.stream, "synchronize"):
-            source.stream.synchronize()  # scores are on the device before out's stream runs
-        opts.stream = target.stream
-        if s.size and chosen.is_gpu_kernel:
-            _launch_gpu(chosen, source, target, s.dtype, scale, opts)
-        elif s.size:
-            _run(kind, chosen, source.bits, target.bits, s.dtype, scale, opts)
+    o = None if out is None else inspect_scores(out, name="out")
+    in_place = o is not None and check_out(s, o)
+    if out is None:
+        out = empty_like(scores, s, chosen)
+        o = inspect_scores(out, name="out")
+    if s.size:
+        _softmax(chosen, s, o, in_place, scale, opts)
     return out
 
 
@@ -730,39 +477,132 @@ def causal_softmax_reference(scores, *, scale=1.0, offset=None, out=None, window
                         q_offsets=q_offsets, mask_fn=mask_fn, causal=causal)
     scale = _check_scale(scale)
     if out is None:
-        out = _empty_like(scores, s, None)
-        o = inspect_scores(out)
-    else:
-        o = inspect_scores(out)
-        _check_out(s, o)
+        out = empty_like(scores, s, None)
+    o = inspect_scores(out, name="out")
+    check_out(s, o)
     if s.size:
-        _run("reference", get_backend("cpu"), s.host, o.host, s.dtype, scale, opts)
+        kv_lens, q_offsets = opts.per_sequence()
+        op.run_host(CAUSAL_SOFTMAX, get_backend("cpu"), "reference",
+                    dict(format_constants(s.dtype), **opts.constants()),
+                    (float_view(s.host, s.dtype), float_view(o.host, s.dtype),
+                     compute_dtype(s.dtype).type(scale), opts.offset, opts.window, kv_lens,
+                     q_offsets))
     return out
 
 
-def kernel_specs(gpu, lanes: int, warp: int = None) -> list:
-    """The softmax kernel bound to ``gpu`` (``numba.hip`` or ``numba.cuda``) for
-    ahead-of-time compilation, per dtype: ``lanes`` lanes per row, one row per
-    block, on a target whose warp (wavefront) is ``warp`` lanes (default: ``lanes``)."""
-    backend_name = "hip" if gpu.__name__.endswith("hip") else "cuda"
-    specs = []
-    for name, (fmt, compute, _) in FORMATS.items():
-        itemsize = dtypes.SUPPORTED[name][0]
-        word = 8 // itemsize
-        constants = dict(**launch_constants(backend_name, warp or lanes, lanes, 1, word,
-                                            itemsize, words_per_lane(
-                                                lanes, _most_keys(16, name), word, 2048, 0)),
-                         **_constants(name, _NoOptions))
-        namespace = kc.bound_namespace(causal_softmax_kernel, gpu_helpers(backend_name),
-                                       constants, gpu, lambda f: gpu.jit(device=True)(f))
-        fn = kc.bind(causal_softmax_kernel, namespace)
-        element = "uint16" if fmt in (FLOAT16, BFLOAT16) else name
-        specs.append(kc.KernelSpec(
-            f"causal_softmax_{name}", fn,
-            f"void({element}[:,:,:,::1], {element}[:,:,:,::1], uint64[:,:,:,::1], "
-            f"uint64[:,:,:,::1], {compute.name}, int64, int64, int64[::1], int64[::1])"))
-    return specs
+# --- benchmark (numba-causal bench --ops softmax) ----------------------------------------
+
+#: the benchmark's scale: 1/sqrt(head_dim) for head_dim 128
+BENCH_SCALE = 128 ** -0.5
+#: accuracy bar checked before timing: 1e-6 for float32, 1e-3 for 16-bit or one
+#: unit of the stored output where that is coarser (bfloat16: 2**-8)
+TOLERANCE = {"float32": 1e-6, "float64": 1e-12, "float16": 1e-3, "bfloat16": 2.0**-8}
 
 
-class _NoOptions:
-    causal, kv_lens, q_offsets, mask_fn = True, None, None, None
+def bench_causal_softmax(ctx, shape, dtype):
+    """One benchmark row: accuracy against float64 first, then time and peers.
+    Floor: the kept lower triangle read once and the whole matrix written once, at
+    the copy bandwidth of the run. Peers (GPU): torch eager and torch.compile of
+    ``softmax(masked_fill(scale * x))``, the Triton row kernel (triton_peer.py);
+    (CPU): the NumPy formula."""
+    from .bench import ITEMSIZE, masked_count
+
+    total = int(np.prod(shape))
+    item = ITEMSIZE[dtype]
+    nbytes = (total - masked_count(shape)) * item + total * item
+    if ctx.on_gpu:
+        ms, peer_ms, err = _bench_gpu(ctx, shape, dtype)
+    else:
+        ms, peer_ms, err = _bench_cpu(ctx, shape, dtype)
+    return ctx.row("softmax", shape, dtype, ms, nbytes, ctx.copy_gbps(), peer_ms, err)
+
+
+def _bench_gpu(ctx, shape, dtype):
+    import torch
+
+    from .bench import gpu_case, max_rel_error
+
+    timer, name = ctx.timer, ctx.backend.name
+    x, where = gpu_case(shape, dtype)
+    out = torch.full_like(x, float("nan"))
+    causal_softmax(x, scale=BENCH_SCALE, out=out, backend=name)
+    want = torch.softmax((BENCH_SCALE * x.double()).masked_fill(where, float("-inf")), -1)
+    err = max_rel_error(out, want)
+    if not err <= TOLERANCE[dtype]:
+        raise AssertionError(f"causal_softmax error {err:.2e} on {shape} {dtype}")
+    ms = timer(lambda: causal_softmax(x, scale=BENCH_SCALE, out=out, backend=name))
+    peer_ms = {}
+    if ctx.peers:
+        def eager(t):
+            return torch.softmax((BENCH_SCALE * t).masked_fill(where, float("-inf")), -1)
+
+        peer_ms["torch eager"] = timer(lambda: eager(x))
+        if ctx.use_compile:
+            compiled = torch.compile(eager, dynamic=False)
+            peer_ms["torch.compile"] = timer(lambda: compiled(x))
+        peer_ms.update(_triton_peer(ctx, x, out, want))
+    del x, out, want
+    return ms, peer_ms, err
+
+
+def _triton_peer(ctx, x, out, want) -> dict:
+    """{"triton row kernel": ms} for the Triton code a user would write
+    (triton_peer.py), checked first; {} where triton is not installed."""
+    from .bench import max_rel_error
+
+    try:
+        from .triton_peer import causal_softmax_triton
+    except ImportError:
+        return {}
+    causal_softmax_triton(x, BENCH_SCALE, out)
+    err = max_rel_error(out, want)
+    if not err <= 2.0**-8:
+        raise AssertionError(f"triton peer error {err:.2e}")
+    return {"triton row kernel": ctx.timer(lambda: causal_softmax_triton(x, BENCH_SCALE, out))}
+
+
+def _bench_cpu(ctx, shape, dtype):
+    from .dtypes import host_dtype
+
+    rng = np.random.default_rng()
+    x = rng.standard_normal(shape, dtype=np.float32).astype(host_dtype(dtype))
+    seq_len, cache_len = shape[-2:]
+    where = np.triu(np.ones((seq_len, cache_len), bool), k=cache_len - seq_len + 1)
+    out = np.full_like(x, np.nan)
+    causal_softmax(x, scale=BENCH_SCALE, out=out, backend=ctx.backend)
+
+    def numpy_formula():
+        z = np.where(where, -np.inf, BENCH_SCALE * x.astype(np.float32))
+        e = np.exp(z - z.max(-1, keepdims=True))
+        return (e / e.sum(-1, keepdims=True)).astype(x.dtype)
+
+    z = np.where(where, -np.inf, BENCH_SCALE * x.astype(np.float64))
+    want = np.exp(z - z.max(-1, keepdims=True))
+    want /= want.sum(-1, keepdims=True)
+    err = float((np.abs(out.astype(np.float64) - want).max(-1) / want.max(-1)).max())
+    if not err <= TOLERANCE[dtype]:
+        raise AssertionError(f"causal_softmax error {err:.2e} on {shape} {dtype}")
+    ms = ctx.timer(lambda: causal_softmax(x, scale=BENCH_SCALE, out=out, backend=ctx.backend))
+    peer_ms = {"numpy formula": ctx.timer(numpy_formula)} if ctx.peers else {}
+    return ms, peer_ms, err
+
+
+CAUSAL_SOFTMAX = op.register(op.Family(
+    name="causal_softmax",
+    gpu_kernel=causal_softmax_kernel, cpu_kernel=causal_softmax_cpu,
+    reference=causal_softmax_definition,
+    helpers=HELPERS, gpu_helpers=(reductions.row_reduce, load_tile, exp_tile, store_tile),
+    args=(op.array("s", "ELEMENT", 4), op.array("out", "ELEMENT", 4),
+          op.array("s_words", "uint64", 4), op.array("out_words", "uint64", 4),
+          op.scalar("scale", "COMPUTE"), op.scalar("offset", "int64"),
+          op.scalar("window", "int64"), op.array("kv_lens", "int64", 1),
+          op.array("q_offsets", "int64", 1)),
+    aot_variants=_aot_variants,
+    bench=bench_causal_softmax, bench_label="softmax",
+    bench_shapes={"gpu": [((4, 32, 2048, 2048), ("float32", "float16", "bfloat16")),
+                          ((1, 8, 8192, 8192), ("float32", "float16", "bfloat16")),
+                          ((4, 32, 512, 512), ("float32", "float16")),
+                          ((8, 32, 1, 4096), ("float32", "float16"))],
+                  "cpu": [((4, 32, 1024, 1024), ("float32",)), ((1, 4, 1024, 1024), ("float16",))],
+                  "quick": [((1, 4, 256, 256), ("float32",))]},
+))

@@ -4,6 +4,10 @@ cpu and sim run everywhere numba-cuda is installed; cuda and hip are marked
 ``gpu`` and skipped, with the reason, on a machine without that GPU.
 """
 
+import os
+import sys
+import zlib
+
 import numpy as np
 import pytest
 
@@ -25,16 +29,49 @@ def _backend_params():
     return params
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_simulator_barriers():
+    """numba-cuda's simulator runs a block's lanes as Python threads and waits at each
+    barrier by polling them; a short thread switch interval makes a barrier about
+    7x cheaper (measured: one small softmax 4.5 s -> 0.65 s) without changing what
+    runs."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-4)
+    yield
+    sys.setswitchinterval(before)
+
+
 @pytest.fixture(params=_backend_params())
 def backend(request):
     """A backend name; the test runs once per backend."""
     return request.param
 
 
+def test_seed(nodeid: str) -> int:
+    """The seed of a test: a CRC of its id (stable across processes, unlike hash()),
+    or $NUMBA_CAUSAL_TEST_SEED to replay another draw."""
+    forced = os.environ.get("NUMBA_CAUSAL_TEST_SEED")
+    return int(forced) if forced else zlib.crc32(nodeid.encode())
+
+
 @pytest.fixture
 def rng(request):
-    """A fresh generator per test, seeded from the test's name (reproducible)."""
-    return np.random.default_rng(abs(hash(request.node.nodeid)) % 2**32)
+    """A fresh generator per test, seeded from the test's id: the same numbers in
+    every run; the seed is printed with a failure (NUMBA_CAUSAL_TEST_SEED replays it)."""
+    seed = test_seed(request.node.nodeid)
+    request.node.user_properties.append(("seed", seed))
+    return np.random.default_rng(seed)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        seeds = [v for k, v in item.user_properties if k == "seed"]
+        if seeds:
+            report.sections.append(("random seed", f"rng seed {seeds[0]} (replay: "
+                                    f"NUMBA_CAUSAL_TEST_SEED={seeds[0]} pytest '{item.nodeid}')"))
 
 
 def pytest_report_header(config):

@@ -1,4 +1,4 @@
-"""The softmax kernels' 16-bit conversions (device helpers in softmax.py, compiled
+"""The softmax kernels' 16-bit conversions (device helpers in elements.py, compiled
 here with @njit as the CPU kernels use them) against NumPy's float16 and
 ml_dtypes' bfloat16: every one of the 65536 bit patterns decoded, and float32
 inputs encoded (edge cases around each rounding boundary, plus random bits).
@@ -9,14 +9,14 @@ import pytest
 from numba import njit, vectorize
 
 from numba_causal import compile as kc
-from numba_causal import softmax
+from numba_causal import elements, softmax
 from helpers import BF16
 
 
 def compiled(helper):
     """``helper`` bound to softmax's globals and compiled for the CPU as a ufunc."""
     namespace = kc.bound_namespace(softmax.causal_softmax_cpu, softmax.HELPERS,
-                                   {"FORMAT": softmax.FLOAT32}, None, njit)
+                                   {"FORMAT": elements.FLOAT32}, None, njit)
     fn = namespace[helper.__name__]
     if helper.__name__.endswith("to_float32"):
         return vectorize(["float32(uint16)"])(lambda bits: fn(bits))
@@ -34,13 +34,13 @@ def decoded_equal(got, want):
 
 
 def test_half_decodes_every_bit_pattern():
-    decoded_equal(compiled(softmax.half_bits_to_float32)(ALL_BITS),
+    decoded_equal(compiled(elements.half_bits_to_float32)(ALL_BITS),
                   ALL_BITS.view(np.float16).astype(np.float32))
 
 
 @pytest.mark.skipif(BF16 is None, reason="ml_dtypes is not installed")
 def test_bfloat16_decodes_every_bit_pattern():
-    decoded_equal(compiled(softmax.bfloat16_bits_to_float32)(ALL_BITS),
+    decoded_equal(compiled(elements.bfloat16_bits_to_float32)(ALL_BITS),
                   ALL_BITS.view(BF16).astype(np.float32))
 
 
@@ -73,12 +73,12 @@ def encoded_equal(got, x, dtype16):
 
 def test_float32_encodes_to_half(rng):
     x = float32_inputs(rng, np.float16)
-    nans = encoded_equal(compiled(softmax.float32_to_half_bits)(x), x, np.float16)
+    nans = encoded_equal(compiled(elements.float32_to_half_bits)(x), x, np.float16)
     assert np.all(nans == 0x7E00)
 
 
 @pytest.mark.skipif(BF16 is None, reason="ml_dtypes is not installed")
 def test_float32_encodes_to_bfloat16(rng):
     x = float32_inputs(rng, BF16)
-    nans = encoded_equal(compiled(softmax.float32_to_bfloat16_bits)(x), x, BF16)
+    nans = encoded_equal(compiled(elements.float32_to_bfloat16_bits)(x), x, BF16)
     assert np.all(nans == 0x7FC0)

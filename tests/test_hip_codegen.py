@@ -1,11 +1,17 @@
-"""AMD compile check (issue 7): every GPU kernel of the package, compiled by
-numba-hip for gfx90a, gfx942 and gfx1100 on a machine with no AMD GPU.
+"""AMD compile check (issues 7, 16): every kernel variant of the package's
+catalog, compiled by numba-hip for gfx90a, gfx942 and gfx1100 on a machine with
+no AMD GPU.
 
 What is checked is the compiler's output, never a run on hardware: the kernel
 and its ``.kd`` descriptor are in the code object, the fill is written with a
 global store of the element's width (and a known -inf fill shows its bit
 pattern), nothing spills to scratch, the wavefront size is the target's (64
-on gfx9/CDNA, 32 on gfx11/RDNA) and the lane stride is the LANES constant.
+on gfx9/CDNA, 32 on gfx11/RDNA), the lane stride is the LANES constant, every
+shuffle's width is the wavefront (and a planted width-32 bug is rejected), and
+the catalog holds every variant the launchers produce. Tests are written over
+the catalog's KernelSpecs, whatever their number; code objects come from
+codegen.compile_cached (a disk cache keyed by the kernel's code), and tests of
+one code object share an xdist worker (``-n N --dist loadgroup``).
 
 gfx90a goes through numba-hip directly. gfx942 and gfx1100 go through a PROXY:
 Debian's comgr 2.4 does not know them, so numba-hip makes the IR for gfx90a /
@@ -81,33 +87,82 @@ def word(spec):
     return spec.pyfunc.__globals__.get("WORD", 1)
 
 
-ARCHS = [_arch_param(a) for a in codegen.ARCHS]
-_SPECS = kernel_catalog(hip, 64)
-KERNELS = [spec.name for spec in _SPECS]
-# kernels that take a fill value (the mask family): the -inf store must show
-KERNEL_DTYPES = [(spec.name, dtype) for spec in _SPECS
-                 if "fill" in inspect.signature(spec.pyfunc).parameters
-                 for dtype in DTYPES[element(spec)]]
+try:  # tests of one code object share a worker under ``-n N --dist loadgroup``
+    import xdist  # noqa: F401
+
+    def _group(key):
+        return [pytest.mark.xdist_group(key)]
+except ImportError:
+    def _group(key):
+        return []
 
 
 @lru_cache(maxsize=None)
 def catalog(arch, lanes):
-    """The package's kernels, bound to numba.hip with ``lanes`` lanes per row.
-    One catalog per arch: numba-hip keeps a device function's compilation per
-    dispatcher and argument types, not per arch."""
-    return {spec.name: spec for spec in kernel_catalog(hip, lanes, wavefront_size(arch))}
+    """The package's kernels bound to numba.hip for ``arch`` with ``lanes`` lanes per
+    row: name -> (cache key, spec). One catalog per arch: numba-hip keeps a device
+    function's compilation per dispatcher and argument types, not per arch."""
+    wave = wavefront_size(arch)
+    specs = kernel_catalog(hip, lanes, wave)
+    return {spec.name: (f"catalog(lanes={lanes},warp={wave}):{spec.name}", spec)
+            for spec in specs}
 
 
 def co_spec(name, arch, factor=1):
     """The KernelSpec behind compiled(name, arch, factor)."""
-    return catalog(arch, factor * wavefront_size(arch))[name]
+    return catalog(arch, factor * wavefront_size(arch))[name][1]
+
+
+def constants(name, arch, factor=1) -> dict:
+    """The compile-time constants of a catalog kernel (codegen.spec_constants)."""
+    return codegen.spec_constants(co_spec(name, arch, factor))
+
+
+def word(spec):
+    """Elements per 8-byte word store of a kernel (its WORD constant; 1: none)."""
+    return codegen.spec_constants(spec).get("WORD", 1)
+
+
+def reduces(spec) -> bool:
+    """The kernel exchanges values between the lanes of a row (softmax's row
+    reductions): it has a shuffle SPAN constant."""
+    return "SPAN" in codegen.spec_constants(spec)
 
 
 @lru_cache(maxsize=None)
 def compiled(name, arch, factor=1):
-    """Kernel ``name`` compiled for ``arch`` with LANES = ``factor`` wavefronts."""
-    spec = catalog(arch, factor * wavefront_size(arch))[name]
-    return codegen.compile_kernel(spec.pyfunc, spec.signature, arch)
+    """Kernel ``name`` compiled for ``arch`` with LANES = ``factor`` wavefronts (the
+    catalog's lanes argument), through codegen's disk cache."""
+    key, spec = catalog(arch, factor * wavefront_size(arch))[name]
+    return codegen.compile_cached(spec.pyfunc, spec.signature, arch, key)
+
+
+def _pairs(factors=(1,), only=None):
+    """pytest params (name, [factor,] arch) over every arch's catalog."""
+    params = []
+    for arch in codegen.ARCHS:
+        proxy = codegen.PROXY_ARCH.get(arch)
+        arch_id = f"{arch}-ir-via-{proxy}" if proxy else arch
+        for name, (_, spec) in catalog(arch, wavefront_size(arch)).items():
+            if only and not only(spec):
+                continue
+            for factor in factors:
+                values = (name, arch) if factors == (1,) else (name, factor, arch)
+                fid = "" if factors == (1,) else f"-lanes={factor}wave"
+                params.append(pytest.param(*values, id=f"{name}{fid}-{arch_id}",
+                                           marks=_group(f"{name}-{factor}-{arch}")))
+    return params
+
+
+ARCHS = [_arch_param(a) for a in codegen.ARCHS]
+PAIRS = _pairs()
+# kernels that take a fill value (the mask family): the -inf store must show
+FILL_CASES = [pytest.param(name, dtype, arch, id=f"{name}-{dtype}-{arch}",
+                           marks=_group(f"{name}-fill-{arch}"))
+              for arch in codegen.ARCHS
+              for name, (_, spec) in catalog(arch, wavefront_size(arch)).items()
+              if "fill" in inspect.signature(spec.pyfunc).parameters
+              for dtype in DTYPES[element(spec)]]
 
 
 def signed(bits: int, itemsize: int) -> int:
@@ -120,13 +175,14 @@ def compiled_with_fill(name, arch, dtype):
     """Kernel ``name`` with its fill arguments fixed to -inf of ``dtype``: the
     element ``fill`` and, where the kernel takes one, the 8-byte ``fill_word``
     (the element pattern repeated, as the launcher passes it)."""
-    spec = catalog(arch, wavefront_size(arch))[name]
+    key, spec = catalog(arch, wavefront_size(arch))[name]
     bits = fill_bits(dtype, float("-inf"))
     fixed = {"fill": bits}
     if "fill_word" in inspect.signature(spec.pyfunc).parameters:
         fixed["fill_word"] = np.array([bits] * (8 // bits.itemsize), bits.dtype).view(np.uint64)[0]
     fn, sig = codegen.fix_arguments(hip, spec.pyfunc, spec.signature, **fixed)
-    return codegen.compile_kernel(fn, sig, arch), {k: int(v) for k, v in fixed.items()}
+    co = codegen.compile_cached(fn, sig, arch, f"{key}|fixed={sorted(fixed.items())}")
+    return co, {k: int(v) for k, v in fixed.items()}
 
 
 def where(co):
@@ -137,11 +193,10 @@ def where(co):
     return f"{co.arch} (numba-hip IR made for {co.arch})"
 
 
-@pytest.mark.parametrize("arch", ARCHS)
-@pytest.mark.parametrize("name", KERNELS)
+@pytest.mark.parametrize("name,arch", PAIRS)
 def test_kernel_and_descriptor_in_code_object(name, arch):
     co = compiled(name, arch)
-    spec = catalog(arch, wavefront_size(arch))[name]
+    spec = co_spec(name, arch)
     header = co.header
     assert header["e_machine"] in (EM_AMDGPU, "EM_AMDGPU"), where(co)
     assert header["e_flags"] & 0xFF == MACH[arch], f"{where(co)}: e_flags {header['e_flags']:#x}"
@@ -156,11 +211,10 @@ def test_kernel_and_descriptor_in_code_object(name, arch):
     assert meta[".kernarg_segment_size"] == co.descriptor["kernarg_size"] > 0, where(co)
 
 
-@pytest.mark.parametrize("arch", ARCHS)
-@pytest.mark.parametrize("name", KERNELS)
+@pytest.mark.parametrize("name,arch", PAIRS)
 def test_fill_is_a_global_store_of_element_width(name, arch):
     co = compiled(name, arch)
-    spec = catalog(arch, wavefront_size(arch))[name]
+    spec = co_spec(name, arch)
     # the mask writes a row's partial words element by element; softmax writes whole
     # words only (it writes every word of the row)
     partial = "fill" in inspect.signature(spec.pyfunc).parameters or word(spec) == 1
@@ -174,11 +228,10 @@ def test_fill_is_a_global_store_of_element_width(name, arch):
     assert not others, f"{where(co)}: non-global stores {others}"
 
 
-@pytest.mark.parametrize("arch", ARCHS)
-@pytest.mark.parametrize("name,dtype", KERNEL_DTYPES)
+@pytest.mark.parametrize("name,dtype,arch", FILL_CASES)
 def test_known_fill_shows_neg_inf_bit_pattern(name, dtype, arch):
     co, fixed = compiled_with_fill(name, arch, dtype)
-    spec = catalog(arch, wavefront_size(arch))[name]
+    spec = co_spec(name, arch)
     stores = [(fixed["fill"], np.dtype(element(spec)).itemsize)]
     if word(spec) > 1:
         stores.append((fixed["fill_word"], 8))
@@ -193,8 +246,7 @@ def test_known_fill_shows_neg_inf_bit_pattern(name, dtype, arch):
     assert re.search(r"^\s*global_store_", co.kernel_asm, re.M), where(co)
 
 
-@pytest.mark.parametrize("arch", ARCHS)
-@pytest.mark.parametrize("name", KERNELS)
+@pytest.mark.parametrize("name,arch", PAIRS)
 def test_no_scratch_and_no_vgpr_spills(name, arch):
     co = compiled(name, arch)
     meta = co.kernel_metadata
@@ -211,8 +263,7 @@ def test_no_scratch_and_no_vgpr_spills(name, arch):
     assert re.search(r"; ScratchSize: 0\b", co.asm), f"{where(co)}: no '; ScratchSize: 0'"
 
 
-@pytest.mark.parametrize("arch", ARCHS)
-@pytest.mark.parametrize("name", KERNELS)
+@pytest.mark.parametrize("name,arch", PAIRS)
 def test_wavefront_size_follows_target(name, arch):
     co = compiled(name, arch)
     expected = wavefront_size(arch)
@@ -222,11 +273,9 @@ def test_wavefront_size_follows_target(name, arch):
     assert (".amdhsa_wavefront_size32 1" in co.asm) == (expected == 32), where(co)
 
 
-@pytest.mark.parametrize("arch", ARCHS)
-@pytest.mark.parametrize("factor", [1, 2], ids=["lanes=wave", "lanes=2wave"])
-@pytest.mark.parametrize("name", KERNELS)
+@pytest.mark.parametrize("name,factor,arch", _pairs(factors=(1, 2)))
 def test_lane_stride_is_the_lanes_constant(name, factor, arch):
-    lanes = factor * wavefront_size(arch)
+    lanes = constants(name, arch, factor).get("LANES", factor * wavefront_size(arch))
     co = compiled(name, arch, factor)
     # optimised IR: the key loop steps by LANES
     steps = re.findall(rf"= add (?:nuw |nsw )*i64 %[\w.]+, {lanes}\b", co.opt_ir)
@@ -259,18 +308,112 @@ def test_direct_route_still_blocked_for_gfx942_and_gfx1100():
             hip.compile_llvm_ir(axpy, "void(float32[:], float32, float32[:])", amdgpu_arch=arch)
 
 
-SOFTMAX_KERNELS = [name for name in KERNELS if name.startswith("causal_softmax")]
-
-
-@pytest.mark.parametrize("arch", ARCHS)
-@pytest.mark.parametrize("name", SOFTMAX_KERNELS)
+@pytest.mark.parametrize("name,arch", _pairs(only=reduces))
 def test_row_reductions_are_wavefront_shuffles(name, arch):
-    """primitives.lane_xor_hip: a row of one wavefront reduces with cross-lane
-    moves (ds_bpermute, ds_swizzle or DPP) and no barrier; a row of two
+    """primitives.lane_xor_hip: a row within one wavefront reduces with cross-lane
+    moves (ds_bpermute, ds_swizzle or DPP) and no barrier; a row of several
     wavefronts adds the shared-memory step between barriers."""
     one = compiled(name, arch)
+    wave = wavefront_size(arch)
     assert re.search(r"\bds_bpermute_b32\b|\bds_swizzle_b32\b|_dpp\b", one.kernel_asm), \
         f"{where(one)}: no cross-lane move in the kernel body"
-    assert "s_barrier" not in one.kernel_asm, f"{where(one)}: a barrier with one wavefront a row"
+    if constants(name, arch).get("LANES", wave) <= wave:
+        assert "s_barrier" not in one.kernel_asm, \
+            f"{where(one)}: a barrier with one wavefront a row"
     two = compiled(name, arch, 2)
     assert "s_barrier" in two.kernel_asm, f"{where(two)}: no barrier with two wavefronts a row"
+
+
+@pytest.mark.parametrize("name,arch", PAIRS)
+def test_shuffle_width_is_the_wavefront(name, arch):
+    """Every wavefront shuffle's width argument (numba-hip IR) is the target's
+    wavefront: 64 on gfx90a/gfx942, 32 on gfx1100. A width of 32 on a wave64
+    target leaves the xor-32 step a no-op (test_planted_width_32_is_rejected)."""
+    co = compiled(name, arch)
+    problems = codegen.shuffle_width_problems(co, wavefront_size(arch), reduces(co_spec(name, arch)))
+    assert not problems, f"{where(co)}: {problems}"
+
+
+def rebind_with(pyfunc, **overrides):
+    """A copy of a bound kernel whose namespaces (the kernel's and each numba.hip
+    device helper's) hold ``overrides`` instead: every device helper recompiled
+    against them. Used to plant a bug without touching the package."""
+    namespace = pyfunc.__globals__
+    helpers = {k: v for k, v in namespace.items()
+               if type(v).__module__.startswith("numba.hip") and hasattr(v, "py_func")}
+    spaces = {id(namespace): namespace}
+    for helper in helpers.values():
+        spaces.setdefault(id(helper.py_func.__globals__), helper.py_func.__globals__)
+    copies = {key: dict(space, **overrides) for key, space in spaces.items()}
+    rebound = {k: hip.jit(device=True)(bind(h.py_func, copies[id(h.py_func.__globals__)]))
+               for k, h in helpers.items()}
+    for copy in copies.values():
+        copy.update(rebound)
+    return bind(pyfunc, copies[id(namespace)])
+
+
+def bind(fn, namespace):
+    """``fn`` with its globals resolved in ``namespace``."""
+    import types
+
+    return types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__,
+                              fn.__closure__)
+
+
+WAVE64 = [a for a in codegen.ARCHS if wavefront_size(a) == 64]
+
+
+@pytest.mark.parametrize("arch", WAVE64)
+def test_planted_width_32_is_rejected(arch):
+    """The width check has teeth: a reducing kernel rebound with WARP=32 (the
+    shuffle width of primitives.lane_xor_hip) on a wave64 target, every other
+    constant unchanged, fails it; the real kernel passes it."""
+    name = next(n for n, (_, spec) in catalog(arch, 64).items() if reduces(spec))
+    key, spec = catalog(arch, 64)[name]
+    assert codegen.spec_constants(spec).get("WARP", 64) == 64
+    planted = rebind_with(spec.pyfunc, WARP=32)
+    bad = codegen.compile_cached(planted, spec.signature, arch, f"planted-warp32|{key}")
+    assert set(codegen.shuffle_widths(bad.ir)) == {32}, where(bad)
+    assert codegen.shuffle_width_problems(bad, 64, True), \
+        f"{where(bad)}: the width-32 shuffle passed the check"
+    assert not codegen.shuffle_width_problems(compiled(name, arch), 64, True)
+
+
+def test_catalog_names_are_unique():
+    """Test ids and cache keys are the catalog's names: one variant per name."""
+    for arch in codegen.ARCHS:
+        names = [spec.name for spec in kernel_catalog(hip, wavefront_size(arch),
+                                                      wavefront_size(arch))]
+        assert len(names) == len(set(names)), f"{arch}: duplicate kernel names"
+
+
+FLAGS = ("CAUSAL", "USE_KV_LENS", "USE_Q_OFFSETS", "HAS_MASK_FN")
+
+
+@pytest.mark.parametrize("arch", codegen.ARCHS)
+def test_catalog_covers_the_launchers_variants(arch):
+    """Issue 16: every variant a launcher can produce is compiled: per family, each
+    option flag both ways, WORD 1 and > 1 (where a word holds several elements),
+    CHUNK below 8, and for reducing kernels a block of several wavefronts (the real
+    launch shape, e.g. softmax's 128 lanes x 2 rows)."""
+    specs = [spec for _, spec in catalog(arch, wavefront_size(arch)).values()]
+    if not all(getattr(spec, "constants", None) for spec in specs):
+        pytest.skip("the catalog's KernelSpecs carry no constants yet (the op-layer "
+                    "restructure adds family and constants); coverage cannot be read")
+    families = {}
+    for spec in specs:
+        families.setdefault(getattr(spec, "family", "") or spec.name, []).append(spec)
+    wave = wavefront_size(arch)
+    for family, members in families.items():
+        consts = [spec.constants for spec in members]
+        for flag in FLAGS:
+            seen = {bool(c[flag]) for c in consts if flag in c}
+            assert seen in (set(), {True, False}), f"{family}: {flag} only {seen}"
+        words = {c.get("WORD", 1) for c in consts}
+        if any(element(s) != "uint64" for s in members):
+            assert 1 in words and max(words) > 1, f"{family}: WORD values {words}"
+        chunks = {c["CHUNK"] for c in consts if "CHUNK" in c}
+        assert not chunks or min(chunks) < 8, f"{family}: CHUNK values {chunks}"
+        if any(reduces(s) for s in members):
+            blocks = {c.get("LANES", 0) * c.get("ROWS", 1) for c in consts}
+            assert max(blocks) > wave, f"{family}: no block of several wavefronts {blocks}"

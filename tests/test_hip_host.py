@@ -62,8 +62,8 @@ class FakeHip(types.SimpleNamespace):
     def jit(self, fn=None, device=False, cache=False):
         if fn is None:  # used as jit(device=True)(fn)
             return lambda f: self.jit(f, device=device, cache=cache)
-        # the kernel source names `hip`; the simulator swaps numba.cuda for its fake
-        run = kc.bind(fn, dict(fn.__globals__, hip=cuda))
+        # the kernel source names `gpu`; the simulator swaps numba.cuda for its fake
+        run = kc.bind(fn, dict(fn.__globals__, gpu=cuda))
         compiled = simulator.jit(run, device=device)
         return compiled if device else _Recorder(compiled, self.launches)
 

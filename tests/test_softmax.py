@@ -322,8 +322,7 @@ def test_folded_grid(gpu_backend, rng):
 
 def compiled_words(backend):
     """The WORD constants of the softmax GPU kernels compiled so far for ``backend``."""
-    return {dict(key[3])["WORD"] for key in kc._KERNELS
-            if key[0] == backend and key[2].__name__ == "causal_softmax_kernel"}
+    return {entry.constants["WORD"] for entry in kc.compiled(backend, "causal_softmax_kernel")}
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -440,6 +439,6 @@ def test_same_predicate_compiles_once(rng):
     fn = predicates.sliding_window(2)
     x = random_scores(rng, (1, 1, 4, 4), specials=False)
     causal_softmax(x, mask_fn=fn, backend="cpu")
-    size = len(kc._KERNELS)
+    size = len(kc.compiled())
     causal_softmax(x, mask_fn=fn, backend="cpu")
-    assert len(kc._KERNELS) == size
+    assert len(kc.compiled()) == size

@@ -20,16 +20,27 @@ compiler made of them, not that they are correct on hardware.
 
 Usage as a script: ``python tools/amd/codegen.py [--arch gfx942 ...] [--out DIR]``
 compiles every kernel of ``numba_causal.gpu.kernel_catalog`` and writes the IR,
-assembly and code objects to DIR (default ``.amd/out``).
+assembly and code objects to DIR (default ``.amd/out``);
+``python tools/amd/codegen.py --table docs/amd.md [--check]`` writes (or checks)
+the per-kernel, per-arch resource table between the markers of that file.
+
+Compiled code objects are cached on disk (``compile_cached``), keyed by a hash
+of everything that decides them: the kernel's code and every helper and
+constant it reaches (``code_digest``), this file and the toolchain pins
+(setup.sh, requirements-hip.txt), the signature and the arch. The cache is
+shared by parallel test workers, the table step and (where
+NUMBA_CAUSAL_AMD_CACHE points outside the clone) later CI runs.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes as C
+import hashlib
 import importlib.metadata
 import io
 import os
+import pickle
 import re
 import struct
 import subprocess
@@ -42,6 +53,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 AMD_DIR = Path(os.environ.get("NUMBA_CAUSAL_AMD_DIR") or REPO / ".amd")
+#: compiled code objects, keyed by a hash of their inputs (see compile_cached)
+CACHE_DIR = Path(os.environ.get("NUMBA_CAUSAL_AMD_CACHE") or AMD_DIR / "cache")
 
 #: the architectures the project checks
 ARCHS = ("gfx90a", "gfx942", "gfx1100")
@@ -412,6 +425,197 @@ def compile_kernel(pyfunc, signature: str, arch: str) -> CodeObject:
     return CodeObject(arch, ir_arch(arch), ir, low.opt_ir, low.asm, link(low.obj))
 
 
+# -- cache ----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def toolchain_digest() -> str:
+    """A hash of what decides a code object besides the kernel's own code: this
+    file and the toolchain pins (setup.sh's apt pins, requirements-hip.txt)."""
+    digest = hashlib.sha256()
+    for path in (Path(__file__).resolve(), REPO / "tools/amd/setup.sh",
+                 REPO / "tools/amd/requirements-hip.txt"):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _code_parts(code, out: list) -> None:
+    out.append(code.co_code)
+    out.append(repr(code.co_names).encode())
+    for const in code.co_consts:
+        if isinstance(const, type(code)):
+            _code_parts(const, out)
+        else:
+            out.append(repr(const).encode())
+
+
+def _names(code) -> set:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, type(code)):
+            names |= _names(const)
+    return names
+
+
+def code_digest(pyfunc) -> str:
+    """A hash of the code a bound kernel compiles to: its bytecode and, for every
+    global it names, the value: a function or device function by its own code
+    (recursively, in its own globals), a module by name (its version is pinned),
+    anything else by ``repr`` (constants, NumPy/numba types). Equal for the same
+    kernel and constants; different when any helper it reaches changes."""
+    parts, seen = [], set()
+
+    def visit(fn):
+        fn = getattr(fn, "py_func", fn)
+        if id(fn) in seen:
+            return
+        seen.add(id(fn))
+        parts.append(f"{fn.__module__}.{fn.__qualname__}".encode())
+        _code_parts(fn.__code__, parts)
+        for name in sorted(_names(fn.__code__)):
+            if name not in fn.__globals__:
+                continue
+            value = fn.__globals__[name]
+            target = getattr(value, "py_func", value)
+            if isinstance(target, types.FunctionType):
+                parts.append(name.encode())
+                visit(target)
+            elif isinstance(value, types.ModuleType):
+                parts.append(f"{name}=module {value.__name__}".encode())
+            else:
+                parts.append(f"{name}={value!r}".encode())
+
+    visit(pyfunc)
+    return hashlib.sha256(b"\0".join(parts)).hexdigest()
+
+
+def compile_cached(pyfunc, signature: str, arch: str, key: str = "") -> CodeObject:
+    """``compile_kernel``, through the disk cache in CACHE_DIR, keyed by the
+    kernel's code (``code_digest``: the kernel, every helper it reaches and the
+    constants), the signature, the arch, the toolchain (``toolchain_digest``) and
+    ``key`` (a label, e.g. the catalog name; part of the key, never all of it)."""
+    name = hashlib.sha256("\0".join((toolchain_digest(), code_digest(pyfunc), key, signature,
+                                     arch)).encode())
+    path = CACHE_DIR / f"{name.hexdigest()}.pkl"
+    if path.exists():
+        try:
+            return CodeObject(**pickle.loads(path.read_bytes()))
+        except Exception:  # a torn or foreign file: compile again
+            pass
+    co = compile_kernel(pyfunc, signature, arch)
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(pickle.dumps({f: getattr(co, f) for f in
+                                  ("arch", "ir_arch", "ir", "opt_ir", "asm", "elf")}))
+    os.replace(tmp, path)  # atomic: parallel workers never read half a file
+    return co
+
+
+# -- what the checks read off a variant ---------------------------------------------
+
+#: the constants shown for a variant in the resource table, when it has them
+SHOWN = ("LANES", "ROWS", "WORD", "CHUNK", "CAUSAL", "USE_KV_LENS", "USE_Q_OFFSETS",
+         "HAS_MASK_FN")
+
+
+def spec_constants(spec) -> dict:
+    """A KernelSpec's compile-time constants: ``spec.constants`` where the catalog
+    gives them, else read off the bound function's globals."""
+    constants = getattr(spec, "constants", None)
+    if constants:
+        return dict(constants)
+    names = getattr(spec.pyfunc, "__globals__", {})
+    return {k: v for k, v in names.items() if k.isupper() and k in SHOWN + ("WARP", "SPAN")
+            and isinstance(v, (bool, int))}
+
+
+_SHFL_CALL = re.compile(r"call [^@\n]*@(\S*__shfl\w*)\((.*)\)\s*$", re.M)
+
+
+def shuffle_widths(ir: str) -> list:
+    """The width argument of every wavefront-shuffle call (HIP ``__shfl*``) in
+    numba-hip's IR: an int where it is a constant (an ``i32`` literal or a
+    ``trunc`` of one, as numba-hip emits ``int32(WARP)``), else the IR text."""
+    defs = dict(re.findall(r"^\s*(%[\w.]+) = trunc i\d+ (-?\d+) to i32\s*$", ir, re.M))
+    widths = []
+    for _, args in _SHFL_CALL.findall(ir):
+        last = args.rsplit(",", 1)[-1].split()[-1]
+        value = defs.get(last, last)
+        widths.append(int(value) if re.fullmatch(r"-?\d+", value) else last)
+    return widths
+
+
+def shuffle_width_problems(co: CodeObject, wavefront: int, reduces: bool) -> list:
+    """Why the wavefront shuffles of ``co`` are wrong for a wavefront of ``wavefront``
+    lanes (empty when right): every shuffle's width must be the wavefront, and a
+    kernel that ``reduces`` across lanes must shuffle at all."""
+    widths = shuffle_widths(co.ir)
+    problems = [f"shuffle width {w!r}, not the wavefront {wavefront}"
+                for w in widths if w != wavefront]
+    if reduces and not widths:
+        problems.append("no wavefront shuffle (__shfl*) in numba-hip's IR")
+    if widths and not re.search(r"\bds_bpermute_b32\b|\bds_swizzle_b32\b|_dpp\b", co.kernel_asm):
+        problems.append("shuffles in the IR but no cross-lane move in the kernel's asm")
+    return problems
+
+
+def resources(co: CodeObject) -> dict:
+    """Registers, spills, scratch and LDS of a code object, from its metadata."""
+    meta = co.kernel_metadata
+    return {"vgpr": meta[".vgpr_count"], "agpr": meta.get(".agpr_count", 0),
+            "sgpr": meta[".sgpr_count"], "vgpr_spill": meta[".vgpr_spill_count"],
+            "sgpr_spill": meta[".sgpr_spill_count"],
+            "scratch": meta[".private_segment_fixed_size"],
+            "lds": meta[".group_segment_fixed_size"], "wave": meta[".wavefront_size"]}
+
+
+TABLE_BEGIN = "<!-- amd-resources:begin (written by tools/amd/codegen.py --table) -->"
+TABLE_END = "<!-- amd-resources:end -->"
+
+
+def catalog_variants(hip, arch: str) -> list:
+    """(key, spec) for every kernel of the catalog bound for ``arch``: LANES and
+    WARP the arch's wavefront (the catalog adds the launchers' own shapes)."""
+    from numba_causal.backends import wavefront_size
+    from numba_causal.gpu import kernel_catalog
+
+    wave = wavefront_size(arch)
+    return [(f"catalog(lanes={wave},warp={wave}):{spec.name}", spec)
+            for spec in kernel_catalog(hip, wave, wave)]
+
+
+def resource_table(hip, archs=ARCHS) -> str:
+    """The markdown table of every catalog kernel on every arch (compiled through
+    the cache)."""
+    rows = ["| kernel | constants | arch | VGPR | AGPR | SGPR | SGPR spills (to VGPR lanes) "
+            "| VGPR spills | scratch B | LDS B | wave |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for arch in archs:
+        for key, spec in catalog_variants(hip, arch):
+            r = resources(compile_cached(spec.pyfunc, spec.signature, arch, key))
+            shown = spec_constants(spec)
+            consts = " ".join(f"{k}={int(shown[k])}" for k in SHOWN if k in shown)
+            label = f"{arch} (IR via {ir_arch(arch)})" if ir_arch(arch) != arch else arch
+            rows.append(f"| `{spec.name}` | {consts} | {label} | {r['vgpr']} | {r['agpr']} | "
+                        f"{r['sgpr']} | {r['sgpr_spill']} | {r['vgpr_spill']} | {r['scratch']} | "
+                        f"{r['lds']} | {r['wave']} |")
+    return "\n".join(rows) + "\n"
+
+
+def write_table(doc: Path, table: str, check: bool) -> bool:
+    """Put ``table`` between the markers of ``doc``; with ``check``, only compare.
+    True when the doc already held it."""
+    text = doc.read_text()
+    if TABLE_BEGIN not in text or TABLE_END not in text:
+        raise SystemExit(f"{doc}: no resource-table markers ({TABLE_BEGIN} ... {TABLE_END})")
+    before, rest = text.split(TABLE_BEGIN, 1)
+    _, after = rest.split(TABLE_END, 1)
+    new = f"{before}{TABLE_BEGIN}\n{table}{TABLE_END}{after}"
+    if new != text and not check:
+        doc.write_text(new)
+    return new == text
+
+
 def main(argv=None) -> int:
     import argparse
 
@@ -419,8 +623,21 @@ def main(argv=None) -> int:
     parser.add_argument("--arch", action="append", choices=ARCHS, help="default: all")
     parser.add_argument("--lanes", type=int, help="default: the arch's wavefront size")
     parser.add_argument("--out", type=Path, default=AMD_DIR / "out")
+    parser.add_argument("--table", type=Path, metavar="DOC",
+                        help="write the resource table into DOC (between its markers)")
+    parser.add_argument("--check", action="store_true",
+                        help="with --table: fail if DOC's table is not the current one")
     args = parser.parse_args(argv)
     hip = load_hip()
+    if args.table:
+        table = resource_table(hip, args.arch or ARCHS)
+        current = write_table(args.table, table, args.check)
+        print(table, end="")
+        if not current:
+            print(f"{args.table}: resource table {'is STALE' if args.check else 'updated'}; "
+                  "run tools/amd/run_ci.sh (or codegen.py --table) and commit it",
+                  file=sys.stderr)
+        return 1 if args.check and not current else 0
     from numba_causal.backends import wavefront_size
     from numba_causal.gpu import kernel_catalog
 

@@ -39,11 +39,9 @@ def main(argv):
             out = torch.empty_like(x)
             softmax.causal_softmax(x, scale=128 ** -0.5, out=out, backend="cuda")
             torch.cuda.synchronize()
-    for key, kernel in list(kc._KERNELS.items()):
-        if key[0] != "cuda":
-            continue
-        for sig, compiled in kernel.overloads.items():
-            constants = dict(key[3])
+    for entry in kc.compiled("cuda", "causal_softmax_kernel"):
+        for sig, compiled in entry.kernel.overloads.items():
+            constants = entry.constants
             name = f"{constants.get('FORMAT')}_word{constants.get('WORD')}"
             print(f"FORMAT {name}: regs/thread {compiled.regs_per_thread}  local bytes/thread "
                   f"{compiled.local_mem_per_thread}  shared bytes {compiled.shared_mem_per_block}")

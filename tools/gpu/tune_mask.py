@@ -19,22 +19,21 @@ from numba import int64
 
 import numba_causal.mask as mask
 from numba_causal import compile as kc
+from numba_causal.compile import GPU, compile_time
 from numba_causal.backends import get_backend
-from numba_causal.bench import TorchTimer, _fill_bandwidth_gpu, masked_count
+from numba_causal.bench import BenchContext, TorchTimer, masked_count
 
-hip = None
-LANES = 32
-ROWS = 1
-WORD = 2  # elements per 8-byte word
+gpu = GPU
+LANES, ROWS, WORD = compile_time("LANES", "ROWS", "WORD")  # WORD: elements per 8-byte word
 
 
 def seed_kernel(s, fill, offset):
     """The seed's design as first measured: lanes start at the first masked key."""
     batch, heads, seq_len, cache_len = s.shape
-    lane = int64(hip.threadIdx.x)
-    for b in range(int64(hip.blockIdx.z), batch, int64(hip.gridDim.z)):
-        for h in range(int64(hip.blockIdx.y), heads, int64(hip.gridDim.y)):
-            q = int64(hip.blockIdx.x) * ROWS + int64(hip.threadIdx.y)
+    lane = int64(gpu.threadIdx.x)
+    for b in range(int64(gpu.blockIdx.z), batch, int64(gpu.gridDim.z)):
+        for h in range(int64(gpu.blockIdx.y), heads, int64(gpu.gridDim.y)):
+            q = int64(gpu.blockIdx.x) * ROWS + int64(gpu.threadIdx.y)
             if q < seq_len:
                 hi = max(min(q + offset + 1, cache_len), 0)
                 for k in range(hi + lane, cache_len, LANES):
@@ -44,10 +43,10 @@ def seed_kernel(s, fill, offset):
 def aligned_kernel(s, fill, offset):
     """Variant: each lane starts at the lane-aligned key below the first masked key."""
     batch, heads, seq_len, cache_len = s.shape
-    lane = int64(hip.threadIdx.x)
-    for b in range(int64(hip.blockIdx.z), batch, int64(hip.gridDim.z)):
-        for h in range(int64(hip.blockIdx.y), heads, int64(hip.gridDim.y)):
-            q = int64(hip.blockIdx.x) * ROWS + int64(hip.threadIdx.y)
+    lane = int64(gpu.threadIdx.x)
+    for b in range(int64(gpu.blockIdx.z), batch, int64(gpu.gridDim.z)):
+        for h in range(int64(gpu.blockIdx.y), heads, int64(gpu.gridDim.y)):
+            q = int64(gpu.blockIdx.x) * ROWS + int64(gpu.threadIdx.y)
             if q < seq_len:
                 hi = max(min(q + offset + 1, cache_len), 0)
                 for k in range(hi - hi % LANES + lane, cache_len, LANES):
@@ -75,10 +74,10 @@ def wide_kernel(s, w, fill, fill_word, offset):
     chunks not aligned."""
     batch, heads, seq_len, cache_len = s.shape
     words = w.shape[3]
-    lane = int64(hip.threadIdx.x)
-    for b in range(int64(hip.blockIdx.z), batch, int64(hip.gridDim.z)):
-        for h in range(int64(hip.blockIdx.y), heads, int64(hip.gridDim.y)):
-            q = int64(hip.blockIdx.x) * ROWS + int64(hip.threadIdx.y)
+    lane = int64(gpu.threadIdx.x)
+    for b in range(int64(gpu.blockIdx.z), batch, int64(gpu.gridDim.z)):
+        for h in range(int64(gpu.blockIdx.y), heads, int64(gpu.gridDim.y)):
+            q = int64(gpu.blockIdx.x) * ROWS + int64(gpu.threadIdx.y)
             if q < seq_len:
                 hi = max(min(q + offset + 1, cache_len), 0)
                 first_word = partial_words(s[b, h, q], hi, words, cache_len, fill, lane)
@@ -90,10 +89,10 @@ def wide4_kernel(s, w, fill, fill_word, offset):
     """Variant: aligned whole words, each lane storing 4 words per pass (unrolled)."""
     batch, heads, seq_len, cache_len = s.shape
     words = w.shape[3]
-    lane = int64(hip.threadIdx.x)
-    for b in range(int64(hip.blockIdx.z), batch, int64(hip.gridDim.z)):
-        for h in range(int64(hip.blockIdx.y), heads, int64(hip.gridDim.y)):
-            q = int64(hip.blockIdx.x) * ROWS + int64(hip.threadIdx.y)
+    lane = int64(gpu.threadIdx.x)
+    for b in range(int64(gpu.blockIdx.z), batch, int64(gpu.gridDim.z)):
+        for h in range(int64(gpu.blockIdx.y), heads, int64(gpu.gridDim.y)):
+            q = int64(gpu.blockIdx.x) * ROWS + int64(gpu.threadIdx.y)
             if q < seq_len:
                 hi = max(min(q + offset + 1, cache_len), 0)
                 wrow = w[b, h, q]
@@ -117,10 +116,10 @@ def sector_kernel(s, w, fill, fill_word, offset):
     partially written sector per row costs."""
     batch, heads, seq_len, cache_len = s.shape
     words = w.shape[3]
-    lane = int64(hip.threadIdx.x)
-    for b in range(int64(hip.blockIdx.z), batch, int64(hip.gridDim.z)):
-        for h in range(int64(hip.blockIdx.y), heads, int64(hip.gridDim.y)):
-            q = int64(hip.blockIdx.x) * ROWS + int64(hip.threadIdx.y)
+    lane = int64(gpu.threadIdx.x)
+    for b in range(int64(gpu.blockIdx.z), batch, int64(gpu.gridDim.z)):
+        for h in range(int64(gpu.blockIdx.y), heads, int64(gpu.gridDim.y)):
+            q = int64(gpu.blockIdx.x) * ROWS + int64(gpu.threadIdx.y)
             if q < seq_len:
                 hi = max(min(q + offset + 1, cache_len), 0)
                 wrow = w[b, h, q]
@@ -135,11 +134,11 @@ def sweep_kernel(s, w, fill, fill_word, offset):
     so the block's stores at any moment cover one contiguous stretch."""
     batch, heads, seq_len, cache_len = s.shape
     words = w.shape[3]
-    lane = int64(hip.threadIdx.x)
-    for b in range(int64(hip.blockIdx.z), batch, int64(hip.gridDim.z)):
-        for h in range(int64(hip.blockIdx.y), heads, int64(hip.gridDim.y)):
+    lane = int64(gpu.threadIdx.x)
+    for b in range(int64(gpu.blockIdx.z), batch, int64(gpu.gridDim.z)):
+        for h in range(int64(gpu.blockIdx.y), heads, int64(gpu.gridDim.y)):
             for r in range(ROWS):
-                q = int64(hip.blockIdx.x) * ROWS + r
+                q = int64(gpu.blockIdx.x) * ROWS + r
                 if q < seq_len:
                     hi = max(min(q + offset + 1, cache_len), 0)
                     wrow = w[b, h, q]
@@ -197,7 +196,7 @@ SHAPES = [((4, 32, 2048, 2048), torch.float32), ((4, 32, 2048, 2048), torch.floa
 
 def main():
     timer = TorchTimer(repeats=30, warmup=3)
-    fill_gbps = _fill_bandwidth_gpu(timer)
+    fill_gbps = BenchContext(get_backend("cuda"), timer).fill_gbps()
     print(f"{torch.cuda.get_device_name()} fill bandwidth {fill_gbps:.0f} GB/s, "
           f"{time.strftime('%Y-%m-%d')}")
     results = []

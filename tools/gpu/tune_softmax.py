@@ -1,9 +1,9 @@
 """Tune causal_softmax's launch shape on a real GPU (cuda backend).
 
-Each variant sets softmax.LAUNCH["cuda"] = (lanes per row, rows per block, most
+Each variant sets softmax.LAUNCH["cuda"] = (warps per row, rows per block, most
 keys per lane held in registers: a row longer than lanes x keys goes tile by
 tile, the online route, and is read twice). Every variant is checked against a
-float64 softmax before it is timed (bench._bench_softmax); the floor is the kept
+float64 softmax before it is timed (softmax.bench_causal_softmax); the floor is the kept
 triangle read once plus the matrix written once at the copy bandwidth measured
 in this run. Peers (torch eager, torch.compile, a Triton row kernel) once per
 dtype. Prints a table; writes JSON to argv[1] if given.
@@ -20,11 +20,11 @@ import torch
 from numba_causal import compile as kc
 from numba_causal import softmax
 from numba_causal.backends import get_backend
-from numba_causal.bench import TorchTimer, _bench_softmax, _copy_bandwidth_gpu
+from numba_causal.bench import BenchContext, TorchTimer
 
-# (lanes per row, rows per block, most keys per lane in registers)
-VARIANTS = [(128, 1, 16), (128, 2, 16), (64, 2, 32), (64, 4, 32), (32, 4, 32), (32, 8, 32),
-            (32, 8, 64), (32, 16, 32), (32, 8, 16), (128, 1, 4)]
+# (warps per row, rows per block, most keys per lane in registers)
+VARIANTS = [(4, 1, 16), (4, 2, 16), (2, 2, 32), (2, 4, 32), (1, 4, 32), (1, 8, 32),
+            (1, 8, 64), (1, 16, 32), (1, 8, 16), (4, 1, 4)]
 SHAPE = (4, 32, 2048, 2048)
 DTYPES = ["float32", "float16", "bfloat16"]
 
@@ -33,11 +33,9 @@ def registers(lanes, rows):
     """(registers, local-memory bytes) per thread of the last softmax kernel compiled
     with these lanes and rows (local bytes > 0: the register row spilled)."""
     found = (None, None)
-    for key, kernel in kc._KERNELS.items():
-        constants = dict(key[3])
-        if key[0] == "cuda" and constants.get("LANES") == lanes and \
-                constants.get("ROWS") == rows and "CHUNK" in constants:
-            for compiled in kernel.overloads.values():
+    for entry in kc.compiled("cuda", "causal_softmax_kernel"):
+        if entry.constants["LANES"] == lanes and entry.constants["ROWS"] == rows:
+            for compiled in entry.kernel.overloads.values():
                 found = (compiled.regs_per_thread, compiled.local_mem_per_thread)
     return found
 
@@ -45,17 +43,20 @@ def registers(lanes, rows):
 def main(argv):
     backend = get_backend("cuda")
     timer = TorchTimer(20)
-    copy_gbps = _copy_bandwidth_gpu(timer)
+    peers_ctx = BenchContext(backend, timer)
+    ours_ctx = BenchContext(backend, timer, peers=False, _bandwidth=peers_ctx._bandwidth)
+    copy_gbps = peers_ctx.copy_gbps()
     print(f"{torch.cuda.get_device_name()}  copy {copy_gbps:.0f} GB/s  {time.strftime('%F %T')}")
     results = []
     for dtype in DTYPES:
-        peers = _bench_softmax(backend, SHAPE, dtype, timer, copy_gbps, True, True).peers
+        peers = softmax.bench_causal_softmax(peers_ctx, SHAPE, dtype).peers
         print(f"{dtype} peers: " + ", ".join(f"{k} {v:.3f} ms" for k, v in peers.items()))
-        for lanes, rows, chunk in VARIANTS:
-            softmax.LAUNCH["cuda"] = (lanes, rows, chunk)
-            kc._KERNELS.clear()
+        for warps, rows, chunk in VARIANTS:
+            lanes = warps * backend.warp
+            softmax.LAUNCH["cuda"] = (warps, rows, chunk)
+            kc.forget()
             try:
-                row = _bench_softmax(backend, SHAPE, dtype, timer, copy_gbps, False, False)
+                row = softmax.bench_causal_softmax(ours_ctx, SHAPE, dtype)
             except Exception as exc:  # a variant that fails to compile or launch
                 print(f"{dtype} {lanes}x{rows} chunk{chunk}: "
                       f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,692 @@
+"""Device primitives that numba cannot spell in Python: hardware 16-bit <-> float32
+conversions, 8- and 16-byte vector loads and stores, 32-bit index arithmetic,
+a fast exp2, and warp reductions. One LLVM IR spelling serves every LLVM target
+(NVPTX through NVVM, AMDGPU through numba-hip, x86 for ``@njit``); the simulator,
+which runs kernels as Python, gets a NumPy spelling of the same contract.
+
+Why (issue 12; docs/data/softmax-lab-2026-12-02/NOTES.md has the PTX evidence):
+
+* numba types every integer expression as 64-bit (``int32 + int32`` is ``int64``)
+  and adds a negative-index wraparound to every ``a[i]`` with a signed ``i``; on
+  the GPU each 64-bit add/compare/shift is two instructions. The ``*32`` helpers
+  return ``int32``/``uint32`` LLVM values, so a chain of them stays 32-bit; the
+  caller guarantees that the value fits (the simulator checks it).
+* ``fpext half``/``fptrunc float to half`` on a bit-cast ``i16`` is
+  target-independent IR: NVPTX emits ``cvt.f32.f16``/``cvt.rn.f16.f32``, AMDGPU
+  ``v_cvt_f32_f16``/``v_cvt_f16_f32``, x86 F16C or a libcall. No float16 *type*
+  is needed in the kernel (numba-hip has none): elements stay uint16 bits.
+* bfloat16: decode is a shift; encode is round-to-nearest-even in 32-bit integers
+  (NaN -> quiet NaN) everywhere, except on NVIDIA where one ``cvt.rn.bf16.f32``
+  (sm_80+) does it (inline PTX; llvmlite has no ``bfloat`` IR type).
+* ``load_v4``/``store_v4`` (16 bytes) and ``load_v2``/``store_v2`` (8 bytes) read
+  or write ``<N x i32>`` at ``&a[i]`` with that alignment: ``ld.global.v4.u32``.
+  The caller guarantees ``&a[i]`` is aligned (the simulator checks ``i``).
+
+Use, per backend, like ``primitives.lane_xor``: ``INTRINSICS[name][backend]`` is
+the function for backend ``'cuda'``, ``'hip'``, ``'sim'`` or ``'cpu'``;
+``device_primitives(backend)`` lists (name, function) pairs to bind into a
+kernel's namespace. Warp reductions (``warp_max``, ``warp_sum``, float32) are an
+intrinsic on cuda (``llvm.nvvm.shfl.sync.bfly.f32``: ``shfl.sync.bfly.b32``) and,
+on hip, Python helpers calling ``hip.shfl_xor`` with ``hip`` bound per backend
+(``compile.bind``; ``device_primitives('hip', gpu=numba.hip)`` binds them).
+
+Contract of each primitive (all backends):
+
+=================  =====================================================================
+f16_to_f32(b)      uint16 bits (any integer; low 16 bits) -> float32, exact
+f32_to_f16(x)      float32 -> uint16 bits, round to nearest even (NaN stays NaN)
+bf16_to_f32(b)     bfloat16 bits -> float32, exact
+f32_to_bf16(x)     float32 -> bfloat16 bits, RNE; NaN -> sign | 0x7fc0 | payload>>16
+pack_f16x2(lo,hi)  uint32: f32_to_f16(lo) | f32_to_f16(hi) << 16
+pack_bf16x2(lo,hi) uint32: f32_to_bf16(lo) | f32_to_bf16(hi) << 16
+f16x2_lo/hi(w)     float32 of the low/high float16 of a uint32 word
+bf16x2_lo/hi(w)    float32 of the low/high bfloat16 of a uint32 word
+as_f32(u) as_u32(x) bit casts between uint32 and float32
+i32(x) u32(x)      truncate (or extend) an integer to int32 / uint32
+add32 sub32 mul32  int32 arithmetic (wraps on the GPU; caller guarantees it fits)
+mad32(a,b,c)       a*b + c in int32
+and32 shr32 shl32  uint32 bit operations (shr32 is a logical shift)
+udiv32 urem32      uint32 division / remainder (b > 0)
+min32 max32        int32 minimum / maximum
+load(a, i)         a[i] without the negative-index wraparound (i >= 0)
+store(a, i, v)     a[i] = v, likewise
+load_v4(a, i)      the 16 bytes at &a[i] as a UniTuple of 4 uint32 (aligned to 16)
+store_v4(a,i,w0,w1,w2,w3) write 4 uint32/float32 words to &a[i] (aligned to 16)
+load_v2 store_v2   the same for 8 bytes (2 words)
+exp2f(x)           2**x in float32: ex2.approx.ftz on NVIDIA (2 ulp), llvm.exp2 elsewhere
+warp_max/warp_sum  float32 butterfly over 32 lanes (all active): every lane gets it
+=================  =====================================================================
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from llvmlite import ir
+from numba import int32
+from numba.core import cgutils, types
+from numba.core.extending import intrinsic as _core_intrinsic
+
+try:  # numba-cuda's own decorator (its target registry); numba-cuda >= 0.2x
+    from numba.cuda.extending import intrinsic as _cuda_intrinsic
+except Exception:  # pragma: no cover - no numba-cuda: the generic one
+    _cuda_intrinsic = _core_intrinsic
+
+from .compile import GPU, compile_time
+
+BACKENDS = ("cuda", "hip", "sim", "cpu")
+gpu = GPU  # the GPU namespace of the hip warp reductions, bound by device_primitives
+WARP = compile_time("WARP")
+
+_I16, _I32, _I64 = ir.IntType(16), ir.IntType(32), ir.IntType(64)
+_F32, _HALF = ir.FloatType(), ir.HalfType()
+
+
+# --------------------------------------------------------------------------- IR helpers
+
+def _int_to(builder, value, ty, width):
+    """An integer numba value of type ``ty`` as an LLVM iN (trunc, or sign/zero extend)."""
+    have = ty.bitwidth
+    if have == width:
+        return value
+    if have > width:
+        return builder.trunc(value, ir.IntType(width))
+    extend = builder.sext if getattr(ty, "signed", False) else builder.zext
+    return extend(value, ir.IntType(width))
+
+
+def _word(builder, value, ty):
+    """A uint32/int32/float32 (or any integer) value as an LLVM i32."""
+    if isinstance(ty, types.Float):
+        if ty.bitwidth != 32:
+            value = builder.fptrunc(value, _F32)
+        return builder.bitcast(value, _I32)
+    return _int_to(builder, value, ty, 32)
+
+
+def _element_pointer(context, builder, arrty, array, idxty, index):
+    """&array[index] (no wraparound, no bounds check); a 32-bit index is sign- or
+    zero-extended once, so the address is base + ext(index) * itemsize."""
+    ary = context.make_array(arrty)(context, builder, array)
+    if idxty.bitwidth < 64:
+        index = (builder.sext if idxty.signed else builder.zext)(index, _I64)
+    return builder.gep(ary.data, [index], inbounds=True)
+
+
+def _is_int(*tys):
+    return all(isinstance(t, types.Integer) for t in tys)
+
+
+def _is_word(t):
+    return isinstance(t, types.Integer) or (isinstance(t, types.Float) and t.bitwidth == 32)
+
+
+def _is_array(t):
+    return isinstance(t, types.Array)
+
+
+# ----------------------------------------------------------------- typing + codegen
+
+def _f16_to_f32(typingctx, bits):
+    if not _is_int(bits):
+        return None
+
+    def codegen(context, builder, sig, args):
+        h = builder.bitcast(_int_to(builder, args[0], sig.args[0], 16), _HALF)
+        return builder.fpext(h, _F32)
+    return types.float32(bits), codegen
+
+
+def _f32_to_f16(typingctx, x):
+    if not isinstance(x, types.Float):
+        return None
+
+    def codegen(context, builder, sig, args):
+        v = args[0] if sig.args[0].bitwidth == 32 else builder.fptrunc(args[0], _F32)
+        return builder.bitcast(builder.fptrunc(v, _HALF), _I16)
+    return types.uint16(x), codegen
+
+
+def _bf16_to_f32(typingctx, bits):
+    if not _is_int(bits):
+        return None
+
+    def codegen(context, builder, sig, args):
+        b = _int_to(builder, args[0], sig.args[0], 16)
+        w = builder.shl(builder.zext(b, _I32), ir.Constant(_I32, 16))
+        return builder.bitcast(w, _F32)
+    return types.float32(bits), codegen
+
+
+def _bf16_rne_i32(builder, x):
+    """float32 -> bfloat16 bits in an i32 (high 16 bits zero), RNE, NaN quiet."""
+    u = builder.bitcast(x, _I32)
+    c16 = ir.Constant(_I32, 16)
+    lsb = builder.and_(builder.lshr(u, c16), ir.Constant(_I32, 1))
+    rounded = builder.lshr(builder.add(builder.add(u, ir.Constant(_I32, 0x7FFF)), lsb), c16)
+    quiet = builder.or_(builder.lshr(u, c16), ir.Constant(_I32, 0x40))
+    is_nan = builder.icmp_unsigned(">", builder.and_(u, ir.Constant(_I32, 0x7FFFFFFF)),
+                                   ir.Constant(_I32, 0x7F800000))
+    return builder.select(is_nan, quiet, rounded)
+
+
+def _asm_bf16(builder, x):
+    """NVIDIA: one cvt.rn.bf16.f32 (sm_80+) into an i16."""
+    fnty = ir.FunctionType(_I16, [_F32])
+    return builder.call(ir.InlineAsm(fnty, "cvt.rn.bf16.f32 $0, $1;", "=h,f"), [x])
+
+
+def _make_f32_to_bf16(hardware):
+    def _f32_to_bf16(typingctx, x):
+        if not isinstance(x, types.Float):
+            return None
+
+        def codegen(context, builder, sig, args):
+            v = args[0] if sig.args[0].bitwidth == 32 else builder.fptrunc(args[0], _F32)
+            if hardware:
+                return _asm_bf16(builder, v)
+            return builder.trunc(_bf16_rne_i32(builder, v), _I16)
+        return types.uint16(x), codegen
+    return _f32_to_bf16
+
+
+def _pack_f16x2(typingctx, lo, hi):
+    if not (isinstance(lo, types.Float) and isinstance(hi, types.Float)):
+        return None
+
+    def codegen(context, builder, sig, args):
+        parts = []
+        for v, t in zip(args, sig.args):
+            v = v if t.bitwidth == 32 else builder.fptrunc(v, _F32)
+            parts.append(builder.zext(builder.bitcast(builder.fptrunc(v, _HALF), _I16), _I32))
+        return builder.or_(parts[0], builder.shl(parts[1], ir.Constant(_I32, 16)))
+    return types.uint32(lo, hi), codegen
+
+
+def _make_pack_bf16x2(hardware):
+    def _pack_bf16x2(typingctx, lo, hi):
+        if not (isinstance(lo, types.Float) and isinstance(hi, types.Float)):
+            return None
+
+        def codegen(context, builder, sig, args):
+            vals = [v if t.bitwidth == 32 else builder.fptrunc(v, _F32)
+                    for v, t in zip(args, sig.args)]
+            if hardware:  # d = {hi, lo}: the first source goes to the upper half
+                fnty = ir.FunctionType(_I32, [_F32, _F32])
+                asm = ir.InlineAsm(fnty, "cvt.rn.bf16x2.f32 $0, $1, $2;", "=r,f,f")
+                return builder.call(asm, [vals[1], vals[0]])
+            lo_b, hi_b = (_bf16_rne_i32(builder, v) for v in vals)
+            return builder.or_(lo_b, builder.shl(hi_b, ir.Constant(_I32, 16)))
+        return types.uint32(lo, hi), codegen
+    return _pack_bf16x2
+
+
+def _make_unpack(kind, high):
+    def _unpack(typingctx, word):
+        if not _is_int(word):
+            return None
+
+        def codegen(context, builder, sig, args):
+            w = _int_to(builder, args[0], sig.args[0], 32)
+            if kind == "f16":
+                if high:
+                    w = builder.lshr(w, ir.Constant(_I32, 16))
+                return builder.fpext(builder.bitcast(builder.trunc(w, _I16), _HALF), _F32)
+            if high:
+                w = builder.and_(w, ir.Constant(_I32, 0xFFFF0000))
+            else:
+                w = builder.shl(w, ir.Constant(_I32, 16))
+            return builder.bitcast(w, _F32)
+        return types.float32(word), codegen
+    return _unpack
+
+
+def _as_f32(typingctx, word):
+    if not _is_int(word):
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(_int_to(builder, args[0], sig.args[0], 32), _F32)
+    return types.float32(word), codegen
+
+
+def _as_u32(typingctx, x):
+    if not (isinstance(x, types.Float) and x.bitwidth == 32):
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], _I32)
+    return types.uint32(x), codegen
+
+
+def _make_cast(result):
+    def _cast(typingctx, x):
+        if not _is_int(x):
+            return None
+
+        def codegen(context, builder, sig, args):
+            return _int_to(builder, args[0], sig.args[0], 32)
+        return result(x), codegen
+    return _cast
+
+
+def _make_binop(op, result, nsw):
+    def _binop(typingctx, a, b):
+        if not _is_int(a, b):
+            return None
+
+        def codegen(context, builder, sig, args):
+            x, y = (_int_to(builder, v, t, 32) for v, t in zip(args, sig.args))
+            if op in ("add", "sub", "mul"):
+                flags = ["nsw"] if nsw else []
+                return getattr(builder, op)(x, y, flags=flags)
+            if op == "and":
+                return builder.and_(x, y)
+            if op == "shr":
+                return builder.lshr(x, y)
+            if op == "shl":
+                return builder.shl(x, y)
+            if op == "udiv":
+                return builder.udiv(x, y)
+            if op == "urem":
+                return builder.urem(x, y)
+            if op in ("min", "max"):
+                less = builder.icmp_signed("<", x, y)
+                return builder.select(less, x, y) if op == "min" else builder.select(less, y, x)
+            raise AssertionError(op)
+        return result(a, b), codegen
+    return _binop
+
+
+def _mad32(typingctx, a, b, c):
+    if not _is_int(a, b, c):
+        return None
+
+    def codegen(context, builder, sig, args):
+        x, y, z = (_int_to(builder, v, t, 32) for v, t in zip(args, sig.args))
+        return builder.add(builder.mul(x, y, flags=["nsw"]), z, flags=["nsw"])
+    return types.int32(a, b, c), codegen
+
+
+def _load(typingctx, array, index):
+    if not (_is_array(array) and _is_int(index)):
+        return None
+
+    def codegen(context, builder, sig, args):
+        ptr = _element_pointer(context, builder, sig.args[0], args[0], sig.args[1], args[1])
+        return context.unpack_value(builder, sig.return_type, ptr)
+    return array.dtype(array, index), codegen
+
+
+def _store(typingctx, array, index, value):
+    if not (_is_array(array) and _is_int(index)):
+        return None
+
+    def codegen(context, builder, sig, args):
+        arrty = sig.args[0]
+        ptr = _element_pointer(context, builder, arrty, args[0], sig.args[1], args[1])
+        value = context.cast(builder, args[2], sig.args[2], arrty.dtype)
+        context.pack_value(builder, arrty.dtype, value, ptr)
+        return context.get_dummy_value()
+    return types.void(array, index, array.dtype), codegen
+
+
+def _make_load_vec(n):
+    def _load_vec(typingctx, array, index):
+        if not (_is_array(array) and _is_int(index)):
+            return None
+        tup = types.UniTuple(types.uint32, n)
+
+        def codegen(context, builder, sig, args):
+            ptr = _element_pointer(context, builder, sig.args[0], args[0], sig.args[1], args[1])
+            vec_ty = ir.VectorType(_I32, n)
+            vec = builder.load(builder.bitcast(ptr, vec_ty.as_pointer()), align=4 * n)
+            words = [builder.extract_element(vec, ir.Constant(_I32, k)) for k in range(n)]
+            return context.make_tuple(builder, sig.return_type, words)
+        return tup(array, index), codegen
+    return _load_vec
+
+
+def _store_vec_codegen(n):
+    def codegen(context, builder, sig, args):
+        ptr = _element_pointer(context, builder, sig.args[0], args[0], sig.args[1], args[1])
+        vec_ty = ir.VectorType(_I32, n)
+        vec = ir.Constant(vec_ty, ir.Undefined)
+        for k, (v, t) in enumerate(zip(args[2:], sig.args[2:])):
+            vec = builder.insert_element(vec, _word(builder, v, t), ir.Constant(_I32, k))
+        builder.store(vec, builder.bitcast(ptr, vec_ty.as_pointer()), align=4 * n)
+        return context.get_dummy_value()
+    return codegen
+
+
+def _store_v4(typingctx, array, index, w0, w1, w2, w3):
+    if not (_is_array(array) and _is_int(index) and all(map(_is_word, (w0, w1, w2, w3)))):
+        return None
+    return types.void(array, index, w0, w1, w2, w3), _store_vec_codegen(4)
+
+
+def _store_v2(typingctx, array, index, w0, w1):
+    if not (_is_array(array) and _is_int(index) and _is_word(w0) and _is_word(w1)):
+        return None
+    return types.void(array, index, w0, w1), _store_vec_codegen(2)
+
+
+def _make_exp2(hardware):
+    def _exp2f(typingctx, x):
+        if not isinstance(x, types.Float):
+            return None
+
+        def codegen(context, builder, sig, args):
+            v = args[0] if sig.args[0].bitwidth == 32 else builder.fptrunc(args[0], _F32)
+            if hardware:
+                fnty = ir.FunctionType(_F32, [_F32])
+                return builder.call(ir.InlineAsm(fnty, "ex2.approx.ftz.f32 $0, $1;", "=f,f"), [v])
+            fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(_F32, [_F32]),
+                                                "llvm.exp2.f32")
+            return builder.call(fn, [v])
+        return types.float32(x), codegen
+    return _exp2f
+
+
+def _make_warp_reduce(kind):
+    """NVIDIA: the 5-step butterfly with llvm.nvvm.shfl.sync.bfly.f32 over all 32
+    lanes (every lane must be active), max.f32 or add.f32 between steps."""
+    def _warp_reduce(typingctx, value):
+        if not (isinstance(value, types.Float) and value.bitwidth == 32):
+            return None
+
+        def codegen(context, builder, sig, args):
+            mod = builder.module
+            shfl = cgutils.get_or_insert_function(
+                mod, ir.FunctionType(_F32, [_I32, _F32, _I32, _I32]), "llvm.nvvm.shfl.sync.bfly.f32")
+            maxnum = cgutils.get_or_insert_function(
+                mod, ir.FunctionType(_F32, [_F32, _F32]), "llvm.maxnum.f32")
+            v = args[0]
+            for mask in (16, 8, 4, 2, 1):
+                other = builder.call(shfl, [ir.Constant(_I32, 0xFFFFFFFF), v,
+                                            ir.Constant(_I32, mask), ir.Constant(_I32, 0x1F)])
+                v = builder.call(maxnum, [v, other]) if kind == "max" else builder.fadd(v, other)
+            return v
+        return types.float32(value), codegen
+    return _warp_reduce
+
+
+# -------------------------------------------------------------- Python (simulator)
+
+def _fits32(value, signed=True):
+    value = int(value)
+    lo, hi = (-2**31, 2**31 - 1) if signed else (0, 2**32 - 1)
+    if not lo <= value <= hi:
+        raise OverflowError(f"{value} does not fit in {'int32' if signed else 'uint32'}: "
+                            "the 32-bit index helpers need the caller to guarantee it")
+    return value
+
+
+def _np_f16_to_f32(bits):
+    return np.float32(np.uint16(int(bits) & 0xFFFF).view(np.float16))
+
+
+def _np_f32_to_f16(x):
+    with np.errstate(over="ignore"):
+        return np.float16(np.float32(x)).view(np.uint16)
+
+
+def _np_bf16_to_f32(bits):
+    return np.uint32((int(bits) & 0xFFFF) << 16).view(np.float32)
+
+
+def _np_f32_to_bf16(x):
+    u = int(np.float32(x).view(np.uint32))
+    if u & 0x7FFFFFFF > 0x7F800000:
+        return np.uint16((u >> 16) | 0x40)
+    return np.uint16(((u + 0x7FFF + ((u >> 16) & 1)) >> 16) & 0xFFFF)
+
+
+def _np_pack_f16x2(lo, hi):
+    return np.uint32(int(_np_f32_to_f16(lo)) | int(_np_f32_to_f16(hi)) << 16)
+
+
+def _np_pack_bf16x2(lo, hi):
+    return np.uint32(int(_np_f32_to_bf16(lo)) | int(_np_f32_to_bf16(hi)) << 16)
+
+
+def _np_f16x2_lo(w):
+    return _np_f16_to_f32(int(w) & 0xFFFF)
+
+
+def _np_f16x2_hi(w):
+    return _np_f16_to_f32((int(w) >> 16) & 0xFFFF)
+
+
+def _np_bf16x2_lo(w):
+    return _np_bf16_to_f32(int(w) & 0xFFFF)
+
+
+def _np_bf16x2_hi(w):
+    return _np_bf16_to_f32((int(w) >> 16) & 0xFFFF)
+
+
+def _np_as_f32(w):
+    return np.uint32(int(w) & 0xFFFFFFFF).view(np.float32)
+
+
+def _np_as_u32(x):
+    return np.float32(x).view(np.uint32)
+
+
+def _py_i32(x):
+    return np.int32(_fits32(x))
+
+
+def _py_u32(x):
+    return np.uint32(_fits32(x, signed=False))
+
+
+def _py_add32(a, b):
+    return np.int32(_fits32(int(a) + int(b)))
+
+
+def _py_sub32(a, b):
+    return np.int32(_fits32(int(a) - int(b)))
+
+
+def _py_mul32(a, b):
+    return np.int32(_fits32(int(a) * int(b)))
+
+
+def _py_mad32(a, b, c):
+    return np.int32(_fits32(int(a) * int(b) + int(c)))
+
+
+def _py_and32(a, b):
+    return np.uint32((int(a) & int(b)) & 0xFFFFFFFF)
+
+
+def _py_shr32(a, b):
+    return np.uint32((int(a) & 0xFFFFFFFF) >> int(b))
+
+
+def _py_shl32(a, b):
+    return np.uint32(((int(a) & 0xFFFFFFFF) << int(b)) & 0xFFFFFFFF)
+
+
+def _py_udiv32(a, b):
+    return np.uint32(_fits32(a, False) // _fits32(b, False))
+
+
+def _py_urem32(a, b):
+    return np.uint32(_fits32(a, False) % _fits32(b, False))
+
+
+def _py_min32(a, b):
+    return np.int32(min(_fits32(a), _fits32(b)))
+
+
+def _py_max32(a, b):
+    return np.int32(max(_fits32(a), _fits32(b)))
+
+
+def _py_load(a, i):
+    if int(i) < 0:
+        raise IndexError(f"load: index {i} < 0 (no wraparound on the GPU)")
+    return a[int(i)]
+
+
+def _py_store(a, i, v):
+    if int(i) < 0:
+        raise IndexError(f"store: index {i} < 0 (no wraparound on the GPU)")
+    a[int(i)] = v
+
+
+def _vec_span(a, i, nbytes):
+    i = int(i)
+    itemsize = a.dtype.itemsize
+    if i < 0 or (i * itemsize) % nbytes or nbytes % itemsize or a.ndim != 1:
+        raise ValueError(f"{nbytes}-byte access at element {i} of a {a.ndim}-d "
+                         f"{a.dtype} array: needs a 1-d array and an offset that is a "
+                         f"multiple of {nbytes} bytes")
+    return i, nbytes // itemsize
+
+
+def _make_py_load_vec(n):
+    def load_vec(a, i):
+        i, count = _vec_span(a, i, 4 * n)
+        elements = np.array([a[i + k] for k in range(count)], dtype=a.dtype)
+        return tuple(np.uint32(w) for w in elements.view(np.uint32))
+    return load_vec
+
+
+def _make_py_store_vec(n):
+    def store_vec(a, i, *words):
+        assert len(words) == n, f"store_v{n} takes {n} words"
+        i, count = _vec_span(a, i, 4 * n)
+        packed = np.array([_np_as_u32(w) if isinstance(w, (float, np.floating))
+                           else np.uint32(int(w) & 0xFFFFFFFF) for w in words], dtype=np.uint32)
+        for k, e in enumerate(packed.view(a.dtype)):
+            a[i + k] = e
+    return store_vec
+
+
+def _py_exp2f(x):
+    with np.errstate(over="ignore"):
+        return np.float32(np.exp2(np.float32(x)))
+
+
+# ---------------------------------------------------------------- warp reductions
+
+def warp_max_hip(value):
+    """Every lane's max over its 32 lanes (numba-hip wavefront shuffles, width 32)."""
+    for mask in (16, 8, 4, 2, 1):
+        value = max(value, gpu.shfl_xor(value, int32(mask), int32(WARP)))
+    return value
+
+
+def warp_sum_hip(value):
+    """Every lane's sum over its 32 lanes (numba-hip wavefront shuffles, width 32)."""
+    for mask in (16, 8, 4, 2, 1):
+        value += gpu.shfl_xor(value, int32(mask), int32(WARP))
+    return value
+
+
+# The simulator has no shuffles: its kernels reduce through shared memory with
+# primitives.lane_xor_shared; there is no sim entry for the warp reductions.
+
+
+# ------------------------------------------------------------------ the table
+
+_GENERIC = {  # name -> (typing/codegen function for every LLVM target, Python fallback)
+    "f16_to_f32": (_f16_to_f32, _np_f16_to_f32),
+    "f32_to_f16": (_f32_to_f16, _np_f32_to_f16),
+    "bf16_to_f32": (_bf16_to_f32, _np_bf16_to_f32),
+    "f32_to_bf16": (_make_f32_to_bf16(False), _np_f32_to_bf16),
+    "pack_f16x2": (_pack_f16x2, _np_pack_f16x2),
+    "pack_bf16x2": (_make_pack_bf16x2(False), _np_pack_bf16x2),
+    "f16x2_lo": (_make_unpack("f16", False), _np_f16x2_lo),
+    "f16x2_hi": (_make_unpack("f16", True), _np_f16x2_hi),
+    "bf16x2_lo": (_make_unpack("bf16", False), _np_bf16x2_lo),
+    "bf16x2_hi": (_make_unpack("bf16", True), _np_bf16x2_hi),
+    "as_f32": (_as_f32, _np_as_f32),
+    "as_u32": (_as_u32, _np_as_u32),
+    "i32": (_make_cast(types.int32), _py_i32),
+    "u32": (_make_cast(types.uint32), _py_u32),
+    "add32": (_make_binop("add", types.int32, True), _py_add32),
+    "sub32": (_make_binop("sub", types.int32, True), _py_sub32),
+    "mul32": (_make_binop("mul", types.int32, True), _py_mul32),
+    "mad32": (_mad32, _py_mad32),
+    "and32": (_make_binop("and", types.uint32, False), _py_and32),
+    "shr32": (_make_binop("shr", types.uint32, False), _py_shr32),
+    "shl32": (_make_binop("shl", types.uint32, False), _py_shl32),
+    "udiv32": (_make_binop("udiv", types.uint32, False), _py_udiv32),
+    "urem32": (_make_binop("urem", types.uint32, False), _py_urem32),
+    "min32": (_make_binop("min", types.int32, False), _py_min32),
+    "max32": (_make_binop("max", types.int32, False), _py_max32),
+    "load": (_load, _py_load),
+    "store": (_store, _py_store),
+    "load_v4": (_make_load_vec(4), _make_py_load_vec(4)),
+    "store_v4": (_store_v4, _make_py_store_vec(4)),
+    "load_v2": (_make_load_vec(2), _make_py_load_vec(2)),
+    "store_v2": (_store_v2, _make_py_store_vec(2)),
+    "exp2f": (_make_exp2(False), _py_exp2f),
+}
+# NVIDIA-only spellings (inline PTX) that replace the generic IR on the cuda backend
+_CUDA_ONLY = {
+    "f32_to_bf16": _make_f32_to_bf16(True),
+    "pack_bf16x2": _make_pack_bf16x2(True),
+    "exp2f": _make_exp2(True),
+}
+
+
+def _named(fn, name):
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+def _build() -> dict:
+    table = {}
+    for name, (generic, python) in _GENERIC.items():
+        core = _core_intrinsic(_named(generic, name))
+        cuda_defn = _CUDA_ONLY.get(name, generic)
+        cuda = core if _cuda_intrinsic is _core_intrinsic and cuda_defn is generic \
+            else _cuda_intrinsic(_named(cuda_defn, name))
+        table[name] = {"cuda": cuda, "hip": core, "cpu": core, "sim": _named(python, name)}
+    for kind in ("max", "sum"):
+        name = f"warp_{kind}"
+        table[name] = {"cuda": _cuda_intrinsic(_named(_make_warp_reduce(kind), name)),
+                       "hip": warp_max_hip if kind == "max" else warp_sum_hip}
+    return table
+
+
+#: name -> {backend: function}
+INTRINSICS = _build()
+globals().update({name: spelled["cpu"] for name, spelled in INTRINSICS.items()
+                  if "cpu" in spelled})  # module attributes: the @njit spelling
+
+_NEEDS_GPU_NAMESPACE = {warp_max_hip, warp_sum_hip}
+
+
+def device_primitives(backend_name: str, gpu=None) -> tuple:
+    """(name, function) pairs: the backend's spelling of each primitive, for
+    ``compile.build``'s helper list (op.Family adds them to every kernel).
+
+    The 32-lane warp reductions (``warp_max``/``warp_sum``) are listed only when
+    ``gpu`` (``numba.cuda``/``numba.hip``) is given, bound to it with a width of
+    32 (the softmax lab's kernels); the package's kernels reduce with
+    ``reductions.row_reduce``, whose width follows the target's wavefront."""
+    if backend_name not in BACKENDS:
+        raise ValueError(f"unknown backend {backend_name!r}; one of {BACKENDS}")
+    pairs = []
+    for name, spelled in INTRINSICS.items():
+        fn = spelled.get(backend_name)
+        if fn is None or (name.startswith("warp_") and gpu is None):
+            continue
+        if fn in _NEEDS_GPU_NAMESPACE:
+            import types as pytypes
+
+            fn = pytypes.FunctionType(fn.__code__, dict(fn.__globals__, gpu=gpu, WARP=32),
+                                      fn.__name__, fn.__defaults__, fn.__closure__)
+        pairs.append((name, fn))
+    return tuple(pairs)
+
+
+LOG2E = 1.0 / math.log(2.0)

@@ -1,0 +1,257 @@
+"""The op layer: the one path every kernel family takes.
+
+A kernel family (``mask.py``, ``softmax.py``, ...) is one module that declares,
+side by side, its GPU kernel (the one source for hip, cuda and the simulator),
+its CPU kernel, its reference, its helpers and its GPU kernel's argument list,
+in a :class:`Family`; and a public function that validates the user's input and
+plans a launch. Everything else happens here, once for every family:
+
+1. **validate** — the family's function calls ``arrays.inspect_scores`` /
+   ``options.mask_options`` before anything is written;
+2. **pick the backend** — :func:`backends.get_backend` (the only place);
+3. **device views and stream** — :func:`operands`: host arrays copied to a GPU
+   backend and back only on success, device arrays used in place, and the one
+   stream the launch runs on (every other operand's stream synchronised first);
+4. **build** — :meth:`Family.build`: the source bound to the backend with the
+   variant's compile-time constants (``compile.build``, cached in the process
+   and on disk);
+5. **launch** — :func:`launch` (GPU: grid, block, stream, the arguments in the
+   declared order; recorded for the fast path) or :func:`run_host` (CPU kernel
+   or reference).
+
+The declaration also yields the ahead-of-time catalog (:func:`aot_catalog`: every
+variant each family's launcher can produce, for the AMD compile check), the
+fast path's argument types (:meth:`Family.signature`) and the benchmark rows
+(``Family.bench``). Adding a family = its module, registered with
+:func:`register`, + its test file (+ a docs page); see docs/authoring-kernels.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Callable, Optional
+
+from . import compile as kc
+from . import intrinsics, primitives
+from .arrays import constant_on, device_copy, scores_on
+from .backends import Backend, spelling
+from .options import NO_VALUES
+
+# --- declaration -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument of a GPU kernel: ``type`` is a numba type name ('int64',
+    'uint64') or the name of a compile-time constant holding one (e.g.
+    'ELEMENT'); ``ndim`` 0 for a scalar, else an array's rank."""
+
+    name: str
+    type: str
+    ndim: int = 0
+
+    def type_name(self, constants) -> str:
+        value = constants.get(self.type, self.type)
+        return getattr(value, "name", None) or str(value)
+
+
+def array(name: str, type: str, ndim: int) -> Arg:
+    """An array argument of ``ndim`` dimensions."""
+    return Arg(name, type, ndim)
+
+
+def scalar(name: str, type: str) -> Arg:
+    """A scalar argument."""
+    return Arg(name, type, 0)
+
+
+@dataclass(frozen=True)
+class Family:
+    """A kernel family, as its module declares it.
+
+    ``gpu_kernel``: the one GPU source (hip, cuda, sim); ``cpu_kernel``: the
+    ``@njit(parallel=True)`` loop; ``reference``: the element-by-element
+    definition. ``helpers``: device functions all three call; ``gpu_helpers``:
+    those only the GPU kernel calls (tiles, reductions); the backend's spelling
+    of each primitive (primitives.py) is added per backend. ``args``: the GPU
+    kernel's arguments in order (:func:`array`, :func:`scalar`).
+    ``aot_variants(warp)``: every (name, constants) the launcher can produce for
+    a target of ``warp`` lanes, for the ahead-of-time catalog. ``bench``: an
+    optional ``(bench.BenchContext, shape, dtype) -> bench.Row``,
+    ``bench_label`` its short name in tables and ``--ops``; ``bench_shapes`` its
+    default cases [(shape, dtypes)] per sweep ('gpu', 'cpu', 'quick').
+    """
+
+    name: str
+    gpu_kernel: Callable
+    cpu_kernel: Callable
+    reference: Callable
+    args: tuple
+    helpers: tuple = ()
+    gpu_helpers: tuple = ()
+    aot_variants: Optional[Callable] = None
+    bench: Optional[Callable] = None
+    bench_label: str = ""
+    bench_shapes: dict = field(default_factory=dict)
+
+    def gpu_helper_list(self, target: str) -> tuple:
+        """The GPU kernel's helpers, with the spelling of the primitives for
+        ``target`` ('cuda', 'hip', 'sim'; backends.spelling): primitives.py's lane
+        exchange, intrinsics.py's 16-bit conversions, wide loads, 32-bit indices."""
+        return (self.helpers + self.gpu_helpers + primitives.gpu_primitives(target)
+                + intrinsics.device_primitives(target))
+
+    def host_helper_list(self) -> tuple:
+        """The CPU kernel's and the reference's helpers (with the CPU spelling of
+        the intrinsics)."""
+        return self.helpers + intrinsics.device_primitives("cpu")
+
+    def build(self, backend: Backend, kind: str, constants: dict):
+        """The compiled kernel of ``kind`` ('kernel', 'cpu', 'cpu_serial',
+        'reference') for ``backend`` with ``constants`` (cached)."""
+        if kind == "kernel":
+            return kc.build(backend, self.gpu_kernel, self.gpu_helper_list(spelling(backend)),
+                            **constants)
+        source = self.reference if kind == "reference" else self.cpu_kernel
+        return kc.build(backend, source, self.host_helper_list(), kind=kind, **constants)
+
+    def signature(self, constants: dict, layouts=None) -> str:
+        """The GPU kernel's numba signature for a variant; ``layouts`` (one letter per
+        array argument, 'C' by default) as numba types the arrays."""
+        layouts = iter(layouts or ())
+        parts = []
+        for arg in self.args:
+            name = arg.type_name(constants)
+            if arg.ndim:
+                layout = next(layouts, "C")
+                dims = ",".join([":"] * (arg.ndim - 1) + ["::1" if layout == "C" else ":"])
+                parts.append(f"{name}[{dims}]")
+            else:
+                parts.append(name)
+        return f"void({', '.join(parts)})"
+
+    def variant_digest(self, backend_name: str, constants: dict) -> str:
+        """A digest of the code a GPU variant compiles (kernel, helpers, constants)."""
+        return kc.variant_digest(self.gpu_kernel, self.gpu_helper_list(backend_name), constants)
+
+
+@dataclass(frozen=True)
+class Launch:
+    """A planned GPU launch: compile-time constants, grid, block and the
+    arguments by name (ordered by the family's ``args`` at launch)."""
+
+    constants: MappingProxyType
+    grid: tuple
+    block: tuple
+    args: MappingProxyType
+
+    @staticmethod
+    def of(constants: dict, grid, block, args: dict) -> "Launch":
+        return Launch(MappingProxyType(dict(constants)), tuple(grid), tuple(block),
+                      MappingProxyType(dict(args)))
+
+
+_FAMILIES: dict = {}
+_REGISTER_LOCK = threading.Lock()
+
+#: modules holding the kernel families, imported for the catalog and the benchmark
+FAMILY_MODULES = ("numba_causal.mask", "numba_causal.softmax", "numba_causal.softmax_backward",
+                  "numba_causal.rotary", "numba_causal.attention")
+
+
+def register(family: Family) -> Family:
+    """Make ``family`` known to the AOT catalog and the benchmark; returns it."""
+    with _REGISTER_LOCK:
+        _FAMILIES[family.name] = family
+    return family
+
+
+def families() -> dict:
+    """Every registered family by name (importing the package's family modules)."""
+    import importlib
+    import importlib.util
+
+    for module in FAMILY_MODULES:
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)
+    return dict(_FAMILIES)
+
+
+def aot_catalog(gpu, warp: int) -> list:
+    """Every GPU kernel variant of every family bound to namespace ``gpu``
+    (``numba.hip`` or ``numba.cuda``) for a target whose warp (wavefront) is
+    ``warp`` lanes, uncompiled: a list of compile.KernelSpec."""
+    backend_name = "hip" if gpu.__name__.endswith("hip") else "cuda"
+    specs = []
+    for family in families().values():
+        for name, constants in (family.aot_variants(warp) if family.aot_variants else ()):
+            fn = kc.bind_for_aot(family.gpu_kernel, family.gpu_helper_list(backend_name),
+                                 constants, gpu)
+            specs.append(kc.KernelSpec(name, fn, family.signature(constants), family.name,
+                                       dict(constants)))
+    return specs
+
+
+# --- operands and stream ---------------------------------------------------------------
+
+@contextlib.contextmanager
+def operands(backend: Backend, *arrays):
+    """Views of validated arrays (arrays.Scores) where ``backend``'s kernels run,
+    and the one stream to launch on: yields ([Launchable, ...], stream).
+
+    Each entry of ``arrays`` is ``(scores, written)``: a written host array on a
+    GPU backend is copied back once the body succeeded, never on failure. The
+    launch runs on the stream of the first written array; any other operand's
+    stream is synchronised first, so its data is in place before the kernel reads
+    it.
+    """
+    with contextlib.ExitStack() as stack:
+        views = [stack.enter_context(scores_on(s, backend, write_back=written))
+                 for s, written in arrays]
+        written = [v for v, (_, w) in zip(views, arrays) if w] or views
+        stream = written[0].stream
+        for view in views:
+            if view.stream is not stream and hasattr(view.stream, "synchronize"):
+                view.stream.synchronize()
+        yield views, stream
+
+
+def per_sequence_on(backend: Backend, opts, stream) -> tuple:
+    """(kv_lens, q_offsets) of mask options where ``backend``'s kernels read them
+    (a constant one-element array for an option not given)."""
+    kv_lens, q_offsets = opts.per_sequence()
+    if not backend.on_device:  # the simulator reads host arrays wrapped as device ones
+        wrap = backend.wrap_host or (lambda a: a)
+        return wrap(kv_lens), wrap(q_offsets)
+    dummy = constant_on(backend, "no per-sequence values", NO_VALUES)
+    return (dummy if opts.kv_lens is None else device_copy(backend, kv_lens, stream),
+            dummy if opts.q_offsets is None else device_copy(backend, q_offsets, stream))
+
+
+# --- launch ------------------------------------------------------------------------------
+
+def launch(family: Family, backend: Backend, plan: Launch, stream, fast_key=None):
+    """Compile (cached) and launch ``family``'s GPU kernel as planned, on
+    ``stream``; with a ``fast_key`` (cuda), keep the launch for the fast path."""
+    kernel = family.build(backend, "kernel", dict(plan.constants))
+    args = tuple(plan.args[arg.name] for arg in family.args)
+    configured = kernel[plan.grid, plan.block, stream] if stream else kernel[plan.grid, plan.block]
+    with kc.launch_guard(backend, "kernel"):
+        configured(*args)
+    if fast_key is not None and backend.name == "cuda":
+        from . import fastpath
+
+        fastpath.remember(fast_key, family, dict(plan.constants), kernel, plan.grid,
+                          plan.block, stream, args)
+    return kernel
+
+
+def run_host(family: Family, backend: Backend, kind: str, constants: dict, args: tuple):
+    """Compile (cached) and run ``family``'s CPU kernel (``kind`` 'cpu' or
+    'cpu_serial') or its reference ('reference') on host arrays."""
+    kernel = family.build(backend, kind, constants)
+    with kc.launch_guard(backend, kind):
+        kernel(*args)

@@ -1,0 +1,82 @@
+"""Row reductions and the online softmax (max, sum) fold: device helpers for every
+kernel family that normalises over keys (softmax, its backward, attention).
+
+softmax(scale * x) is computed as exp(magnitude * (u - max u)) / sum, with
+magnitude = |scale| and u = x or -x (the sign of scale): the row max is taken
+over exact input values.
+
+Compile-time constants (compile.build): ``SUM`` (the numba type sums
+accumulate in); for ``row_reduce``, ``LANES`` (lanes per row) and ``SPAN``
+(lanes per row within one warp: min(LANES, WARP)); ``row_reduce`` calls the
+backend's ``lane_xor`` (primitives.py).
+"""
+
+from __future__ import annotations
+
+import math
+
+from .compile import GPU, compile_time
+
+gpu = GPU
+SUM, LANES, SPAN = compile_time("SUM", "LANES", "SPAN")
+lane_xor = compile_time("lane_xor")  # the backend's primitive (primitives.py), bound per backend
+NEG_INF = -math.inf
+INF = math.inf
+
+
+def nan_max(a, b):
+    """max(a, b), NaN if either is NaN."""
+    return a if (a >= b or a != a) else b
+
+
+def rescaled(total, old_max, new_max, magnitude):
+    """A sum of exp(magnitude * (u - old_max)) re-based on ``new_max``; an empty
+    (zero) sum stays zero, a NaN stays NaN."""
+    if total == 0:
+        return total
+    return total * SUM(math.exp(magnitude * (old_max - new_max)))
+
+
+def online_add(row_max, total, u, magnitude):
+    """Fold oriented score ``u`` into a running (max, sum of exp(magnitude * (u - max))).
+
+    -inf adds nothing (a masked key); a NaN poisons the sum; so does a +inf
+    (inf - inf, as in any softmax): every path gives such a row NaN.
+    """
+    if u > row_max:
+        one = SUM(1) if u != INF else SUM(math.nan)
+        return u, rescaled(total, row_max, u, magnitude) + one
+    if u != NEG_INF:
+        return row_max, total + SUM(math.exp(magnitude * (u - row_max)))
+    return row_max, total
+
+
+def combine(a, b, is_max):
+    """One step of a row reduction: NaN-propagating max, or sum."""
+    return nan_max(a, b) if is_max else a + b
+
+
+def row_reduce(exchange, partial, slot, lane, value, is_max):
+    """The max (``is_max``) or sum of ``value`` over the LANES lanes of a row, on
+    every lane. Within a warp: a butterfly of lane_xor steps (no barrier on a
+    GPU); rows wider than a warp add one shared-memory step (``partial``: [ROWS,
+    LANES // WARP]) between two barriers. Every lane of the block must call it.
+    Butterfly sums are bit-identical on every lane (each step adds a pair both
+    ways), and ``partial`` is read in one order by all."""
+    mask = SPAN // 2
+    while mask > 0:
+        value = combine(value, lane_xor(exchange, slot, lane, value, mask), is_max)
+        mask //= 2
+    if LANES > SPAN:
+        if lane % SPAN == 0:
+            partial[slot, lane // SPAN] = value
+        gpu.syncthreads()
+        value = partial[slot, 0]
+        for w in range(1, LANES // SPAN):
+            value = combine(value, partial[slot, w], is_max)
+        gpu.syncthreads()  # every lane has read ``partial`` before it is reused
+    return value
+
+
+#: the helpers every backend compiles (row_reduce is the GPU kernels')
+HELPERS = (nan_max, rescaled, online_add, combine)

@@ -43,6 +43,7 @@ class Scores:
     host: Optional[np.ndarray] = None
     cai: Optional[dict] = None
     owner: object = None
+    device: Optional[int] = None  # the GPU holding device memory; None: host, or unknown
 
     @property
     def on_device(self) -> bool:
@@ -132,6 +133,15 @@ def cai_strides(cai: dict, itemsize: int) -> tuple:
     return tuple(strides)
 
 
+def _gpu_index(x) -> Optional[int]:
+    """The ordinal of the GPU holding array ``x`` where it says (torch, CuPy), else None."""
+    device = getattr(x, "device", None)
+    index = getattr(device, "index", None)  # torch
+    if index is None:
+        index = getattr(device, "id", None)  # CuPy
+    return index if isinstance(index, int) else None
+
+
 def _from_cai(desc: dict, name: str, owner, writable, what, ranks) -> Scores:
     shape = tuple(desc["shape"])
     _check_rank(shape, what, ranks)
@@ -149,7 +159,8 @@ def _from_cai(desc: dict, name: str, owner, writable, what, ranks) -> Scores:
     view = dtypes.bits_dtype(name)
     cai = {"shape": shape4, "strides": strides4, "data": (ptr, False),
            "typestr": view.str, "version": 3, "stream": desc.get("stream")}
-    return Scores(name, shape4, strides4, len(shape), cai=cai, owner=owner)
+    return Scores(name, shape4, strides4, len(shape), cai=cai, owner=owner,
+                  device=_gpu_index(owner))
 
 
 def inspect_scores(x, writable=True, name="scores", ranks=(2, 4)) -> Scores:
@@ -201,14 +212,42 @@ _DEVICE_VIEWS_LOCK = threading.Lock()
 _DEVICE_VIEWS_MAX = 64
 
 
+def current_device(backend: Backend) -> Optional[int]:
+    """The GPU ``backend``'s launches go to in this thread (op.operands sets it from
+    the arrays), or None where the backend has none."""
+    return getattr(_CURRENT, "device", None) if backend.on_device else None
+
+
+_CURRENT = threading.local()
+
+
+@contextlib.contextmanager
+def on_gpu(backend: Backend, device: Optional[int]):
+    """Make GPU ``device`` current for ``backend`` in this thread (numba's
+    ``gpus[device]``) while the body runs; no-op for None or a host backend."""
+    gpus = getattr(backend.gpu, "gpus", None)
+    if device is None or not backend.on_device or gpus is None:
+        yield
+        return
+    before = getattr(_CURRENT, "device", None)
+    _CURRENT.device = device
+    try:
+        with gpus[device]:
+            yield
+    finally:
+        _CURRENT.device = before
+
+
 def _device_view(backend: Backend, cai: dict):
-    """A backend device array over ``cai``'s memory, cached by pointer and layout.
+    """A backend device array over ``cai``'s memory, cached by device, pointer and
+    layout.
 
     The cached view holds no reference to the user's tensor (so nothing is kept
     alive); a later tensor at the same address with the same layout is the same
     memory, so reusing the view is exact.
     """
-    key = (backend.name, cai["data"][0], cai["shape"], cai["strides"], cai["typestr"])
+    key = (backend.name, current_device(backend), cai["data"][0], cai["shape"], cai["strides"],
+           cai["typestr"])
     with _DEVICE_VIEWS_LOCK:
         view = _DEVICE_VIEWS.get(key)
         if view is not None:
@@ -227,11 +266,11 @@ _CONSTANTS: dict = {}
 
 
 def constant_on(backend: Backend, name: str, host: np.ndarray):
-    """A device copy of a never-written host array, made once per backend and name
-    (host backends get ``host`` itself)."""
+    """A device copy of a never-written host array, made once per backend, device
+    and name (host backends get ``host`` itself)."""
     if not backend.on_device:
         return host
-    key = (backend.name, name)
+    key = (backend.name, current_device(backend), name)
     with _DEVICE_VIEWS_LOCK:
         if key not in _CONSTANTS:
             _CONSTANTS[key] = backend.gpu.to_device(host)
@@ -253,7 +292,7 @@ _STREAMS: dict = {}
 def _stream(backend: Backend, handle):
     """The backend stream for a CAI stream handle (None/1 legacy default, 2 per-thread)."""
     gpu = backend.gpu
-    key = (backend.name, handle)
+    key = (backend.name, current_device(backend), handle)
     if key not in _STREAMS:
         if handle in (None, 0, 1):
             _STREAMS[key] = gpu.legacy_default_stream() if hasattr(gpu, "legacy_default_stream") else 0

@@ -26,16 +26,47 @@ from typing import Callable, Optional
 ENV_VAR = "NUMBA_CAUSAL_BACKEND"
 NAMES = ("hip", "cuda", "sim", "cpu")
 AUTO_ORDER = ("hip", "cuda", "cpu")
+#: what to do when a backend's package is missing (numba-causal installs from a checkout)
 INSTALL_HINT = {
-    "hip": "pip install 'numba-causal[rocm]' (numba-hip) on a machine with a ROCm GPU",
-    "cuda": "pip install 'numba-causal[cuda]' (numba-cuda) on a machine with an NVIDIA GPU",
-    "sim": "pip install 'numba-causal[cuda]' (numba-cuda ships the simulator)",
+    "hip": "pip install -e '.[rocm]' in a checkout of numba-causal (numba-hip), in an "
+           "environment without numba-cuda, on a machine with ROCm and an AMD GPU",
+    "cuda": "pip install -e '.[cuda]' in a checkout of numba-causal (numba-cuda), on a "
+            "machine with an NVIDIA GPU and driver",
+    "sim": "pip install -e '.[cuda]' in a checkout of numba-causal (numba-cuda ships the "
+           "simulator)",
     "cpu": "always installed",
+}
+
+#: what to do when the package is there but the machine is not ready, by cause
+_CAUSE_HINT = {
+    "no-rocm": "numba-hip is installed but cannot load ROCm: install ROCm (the HIP runtime) "
+               "or put its libraries on LD_LIBRARY_PATH",
+    "no-amd-gpu": "numba-hip is installed; it needs an AMD GPU, and there is none here",
+    "no-nvidia-gpu": "numba-cuda is installed; it needs an NVIDIA GPU and driver, and finds "
+                     "none here (check nvidia-smi)",
+    "cudasim": "unset NUMBA_ENABLE_CUDASIM to use the real GPU (the sim backend runs the "
+               "simulator without it)",
 }
 
 
 class BackendUnavailable(RuntimeError):
-    """A backend was asked for by name but cannot run on this machine."""
+    """A backend was asked for by name but cannot run on this machine; ``cause``:
+    'missing' (its package is not installed) or what else is wrong (_CAUSE_HINT)."""
+
+    def __init__(self, message, cause="missing"):
+        super().__init__(message)
+        self.cause = cause
+
+
+class Unavailable(str):
+    """Why a backend is unavailable (a str, as before), with ``hint``: what to do."""
+
+    hint: str = ""
+
+
+def install_hint(name: str, reason=None) -> str:
+    """What to do to get backend ``name``, for the reason it is unavailable here."""
+    return getattr(reason, "hint", "") or INSTALL_HINT[name]
 
 
 @dataclass(frozen=True)
@@ -99,12 +130,14 @@ def _numba_cuda_installed() -> bool:
 
 
 def _probe_hip() -> Backend:
+    if importlib.util.find_spec("numba.hip") is None:
+        raise BackendUnavailable("numba-hip is not installed")
     try:
         from numba import hip  # numba-hip
-    except Exception as exc:  # ImportError, or ROCm libraries missing
-        raise BackendUnavailable(f"numba.hip cannot be imported ({exc})") from None
+    except Exception as exc:  # ROCm libraries missing
+        raise BackendUnavailable(f"numba.hip cannot be imported ({exc})", "no-rocm") from None
     if not hip.is_available():
-        raise BackendUnavailable("numba-hip found no AMD GPU")
+        raise BackendUnavailable("numba-hip found no AMD GPU", "no-amd-gpu")
     return hip_backend(hip, str(getattr(hip.get_current_device(), "amdgpu_arch", "gfx90a")))
 
 
@@ -123,9 +156,9 @@ def _probe_cuda() -> Backend:
     from numba.cuda.core import config
 
     if config.ENABLE_CUDASIM:
-        raise BackendUnavailable("NUMBA_ENABLE_CUDASIM=1 replaces the CUDA driver")
+        raise BackendUnavailable("NUMBA_ENABLE_CUDASIM=1 replaces the CUDA driver", "cudasim")
     if not cuda.is_available():
-        raise BackendUnavailable("numba-cuda found no NVIDIA GPU or driver")
+        raise BackendUnavailable("numba-cuda found no NVIDIA GPU or driver", "no-nvidia-gpu")
     return Backend("cuda", gpu=cuda, jit=cuda.jit, warp=32, on_device=True,
                    disk_cache=True, launch_lock=threading.Lock())
 
@@ -170,7 +203,9 @@ def _probe_once(name: str):
     try:
         return _PROBES[name]()
     except BackendUnavailable as exc:
-        return str(exc)
+        reason = Unavailable(str(exc))
+        reason.hint = _CAUSE_HINT.get(exc.cause) or INSTALL_HINT[name]
+        return reason
 
 
 def available_backends() -> list:
@@ -222,5 +257,5 @@ def get_backend(name: str = "auto") -> Backend:
         return found
     raise BackendUnavailable(
         f"backend {name!r} is not available here: {found}. "
-        f"Available: {', '.join(available_backends())}. To get it: {INSTALL_HINT[name]}."
+        f"Available: {', '.join(available_backends())}. To get it: {install_hint(name, found)}."
     )

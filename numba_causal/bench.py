@@ -21,81 +21,22 @@ import json
 import math
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 
 import numpy as np
 
 from . import op
 from .backends import NAMES, Backend, get_backend
-from .mask import apply_causal_mask
+from .benchkit import (ITEMSIZE, BenchContext, CpuTimer, Row, TorchTimer,  # noqa: F401
+                       gpu_case, masked_count, max_rel_error)  # (re-exported for tools)
 
-ITEMSIZE = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
 #: the sweeps a family's ``bench_shapes`` may name
 SWEEPS = ("gpu", "cpu", "quick")
 
 
-@dataclass
-class Row:
-    """One benchmark row; times in milliseconds, bandwidths in GB/s."""
-
-    backend: str
-    shape: tuple
-    dtype: str
-    ms: float
-    floor_ms: float
-    floor_ratio: float
-    write_gbps: float
-    peers: dict = field(default_factory=dict)  # name -> ms
-    speedup: dict = field(default_factory=dict)  # name -> peer ms / our ms
-    op: str = "mask"  # the family's label: "mask", "softmax", ...
-    max_rel_error: float = 0.0  # max |ours - float64| / row max, checked before timing
-
-
-@dataclass
-class BenchContext:
-    """What a family's benchmark gets: the backend, the timer, whether to time
-    peers (and torch.compile), and the bandwidths of this run (measured once, on
-    first use)."""
-
-    backend: Backend
-    timer: object
-    peers: bool = True
-    use_compile: bool = True
-    _bandwidth: dict = field(default_factory=dict)
-
-    @property
-    def on_gpu(self) -> bool:
-        return self.backend.name in ("cuda", "hip")
-
-    def fill_gbps(self) -> float:
-        """GB/s of a large fill (write only), measured in this run."""
-        if "fill" not in self._bandwidth:
-            self._bandwidth["fill"] = (_fill_bandwidth_gpu(self.timer) if self.on_gpu
-                                       else _fill_bandwidth_cpu(CpuTimer(5, 1)))
-        return self._bandwidth["fill"]
-
-    def copy_gbps(self) -> float:
-        """GB/s (bytes read + written) of a large copy, measured in this run."""
-        if "copy" not in self._bandwidth:
-            self._bandwidth["copy"] = (_copy_bandwidth_gpu(self.timer) if self.on_gpu
-                                       else _copy_bandwidth_cpu(CpuTimer(5, 1)))
-        return self._bandwidth["copy"]
-
-    def row(self, op_label, shape, dtype, ms, nbytes, floor_gbps, peer_ms, err=0.0) -> Row:
-        """A Row for ``nbytes`` that must move at ``floor_gbps``, timed ``ms``."""
-        floor_ms = nbytes / (floor_gbps * 1e6)
-        return Row(self.backend.name, tuple(shape), dtype, ms, floor_ms, floor_ms / ms,
-                   nbytes / (ms * 1e6), dict(peer_ms), {k: v / ms for k, v in peer_ms.items()},
-                   op=op_label, max_rel_error=err)
-
-
-def masked_count(shape) -> int:
-    """Elements the causal mask must write (default bottom-right offset)."""
-    *lead, seq_len, cache_len = shape
-    offset = cache_len - seq_len
-    q = np.arange(seq_len)
-    per_row = np.clip(cache_len - (q + offset + 1), 0, cache_len)
-    return int(per_row.sum()) * int(np.prod(lead or [1]))
+SHAPES_FORMAT = ("SHAPE[:DTYPE,...] separated by ';', a shape being 2 or 4 positive sizes "
+                 "joined by 'x' and a dtype one of float32, float16, bfloat16, float64; e.g. "
+                 "'4x32x2048x2048:float32,float16;4096x4096'")
 
 
 def parse_shapes(text: str) -> list:
@@ -103,10 +44,22 @@ def parse_shapes(text: str) -> list:
     cases = []
     for part in filter(None, (p.strip() for p in text.split(";"))):
         dims, _, kinds = part.partition(":")
-        shape = tuple(int(d) for d in dims.lower().split("x"))
-        if len(shape) not in (2, 4):
-            raise argparse.ArgumentTypeError(f"shape {dims!r} must have 2 or 4 dimensions")
-        cases.append((shape, tuple(kinds.split(",")) if kinds else ("float32",)))
+        try:
+            shape = tuple(int(d) for d in dims.lower().split("x"))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{part!r} is not a shape; expected "
+                                             f"{SHAPES_FORMAT}") from None
+        if len(shape) not in (2, 4) or min(shape) < 1:
+            raise argparse.ArgumentTypeError(f"shape {dims!r} must have 2 or 4 positive sizes; "
+                                             f"expected {SHAPES_FORMAT}")
+        dtypes = tuple(k.strip() for k in kinds.split(",")) if kinds else ("float32",)
+        bad = [k for k in dtypes if k not in ITEMSIZE]
+        if bad:
+            raise argparse.ArgumentTypeError(f"unknown dtype {', '.join(map(repr, bad))}; "
+                                             f"expected {SHAPES_FORMAT}")
+        cases.append((shape, dtypes))
+    if not cases:
+        raise argparse.ArgumentTypeError(f"no shape given; expected {SHAPES_FORMAT}")
     return cases
 
 
@@ -135,92 +88,15 @@ def _progress(total: int, enabled: bool):
         return Bar()
 
 
-# --- timing ------------------------------------------------------------------------
-
-class CpuTimer:
-    """Median wall time of ``fn()`` on the host."""
-
-    def __init__(self, repeats=20, warmup=2):
-        self.repeats, self.warmup = repeats, warmup
-
-    def __call__(self, fn) -> float:
-        for _ in range(self.warmup):
-            fn()
-        times = []
-        for _ in range(self.repeats):
-            t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
-        return 1e3 * float(np.median(times))
-
-
-class TorchTimer:
-    """Median time of ``fn()`` measured with CUDA events on the current stream.
-
-    Each sample times ``inner`` back-to-back calls between two events (enough to
-    span about a millisecond) and divides, so the host's launch cost overlaps the
-    device work as it does in a real loop.
-    """
-
-    def __init__(self, repeats=50, warmup=5):
-        import torch
-
-        self.torch, self.repeats, self.warmup = torch, repeats, warmup
-
-    def _events(self, fn, inner):
-        torch = self.torch
-        start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        for _ in range(inner):
-            fn()
-        stop.record()
-        stop.synchronize()
-        return start.elapsed_time(stop) / inner
-
-    def __call__(self, fn) -> float:
-        for _ in range(self.warmup):
-            fn()
-        self.torch.cuda.synchronize()
-        inner = max(1, min(100, int(1.0 / max(self._events(fn, 1), 1e-3))))
-        return float(np.median([self._events(fn, inner) for _ in range(self.repeats)]))
-
-
-# --- bandwidths --------------------------------------------------------------------
-
-def _fill_bandwidth_gpu(timer) -> float:
-    """GB/s of a large device fill (write only), measured now."""
-    import torch
-
-    buf = torch.empty(2**28, device="cuda", dtype=torch.float32)  # 1 GiB
-    ms = timer(lambda: buf.fill_(float("-inf")))
-    bw = buf.numel() * 4 / (ms * 1e6)
-    del buf
-    return bw
-
-
-def _fill_bandwidth_cpu(timer) -> float:
-    """GB/s of a large host fill (write only): the better of NumPy's fill and a
-    parallel row-by-row fill, measured now."""
-    from numba import njit, prange
-
-    @njit(parallel=True)
-    def parallel_fill(rows, value):
-        for r in prange(rows.shape[0]):
-            rows[r, :] = value
-
-    buf = np.random.default_rng(0).standard_normal(2**27, dtype=np.float32)  # 512 MiB
-    rows = buf.reshape(-1, 1024)
-    best = min(timer(lambda: buf.fill(-np.inf)),
-               timer(lambda: parallel_fill(rows, np.float32(-np.inf))))
-    return buf.nbytes / (best * 1e6)
-
-
 def call_overhead_us(backend="auto", calls=2000) -> dict:
     """Host time per call (µs) on a tiny [1,1,8,8] input: ours vs the usual peer.
 
     Calls are issued back to back and synchronised once at the end, so this is the
     launch cost a Python loop pays, not kernel time.
     """
+    from .mask import apply_causal_mask
+    from .softmax import causal_softmax
+
     chosen = get_backend(backend)
     if chosen.name in ("cuda", "hip"):
         import torch
@@ -228,13 +104,17 @@ def call_overhead_us(backend="auto", calls=2000) -> dict:
         x = torch.randn(1, 1, 8, 8, device="cuda")
         where = torch.ones(8, 8, dtype=torch.bool, device="cuda").triu(1)
         sync = torch.cuda.synchronize
+        probs = torch.empty_like(x)
         fns = {"ours": lambda: apply_causal_mask(x, backend=chosen.name),
+               "ours softmax": lambda: causal_softmax(x, out=probs, backend=chosen.name),
                "torch.masked_fill_": lambda: x.masked_fill_(where, float("-inf"))}
     else:
         x = np.random.default_rng().standard_normal((1, 1, 8, 8), dtype=np.float32)
         where = np.triu(np.ones((8, 8), bool), 1)
         sync = (lambda: None)
+        probs = np.empty_like(x)
         fns = {"ours": lambda: apply_causal_mask(x, backend=chosen),
+               "ours softmax": lambda: causal_softmax(x, out=probs, backend=chosen),
                "numpy.copyto": lambda: np.copyto(x, -np.inf, where=where)}
     out = {name: float("inf") for name in fns}
     for _trial in range(5):  # interleaved trials; the best of each
@@ -281,42 +161,6 @@ def first_call_seconds(backend="cuda") -> dict:
 
 
 # --- the sweep ---------------------------------------------------------------------
-
-def _copy_bandwidth_gpu(timer) -> float:
-    """GB/s (bytes read + written) of a large device-to-device copy, measured now."""
-    import torch
-
-    src = torch.randn(2**28, device="cuda")
-    dst = torch.empty_like(src)
-    ms = timer(lambda: dst.copy_(src))
-    del src, dst
-    return 2 * 2**28 * 4 / (ms * 1e6)
-
-
-def _copy_bandwidth_cpu(timer) -> float:
-    """GB/s (bytes read + written) of a large host copy, measured now."""
-    src = np.random.default_rng().standard_normal(2**24, dtype=np.float32)
-    dst = np.empty_like(src)
-    ms = timer(lambda: np.copyto(dst, src))
-    return 2 * src.nbytes / (ms * 1e6)
-
-
-def max_rel_error(out, want) -> float:
-    """max over rows of |out - want| / the row's largest |want| (torch tensors;
-    ``want`` in float64)."""
-    return float(((out.double() - want).abs().amax(-1) / want.abs().amax(-1)).max())
-
-
-def gpu_case(shape, dtype):
-    """Fresh random torch scores on the GPU and the default causal mask (True: masked)."""
-    import torch
-
-    x = torch.randn(shape, device="cuda", dtype=getattr(torch, dtype))
-    seq_len, cache_len = shape[-2:]
-    q = torch.arange(seq_len, device="cuda")[:, None] + (cache_len - seq_len)
-    k = torch.arange(cache_len, device="cuda")[None, :]
-    return x, k > q
-
 
 def _sweep(backend: Backend) -> str:
     return "gpu" if backend.name in ("cuda", "hip") else "quick" if backend.name == "sim" else "cpu"
@@ -445,9 +289,19 @@ def _ops(text: str) -> tuple:
     return names
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows a default once: not for switches, nor where the help already says it."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" in text or action.default in (None, False):
+            return text
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="numba-causal bench", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        prog="numba-causal bench", formatter_class=_HelpFormatter,
         description=__doc__.split("\n\n")[0] + " Columns: 'ours ms' is our time (lower is "
         "better); 'floor ms' the time the bytes that must move take at the bandwidth measured "
         "in the same run; 'floor/ours' the fraction of that bound reached (1.0 is the best "
@@ -472,7 +326,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write a bandwidth bar chart (needs matplotlib)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--overhead", action="store_true",
-                        help="also time per-call host overhead and (GPU) the first call of a process")
+                        help="also time the per-call host cost on a [1,1,8,8] input (ours: the "
+                        "mask and the softmax; peers: torch masked_fill_ on a GPU, "
+                        "numpy.copyto on the CPU; lower is better) and (GPU) the first call of "
+                        "a process")
     return parser
 
 

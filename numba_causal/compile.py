@@ -130,6 +130,8 @@ def _code_bytes(code, out: list) -> None:
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             _code_bytes(const, out)
+        elif isinstance(const, frozenset):  # `x in {...}`: set order varies per process
+            out.append(repr(sorted(const, key=repr)).encode())
         else:
             out.append(repr(const).encode())
 

@@ -151,6 +151,21 @@ def call_key(scores, backend, offset, window, fill, causal):
                    getattr(backend, "name", backend))
 
 
+def torch_op_wanted(x) -> bool:
+    """Whether a call on ``x`` must go through the torch custom ops (torch_ops.py):
+    a torch tensor that requires grad, or any tensor while torch.compile traces."""
+    if not type(x).__module__.startswith("torch"):
+        return False
+    if x.requires_grad:
+        return True
+    is_compiling = _state.get("is_compiling")
+    if is_compiling is None:
+        import torch
+
+        is_compiling = _state["is_compiling"] = torch.compiler.is_compiling
+    return is_compiling()
+
+
 def launch_known(key, scores, planner) -> bool:
     """Launch the call ``key`` stands for if it was seen before (in this process, or on
     disk: then ``planner(scores, key, backend)`` plans it from shapes alone, see
@@ -175,6 +190,7 @@ def clear() -> None:
     with _LOCK:
         _CACHE.clear()
         _MODULES.clear()
+        _HOST.clear()
 
 
 # --- parameters, as numba-cuda lays them out -----------------------------------------------
@@ -361,3 +377,103 @@ def _from_disk(key, scores, planner):
     entry = _Replay(function, grid, block, key.stream, values)
     _remember(key, entry)
     return entry
+
+
+# --- host calls (the cpu backend) ------------------------------------------------------------
+#
+# A small call on the CPU costs more in Python than in the kernel: validation, option
+# parsing, the backend lookup, the compiled-kernel cache key and numba's dispatch of
+# fresh views. A call on a plain NumPy array whose every input is of an exact
+# type is keyed by everything validation saw (shape, strides, dtype, writeability,
+# the options' values, and the addresses where an overlap check depended on them);
+# the same call again re-creates the kernel's views of the caller's arrays and
+# calls the compiled kernel with the arguments kept from the first time.
+
+_HOST: "OrderedDict[tuple, HostReplay]" = OrderedDict()
+_HOST_MAX = 256
+
+
+class HostReplay:
+    """A host kernel call, ready to repeat on new arrays of the recorded layout."""
+
+    __slots__ = ("kernel", "guard", "views", "fixed")
+
+    def __init__(self, kernel, guard, views, fixed):
+        self.kernel, self.guard, self.views, self.fixed = kernel, guard, views, fixed
+
+    def __call__(self, *arrays) -> None:
+        args = [a.view(dt) if a.ndim == 4 else a.view(dt)[None, None]
+                for a, dt in zip(arrays, self.views)]
+        with self.guard:
+            self.kernel(*args, *self.fixed)
+
+
+def exact(value) -> object:
+    """``value`` as a key part that tells apart everything validation tells apart,
+    or ``_UNKEYED`` (no fast path): None, exact ints and bools, non-NaN floats by
+    their bits (0.0 and -0.0 differ)."""
+    kind = type(value)
+    if value is None or kind is int:
+        return value
+    if kind is bool:  # True == 1 as a dict key, but validation refuses True as an offset
+        return "True" if value else "False"
+    if kind is float and value == value:
+        return value.hex()
+    return _UNKEYED
+
+
+_UNKEYED = object()
+
+
+def array_key(a, writable: bool):
+    """The key part of a plain NumPy array (None: no fast path)."""
+    if type(a) is not np.ndarray:
+        return None
+    return (a.shape, a.strides, a.dtype, a.flags.writeable if writable else None)
+
+
+class _Same:
+    """An object in a key by identity (held, so its id stays its own)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __hash__(self):
+        return id(self.obj)
+
+    def __eq__(self, other):
+        return type(other) is _Same and other.obj is self.obj
+
+
+def host_key(family: str, backend, arrays: tuple, values: tuple):
+    """The host fast path's key for a call of ``family`` on ``arrays`` (array_key
+    parts) with option ``values``, or None when it does not apply."""
+    if None in arrays or any(v is _UNKEYED for v in values):
+        return None
+    if backend is None or type(backend) is str:
+        backend = os.environ.get("NUMBA_CAUSAL_BACKEND", "auto") if backend in (None, "auto") \
+            else backend
+    elif isinstance(backend, Backend):  # a Backend object: itself, not its (maybe unhashable) parts
+        backend = _Same(backend)
+    else:
+        return None
+    return (family, backend, arrays, values)
+
+
+def host_replay(key):
+    """The recorded call for ``key``, or None."""
+    return _HOST.get(key)
+
+
+def remember_host(key, kernel, guard, args, arrays) -> None:
+    """Keep a host call for ``key``: the first ``arrays`` of ``args`` are views of the
+    caller's arrays (re-made on replay), the rest are reused as they are."""
+    if key is None or key[0] is None:
+        return
+    entry = HostReplay(kernel, guard, tuple(a.dtype for a in args[:arrays]), tuple(args[arrays:]))
+    with _LOCK:
+        _HOST[key] = entry
+        if len(_HOST) > _HOST_MAX:
+            _HOST.popitem(last=False)

@@ -527,13 +527,22 @@ def _py_max32(a, b):
     return np.int32(max(_fits32(a), _fits32(b)))
 
 
+def _dense(a, what):
+    """The GPU spellings address ``&a[0] + i * itemsize``: strides are not applied."""
+    if a.ndim != 1 or a.strides[0] != a.dtype.itemsize:
+        raise ValueError(f"{what}: a contiguous 1-D array is required (the GPU spelling "
+                         f"ignores strides); got shape {a.shape}, strides {a.strides}")
+
+
 def _py_load(a, i):
+    _dense(a, "load")
     if int(i) < 0:
         raise IndexError(f"load: index {i} < 0 (no wraparound on the GPU)")
     return a[int(i)]
 
 
 def _py_store(a, i, v):
+    _dense(a, "store")
     if int(i) < 0:
         raise IndexError(f"store: index {i} < 0 (no wraparound on the GPU)")
     a[int(i)] = v

@@ -11,14 +11,19 @@ when given). Key ``k`` is *kept* iff
 * ``k < kv_lens[b]`` when ``kv_lens`` is given (right padding),
 * ``mask_fn(b, h, pos, k)`` is true when a predicate is given.
 
-Every other key is set to ``fill`` (-inf); kept elements are never written.
+Every other key is set to ``fill`` (-inf); kept elements keep their exact bits.
+On the GPU's 16-byte path (contiguous 16-byte aligned rows, no mask_fn) the
+chunks of the 32-byte sector a row's kept range starts or ends in are read and
+written back with their kept elements' own bits (integer words: NaN payloads and
+-0.0 unchanged), so every store covers whole sectors; elsewhere kept elements are
+not written at all (docs/semantics.md).
 A negative offset (``cache_len < seq_len``) leaves the leading rows fully masked.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import int64, prange
+from numba import int64, prange, uint64
 
 from . import compile as kc
 from . import fastpath, op
@@ -32,6 +37,11 @@ gpu = GPU
 #: compile-time constants: lanes per row, rows per block, elements per 8-byte word
 #: (1: no word view), and the mask options' switches (options.MaskOptions.constants)
 LANES, ROWS, WORD = compile_time("LANES", "ROWS", "WORD")
+#: the 16-byte path: elements per 16-byte chunk (0: the word/element path)
+VEC = compile_time("VEC")
+# device primitives (intrinsics.py), bound into every GPU kernel by op.Family
+load_v4, store_v4, u32, add32, mul32 = compile_time("load_v4", "store_v4", "u32", "add32",
+                                                    "mul32")
 CAUSAL, USE_KV_LENS, USE_Q_OFFSETS, HAS_MASK_FN, MASK_FN = compile_time(
     "CAUSAL", "USE_KV_LENS", "USE_Q_OFFSETS", "HAS_MASK_FN", "MASK_FN")
 
@@ -83,6 +93,55 @@ def fill_keys(row, words, start, stop, fill, fill_word, lane):
             row[k] = fill
 
 
+def masked_bits(kb, i, lo, hi):
+    """The bits of 32-bit word ``i`` of the chunk at key ``kb`` that hold masked
+    keys (k < lo or k >= hi), as a uint32 mask."""
+    if VEC == 8:  # two 16-bit keys per word
+        k = add32(kb, 2 * i)
+        m = u32(0)
+        if k < lo or k >= hi:
+            m |= u32(0xFFFF)
+        if k + 1 < lo or k + 1 >= hi:
+            m |= u32(0xFFFF0000)
+        return m
+    k = add32(kb, i if VEC == 4 else i // 2)  # one float32, or half a float64
+    return u32(0xFFFFFFFF) if k < lo or k >= hi else u32(0)
+
+
+def fill_chunks(row, start, stop, lo, hi, fill_lo, fill_hi, lane):
+    """Lane ``lane``'s share of chunks [start, stop) of a row: a chunk of masked
+    keys only is one 16-byte store of fill; a chunk holding kept keys too (a
+    row's edge, widened to whole 32-byte sectors) is read and written back with
+    its kept keys' own bits (integer words: NaN payloads and -0.0 unchanged)."""
+    c = add32(start, lane)
+    while c < stop:
+        kb = mul32(c, VEC)
+        if kb + VEC <= lo or kb >= hi:
+            store_v4(row, u32(kb), fill_lo, fill_hi, fill_lo, fill_hi)
+        else:
+            t = load_v4(row, u32(kb))
+            m0 = masked_bits(kb, 0, lo, hi)
+            m1 = masked_bits(kb, 1, lo, hi)
+            m2 = masked_bits(kb, 2, lo, hi)
+            m3 = masked_bits(kb, 3, lo, hi)
+            store_v4(row, u32(kb), (t[0] & ~m0) | (fill_lo & m0), (t[1] & ~m1) | (fill_hi & m1),
+                     (t[2] & ~m2) | (fill_lo & m2), (t[3] & ~m3) | (fill_hi & m3))
+        c = add32(c, LANES)
+
+
+def mask_row_vec(row, lo, hi, chunks, fill_lo, fill_hi, lane):
+    """One row on the 16-byte path: the chunks holding keys [0, lo) and [hi,
+    cache_len), each end widened to a 32-byte sector (2 chunks), in one or two
+    disjoint chunk ranges (no chunk is written twice: lanes never race)."""
+    lo32, hi32 = add32(lo, 0), add32(hi, 0)
+    head = min(add32((lo32 + 2 * VEC - 1) // (2 * VEC), 0) * 2, chunks) if lo32 > 0 else 0
+    tail = max(min(add32(hi32 // (2 * VEC), 0) * 2, chunks), head)
+    if hi32 >= mul32(chunks, VEC):
+        tail = chunks  # nothing masked at the end
+    fill_chunks(row, 0, head, lo32, hi32, fill_lo, fill_hi, lane)
+    fill_chunks(row, tail, chunks, lo32, hi32, fill_lo, fill_hi, lane)
+
+
 def causal_mask_kernel(s, w, fill, fill_word, offset, window, kv_lens, q_offsets):
     """GPU kernel. ``s``: [batch, heads, seq_len, cache_len] unsigned bits; ``w``:
     the same rows as 8-byte words when WORD > 1 (else unused).
@@ -90,7 +149,8 @@ def causal_mask_kernel(s, w, fill, fill_word, offset, window, kv_lens, q_offsets
     Launch: grid (ceil(seq_len / ROWS), heads, batch), block (LANES, ROWS); each
     block row masks one query row, its LANES lanes striding over the masked keys.
     Grid dimensions clipped to the device limit fold into the strided loops.
-    Indices are int64 throughout.
+    With VEC > 0 (mask_row_vec) a row goes in 16-byte chunks with 32-bit chunk
+    indices (rows below 2**30 keys); else indices are int64 throughout.
     """
     batch, heads, seq_len, cache_len = s.shape
     lane = int64(gpu.threadIdx.x)
@@ -103,6 +163,11 @@ def causal_mask_kernel(s, w, fill, fill_word, offset, window, kv_lens, q_offsets
                 pos = q + row_offset
                 lo, hi = kept_keys(pos, window, kv_len, cache_len)
                 row = s[b, h, q]
+                if VEC > 0:
+                    mask_row_vec(row, lo, hi, cache_len // VEC,
+                                 u32(fill_word & uint64(0xFFFFFFFF)),
+                                 u32(fill_word >> uint64(32)), lane)
+                    continue
                 words = w[b, h, q] if WORD > 1 else w[0, 0, 0]
                 fill_keys(row, words, 0, lo, fill, fill_word, lane)
                 fill_keys(row, words, hi, cache_len, fill, fill_word, lane)
@@ -147,17 +212,46 @@ def causal_mask_definition(s, fill, offset, window, kv_lens, q_offsets):
 
 
 #: launch shape per backend: (warps of lanes per row, rows per block); measured in
-#: docs/benchmarks.md. The simulator runs one Python thread per lane: keep it small.
-LAUNCH = {"cuda": (1, 8), "hip": (1, 8), "sim": (1, 1)}
+#: docs/benchmarks.md (H200 2026-12-02, 16-byte path, kernel alone, float16
+#: [4,32,2048,2048]: 1 x 4 0.184 ms, 1 x 8 0.194, 1 x 16 0.200, 2 x 4 0.315). The
+#: simulator runs one Python thread per lane: keep it small.
+LAUNCH = {"cuda": (1, 4), "hip": (1, 8), "sim": (1, 1)}
 
 
-def plan_launch(shape, itemsize, has_words, bits, opts, backend) -> tuple:
+#: write rows as 16-byte chunks where the layout allows (vec_layout)
+ROW_VECTORS = True
+
+
+def vec_layout(ptr: int, shape, strides, itemsize: int, opts) -> bool:
+    """True where the 16-byte path applies: no mask_fn, contiguous rows starting on
+    16-byte boundaries, cache_len a multiple of the chunk and below 2**30 (32-bit
+    chunk indices)."""
+    vec = 16 // itemsize
+    return (ROW_VECTORS and opts.mask_fn is None and strides[3] == itemsize
+            and shape[3] % vec == 0 and shape[3] < 2**30 and ptr % 16 == 0
+            and all(st % 16 == 0 for st in strides[:3]))
+
+
+def _layout_of(view, itemsize: int) -> tuple:
+    """(data pointer, byte strides) of a kernel's array (device array or wrapped host)."""
+    from .arrays import cai_strides
+
+    cai = getattr(view, "__cuda_array_interface__", None)
+    if cai is not None:
+        return cai["data"][0], cai_strides(cai, itemsize)
+    host = getattr(view, "_ary", view)
+    return host.ctypes.data, host.strides
+
+
+def plan_launch(shape, itemsize, has_words, bits, opts, backend, vec_ok=False) -> tuple:
     """Everything a GPU launch decides from shapes alone (no arrays touched):
-    (compile-time constants, grid, block, scalar arguments by name)."""
+    (compile-time constants, grid, block, scalar arguments by name); ``vec_ok``:
+    the layout allows the 16-byte path (vec_layout)."""
     warps, rows = LAUNCH.get(backend.name, (1, 1))
     lanes = warps * backend.warp
     word = 8 // itemsize if has_words else 1
-    constants = dict(LANES=lanes, ROWS=rows, WORD=word, **opts.constants())
+    constants = dict(LANES=lanes, ROWS=rows, WORD=word, VEC=16 // itemsize if vec_ok else 0,
+                     **opts.constants())
     fill_word = np.array([bits] * (8 // itemsize), dtype=bits.dtype).view(np.uint64)[0]
     # one block row per query row, ROWS rows per block; heads and batch ride y and z
     grid = kc.fold_grid(backend, -(-shape[2] // rows), shape[1], shape[0])
@@ -180,8 +274,14 @@ def _aot_variants(warp: int):
                 if suffix and word == 1 and per_word > 1:
                     continue  # options are independent of the word path: once per width
                 yield (f"causal_mask_{bits}" + ("_words" if word > 1 else "") + suffix,
-                       dict(ELEMENT=bits, LANES=warps * warp, ROWS=rows, WORD=word,
+                       dict(ELEMENT=bits, LANES=warps * warp, ROWS=rows, WORD=word, VEC=0,
                             **option_constants))
+        itemsize = 8 // per_word
+        for suffix, option_constants in options.items():  # the 16-byte path (no mask_fn)
+            if suffix != "_mask_fn":
+                yield (f"causal_mask_{bits}_vec" + suffix,
+                       dict(ELEMENT=bits, LANES=warps * warp, ROWS=rows, WORD=per_word,
+                            VEC=16 // itemsize, **option_constants))
 
 
 def _odd_keys(b, h, q_pos, k):
@@ -189,16 +289,19 @@ def _odd_keys(b, h, q_pos, k):
     return k % 2 == 1
 
 
-def _mask(s, bits, opts, chosen, fast_key=None) -> None:
+def _mask(s, bits, opts, chosen, fast_key=None, host_key=None) -> None:
     """Mask validated scores ``s`` on backend ``chosen``."""
     with op.operands(chosen, (s, True)) as ((target,), stream):
         if not chosen.is_gpu_kernel:
             kv_lens, q_offsets = opts.per_sequence()
             op.run_host(CAUSAL_MASK, chosen, kc.host_kind(s.size), opts.constants(),
-                        (target.bits, bits, opts.offset, opts.window, kv_lens, q_offsets))
+                        (target.bits, bits, opts.offset, opts.window, kv_lens, q_offsets),
+                        host_key)
             return
+        ptr, strides = _layout_of(target.bits, bits.itemsize)
         constants, grid, block, scalars = plan_launch(
-            s.shape, bits.itemsize, target.words is not None, bits, opts, chosen)
+            s.shape, bits.itemsize, target.words is not None, bits, opts, chosen,
+            vec_layout(ptr, s.shape, strides, bits.itemsize, opts))
         kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream)
         words = target.words if constants["WORD"] > 1 else no_words(chosen)
         op.launch(CAUSAL_MASK, chosen, op.Launch.of(
@@ -218,6 +321,21 @@ def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, k
     ``fill``; nothing else is written. ``backend``: 'auto', 'hip', 'cuda', 'sim'
     or 'cpu'. Bad input raises before anything is written.
     """
+    host_key = None
+    if type(scores) is np.ndarray and kv_lens is None and q_offsets is None and mask_fn is None:
+        host_key = fastpath.host_key("mask", backend, (fastpath.array_key(scores, True),), (
+            fastpath.exact(offset), fastpath.exact(window), fastpath.exact(fill),
+            fastpath.exact(causal)))
+        replay = fastpath.host_replay(host_key)
+        if replay is not None:  # the same call as before: validated then, see fastpath.py
+            replay(scores)
+            return scores
+    elif fastpath.torch_op_wanted(scores):  # autograd or torch.compile: the custom op
+        from . import torch_ops
+
+        return torch_ops.apply_causal_mask(scores, offset=offset, fill=fill, window=window,
+                                           kv_lens=kv_lens, q_offsets=q_offsets,
+                                           mask_fn=mask_fn, causal=causal, backend=backend)
     fast_key = None
     if kv_lens is None and q_offsets is None and mask_fn is None:
         fast_key = fastpath.call_key(scores, backend, offset, window, fill, causal)
@@ -229,7 +347,7 @@ def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, k
                         q_offsets=q_offsets, mask_fn=mask_fn, causal=causal)
     bits = fill_bits(s.dtype, fill)
     if s.size:
-        _mask(s, bits, opts, chosen, fast_key)
+        _mask(s, bits, opts, chosen, fast_key, host_key if chosen.name == "cpu" else None)
     return scores
 
 
@@ -244,8 +362,9 @@ def _plan_from_tensor(scores, key, backend):
     bits = fill_bits(s.dtype, key.fill)
     ptr, itemsize = s.cai["data"][0], bits.itemsize
     words = fastpath.words_of(ptr, s.shape, s.strides, itemsize)
-    constants, grid, block, scalars = plan_launch(s.shape, itemsize, words is not None, bits,
-                                                  opts, backend)
+    constants, grid, block, scalars = plan_launch(
+        s.shape, itemsize, words is not None, bits, opts, backend,
+        vec_layout(ptr, s.shape, s.strides, itemsize, opts))
     args = dict(s=fastpath.DeviceArray(ptr, s.shape, s.strides, itemsize, bits.dtype.name),
                 w=words or fastpath.NULL_ARRAY4,
                 kv_lens=fastpath.NULL_ARRAY1, q_offsets=fastpath.NULL_ARRAY1, **scalars)
@@ -276,7 +395,7 @@ def bench_causal_mask(ctx, shape, dtype):
     Floor: the masked elements written once at the fill bandwidth of the run. Peers:
     ``masked_fill_`` with a boolean triangle and torch.compile of it (GPU),
     ``numpy.copyto(where=)`` (CPU)."""
-    from .bench import ITEMSIZE, gpu_case, masked_count
+    from .benchkit import ITEMSIZE, gpu_case, masked_count
 
     nbytes = masked_count(shape) * ITEMSIZE[dtype]
     timer, chosen = ctx.timer, ctx.backend
@@ -341,7 +460,8 @@ CAUSAL_MASK = op.register(op.Family(
     name="causal_mask",
     gpu_kernel=causal_mask_kernel, cpu_kernel=causal_mask_cpu,
     reference=causal_mask_definition,
-    helpers=(kept_keys, host_row), gpu_helpers=(fill_keys,),
+    helpers=(kept_keys, host_row),
+    gpu_helpers=(fill_keys, masked_bits, fill_chunks, mask_row_vec),
     args=(op.array("s", "ELEMENT", 4), op.array("w", "uint64", 4), op.scalar("fill", "ELEMENT"),
           op.scalar("fill_word", "uint64"), op.scalar("offset", "int64"),
           op.scalar("window", "int64"), op.array("kv_lens", "int64", 1),

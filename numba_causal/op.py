@@ -36,7 +36,7 @@ from typing import Callable, Optional
 
 from . import compile as kc
 from . import intrinsics, primitives
-from .arrays import constant_on, device_copy, scores_on
+from .arrays import constant_on, device_copy, on_gpu, scores_on
 from .backends import Backend, spelling
 from .options import NO_VALUES
 
@@ -206,9 +206,16 @@ def operands(backend: Backend, *arrays):
     GPU backend is copied back once the body succeeded, never on failure. The
     launch runs on the stream of the first written array; any other operand's
     stream is synchronised first, so its data is in place before the kernel reads
-    it.
+    it. GPU arrays must all live on one GPU (else ValueError, before anything is
+    written); that GPU is made current for the body, whatever device was current.
     """
+    devices = sorted({s.device for s, _ in arrays if s.on_device and s.device is not None})
+    if len(devices) > 1:
+        raise ValueError(f"arguments live on different GPUs ({', '.join(f'cuda:{d}' for d in devices)}):"
+                         " pass them on one device")
     with contextlib.ExitStack() as stack:
+        # launches, views, streams and device constants on the arrays' own GPU
+        stack.enter_context(on_gpu(backend, devices[0] if devices else None))
         views = [stack.enter_context(scores_on(s, backend, write_back=written))
                  for s, written in arrays]
         written = [v for v, (_, w) in zip(views, arrays) if w] or views
@@ -217,6 +224,11 @@ def operands(backend: Backend, *arrays):
             if view.stream is not stream and hasattr(view.stream, "synchronize"):
                 view.stream.synchronize()
         yield views, stream
+        if backend.on_device and hasattr(stream, "synchronize") and any(
+                w and not s.on_device for s, w in arrays):
+            # host arrays are copied back on their own streams (on leaving the
+            # views): the kernel on the launch stream must be done first
+            stream.synchronize()
 
 
 def per_sequence_on(backend: Backend, opts, stream) -> tuple:
@@ -238,8 +250,9 @@ def launch(family: Family, backend: Backend, plan: Launch, stream, fast_key=None
     ``stream``; with a ``fast_key`` (cuda), keep the launch for the fast path."""
     kernel = family.build(backend, "kernel", dict(plan.constants))
     args = tuple(plan.args[arg.name] for arg in family.args)
-    configured = kernel[plan.grid, plan.block, stream] if stream else kernel[plan.grid, plan.block]
-    with kc.launch_guard(backend, "kernel"):
+    with kc.launch_guard(backend, "kernel"), _no_numba_warnings():
+        configured = kernel[plan.grid, plan.block, stream] if stream else kernel[plan.grid,
+                                                                                 plan.block]
         configured(*args)
     if fast_key is not None and backend.name == "cuda":
         from . import fastpath
@@ -249,9 +262,38 @@ def launch(family: Family, backend: Backend, plan: Launch, stream, fast_key=None
     return kernel
 
 
-def run_host(family: Family, backend: Backend, kind: str, constants: dict, args: tuple):
+_WARNINGS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _no_numba_warnings():
+    """Numba's warnings about our own launches (e.g. numba-cuda's "Grid size 6 will
+    likely result in GPU under-utilization" for a small input: the grid is what the
+    input needs) are ours to act on, not the user's: kept out of their output. The
+    lock keeps our own threads' ``catch_warnings`` from interleaving."""
+    import sys
+    import warnings
+
+    categories = [getattr(sys.modules.get(name), "NumbaWarning", None)
+                  for name in ("numba.core.errors", "numba.cuda.core.errors")]
+    with _WARNINGS_LOCK, warnings.catch_warnings():
+        for category in categories:
+            if isinstance(category, type) and issubclass(category, Warning):
+                warnings.simplefilter("ignore", category)
+        yield
+
+
+def run_host(family: Family, backend: Backend, kind: str, constants: dict, args: tuple,
+             fast_key=None, arrays: int = 1):
     """Compile (cached) and run ``family``'s CPU kernel (``kind`` 'cpu' or
-    'cpu_serial') or its reference ('reference') on host arrays."""
+    'cpu_serial') or its reference ('reference') on host arrays. With a
+    ``fast_key`` (fastpath.host_key), keep the call for the host fast path: the
+    first ``arrays`` arguments are views of the caller's arrays, the rest fixed."""
     kernel = family.build(backend, kind, constants)
-    with kc.launch_guard(backend, kind):
+    guard = kc.launch_guard(backend, kind)
+    with guard:
         kernel(*args)
+    if fast_key is not None:
+        from . import fastpath
+
+        fastpath.remember_host(fast_key, kernel, guard, args, arrays)

@@ -78,5 +78,24 @@ def row_reduce(exchange, partial, slot, lane, value, is_max):
     return value
 
 
+def row_reduce_alternating(exchange, partial, slot, lane, value, is_max):
+    """row_reduce without its trailing barrier: for a caller that alternates two
+    ``partial`` buffers (a softmax row's max, then its sum, then the next row's
+    max...): the barrier of the other buffer's reduction separates a read of
+    ``partial`` from its next write. One barrier per reduction instead of two."""
+    mask = SPAN // 2
+    while mask > 0:
+        value = combine(value, lane_xor(exchange, slot, lane, value, mask), is_max)
+        mask //= 2
+    if LANES > SPAN:
+        if lane % SPAN == 0:
+            partial[slot, lane // SPAN] = value
+        gpu.syncthreads()
+        value = partial[slot, 0]
+        for w in range(1, LANES // SPAN):
+            value = combine(value, partial[slot, w], is_max)
+    return value
+
+
 #: the helpers every backend compiles (row_reduce is the GPU kernels')
 HELPERS = (nan_max, rescaled, online_add, combine)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import platform
 
-from .backends import INSTALL_HINT, NAMES, available_backends, get_backend, unavailable_reasons
+from .backends import NAMES, available_backends, get_backend, install_hint, unavailable_reasons
 
 _PACKAGES = ("numba-causal", "numba", "numba-cuda", "numba-hip", "numpy", "llvmlite", "torch")
 
@@ -38,7 +38,7 @@ def info() -> str:
     missing = unavailable_reasons()
     for name in NAMES:
         if name in missing:
-            lines.append(f"  {name:5s} unavailable: {missing[name]} -> {INSTALL_HINT[name]}")
+            lines.append(f"  {name:5s} unavailable: {missing[name]} -> {install_hint(name, missing[name])}")
         else:
             lines.append(f"  {name:5s} ok: {_device(name)}")
     lines.append("versions: " + ", ".join(f"{p} {_version(p)}" for p in _PACKAGES))

@@ -6,9 +6,9 @@ mask.py's docstring: offset, window, kv_lens, q_offsets, mask_fn, causal); a
 row's kept keys ``[lo, hi)`` come from the same ``kept_keys``.
 
 What is read and written: each row reads only the memory holding its kept keys
-(on the GPU, the 8-byte words that hold them: a word at either end of the kept
-range may also hold a masked key, whose value is never used; whatever a masked
-key holds, NaN included, never reaches the result) and writes the whole row:
+(on the GPU, the 16-byte chunks or 8-byte words that hold them: one at either end
+of the kept range may also hold a masked key, whose value is never used; whatever
+a masked key holds, NaN included, never reaches the result) and writes the whole row:
 exact +0.0 for the masked keys, probabilities for the kept ones. ``out`` may be
 ``scores`` itself (in place), a separate array of the same shape and dtype, or
 None (a new array like ``scores``).
@@ -19,6 +19,10 @@ float64; float64 rows compute and sum in float64. ``exp(scale * x - max)`` is
 evaluated as ``exp(|scale| * (u - max u))`` with ``u = x`` or ``-x``: the
 exponent's rounding error grows with its size, but exp shrinks the probability
 faster, so relative to the row's largest probability it stays below 2**-23.
+On the GPU's 16-byte path (float32, float16, bfloat16) it is
+``exp2((x - max) * |scale| * log2(e))`` (orientation folded into signs, which is
+exact), one hardware ``ex2.approx`` on NVIDIA (2 ulp), and float32 rows sum each
+16-byte chunk in float32 (4 keys) and the chunk sums in float64.
 Measured against float64 (tests/test_softmax.py), the error is below 1e-6
 (float32) or 1e-3 (float16, bfloat16) of the row's largest probability, plus
 half an ulp of the output dtype (its own rounding). Special values:
@@ -32,9 +36,12 @@ Kernels, side by side as in mask.py:
 
 * GPU (hip, cuda, sim): block (LANES, ROWS), a block row of LANES lanes per
   query row, grid (ceil(seq_len / ROWS), heads, batch) folded by
-  compile.fold_grid. Rows are read and written as 8-byte words where both
-  arrays allow it (contiguous, aligned rows; cache_len a multiple of the keys
-  per word), else element by element. A lane takes its words in tiles of CHUNK
+  compile.fold_grid. Rows are read and written as 16-byte chunks where both
+  arrays allow it (float32/16-bit; contiguous rows on 16-byte boundaries;
+  cache_len a multiple of the chunk: softmax_row_vec, every chunk's load issued
+  before any is decoded, hardware 16-bit conversions, 32-bit in-row indices,
+  one barrier per reduction), else as 8-byte words (aligned rows, cache_len a
+  multiple of the keys per word), else element by element. A lane takes its words in tiles of CHUNK
   words kept in registers. A row of one tile (the usual case: CHUNK is sized
   from cache_len) is read once: lane max, row max (warp shuffles: reductions.row_reduce
   and primitives.lane_xor), one exp per key and a lane sum, row sum, then the
@@ -55,14 +62,14 @@ import math
 import numbers
 
 import numpy as np
-from numba import int64, prange, uint64
+from numba import int64, prange, uint32, uint64
 
 from . import compile as kc
-from . import dtypes, elements, op, reductions
-from .arrays import check_out, empty_like, inspect_scores, no_words
-from .backends import get_backend
+from . import dtypes, elements, fastpath, op, reductions
+from .arrays import cai_strides, check_out, empty_like, inspect_scores, no_words
+from .backends import get_backend, spelling
 from .compile import GPU, compile_time
-from .elements import FORMATS, compute_dtype, float_view, format_constants
+from .elements import FLOAT16, FORMATS, compute_dtype, float_view, format_constants
 from .mask import host_row, kept_keys
 from .options import PLAIN, mask_options
 
@@ -73,7 +80,7 @@ gpu = GPU
 #: sums per row, words per lane in a tile (CHUNK) and its slots in keys
 LANES, ROWS, SPAN, EXCHANGE_LANES, PARTIALS, CHUNK, CHUNK_SLOTS, WORD = compile_time(
     "LANES", "ROWS", "SPAN", "EXCHANGE_LANES", "PARTIALS", "CHUNK", "CHUNK_SLOTS", "WORD")
-COMPUTE, SUM = compile_time("COMPUTE", "SUM")
+COMPUTE, SUM, FORMAT = compile_time("COMPUTE", "SUM", "FORMAT")
 HAS_MASK_FN, MASK_FN, USE_KV_LENS, USE_Q_OFFSETS = compile_time(
     "HAS_MASK_FN", "MASK_FN", "USE_KV_LENS", "USE_Q_OFFSETS")
 # device helpers the kernels call, bound per variant (elements.py, reductions.py)
@@ -81,7 +88,18 @@ HAS_MASK_FN, MASK_FN, USE_KV_LENS, USE_Q_OFFSETS = compile_time(
  rescaled, online_add, row_reduce) = compile_time(
     "key_bits", "empty_word", "with_key", "word_key", "element_to_float", "float_to_element",
     "nan_max", "rescaled", "online_add", "row_reduce")
+row_reduce_alternating = compile_time("row_reduce_alternating")
+# device primitives (intrinsics.py), bound into every GPU kernel by op.Family
+(load_v4, store_v4, as_f32, f16x2_lo, f16x2_hi, bf16x2_lo, bf16x2_hi, pack_f16x2, pack_bf16x2,
+ exp2f, u32, add32, mul32) = compile_time(
+    "load_v4", "store_v4", "as_f32", "f16x2_lo", "f16x2_hi", "bf16x2_lo", "bf16x2_hi",
+    "pack_f16x2", "pack_bf16x2", "exp2f", "u32", "add32", "mul32")
+#: the 16-byte path (VEC > 0: keys per 16-byte chunk, float32 compute; 0: words or
+#: elements), its tile in uint32 words (RAW = 4 * CHUNK) and the exp's floor on the
+#: folded scale (TINY_SCALE: a scale of 0 must still send -inf to 0, not NaN)
+VEC, RAW, TINY_SCALE = compile_time("VEC", "RAW", "TINY_SCALE")
 NEG_INF = -math.inf
+LOG2E = 1.0 / math.log(2.0)
 
 
 def probability_bits(p, inverse):
@@ -141,6 +159,192 @@ def store_tile(values, out_row, first, hi_word, inverse):
             out_row[uint64(w)] = word
 
 
+# --- the 16-byte path (VEC > 0) -----------------------------------------------------------
+#
+# A row is read and written as 16-byte chunks (VEC keys: 4 float32 or 8 16-bit);
+# lane ``t`` takes chunks ``first + j * LANES`` (j < CHUNK), so a warp's load is 512
+# contiguous bytes. Chunk and key indices within a row are 32-bit (the launcher
+# takes this path only for rows below 2**31 keys; each row's base is numba's
+# 64-bit address arithmetic, once per row). Scores are kept raw (not oriented) in
+# registers; the row max is over ``direction * x`` and the exponent is
+# ``exp2((x - direction * max) * direction * |scale| * log2(e))``: one subtract and
+# one multiply per key (sign flips are exact), ``(x - max)`` exact near the max.
+# A chunk wholly inside the kept keys [lo, hi) (no mask_fn) needs no per-key test;
+# only the one or two chunks a row's kept range starts or ends in do.
+
+def edge_chunk(kb, lo, hi):
+    """True where the chunk of keys [kb, kb + VEC) is not wholly kept (per-key tests)."""
+    return HAS_MASK_FN or kb < lo or kb + VEC > hi
+
+
+def key_kept(k, lo, hi, b, h, pos):
+    """Key ``k`` is kept: inside [lo, hi) and (with a predicate) mask_fn's."""
+    return lo <= k < hi and (not HAS_MASK_FN or MASK_FN(b, h, pos, k))
+
+
+def load_chunks(raw, row, first, hi_word):
+    """Issue the loads of a lane's CHUNK chunks ``first + j * LANES`` that hold kept
+    keys (predicated, back to back: all in flight before any is decoded) into the
+    uint32 registers ``raw``."""
+    for j in range(CHUNK):
+        w = add32(first, j * LANES)
+        if w < hi_word:
+            t = load_v4(row, u32(mul32(w, VEC)))
+            raw[j * 4] = t[0]
+            raw[j * 4 + 1] = t[1]
+            raw[j * 4 + 2] = t[2]
+            raw[j * 4 + 3] = t[3]
+        else:
+            raw[j * 4] = raw[j * 4 + 1] = raw[j * 4 + 2] = raw[j * 4 + 3] = u32(0)
+
+
+def decode_chunks(values, raw, first, lo, hi, b, h, pos, direction):
+    """``raw`` -> ``values`` (raw scores, float32; a masked key or one past the kept
+    chunks gets ``-direction * inf``, whose oriented value is -inf); returns the
+    max of the oriented scores (NaN-ignoring: a NaN reaches the sum instead)."""
+    tile_max = COMPUTE(NEG_INF)
+    masked = -direction * COMPUTE(math.inf)
+    for j in range(CHUNK):
+        for i in range(4):
+            word = raw[j * 4 + i]
+            if VEC == 4:
+                values[j * 4 + i] = as_f32(word)
+            elif FORMAT == FLOAT16:
+                values[j * 8 + 2 * i] = f16x2_lo(word)
+                values[j * 8 + 2 * i + 1] = f16x2_hi(word)
+            else:
+                values[j * 8 + 2 * i] = bf16x2_lo(word)
+                values[j * 8 + 2 * i + 1] = bf16x2_hi(word)
+        kb = mul32(add32(first, j * LANES), VEC)
+        if edge_chunk(kb, lo, hi):
+            for e in range(VEC):
+                if not key_kept(add32(kb, e), lo, hi, b, h, pos):
+                    values[j * VEC + e] = masked
+        for e in range(VEC):
+            tile_max = max(tile_max, direction * values[j * VEC + e])
+    return tile_max
+
+
+def exp_chunks(values, first, lo, hi, hi_word, b, h, pos, raw_max, factor):
+    """``values`` -> exp2((x - raw_max) * factor) in place for chunks holding kept keys;
+    a masked key gets -1 (stored as exactly 0, even in a NaN row). Returns the sum
+    of the kept ones: float32 within a chunk, SUM across chunks."""
+    total = SUM(0)
+    for j in range(CHUNK):
+        w = add32(first, j * LANES)
+        if w < hi_word:
+            kb = mul32(w, VEC)
+            part = COMPUTE(0)
+            if edge_chunk(kb, lo, hi):
+                for e in range(VEC):
+                    p = COMPUTE(-1)
+                    if key_kept(add32(kb, e), lo, hi, b, h, pos):
+                        p = exp2f((values[j * VEC + e] - raw_max) * factor)
+                        part += p
+                    values[j * VEC + e] = p
+            else:
+                for e in range(VEC):
+                    p = exp2f((values[j * VEC + e] - raw_max) * factor)
+                    part += p
+                    values[j * VEC + e] = p
+            total += SUM(part)
+    return total
+
+
+def scaled_key(p, inverse):
+    """The stored probability of exp ``p`` (-1: a masked key, exactly 0)."""
+    return COMPUTE(0) if p < 0 else p * inverse
+
+
+def store_chunks(values, out_row, first, lo, hi, hi_word, inverse):
+    """Write a lane's chunks holding kept keys (16-byte stores; 16-bit keys packed
+    two per word by the hardware conversion)."""
+    for j in range(CHUNK):
+        w = add32(first, j * LANES)
+        if w < hi_word:
+            kb = mul32(w, VEC)
+            v = values
+            o = j * VEC
+            if edge_chunk(kb, lo, hi):
+                for e in range(VEC):
+                    v[o + e] = scaled_key(v[o + e], inverse)
+            else:
+                for e in range(VEC):
+                    v[o + e] = v[o + e] * inverse
+            if VEC == 4:
+                store_v4(out_row, u32(kb), v[o], v[o + 1], v[o + 2], v[o + 3])
+            elif FORMAT == FLOAT16:
+                store_v4(out_row, u32(kb), pack_f16x2(v[o], v[o + 1]),
+                         pack_f16x2(v[o + 2], v[o + 3]), pack_f16x2(v[o + 4], v[o + 5]),
+                         pack_f16x2(v[o + 6], v[o + 7]))
+            else:
+                store_v4(out_row, u32(kb), pack_bf16x2(v[o], v[o + 1]),
+                         pack_bf16x2(v[o + 2], v[o + 3]), pack_bf16x2(v[o + 4], v[o + 5]),
+                         pack_bf16x2(v[o + 6], v[o + 7]))
+
+
+def zero_chunks(out_row, start, stop, lane):
+    """Lane ``lane``'s share of chunks [start, stop) of a row written as +0.0."""
+    w = add32(start, lane)
+    while w < stop:
+        store_v4(out_row, u32(mul32(w, VEC)), u32(0), u32(0), u32(0), u32(0))
+        w = add32(w, LANES)
+
+
+def softmax_row_vec(row, out_row, raw, values, exchange_max, exchange_sum, partial_max,
+                    partial_sum, slot, lane, active, lo, hi, chunks, b, h, pos, direction,
+                    magnitude):
+    """One query row on the 16-byte path (every lane of the block calls it: the
+    reductions need them all; an idle row has lo = hi = 0)."""
+    lo_word, hi_word = lo // VEC, (hi + VEC - 1) // VEC
+    if not active:
+        lo_word = hi_word = 0
+    lo32, hi32 = add32(lo, 0), add32(hi, 0)
+    lo_w, hi_w = add32(lo_word, 0), add32(hi_word, 0)
+    one_tile = hi_word - lo_word <= CHUNK * LANES
+    lane_max = COMPUTE(NEG_INF)
+    lane_total = SUM(0)
+    factor = max(magnitude * COMPUTE(LOG2E), COMPUTE(TINY_SCALE))
+    tile = lo_w
+    while tile < hi_w:
+        first = add32(tile, lane)
+        load_chunks(raw, row, first, hi_w)
+        tile_max = decode_chunks(values, raw, first, lo32, hi32, b, h, pos, direction)
+        if one_tile:
+            lane_max = tile_max
+        else:  # fold the tile into the lane's online (max, sum)
+            new_max = max(lane_max, tile_max)
+            base = new_max if new_max != NEG_INF else COMPUTE(0)
+            lane_total = (rescaled(lane_total, lane_max, new_max, magnitude)
+                          + exp_chunks(values, first, lo32, hi32, hi_w, b, h, pos,
+                                       direction * base, direction * factor))
+            lane_max = new_max
+        tile = add32(tile, CHUNK * LANES)
+    # partial_max and partial_sum alternate: one barrier per reduction
+    row_max = row_reduce_alternating(exchange_max, partial_max, slot, lane, lane_max, True)
+    base = row_max if row_max != NEG_INF else COMPUTE(0)  # nothing finite kept: all 0
+    if one_tile:
+        if hi_w > lo_w:
+            lane_total = exp_chunks(values, add32(lo_w, lane), lo32, hi32, hi_w, b, h, pos,
+                                    direction * base, direction * factor)
+    else:
+        lane_total = rescaled(lane_total, lane_max, row_max, magnitude)
+    total = row_reduce_alternating(exchange_sum, partial_sum, slot, lane, lane_total, False)
+    inverse = COMPUTE(1) / COMPUTE(total) if total != 0 else COMPUTE(0)
+    zero_chunks(out_row, 0, lo_w, lane)
+    tile = lo_w
+    while tile < hi_w:
+        first = add32(tile, lane)
+        if not one_tile:
+            load_chunks(raw, row, first, hi_w)
+            decode_chunks(values, raw, first, lo32, hi32, b, h, pos, direction)
+            exp_chunks(values, first, lo32, hi32, hi_w, b, h, pos, direction * base,
+                       direction * factor)
+        store_chunks(values, out_row, first, lo32, hi32, hi_w, inverse)
+        tile = add32(tile, CHUNK * LANES)
+    zero_chunks(out_row, hi_w, add32(chunks, 0), lane)
+
+
 def causal_softmax_kernel(s, out, s_words, out_words, scale, offset, window, kv_lens,
                           q_offsets):
     """GPU kernel. ``s``, ``out``: [batch, heads, seq_len, cache_len] elements
@@ -164,6 +368,7 @@ def causal_softmax_kernel(s, out, s_words, out_words, scale, offset, window, kv_
     negative-index wraparound code.
     """
     values = gpu.local.array(CHUNK_SLOTS, COMPUTE)
+    raw = gpu.local.array(RAW, uint32)
     exchange_max = gpu.shared.array((ROWS, EXCHANGE_LANES), COMPUTE)
     exchange_sum = gpu.shared.array((ROWS, EXCHANGE_LANES), SUM)
     partial_max = gpu.shared.array((ROWS, PARTIALS), COMPUTE)
@@ -188,6 +393,17 @@ def causal_softmax_kernel(s, out, s_words, out_words, scale, offset, window, kv_
                 lo, hi = kept_keys(pos, window, kv_len, cache_len)
                 if not active:
                     q, lo, hi = seq_len - 1, 0, 0
+                if VEC > 0:
+                    # unsigned indices: no negative-index wraparound code per row
+                    softmax_row_vec(s[uint64(b), uint64(h), uint64(q)],
+                                    out[uint64(b), uint64(h), uint64(q)], raw, values,
+                                    exchange_max,
+                                    exchange_sum, partial_max, partial_sum, slot, lane,
+                                    active, lo, hi, cache_len // VEC if active else 0, b, h,
+                                    pos, direction,
+                                    magnitude)
+                    first += int64(gpu.gridDim.x) * ROWS
+                    continue
                 words = cache_len // WORD if active else 0
                 lo_word, hi_word = lo // WORD, (hi + WORD - 1) // WORD  # words of kept keys
                 span = uint64(hi - lo)
@@ -347,14 +563,87 @@ def launch_constants(backend_name: str, warp: int, lanes: int, rows: int, word: 
                 CHUNK_SLOTS=chunk * word, WORD=word, KEY_BITS=8 * itemsize,
                 KEY_MASK=(1 << (8 * itemsize)) - 1 if word > 1 else 0,
                 EXCHANGE_LANES=lanes if backend_name == "sim" else 1,
-                PARTIALS=max(lanes // span, 1))
+                PARTIALS=max(lanes // span, 1), VEC=0, RAW=1, TINY_SCALE=0.0)
 
 
-def plan_constants(backend, dtype_name: str, word: int, cache_len: int, opts) -> dict:
-    """Every compile-time constant of a GPU launch on ``backend``."""
+#: the 16-byte path: rows read and written as 16-byte chunks where both arrays allow
+#: it (float32, float16, bfloat16; contiguous rows starting on 16-byte boundaries;
+#: cache_len a multiple of the chunk and below 2**30)
+ROW_VECTORS = True
+#: the backends that take the 16-byte path. Only the simulator for now: on the H200
+#: (2026-12-02, docs/data/h200-2026-12-02/final-0540/gpu-tests.txt) two property
+#: cases on cuda gave NaN where the definition has none (float16, kv_lens beyond
+#: 2**31, causal=False; a separate out with guard bands), and the path was no faster
+#: than the 8-byte word path at the bench's shapes. GPUs keep the word path, which
+#: passed every GPU test, until the 16-byte path is fixed and measured.
+VEC_BACKENDS = ("sim",)
+#: the 16-byte path's launch on a GPU (the simulator takes LAUNCH["sim"]'s): most
+#: keys per lane in registers, lanes per row between VEC_LANES (the fewest) and
+#: VEC_MAX_LANES, and threads per block for rows of the fewest lanes. Measured on the
+#: H200, kernel alone, 2026-12-02 (docs/benchmarks.md, sweep): per-row work is what
+#: this kernel pays most for, so few lanes with many keys each win: 2048 keys ->
+#: 64 x 4 (float32 0.98 ms, float16 0.67 ms vs 128 x 2 1.09 / 0.84, 256 x 1 1.38 / 1.21);
+#: 8192 keys -> 128 x 1 (float32 0.94, float16 0.54 vs 256 x 1 1.00 / 0.65)
+VEC_MOST_KEYS, VEC_LANES, VEC_MAX_LANES, VEC_BLOCK = 32, 64, 128, 256
+#: AMD (unmeasured): 16 keys per lane; 32 16-bit keys per lane spill on gfx90a and
+#: gfx942 (128 VGPRs, 20 bytes of scratch: tools/amd/run_ci.sh, 2026-12-02)
+VEC_MOST_KEYS_HIP = 16
+#: the smallest normal float32: a scale of 0 still sends a -inf key to exp2 = 0
+_TINY = 2.0 ** -126
+
+
+def vec_launch(warp: int, vec: int, cache_len: int, most: int = None) -> tuple:
+    """(lanes per row, rows per block) of the 16-byte path on a GPU: VEC_MOST_KEYS
+    keys per lane for a row of ``cache_len`` keys, a power of two between
+    VEC_LANES and VEC_MAX_LANES (at least one warp or wavefront); rows of the
+    fewest lanes fill a block of VEC_BLOCK threads, wider rows take one per block.
+    Longer rows take the online route (several tiles)."""
+    want = -(-cache_len // (most or VEC_MOST_KEYS))
+    lanes = max(min(max(1 << max(want - 1, 0).bit_length(), VEC_LANES), VEC_MAX_LANES), warp)
+    return lanes, (max(VEC_BLOCK // lanes, 1) if lanes <= VEC_LANES else 1)
+
+
+def vec_constants(backend_name: str, warp: int, lanes: int, rows: int, vec: int,
+                  itemsize: int, chunk: int) -> dict:
+    """launch_constants for the 16-byte path: ``vec`` keys per chunk, ``chunk``
+    chunks per lane in registers."""
+    constants = launch_constants(backend_name, warp, lanes, rows, 1, itemsize, chunk)
+    constants.update(VEC=vec, RAW=4 * chunk, CHUNK_SLOTS=chunk * vec, TINY_SCALE=_TINY)
+    return constants
+
+
+def _vec_keys(dtype_name: str, cache_len: int, *views) -> int:
+    """Keys per 16-byte chunk when every view allows the 16-byte path, else 0."""
+    itemsize = dtypes.SUPPORTED[dtype_name][0]
+    vec = 16 // itemsize
+    if not ROW_VECTORS or itemsize == 8 or cache_len % vec or cache_len >= 2**30:
+        return 0
+    for view in views:
+        cai = getattr(view, "__cuda_array_interface__", None)
+        if cai is not None:
+            ptr, strides = cai["data"][0], cai_strides(cai, itemsize)
+        else:
+            host = getattr(view, "_ary", view)
+            ptr, strides = host.ctypes.data, host.strides
+        if strides[3] != itemsize or ptr % 16 or any(st % 16 for st in strides[:3]):
+            return 0
+    return vec
+
+
+def plan_constants(backend, dtype_name: str, word: int, cache_len: int, opts,
+                   vec: bool = False) -> dict:
+    """Every compile-time constant of a GPU launch on ``backend``; ``word``: keys
+    per 8-byte word (1: elements), or keys per 16-byte chunk with ``vec``."""
     warps, rows, most = LAUNCH.get(backend.name, (4, 1, 16))
     lanes = warps * backend.warp
     itemsize = dtypes.SUPPORTED[dtype_name][0]
+    if vec:
+        if backend.name != "sim":
+            most = VEC_MOST_KEYS_HIP if backend.name == "hip" else VEC_MOST_KEYS
+            lanes, rows = vec_launch(backend.warp, word, cache_len, most)
+        chunk = words_per_lane(lanes, most, word, cache_len, opts.window)
+        return dict(**vec_constants(backend.name, backend.warp, lanes, rows, word, itemsize,
+                                    chunk), **format_constants(dtype_name), **opts.constants())
     chunk = words_per_lane(lanes, _most_keys(most, dtype_name), word, cache_len, opts.window)
     return dict(**launch_constants(backend.name, backend.warp, lanes, rows, word, itemsize,
                                    chunk),
@@ -384,6 +673,29 @@ def _aot_variants(warp: int):
                    dict(ELEMENT=_element_type(name),
                         **launch_constants("hip", warp, lanes, rows, w, itemsize, chunk),
                         **format_constants(name), **PLAIN.constants()))
+    # the 16-byte path at the launch shapes vec_launch plans (512 to 8192 keys; 8192
+    # float32 also stands for longer rows: the same tile, online route), each mask
+    # option once (float32, 2048 keys)
+    for name in ("float32", "float16", "bfloat16"):
+        itemsize = dtypes.SUPPORTED[name][0]
+        vec = 16 // itemsize
+        for cache_len in (512, 2048, 8192):
+            v_lanes, v_rows = vec_launch(warp, vec, cache_len, VEC_MOST_KEYS_HIP)
+            chunk = words_per_lane(v_lanes, VEC_MOST_KEYS_HIP, vec, cache_len, 0)
+            yield (f"causal_softmax_{name}_vec{cache_len}",
+                   dict(ELEMENT=_element_type(name),
+                        **vec_constants("hip", warp, v_lanes, v_rows, vec, itemsize, chunk),
+                        **format_constants(name), **PLAIN.constants()))
+    v_lanes, v_rows = vec_launch(warp, 4, 2048, VEC_MOST_KEYS_HIP)
+    chunk = words_per_lane(v_lanes, VEC_MOST_KEYS_HIP, 4, 2048, 0)
+    vec_base = dict(ELEMENT="float32", **vec_constants("hip", warp, v_lanes, v_rows, 4, 4, chunk),
+                    **format_constants("float32"))
+    for suffix, changes in (("_kv_lens", dict(USE_KV_LENS=True)),
+                            ("_q_offsets", dict(USE_Q_OFFSETS=True)),
+                            ("_not_causal", dict(CAUSAL=False)),
+                            ("_mask_fn", dict(HAS_MASK_FN=True, MASK_FN=_odd_keys))):
+        yield (f"causal_softmax_float32_vec{suffix}",
+               dict(vec_base, **dict(PLAIN.constants(), **changes)))
     itemsize, word = 4, 2
     chunk = words_per_lane(lanes, most, word, 2048, 0)
     base = dict(ELEMENT="float32", **launch_constants("hip", warp, lanes, rows, word, itemsize,
@@ -406,7 +718,7 @@ def _check_scale(scale) -> float:
     return float(scale)
 
 
-def _softmax(chosen, s, o, in_place, scale, opts) -> None:
+def _softmax(chosen, s, o, in_place, scale, opts, host_key=None) -> None:
     """Run the softmax of validated ``s`` into ``o`` on backend ``chosen``."""
     operands = ((s, True),) if in_place else ((s, False), (o, True))
     with op.operands(chosen, *operands) as (views, stream):
@@ -417,12 +729,18 @@ def _softmax(chosen, s, o, in_place, scale, opts) -> None:
             kv_lens, q_offsets = opts.per_sequence()
             op.run_host(CAUSAL_SOFTMAX, chosen, kc.host_kind(s.size),
                         dict(format_constants(s.dtype), **opts.constants()),
-                        (src, dst, scale, opts.offset, opts.window, kv_lens, q_offsets))
+                        (src, dst, scale, opts.offset, opts.window, kv_lens, q_offsets),
+                        host_key, arrays=2)
             return
-        word = 8 // src.dtype.itemsize
-        if not ROW_WORDS or source.words is None or target.words is None or s.shape[3] % word:
+        vec = _vec_keys(s.dtype, s.shape[3], source.bits, target.bits) \
+            if spelling(chosen) in VEC_BACKENDS else 0
+        word = vec or 8 // src.dtype.itemsize
+        if not vec and (not ROW_WORDS or source.words is None or target.words is None
+                        or s.shape[3] % word):
             word = 1
-        constants = plan_constants(chosen, s.dtype, word, s.shape[3], opts)
+        constants = plan_constants(chosen, s.dtype, word, s.shape[3], opts, vec=bool(vec))
+        if vec:
+            word = 1  # the kernel reads the element arrays; no word views
         unused = no_words(chosen)
         kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream)
         batch, heads, seq_len, _ = s.shape
@@ -450,6 +768,21 @@ def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_
     overlap ``scores``. Returns ``out``. ``backend``: 'auto', 'hip', 'cuda', 'sim'
     or 'cpu'. Bad input raises before anything is written.
     """
+    host_key = None
+    if type(scores) is np.ndarray and kv_lens is None and q_offsets is None and mask_fn is None:
+        host_key = _host_key(scores, out, backend, scale, offset, window, causal)
+        replay = fastpath.host_replay(host_key)
+        if replay is not None:  # the same call as before: validated then, see fastpath.py
+            if out is None:
+                out = np.empty(scores.shape, scores.dtype)
+            replay(scores, out)
+            return out
+    elif fastpath.torch_op_wanted(scores):  # autograd or torch.compile: the custom op
+        from . import torch_ops
+
+        return torch_ops.causal_softmax(scores, scale=scale, offset=offset, out=out,
+                                        window=window, kv_lens=kv_lens, q_offsets=q_offsets,
+                                        mask_fn=mask_fn, causal=causal, backend=backend)
     s = inspect_scores(scores, writable=out is scores)  # read only, unless out is scores
     chosen = get_backend(backend)
     opts = mask_options(s.shape, offset=offset, window=window, kv_lens=kv_lens,
@@ -461,8 +794,23 @@ def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_
         out = empty_like(scores, s, chosen)
         o = inspect_scores(out, name="out")
     if s.size:
-        _softmax(chosen, s, o, in_place, scale, opts)
+        _softmax(chosen, s, o, in_place, scale, opts, host_key if chosen.name == "cpu" else None)
     return out
+
+
+def _host_key(scores, out, backend, scale, offset, window, causal):
+    """The host fast path's key (fastpath.host_key) of a call on NumPy ``scores``."""
+    if out is None or out is scores:
+        arrays = (fastpath.array_key(scores, out is scores), out is None)
+    elif type(out) is np.ndarray and not np.may_share_memory(scores, out):
+        # apart for sure (validation found no overlap); arrays that may share memory
+        # take the full path, whose check is exact
+        arrays = (fastpath.array_key(scores, False), fastpath.array_key(out, True))
+    else:
+        arrays = (None,)
+    return fastpath.host_key("softmax", backend, arrays, (
+        fastpath.exact(scale), fastpath.exact(offset), fastpath.exact(window),
+        fastpath.exact(causal)))
 
 
 def causal_softmax_reference(scores, *, scale=1.0, offset=None, out=None, window=None,
@@ -505,7 +853,7 @@ def bench_causal_softmax(ctx, shape, dtype):
     the copy bandwidth of the run. Peers (GPU): torch eager and torch.compile of
     ``softmax(masked_fill(scale * x))``, the Triton row kernel (triton_peer.py);
     (CPU): the NumPy formula."""
-    from .bench import ITEMSIZE, masked_count
+    from .benchkit import ITEMSIZE, masked_count
 
     total = int(np.prod(shape))
     item = ITEMSIZE[dtype]
@@ -520,7 +868,7 @@ def bench_causal_softmax(ctx, shape, dtype):
 def _bench_gpu(ctx, shape, dtype):
     import torch
 
-    from .bench import gpu_case, max_rel_error
+    from .benchkit import gpu_case, max_rel_error
 
     timer, name = ctx.timer, ctx.backend.name
     x, where = gpu_case(shape, dtype)
@@ -548,7 +896,7 @@ def _bench_gpu(ctx, shape, dtype):
 def _triton_peer(ctx, x, out, want) -> dict:
     """{"triton row kernel": ms} for the Triton code a user would write
     (triton_peer.py), checked first; {} where triton is not installed."""
-    from .bench import max_rel_error
+    from .benchkit import max_rel_error
 
     try:
         from .triton_peer import causal_softmax_triton
@@ -591,7 +939,10 @@ CAUSAL_SOFTMAX = op.register(op.Family(
     name="causal_softmax",
     gpu_kernel=causal_softmax_kernel, cpu_kernel=causal_softmax_cpu,
     reference=causal_softmax_definition,
-    helpers=HELPERS, gpu_helpers=(reductions.row_reduce, load_tile, exp_tile, store_tile),
+    helpers=HELPERS, gpu_helpers=(reductions.row_reduce, reductions.row_reduce_alternating,
+                                  load_tile, exp_tile, store_tile,
+                                  edge_chunk, key_kept, load_chunks, decode_chunks, exp_chunks,
+                                  scaled_key, store_chunks, zero_chunks, softmax_row_vec),
     args=(op.array("s", "ELEMENT", 4), op.array("out", "ELEMENT", 4),
           op.array("s_words", "uint64", 4), op.array("out_words", "uint64", 4),
           op.scalar("scale", "COMPUTE"), op.scalar("offset", "int64"),

@@ -265,4 +265,98 @@ def test_bench_runs(run, tmp_path):
 def test_bench_usage_error_exits_2(run):
     status, out, err = run(["bench", "--shapes", "2x3x4"])
     assert status == 2
-    assert err.startswith("usage: numba-causal bench") and "must have 2 or 4 dimensions" in err
+    assert err.startswith("usage: numba-causal bench") and "must have 2 or 4 positive sizes" in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--repeats", "0"], "argument --repeats: must be at least 1; got 0"),
+    (["--repeats", "-1"], "argument --repeats: must be at least 1; got -1"),
+    (["--repeats", "many"], "argument --repeats: not an integer: 'many'"),
+    (["--shapes", "garbage"], "argument --shapes: 'garbage' is not a shape; expected SHAPE[:DTYPE"),
+    (["--shapes", "4x4:float8"], "unknown dtype 'float8'; expected SHAPE[:DTYPE"),
+    (["--shapes", "4x0"], "shape '4x0' must have 2 or 4 positive sizes"),
+    (["--shapes", "4x-2"], "shape '4x-2' must have 2 or 4 positive sizes"),
+    (["--shapes", ";"], "no shape given; expected SHAPE[:DTYPE"),
+    (["--plot", "no/such/folder/x.png"], "argument --plot: folder "),
+    (["--ops", "nope"], "argument --ops: unknown op 'nope'; choose from "),
+])
+def test_bench_checks_input_before_any_work(capsys, monkeypatch, args, message):
+    """Usage errors exit 2 at once: nothing is measured first (run_benchmark refuses)."""
+    from numba_causal import bench
+
+    monkeypatch.setattr(bench, "run_benchmark", lambda *a, **k: pytest.fail("the run started"))
+    status = cli.main(["bench", "--backend", "cpu"] + args)
+    err = capsys.readouterr().err
+    assert status == cli.EXIT_USAGE
+    assert err.startswith("usage: numba-causal bench") and message in err
+    assert "parse_shapes" not in err and "Traceback" not in err
+
+
+def test_bench_plot_without_matplotlib_fails_at_once(capsys, monkeypatch, tmp_path):
+    from numba_causal import bench
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    monkeypatch.setattr(bench, "run_benchmark", lambda *a, **k: pytest.fail("the run started"))
+    status = cli.main(["bench", "--backend", "cpu", "--plot", str(tmp_path / "x.png")])
+    assert status == cli.EXIT_USAGE
+    assert "argument --plot: needs matplotlib" in capsys.readouterr().err
+
+
+def test_bench_help_explains_columns_and_defaults(capsys):
+    assert cli.main(["bench", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for words in ("'ours ms' is our time (lower is better)", "'floor/ours' the fraction",
+                  "higher is better", "above 1: we are faster", "where to run (default: auto)",
+                  "(default: 50 on a GPU, 10 on the CPU)", "lower is better"):
+        assert words in text, words
+    assert "(default: None)" not in text and "(default: False)" not in text
+    for line in text.split("--")[1:]:
+        assert line.count("(default:") <= 1, line
+
+
+# --- install hints ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cause, hint", [
+    ("missing", "pip install -e '.[cuda]' in a checkout of numba-causal"),
+    ("no-nvidia-gpu", "numba-cuda is installed; it needs an NVIDIA GPU and driver"),
+    ("cudasim", "unset NUMBA_ENABLE_CUDASIM"),
+])
+def test_unavailable_backend_hint_follows_the_cause(monkeypatch, cause, hint):
+    from numba_causal import backends
+
+    def probe():
+        raise backends.BackendUnavailable("the reason", cause)
+
+    monkeypatch.setitem(backends._PROBES, "cuda", probe)
+    reason = backends._probe_once.__wrapped__("cuda")
+    original = backends._probe
+    monkeypatch.setattr(backends, "_probe", lambda name: reason if name == "cuda" else original(name))
+    with pytest.raises(nc.BackendUnavailable, match="the reason") as refused:
+        nc.get_backend("cuda")
+    assert f"To get it: {hint}" in str(refused.value)
+    line = next(s for s in nc.info().splitlines() if s.strip().startswith("cuda "))
+    assert f"unavailable: the reason -> {hint}" in line
+    assert ("pip install" in line) == (cause == "missing")
+
+
+def test_hip_hint_names_the_environment_without_numba_cuda():
+    from numba_causal import backends
+
+    assert "without numba-cuda" in backends.INSTALL_HINT["hip"]
+    assert "pip install -e '.[rocm]'" in backends.INSTALL_HINT["hip"]
+
+
+# --- installs -----------------------------------------------------------------------------------
+
+def test_base_install_pins_nothing_down_for_gpu_extras():
+    """The base install must not downgrade a CUDA user's numba or numpy: the upper
+    bounds belong to the extras whose packages need them."""
+    config = configparser.ConfigParser()
+    config.read(REPO / "setup.cfg")
+    base = config["options"]["install_requires"].split()
+    assert "<" not in " ".join(base), base
+    extras = {k: v.split() for k, v in config["options.extras_require"].items()}
+    assert any(r.startswith("numba<") for r in extras["rocm"])
+    assert any(r.startswith("numpy<") for r in extras["cuda"])
+    assert not any("numba-cuda" in r for r in extras["test-rocm"])
+    assert any("numba-cuda" in r for r in extras["test"])

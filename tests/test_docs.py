@@ -23,7 +23,8 @@ from numba_causal import cli
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
-EXAMPLE_PAGES = ["index.md", "getting-started.md", "semantics.md", "authoring-kernels.md"]
+EXAMPLE_PAGES = ["index.md", "getting-started.md", "semantics.md", "authoring-kernels.md",
+                 "pytorch.md"]
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```\s*$", re.S | re.M)
 
 

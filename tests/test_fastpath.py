@@ -1,6 +1,5 @@
 """The cuda backend's per-call-site launch cache (numba_causal.fastpath), on a real GPU."""
 
-import numpy as np
 import pytest
 
 import numba_causal as nc
@@ -63,12 +62,20 @@ def test_replay_on_side_stream():
     assert any(key[5] == stream.cuda_stream for key in fastpath._CACHE)
 
 
-def test_requires_grad_is_refused_not_cached():
+def test_requires_grad_goes_through_autograd():
+    """A tensor that requires grad takes the custom op (torch_ops.py), never a replay
+    of a launch recorded for it; a leaf is refused (ValueError), as torch refuses
+    masked_fill_ on it."""
     fastpath.clear()
-    x = torch.randn(8, 8, device="cuda", requires_grad=True)
-    with pytest.raises(ValueError, match="require grad"):
-        nc.apply_causal_mask(x, backend="cuda")
-    assert not fastpath._CACHE
+    leaf = torch.randn(8, 8, device="cuda", requires_grad=True)
+    with pytest.raises(ValueError, match="scores require grad and are a leaf tensor"):
+        nc.apply_causal_mask(leaf, backend="cuda")
+    for _ in range(2):
+        x = leaf * 2
+        assert nc.apply_causal_mask(x, backend="cuda") is x
+        assert torch.equal(x.detach(), expected(leaf.detach() * 2))
+        x.sum().backward()
+    assert torch.equal(leaf.grad, 4 * torch.ones(8, 8, device="cuda").tril())
 
 
 _NEW_PROCESS = """

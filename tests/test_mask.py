@@ -184,3 +184,70 @@ def test_word_view_boundaries(backend, rng, offset):
     for dtype in ("float16", "float32"):
         check_mask(backend, rng, (1, 1, 3, 131), dtype, offset=offset)
         check_mask(backend, rng, (1, 1, 3, 131), dtype, offset=offset, window=61)
+
+
+# --- the 16-byte path: whole chunks, each row's edge sector rewritten with its own bits ---
+
+def compiled_mask_vecs(backend):
+    from numba_causal import compile as kc
+
+    return {e.constants.get("VEC", 0) for e in kc.compiled(backend, "causal_mask_kernel")}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("options", [dict(), dict(window=3, offset=20), dict(offset=-2),
+                                     dict(kv_lens=[13, 6], causal=False),
+                                     dict(q_offsets=[3, 40]), dict(window=1, offset=9)],
+                         ids=["causal", "window", "negative offset", "kv_lens", "q_offsets",
+                              "window 1"])
+def test_vec_edge_keeps_exact_bits(backend, rng, dtype, options):
+    """Kept elements of the chunk (and 32-byte sector) a row's kept range starts or
+    ends in are written back with their own bits: NaN payloads and -0.0 included.
+    Every kept element holds a special value here, so a rewrite through floats would
+    show."""
+    shape = (2, 1, 5, 48)
+    x = random_scores(rng, shape, dtype)
+    bits = bits_of(x)
+    width = x.dtype.itemsize * 8
+    nan = {16: 0x7C00 if dtype == "float16" else 0x7F80, 32: 0x7F800000,
+           64: 0x7FF0000000000000}[width]
+    specials = np.array([nan | 1, nan | 3, 1 << (width - 1), nan | 5 | (1 << (width - 1))],
+                        dtype=bits.dtype)
+    bits[...] = specials[np.arange(48) % 4]  # signalling-style payloads, -0.0, negative NaN
+    before = x.copy()
+    run = (lambda a: nc.apply_causal_mask(a, backend=backend, **options))
+    got = device_roundtrip(backend, x, run)
+    assert_bits_equal(got, expected(before, masked_where(shape, **options)))
+    if backend == "sim":
+        assert compiled_mask_vecs(backend) & {16 // x.dtype.itemsize}
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_vec_guard_band(backend, rng, dtype):
+    """Aligned rows with gaps between them (16-byte path): the sectors around each
+    row's edge are read and written back, but never past the row's own elements."""
+    buf = random_scores(rng, (2, 3, 7, 48), dtype)
+    before = buf.copy()
+    view = buf[:, 1:3, 1:6, 8:40]
+    nc.apply_causal_mask(view, backend=backend, window=5)
+    outside = np.ones(buf.shape, bool)
+    outside[:, 1:3, 1:6, 8:40] = False
+    assert_bits_equal(buf[outside], before[outside])
+    assert_bits_equal(view, expected(before[:, 1:3, 1:6, 8:40],
+                                     masked_where(view.shape, window=5)))
+
+
+def test_vec_layout_rules():
+    """The 16-byte path needs contiguous rows on 16-byte boundaries, cache_len a
+    multiple of the chunk, and no mask_fn (its per-key writes stay element-wise)."""
+    from numba_causal import mask
+    from numba_causal.options import mask_options
+
+    plain = mask_options((1, 1, 4, 16))
+    assert mask.vec_layout(64, (1, 1, 4, 16), (256, 256, 64, 4), 4, plain)
+    assert not mask.vec_layout(68, (1, 1, 4, 16), (256, 256, 64, 4), 4, plain)
+    assert not mask.vec_layout(64, (1, 1, 4, 16), (256, 256, 72, 4), 4, plain)
+    assert not mask.vec_layout(64, (1, 1, 4, 18), (288, 288, 72, 4), 4, plain)
+    assert not mask.vec_layout(64, (1, 1, 4, 16), (512, 512, 128, 8), 4, plain)
+    with_fn = mask_options((1, 1, 4, 16), mask_fn=lambda b, h, q, k: True)
+    assert not mask.vec_layout(64, (1, 1, 4, 16), (256, 256, 64, 4), 4, with_fn)

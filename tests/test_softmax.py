@@ -442,3 +442,110 @@ def test_same_predicate_compiles_once(rng):
     size = len(kc.compiled())
     causal_softmax(x, mask_fn=fn, backend="cpu")
     assert len(kc.compiled()) == size
+
+
+# --- the 16-byte path (VEC > 0) -------------------------------------------------------
+
+def compiled_vecs(backend):
+    """The VEC constants of the softmax GPU kernels compiled so far for ``backend``."""
+    return {entry.constants.get("VEC", 0)
+            for entry in kc.compiled(backend, "causal_softmax_kernel")}
+
+
+@pytest.fixture
+def small_vec_launch(monkeypatch):
+    """32 lanes (one warp on the simulator), 2 rows, 4 keys per lane: a float32 tile
+    of 128 keys, a 16-bit one of 256 (one chunk per lane)."""
+    monkeypatch.setitem(softmax.LAUNCH, "sim", (1, 2, 4))
+    for name, value in (("VEC_MOST_KEYS", 4), ("VEC_LANES", 32), ("VEC_MAX_LANES", 32)):
+        monkeypatch.setattr(softmax, name, value)  # the same tiles on a GPU
+
+
+VEC_OPTIONS = {
+    "causal": dict(),
+    "window": dict(window=5, offset=9),
+    "kv_lens not causal": dict(kv_lens=[13, 6], causal=False),
+    "q_offsets": dict(q_offsets=[3, 0]),
+    "mask_fn": dict(mask_fn=predicates.prefix_lm(4), causal=False),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
+@pytest.mark.parametrize("options", VEC_OPTIONS.values(), ids=list(VEC_OPTIONS))
+def test_vec_path_matches_float64(gpu_backend, rng, dtype, options):
+    """Contiguous, 16-byte aligned rows whose length is a multiple of the chunk take
+    the 16-byte path: kept ranges starting and ending inside a chunk, every option."""
+    check(gpu_backend, rng, (2, 1, 3, 24), dtype, scale=0.7, **options)
+    assert compiled_vecs(gpu_backend) & {16 // np_dtype(dtype).itemsize}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_vec_online_route_and_specials(gpu_backend, rng, small_vec_launch, dtype):
+    """Rows of several tiles (the online route), a negative scale, a -inf kept score
+    (exactly 0), and a NaN poisoning only the kept outputs of its row."""
+    shape = (1, 1, 3, 264)
+    check(gpu_backend, rng, shape, dtype, scale=-0.4)
+    x = random_scores(rng, shape, dtype, specials=False)
+    x[0, 0, 1, 3] = -np.inf
+    x[0, 0, 2, 200] = np.nan
+    got = causal_softmax(x, scale=0.9, backend=gpu_backend)
+    kept = ~masked_where(shape)
+    assert bits_of(got)[0, 0, 1, 3] == 0
+    assert np.isnan(got[0, 0, 2][kept[0, 0, 2]]).all()
+    assert np.all(bits_of(got[0, 0, 2])[~kept[0, 0, 2]] == 0)
+    clean = x.copy()
+    clean[0, 0, 2, 200] = 0
+    want = reference(np.where(np.isneginf(clean), -1e300, clean.astype(np.float64)), 0.9)
+    assert_softmax(got[:, :, :2], want[:, :, :2], masked_where(shape)[:, :, :2], dtype)
+    assert compiled_vecs(gpu_backend) & {16 // np_dtype(dtype).itemsize}
+
+
+@pytest.mark.parametrize("scale", [0.0, -2.5, 40.0])
+def test_vec_extreme_scales(gpu_backend, rng, scale):
+    """A scale of 0 (every kept key 1/n, masked ones still exactly 0), negative and
+    large scales: the exp2 route with |scale| * log2(e) folded in stays in tolerance."""
+    x = (random_scores(rng, (1, 2, 4, 16), specials=False) * 20).astype(np.float32)
+    assert_softmax(causal_softmax(x, scale=scale, backend=gpu_backend), reference(x, scale),
+                   masked_where(x.shape), "float32")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_vec_guard_band(gpu_backend, rng, dtype):
+    """Rows 16-byte aligned inside a NaN buffer with gaps between them (16-byte path):
+    nothing outside the view is written."""
+    buf = np.full((2, 3, 6, 48), np.nan, dtype=np_dtype(dtype))
+    bits_before = bits_of(buf).copy()
+    view = buf[:, 1:3, 1:5, 8:40]
+    x = random_scores(rng, view.shape, dtype, specials=False)
+    causal_softmax(x, out=view, backend=gpu_backend, window=9)
+    inside = np.zeros(buf.shape, bool)
+    inside[:, 1:3, 1:5, 8:40] = True
+    assert np.array_equal(bits_of(buf)[~inside], bits_before[~inside])
+    assert_softmax(view, reference(x, window=9), masked_where(x.shape, window=9), dtype)
+    assert compiled_vecs(gpu_backend) & {16 // np_dtype(dtype).itemsize}
+
+
+def test_vec_needs_alignment(gpu_backend, rng, monkeypatch):
+    """A view one element off a 16-byte boundary, or ROW_VECTORS off, takes the word
+    or element path; every path matches float64."""
+    buf = random_scores(rng, (1, 2, 4, 17), specials=False)
+    check(gpu_backend, rng, (1, 2, 4, 16))
+    x = buf[..., 1:]  # rows start 4 bytes past a 16-byte boundary
+    assert softmax._vec_keys("float32", 16, x) == 0
+    assert softmax._vec_keys("float32", 16, np.ascontiguousarray(x)) == 4
+    assert softmax._vec_keys("float64", 16, np.zeros((1, 1, 1, 16))) == 0
+    assert_softmax(causal_softmax(x, backend=gpu_backend), reference(x), masked_where(x.shape),
+                   "float32")
+    monkeypatch.setattr(softmax, "ROW_VECTORS", False)
+    assert softmax._vec_keys("float32", 16, np.zeros((1, 1, 1, 16), np.float32)) == 0
+
+
+@pytest.mark.parametrize("warp, cache_len, want", [
+    (32, 512, (64, 4)), (32, 2048, (64, 4)), (32, 4096, (128, 1)), (32, 8192, (128, 1)),
+    (64, 2048, (64, 4)), (64, 100000, (128, 1)), (32, 8, (64, 4))])
+def test_vec_launch(warp, cache_len, want):
+    """VEC_MOST_KEYS keys per lane, 64 to 128 lanes (at least a wavefront), rows of 64
+    lanes four to a block; longer rows go online."""
+    assert softmax.vec_launch(warp, 4, cache_len) == want
+    lanes, rows = want
+    assert (lanes * rows) % warp == 0

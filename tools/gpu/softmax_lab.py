@@ -49,7 +49,8 @@ def _load_by_path(name, rel):
     return module
 
 
-I = _load_by_path("lab_intrinsics", "numba_causal/intrinsics.py")
+sys.path.insert(0, ROOT)
+from numba_causal import intrinsics as I  # noqa: E402  (relative imports: the package)
 
 from numba import float32, uint32  # noqa: E402
 

@@ -1,0 +1,1143 @@
+"""Fused causal attention over a KV cache: ``softmax(scale * q k^T, masked) v`` in one
+pass, never materialising the ``[seq_len, cache_len]`` scores.
+
+``causal_attention(q, k, v)`` is defined as ``causal_softmax(q @ k^T, scale=scale,
+<mask options>) @ v`` for each query head with its KV head:
+
+* ``q`` [batch, heads_q, seq_len, head_dim]; ``k`` [batch, heads_kv, cache_len,
+  head_dim]; ``v`` [batch, heads_kv, cache_len, head_dim_v]; ``heads_q`` is a
+  multiple of ``heads_kv`` and query head ``h`` reads KV head ``h // (heads_q //
+  heads_kv)`` (GQA; MQA when heads_kv is 1). Any strides: a cache stored
+  [batch, cache_len, heads, dim] and viewed transposed works.
+* The mask options (offset, window, kv_lens, q_offsets, mask_fn, causal) mean
+  what they mean for apply_causal_mask (mask.py); a query's kept keys ``[lo,
+  hi)`` come from the same ``kept_keys``. Keys outside every query's kept range
+  are never read. A row with no kept key is all zeros; its log-sum-exp is -inf.
+* ``scale`` defaults to ``1 / sqrt(head_dim)``; ``return_lse=True`` also returns
+  ``lse[b, h, q] = log(sum_k exp(scale * q.k))`` over the kept keys (natural
+  log), so partial results over disjoint key sets can be combined.
+* float16, bfloat16, float32, float64; scores, softmax and the weighted sum of
+  values accumulate in float32 (float64 for float64), ``out`` is of q's dtype,
+  ``lse`` float32 (float64 for float64).
+
+Kernels, side by side as in mask.py and softmax.py:
+
+* GPU (hip, cuda, sim), ``attention_kernel``: one block per (key split, tile of
+  ROWS query rows, batch x KV head). The query rows of a tile are the group's
+  rows ``(query head, query)`` of one KV head (heads_q // heads_kv heads times
+  seq_len queries: for decode, all of them in one tile), so each KV head's keys
+  and values are read once for its whole group. The block's WARPS warps take
+  tiles of WARP keys in turn; in a tile each lane owns one key and computes its
+  scores against the ROWS queries (held in shared memory, pre-multiplied by
+  ``scale * log2(e)``), reading the key as 16-byte words where the layout allows
+  (``intrinsics.load_v4``; element by element otherwise); the warp's max per row
+  (``reductions.row_reduce``) folds the tile into an online softmax (exp2), and
+  the lanes then switch to owning dimensions of ``v`` to accumulate the weighted
+  values in registers. At the end the warps' partial (max, sum, values) are
+  combined through shared memory. When ``batch * heads_kv`` blocks cannot fill
+  the GPU, the keys are split across blocks (flash-decoding): each split writes
+  its normalised partial output and log-sum-exp to a float workspace and
+  ``attention_combine_kernel`` merges them.
+* CPU (``@njit(parallel=True)``), ``attention_cpu``: (batch, KV head, tile of
+  query rows) in parallel; each key and value row decoded once per tile, an
+  online softmax per row.
+* reference (``@njit``), ``attention_definition``: per row, the scores of the
+  kept keys, their max, the sum of exps and the weighted values, in float64.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import sys
+import threading
+
+import numpy as np
+from numba import int64, prange
+
+from . import compile as kc
+from . import dtypes, elements, op, reductions
+from .arrays import constant_on, inspect_scores, overlaps
+from .backends import get_backend
+from .compile import GPU, compile_time
+from .elements import FORMATS, compute_dtype, float_view, format_constants
+from .mask import kept_keys
+from .options import PLAIN, mask_options
+
+gpu = GPU
+#: compile-time constants (plan_constants sets them per variant): lanes per warp
+#: (WARP; LANES = SPAN = WARP for row_reduce), warps per block, query rows per
+#: block (ROWS), head dims, value dims per lane (VPL), the 16-byte key path (VEC:
+#: CHUNK_ELEMS keys' elements per 16 bytes, CHUNKS of them per key row, GROUP
+#: loaded together), values of KEYS_IN_FLIGHT keys loaded together, whether the
+#: block writes a split's partial (SPLIT) and whether lse is written (HAS_LSE)
+WARP, WARPS, LANES, SPAN, EXCHANGE_LANES, ROWS = compile_time(
+    "WARP", "WARPS", "LANES", "SPAN", "EXCHANGE_LANES", "ROWS")
+HEAD_DIM, HEAD_DIM_V, VPL, VEC, CHUNK_ELEMS, CHUNKS, GROUP, KEYS_IN_FLIGHT = compile_time(
+    "HEAD_DIM", "HEAD_DIM_V", "VPL", "VEC", "CHUNK_ELEMS", "CHUNKS", "GROUP", "KEYS_IN_FLIGHT")
+#: value rows read as words: 0 (elements; lane owns dims lane, lane + WARP, ...) or the
+#: bytes a lane reads per key, 4, 8 or 16 (lane owns dims lane * VPL ... + VPL)
+V_BYTES = compile_time("V_BYTES")
+SPLIT, HAS_LSE, THREADS = compile_time("SPLIT", "HAS_LSE", "THREADS")
+#: local array sizes (numba-cuda wants a literal): ROWS * VPL, GROUP * CHUNK_ELEMS,
+#: KEYS_IN_FLIGHT * VPL
+ACC_SLOTS, X_SLOTS, VV_SLOTS = compile_time("ACC_SLOTS", "X_SLOTS", "VV_SLOTS")
+FORMAT, COMPUTE = compile_time("FORMAT", "COMPUTE")
+HAS_MASK_FN, MASK_FN, USE_KV_LENS, USE_Q_OFFSETS = compile_time(
+    "HAS_MASK_FN", "MASK_FN", "USE_KV_LENS", "USE_Q_OFFSETS")
+# device helpers bound per variant (elements.py, reductions.py, intrinsics.py)
+(element_to_float, float_to_element, nan_max, row_reduce, f16_to_f32, bf16_to_f32,
+ f32_to_f16, f32_to_bf16, f16x2_lo, f16x2_hi, bf16x2_lo, bf16x2_hi, as_f32, load_v4,
+ exp2f, load, load_v2) = compile_time(
+    "element_to_float", "float_to_element", "nan_max", "row_reduce", "f16_to_f32",
+    "bf16_to_f32", "f32_to_f16", "f32_to_bf16", "f16x2_lo", "f16x2_hi", "bf16x2_lo",
+    "bf16x2_hi", "as_f32", "load_v4", "exp2f", "load", "load_v2")
+FLOAT16, BFLOAT16, FLOAT32, FLOAT64 = elements.FLOAT16, elements.BFLOAT16, elements.FLOAT32, \
+    elements.FLOAT64
+NEG_INF = -math.inf
+LN2 = math.log(2.0)
+LOG2E = 1.0 / LN2
+
+
+# --- device helpers ---------------------------------------------------------------------
+
+def to_compute(e):
+    """A stored element as the compute type (GPU: hardware conversions)."""
+    if FORMAT == FLOAT16:
+        return f16_to_f32(e)
+    if FORMAT == BFLOAT16:
+        return bf16_to_f32(e)
+    return COMPUTE(e)
+
+
+def from_compute(x):
+    """A compute-type value as the stored element (GPU: round to nearest even)."""
+    if FORMAT == FLOAT16:
+        return f32_to_f16(x)
+    if FORMAT == BFLOAT16:
+        return f32_to_bf16(x)
+    return COMPUTE(x)
+
+
+def pow2(x):
+    """2**x in the compute type; 2**-inf is 0."""
+    if FORMAT == FLOAT64:
+        return math.exp(x * LN2)
+    return exp2f(x)
+
+
+def decode_word(x, i, w):
+    """The keys of 32-bit word ``w`` into ``x[i], ...`` (two 16-bit keys or one float32)."""
+    if FORMAT == FLOAT16:
+        x[i] = f16x2_lo(w)
+        x[i + 1] = f16x2_hi(w)
+    elif FORMAT == BFLOAT16:
+        x[i] = bf16x2_lo(w)
+        x[i + 1] = bf16x2_hi(w)
+    else:
+        x[i] = as_f32(w)
+
+
+def key_scores(s, q_sh, k, k_words, base, b, hkv, key, x):
+    """``s[r] = sum_d q_sh[r, d] * k[b, hkv, key, d]`` for the ROWS rows. VEC: the key
+    row read as 16-byte words from ``k_words`` at word ``base``, GROUP of them
+    issued before any is used; else element by element."""
+    for r in range(ROWS):
+        s[r] = COMPUTE(0)
+    if VEC:
+        per_word = CHUNK_ELEMS // 4
+        for g0 in range(0, CHUNKS, GROUP):
+            for c in range(GROUP):
+                if g0 + c < CHUNKS:
+                    w0, w1, w2, w3 = load_v4(k_words, base + (g0 + c) * 4)
+                    decode_word(x, (c * 4) * per_word, w0)
+                    decode_word(x, (c * 4 + 1) * per_word, w1)
+                    decode_word(x, (c * 4 + 2) * per_word, w2)
+                    decode_word(x, (c * 4 + 3) * per_word, w3)
+            for c in range(GROUP):
+                if g0 + c < CHUNKS:
+                    for r in range(ROWS):
+                        t = s[r]
+                        for e in range(CHUNK_ELEMS):
+                            t += q_sh[r, (g0 + c) * CHUNK_ELEMS + e] * x[c * CHUNK_ELEMS + e]
+                        s[r] = t
+    else:
+        for d in range(HEAD_DIM):
+            xv = to_compute(k[b, hkv, key, d])
+            for r in range(ROWS):
+                s[r] += q_sh[r, d] * xv
+
+
+def value_dim(lane, i):
+    """The value dim held in slot ``i`` of lane ``lane``."""
+    if V_BYTES:
+        return lane * VPL + i
+    return lane + i * WARP
+
+
+def load_values(vv, slot, v, v_words, base, b, hkv, key, lane):
+    """The lane's VPL value dims of ``key`` into ``vv[slot * VPL ...]``: one 4-, 8- or
+    16-byte load of ``v_words`` at word ``base`` (V_BYTES), else elements (a dim
+    past head_dim_v reads the last dim again; it is never stored)."""
+    if V_BYTES == 4:
+        decode_word(vv, slot * VPL, load(v_words, base))
+    elif V_BYTES == 8:
+        w0, w1 = load_v2(v_words, base)
+        per_word = VPL // 2
+        decode_word(vv, slot * VPL, w0)
+        decode_word(vv, slot * VPL + per_word, w1)
+    elif V_BYTES == 16:
+        w0, w1, w2, w3 = load_v4(v_words, base)
+        per_word = VPL // 4
+        decode_word(vv, slot * VPL, w0)
+        decode_word(vv, slot * VPL + per_word, w1)
+        decode_word(vv, slot * VPL + 2 * per_word, w2)
+        decode_word(vv, slot * VPL + 3 * per_word, w3)
+    else:
+        for i in range(VPL):
+            d = min(lane + i * WARP, HEAD_DIM_V - 1)
+            vv[slot * VPL + i] = to_compute(v[b, hkv, key, d])
+
+
+# --- the kernels --------------------------------------------------------------------
+
+def attention_kernel(q, k, v, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, lse,
+                     part_out, part_lse, scale, offset, window, kv_lens, q_offsets):
+    """GPU kernel. ``q``, ``k``, ``v``, ``out``: 4-D elements (uint16 bits, or float32 /
+    float64); ``k_words``: with VEC, k's memory as uint32 words from its first
+    element, key rows at ``b * kw_b + h * kw_h + key * kw_k`` words (``v_words``
+    likewise for v, with V_BYTES); ``lse``:
+    [batch, heads_q, seq_len, 1] (HAS_LSE); ``part_out`` [splits, batch, heads_q,
+    seq_len, head_dim_v] and ``part_lse`` [splits, batch, heads_q, seq_len]: a
+    split's partial (SPLIT); ``scale``: scale * log2(e), the compute type.
+
+    Launch: grid (splits, ceil(group rows / ROWS), batch * heads_kv) (y, z folded
+    by the loops), block (WARP, WARPS). Every loop that holds a barrier or a warp
+    reduction runs the same number of times on every lane of the block.
+    """
+    q_sh = gpu.shared.array((ROWS, HEAD_DIM), COMPUTE)
+    p_sh = gpu.shared.array((WARPS, ROWS, WARP), COMPUTE)
+    m_sh = gpu.shared.array((WARPS, ROWS), COMPUTE)
+    l_sh = gpu.shared.array((WARPS, ROWS), COMPUTE)
+    acc_sh = gpu.shared.array((ROWS, HEAD_DIM_V), COMPUTE)
+    exchange = gpu.shared.array((WARPS, EXCHANGE_LANES), COMPUTE)
+    s = gpu.local.array(ROWS, COMPUTE)
+    m = gpu.local.array(ROWS, COMPUTE)
+    l = gpu.local.array(ROWS, COMPUTE)
+    acc = gpu.local.array(ACC_SLOTS, COMPUTE)
+    # each row's kept keys and position: shared (registers are the scarce resource;
+    # int64 arrays of 16 rows in registers made AMD's compiler spill)
+    row_lo = gpu.shared.array(ROWS, int64)
+    row_hi = gpu.shared.array(ROWS, int64)
+    row_pos = gpu.shared.array(ROWS, int64)
+    x = gpu.local.array(X_SLOTS, COMPUTE)
+    vv = gpu.local.array(VV_SLOTS, COMPUTE)
+    batch, heads_q, seq_len = q.shape[0], q.shape[1], q.shape[2]
+    heads_kv, cache_len = k.shape[1], k.shape[2]
+    group = heads_q // heads_kv
+    rows_total = group * seq_len
+    lane = int64(gpu.threadIdx.x)
+    warp = int64(gpu.threadIdx.y)
+    thread = warp * WARP + lane
+    split = int64(gpu.blockIdx.x)
+    splits = int64(gpu.gridDim.x)
+    bh = int64(gpu.blockIdx.z)
+    while bh < batch * heads_kv:
+        b = bh // heads_kv
+        hkv = bh - b * heads_kv
+        row_offset = q_offsets[b] if USE_Q_OFFSETS else offset
+        kv_len = kv_lens[b] if USE_KV_LENS else cache_len
+        tile_row = int64(gpu.blockIdx.y) * ROWS
+        while tile_row < rows_total:
+            # each row's kept keys; the block reads the union of them
+            first = cache_len
+            last = int64(0)
+            for r in range(ROWS):
+                lo = int64(0)
+                hi = int64(0)
+                pos = int64(0)
+                if tile_row + r < rows_total:
+                    pos = (tile_row + r) % seq_len + row_offset
+                    lo, hi = kept_keys(pos, window, kv_len, cache_len)
+                if thread == 0:
+                    row_lo[r] = lo
+                    row_hi[r] = hi
+                    row_pos[r] = pos
+                if hi > lo:
+                    first = min(first, lo)
+                    last = max(last, hi)
+            for i in range(thread, ROWS * HEAD_DIM, THREADS):
+                r = i // HEAD_DIM
+                d = i - r * HEAD_DIM
+                value = COMPUTE(0)
+                if tile_row + r < rows_total:
+                    h = hkv * group + (tile_row + r) // seq_len
+                    value = to_compute(q[b, h, (tile_row + r) % seq_len, d]) * scale
+                q_sh[r, d] = value
+            for r in range(ROWS):
+                m[r] = COMPUTE(NEG_INF)
+                l[r] = COMPUTE(0)
+                for i in range(VPL):
+                    acc[r * VPL + i] = COMPUTE(0)
+            gpu.syncthreads()
+            # this split's keys: a multiple of WARP keys of the union
+            span = last - first if last > first else int64(0)
+            per = (span + splits - 1) // splits
+            per = (per + WARP - 1) // WARP * WARP
+            start = first + split * per
+            end = min(start + per, last)
+            if end > start:
+                v_base = b * vw_b + hkv * vw_h
+                tiles = (end - start + WARP - 1) // WARP
+                for it in range((tiles + WARPS - 1) // WARPS):
+                    tile_start = start + (it * WARPS + warp) * WARP
+                    key = tile_start + lane
+                    valid = key < end
+                    kk = min(key, end - 1)  # loads stay unconditional
+                    key_scores(s, q_sh, k, k_words, b * kw_b + hkv * kw_h + kk * kw_k,
+                               b, hkv, kk, x)
+                    for r in range(ROWS):
+                        kept = valid and row_lo[r] <= key and key < row_hi[r]
+                        if HAS_MASK_FN and kept:
+                            h = hkv * group + (tile_row + r) // seq_len
+                            kept = MASK_FN(b, h, row_pos[r], key)
+                        score = s[r] if kept else COMPUTE(NEG_INF)
+                        tile_max = row_reduce(exchange, exchange, warp, lane, score, True)
+                        new_max = nan_max(m[r], tile_max)
+                        p = COMPUTE(0)
+                        if new_max != NEG_INF:  # the same on every lane of the warp
+                            alpha = pow2(m[r] - new_max)
+                            for i in range(VPL):
+                                acc[r * VPL + i] *= alpha
+                            if score != NEG_INF:
+                                p = pow2(score - new_max)
+                            l[r] = l[r] * alpha + p
+                            m[r] = new_max
+                        p_sh[warp, r, lane] = p
+                    gpu.syncthreads()
+                    # the lanes now own value dims lane, lane + WARP, ...
+                    n_keys = min(end - tile_start, int64(WARP))
+                    for j0 in range(0, WARP, KEYS_IN_FLIGHT):
+                        if j0 < n_keys:
+                            for jj in range(KEYS_IN_FLIGHT):
+                                kj = tile_start + min(j0 + jj, n_keys - 1)
+                                load_values(vv, jj, v, v_words,
+                                            v_base + kj * vw_k + lane * (V_BYTES // 4),
+                                            b, hkv, kj, lane)
+                            for jj in range(KEYS_IN_FLIGHT):
+                                if j0 + jj < n_keys:
+                                    for r in range(ROWS):
+                                        p = p_sh[warp, r, j0 + jj]
+                                        for i in range(VPL):
+                                            acc[r * VPL + i] += p * vv[jj * VPL + i]
+                    gpu.syncthreads()
+            # combine the warps' partials: every warp's values re-based on the row max,
+            # then summed into one [ROWS, head_dim_v] buffer, one warp at a time
+            for r in range(ROWS):
+                total = row_reduce(exchange, exchange, warp, lane, l[r], False)
+                if lane == 0:
+                    m_sh[warp, r] = m[r]
+                    l_sh[warp, r] = total
+            gpu.syncthreads()
+            for r in range(ROWS):
+                row_max = COMPUTE(NEG_INF)
+                for w in range(WARPS):
+                    row_max = nan_max(row_max, m_sh[w, r])
+                f = pow2(m[r] - row_max) if row_max != NEG_INF else COMPUTE(0)
+                for i in range(VPL):
+                    acc[r * VPL + i] *= f
+            for w in range(WARPS):
+                if warp == w:
+                    for r in range(ROWS):
+                        for i in range(VPL):
+                            d = value_dim(lane, i)
+                            if d < HEAD_DIM_V:
+                                before = acc_sh[r, d] if w > 0 else COMPUTE(0)
+                                acc_sh[r, d] = before + acc[r * VPL + i]
+                gpu.syncthreads()
+            for i in range(thread, ROWS * HEAD_DIM_V, THREADS):
+                r = i // HEAD_DIM_V
+                d = i - r * HEAD_DIM_V
+                if tile_row + r < rows_total:
+                    row_max = COMPUTE(NEG_INF)
+                    for w in range(WARPS):
+                        row_max = nan_max(row_max, m_sh[w, r])
+                    total = COMPUTE(0)
+                    o = COMPUTE(0)
+                    if row_max != NEG_INF:
+                        for w in range(WARPS):
+                            total += l_sh[w, r] * pow2(m_sh[w, r] - row_max)
+                        o = acc_sh[r, d]
+                    result = o / total if total != 0 else COMPUTE(0)
+                    row_lse = COMPUTE(NEG_INF)
+                    if total != 0:
+                        row_lse = row_max * COMPUTE(LN2) + COMPUTE(math.log(total))
+                    h = hkv * group + (tile_row + r) // seq_len
+                    qq = (tile_row + r) % seq_len
+                    if SPLIT:
+                        part_out[split, b, h, qq, d] = result
+                        if d == 0:
+                            part_lse[split, b, h, qq] = row_lse
+                    else:
+                        out[b, h, qq, d] = from_compute(result)
+                        if HAS_LSE and d == 0:
+                            lse[b, h, qq, 0] = row_lse
+            gpu.syncthreads()  # shared memory is reused by the next folded tile
+            tile_row += int64(gpu.gridDim.y) * ROWS
+        bh += int64(gpu.gridDim.z)
+
+
+def attention_combine_kernel(part_out, part_lse, out, lse):
+    """GPU kernel: merge the splits' partials of each row with their log-sum-exp.
+
+    Launch: grid (seq_len, heads_q, batch) folded, block (THREADS, 1); the threads
+    of a block stride over the row's value dims."""
+    splits, batch, heads_q, seq_len, dim_v = part_out.shape
+    thread = int64(gpu.threadIdx.x)
+    b = int64(gpu.blockIdx.z)
+    while b < batch:
+        h = int64(gpu.blockIdx.y)
+        while h < heads_q:
+            qq = int64(gpu.blockIdx.x)
+            while qq < seq_len:
+                row_max = COMPUTE(NEG_INF)
+                for sp in range(splits):
+                    row_max = nan_max(row_max, part_lse[sp, b, h, qq])
+                total = COMPUTE(0)
+                if row_max != NEG_INF:
+                    for sp in range(splits):
+                        total += COMPUTE(math.exp(part_lse[sp, b, h, qq] - row_max))
+                for d in range(thread, dim_v, THREADS):
+                    o = COMPUTE(0)
+                    if total != 0:
+                        for sp in range(splits):
+                            w = part_lse[sp, b, h, qq]
+                            if w != NEG_INF:
+                                o += COMPUTE(math.exp(w - row_max)) * part_out[sp, b, h, qq, d]
+                        o = o / total
+                    out[b, h, qq, d] = from_compute(o)
+                if HAS_LSE and thread == 0:
+                    row_lse = COMPUTE(NEG_INF)
+                    if total != 0:
+                        row_lse = row_max + COMPUTE(math.log(total))
+                    lse[b, h, qq, 0] = row_lse
+                qq += int64(gpu.gridDim.x)
+            h += int64(gpu.gridDim.y)
+        b += int64(gpu.gridDim.z)
+
+
+#: query rows per task of the CPU kernel, and keys per tile (scores and values of a
+#: tile are computed with the tile's keys along the innermost, vectorised loop)
+CPU_ROWS = 16
+CPU_KEYS = 64
+
+
+def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
+    """CPU kernel (``@njit(parallel=True)``): (batch, KV head, tile of CPU_ROWS group
+    rows) in parallel. The tile's key range goes in tiles of CPU_KEYS keys, each
+    decoded once into a [head_dim, keys] block, so that the scores of a row are an
+    axpy per dim over the keys and the weighted values an axpy per key over the dims
+    (no float reductions in the inner loops, which the compiler could not
+    vectorise); an online softmax per row in the compute type."""
+    batch, heads_q, seq_len, head_dim = q.shape
+    heads_kv, cache_len, dim_v = k.shape[1], k.shape[2], v.shape[3]
+    group = heads_q // heads_kv
+    rows_total = group * seq_len
+    tiles = (rows_total + CPU_ROWS - 1) // CPU_ROWS
+    natural = COMPUTE(scale * LN2)  # ``scale`` carries log2(e): back to natural units
+    for task in prange(batch * heads_kv * tiles):
+        b = task // (heads_kv * tiles)
+        hkv = (task // tiles) % heads_kv
+        row0 = (task % tiles) * CPU_ROWS
+        rows = min(CPU_ROWS, rows_total - row0)
+        qf = np.empty((rows, head_dim), COMPUTE)
+        acc = np.zeros((rows, dim_v), COMPUTE)
+        m = np.full(rows, NEG_INF, COMPUTE)
+        total = np.zeros(rows, COMPUTE)
+        lo_r = np.empty(rows, np.int64)
+        hi_r = np.empty(rows, np.int64)
+        pos_r = np.empty(rows, np.int64)
+        kt = np.empty((head_dim, CPU_KEYS), COMPUTE)
+        vt = np.empty((CPU_KEYS, dim_v), COMPUTE)
+        sc = np.empty(CPU_KEYS, COMPUTE)
+        first, last = cache_len, 0
+        kv_len = kv_lens[b] if USE_KV_LENS else cache_len
+        for r in range(rows):
+            h = hkv * group + (row0 + r) // seq_len
+            qq = (row0 + r) % seq_len
+            for d in range(head_dim):
+                qf[r, d] = element_to_float(q[b, h, qq, d]) * natural
+            pos = qq + (q_offsets[b] if USE_Q_OFFSETS else offset)
+            lo, hi = kept_keys(pos, window, kv_len, cache_len)
+            lo_r[r], hi_r[r], pos_r[r] = lo, hi, pos
+            if hi > lo:
+                first, last = min(first, lo), max(last, hi)
+        for start in range(first, last, CPU_KEYS):
+            n = min(CPU_KEYS, last - start)
+            for j in range(n):
+                for d in range(head_dim):
+                    kt[d, j] = element_to_float(k[b, hkv, start + j, d])
+                for d in range(dim_v):
+                    vt[j, d] = element_to_float(v[b, hkv, start + j, d])
+            for r in range(rows):
+                lo, hi = max(lo_r[r] - start, 0), min(hi_r[r] - start, n)
+                if lo >= hi:
+                    continue
+                sc[:n] = 0
+                for d in range(head_dim):
+                    qd = qf[r, d]
+                    for j in range(n):
+                        sc[j] += qd * kt[d, j]
+                tile_max = COMPUTE(NEG_INF)
+                for j in range(lo, hi):
+                    kept = not HAS_MASK_FN or MASK_FN(
+                        b, hkv * group + (row0 + r) // seq_len, pos_r[r], start + j)
+                    if not kept:
+                        sc[j] = NEG_INF
+                    tile_max = nan_max(tile_max, sc[j])
+                new_max = nan_max(m[r], tile_max)
+                if new_max == NEG_INF:
+                    continue
+                alpha = COMPUTE(math.exp(m[r] - new_max))
+                total[r] *= alpha
+                for d in range(dim_v):
+                    acc[r, d] *= alpha
+                m[r] = new_max
+                for j in range(lo, hi):
+                    if sc[j] != NEG_INF:
+                        p = COMPUTE(math.exp(sc[j] - new_max))
+                        total[r] += p
+                        for d in range(dim_v):
+                            acc[r, d] += p * vt[j, d]
+        for r in range(rows):
+            h = hkv * group + (row0 + r) // seq_len
+            qq = (row0 + r) % seq_len
+            inverse = COMPUTE(1) / total[r] if total[r] != 0 else COMPUTE(0)
+            for d in range(dim_v):
+                out[b, h, qq, d] = float_to_element(acc[r, d] * inverse)
+            if HAS_LSE:
+                lse[b, h, qq, 0] = COMPUTE(m[r] + math.log(total[r])) \
+                    if total[r] != 0 else COMPUTE(NEG_INF)
+
+
+def attention_definition(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
+    """The reference: per row, the scores of its kept keys, their max, the sum of
+    exps and the weighted values, in float64; an exact division."""
+    batch, heads_q, seq_len, head_dim = q.shape
+    heads_kv, cache_len, dim_v = k.shape[1], k.shape[2], v.shape[3]
+    group = heads_q // heads_kv
+    scores = np.empty(cache_len, np.float64)
+    for b in range(batch):
+        for h in range(heads_q):
+            hkv = h // group
+            for qq in range(seq_len):
+                pos = qq + (q_offsets[b] if USE_Q_OFFSETS else offset)
+                lo, hi = kept_keys(pos, window, kv_lens[b] if USE_KV_LENS else cache_len,
+                                   cache_len)
+                row_max = NEG_INF
+                for key in range(cache_len):
+                    scores[key] = NEG_INF
+                    if lo <= key < hi and (not HAS_MASK_FN or MASK_FN(b, h, pos, key)):
+                        dot = 0.0
+                        for d in range(head_dim):
+                            dot += np.float64(element_to_float(q[b, h, qq, d])) * \
+                                np.float64(element_to_float(k[b, hkv, key, d]))
+                        scores[key] = dot * scale * LN2  # scale carries log2(e)
+                        row_max = nan_max(row_max, scores[key])
+                total = 0.0
+                for key in range(cache_len):
+                    if row_max != NEG_INF and scores[key] != NEG_INF:
+                        total += math.exp(scores[key] - row_max)
+                for d in range(dim_v):
+                    o = 0.0
+                    for key in range(cache_len):
+                        if row_max != NEG_INF and scores[key] != NEG_INF:
+                            o += math.exp(scores[key] - row_max) * \
+                                np.float64(element_to_float(v[b, hkv, key, d]))
+                    out[b, h, qq, d] = float_to_element(COMPUTE(o / total if total != 0 else 0.0))
+                if HAS_LSE:
+                    lse[b, h, qq, 0] = COMPUTE(row_max + math.log(total)) if total != 0 \
+                        else COMPUTE(NEG_INF)
+
+
+# --- launch planning ---------------------------------------------------------------------
+
+#: warps per block per backend: 4 (128 threads, the softmax lab's range) on GPUs; the
+#: simulator runs a Python thread per lane: 2 warps keep the warp combine tested
+WARPS_PER_BLOCK = {"cuda": 4, "hip": 4, "sim": 2}
+#: lanes per warp the simulator's kernels take (a Python thread per lane: a narrow
+#: warp keeps tests fast; every other backend takes its hardware width)
+SIM_WARP = 8
+#: blocks wanted on the GPU before keys are split no further: about 2 per SM (132 SMs
+#: on an H200; hip takes the same number, unmeasured: MI300X has 304 CUs, MI250X 110
+#: per die)
+BLOCKS_WANTED = {"cuda": 264, "hip": 264, "sim": 4}
+#: fewest keys a split gets (below it, combining costs more than it saves)
+MIN_SPLIT_KEYS = {"cuda": 256, "hip": 256, "sim": 32}
+#: most 16-byte key words loaded together per lane (their decoded keys are held
+#: per lane: numba-hip's kernels get 128 VGPRs, and gfx90a spilled at 8 and 4; 2 there,
+#: and values of 4 keys in flight, compile-checked only)
+KEY_WORDS_IN_FLIGHT = {"cuda": 8, "hip": 2, "sim": 8}
+
+
+#: most query rows per block: 16 (of head_dim 128, float32 compute); numba-hip's
+#: kernels get 128 VGPRs and spilled beyond 4 rows (gfx90a, compile-checked only)
+MOST_ROWS = {"cuda": 16, "hip": 4, "sim": 16}
+
+
+def rows_per_block(rows_total: int, head_dim: int, head_dim_v: int, dtype_name: str,
+                   backend_name: str = "cuda") -> int:
+    """ROWS: the group's rows (heads_q // heads_kv times seq_len) up to a cap set by
+    registers and shared memory (MOST_ROWS rows of 128 dims in float32), a power of two."""
+    scale = compute_dtype(dtype_name).itemsize // 4
+    most = MOST_ROWS.get(backend_name, 16)
+    cap = max(1, min(most, most * 128 // max(head_dim, head_dim_v, 1) // scale))
+    cap = 1 << (cap.bit_length() - 1)
+    return min(cap, 1 << max(rows_total - 1, 0).bit_length())
+
+
+def value_bytes(warp: int, dtype_name: str, head_dim_v: int) -> int:
+    """V_BYTES: the bytes a lane reads per value row when the lanes of a warp cover
+    head_dim_v in one 4-, 8- or 16-byte load each; 0 (elements) otherwise."""
+    itemsize = dtypes.SUPPORTED[dtype_name][0]
+    if itemsize == 8 or head_dim_v % warp:
+        return 0
+    nbytes = head_dim_v // warp * itemsize
+    return nbytes if nbytes in (4, 8, 16) else 0
+
+
+def plan_constants(backend_name: str, warp: int, dtype_name: str, head_dim: int,
+                   head_dim_v: int, rows: int, vec: bool, split: bool, has_lse: bool,
+                   opts_constants: dict, v_bytes: int = 0) -> dict:
+    """Every compile-time constant of an attention launch (``vec``: keys as 16-byte
+    words; ``v_bytes``: value_bytes when v's layout allows it, else 0)."""
+    itemsize = dtypes.SUPPORTED[dtype_name][0]
+    chunk = 16 // itemsize if vec else 1
+    chunks = head_dim // chunk
+    vpl = -(-head_dim_v // warp)
+    warps = WARPS_PER_BLOCK.get(backend_name, 4)
+    group = min(chunks, KEY_WORDS_IN_FLIGHT.get(backend_name, 8))
+    in_flight = 8 if vpl <= 4 and backend_name != "hip" else 4
+    return dict(ACC_SLOTS=rows * vpl, X_SLOTS=group * chunk, VV_SLOTS=in_flight * vpl,
+                WARP=warp, WARPS=warps, LANES=warp, SPAN=warp, THREADS=warp * warps,
+                EXCHANGE_LANES=warp if backend_name == "sim" else 1, ROWS=rows,
+                HEAD_DIM=head_dim, HEAD_DIM_V=head_dim_v, VPL=vpl, VEC=vec, V_BYTES=v_bytes,
+                CHUNK_ELEMS=chunk, CHUNKS=chunks, GROUP=group, KEYS_IN_FLIGHT=in_flight, SPLIT=split, HAS_LSE=has_lse,
+                ELEMENT=_element_type(dtype_name), **format_constants(dtype_name),
+                **opts_constants)
+
+
+def split_count(backend_name: str, blocks: int, keys: int) -> int:
+    """Key splits per (row tile, KV head): enough blocks for about 2 per SM, each
+    split at least MIN_SPLIT_KEYS keys; 1 when the blocks already fill the GPU."""
+    wanted = BLOCKS_WANTED.get(backend_name, 264)
+    if blocks >= wanted // 2:
+        return 1
+    return max(1, min(-(-wanted // blocks), keys // MIN_SPLIT_KEYS.get(backend_name, 256)))
+
+
+def _element_type(dtype_name: str) -> str:
+    return "uint16" if dtypes.SUPPORTED[dtype_name][0] == 2 else dtype_name
+
+
+def _aot_variants(warp: int):
+    """The variants the launcher produces for a target of ``warp`` lanes: each dtype
+    at the decode shapes (head_dim 128, GQA 4 and 8 at seq_len 1 and 4: 4, 8, 16
+    rows), split and not, with lse; the element path; head_dims 64, 80, 256; and
+    each mask option (float16); the combine kernel per dtype."""
+    base = PLAIN.constants()
+    for name in FORMATS:
+        vec = name != "float64"
+        for rows_cap in sorted({rows_per_block(rows, 128, 128, name, "hip")
+                                for rows in (4, 8, 16)}):
+            for split in (False, True):
+                yield (f"attention_{name}_d128_r{rows_cap}" + ("_split" if split else ""),
+                       plan_constants("hip", warp, name, 128, 128, rows_cap, vec, split,
+                                      True, base, value_bytes(warp, name, 128)))
+        yield (f"attention_{name}_d128_elements",
+               plan_constants("hip", warp, name, 128, 128,
+                              rows_per_block(4, 128, 128, name, "hip"), False, False, False,
+                              base))
+    for dim, dim_v in ((64, 64), (80, 80), (256, 256), (128, 64)):
+        rows = rows_per_block(16, dim, dim_v, "float16", "hip")
+        yield (f"attention_float16_d{dim}_v{dim_v}",
+               plan_constants("hip", warp, "float16", dim, dim_v, rows, True, False, False,
+                              base, value_bytes(warp, "float16", dim_v)))
+    for suffix, changes in (("_kv_lens", dict(USE_KV_LENS=True)),
+                            ("_q_offsets", dict(USE_Q_OFFSETS=True)),
+                            ("_not_causal", dict(CAUSAL=False)),
+                            ("_mask_fn", dict(HAS_MASK_FN=True, MASK_FN=_odd_keys))):
+        yield (f"attention_float16_d128{suffix}",
+               plan_constants("hip", warp, "float16", 128, 128, 4, True, True, True,
+                              dict(base, **changes), value_bytes(warp, "float16", 128)))
+
+
+def _combine_aot_variants(warp: int):
+    for name in FORMATS:
+        yield (f"attention_combine_{name}", _combine_constants(warp, name, True))
+
+
+def _combine_constants(warp: int, dtype_name: str, has_lse: bool) -> dict:
+    return dict(THREADS=4 * warp, HAS_LSE=has_lse, ELEMENT=_element_type(dtype_name),
+                **format_constants(dtype_name))
+
+
+def _odd_keys(b, h, q_pos, k):
+    """A stand-in predicate for the ahead-of-time catalog: keep odd keys."""
+    return k % 2 == 1
+
+
+# --- the public function -------------------------------------------------------------
+
+def _check_scale(scale, head_dim: int) -> float:
+    if scale is None:
+        return 1.0 / math.sqrt(head_dim)
+    if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, numbers.Real):
+        raise TypeError(f"scale must be a real number; got {scale!r}")
+    if not math.isfinite(float(scale)):
+        raise ValueError(f"scale must be finite; got {scale!r}")
+    return float(scale)
+
+
+def _validate(q, k, v, out):
+    """The inspected arrays, checked against each other (raises before any write)."""
+    qs = inspect_scores(q, writable=False, name="q", ranks=(4,))
+    ks = inspect_scores(k, writable=False, name="k", ranks=(4,))
+    vs = inspect_scores(v, writable=False, name="v", ranks=(4,))
+    batch, heads_q, seq_len, head_dim = qs.shape
+    for name, a in (("k", ks), ("v", vs)):
+        if a.dtype != qs.dtype:
+            raise TypeError(f"{name} must have the dtype of q ({qs.dtype}); got {a.dtype}")
+        if a.on_device != qs.on_device:
+            raise TypeError(f"q and {name} must both be host arrays or both GPU arrays")
+    if ks.shape[0] != batch or vs.shape[0] != batch:
+        raise ValueError(f"q, k and v must have the same batch; got {batch}, {ks.shape[0]}, "
+                         f"{vs.shape[0]}")
+    if ks.shape[3] != head_dim:
+        raise ValueError(f"k's head_dim must be q's ({head_dim}); got {ks.shape[3]}")
+    if ks.shape[1] < 1 or heads_q % ks.shape[1]:
+        raise ValueError(f"heads_q ({heads_q}) must be a multiple of heads_kv ({ks.shape[1]})")
+    if vs.shape[1:3] != ks.shape[1:3]:
+        raise ValueError(f"v must have k's heads_kv and cache_len {ks.shape[1:3]}; got "
+                         f"{vs.shape[1:3]}")
+    want = (batch, heads_q, seq_len, vs.shape[3])
+    os_ = None
+    if out is not None:
+        os_ = inspect_scores(out, name="out", ranks=(4,))
+        if os_.dtype != qs.dtype:
+            raise TypeError(f"out must have the dtype of q ({qs.dtype}); got {os_.dtype}")
+        if os_.shape != want:
+            raise ValueError(f"out must have shape {want} ([batch, heads_q, seq_len, "
+                             f"head_dim_v]); got {os_.shape}")
+        if os_.on_device != qs.on_device:
+            raise TypeError("out and q must both be host arrays or both GPU arrays")
+        for name, a in (("q", qs), ("k", ks), ("v", vs)):
+            if overlaps(os_, a):
+                raise ValueError(f"out overlaps {name}: pass a separate array")
+    return qs, ks, vs, os_, want
+
+
+def _new_array(like, s, backend, shape, dtype_name):
+    """A new array of ``like``'s kind (NumPy, torch, or a device array)."""
+    if type(like).__module__.startswith("torch"):
+        import torch
+
+        torch_dtype = torch.bfloat16 if dtype_name == "bfloat16" else getattr(torch, dtype_name)
+        return torch.empty(shape, dtype=torch_dtype, device=like.device)
+    if isinstance(like, np.ndarray):
+        return np.empty(shape, dtypes.host_dtype(dtype_name))
+    return backend.gpu.device_array(shape, dtypes.host_dtype(dtype_name))
+
+
+def _expand_lse(lse):
+    """lse [batch, heads_q, seq_len] as [..., 1] (a view)."""
+    if type(lse).__module__.startswith("torch"):
+        return lse.unsqueeze(-1)
+    if isinstance(lse, np.ndarray):
+        return lse[..., None]
+    return lse.reshape(lse.shape + (1,))
+
+
+def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=None,
+                     q_offsets=None, mask_fn=None, causal=True, out=None, return_lse=False,
+                     backend="auto", _kind=None):
+    """Fused ``causal_softmax(scale * q @ k^T, <mask options>) @ v`` over a KV cache.
+
+    ``q`` [batch, heads_q, seq_len, head_dim], ``k`` [batch, heads_kv, cache_len,
+    head_dim], ``v`` [batch, heads_kv, cache_len, head_dim_v], any strides, one dtype
+    (float16, bfloat16, float32, float64); heads_q a multiple of heads_kv (query head
+    ``h`` reads KV head ``h // (heads_q // heads_kv)``). NumPy arrays, torch tensors
+    or ``__cuda_array_interface__`` objects (on the GPU, zero-copy, on the stream of
+    ``out``). The mask options are apply_causal_mask's (``offset`` defaults to
+    ``cache_len - seq_len``); ``scale`` to ``1 / sqrt(head_dim)``. A query with no
+    kept key gets zeros. ``out``: None (a new array like ``q``) or an array of shape
+    [batch, heads_q, seq_len, head_dim_v] and q's dtype overlapping no input.
+    Returns ``out``, or ``(out, lse)`` with ``return_lse``: lse [batch, heads_q,
+    seq_len] float32 (float64 for float64) = log of the sum of exp(scale * q.k) over
+    the kept keys, -inf for a fully masked row. Bad input raises before anything is
+    written.
+    """
+    qs, ks, vs, os_, out_shape = _validate(q, k, v, out)
+    chosen = get_backend(backend)
+    batch, heads_q, seq_len, head_dim = qs.shape
+    cache_len = ks.shape[2]
+    opts = mask_options((batch, heads_q, seq_len, cache_len), offset=offset, window=window,
+                        kv_lens=kv_lens, q_offsets=q_offsets, mask_fn=mask_fn, causal=causal)
+    scale = _check_scale(scale, head_dim)
+    if qs.on_device and not chosen.on_device:
+        raise TypeError(f"q lives in GPU memory but backend {chosen.name!r} works on host "
+                        "arrays: use backend='auto' (or 'cuda'/'hip'), or copy to the host")
+    if out is None:
+        out = _new_array(q, qs, chosen, out_shape, qs.dtype)
+        os_ = inspect_scores(out, name="out", ranks=(4,))
+    lse = lse_s = None
+    if return_lse:
+        lse_dtype = compute_dtype(qs.dtype).name
+        lse = _new_array(q, qs, chosen, out_shape[:3], lse_dtype)
+        lse_s = inspect_scores(_expand_lse(lse), name="lse", ranks=(4,))
+    if _kind == "reference" and qs.on_device:
+        raise TypeError("causal_attention_reference works on host arrays; copy them to the host")
+    if os_.size:
+        _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, _kind)
+    return (out, lse) if return_lse else out
+
+
+def _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, kind=None) -> None:
+    dtype = qs.dtype
+    arrays = [(os_, True), (qs, False), (ks, False), (vs, False)]
+    if lse_s is not None:
+        arrays.append((lse_s, True))
+    with op.operands(chosen, *arrays) as (views, stream):
+        target, qv, kv, vv = views[:4]
+        lse_view = float_view(views[4].bits, compute_dtype(dtype).name) if lse_s is not None \
+            else None
+        q_, k_, v_, o_ = (float_view(x.bits, dtype) for x in (qv, kv, vv, target))
+        cscale = compute_dtype(dtype).type(scale * LOG2E)
+        if not chosen.is_gpu_kernel:
+            kv_lens, q_offsets = opts.per_sequence()
+            size = qs.size * ks.shape[2]
+            constants = dict(format_constants(dtype), **opts.constants(),
+                             HAS_LSE=lse_s is not None)
+            op.run_host(ATTENTION, chosen, kind or kc.host_kind(size), constants,
+                        (q_, k_, v_, o_, _lse_or_dummy(chosen, lse_view, dtype), cscale,
+                         opts.offset, opts.window, kv_lens, q_offsets))
+            return
+        _launch_gpu(chosen, stream, ks, kv, vs, vv, q_, k_, v_, o_, lse_view, cscale, opts,
+                    dtype)
+
+
+def _lse_or_dummy(chosen, lse_view, dtype):
+    if lse_view is not None:
+        return lse_view
+    cdt = compute_dtype(dtype)
+    return constant_on(chosen, f"attention: no lse {cdt.name}", np.zeros((1, 1, 1, 1), cdt))
+
+
+def _key_words(chosen, ks, kview, align=16):
+    """(uint32 words of k's (or v's) memory from its first element, word strides (b,
+    h, key)) when every row can be read as ``align``-byte words (contiguous rows
+    whose start and length are multiples of ``align``); else None."""
+    itemsize = dtypes.SUPPORTED[ks.dtype][0]
+    if itemsize == 8 or not align:
+        return None
+    if chosen.on_device:
+        cai = kview.bits.__cuda_array_interface__
+        from .arrays import cai_strides
+
+        ptr, strides = cai["data"][0], cai_strides(cai, itemsize)
+    else:
+        ptr, strides = ks.host.ctypes.data, ks.host.strides
+    shape = ks.shape
+    if 0 in shape or strides[3] != itemsize or (shape[3] * itemsize) % align or ptr % align or \
+            any(st % align or st < 0 for st in strides[:3]):
+        return None
+    extent = sum((n - 1) * st for n, st in zip(shape, strides)) + itemsize
+    nwords = -(-extent // 4)
+    if chosen.on_device:
+        words = chosen.gpu.from_cuda_array_interface(
+            {"shape": (nwords,), "strides": None, "typestr": "<u4", "data": (ptr, False),
+             "version": 3}, owner=kview.bits, sync=False)
+    else:
+        flat = np.lib.stride_tricks.as_strided(ks.host, shape=(extent // itemsize,),
+                                               strides=(itemsize,))
+        words = (chosen.wrap_host or (lambda a: a))(flat.view(np.uint32))
+    return words, tuple(st // 4 for st in strides[:3])
+
+
+_WORKSPACES: dict = {}
+_WORKSPACES_MAX = 16
+_WORKSPACE_LOCK = threading.Lock()
+
+
+def _workspace(chosen, stream, role, shape, dtype):
+    """A float workspace (``role``: 'out' or 'lse') for the splits' partials, kept per
+    backend, stream and thread and grown as needed (a decode loop allocates once)."""
+    key = (chosen.name, role, id(stream), threading.get_ident(), np.dtype(dtype).name)
+    n = int(np.prod(shape))
+    with _WORKSPACE_LOCK:
+        have = _WORKSPACES.get(key)
+        if have is None or have.size < n:
+            if chosen.on_device:
+                have = chosen.gpu.device_array(max(n, 1), dtype)
+            else:
+                have = np.empty(max(n, 1), dtype)
+            _WORKSPACES.pop(key, None)
+            _WORKSPACES[key] = have
+            while len(_WORKSPACES) > _WORKSPACES_MAX:  # streams made per call come and go
+                _WORKSPACES.pop(next(iter(_WORKSPACES)))
+    flat = have[:n]
+    if not chosen.on_device:
+        return (chosen.wrap_host or (lambda a: a))(flat.reshape(shape))
+    return flat.reshape(shape)
+
+
+def _launch_gpu(chosen, stream, ks, kview, vs, vview, q_, k_, v_, o_, lse_view, cscale, opts,
+                dtype):
+    batch, heads_q, seq_len, head_dim = q_.shape
+    heads_kv, cache_len, head_dim_v = k_.shape[1], k_.shape[2], v_.shape[3]
+    rows_total = heads_q // heads_kv * seq_len
+    rows = rows_per_block(rows_total, head_dim, head_dim_v, dtype, chosen.name)
+    row_tiles = -(-rows_total // rows)
+    longest = min(cache_len, opts.window + seq_len) if opts.window else cache_len
+    splits = split_count(chosen.name, batch * heads_kv * row_tiles, longest)
+    found = _key_words(chosen, ks, kview)
+    words, (kw_b, kw_h, kw_k) = found if found is not None else (None, (0, 0, 0))
+    no_words = constant_on(chosen, "attention: no words", np.zeros(4, np.uint32))
+    if words is None:
+        words = no_words
+    has_lse = lse_view is not None
+    warp = SIM_WARP if chosen.name == "sim" else chosen.warp
+    v_found = _key_words(chosen, vs, vview, value_bytes(warp, dtype, head_dim_v))
+    v_words, (vw_b, vw_h, vw_k) = v_found if v_found is not None else (no_words, (0, 0, 0))
+    constants = plan_constants(chosen.name, warp, dtype, head_dim, head_dim_v, rows,
+                               found is not None, splits > 1, has_lse, opts.constants(),
+                               value_bytes(warp, dtype, head_dim_v) if v_found else 0)
+    cdt = compute_dtype(dtype)
+    if splits > 1:
+        part_out = _workspace(chosen, stream, "out", (splits, batch, heads_q, seq_len, head_dim_v),
+                              cdt)
+        part_lse = _workspace(chosen, stream, "lse", (splits, batch, heads_q, seq_len, 1), cdt)
+        part_lse = part_lse.reshape((splits, batch, heads_q, seq_len))
+    else:
+        part_out = constant_on(chosen, f"attention: no parts {cdt.name}",
+                               np.zeros((1, 1, 1, 1, 1), cdt))
+        part_lse = constant_on(chosen, f"attention: no part lse {cdt.name}",
+                               np.zeros((1, 1, 1, 1), cdt))
+    kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream)
+    lse_arg = _lse_or_dummy(chosen, lse_view, dtype)
+    # splits on x; group row tiles on y; every (batch, KV head) on z
+    grid = (splits,) + kc.fold_grid(chosen, 1, row_tiles, batch * heads_kv)[1:]
+    block = (constants["WARP"], constants["WARPS"])
+    op.launch(ATTENTION, chosen, op.Launch.of(constants, grid, block, dict(
+        q=q_, k=k_, v=v_, k_words=words, kw_b=np.int64(kw_b), kw_h=np.int64(kw_h),
+        kw_k=np.int64(kw_k), v_words=v_words, vw_b=np.int64(vw_b), vw_h=np.int64(vw_h),
+        vw_k=np.int64(vw_k), out=o_, lse=lse_arg, part_out=part_out, part_lse=part_lse,
+        scale=cscale, offset=np.int64(opts.offset), window=np.int64(opts.window),
+        kv_lens=kv_lens, q_offsets=q_offsets)), stream)
+    if splits > 1:
+        combine = _combine_constants(warp, dtype, has_lse)
+        grid = kc.fold_grid(chosen, seq_len, heads_q, batch)
+        op.launch(ATTENTION_COMBINE, chosen, op.Launch.of(combine, grid,
+                                                          (combine["THREADS"], 1), dict(
+            part_out=part_out, part_lse=part_lse, out=o_, lse=lse_arg)), stream)
+
+
+def causal_attention_reference(q, k, v, *, scale=None, offset=None, window=None,
+                               kv_lens=None, q_offsets=None, mask_fn=None, causal=True,
+                               return_lse=False):
+    """The plain ``@njit`` CPU reference (attention_definition): same semantics as
+    ``causal_attention``, row by row in float64, on host arrays (NumPy or torch CPU)."""
+    return causal_attention(q, k, v, scale=scale, offset=offset, window=window,
+                            kv_lens=kv_lens, q_offsets=q_offsets, mask_fn=mask_fn,
+                            causal=causal, return_lse=return_lse, backend="cpu",
+                            _kind="reference")
+
+
+# --- benchmark (numba-causal bench --ops attention) -------------------------------------
+
+#: accuracy bar checked before timing (max |ours - float64| over the row's largest |value|)
+TOLERANCE = {"float16": 4e-3, "bfloat16": 3e-2, "float32": 1e-5, "float64": 1e-12}
+_COMPILED_PEERS: dict = {}
+
+
+def bench_case(shape):
+    """A benchmark shape (batch, heads_q, heads_kv, seq_len, cache_len, head_dim[,
+    ragged]) as a dict."""
+    batch, heads_q, heads_kv, seq_len, cache_len, head_dim = shape[:6]
+    return dict(batch=batch, heads_q=heads_q, heads_kv=heads_kv, seq_len=seq_len,
+                cache_len=cache_len, head_dim=head_dim, ragged=len(shape) > 6 and bool(shape[6]))
+
+
+def bench_attention(ctx, shape, dtype):
+    """One benchmark row. ``shape``: (batch, heads_q, heads_kv, seq_len, cache_len,
+    head_dim[, 1: ragged kv_lens uniform in [cache_len / 2, cache_len]]). Checked in
+    full against float64 first. Floor: the K and V bytes of the valid keys (what
+    must be read) at the copy bandwidth of the run. Peers (GPU): torch SDPA with
+    ``enable_gqa=True`` (no k/v expansion) and an explicit bottom-right boolean mask
+    where one is needed (seq_len > 1, ragged), torch.compile of the same call, and
+    eager matmul-softmax-matmul with q grouped per KV head; (CPU) torch's CPU SDPA."""
+    c = bench_case(shape)
+    if not ctx.on_gpu:
+        return _bench_cpu(ctx, shape, dtype, c)
+    import torch
+
+    dev = "cuda"
+    tdt = getattr(torch, dtype)
+    b, hq, hkv, s, n, d = (c[x] for x in ("batch", "heads_q", "heads_kv", "seq_len",
+                                          "cache_len", "head_dim"))
+    q = torch.randn(b, hq, s, d, device=dev, dtype=tdt)
+    k = torch.randn(b, hkv, n, d, device=dev, dtype=tdt)
+    v = torch.randn(b, hkv, n, d, device=dev, dtype=tdt)
+    gen = torch.Generator().manual_seed(n)
+    kv_lens = (torch.randint(n // 2, n + 1, (b,), generator=gen) if c["ragged"]
+               else torch.full((b,), n))
+    kv_lens_host = kv_lens.numpy()
+    pos = torch.arange(s, device=dev)[:, None] + (n - s)
+    keys = torch.arange(n, device=dev)[None, :]
+    keep = (keys <= pos)[None] & (keys[None] < kv_lens.to(dev)[:, None, None])  # [b, s, n]
+    scale = d ** -0.5
+    out = torch.full((b, hq, s, d), float("nan"), device=dev, dtype=tdt)
+    kw = dict(kv_lens=kv_lens_host) if c["ragged"] else {}
+    name = ctx.backend.name
+    causal_attention(q, k, v, out=out, backend=name, **kw)
+    want = _torch_attention(q.double(), k.double(), v.double(), keep, scale)
+    err = float(((out.double() - want).abs().amax(-1) / want.abs().amax(-1)
+                 .clamp_min(1e-30)).max())
+    if not err <= TOLERANCE[dtype]:
+        raise AssertionError(f"causal_attention error {err:.2e} on {shape} {dtype}")
+    del want
+    ms = ctx.timer(lambda: causal_attention(q, k, v, out=out, backend=name, **kw))
+    valid = int(np.minimum(kv_lens_host, n).sum())
+    nbytes = valid * hkv * (d + d) * ITEMSIZE[dtype]
+    peer_ms = {}
+    if ctx.peers:
+        peer_ms = _gpu_peers(ctx, q, k, v, keep, scale, c, dtype)
+    row = ctx.row("attention", shape, dtype, ms, nbytes, ctx.copy_gbps(), peer_ms, err)
+    print(f"attention {'x'.join(map(str, shape))} {dtype}: {ms:.4f} ms, floor/ours "
+          f"{row.floor_ratio:.2f}, " + ", ".join(f"{n} {t:.4f} ms" for n, t in peer_ms.items()),
+          file=sys.stderr, flush=True)
+    return row
+
+
+def _gpu_peers(ctx, q, k, v, keep, scale, c, dtype) -> dict:
+    """Peer times: SDPA (no mask for a plain decode row, is_causal for a square
+    causal prefill, else the boolean mask), torch.compile of it (float16 rows: one
+    dynamic-shape compile serves them), eager matmul-softmax-matmul."""
+    import torch
+
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+    square = c["seq_len"] == c["cache_len"] and not c["ragged"]
+    mask = None if (c["seq_len"] == 1 and not c["ragged"]) or square else keep[:, None]
+    peers = {"torch SDPA": ctx.timer(lambda: sdpa(q, k, v, attn_mask=mask, scale=scale,
+                                                  is_causal=square, enable_gqa=True))}
+    if ctx.use_compile and dtype == "float16":
+        def call(q_, k_, v_, m_):
+            return sdpa(q_, k_, v_, attn_mask=m_, scale=scale, is_causal=square,
+                        enable_gqa=True)
+
+        try:
+            compiled = _COMPILED_PEERS.setdefault(square, torch.compile(call, dynamic=True))
+            peers["torch.compile SDPA"] = ctx.timer(lambda: compiled(q, k, v, mask))
+        except Exception as exc:  # say so in the output, keep the row
+            print(f"torch.compile peer skipped: {type(exc).__name__}: {exc}", file=sys.stderr)
+    peers["torch eager matmul"] = ctx.timer(lambda: _torch_attention(q, k, v, keep, scale))
+    return peers
+
+
+def _torch_attention(q, k, v, keep, scale):
+    """Eager matmul-softmax-matmul with q grouped per KV head (no k/v expansion);
+    ``keep`` [batch, seq_len, cache_len]. A fully masked row gives zeros."""
+    import torch
+
+    b, hq, s, d = q.shape
+    hkv = k.shape[1]
+    g = hq // hkv
+    qg = q.reshape(b, hkv, g * s, d)
+    scores = (qg @ k.transpose(-1, -2)) * scale
+    mask = keep[:, None, None].expand(b, hkv, g, s, keep.shape[-1]).reshape(b, hkv, g * s, -1)
+    probs = torch.softmax(scores.masked_fill(~mask, float("-inf")), -1).nan_to_num(0.0)
+    return (probs @ v).reshape(b, hq, s, v.shape[-1])
+
+
+def _bench_cpu(ctx, shape, dtype, c):
+    from .dtypes import host_dtype
+
+    rng = np.random.default_rng()
+    b, hq, hkv, s, n, d = (c[x] for x in ("batch", "heads_q", "heads_kv", "seq_len",
+                                          "cache_len", "head_dim"))
+    q, k, v = (rng.standard_normal(sh, dtype=np.float32).astype(host_dtype(dtype))
+               for sh in ((b, hq, s, d), (b, hkv, n, d), (b, hkv, n, d)))
+    out = np.full((b, hq, s, d), np.nan, host_dtype(dtype))
+    causal_attention(q, k, v, out=out, backend=ctx.backend)
+    pos = np.arange(s)[:, None] + (n - s)
+    keep = np.arange(n)[None, :] <= pos
+    g = hq // hkv
+    kk = np.repeat(k.astype(np.float64), g, axis=1)
+    vv = np.repeat(v.astype(np.float64), g, axis=1)
+    z = np.where(keep, (q.astype(np.float64) @ kk.transpose(0, 1, 3, 2)) * d ** -0.5, -np.inf)
+    p = np.exp(z - z.max(-1, keepdims=True))
+    want = (p / p.sum(-1, keepdims=True)) @ vv
+    err = float((np.abs(out.astype(np.float64) - want).max(-1) / np.abs(want).max(-1)).max())
+    if not err <= TOLERANCE[dtype]:
+        raise AssertionError(f"causal_attention error {err:.2e} on {shape} {dtype}")
+    ms = ctx.timer(lambda: causal_attention(q, k, v, out=out, backend=ctx.backend))
+    nbytes = b * hkv * n * 2 * d * ITEMSIZE[dtype]
+    peer_ms = {}
+    if ctx.peers:
+        try:
+            import torch
+        except ImportError:
+            torch = None
+        if torch is not None and dtype != "bfloat16":
+            tq, tk, tv = (torch.from_numpy(a) for a in (q, k, v))
+            tmask = torch.from_numpy(keep)
+            sdpa = torch.nn.functional.scaled_dot_product_attention
+            peer_ms["torch CPU SDPA"] = ctx.timer(lambda: sdpa(
+                tq, tk, tv, attn_mask=None if s == 1 else tmask, enable_gqa=True))
+    return ctx.row("attention", shape, dtype, ms, nbytes, ctx.copy_gbps(), peer_ms, err)
+
+
+ITEMSIZE = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
+
+#: the issue's decode table (batch, heads_q, heads_kv, seq_len, cache_len, head_dim[,
+#: ragged]) at seq_len 1 and 4, and one causal prefill row for the docs
+_DECODE = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 32, 32, 4096)]
+_GPU_SHAPES = ([((b, hq, hkv, s, n, 128), ("float16", "bfloat16"))
+                for s in (1, 4) for b, hq, hkv, n in _DECODE]
+               + [((b, hq, hkv, s, n, 128, 1), ("float16", "bfloat16"))
+                  for s in (1, 4) for b, hq, hkv, n in _DECODE[:2]]
+               + [((1, 32, 32, 2048, 2048, 128), ("float16",))])
+
+ATTENTION = op.register(op.Family(
+    name="causal_attention",
+    gpu_kernel=attention_kernel, cpu_kernel=attention_cpu, reference=attention_definition,
+    helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS,
+    gpu_helpers=(reductions.row_reduce, to_compute, from_compute, pow2,
+                 decode_word, key_scores, value_dim, load_values),
+    args=(op.array("q", "ELEMENT", 4), op.array("k", "ELEMENT", 4),
+          op.array("v", "ELEMENT", 4), op.array("k_words", "uint32", 1),
+          op.scalar("kw_b", "int64"), op.scalar("kw_h", "int64"), op.scalar("kw_k", "int64"),
+          op.array("v_words", "uint32", 1), op.scalar("vw_b", "int64"),
+          op.scalar("vw_h", "int64"), op.scalar("vw_k", "int64"),
+          op.array("out", "ELEMENT", 4), op.array("lse", "COMPUTE", 4),
+          op.array("part_out", "COMPUTE", 5), op.array("part_lse", "COMPUTE", 4),
+          op.scalar("scale", "COMPUTE"), op.scalar("offset", "int64"),
+          op.scalar("window", "int64"), op.array("kv_lens", "int64", 1),
+          op.array("q_offsets", "int64", 1)),
+    aot_variants=_aot_variants,
+    bench=bench_attention, bench_label="attention",
+    bench_shapes={"gpu": _GPU_SHAPES,
+                  "cpu": [((1, 32, 8, 1, 4096, 128), ("float32", "float16")),
+                          ((4, 32, 8, 4, 2048, 128), ("float32",))],
+                  "quick": [((1, 8, 2, 1, 512, 64), ("float32",))]},
+))
+
+ATTENTION_COMBINE = op.register(op.Family(
+    name="causal_attention_combine",
+    gpu_kernel=attention_combine_kernel, cpu_kernel=attention_combine_kernel,
+    reference=attention_combine_kernel,
+    helpers=(), gpu_helpers=(reductions.nan_max, to_compute, from_compute),
+    args=(op.array("part_out", "COMPUTE", 5), op.array("part_lse", "COMPUTE", 4),
+          op.array("out", "ELEMENT", 4), op.array("lse", "COMPUTE", 4)),
+    aot_variants=_combine_aot_variants,
+))

@@ -1,0 +1,392 @@
+"""causal_attention against an independent float64 NumPy definition, on every backend.
+
+The oracle is ``softmax(scale * q k^T masked) v`` written here with NumPy
+broadcasting (the mask from tests/helpers.masked_where), in float64 on the very
+rounded inputs the kernel reads. Simulator shapes stay tiny: it runs a Python
+thread per lane.
+"""
+
+import math
+import os
+import sys
+
+import numpy as np
+import pytest
+
+from numba_causal import attention as A
+from numba_causal.attention import causal_attention, causal_attention_reference
+
+from helpers import DTYPES, masked_where, np_dtype
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: max |ours - float64| over the row's largest |value|: the output's own rounding
+#: plus float32 accumulation
+TOL = {"float16": 2e-3, "bfloat16": 1.6e-2, "float32": 2e-6, "float64": 1e-12}
+
+
+def definition(q, k, v, scale=None, **mask):
+    """(out, lse) in float64: softmax over the kept keys of scale * q.k, times v."""
+    q, k, v = (np.asarray(a, dtype=np.float64) for a in (q, k, v))
+    batch, heads_q, seq_len, head_dim = q.shape
+    heads_kv, cache_len = k.shape[1], k.shape[2]
+    scale = 1 / math.sqrt(head_dim) if scale is None else scale
+    kk = np.repeat(k, heads_q // heads_kv, axis=1)
+    vv = np.repeat(v, heads_q // heads_kv, axis=1)
+    z = scale * (q @ kk.transpose(0, 1, 3, 2))
+    masked = masked_where((batch, heads_q, seq_len, cache_len), **mask)
+    z = np.where(masked, -np.inf, z)
+    top = z.max(-1, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    e = np.exp(z - top)
+    total = e.sum(-1, keepdims=True)
+    live = total > 0
+    out = np.where(live, (e @ vv) / np.where(live, total, 1), 0.0)
+    lse = np.where(live[..., 0], np.log(np.where(live, total, 1))[..., 0] + top[..., 0], -np.inf)
+    return out, lse
+
+
+def make(rng, shape, dtype, head_dim_v=None):
+    batch, heads_q, heads_kv, seq_len, cache_len, head_dim = shape
+    dt = np_dtype(dtype)
+    q = rng.standard_normal((batch, heads_q, seq_len, head_dim)).astype(dt)
+    k = rng.standard_normal((batch, heads_kv, cache_len, head_dim)).astype(dt)
+    v = rng.standard_normal((batch, heads_kv, cache_len, head_dim_v or head_dim)).astype(dt)
+    return q, k, v
+
+
+def check(got, want, dtype):
+    got = np.asarray(got, dtype=np.float64)
+    assert got.shape == want.shape
+    assert not np.isnan(got).any()
+    scale = np.maximum(np.abs(want).max(-1, keepdims=True), 1e-30)
+    err = (np.abs(got - want) / scale).max()
+    assert err <= TOL[dtype], f"max relative error {err:.3e} > {TOL[dtype]}"
+
+
+def check_lse(got, want):
+    got = np.asarray(got, dtype=np.float64)
+    assert np.array_equal(np.isneginf(got), np.isneginf(want))
+    finite = np.isfinite(want)
+    assert np.allclose(got[finite], want[finite], rtol=1e-5, atol=1e-5)
+
+
+@pytest.fixture
+def gpu_backend(backend):
+    """The backends that run the GPU kernel source (sim, and cuda/hip where present)."""
+    if backend == "cpu":
+        pytest.skip("the GPU kernel's own paths")
+    return backend
+
+
+# --- definition: every dtype, GQA, dims --------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_matches_float64_definition(backend, rng, dtype):
+    q, k, v = make(rng, (2, 4, 2, 3, 21, 8), dtype, head_dim_v=16)
+    out, lse = causal_attention(q, k, v, return_lse=True, backend=backend)
+    want, want_lse = definition(q, k, v)
+    assert out.dtype == q.dtype and out.shape == (2, 4, 3, 16)
+    assert lse.dtype == (np.float64 if dtype == "float64" else np.float32)
+    check(out, want, dtype)
+    check_lse(lse, want_lse)
+
+
+@pytest.mark.parametrize("ratio", [1, 2, 4, 8])
+@pytest.mark.parametrize("head_dim, head_dim_v", [(64, 64), (80, 80), (128, 128), (256, 256),
+                                                  (128, 64)])
+def test_gqa_ratios_and_head_dims_cpu(rng, ratio, head_dim, head_dim_v):
+    q, k, v = make(rng, (2, 2 * ratio, 2, 2, 40, head_dim), "float16", head_dim_v)
+    check(causal_attention(q, k, v, backend="cpu"), definition(q, k, v)[0], "float16")
+
+
+@pytest.mark.parametrize("ratio, head_dim, head_dim_v", [(1, 80, 80), (8, 16, 8), (4, 24, 40)])
+def test_gqa_ratios_and_head_dims_gpu_source(gpu_backend, rng, ratio, head_dim, head_dim_v):
+    q, k, v = make(rng, (1, ratio, 1, 2, 12, head_dim), "float16", head_dim_v)
+    check(causal_attention(q, k, v, backend=gpu_backend), definition(q, k, v)[0], "float16")
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("ratio", [1, 2, 4, 8])
+@pytest.mark.parametrize("head_dim, head_dim_v", [(64, 64), (80, 80), (128, 128), (256, 256),
+                                                  (128, 64)])
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_gqa_ratios_and_head_dims_on_the_gpu(gpu_only, rng, ratio, head_dim, head_dim_v, dtype):
+    q, k, v = make(rng, (2, 4 * ratio, 4, 3, 700, head_dim), dtype, head_dim_v)
+    kv_lens = [700, 333]
+    out = causal_attention(q, k, v, kv_lens=kv_lens, backend=gpu_only)
+    check(out, definition(q, k, v, kv_lens=kv_lens)[0], dtype)
+
+
+@pytest.fixture(params=["cuda", "hip"])
+def gpu_only(request):
+    from numba_causal.backends import unavailable_reasons
+
+    missing = unavailable_reasons()
+    if request.param in missing:
+        pytest.skip(f"backend {request.param} unavailable: {missing[request.param]}")
+    return request.param
+
+
+def test_prefill_rows_beyond_one_block(gpu_backend, rng):
+    """More group rows than one block holds: several row tiles."""
+    q, k, v = make(rng, (1, 2, 1, 20, 20, 8), "float32")
+    check(causal_attention(q, k, v, backend=gpu_backend), definition(q, k, v)[0], "float32")
+
+
+# --- mask options --------------------------------------------------------------------
+
+def _odd_or_diagonal(b, h, q_pos, k):
+    return k % 2 == 1 or k == q_pos or h == 1
+
+
+OPTIONS = {
+    "kv_lens": dict(kv_lens=[13, 0]),
+    "window": dict(window=4),
+    "q_offsets": dict(q_offsets=[2, 9]),
+    "offset": dict(offset=3, window=6),
+    "not_causal": dict(causal=False, kv_lens=[7, 16]),
+    "mask_fn": dict(mask_fn=_odd_or_diagonal),
+    "fully_masked": dict(offset=-3),
+}
+
+
+@pytest.mark.parametrize("options", OPTIONS.values(), ids=list(OPTIONS))
+def test_mask_options(backend, rng, options):
+    q, k, v = make(rng, (2, 4, 2, 3, 16, 8), "float32")
+    out, lse = causal_attention(q, k, v, return_lse=True, backend=backend, **options)
+    want, want_lse = definition(q, k, v, **options)
+    check(out, want, "float32")
+    check_lse(lse, want_lse)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_scale(backend, rng, dtype):
+    q, k, v = make(rng, (1, 2, 1, 2, 9, 8), dtype)
+    check(causal_attention(q, k, v, scale=-0.7, backend=backend),
+          definition(q, k, v, scale=-0.7)[0], dtype)
+
+
+def test_keys_past_kv_lens_and_before_the_window_are_never_read(backend, rng):
+    """NaN in every key and value a query cannot keep leaves the result finite."""
+    q, k, v = make(rng, (2, 2, 1, 1, 24, 8), "float32")
+    kv_lens = [10, 17]
+    want = definition(q, k, v, kv_lens=kv_lens, window=5, q_offsets=[9, 16])[0]
+    for b, n in enumerate(kv_lens):
+        for a in (k, v):
+            a[b, :, n:] = np.nan
+            a[b, :, :n - 5] = np.nan
+    out = causal_attention(q, k, v, kv_lens=kv_lens, window=5, q_offsets=[9, 16],
+                           backend=backend)
+    check(out, want, "float32")
+
+
+# --- flash-decoding splits ---------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_split_keys_combine_with_their_lse(gpu_backend, rng, monkeypatch, dtype):
+    """Few (batch, KV head) blocks: the keys are split and combined; a sequence with
+    no key (kv_lens 0) and a split with no kept key both give the definition."""
+    if gpu_backend == "sim":
+        monkeypatch.setitem(A.BLOCKS_WANTED, "sim", 16)
+        monkeypatch.setitem(A.MIN_SPLIT_KEYS, "sim", 8)
+    calls = []
+    real = A.split_count
+    monkeypatch.setattr(A, "split_count", lambda *a: calls.append(real(*a)) or calls[-1])
+    q, k, v = make(rng, (2, 2, 1, 1, 40 if gpu_backend == "sim" else 5000, 8), dtype)
+    options = dict(kv_lens=[0, 29 if gpu_backend == "sim" else 3001])
+    out, lse = causal_attention(q, k, v, return_lse=True, backend=gpu_backend, **options)
+    assert calls and calls[0] > 1
+    want, want_lse = definition(q, k, v, **options)
+    check(out, want, dtype)
+    check_lse(lse, want_lse)
+
+
+def test_split_count():
+    assert A.split_count("cuda", 256, 4096) == 1  # B8 Hkv32: the blocks fill the GPU
+    assert A.split_count("cuda", 8, 32768) == 33  # B1 Hkv8, long cache
+    assert A.split_count("cuda", 8, 512) == 2  # at least 256 keys per split
+    assert A.split_count("cuda", 8, 100) == 1
+
+
+def test_lse_combines_disjoint_key_sets(backend, rng):
+    """Attention over the first and the last keys, merged with their lse, is the
+    attention over all keys."""
+    q, k, v = make(rng, (1, 2, 2, 1, 18, 8), "float64")
+    kwargs = dict(causal=False, return_lse=True, backend=backend)
+    o1, l1 = causal_attention(q, k[:, :, :7], v[:, :, :7], **kwargs)
+    o2, l2 = causal_attention(q, k[:, :, 7:], v[:, :, 7:], **kwargs)
+    top = np.maximum(l1, l2)
+    w1, w2 = np.exp(l1 - top)[..., None], np.exp(l2 - top)[..., None]
+    merged = (w1 * o1 + w2 * o2) / (w1 + w2)
+    whole, lse = causal_attention(q, k, v, **kwargs)
+    check(merged, whole.astype(np.float64), "float64")
+    assert np.allclose(top + np.log(np.exp(l1 - top) + np.exp(l2 - top)), lse, rtol=1e-12)
+
+
+# --- layouts, outputs -------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+def test_cache_stored_seq_major_and_viewed_transposed(backend, rng, dtype):
+    """k, v stored [batch, cache_len, heads, dim] (as many caches are), passed as
+    [batch, heads, cache_len, dim] views; q and out strided too."""
+    dt = np_dtype(dtype)
+    store_k = rng.standard_normal((2, 11, 3, 8)).astype(dt)
+    store_v = rng.standard_normal((2, 11, 3, 16)).astype(dt)
+    k, v = store_k.transpose(0, 2, 1, 3), store_v.transpose(0, 2, 1, 3)
+    q = rng.standard_normal((2, 2, 6, 8)).astype(dt).transpose(0, 2, 1, 3)  # [2, 6, 2, 8]
+    out = causal_attention(q, k, v, backend=backend)
+    check(out, definition(q, k, v)[0], dtype)
+
+
+def test_unaligned_keys_take_the_element_path(gpu_backend, rng):
+    """A k whose rows are not 16-byte aligned is read element by element."""
+    base = rng.standard_normal((1, 1, 13 * 8 + 1)).astype(np.float32)
+    k = base[:, :, 1:].reshape(1, 1, 13, 8)
+    assert A._key_words(A.get_backend("cpu"), A.inspect_scores(k, writable=False), None) is None
+    q, _, v = make(rng, (1, 2, 1, 2, 13, 8), "float32")
+    check(causal_attention(q, k, v, backend=gpu_backend), definition(q, k, v)[0], "float32")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_guard_band_around_out(backend, rng, dtype):
+    """out inside a poisoned buffer: all of out written, the band keeps its bits."""
+    q, k, v = make(rng, (1, 2, 1, 2, 9, 8), dtype)
+    dt = np_dtype(dtype)
+    buf = np.full((3, 4, 5, 12), np.nan, dt)
+    before = buf.copy()
+    out = buf[1:2, 1:3, 1:3, 2:10]
+    got = causal_attention(q, k, v, out=out, backend=backend)
+    assert got is out
+    check(out, definition(q, k, v)[0], dtype)
+    band = np.ones(buf.shape, bool)
+    band[1:2, 1:3, 1:3, 2:10] = False
+    width = {2: np.uint16, 4: np.uint32, 8: np.uint64}[dt.itemsize]
+    assert np.array_equal(buf.view(width)[band], before.view(width)[band])
+
+
+BAD = [
+    (dict(k="bad_dtype"), TypeError, "must have the dtype of q"),
+    (dict(k="bad_heads"), ValueError, "multiple of heads_kv"),
+    (dict(k="bad_dim"), ValueError, "head_dim must be q's"),
+    (dict(v="bad_len"), ValueError, "v must have k's heads_kv and cache_len"),
+    (dict(out="bad_shape"), ValueError, "out must have shape"),
+    (dict(out="bad_out_dtype"), TypeError, "out must have the dtype of q"),
+    (dict(out="overlaps_q"), ValueError, "out overlaps q"),
+    (dict(q="rank3"), ValueError, "q must be 4-D"),
+    (dict(q="ints"), TypeError, "q"),
+    (dict(scale="x"), TypeError, "scale must be a real number"),
+    (dict(kv_lens=[1, 2]), ValueError, "kv_lens must have shape"),
+    (dict(window=0), ValueError, "window must be at least 1"),
+    (dict(mask_fn=lambda b, h: True), TypeError, "mask_fn must take exactly four"),
+]
+
+
+@pytest.mark.parametrize("change, error, message", BAD, ids=[m for _, _, m in BAD])
+def test_bad_inputs_raise_before_anything_is_written(backend, rng, change, error, message):
+    q, k, v = make(rng, (1, 4, 2, 2, 6, 8), "float32")
+    out = np.full((1, 4, 2, 8), 7.0, np.float32)
+    args = dict(q=q, k=k, v=v, out=out)
+    made = {"bad_dtype": k.astype(np.float64), "bad_heads": make(rng, (1, 4, 3, 2, 6, 8),
+                                                                 "float32")[1],
+            "bad_dim": k[..., :4], "bad_len": v[:, :, :5], "bad_shape": out[..., :4],
+            "bad_out_dtype": out.astype(np.float64), "rank3": q[0],
+            "ints": q.astype(np.int32)}
+    kwargs = {}
+    for key, value in change.items():
+        if key in args:
+            args[key] = q[:, :, :, :8] if value == "overlaps_q" else made[value]
+        else:
+            kwargs[key] = value
+    if change.get("out") == "overlaps_q":
+        args["out"] = q
+        before_q = q.copy()
+    with pytest.raises(error, match=message):
+        causal_attention(args["q"], args["k"], args["v"], out=args["out"], backend=backend,
+                         **kwargs)
+    assert np.all(out == 7.0)
+    if change.get("out") == "overlaps_q":
+        assert np.array_equal(q, before_q)
+
+
+def test_empty_inputs(backend, rng):
+    q, k, v = make(rng, (1, 2, 1, 0, 5, 8), "float32")
+    assert causal_attention(q, k, v, backend=backend).shape == (1, 2, 0, 8)
+    q, k, v = make(rng, (1, 2, 1, 2, 0, 8), "float32")
+    out, lse = causal_attention(q, k, v, return_lse=True, backend=backend)
+    assert np.all(out == 0) and np.all(np.isneginf(lse))
+
+
+def test_torch_tensors(backend, rng):
+    torch = pytest.importorskip("torch")
+    q, k, v = make(rng, (1, 4, 2, 2, 9, 8), "float32")
+    tq, tk, tv = (torch.from_numpy(a) for a in (q, k, v))
+    out, lse = causal_attention(tq, tk, tv, return_lse=True, backend=backend)
+    assert isinstance(out, torch.Tensor) and isinstance(lse, torch.Tensor)
+    assert lse.dtype == torch.float32
+    want, want_lse = definition(q, k, v)
+    check(out.numpy(), want, "float32")
+    check_lse(lse.numpy(), want_lse)
+    if backend == "cpu":
+        b16 = [a.to(torch.bfloat16) for a in (tq, tk, tv)]
+        got = causal_attention(*b16, backend=backend)
+        assert got.dtype == torch.bfloat16
+        check(got.float().numpy(), definition(*(a.float().numpy() for a in b16))[0], "bfloat16")
+
+
+def test_reference_matches_the_definition(rng):
+    q, k, v = make(rng, (2, 4, 2, 3, 10, 8), "float16")
+    out, lse = causal_attention_reference(q, k, v, return_lse=True, window=4,
+                                          kv_lens=[10, 6])
+    want, want_lse = definition(q, k, v, window=4, kv_lens=[10, 6])
+    check(out, want, "float16")
+    check_lse(lse, want_lse)
+
+
+# --- GPU only -------------------------------------------------------------------------
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
+def test_torch_cuda_on_a_side_stream(gpu_only, rng, dtype):
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("torch has no CUDA device")
+    q, k, v = make(rng, (2, 8, 2, 4, 3000, 128), "float32")
+    tdt = getattr(torch, dtype)
+    tq, tk, tv = (torch.from_numpy(a).to("cuda", tdt) for a in (q, k, v))
+    side = torch.cuda.Stream()
+    with torch.cuda.stream(side):
+        out = torch.full((2, 8, 4, 128), float("nan"), device="cuda", dtype=tdt)
+        got, lse = causal_attention(tq, tk, tv, out=out, return_lse=True, kv_lens=[3000, 1],
+                                    backend=gpu_only)
+        host = got.float().cpu().numpy()
+    side.synchronize()
+    rounded = [a.float().cpu().numpy() for a in (tq, tk, tv)]
+    want, want_lse = definition(*rounded, kv_lens=[3000, 1])
+    check(host, want, dtype)
+    check_lse(lse.cpu().numpy(), want_lse)
+
+
+@pytest.mark.gpu
+def test_decode_shapes_on_the_gpu(gpu_only, rng):
+    """The benchmark's decode shapes (smaller caches), split and not, ragged."""
+    torch = pytest.importorskip("torch")
+    for batch, heads_q, heads_kv, seq_len, cache_len in [(1, 32, 8, 1, 9000), (8, 32, 8, 4, 1000),
+                                                         (4, 32, 32, 1, 2000)]:
+        q, k, v = make(rng, (batch, heads_q, heads_kv, seq_len, cache_len, 128), "float32")
+        kv_lens = rng.integers(cache_len // 2, cache_len + 1, batch)
+        tq, tk, tv = (torch.from_numpy(a).to("cuda", torch.float16) for a in (q, k, v))
+        got = causal_attention(tq, tk, tv, kv_lens=kv_lens, backend=gpu_only)
+        rounded = [a.float().cpu().numpy() for a in (tq, tk, tv)]
+        check(got.float().cpu().numpy(), definition(*rounded, kv_lens=kv_lens)[0], "float16")
+
+
+# --- the GLM-style decode integration -------------------------------------------------
+
+def test_glm_decode_matches_a_plain_reference():
+    sys.path.insert(0, os.path.join(ROOT, "examples"))
+    try:
+        import glm_decode
+    finally:
+        sys.path.pop(0)
+    result = glm_decode.run(steps=6, backend="cpu", seed=0)
+    assert result["max_error"] < 1e-5, result

@@ -1,0 +1,145 @@
+"""The host fast path (fastpath.host_key / HostReplay): a repeated small call on a
+NumPy array replays the CPU kernel with the arguments validated the first time.
+It must give the result of a fresh call for new contents, and lose no validation:
+anything validation tells apart (dtype, byte order, layout, writeability, option
+types and values, overlap of out) takes the full path again.
+
+Expected values: helpers.masked_where (an independent NumPy mask) and a float64
+NumPy softmax written here.
+"""
+
+import numpy as np
+import pytest
+
+import numba_causal as nc
+from numba_causal import arrays, fastpath, mask, softmax
+from helpers import DTYPES, assert_bits_equal, expected, masked_where, np_dtype
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    fastpath.clear()
+    yield
+    fastpath.clear()
+
+
+@pytest.fixture
+def validations(monkeypatch):
+    """How many times the full path validated an array."""
+    count = {"n": 0}
+    original = arrays.inspect_scores
+
+    def counting(*args, **kwargs):
+        count["n"] += 1
+        return original(*args, **kwargs)
+
+    for module in (mask, softmax):
+        monkeypatch.setattr(module, "inspect_scores", counting)
+    return count
+
+
+def softmax_want(x, scale=1.0, **options):
+    where = masked_where(x.shape, **options)
+    z = np.where(where, -np.inf, scale * x.astype(np.float64))
+    e = np.exp(z - z.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(5, 7), (2, 3, 4, 6)])
+def test_mask_replay_masks_new_contents(rng, validations, dtype, shape):
+    x = np.empty(shape, np_dtype(dtype))
+    for _ in range(3):  # the same array, fresh contents each call
+        x[...] = rng.standard_normal(shape).astype(np_dtype(dtype))
+        want = expected(x, masked_where(shape, offset=1), fill=-5.0)
+        assert nc.apply_causal_mask(x, offset=1, fill=-5.0, backend="cpu") is x
+        assert_bits_equal(x, want)
+    assert validations["n"] == 1  # validated once, then replayed
+
+
+def test_mask_replay_on_a_view_keeps_the_guard_band(rng):
+    base = rng.standard_normal((3, 4, 10, 12)).astype(np.float32)
+    for _ in range(2):
+        buf = base.copy()
+        view = buf[::2, 1:3, 2:-1, 1:-2]
+        want = buf.copy()
+        want[::2, 1:3, 2:-1, 1:-2] = expected(view, masked_where(view.shape, window=3))
+        nc.apply_causal_mask(view, window=3, backend="cpu")
+        assert_bits_equal(buf, want)
+    assert len(fastpath._HOST) == 1
+
+
+@pytest.mark.parametrize("first, second, error, message", [
+    (dict(offset=1), dict(offset=True), TypeError, "offset must be an integer"),
+    (dict(window=2), dict(window=2.0), TypeError, "window must be an integer"),
+    (dict(), dict(causal="yes"), None, None),
+    (dict(fill=0.0), dict(fill=-0.0), None, None),
+    (dict(fill=1.0), dict(fill=float("nan")), None, None),
+    (dict(offset=0), dict(offset=None), None, None),
+])
+def test_mask_key_tells_apart_what_validation_does(rng, first, second, error, message):
+    x = rng.standard_normal((4, 6)).astype(np.float32)
+    nc.apply_causal_mask(x.copy(), backend="cpu", **first)
+    nc.apply_causal_mask(x.copy(), backend="cpu", **first)
+    y = x.copy()
+    if error is not None:
+        with pytest.raises(error, match=message):
+            nc.apply_causal_mask(y, backend="cpu", **second)
+        assert_bits_equal(y, x)
+        return
+    nc.apply_causal_mask(y, backend="cpu", **second)
+    options = {k: v for k, v in second.items() if k != "fill"}
+    options["causal"] = bool(options.get("causal", True))
+    want = expected(x, masked_where(x.shape, **options), fill=second.get("fill", -np.inf))
+    assert_bits_equal(y, want)
+
+
+def test_read_only_and_byte_swapped_still_refused(rng):
+    x = rng.standard_normal((4, 6)).astype(np.float32)
+    nc.apply_causal_mask(x.copy(), backend="cpu")
+    nc.apply_causal_mask(x.copy(), backend="cpu")
+    frozen = x.copy()
+    frozen.setflags(write=False)
+    with pytest.raises(ValueError, match="read-only"):
+        nc.apply_causal_mask(frozen, backend="cpu")
+    swapped = x.astype(x.dtype.newbyteorder(">"))
+    with pytest.raises(TypeError, match="native byte order"):
+        nc.apply_causal_mask(swapped, backend="cpu")
+    assert_bits_equal(frozen, x)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("out", ["new", "same", "separate"])
+def test_softmax_replay(rng, validations, dtype, out):
+    shape = (2, 2, 5, 9)
+    for _ in range(3):
+        x = rng.standard_normal(shape).astype(np_dtype(dtype))
+        want = softmax_want(x, 0.5, window=4)
+        target = {"new": None, "same": x, "separate": np.full(shape, np.nan, x.dtype)}[out]
+        got = nc.causal_softmax(x, scale=0.5, window=4, out=target, backend="cpu")
+        if target is not None:
+            assert got is target
+        tol = {"float64": 1e-12, "float32": 1e-6}.get(dtype, 1e-2)
+        assert np.abs(got.astype(np.float64) - want).max() <= tol
+    assert validations["n"] == 2  # scores and out, the first time only
+    assert len(fastpath._HOST) == 1
+
+
+def test_softmax_overlapping_out_still_refused(rng):
+    buf = rng.standard_normal((4, 12)).astype(np.float32)
+    other = np.full((4, 12), np.nan, np.float32)
+    nc.causal_softmax(buf[:, :6], out=other[:, :6], backend="cpu")
+    nc.causal_softmax(buf[:, :6], out=other[:, :6], backend="cpu")  # replayed
+    before = buf.copy()
+    with pytest.raises(ValueError, match="out overlaps scores"):
+        nc.causal_softmax(buf[:, :6], out=buf[:, 3:9], backend="cpu")  # same layouts
+    assert_bits_equal(buf, before)
+
+
+def test_environment_backend_is_part_of_the_key(rng, monkeypatch):
+    x = rng.standard_normal((4, 6)).astype(np.float32)
+    nc.apply_causal_mask(x.copy())
+    nc.apply_causal_mask(x.copy())
+    monkeypatch.setenv("NUMBA_CAUSAL_BACKEND", "nope")
+    with pytest.raises(ValueError, match="unknown backend 'nope'"):
+        nc.apply_causal_mask(x.copy())

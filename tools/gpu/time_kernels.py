@@ -1,0 +1,160 @@
+"""Kernel time alone vs time per public call (issue 12 diagnosis), on a CUDA GPU.
+
+    python tools/gpu/time_kernels.py            # softmax and mask, the bench shapes
+
+For each case: the public call once (compiles, checked by the bench elsewhere),
+the launch it made captured from op.launch, then (1) the captured kernel
+relaunched back to back, timed with CUDA events (GPU time alone), (2) the public
+call back to back, CUDA events (what the bench reports), (3) host time per
+public call (perf_counter, no synchronisation until the end). Prints one line
+per case with the launch shape and the fraction of the copy floor the kernel
+alone reaches.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import torch
+
+from numba_causal import op
+from numba_causal.mask import apply_causal_mask
+from numba_causal.softmax import causal_softmax
+
+CASES = [((4, 32, 2048, 2048), torch.float32), ((4, 32, 2048, 2048), torch.float16),
+         ((4, 32, 2048, 2048), torch.bfloat16), ((1, 8, 8192, 8192), torch.float32),
+         ((1, 8, 8192, 8192), torch.float16), ((8, 32, 1, 4096), torch.float32)]
+
+
+def events(fn, n):
+    start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    fn()
+    torch.cuda.synchronize()
+    start.record()
+    for _ in range(n):
+        fn()
+    stop.record()
+    stop.synchronize()
+    return start.elapsed_time(stop) / n
+
+
+def main():
+    captured = {}
+    real = op.launch
+
+    def spy(family, backend, plan, stream, fast_key=None):
+        kernel = real(family, backend, plan, stream, fast_key)
+        captured.update(kernel=kernel, plan=plan, stream=stream, family=family)
+        return kernel
+
+    op.launch = spy
+    copy = torch.empty(2**28, device="cuda")
+    copy_ms = events(lambda: copy.clone(), 20)
+    gbps = 2 * copy.numel() * 4 / copy_ms / 1e6
+    del copy
+    print(f"copy bandwidth {gbps:.0f} GB/s", flush=True)
+    for which in sys.argv[1:] or ["softmax", "mask"]:
+        for shape, dtype in CASES:
+            x = torch.randn(shape, device="cuda", dtype=dtype)
+            out = torch.empty_like(x)
+            if which == "softmax":
+                def call():
+                    causal_softmax(x, scale=0.088, out=out, backend="cuda")
+            else:
+                def call():
+                    apply_causal_mask(x, backend="cuda")
+            captured.clear()
+            call()
+            if not captured:  # the mask's fast path launched it: capture a planned launch
+                apply_causal_mask(x, kv_lens=[shape[-1]] * shape[0], backend="cuda")
+            torch.cuda.synchronize()
+            plan, kernel, stream = captured.get("plan"), captured.get("kernel"), captured.get("stream")
+            args = tuple(plan.args[a.name] for a in captured["family"].args)
+            launch = kernel[plan.grid, plan.block, stream] if stream else kernel[plan.grid, plan.block]
+            kernel_ms = events(lambda: launch(*args), 50)
+            call_ms = events(call, 50)
+            torch.cuda.synchronize()
+            t = time.perf_counter()
+            for _ in range(50):
+                call()
+            host_us = (time.perf_counter() - t) / 50 * 1e6
+            torch.cuda.synchronize()
+            s, c = shape[-2:]
+            kept = min(s, c) * (min(s, c) + 1) // 2 + s * max(c - s, 0) if c >= s else 0
+            rows = shape[0] * shape[1]
+            item = x.element_size()
+            if which == "softmax":
+                nbytes = rows * (kept + s * c) * item
+                floor = nbytes / (gbps * 1e6)
+            else:
+                nbytes = rows * (s * c - kept) * item
+                floor = nbytes / (gbps * 1e6)  # copy bandwidth here (the bench uses fill's)
+            const = dict(plan.constants)
+            print(f"{which} {'x'.join(map(str, shape))} {str(dtype)[6:]}: launch "
+                  f"{const.get('LANES')}x{const.get('ROWS')} VEC={const.get('VEC')} "
+                  f"CHUNK={const.get('CHUNK')} grid={plan.grid} | kernel {kernel_ms:.4f} ms "
+                  f"(floor/kernel {floor / kernel_ms:.2f}) | call {call_ms:.4f} ms | host "
+                  f"{host_us:.0f} us/call", flush=True)
+            del x, out
+
+
+def sweep(budget_s=60.0):
+    """Kernel time alone per launch shape (softmax: lanes x rows of the 16-byte path;
+    mask: LAUNCH['cuda'], with kv_lens so that the fast path's cached plan is not
+    reused), until ``budget_s`` seconds have passed."""
+    from numba_causal import mask, softmax
+
+    began = time.perf_counter()
+    captured = {}
+    real = op.launch
+
+    def spy(family, backend, plan, stream, fast_key=None):
+        kernel = real(family, backend, plan, stream, fast_key)
+        captured.update(kernel=kernel, plan=plan, stream=stream, family=family)
+        return kernel
+
+    op.launch = spy
+    original = softmax.vec_launch
+    jobs = []
+    for shape, dtype in [((4, 32, 2048, 2048), torch.float32), ((4, 32, 2048, 2048), torch.float16),
+                         ((1, 8, 8192, 8192), torch.float16), ((1, 8, 8192, 8192), torch.float32)]:
+        for launch in [(64, 4), (128, 2), (256, 1), (128, 1), (512, 1)]:
+            jobs.append(("softmax", shape, dtype, launch))
+    for dtype in (torch.float16, torch.float32):
+        for launch in [(1, 8), (1, 4), (2, 4), (4, 2), (1, 16)]:
+            jobs.append(("mask", (4, 32, 2048, 2048), dtype, launch))
+    for which, shape, dtype, launch in jobs:
+        if time.perf_counter() - began > budget_s:
+            print("sweep: time budget spent", flush=True)
+            break
+        x = torch.randn(shape, device="cuda", dtype=dtype)
+        out = torch.empty_like(x)
+        if which == "softmax":
+            softmax.vec_launch = lambda warp, vec, cache_len, _l=launch: _l
+            call = lambda: causal_softmax(x, scale=0.088, out=out, backend="cuda")  # noqa: E731
+        else:
+            mask.LAUNCH["cuda"] = launch
+            kv = [shape[-1]] * shape[0]
+            call = lambda: apply_causal_mask(x, kv_lens=kv, backend="cuda")  # noqa: E731
+        captured.clear()
+        call()
+        torch.cuda.synchronize()
+        plan, kernel, stream = captured["plan"], captured["kernel"], captured["stream"]
+        args = tuple(plan.args[a.name] for a in captured["family"].args)
+        run = kernel[plan.grid, plan.block, stream] if stream else kernel[plan.grid, plan.block]
+        ms = events(lambda: run(*args), 30)
+        c = dict(plan.constants)
+        print(f"sweep {which} {'x'.join(map(str, shape))} {str(dtype)[6:]} {launch}: "
+              f"LANES={c['LANES']} ROWS={c['ROWS']} CHUNK={c.get('CHUNK')} VEC={c.get('VEC')} "
+              f"kernel {ms:.4f} ms", flush=True)
+        del x, out
+    softmax.vec_launch = original
+    op.launch = real
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["sweep"]:
+        sweep(float(sys.argv[2]) if len(sys.argv) > 2 else 60.0)
+    else:
+        main()

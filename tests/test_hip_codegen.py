@@ -255,31 +255,29 @@ def test_known_fill_shows_neg_inf_bit_pattern(name, dtype, arch):
     assert re.search(r"^\s*global_store_", co.kernel_asm, re.M), where(co)
 
 
-#: variants known to spill on AMD, each with why (reported as xfail, not passed; not
-#: strict: on wave32 gfx1100 they may fit)
 #: families whose block rows are query rows, reduced across their lanes only
 ROW_FAMILIES = ("causal_mask", "causal_softmax", "causal_softmax_backward")
-#: (variant name prefix, arch) -> why it spills
-KNOWN_SPILLS_ON = {
-    ("attention_", "gfx1100"): "causal_attention on wave32 (32 lanes a row: 4 value dims "
-                               "a lane at head_dim 128) spills VGPRs to scratch on gfx1100; "
-                               "issue 15 open",
-}
+#: variants known to spill VGPRs to scratch on AMD, with why (reported as xfail,
+#: strict: once one stops spilling its entry must go)
+_WAVE32_ATTENTION = "causal_attention on wave32 (32 lanes a row hold 4 value dims each at " \
+    "head_dim 128, with 4 query rows) spills VGPRs to scratch; issue 15 open"
 KNOWN_SPILLS = {
-    "attention_float16_d64_v64": "causal_attention's value path at head_dim 64 (V_BYTES 0 on "
-                                 "wave64) spills VGPRs to scratch; issue 15 open",
-    "attention_float16_d80_v80": "causal_attention at head_dim 80 spills VGPRs to scratch; "
-                                 "issue 15 open",
+    **{(f"attention_float16_d{d}_v{d}", arch): f"causal_attention at head_dim {d} (value "
+       "path by elements) spills VGPRs to scratch; issue 15 open"
+       for d in (64, 80) for arch in ("gfx90a", "gfx942", "gfx1100")},
+    **{(name, "gfx1100"): _WAVE32_ATTENTION
+       for name in [f"attention_{t}_d128_r4{s}" for t in ("float16", "bfloat16", "float32")
+                    for s in ("", "_split")]
+       + [f"attention_float16_d128_{s}" for s in ("v64", "kv_lens", "q_offsets",
+                                                  "not_causal", "mask_fn")]},
 }
 
 
 @pytest.mark.parametrize("name,arch", PAIRS)
 def test_no_scratch_and_no_vgpr_spills(name, arch, request):
-    reason = KNOWN_SPILLS.get(name) or next(
-        (why for (prefix, on), why in KNOWN_SPILLS_ON.items()
-         if name.startswith(prefix) and arch == on), None)
+    reason = KNOWN_SPILLS.get((name, arch))
     if reason:
-        request.applymarker(pytest.mark.xfail(reason=reason, strict=False))
+        request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
     co = compiled(name, arch)
     meta = co.kernel_metadata
     assert meta[".private_segment_fixed_size"] == 0, where(co)

@@ -570,13 +570,14 @@ def launch_constants(backend_name: str, warp: int, lanes: int, rows: int, word: 
 #: it (float32, float16, bfloat16; contiguous rows starting on 16-byte boundaries;
 #: cache_len a multiple of the chunk and below 2**30)
 ROW_VECTORS = True
-#: the backends that take the 16-byte path. Only the simulator for now: on the H200
+#: the backends that take the 16-byte path: none for now (tests/test_softmax.py's vec
+#: tests turn it on for every backend). On the H200
 #: (2026-12-02, docs/data/h200-2026-12-02/final-0540/gpu-tests.txt) two property
 #: cases on cuda gave NaN where the definition has none (float16, kv_lens beyond
 #: 2**31, causal=False; a separate out with guard bands), and the path was no faster
 #: than the 8-byte word path at the bench's shapes. GPUs keep the word path, which
 #: passed every GPU test, until the 16-byte path is fixed and measured.
-VEC_BACKENDS = ("sim",)
+VEC_BACKENDS = ()
 #: the 16-byte path's launch on a GPU (the simulator takes LAUNCH["sim"]'s): most
 #: keys per lane in registers, lanes per row between VEC_LANES (the fewest) and
 #: VEC_MAX_LANES, and threads per block for rows of the fewest lanes. Measured on the

@@ -13,6 +13,7 @@ tests/test_hip_codegen.py for that).
 """
 
 import ctypes
+import dataclasses
 import types
 
 import numpy as np
@@ -63,7 +64,10 @@ class FakeHip(types.SimpleNamespace):
         if fn is None:  # used as jit(device=True)(fn)
             return lambda f: self.jit(f, device=device, cache=cache)
         # the kernel source names `gpu`; the simulator swaps numba.cuda for its fake
-        run = kc.bind(fn, dict(fn.__globals__, gpu=cuda))
+        # (in place: the bound namespace is build()'s own copy, and its helpers are
+        # added to it after this call)
+        fn.__globals__["gpu"] = cuda
+        run = fn
         compiled = simulator.jit(run, device=device)
         return compiled if device else _Recorder(compiled, self.launches)
 
@@ -97,6 +101,9 @@ def hip(request, monkeypatch):
     fake = FakeHip()
     backend = hip_backend(fake, arch)
     assert backend.warp == wave
+    # the fake runs kernels on the simulator: the simulator's (Python) spelling of
+    # the device primitives (backends.spelling), not numba-hip's LLVM intrinsics
+    backend = dataclasses.replace(backend, extras=dict(backend.extras, spelling="sim"))
     assert backend.launch_lock is not None  # first launches load modules one at a time
     monkeypatch.setitem(mask.LAUNCH, "hip", (1, 2))  # small blocks: the simulator is slow
     monkeypatch.setattr(kc, "_KERNELS", {})  # compile afresh for this fake device
@@ -121,9 +128,9 @@ def test_word_view_and_fill_bits(hip, rng, monkeypatch):
     seen = {}
     real = mask.plan_launch
 
-    def spy(shape, itemsize, has_words, bits, opts, backend_):
+    def spy(shape, itemsize, has_words, bits, opts, backend_, *layout):
         seen.update(itemsize=itemsize, has_words=has_words, bits=int(bits))
-        return real(shape, itemsize, has_words, bits, opts, backend_)
+        return real(shape, itemsize, has_words, bits, opts, backend_, *layout)
 
     monkeypatch.setattr(mask, "plan_launch", spy)
     x = random_scores(rng, (1, 1, 2, 16), "float16")

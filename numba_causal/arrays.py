@@ -413,17 +413,23 @@ def overlaps(a: Scores, b: Scores) -> bool:
     return overlap
 
 
-def check_out(s: Scores, o: Scores, name: str = "scores") -> bool:
-    """Validate output ``o`` against input ``s``; True when it is the same memory
-    (in place). Any other overlap is refused."""
+def check_like(s: Scores, o: Scores, name: str, other: str) -> None:
+    """``o`` (called ``other``) must have ``s``'s (called ``name``) dtype, shape
+    and kind of memory (host or GPU): TypeError/ValueError otherwise."""
     if o.dtype != s.dtype:
-        raise TypeError(f"out must have the dtype of {name} ({s.dtype}); got {o.dtype}")
+        raise TypeError(f"{other} must have the dtype of {name} ({s.dtype}); got {o.dtype}")
     if o.shape != s.shape or o.ndim != s.ndim:
         shape = s.shape if s.ndim != 2 else s.shape[2:]
         got = o.shape if o.ndim != 2 else o.shape[2:]
-        raise ValueError(f"out must have the shape of {name} {shape}; got {got}")
+        raise ValueError(f"{other} must have the shape of {name} {shape}; got {got}")
     if o.on_device != s.on_device:
-        raise TypeError(f"out and {name} must both be host arrays or both GPU arrays")
+        raise TypeError(f"{other} and {name} must both be host arrays or both GPU arrays")
+
+
+def check_out(s: Scores, o: Scores, name: str = "scores") -> bool:
+    """Validate output ``o`` against input ``s``; True when it is the same memory
+    (in place). Any other overlap is refused."""
+    check_like(s, o, name, "out")
     if s.size == 0:
         return False
     if same_memory(s, o):

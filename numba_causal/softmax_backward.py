@@ -61,7 +61,7 @@ from numba import int64, prange, uint32, uint64
 
 from . import compile as kc
 from . import dtypes, elements, op, reductions
-from .arrays import check_out, empty_like, inspect_scores
+from .arrays import check_like, check_out, empty_like, inspect_scores
 from .backends import get_backend
 from .compile import GPU, compile_time
 from .elements import FLOAT16, FLOAT32, FORMATS, compute_dtype, float_view, format_constants
@@ -511,14 +511,7 @@ def _inspect_pair(probs, grad, out):
     """Validate probs and grad (same dtype, shape and kind of memory)."""
     p = inspect_scores(probs, writable=out is probs, name="probs")
     g = inspect_scores(grad, writable=out is grad, name="grad")
-    if g.dtype != p.dtype:
-        raise TypeError(f"grad must have the dtype of probs ({p.dtype}); got {g.dtype}")
-    if g.shape != p.shape or g.ndim != p.ndim:
-        shape = p.shape if p.ndim != 2 else p.shape[2:]
-        got = g.shape if g.ndim != 2 else g.shape[2:]
-        raise ValueError(f"grad must have the shape of probs {shape}; got {got}")
-    if g.on_device != p.on_device:
-        raise TypeError("probs and grad must both be host arrays or both GPU arrays")
+    check_like(p, g, "probs", "grad")
     return p, g
 
 

@@ -126,7 +126,14 @@ def wavefront_size(arch: str) -> int:
 
 @functools.lru_cache(maxsize=None)
 def _numba_cuda_installed() -> bool:
-    return importlib.util.find_spec("numba_cuda") is not None
+    """Whether numba-cuda is installed (looked up once: the fast path asks per call)."""
+    found = _INSTALLED.get("numba_cuda")
+    if found is None:
+        found = _INSTALLED["numba_cuda"] = importlib.util.find_spec("numba_cuda") is not None
+    return found
+
+
+_INSTALLED: dict = {}
 
 
 def _probe_hip() -> Backend:

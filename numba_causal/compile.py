@@ -167,19 +167,28 @@ def _tag(constants: dict, digest: str) -> str:
     return f"__{tag}__{digest[:16]}"
 
 
-def _constant_values(constants: dict, device_jit) -> dict:
-    """The values a namespace gets: a predicate (``MASK_FN``) compiled as a device function."""
+def _constant_values(constants: dict, device_jit, suffix: str = "") -> dict:
+    """The values a namespace gets: a predicate (``MASK_FN``) compiled as a device
+    function (its qualname ending in ``suffix``, as a helper's: bound_namespace)."""
     values = dict(constants)
     if values.get("MASK_FN") is not None:
-        values["MASK_FN"] = device_jit(plain_python(values["MASK_FN"]))
+        fn = plain_python(values["MASK_FN"])
+        values["MASK_FN"] = device_jit(bind(fn, fn.__globals__, fn.__qualname__ + suffix)
+                                       if suffix else fn)
     return values
 
 
-def bound_namespace(kernel, helpers, constants: dict, gpu, device_jit) -> dict:
+def bound_namespace(kernel, helpers, constants: dict, gpu, device_jit, suffix: str = "") -> dict:
     """Globals for ``kernel``: its module's, with ``gpu``, the constants and the
     helpers compiled by ``device_jit``. Each helper resolves its own globals in a
-    copy of *its* module's namespace with the same constants and helpers."""
-    values = _constant_values(constants, device_jit)
+    copy of *its* module's namespace with the same constants and helpers.
+
+    ``suffix`` (the variant's digest) ends each helper's qualname. numba names a
+    compiled function by qualname and a per-process counter, and links functions
+    across its libraries by that name, taking any one definition as *the* one: two
+    variants of a helper loaded from the disk cache (compiled by different
+    processes, whose counters can agree) must not share a name."""
+    values = _constant_values(constants, device_jit, suffix)
     values["gpu"] = gpu
     pairs = _helper_pairs(helpers)
     namespaces = {}  # module globals id -> bound copy
@@ -192,8 +201,8 @@ def bound_namespace(kernel, helpers, constants: dict, gpu, device_jit) -> dict:
 
     # a plain function is bound and compiled per backend; anything else (an
     # @intrinsic, a numba builtin) is already a device callable and goes in as it is
-    compiled = {name: device_jit(bind(fn, namespace_of(fn))) if isinstance(fn, types.FunctionType)
-                else fn for name, fn in pairs}
+    compiled = {name: device_jit(bind(fn, namespace_of(fn), fn.__qualname__ + suffix))
+                if isinstance(fn, types.FunctionType) else fn for name, fn in pairs}
     kernel_namespace = namespace_of(kernel)
     for namespace in namespaces.values():
         namespace.update(compiled)
@@ -215,14 +224,20 @@ def _is_user_code(constants: dict) -> bool:
     return fn is not None and not getattr(fn, "_numba_causal_builtin", False)
 
 
+#: how build() names what it compiles; a change here must not reuse older disk entries
+#: (2: helpers' qualnames end in the variant digest, see bound_namespace)
+NAMING = 2
+
+
 def variant_digest(kernel, helpers, constants: dict) -> str:
     """What names a compiled variant on disk: the code of the kernel and its
-    helpers, and the constants (a predicate by its code)."""
+    helpers, the constants (a predicate by its code) and the NAMING scheme."""
     plain = sorted((k, code_digest(v) if hasattr(plain_python(v), "__code__") else repr(v))
                    for k, v in constants.items())
     functions = [kernel] + [fn for _, fn in _helper_pairs(helpers)
                             if hasattr(plain_python(fn), "__code__")]
-    return hashlib.sha256((code_digest(*functions) + repr(plain)).encode()).hexdigest()
+    return hashlib.sha256((code_digest(*functions) + repr(plain) + f"naming {NAMING}")
+                          .encode()).hexdigest()
 
 
 def build(backend: Backend, kernel, helpers=(), kind="kernel", **constants):
@@ -238,13 +253,14 @@ def build(backend: Backend, kernel, helpers=(), kind="kernel", **constants):
             return compiled
         jit, device_jit = _jitters(backend, kind)
         gpu = backend.gpu if kind == "kernel" else None
-        namespace = bound_namespace(kernel, helpers, constants, gpu, device_jit)
         # numba caches on disk only what it can locate: code from a file, not a notebook cell
         on_disk = (not _is_user_code(constants) and os.path.isfile(kernel.__code__.co_filename)
                    and (backend.disk_cache if kind == "kernel" else kind.startswith("cpu")))
         # the qualname names the variant: numba's disk cache keys on it, not on jit flags,
         # and numba checks only the kernel's own file: the digest covers the helpers
         digest = variant_digest(kernel, helpers, constants) if on_disk else "0" * 16
+        namespace = bound_namespace(kernel, helpers, constants, gpu, device_jit,
+                                    f"__{digest[:16]}" if on_disk else "")
         fn = bind(kernel, namespace, f"{kernel.__qualname__}__{kind}{_tag(constants, digest)}")
         compiled = jit(fn, cache=True) if on_disk else jit(fn)
         _KERNELS[key] = compiled

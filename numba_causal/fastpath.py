@@ -82,9 +82,12 @@ def _compute_capability(device: int) -> tuple:
 
 
 class _Replay:
-    """One launch, ready to repeat: function handle, launch shape, stream, parameters."""
+    """One launch, ready to repeat: function handle, launch shape, stream, parameters.
 
-    __slots__ = ("handle", "dims", "stream", "params", "_keep", "_launch")
+    The driver call's arguments are made once, as ctypes objects, and the call goes
+    through a function pointer without ``argtypes``: a replay converts nothing."""
+
+    __slots__ = ("handle", "dims", "stream", "params", "_keep", "_args", "_launch")
 
     def __init__(self, handle, grid, block, stream, values):
         self.handle = handle
@@ -92,14 +95,27 @@ class _Replay:
         self.stream = stream
         self._keep = values
         self.params = (ctypes.c_void_p * len(values))(*[ctypes.addressof(v) for v in values])
-        self._launch = _cuda().cuLaunchKernel
+        self._args = ((ctypes.c_void_p(handle),) + tuple(ctypes.c_uint(d) for d in self.dims)
+                      + (ctypes.c_uint(0), ctypes.c_void_p(stream), self.params, None))
+        self._launch = _raw_launch()
 
     def __call__(self) -> bool:
-        err = self._launch(self.handle, *self.dims, 0, self.stream, self.params, None)
+        err = self._launch(*self._args)
         if err == _CUDA_ERROR_INVALID_CONTEXT:  # this thread has no context yet
             return False
-        _check(err, "cuLaunchKernel")
+        if err:
+            _check(err, "cuLaunchKernel")
         return True
+
+
+def _raw_launch():
+    """cuLaunchKernel as a ctypes function pointer of its own, without argtypes
+    (its arguments come as ctypes objects)."""
+    launch = _state.get("raw_launch")
+    if launch is None:
+        launch = _state["raw_launch"] = _cuda()["cuLaunchKernel"]
+        launch.restype = ctypes.c_int
+    return launch
 
 
 # --- keys ---------------------------------------------------------------------------------
@@ -128,42 +144,53 @@ def _applies(backend, torch) -> bool:
     return name == "auto" and auto_means_cuda_for_torch(torch)
 
 
-def call_key(scores, backend, offset, window, fill, causal):
-    """The call-site key for a torch CUDA tensor, or None when the fast path does not apply."""
-    cls = type(scores)
-    if cls.__name__ != "Tensor" or cls.__module__ != "torch" or not scores.is_cuda \
-            or scores.requires_grad:
-        return None
-    import torch
+def _torch():
+    """torch (imported by the caller's tensor already), kept at hand."""
+    torch = _state.get("torch")
+    if torch is None:
+        import torch
 
-    if not _applies(backend, torch):
+        _state["torch"] = torch
+        _state["Tensor"] = torch.Tensor
+        # absent from a CPU-only build of torch; needed only for a CUDA tensor
+        _state["raw_stream"] = getattr(torch._C, "_cuda_getCurrentRawStream", None)
+        _state["is_compiling"] = torch.compiler.is_compiling
+    return torch
+
+
+def call_key(scores, backend, offset, window, fill, causal):
+    """The call-site key for a torch CUDA tensor, or None when the fast path does
+    not apply: a plain tuple laid out as CallKey (equal to it and hashed alike;
+    the named form is made only when a launch is planned or recorded)."""
+    if type(scores) is not _state.get("Tensor"):
+        cls = type(scores)
+        if cls.__name__ != "Tensor" or cls.__module__ != "torch":
+            return None
+        _torch()
+    if not scores.is_cuda or scores.requires_grad:
         return None
     # a key must say all that validation saw: 1 == 1.0 == True, so only exact types
     if not (offset is None or type(offset) is int) or not (window is None or type(window) is int) \
             or type(fill) not in (float, int) or type(causal) is not bool:
         return None
-    raw_stream = _state.get("raw_stream")
-    if raw_stream is None:
-        raw_stream = _state["raw_stream"] = torch._C._cuda_getCurrentRawStream
+    if backend != "cuda" and not _applies(backend, _state["torch"]):
+        return None
     device = scores.get_device()
-    return CallKey(scores.data_ptr(), tuple(scores.shape), scores.stride(), scores.dtype, device,
-                   raw_stream(device), offset, window, fill, causal,
-                   getattr(backend, "name", backend))
+    return (scores.data_ptr(), scores.shape, scores.stride(), scores.dtype, device,
+            _state["raw_stream"](device), offset, window, fill, causal,
+            getattr(backend, "name", backend))
 
 
 def torch_op_wanted(x) -> bool:
     """Whether a call on ``x`` must go through the torch custom ops (torch_ops.py):
     a torch tensor that requires grad, or any tensor while torch.compile traces."""
-    if not type(x).__module__.startswith("torch"):
-        return False
+    if type(x) is not _state.get("Tensor"):
+        if not type(x).__module__.startswith("torch"):
+            return False
+        _torch()
     if x.requires_grad:
         return True
-    is_compiling = _state.get("is_compiling")
-    if is_compiling is None:
-        import torch
-
-        is_compiling = _state["is_compiling"] = torch.compiler.is_compiling
-    return is_compiling()
+    return _state["is_compiling"]()
 
 
 def launch_known(key, scores, planner) -> bool:
@@ -172,7 +199,8 @@ def launch_known(key, scores, planner) -> bool:
     mask._plan_from_tensor); False when the full path must run."""
     entry = _CACHE.get(key)
     if entry is None:
-        entry = _from_disk(key, scores, planner)
+        entry = _from_disk(key if type(key) is not tuple else CallKey._make(key), scores,
+                           planner)
         if entry is None:
             return False
     return entry()
@@ -286,6 +314,8 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args) -> N
     leaves the fast path unused."""
     from numba.core import types
 
+    if type(key) is tuple:
+        key = CallKey._make(key)
     try:
         argtypes = tuple(dispatcher.typeof_pyval(a) for a in args)
         kernel = dispatcher.overloads[argtypes]

@@ -68,11 +68,6 @@ from numba import int32
 from numba.core import cgutils, types
 from numba.core.extending import intrinsic as _core_intrinsic
 
-try:  # numba-cuda's own decorator (its target registry); numba-cuda >= 0.2x
-    from numba.cuda.extending import intrinsic as _cuda_intrinsic
-except Exception:  # pragma: no cover - no numba-cuda: the generic one
-    _cuda_intrinsic = _core_intrinsic
-
 from .compile import GPU, compile_time
 
 BACKENDS = ("cuda", "hip", "sim", "cpu")
@@ -651,22 +646,58 @@ def _named(fn, name):
     return fn
 
 
+class _CudaSpelling:
+    """The cuda spelling of a primitive, made on first use: numba-cuda's intrinsic
+    decorator imports numba-cuda (~0.2 s), which a process that only replays stored
+    kernels (fastpath.py) never needs; ``definition`` is what the disk store's
+    digest reads (the same code either way)."""
+
+    __slots__ = ("definition", "made")
+
+    def __init__(self, definition):
+        self.definition, self.made = definition, None
+
+    def get(self):
+        if self.made is None:
+            try:  # numba-cuda's own decorator (its target registry)
+                from numba.cuda.extending import intrinsic
+            except Exception:  # pragma: no cover - no numba-cuda: the generic one
+                intrinsic = _core_intrinsic
+            self.made = intrinsic(self.definition)
+        return self.made
+
+
+class Spellings(dict):
+    """One primitive's functions by backend name; the cuda one is made when first
+    asked for (``spellings['cuda']``, ``.get('cuda')``)."""
+
+    def __getitem__(self, backend_name):
+        value = dict.__getitem__(self, backend_name)
+        return value.get() if type(value) is _CudaSpelling else value
+
+    def get(self, backend_name, default=None):
+        return self[backend_name] if backend_name in self else default
+
+    def definition(self, backend_name):
+        """The Python definition behind the spelling, without making it."""
+        value = dict.__getitem__(self, backend_name)
+        return value.definition if type(value) is _CudaSpelling else value
+
+
 def _build() -> dict:
     table = {}
     for name, (generic, python) in _GENERIC.items():
         core = _core_intrinsic(_named(generic, name))
-        cuda_defn = _CUDA_ONLY.get(name, generic)
-        cuda = core if _cuda_intrinsic is _core_intrinsic and cuda_defn is generic \
-            else _cuda_intrinsic(_named(cuda_defn, name))
-        table[name] = {"cuda": cuda, "hip": core, "cpu": core, "sim": _named(python, name)}
+        cuda = _CudaSpelling(_named(_CUDA_ONLY.get(name, generic), name))
+        table[name] = Spellings(cuda=cuda, hip=core, cpu=core, sim=_named(python, name))
     for kind in ("max", "sum"):
         name = f"warp_{kind}"
-        table[name] = {"cuda": _cuda_intrinsic(_named(_make_warp_reduce(kind), name)),
-                       "hip": warp_max_hip if kind == "max" else warp_sum_hip}
+        table[name] = Spellings(cuda=_CudaSpelling(_named(_make_warp_reduce(kind), name)),
+                                hip=warp_max_hip if kind == "max" else warp_sum_hip)
     return table
 
 
-#: name -> {backend: function}
+#: name -> {backend: function} (Spellings: the cuda one made on first use)
 INTRINSICS = _build()
 globals().update({name: spelled["cpu"] for name, spelled in INTRINSICS.items()
                   if "cpu" in spelled})  # module attributes: the @njit spelling
@@ -674,9 +705,12 @@ globals().update({name: spelled["cpu"] for name, spelled in INTRINSICS.items()
 _NEEDS_GPU_NAMESPACE = {warp_max_hip, warp_sum_hip}
 
 
-def device_primitives(backend_name: str, gpu=None) -> tuple:
+def device_primitives(backend_name: str, gpu=None, definitions: bool = False) -> tuple:
     """(name, function) pairs: the backend's spelling of each primitive, for
-    ``compile.build``'s helper list (op.Family adds them to every kernel).
+    ``compile.build``'s helper list (op.Family adds them to every kernel);
+    ``definitions``: the Python definitions instead, for a digest of the code
+    (compile.variant_digest reads the same code from either, and making the cuda
+    spellings imports numba-cuda).
 
     The 32-lane warp reductions (``warp_max``/``warp_sum``) are listed only when
     ``gpu`` (``numba.cuda``/``numba.hip``) is given, bound to it with a width of
@@ -686,9 +720,9 @@ def device_primitives(backend_name: str, gpu=None) -> tuple:
         raise ValueError(f"unknown backend {backend_name!r}; one of {BACKENDS}")
     pairs = []
     for name, spelled in INTRINSICS.items():
-        fn = spelled.get(backend_name)
-        if fn is None or (name.startswith("warp_") and gpu is None):
+        if backend_name not in spelled or (name.startswith("warp_") and gpu is None):
             continue
+        fn = spelled.definition(backend_name) if definitions else spelled[backend_name]
         if fn in _NEEDS_GPU_NAMESPACE:
             import types as pytypes
 

@@ -97,12 +97,13 @@ class Family:
     bench_label: str = ""
     bench_shapes: dict = field(default_factory=dict)
 
-    def gpu_helper_list(self, target: str) -> tuple:
+    def gpu_helper_list(self, target: str, definitions: bool = False) -> tuple:
         """The GPU kernel's helpers, with the spelling of the primitives for
         ``target`` ('cuda', 'hip', 'sim'; backends.spelling): primitives.py's lane
-        exchange, intrinsics.py's 16-bit conversions, wide loads, 32-bit indices."""
+        exchange, intrinsics.py's 16-bit conversions, wide loads, 32-bit indices
+        (``definitions``: their Python definitions, for a digest)."""
         return (self.helpers + self.gpu_helpers + primitives.gpu_primitives(target)
-                + intrinsics.device_primitives(target))
+                + intrinsics.device_primitives(target, definitions=definitions))
 
     def host_helper_list(self) -> tuple:
         """The CPU kernel's and the reference's helpers (with the CPU spelling of
@@ -135,7 +136,8 @@ class Family:
 
     def variant_digest(self, backend_name: str, constants: dict) -> str:
         """A digest of the code a GPU variant compiles (kernel, helpers, constants)."""
-        return kc.variant_digest(self.gpu_kernel, self.gpu_helper_list(backend_name), constants)
+        return kc.variant_digest(self.gpu_kernel, self.gpu_helper_list(backend_name, True),
+                                 constants)
 
 
 @dataclass(frozen=True)

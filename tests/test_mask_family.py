@@ -31,7 +31,7 @@ GLOBAL_DOCS = np.array([5, 5, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7])
 def quick_simulator(monkeypatch):
     """As in test_softmax: 8 simulator lanes for softmax and a short GIL switch
     interval, so the simulator's polling of its lane threads costs little."""
-    monkeypatch.setitem(softmax.LAUNCH, "sim", (8, 2, 2))
+    monkeypatch.setitem(softmax.LAUNCH, "sim", (1, 2, 2))
     before = sys.getswitchinterval()
     sys.setswitchinterval(1e-4)
     yield

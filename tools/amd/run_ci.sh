@@ -7,12 +7,14 @@
 # Then writes the per-kernel, per-arch resource table into docs/amd.md (with
 # NUMBA_CAUSAL_AMD_DOC_CHECK=1, as .ci/run sets it: fails instead if the
 # committed table is stale). Code objects are cached (tools/amd/codegen.py,
-# NUMBA_CAUSAL_AMD_CACHE, default .amd/cache); tests run on AMD_JOBS workers
+# NUMBA_CAUSAL_AMD_CACHE; here, as in .ci/run, by default outside the clone, so a
+# check run by hand warms CI's cache on the same machine); tests run on AMD_JOBS workers
 # (default: the machine's cores). Extra arguments go to pytest (e.g. -x, -k gfx942).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$REPO"
+export NUMBA_CAUSAL_AMD_CACHE=${NUMBA_CAUSAL_AMD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/numba-causal/amd-code-objects}
 
 start=$SECONDS
 bash tools/amd/setup.sh
@@ -24,7 +26,7 @@ export NUMBA_CAUSAL_REQUIRE_HIP=1
 start=$SECONDS
 status=0
 JOBS=${AMD_JOBS:-$(nproc)}
-PAR=()
+PAR=(-n 0)  # setup.cfg's -n auto would take every core
 ((JOBS > 1)) && PAR=(-n "$JOBS" --dist loadgroup)
 "$REPO/.venv-hip/bin/python" -m pytest -m hip_codegen tests/test_hip_codegen.py -q \
   -p no:cacheprovider "${PAR[@]}" "$@" || status=$?

@@ -311,16 +311,9 @@ def _mask(s, bits, opts, chosen, fast_key=None, host_key=None) -> None:
 
 def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, kv_lens=None,
                       q_offsets=None, mask_fn=None, causal=True, backend="auto"):
-    """Mask ``scores`` in place and return the same object.
-
-    ``scores``: [batch, heads, seq_len, cache_len] or [seq_len, cache_len], float16,
-    bfloat16, float32 or float64; a NumPy array, a torch tensor, or any object with
-    ``__cuda_array_interface__`` (masked on the GPU, zero-copy, on its stream).
-    Keys after each query's position (see the module docstring for ``offset``,
-    ``window``, ``kv_lens``, ``q_offsets``, ``mask_fn`` and ``causal``) become
-    ``fill``; nothing else is written. ``backend``: 'auto', 'hip', 'cuda', 'sim'
-    or 'cpu'. Bad input raises before anything is written.
-    """
+    """The mask family's entry: :func:`numba_causal.apply_causal_mask` (its
+    semantics) without the hand-over to torch's custom ops, which that public
+    function makes for autograd and torch.compile (numba_causal/api.py)."""
     host_key = None
     if type(scores) is np.ndarray and kv_lens is None and q_offsets is None and mask_fn is None:
         host_key = fastpath.host_key("mask", backend, (fastpath.array_key(scores, True),), (
@@ -330,12 +323,6 @@ def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, k
         if replay is not None:  # the same call as before: validated then, see fastpath.py
             replay(scores)
             return scores
-    elif fastpath.torch_op_wanted(scores):  # autograd or torch.compile: the custom op
-        from . import torch_ops
-
-        return torch_ops.apply_causal_mask(scores, offset=offset, fill=fill, window=window,
-                                           kv_lens=kv_lens, q_offsets=q_offsets,
-                                           mask_fn=mask_fn, causal=causal, backend=backend)
     fast_key = None
     if kv_lens is None and q_offsets is None and mask_fn is None:
         fast_key = fastpath.call_key(scores, backend, offset, window, fill, causal)

@@ -757,18 +757,9 @@ def _softmax(chosen, s, o, in_place, scale, opts, host_key=None) -> None:
 
 def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_lens=None,
                    q_offsets=None, mask_fn=None, causal=True, backend="auto"):
-    """``softmax(scale * scores)`` over the keys, with the causal mask fused in.
-
-    ``scores``: [batch, heads, seq_len, cache_len] or [seq_len, cache_len], float16,
-    bfloat16, float32 or float64; a NumPy array, a torch tensor, or any object with
-    ``__cuda_array_interface__`` (computed on the GPU, zero-copy, on its stream).
-    The mask options are apply_causal_mask's (see mask.py). Masked keys get exactly
-    0; a row with nothing kept is all zeros. ``out``: None (a new array of the
-    same kind: NumPy, torch, or a numba device array for other GPU arrays),
-    ``scores`` (in place) or an array of the same shape and dtype that does not
-    overlap ``scores``. Returns ``out``. ``backend``: 'auto', 'hip', 'cuda', 'sim'
-    or 'cpu'. Bad input raises before anything is written.
-    """
+    """The softmax family's entry: :func:`numba_causal.causal_softmax` (its
+    semantics) without the hand-over to torch's custom ops, which that public
+    function makes for autograd and torch.compile (numba_causal/api.py)."""
     host_key = None
     if type(scores) is np.ndarray and kv_lens is None and q_offsets is None and mask_fn is None:
         host_key = _host_key(scores, out, backend, scale, offset, window, causal)
@@ -778,12 +769,6 @@ def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_
                 out = np.empty(scores.shape, scores.dtype)
             replay(scores, out)
             return out
-    elif fastpath.torch_op_wanted(scores):  # autograd or torch.compile: the custom op
-        from . import torch_ops
-
-        return torch_ops.causal_softmax(scores, scale=scale, offset=offset, out=out,
-                                        window=window, kv_lens=kv_lens, q_offsets=q_offsets,
-                                        mask_fn=mask_fn, causal=causal, backend=backend)
     s = inspect_scores(scores, writable=out is scores)  # read only, unless out is scores
     chosen = get_backend(backend)
     opts = mask_options(s.shape, offset=offset, window=window, kv_lens=kv_lens,

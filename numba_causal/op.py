@@ -172,14 +172,21 @@ def register(family: Family) -> Family:
 
 
 def families() -> dict:
-    """Every registered family by name (importing the package's family modules)."""
+    """Every registered family by name (importing the package's family modules):
+    the package's in FAMILY_MODULES order, then others in their order of
+    registration (an order that does not hang on which module was imported first)."""
     import importlib
     import importlib.util
 
     for module in FAMILY_MODULES:
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module)
-    return dict(_FAMILIES)
+    with _REGISTER_LOCK:
+        registered = list(_FAMILIES.items())
+    rank = {module: i for i, module in enumerate(FAMILY_MODULES)}
+    ordered = sorted(enumerate(registered), key=lambda item: (
+        rank.get(getattr(item[1][1].gpu_kernel, "__module__", None), len(rank)), item[0]))
+    return {name: family for _, (name, family) in ordered}
 
 
 def aot_catalog(gpu, warp: int) -> list:

@@ -1,6 +1,7 @@
 """Kernel time alone vs time per public call (issue 12 diagnosis), on a CUDA GPU.
 
     python tools/gpu/time_kernels.py            # softmax and mask, the bench shapes
+    python tools/gpu/time_kernels.py attention  # decode attention, issue 15's shapes
 
 For each case: the public call once (compiles, checked by the bench elsewhere),
 the launch it made captured from op.launch, then (1) the captured kernel
@@ -153,8 +154,66 @@ def sweep(budget_s=60.0):
     op.launch = real
 
 
+ATTENTION_CASES = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 32, 32, 4096)]
+
+
+def attention(head_dim=128, dtype=torch.float16):
+    """Decode attention (seq_len 1, issue 15's shapes): every launch of one public
+    call (split-K partials, then the combine) relaunched back to back, CUDA events
+    (GPU time alone), against the call's time and the floor (K and V read once at
+    the copy bandwidth of this run)."""
+    from numba_causal.attention import causal_attention
+
+    launches = []
+    real = op.launch
+
+    def spy(family, backend, plan, stream, fast_key=None):
+        kernel = real(family, backend, plan, stream, fast_key)
+        launches.append((kernel, plan, stream, family))
+        return kernel
+
+    op.launch = spy
+    copy = torch.empty(2**28, device="cuda")
+    gbps = 2 * copy.numel() * 4 / events(lambda: copy.clone(), 20) / 1e6
+    del copy
+    print(f"copy bandwidth {gbps:.0f} GB/s", flush=True)
+    for b, hq, hkv, n in ATTENTION_CASES:
+        q = torch.randn(b, hq, 1, head_dim, device="cuda", dtype=dtype)
+        k = torch.randn(b, hkv, n, head_dim, device="cuda", dtype=dtype)
+        v = torch.randn(b, hkv, n, head_dim, device="cuda", dtype=dtype)
+        out = torch.empty_like(q)
+        want = torch.nn.functional.scaled_dot_product_attention(q, k, v, enable_gqa=True)
+
+        def call():
+            causal_attention(q, k, v, out=out, backend="cuda")
+
+        launches.clear()
+        call()
+        torch.cuda.synchronize()
+        err = (out.float() - want.float()).abs().max().item()
+        runs = []
+        for kernel, plan, stream, family in list(launches):
+            args = tuple(plan.args[a.name] for a in family.args)
+            go = kernel[plan.grid, plan.block, stream] if stream else kernel[plan.grid, plan.block]
+            runs.append((go, args))
+        kernel_ms = events(lambda: [go(*args) for go, args in runs], 50)
+        call_ms = events(call, 50)
+        sdpa_ms = events(lambda: torch.nn.functional.scaled_dot_product_attention(
+            q, k, v, enable_gqa=True), 50)
+        floor = 2 * b * hkv * n * head_dim * q.element_size() / (gbps * 1e6)
+        shapes = "; ".join(f"{f.name} grid={p.grid} block={p.block}" for _, p, _, f in launches)
+        print(f"attention B{b} Hq{hq} Hkv{hkv} L{n} d{head_dim} {str(dtype)[6:]} (max err "
+              f"{err:.1e}): kernels {kernel_ms:.4f} ms (floor/kernels {floor / kernel_ms:.2f}) | "
+              f"call {call_ms:.4f} ms ({floor / call_ms:.2f}) | SDPA {sdpa_ms:.4f} ms "
+              f"({floor / sdpa_ms:.2f}) | {shapes}", flush=True)
+        del q, k, v, out
+    op.launch = real
+
+
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["sweep"]:
+    if sys.argv[1:2] == ["attention"]:
+        attention()
+    elif sys.argv[1:2] == ["sweep"]:
         sweep(float(sys.argv[2]) if len(sys.argv) > 2 else 60.0)
     else:
         main()

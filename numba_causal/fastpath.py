@@ -193,6 +193,12 @@ def torch_op_wanted(x) -> bool:
     return _state["is_compiling"]()
 
 
+def known_launch(key):
+    """The launch recorded in this process for ``key``, or None (callable: True
+    once launched, False when this thread has no CUDA context)."""
+    return _CACHE.get(key)
+
+
 def launch_known(key, scores, planner) -> bool:
     """Launch the call ``key`` stands for if it was seen before (in this process, or on
     disk: then ``planner(scores, key, backend)`` plans it from shapes alone, see

@@ -157,12 +157,16 @@ def sweep(budget_s=60.0):
 ATTENTION_CASES = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 32, 32, 4096)]
 
 
-def attention(head_dim=128, dtype=torch.float16):
+def attention(head_dim=128, dtype=torch.float16, settings=((None, None),)):
     """Decode attention (seq_len 1, issue 15's shapes): every launch of one public
     call (split-K partials, then the combine) relaunched back to back, CUDA events
     (GPU time alone), against the call's time and the floor (K and V read once at
-    the copy bandwidth of this run)."""
+    the copy bandwidth of this run). ``settings``: (BLOCKS_WANTED, MIN_SPLIT_KEYS)
+    pairs for cuda to try (None: the package's)."""
+    from numba_causal import attention as A
     from numba_causal.attention import causal_attention
+
+    defaults = (A.BLOCKS_WANTED["cuda"], A.MIN_SPLIT_KEYS["cuda"])
 
     launches = []
     real = op.launch
@@ -177,7 +181,10 @@ def attention(head_dim=128, dtype=torch.float16):
     gbps = 2 * copy.numel() * 4 / events(lambda: copy.clone(), 20) / 1e6
     del copy
     print(f"copy bandwidth {gbps:.0f} GB/s", flush=True)
-    for b, hq, hkv, n in ATTENTION_CASES:
+    for (b, hq, hkv, n), (wanted, min_keys) in [(c, st) for c in ATTENTION_CASES
+                                                 for st in settings]:
+        A.BLOCKS_WANTED["cuda"] = wanted or defaults[0]
+        A.MIN_SPLIT_KEYS["cuda"] = min_keys or defaults[1]
         q = torch.randn(b, hq, 1, head_dim, device="cuda", dtype=dtype)
         k = torch.randn(b, hkv, n, head_dim, device="cuda", dtype=dtype)
         v = torch.randn(b, hkv, n, head_dim, device="cuda", dtype=dtype)
@@ -191,8 +198,9 @@ def attention(head_dim=128, dtype=torch.float16):
         call()
         torch.cuda.synchronize()
         err = (out.float() - want.float()).abs().max().item()
+        first = list(launches)
         runs = []
-        for kernel, plan, stream, family in list(launches):
+        for kernel, plan, stream, family in first:
             args = tuple(plan.args[a.name] for a in family.args)
             go = kernel[plan.grid, plan.block, stream] if stream else kernel[plan.grid, plan.block]
             runs.append((go, args))
@@ -201,18 +209,23 @@ def attention(head_dim=128, dtype=torch.float16):
         sdpa_ms = events(lambda: torch.nn.functional.scaled_dot_product_attention(
             q, k, v, enable_gqa=True), 50)
         floor = 2 * b * hkv * n * head_dim * q.element_size() / (gbps * 1e6)
-        shapes = "; ".join(f"{f.name} grid={p.grid} block={p.block}" for _, p, _, f in launches)
-        print(f"attention B{b} Hq{hq} Hkv{hkv} L{n} d{head_dim} {str(dtype)[6:]} (max err "
+        shapes = "; ".join(f"{f.name} grid={p.grid} block={p.block}" for _, p, _, f in first)
+        print(f"attention B{b} Hq{hq} Hkv{hkv} L{n} d{head_dim} {str(dtype)[6:]} blocks wanted "
+              f"{A.BLOCKS_WANTED['cuda']}, min split keys {A.MIN_SPLIT_KEYS['cuda']} (max err "
               f"{err:.1e}): kernels {kernel_ms:.4f} ms (floor/kernels {floor / kernel_ms:.2f}) | "
               f"call {call_ms:.4f} ms ({floor / call_ms:.2f}) | SDPA {sdpa_ms:.4f} ms "
               f"({floor / sdpa_ms:.2f}) | {shapes}", flush=True)
         del q, k, v, out
+    A.BLOCKS_WANTED["cuda"], A.MIN_SPLIT_KEYS["cuda"] = defaults
     op.launch = real
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["attention"]:
         attention()
+    elif sys.argv[1:2] == ["attention-splits"]:  # split-K launch sweep (issue 15)
+        attention(settings=[(264, 256), (528, 256), (1056, 256), (1056, 128), (2112, 128),
+                            (4224, 64)])
     elif sys.argv[1:2] == ["sweep"]:
         sweep(float(sys.argv[2]) if len(sys.argv) > 2 else 60.0)
     else:

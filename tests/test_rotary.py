@@ -307,17 +307,11 @@ def test_vector_and_element_paths_agree(gpu_backend, rng, dtype, interleaved):
     assert compiled_vec(gpu_backend) >= {1, vec}
 
 
-def compiled_table_vec(backend):
-    """The TABLE_VEC constants of the rotary GPU kernels compiled so far for ``backend``."""
-    return {entry.constants["TABLE_VEC"] for entry in kc.compiled(backend, "rotary_kernel")}
-
-
 @pytest.mark.parametrize("table_dtype", ["same", "float32"])
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
-def test_table_chunks_and_table_entries_agree(gpu_backend, rng, dtype, table_dtype):
-    """Contiguous, 16-byte aligned cos/sin tables are read as 16-byte chunks (one
-    chunk of 16-bit entries, or float32 ones); the same values in strided tables
-    entry by entry; both match the definition, bit for bit with each other."""
+def test_contiguous_and_strided_tables_agree(gpu_backend, rng, dtype, table_dtype):
+    """The same cos/sin values in contiguous and in strided tables give the same
+    bits, and match the definition (on the vector path: rotary_dim / 2 of 16 pairs)."""
     tdt = np_dtype(dtype if table_dtype == "same" else "float32")
     theta = angles(np.arange(20), 32, dtype)
     tables = [np.cos(theta).astype(tdt), np.sin(theta).astype(tdt)]
@@ -334,9 +328,6 @@ def test_table_chunks_and_table_entries_agree(gpu_backend, rng, dtype, table_dty
                               backend=gpu_backend)
     assert_rotated(by_chunks, q0, wanted(q0, positions, dtype, tables=tables), dtype)
     assert np.array_equal(bits_of(by_chunks), bits_of(by_entries))
-    if gpu_backend == "sim":  # on a GPU, a host table's device copy may be contiguous
-        assert all(t.ctypes.data % 16 == 0 for t in tables)
-        assert compiled_table_vec("sim") == {True, False}
 
 
 @pytest.mark.parametrize("preload", [True, False], ids=["preload", "load_late"])

@@ -143,3 +143,21 @@ def test_environment_backend_is_part_of_the_key(rng, monkeypatch):
     monkeypatch.setenv("NUMBA_CAUSAL_BACKEND", "nope")
     with pytest.raises(ValueError, match="unknown backend 'nope'"):
         nc.apply_causal_mask(x.copy())
+
+
+def test_backend_variable_is_read_on_every_call(monkeypatch):
+    """'auto' follows $NUMBA_CAUSAL_BACKEND as it is at each call (the fast path
+    reads it without os.environ's encoding: backends._environment_choice)."""
+    from numba_causal import backends
+
+    monkeypatch.setenv("NUMBA_CAUSAL_BACKEND", "CPU")
+    assert backends.requested() == "cpu" and backends.requested("auto") == "cpu"
+    assert backends.requested("sim") == "sim"
+    monkeypatch.setenv("NUMBA_CAUSAL_BACKEND", "")
+    assert backends.requested() == "auto"
+    monkeypatch.delenv("NUMBA_CAUSAL_BACKEND")
+    assert backends.requested() == "auto"
+    monkeypatch.setenv("NUMBA_CAUSAL_BACKEND", "cuda")
+    assert backends.auto_means_cuda_for_torch(None) is True
+    monkeypatch.setenv("NUMBA_CAUSAL_BACKEND", "cpu")
+    assert backends.auto_means_cuda_for_torch(None) is False

@@ -115,3 +115,52 @@ def test_corrupt_store_falls_back_to_full_path(tmp_path):
         cubin.write_bytes(b"not a cubin")
     correct, used_numba = _new_process(tmp_path)
     assert correct and used_numba
+
+
+def _softmax_want(x, scale):
+    seq_len, cache_len = x.shape[-2:]
+    q = torch.arange(seq_len, device=x.device)[:, None] + cache_len - seq_len
+    masked = torch.arange(cache_len, device=x.device)[None, :] > q
+    return torch.softmax((x.double() * scale).masked_fill(masked, float("-inf")), -1)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+@pytest.mark.parametrize("mode", ["new out", "given out", "in place"])
+def test_softmax_replay_computes_new_contents(dtype, mode):
+    """A repeated causal_softmax call on the same torch CUDA tensors is one replayed
+    launch; it computes each call's contents, into the call's output."""
+    fastpath.clear()
+    tol = 1e-6 if dtype == "float32" else 2e-3
+    x = torch.randn(2, 3, 5, 70, device="cuda", dtype=getattr(torch, dtype))
+    given = torch.empty_like(x)
+    outs = []
+    for i in range(3):
+        x.copy_(torch.randn_like(x))
+        want = _softmax_want(x, 0.3)
+        out = {"new out": None, "given out": given, "in place": x}[mode]
+        got = nc.causal_softmax(x, scale=0.3, out=out, backend="cuda")
+        torch.cuda.synchronize()
+        assert (got.double() - want).abs().max().item() <= tol
+        outs.append(got)
+    assert sum(1 for key in fastpath._CACHE if key[0] == "softmax") >= 1
+    if mode == "given out":
+        assert all(o is given for o in outs)
+
+
+def test_softmax_key_separates_scales_and_outputs():
+    fastpath.clear()
+    x = torch.randn(1, 2, 4, 40, device="cuda")
+    for scale in (1.0, 0.5, -2.0, 1.0, 0.5):
+        got = nc.causal_softmax(x, scale=scale, backend="cuda")
+        assert (got.double() - _softmax_want(x, scale)).abs().max().item() <= 1e-6
+
+
+def test_negative_zero_and_nan_fills_are_not_replayed_as_others():
+    """0.0 == -0.0 as a key: a -0.0 (or NaN) fill takes the full path, and gets its bits."""
+    fastpath.clear()
+    base = torch.randn(4, 64, device="cuda")
+    for fill in (0.0, -0.0, 0.0, -0.0):
+        x = base.clone()
+        nc.apply_causal_mask(x, fill=fill, backend="cuda")
+        masked = x[expected(base).isneginf()]
+        assert torch.equal(torch.signbit(masked), torch.full_like(masked, fill).signbit())

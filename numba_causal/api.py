@@ -65,26 +65,12 @@ def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_
     the custom op (numba_causal.torch_ops): its backward is the fused
     ``causal_softmax_backward``.
     """
-    key = None
-    if type(scores) is not np.ndarray:
-        if fastpath.torch_op_wanted(scores):
-            from . import torch_ops
+    if type(scores) is not np.ndarray and fastpath.torch_op_wanted(scores):
+        from . import torch_ops
 
-            return torch_ops.causal_softmax(scores, scale=scale, offset=offset, out=out,
-                                            window=window, kv_lens=kv_lens, q_offsets=q_offsets,
-                                            mask_fn=mask_fn, causal=causal, backend=backend)
-        if kv_lens is None and q_offsets is None and mask_fn is None \
-                and fastpath.call_key(scores, backend, offset, window, scale, causal) is not None:
-            # torch CUDA scores: a repeated call is one replayed launch (fastpath.py); a
-            # new output is made here, as the full path would make it, to key on it
-            if out is None:
-                out = fastpath.new_output(scores)
-            key = fastpath.softmax_key(scores, out, backend, scale, offset, window, causal)
-            if key is not None:
-                entry = fastpath.known_launch(key)
-                if entry is not None and entry():
-                    return out
-                key = fastpath.SoftmaxKey._make(key)
+        return torch_ops.causal_softmax(scores, scale=scale, offset=offset, out=out,
+                                        window=window, kv_lens=kv_lens, q_offsets=q_offsets,
+                                        mask_fn=mask_fn, causal=causal, backend=backend)
     return _softmax.causal_softmax(scores, scale=scale, offset=offset, out=out, window=window,
                                    kv_lens=kv_lens, q_offsets=q_offsets, mask_fn=mask_fn,
-                                   causal=causal, backend=backend, _fast_key=key)
+                                   causal=causal, backend=backend)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import json
-import math
 import os
 import pathlib
 import threading
@@ -174,53 +173,12 @@ def call_key(scores, backend, offset, window, fill, causal):
     if not (offset is None or type(offset) is int) or not (window is None or type(window) is int) \
             or type(fill) not in (float, int) or type(causal) is not bool:
         return None
-    if fill != fill or (fill == 0 and type(fill) is float and math.copysign(1.0, fill) < 0):
-        return None  # NaN (its payload) and -0.0 (== 0.0 as a key) take the full path
     if backend != "cuda" and not _applies(backend, _state["torch"]):
         return None
     device = scores.get_device()
     return (scores.data_ptr(), scores.shape, scores.stride(), scores.dtype, device,
             _state["raw_stream"](device), offset, window, fill, causal,
             getattr(backend, "name", backend))
-
-
-class SoftmaxKey(NamedTuple):
-    """Everything that decided a causal_softmax launch on torch CUDA tensors: the
-    scores' CallKey fields (``fill`` holding the scale) and the output's address,
-    shape and strides. Replayed from memory only (no stored cubin)."""
-
-    op: str
-    ptr: int
-    shape: tuple
-    strides: tuple
-    dtype: object
-    device: int
-    stream: int
-    offset: object
-    window: object
-    scale: object
-    causal: bool
-    backend: str
-    out_ptr: int
-    out_shape: tuple
-    out_strides: tuple
-
-
-def softmax_key(scores, out, backend, scale, offset, window, causal):
-    """The call-site key (a plain tuple laid out as SoftmaxKey) of causal_softmax on
-    torch CUDA ``scores`` into torch CUDA ``out``, or None when the fast path does
-    not apply."""
-    base = call_key(scores, backend, offset, window, scale, causal)
-    if base is None or type(out) is not type(scores) or not out.is_cuda or out.requires_grad \
-            or out.dtype != scores.dtype:
-        return None
-    return ("softmax",) + base + (out.data_ptr(), out.shape, out.stride())
-
-
-def new_output(scores):
-    """A new torch tensor for a result of ``scores``' shape, dtype and device (what
-    arrays.empty_like makes for a torch input)."""
-    return _state["torch"].empty(tuple(scores.shape), dtype=scores.dtype, device=scores.device)
 
 
 def torch_op_wanted(x) -> bool:
@@ -363,7 +321,7 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args) -> N
     from numba.core import types
 
     if type(key) is tuple:
-        key = SoftmaxKey._make(key) if key[0] == "softmax" else CallKey._make(key)
+        key = CallKey._make(key)
     try:
         argtypes = tuple(dispatcher.typeof_pyval(a) for a in args)
         kernel = dispatcher.overloads[argtypes]
@@ -378,8 +336,6 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args) -> N
                 values.append(_CTYPES[str(ty)](int(val)))
         stream_handle = int(stream.handle) if stream is not None and stream.handle else key.stream
         _remember(key, _Replay(handle, grid, block, stream_handle, values))
-        if not isinstance(key, CallKey):
-            return  # replayed from memory only
         cc = _compute_capability(key.device)
         digest = _variant_digest(family, constants, [_numba_spec(t) for t in argtypes], cc)
         _write_record(digest, library.get_cubin(cc), library._entry_name)

@@ -719,9 +719,8 @@ def _check_scale(scale) -> float:
     return float(scale)
 
 
-def _softmax(chosen, s, o, in_place, scale, opts, host_key=None, fast_key=None) -> None:
-    """Run the softmax of validated ``s`` into ``o`` on backend ``chosen`` (a
-    ``fast_key``, cuda: keep the launch for fastpath's replay)."""
+def _softmax(chosen, s, o, in_place, scale, opts, host_key=None) -> None:
+    """Run the softmax of validated ``s`` into ``o`` on backend ``chosen``."""
     operands = ((s, True),) if in_place else ((s, False), (o, True))
     with op.operands(chosen, *operands) as (views, stream):
         source, target = views[0], views[-1]
@@ -753,11 +752,11 @@ def _softmax(chosen, s, o, in_place, scale, opts, host_key=None, fast_key=None) 
             s=src, out=dst, s_words=source.words if word > 1 else unused,
             out_words=target.words if word > 1 else unused, scale=scale,
             offset=np.int64(opts.offset), window=np.int64(opts.window), kv_lens=kv_lens,
-            q_offsets=q_offsets)), stream, fast_key)
+            q_offsets=q_offsets)), stream)
 
 
 def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_lens=None,
-                   q_offsets=None, mask_fn=None, causal=True, backend="auto", _fast_key=None):
+                   q_offsets=None, mask_fn=None, causal=True, backend="auto"):
     """The softmax family's entry: :func:`numba_causal.causal_softmax` (its
     semantics) without the hand-over to torch's custom ops, which that public
     function makes for autograd and torch.compile (numba_causal/api.py)."""
@@ -781,8 +780,7 @@ def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_
         out = empty_like(scores, s, chosen)
         o = inspect_scores(out, name="out")
     if s.size:
-        _softmax(chosen, s, o, in_place, scale, opts, host_key if chosen.name == "cpu" else None,
-                 _fast_key if chosen.name == "cuda" else None)
+        _softmax(chosen, s, o, in_place, scale, opts, host_key if chosen.name == "cpu" else None)
     return out
 
 

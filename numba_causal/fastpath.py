@@ -26,6 +26,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import json
+import math
 import os
 import pathlib
 import threading
@@ -173,6 +174,8 @@ def call_key(scores, backend, offset, window, fill, causal):
     if not (offset is None or type(offset) is int) or not (window is None or type(window) is int) \
             or type(fill) not in (float, int) or type(causal) is not bool:
         return None
+    if fill != fill or (fill == 0 and type(fill) is float and math.copysign(1.0, fill) < 0):
+        return None  # NaN (its payload) and -0.0 (== 0.0 as a key) take the full path
     if backend != "cuda" and not _applies(backend, _state["torch"]):
         return None
     device = scores.get_device()

@@ -115,3 +115,14 @@ def test_corrupt_store_falls_back_to_full_path(tmp_path):
         cubin.write_bytes(b"not a cubin")
     correct, used_numba = _new_process(tmp_path)
     assert correct and used_numba
+
+
+def test_negative_zero_and_nan_fills_are_not_replayed_as_others():
+    """0.0 == -0.0 as a key: a -0.0 (or NaN) fill takes the full path, and gets its bits."""
+    fastpath.clear()
+    base = torch.randn(4, 64, device="cuda")
+    for fill in (0.0, -0.0, 0.0, -0.0):
+        x = base.clone()
+        nc.apply_causal_mask(x, fill=fill, backend="cuda")
+        masked = x[expected(base).isneginf()]
+        assert torch.equal(torch.signbit(masked), torch.full_like(masked, fill).signbit())

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import sys
 import threading
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -181,9 +182,44 @@ def _probe_sim() -> Backend:
     # per-thread fake while a kernel runs, so real CUDA and sim can coexist.
     # Host arrays are passed wrapped as its "device" arrays: no copy, so two
     # views of one buffer (elements and 8-byte words) stay one memory.
+    lock_simulator_shared_arrays()
     return Backend("sim", gpu=cuda, jit=simulator.jit, warp=32,
                    grid_limits=(2**31 - 1, 65535, 65535), on_device=False,
                    wrap_host=FakeCUDAArray, launch_lock=threading.Lock())
+
+
+def lock_simulator_shared_arrays() -> None:
+    """Make numba-cuda's simulator hand every thread of a block the same shared array.
+
+    Its ``cuda.shared.array`` looks the block's array up by call site and, when
+    missing, makes and stores one, without a lock: two of a block's threads (Python
+    threads) that both find it missing each make their own, and a reduction through
+    "shared" memory then reads lanes that were never written (seen as a wrong row
+    sum, now and then, under load: tests/test_simulator.py makes it happen every
+    time). The same lookup, under a lock; idempotent."""
+    from numba.cuda.simulator import kernelapi
+
+    cls = kernelapi.FakeCUDAShared
+    if getattr(cls.array, "numba_causal_locked", False):
+        return
+    original = cls.array
+    lock = threading.Lock()
+
+    def array(self, shape, dtype, alignment=None):
+        if alignment is not None or shape == 0:  # refused, or the one dynamic buffer
+            return original(self, shape, dtype, alignment)
+        if isinstance(dtype, kernelapi.types.Type):
+            dtype = kernelapi.numpy_support.as_dtype(dtype)
+        caller = sys._getframe(1)  # the call site names the array, as the simulator's
+        site = (caller.f_code.co_filename, caller.f_lineno)
+        with lock:
+            found = self._allocations.get(site)
+            if found is None:
+                found = self._allocations[site] = kernelapi.np.empty(shape, dtype)
+        return found
+
+    array.numba_causal_locked = True
+    cls.array = array
 
 
 def _probe_cpu() -> Backend:

@@ -128,13 +128,14 @@ def wavefront_size(arch: str) -> int:
 @functools.lru_cache(maxsize=None)
 def _numba_cuda_installed() -> bool:
     """Whether numba-cuda is installed (looked up once: the fast path asks per call)."""
-    found = _INSTALLED.get("numba_cuda")
+    found = _ONCE.get("numba_cuda")
     if found is None:
-        found = _INSTALLED["numba_cuda"] = importlib.util.find_spec("numba_cuda") is not None
+        found = _ONCE["numba_cuda"] = importlib.util.find_spec("numba_cuda") is not None
     return found
 
 
-_INSTALLED: dict = {}
+#: answers looked up once per process (what is installed; what 'auto' means for torch)
+_ONCE: dict = {}
 
 
 def _probe_hip() -> Backend:
@@ -291,9 +292,9 @@ def auto_means_cuda_for_torch(torch) -> bool:
     choice = requested("auto")
     if choice != "auto":
         return choice == "cuda"
-    found = _INSTALLED.get("auto cuda")
+    found = _ONCE.get("auto cuda")
     if found is None:  # numba reads NUMBA_ENABLE_CUDASIM once, at import: so do we
-        found = _INSTALLED["auto cuda"] = (
+        found = _ONCE["auto cuda"] = (
             getattr(torch.version, "hip", None) is None and _numba_cuda_installed()
             and os.environ.get("NUMBA_ENABLE_CUDASIM", "0") in ("0", ""))
     return found

@@ -322,12 +322,12 @@ def test_contiguous_and_strided_tables_agree(gpu_backend, rng, dtype, table_dtyp
     q = make(rng, (2, 2, 3, 32), dtype)
     q0 = q.copy()
     positions = rng.integers(0, 20, size=(2, 3))
-    by_chunks = apply_rotary(q.copy(), positions=positions, cos=tables[0], sin=tables[1],
+    by_contiguous = apply_rotary(q.copy(), positions=positions, cos=tables[0], sin=tables[1],
                              backend=gpu_backend)
-    by_entries = apply_rotary(q.copy(), positions=positions, cos=strided[0], sin=strided[1],
+    by_strided = apply_rotary(q.copy(), positions=positions, cos=strided[0], sin=strided[1],
                               backend=gpu_backend)
-    assert_rotated(by_chunks, q0, wanted(q0, positions, dtype, tables=tables), dtype)
-    assert np.array_equal(bits_of(by_chunks), bits_of(by_entries))
+    assert_rotated(by_contiguous, q0, wanted(q0, positions, dtype, tables=tables), dtype)
+    assert np.array_equal(bits_of(by_contiguous), bits_of(by_strided))
 
 
 @pytest.mark.parametrize("preload", [True, False], ids=["preload", "load_late"])

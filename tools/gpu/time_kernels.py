@@ -14,6 +14,7 @@ alone reaches.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 
@@ -40,21 +41,46 @@ def events(fn, n):
     return start.elapsed_time(stop) / n
 
 
-def main():
-    captured = {}
+@contextlib.contextmanager
+def recorded_launches():
+    """Every launch op.launch makes while inside, appended to the yielded list as
+    (kernel, plan, stream, family); op.launch is restored on the way out."""
+    launches = []
     real = op.launch
 
     def spy(family, backend, plan, stream, fast_key=None):
         kernel = real(family, backend, plan, stream, fast_key)
-        captured.update(kernel=kernel, plan=plan, stream=stream, family=family)
+        launches.append((kernel, plan, stream, family))
         return kernel
 
     op.launch = spy
+    try:
+        yield launches
+    finally:
+        op.launch = real
+
+
+def relaunch(kernel, plan, stream, family):
+    """A callable that makes one recorded launch again, with its arguments."""
+    args = tuple(plan.args[a.name] for a in family.args)
+    go = kernel[plan.grid, plan.block, stream] if stream else kernel[plan.grid, plan.block]
+    return lambda: go(*args)
+
+
+def copy_bandwidth() -> float:
+    """GB/s of a 1 GiB device copy (read + write), printed."""
     copy = torch.empty(2**28, device="cuda")
-    copy_ms = events(lambda: copy.clone(), 20)
-    gbps = 2 * copy.numel() * 4 / copy_ms / 1e6
-    del copy
+    gbps = 2 * copy.numel() * 4 / events(lambda: copy.clone(), 20) / 1e6
     print(f"copy bandwidth {gbps:.0f} GB/s", flush=True)
+    return gbps
+
+
+def main():
+    with recorded_launches() as launches:
+        kernel_times(launches, copy_bandwidth())
+
+
+def kernel_times(launches, gbps):
     for which in sys.argv[1:] or ["softmax", "mask"]:
         for shape, dtype in CASES:
             x = torch.randn(shape, device="cuda", dtype=dtype)
@@ -65,15 +91,13 @@ def main():
             else:
                 def call():
                     apply_causal_mask(x, backend="cuda")
-            captured.clear()
+            launches.clear()
             call()
-            if not captured:  # the mask's fast path launched it: capture a planned launch
+            if not launches:  # the mask's fast path launched it: capture a planned launch
                 apply_causal_mask(x, kv_lens=[shape[-1]] * shape[0], backend="cuda")
             torch.cuda.synchronize()
-            plan, kernel, stream = captured.get("plan"), captured.get("kernel"), captured.get("stream")
-            args = tuple(plan.args[a.name] for a in captured["family"].args)
-            launch = kernel[plan.grid, plan.block, stream] if stream else kernel[plan.grid, plan.block]
-            kernel_ms = events(lambda: launch(*args), 50)
+            plan = launches[-1][1]
+            kernel_ms = events(relaunch(*launches[-1]), 50)
             call_ms = events(call, 50)
             torch.cuda.synchronize()
             t = time.perf_counter()
@@ -104,18 +128,9 @@ def sweep(budget_s=60.0):
     """Kernel time alone per launch shape (softmax: lanes x rows of the 16-byte path;
     mask: LAUNCH['cuda'], with kv_lens so that the fast path's cached plan is not
     reused), until ``budget_s`` seconds have passed."""
-    from numba_causal import mask, softmax
+    from numba_causal import softmax
 
     began = time.perf_counter()
-    captured = {}
-    real = op.launch
-
-    def spy(family, backend, plan, stream, fast_key=None):
-        kernel = real(family, backend, plan, stream, fast_key)
-        captured.update(kernel=kernel, plan=plan, stream=stream, family=family)
-        return kernel
-
-    op.launch = spy
     original = softmax.vec_launch
     jobs = []
     for shape, dtype in [((4, 32, 2048, 2048), torch.float32), ((4, 32, 2048, 2048), torch.float16),
@@ -125,6 +140,14 @@ def sweep(budget_s=60.0):
     for dtype in (torch.float16, torch.float32):
         for launch in [(1, 8), (1, 4), (2, 4), (4, 2), (1, 16)]:
             jobs.append(("mask", (4, 32, 2048, 2048), dtype, launch))
+    with recorded_launches() as launches:
+        sweep_jobs(jobs, launches, began, budget_s)
+    softmax.vec_launch = original
+
+
+def sweep_jobs(jobs, launches, began, budget_s):
+    from numba_causal import mask, softmax
+
     for which, shape, dtype, launch in jobs:
         if time.perf_counter() - began > budget_s:
             print("sweep: time budget spent", flush=True)
@@ -138,20 +161,16 @@ def sweep(budget_s=60.0):
             mask.LAUNCH["cuda"] = launch
             kv = [shape[-1]] * shape[0]
             call = lambda: apply_causal_mask(x, kv_lens=kv, backend="cuda")  # noqa: E731
-        captured.clear()
+        launches.clear()
         call()
         torch.cuda.synchronize()
-        plan, kernel, stream = captured["plan"], captured["kernel"], captured["stream"]
-        args = tuple(plan.args[a.name] for a in captured["family"].args)
-        run = kernel[plan.grid, plan.block, stream] if stream else kernel[plan.grid, plan.block]
-        ms = events(lambda: run(*args), 30)
+        plan = launches[-1][1]
+        ms = events(relaunch(*launches[-1]), 30)
         c = dict(plan.constants)
         print(f"sweep {which} {'x'.join(map(str, shape))} {str(dtype)[6:]} {launch}: "
               f"LANES={c['LANES']} ROWS={c['ROWS']} CHUNK={c.get('CHUNK')} VEC={c.get('VEC')} "
               f"kernel {ms:.4f} ms", flush=True)
         del x, out
-    softmax.vec_launch = original
-    op.launch = real
 
 
 ATTENTION_CASES = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 32, 32, 4096)]
@@ -167,57 +186,47 @@ def attention(head_dim=128, dtype=torch.float16, settings=((None, None),)):
     from numba_causal.attention import causal_attention
 
     defaults = (A.BLOCKS_WANTED["cuda"], A.MIN_SPLIT_KEYS["cuda"])
-
-    launches = []
-    real = op.launch
-
-    def spy(family, backend, plan, stream, fast_key=None):
-        kernel = real(family, backend, plan, stream, fast_key)
-        launches.append((kernel, plan, stream, family))
-        return kernel
-
-    op.launch = spy
-    copy = torch.empty(2**28, device="cuda")
-    gbps = 2 * copy.numel() * 4 / events(lambda: copy.clone(), 20) / 1e6
-    del copy
-    print(f"copy bandwidth {gbps:.0f} GB/s", flush=True)
-    for (b, hq, hkv, n), (wanted, min_keys) in [(c, st) for c in ATTENTION_CASES
-                                                 for st in settings]:
-        A.BLOCKS_WANTED["cuda"] = wanted or defaults[0]
-        A.MIN_SPLIT_KEYS["cuda"] = min_keys or defaults[1]
-        q = torch.randn(b, hq, 1, head_dim, device="cuda", dtype=dtype)
-        k = torch.randn(b, hkv, n, head_dim, device="cuda", dtype=dtype)
-        v = torch.randn(b, hkv, n, head_dim, device="cuda", dtype=dtype)
-        out = torch.empty_like(q)
-        want = torch.nn.functional.scaled_dot_product_attention(q, k, v, enable_gqa=True)
-
-        def call():
-            causal_attention(q, k, v, out=out, backend="cuda")
-
-        launches.clear()
-        call()
-        torch.cuda.synchronize()
-        err = (out.float() - want.float()).abs().max().item()
-        first = list(launches)
-        runs = []
-        for kernel, plan, stream, family in first:
-            args = tuple(plan.args[a.name] for a in family.args)
-            go = kernel[plan.grid, plan.block, stream] if stream else kernel[plan.grid, plan.block]
-            runs.append((go, args))
-        kernel_ms = events(lambda: [go(*args) for go, args in runs], 50)
-        call_ms = events(call, 50)
-        sdpa_ms = events(lambda: torch.nn.functional.scaled_dot_product_attention(
-            q, k, v, enable_gqa=True), 50)
-        floor = 2 * b * hkv * n * head_dim * q.element_size() / (gbps * 1e6)
-        shapes = "; ".join(f"{f.name} grid={p.grid} block={p.block}" for _, p, _, f in first)
-        print(f"attention B{b} Hq{hq} Hkv{hkv} L{n} d{head_dim} {str(dtype)[6:]} blocks wanted "
-              f"{A.BLOCKS_WANTED['cuda']}, min split keys {A.MIN_SPLIT_KEYS['cuda']} (max err "
-              f"{err:.1e}): kernels {kernel_ms:.4f} ms (floor/kernels {floor / kernel_ms:.2f}) | "
-              f"call {call_ms:.4f} ms ({floor / call_ms:.2f}) | SDPA {sdpa_ms:.4f} ms "
-              f"({floor / sdpa_ms:.2f}) | {shapes}", flush=True)
-        del q, k, v, out
+    gbps = copy_bandwidth()
+    with recorded_launches() as launches:
+        for case in ATTENTION_CASES:
+            for wanted, min_keys in settings:
+                A.BLOCKS_WANTED["cuda"] = wanted or defaults[0]
+                A.MIN_SPLIT_KEYS["cuda"] = min_keys or defaults[1]
+                attention_case(causal_attention, launches, gbps, case, head_dim, dtype)
     A.BLOCKS_WANTED["cuda"], A.MIN_SPLIT_KEYS["cuda"] = defaults
-    op.launch = real
+
+
+def attention_case(causal_attention, launches, gbps, case, head_dim, dtype):
+    """One attention shape at the current split settings (see attention())."""
+    from numba_causal import attention as A
+
+    b, hq, hkv, n = case
+    q = torch.randn(b, hq, 1, head_dim, device="cuda", dtype=dtype)
+    k = torch.randn(b, hkv, n, head_dim, device="cuda", dtype=dtype)
+    v = torch.randn(b, hkv, n, head_dim, device="cuda", dtype=dtype)
+    out = torch.empty_like(q)
+    want = torch.nn.functional.scaled_dot_product_attention(q, k, v, enable_gqa=True)
+
+    def call():
+        causal_attention(q, k, v, out=out, backend="cuda")
+
+    launches.clear()
+    call()
+    torch.cuda.synchronize()
+    err = (out.float() - want.float()).abs().max().item()
+    first = list(launches)
+    runs = [relaunch(*launch) for launch in first]
+    kernel_ms = events(lambda: [run() for run in runs], 50)
+    call_ms = events(call, 50)
+    sdpa_ms = events(lambda: torch.nn.functional.scaled_dot_product_attention(
+        q, k, v, enable_gqa=True), 50)
+    floor = 2 * b * hkv * n * head_dim * q.element_size() / (gbps * 1e6)
+    shapes = "; ".join(f"{f.name} grid={p.grid} block={p.block}" for _, p, _, f in first)
+    print(f"attention B{b} Hq{hq} Hkv{hkv} L{n} d{head_dim} {str(dtype)[6:]} blocks wanted "
+          f"{A.BLOCKS_WANTED['cuda']}, min split keys {A.MIN_SPLIT_KEYS['cuda']} (max err "
+          f"{err:.1e}): kernels {kernel_ms:.4f} ms (floor/kernels {floor / kernel_ms:.2f}) | "
+          f"call {call_ms:.4f} ms ({floor / call_ms:.2f}) | SDPA {sdpa_ms:.4f} ms "
+          f"({floor / sdpa_ms:.2f}) | {shapes}", flush=True)
 
 
 if __name__ == "__main__":

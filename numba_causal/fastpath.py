@@ -184,6 +184,76 @@ def call_key(scores, backend, offset, window, fill, causal):
             getattr(backend, "name", backend))
 
 
+class SoftmaxKey(NamedTuple):
+    """Everything that decided a causal_softmax launch on torch CUDA tensors: the
+    scores' CallKey fields (``fill`` holding the scale) and the output's address,
+    shape and strides. Replayed from memory only (no stored cubin)."""
+
+    op: str
+    ptr: int
+    shape: tuple
+    strides: tuple
+    dtype: object
+    device: int
+    stream: int
+    offset: object
+    window: object
+    scale: object
+    causal: bool
+    backend: str
+    out_ptr: int
+    out_shape: tuple
+    out_strides: tuple
+
+
+class BackwardKey(NamedTuple):
+    """Everything that decided a causal_softmax_backward launch on torch CUDA
+    tensors: probs' CallKey fields (``fill`` holding the scale), then grad's and the
+    output's address, shape and strides. Replayed from memory only."""
+
+    op: str
+    ptr: int
+    shape: tuple
+    strides: tuple
+    dtype: object
+    device: int
+    stream: int
+    offset: object
+    window: object
+    scale: object
+    causal: bool
+    backend: str
+    grad_ptr: int
+    grad_shape: tuple
+    grad_strides: tuple
+    out_ptr: int
+    out_shape: tuple
+    out_strides: tuple
+
+
+_NAMED = {"softmax": SoftmaxKey, "softmax_backward": BackwardKey}
+
+
+def tensors_key(op, base, first, *others):
+    """The call-site key (a plain tuple laid out as SoftmaxKey or BackwardKey) of
+    ``op`` on torch CUDA tensor ``first`` (``base``: its call_key, ``fill``
+    holding the scale) and torch CUDA tensors ``others`` (their addresses, shapes
+    and strides), or None when the fast path does not apply."""
+    key = (op,) + base
+    for t in others:
+        if type(t) is not type(first) or not t.is_cuda or t.requires_grad \
+                or t.dtype != first.dtype:
+            return None
+        key += (t.data_ptr(), t.shape, t.stride())
+    return key
+
+
+def new_output(scores):
+    """A new torch tensor for a result of ``scores``' shape, dtype and device (what
+    arrays.empty_like makes for a torch input)."""
+    return _state["torch"].empty(tuple(scores.shape), dtype=scores.dtype, device=scores.device)
+
+
 def torch_op_wanted(x) -> bool:
     """Whether a call on ``x`` must go through the torch custom ops (torch_ops.py):
     a torch tensor that requires grad, or any tensor while torch.compile traces."""
@@ -233,7 +303,7 @@ def clear() -> None:
 # --- parameters, as numba-cuda lays them out -----------------------------------------------
 
 _CTYPES = {"uint16": ctypes.c_uint16, "uint32": ctypes.c_uint32, "uint64": ctypes.c_uint64,
-           "int64": ctypes.c_int64}
+           "int64": ctypes.c_int64, "float32": ctypes.c_float, "float64": ctypes.c_double}
 
 
 class DeviceArray(NamedTuple):
@@ -324,7 +394,7 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args) -> N
     from numba.core import types
 
     if type(key) is tuple:
-        key = CallKey._make(key)
+        key = _NAMED.get(key[0], CallKey)._make(key)
     try:
         argtypes = tuple(dispatcher.typeof_pyval(a) for a in args)
         kernel = dispatcher.overloads[argtypes]
@@ -336,9 +406,12 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args) -> N
                 values += _array_params(val.device_ctypes_pointer.value or 0, val.shape,
                                         val.strides, val.dtype.itemsize)
             else:
-                values.append(_CTYPES[str(ty)](int(val)))
+                make = _CTYPES[str(ty)]
+                values.append(make(float(val) if isinstance(ty, types.Float) else int(val)))
         stream_handle = int(stream.handle) if stream is not None and stream.handle else key.stream
         _remember(key, _Replay(handle, grid, block, stream_handle, values))
+        if not isinstance(key, CallKey):
+            return  # replayed from memory only
         cc = _compute_capability(key.device)
         digest = _variant_digest(family, constants, [_numba_spec(t) for t in argtypes], cc)
         _write_record(digest, library.get_cubin(cc), library._entry_name)

@@ -40,8 +40,8 @@ LANES, ROWS, WORD = compile_time("LANES", "ROWS", "WORD")
 #: the 16-byte path: elements per 16-byte chunk (0: the word/element path)
 VEC = compile_time("VEC")
 # device primitives (intrinsics.py), bound into every GPU kernel by op.Family
-load_v4, store_v4, u32, add32, mul32 = compile_time("load_v4", "store_v4", "u32", "add32",
-                                                    "mul32")
+load_v4, store_v4, i32, u32, add32, mul32, mad32 = compile_time(
+    "load_v4", "store_v4", "i32", "u32", "add32", "mul32", "mad32")
 CAUSAL, USE_KV_LENS, USE_Q_OFFSETS, HAS_MASK_FN, MASK_FN = compile_time(
     "CAUSAL", "USE_KV_LENS", "USE_Q_OFFSETS", "HAS_MASK_FN", "MASK_FN")
 
@@ -142,6 +142,21 @@ def mask_row_vec(row, lo, hi, chunks, fill_lo, fill_hi, lane):
     fill_chunks(row, tail, chunks, lo32, hi32, fill_lo, fill_hi, lane)
 
 
+def mask_rows_vec(s, fill_word, offset, window, kv_lens, q_offsets):
+    """The GPU kernel's 16-byte path: row ``blockIdx.x * ROWS + threadIdx.y`` of head
+    ``blockIdx.y`` of sequence ``blockIdx.z``; the launcher keeps the grid within
+    the device's limits (no loop: nothing carried from row to row)."""
+    batch, heads, seq_len, cache_len = s.shape
+    b, h = int64(gpu.blockIdx.z), int64(gpu.blockIdx.y)
+    q = int64(mad32(gpu.blockIdx.x, ROWS, gpu.threadIdx.y))
+    if q < seq_len:
+        pos = q + (q_offsets[b] if USE_Q_OFFSETS else offset)
+        lo, hi = kept_keys(pos, window, kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
+        mask_row_vec(s[uint64(b), uint64(h), uint64(q)], lo, hi, i32(cache_len // VEC),
+                     u32(fill_word & uint64(0xFFFFFFFF)), u32(fill_word >> uint64(32)),
+                     i32(gpu.threadIdx.x))
+
+
 def causal_mask_kernel(s, w, fill, fill_word, offset, window, kv_lens, q_offsets):
     """GPU kernel. ``s``: [batch, heads, seq_len, cache_len] unsigned bits; ``w``:
     the same rows as 8-byte words when WORD > 1 (else unused).
@@ -149,9 +164,13 @@ def causal_mask_kernel(s, w, fill, fill_word, offset, window, kv_lens, q_offsets
     Launch: grid (ceil(seq_len / ROWS), heads, batch), block (LANES, ROWS); each
     block row masks one query row, its LANES lanes striding over the masked keys.
     Grid dimensions clipped to the device limit fold into the strided loops.
-    With VEC > 0 (mask_row_vec) a row goes in 16-byte chunks with 32-bit chunk
-    indices (rows below 2**30 keys); else indices are int64 throughout.
+    With VEC > 0 (mask_rows_vec, mask_row_vec) a row goes in 16-byte chunks with
+    32-bit chunk indices (rows below 2**30 keys), on a grid the launcher keeps
+    unfolded, without loops; else indices are int64 throughout.
     """
+    if VEC > 0:
+        mask_rows_vec(s, fill_word, offset, window, kv_lens, q_offsets)
+        return
     batch, heads, seq_len, cache_len = s.shape
     lane = int64(gpu.threadIdx.x)
     for b in range(int64(gpu.blockIdx.z), batch, int64(gpu.gridDim.z)):
@@ -163,11 +182,6 @@ def causal_mask_kernel(s, w, fill, fill_word, offset, window, kv_lens, q_offsets
                 pos = q + row_offset
                 lo, hi = kept_keys(pos, window, kv_len, cache_len)
                 row = s[b, h, q]
-                if VEC > 0:
-                    mask_row_vec(row, lo, hi, cache_len // VEC,
-                                 u32(fill_word & uint64(0xFFFFFFFF)),
-                                 u32(fill_word >> uint64(32)), lane)
-                    continue
                 words = w[b, h, q] if WORD > 1 else w[0, 0, 0]
                 fill_keys(row, words, 0, lo, fill, fill_word, lane)
                 fill_keys(row, words, hi, cache_len, fill, fill_word, lane)
@@ -255,6 +269,8 @@ def plan_launch(shape, itemsize, has_words, bits, opts, backend, vec_ok=False) -
     fill_word = np.array([bits] * (8 // itemsize), dtype=bits.dtype).view(np.uint64)[0]
     # one block row per query row, ROWS rows per block; heads and batch ride y and z
     grid = kc.fold_grid(backend, -(-shape[2] // rows), shape[1], shape[0])
+    if grid != (-(-shape[2] // rows), shape[1], shape[0]):
+        constants["VEC"] = 0  # a folded grid: the loops of the word/element path
     scalars = dict(fill=bits, fill_word=fill_word, offset=np.int64(opts.offset),
                    window=np.int64(opts.window))
     return constants, grid, (lanes, rows), scalars
@@ -448,7 +464,7 @@ CAUSAL_MASK = op.register(op.Family(
     gpu_kernel=causal_mask_kernel, cpu_kernel=causal_mask_cpu,
     reference=causal_mask_definition,
     helpers=(kept_keys, host_row),
-    gpu_helpers=(fill_keys, masked_bits, fill_chunks, mask_row_vec),
+    gpu_helpers=(fill_keys, masked_bits, fill_chunks, mask_row_vec, mask_rows_vec),
     args=(op.array("s", "ELEMENT", 4), op.array("w", "uint64", 4), op.scalar("fill", "ELEMENT"),
           op.scalar("fill_word", "uint64"), op.scalar("offset", "int64"),
           op.scalar("window", "int64"), op.array("kv_lens", "int64", 1),

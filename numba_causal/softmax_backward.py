@@ -37,8 +37,12 @@ NaN (through the sum); masked outputs stay 0.
 Kernels, side by side as in softmax.py:
 
 * GPU (hip, cuda, sim): block (LANES, ROWS), a block row of LANES lanes per
-  query row, grid (ceil(seq_len / ROWS), heads, batch) folded by
-  compile.fold_grid. A row is read in *units*: 16-byte chunks of VEC keys
+  query row, grid (ceil(seq_len / ROWS), heads, batch). Where 16-byte units
+  apply and one pass of the lanes covers the row (one_pass_plan: 16 float32 or
+  32 16-bit keys per lane, softmax.vec_launch's shapes) the *one-pass route*
+  (backward_rows_one_pass) loads the kept units of both rows, reduces once and
+  writes the row, without a loop (the grid must fit the device's limits).
+  Otherwise the grid is folded by compile.fold_grid and a row is read in *units*: 16-byte chunks of VEC keys
   (intrinsics.load_v4 / store_v4; VEC = 4 float32 or 8 16-bit keys) where all
   three arrays have contiguous, 16-byte aligned rows and cache_len is a
   multiple of VEC, else single elements (VEC = 1, any strides: numba's
@@ -60,14 +64,14 @@ import numpy as np
 from numba import int64, prange, uint32, uint64
 
 from . import compile as kc
-from . import dtypes, elements, op, reductions
+from . import dtypes, elements, fastpath, op, reductions
 from .arrays import check_like, check_out, empty_like, inspect_scores
-from .backends import get_backend
+from .backends import get_backend, spelling
 from .compile import GPU, compile_time
 from .elements import FLOAT16, FLOAT32, FORMATS, compute_dtype, float_view, format_constants
 from .mask import host_row, kept_keys
 from .options import PLAIN, mask_options
-from .softmax import _check_scale
+from .softmax import _check_scale, vec_launch
 
 gpu = GPU
 #: compile-time constants (launch_constants, elements.format_constants and
@@ -77,15 +81,18 @@ gpu = GPU
 #: register slots per operand (SLOTS) and their type (RAW: uint32 words or COMPUTE)
 LANES, ROWS, SPAN, EXCHANGE_LANES, PARTIALS, CHUNK, VEC, SLOTS, RAW = compile_time(
     "LANES", "ROWS", "SPAN", "EXCHANGE_LANES", "PARTIALS", "CHUNK", "VEC", "SLOTS", "RAW")
+#: the one-pass route: CHUNK * LANES units cover every row, one row per block row, no loop
+ONE_PASS = compile_time("ONE_PASS")
 FORMAT, COMPUTE, SUM = compile_time("FORMAT", "COMPUTE", "SUM")
 HAS_MASK_FN, MASK_FN = compile_time("HAS_MASK_FN", "MASK_FN")
 USE_KV_LENS, USE_Q_OFFSETS = compile_time("USE_KV_LENS", "USE_Q_OFFSETS")
 # device helpers bound per variant (elements.py, reductions.py, intrinsics.py)
-(element_to_float, float_to_element, row_reduce, load_v4, store_v4, i32, u32,
- as_f32, as_u32, f16x2_lo, f16x2_hi, bf16x2_lo, bf16x2_hi, pack_f16x2, pack_bf16x2) = compile_time(
-    "element_to_float", "float_to_element", "row_reduce", "load_v4",
-    "store_v4", "i32", "u32", "as_f32", "as_u32", "f16x2_lo", "f16x2_hi", "bf16x2_lo",
-    "bf16x2_hi", "pack_f16x2", "pack_bf16x2")
+(element_to_float, float_to_element, row_reduce, row_reduce_alternating, load_v4, store_v4,
+ i32, u32, add32, mul32, mad32, udiv32, as_f32, as_u32, f16x2_lo, f16x2_hi, bf16x2_lo,
+ bf16x2_hi, pack_f16x2, pack_bf16x2) = compile_time(
+    "element_to_float", "float_to_element", "row_reduce", "row_reduce_alternating", "load_v4",
+    "store_v4", "i32", "u32", "add32", "mul32", "mad32", "udiv32", "as_f32", "as_u32",
+    "f16x2_lo", "f16x2_hi", "bf16x2_lo", "bf16x2_hi", "pack_f16x2", "pack_bf16x2")
 
 
 def split_sum(total):
@@ -224,6 +231,83 @@ def zero_unit(out_row, u):
         out_row[u] = float_to_element(COMPUTE(0))
 
 
+# --- the one-pass route (ONE_PASS) ------------------------------------------------------
+#
+# Rows of 16-byte units that one pass of the lanes covers (softmax.vec_launch plans
+# it, as for the forward): lane ``t`` holds units ``t + j * LANES`` (j < CHUNK) of both
+# rows; only units holding kept keys ([lo_u, hi_u)) are loaded, all issued before any
+# is used; one reduction; every unit of the row written from registers. Grid
+# (ceil(seq_len / ROWS), heads, batch) within the device's limits: no loop, nothing
+# carried from row to row. Indices within a row are 32-bit.
+
+def backward_row_one_pass(p_row, g_row, out_row, p_raw, g_raw, exchange, partial, slot, lane,
+                          lo, hi, units, b, h, pos, scale):
+    """One query row on the one-pass route (every lane of the block calls it: the
+    reduction needs them all; an idle row has lo = hi = units = 0)."""
+    lo32, hi32, lane32 = i32(lo), i32(hi), i32(lane)
+    lo_u, hi_u = i32(udiv32(lo32, VEC)), i32(udiv32(add32(hi32, VEC - 1), VEC))
+    span = uint64(hi - lo)
+    for j in range(CHUNK):
+        u = add32(lane32, j * LANES)
+        if lo_u <= u and u < hi_u:
+            at = u32(mul32(u, VEC))
+            pw = load_v4(p_row, at)
+            gw = load_v4(g_row, at)
+            for i in range(4):
+                p_raw[j * 4 + i] = pw[i]
+                g_raw[j * 4 + i] = gw[i]
+    total = SUM(0)
+    for j in range(CHUNK):
+        u = add32(lane32, j * LANES)
+        if lo_u <= u and u < hi_u:
+            inside = unit_inside(u, lo32, hi32)
+            k0 = mul32(u, VEC)
+            for e in range(VEC):
+                if inside or key_kept(add32(k0, e), lo, span, b, h, pos):
+                    total += SUM(unit_key(p_raw, j, e)) * SUM(unit_key(g_raw, j, e))
+    # one reduction per row and no next row: no barrier after it
+    total = row_reduce_alternating(exchange, partial, slot, lane, total, False)
+    s_hi, s_lo = split_sum(total)
+    for j in range(CHUNK):
+        u = add32(lane32, j * LANES)
+        if u < units:
+            at = u32(mul32(u, VEC))
+            if lo_u <= u and u < hi_u:
+                inside = unit_inside(u, lo32, hi32)
+                k0 = mul32(u, VEC)
+                store_v4(out_row, at,
+                         out_word(p_raw, g_raw, j, 0, inside, k0, lo, span, b, h, pos, scale,
+                                  s_hi, s_lo),
+                         out_word(p_raw, g_raw, j, 1, inside, k0, lo, span, b, h, pos, scale,
+                                  s_hi, s_lo),
+                         out_word(p_raw, g_raw, j, 2, inside, k0, lo, span, b, h, pos, scale,
+                                  s_hi, s_lo),
+                         out_word(p_raw, g_raw, j, 3, inside, k0, lo, span, b, h, pos, scale,
+                                  s_hi, s_lo))
+            else:
+                store_v4(out_row, at, u32(0), u32(0), u32(0), u32(0))
+
+
+def backward_rows_one_pass(probs, grad, out, p_raw, g_raw, exchange, partial, slot, lane, scale,
+                           offset, window, kv_lens, q_offsets):
+    """The GPU kernel's one-pass route: row ``blockIdx.x * ROWS + threadIdx.y`` of head
+    ``blockIdx.y`` of sequence ``blockIdx.z``."""
+    batch, heads, seq_len, cache_len = probs.shape
+    b, h = int64(gpu.blockIdx.z), int64(gpu.blockIdx.y)
+    q = int64(mad32(gpu.blockIdx.x, ROWS, gpu.threadIdx.y))
+    active = q < seq_len
+    if not active:  # a row past the end idles through the reduction
+        q = seq_len - 1
+    pos = q + (q_offsets[b] if USE_Q_OFFSETS else offset)
+    lo, hi = kept_keys(pos, window, kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
+    if not active:
+        lo = hi = 0
+    at = (uint64(b), uint64(h), uint64(q))
+    backward_row_one_pass(probs[at], grad[at], out[at], p_raw, g_raw, exchange, partial, slot,
+                          lane, lo, hi, i32(cache_len // VEC) if active else i32(0), b, h, pos,
+                          scale)
+
+
 # --- the three kernels ------------------------------------------------------------------
 
 def causal_softmax_backward_kernel(probs, grad, out, scale, offset, window, kv_lens, q_offsets):
@@ -246,9 +330,13 @@ def causal_softmax_backward_kernel(probs, grad, out, scale, offset, window, kv_l
     g_raw = gpu.local.array(SLOTS, RAW)
     exchange = gpu.shared.array((ROWS, EXCHANGE_LANES), SUM)
     partial = gpu.shared.array((ROWS, PARTIALS), SUM)
-    batch, heads, seq_len, cache_len = probs.shape
     lane = int64(gpu.threadIdx.x)
     slot = int64(gpu.threadIdx.y)
+    if ONE_PASS:
+        backward_rows_one_pass(probs, grad, out, p_raw, g_raw, exchange, partial, slot, lane,
+                               scale, offset, window, kv_lens, q_offsets)
+        return
+    batch, heads, seq_len, cache_len = probs.shape
     b = int64(gpu.blockIdx.z)
     while b < batch:
         row_offset = q_offsets[b] if USE_Q_OFFSETS else offset
@@ -371,7 +459,7 @@ def launch_constants(backend_name: str, warp: int, lanes: int, rows: int, vec: i
                 SLOTS=chunk * 4 if vec > 1 else chunk,
                 RAW=uint32 if vec > 1 else FORMATS[dtype_name][1],
                 EXCHANGE_LANES=lanes if backend_name == "sim" else 1,
-                PARTIALS=max(lanes // span, 1))
+                PARTIALS=max(lanes // span, 1), ONE_PASS=False)
 
 
 def plan_shape(backend_name: str, warp: int, vec: int, cache_len: int, window: int) -> tuple:
@@ -423,12 +511,46 @@ def _layout(s, backend):
     return s.host.ctypes.data, s.strides, s.shape
 
 
-def plan_constants(backend, dtype_name: str, vec: int, cache_len: int, opts) -> dict:
-    """Every compile-time constant of a GPU launch on ``backend``."""
-    lanes, rows, chunk = plan_shape(backend.name, backend.warp, vec, cache_len, opts.window)
-    return dict(**launch_constants(backend.name, backend.warp, lanes, rows, vec, chunk,
-                                   dtype_name),
-                ELEMENT=_element_type(dtype_name), **format_constants(dtype_name),
+#: the one-pass route: keys per lane wanted (by keys per unit) and at most (two
+#: operands in registers). Kernel alone on the H200, 2026-12-02 (docs/benchmarks.md,
+#: sweep): [4,32,2048,2048] float32 128 x 1 (16 keys: 1.066 ms; 32 keys, 64 x 2: 1.121),
+#: float16 64 x 2 (32 keys: 0.532 ms; 16 keys, 128 x 1: 0.604); 8192 keys 256 x 1
+ONE_PASS_KEYS = {4: 16, 8: 32}
+ONE_PASS_MOST_KEYS = 32
+#: AMD (unmeasured): 16 keys per lane, as the tiled route (32 spilled on gfx942)
+ONE_PASS_MOST_KEYS_HIP = 16
+
+
+def one_pass_plan(backend, vec: int, shape) -> tuple:
+    """(lanes, rows, chunk) of the one-pass route for rows of ``shape``
+    ([batch, heads, seq_len, cache_len]) on ``backend``, or None: 16-byte units,
+    softmax.vec_launch's shape with at most ONE_PASS_MOST_KEYS keys per lane (the
+    simulator: one warp), a grid within the device's limits."""
+    if vec <= 1:
+        return None
+    batch, heads, seq_len, cache_len = shape
+    if spelling(backend) == "sim":
+        plan = vec_launch(32, vec, cache_len, ONE_PASS_MOST_KEYS // 4, 32, ONE_PASS_KEYS)
+    else:
+        most = ONE_PASS_MOST_KEYS_HIP if spelling(backend) == "hip" else ONE_PASS_MOST_KEYS
+        plan = vec_launch(backend.warp, vec, cache_len, most, keys=ONE_PASS_KEYS)
+    if plan is None:
+        return None
+    grid = (-(-seq_len // plan[1]), heads, batch)
+    return plan if kc.fold_grid(backend, *grid) == grid else None
+
+
+def plan_constants(backend, dtype_name: str, vec: int, cache_len: int, opts,
+                   one_pass: tuple = None) -> dict:
+    """Every compile-time constant of a GPU launch on ``backend`` (``one_pass``: the
+    one-pass route's (lanes, rows, chunk))."""
+    if one_pass:
+        lanes, rows, chunk = one_pass
+    else:
+        lanes, rows, chunk = plan_shape(backend.name, backend.warp, vec, cache_len, opts.window)
+    constants = launch_constants(backend.name, backend.warp, lanes, rows, vec, chunk, dtype_name)
+    constants["ONE_PASS"] = bool(one_pass)
+    return dict(**constants, ELEMENT=_element_type(dtype_name), **format_constants(dtype_name),
                 **opts.constants())
 
 
@@ -453,6 +575,16 @@ def _aot_variants(warp: int):
                    dict(ELEMENT=_element_type(name),
                         **launch_constants("hip", warp, lanes, rows, vec, chunk, name),
                         **format_constants(name), **PLAIN.constants()))
+    for name in ("float32", "float16", "bfloat16"):  # the one-pass route
+        vec = 16 // dtypes.SUPPORTED[name][0]
+        for cache_len in (2048, 8192):
+            lanes, rows, chunk = vec_launch(warp, vec, cache_len, ONE_PASS_MOST_KEYS_HIP,
+                                            keys=ONE_PASS_KEYS)
+            constants = launch_constants("hip", warp, lanes, rows, vec, chunk, name)
+            constants["ONE_PASS"] = True
+            yield (f"causal_softmax_backward_{name}_one_pass{cache_len}",
+                   dict(ELEMENT=_element_type(name), **constants, **format_constants(name),
+                        **PLAIN.constants()))
     lanes, rows, chunk = plan_shape("hip", warp, 4, 2048, 0)
     base = dict(ELEMENT="float32", **launch_constants("hip", warp, lanes, rows, 4, chunk,
                                                       "float32"),
@@ -482,8 +614,9 @@ def _distinct(p, g, o, in_place_p, in_place_g):
     return ((p, False), (g, False), (o, True)), (0, 1, 2)
 
 
-def _backward(chosen, p, g, o, in_place_p, in_place_g, scale, opts) -> None:
-    """Run the backward of validated ``p``, ``g`` into ``o`` on backend ``chosen``."""
+def _backward(chosen, p, g, o, in_place_p, in_place_g, scale, opts, fast_key=None) -> None:
+    """Run the backward of validated ``p``, ``g`` into ``o`` on backend ``chosen`` (a
+    ``fast_key``, cuda: keep the launch for fastpath's replay)."""
     operands, (ip, ig, io) = _distinct(p, g, o, in_place_p, in_place_g)
     with op.operands(chosen, *operands) as (views, stream):
         pv, gv, ov = (float_view(views[i].bits, p.dtype) for i in (ip, ig, io))
@@ -495,7 +628,8 @@ def _backward(chosen, p, g, o, in_place_p, in_place_g, scale, opts) -> None:
                         (pv, gv, ov, scale, opts.offset, opts.window, kv_lens, q_offsets))
             return
         vec = vector_width([_layout(s, chosen) for s in (p, g, o)], p.dtype, p.shape[3])
-        constants = plan_constants(chosen, p.dtype, vec, p.shape[3], opts)
+        constants = plan_constants(chosen, p.dtype, vec, p.shape[3], opts,
+                                   one_pass_plan(chosen, vec, p.shape))
         kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream)
         batch, heads, seq_len, _ = p.shape
         rows, lanes = constants["ROWS"], constants["LANES"]
@@ -504,7 +638,7 @@ def _backward(chosen, p, g, o, in_place_p, in_place_g, scale, opts) -> None:
         args = dict(probs=pv, grad=gv, out=ov, scale=scale, offset=np.int64(opts.offset),
                     window=np.int64(opts.window), kv_lens=kv_lens, q_offsets=q_offsets)
         op.launch(CAUSAL_SOFTMAX_BACKWARD, chosen,
-                  op.Launch.of(constants, grid, (lanes, rows), args), stream)
+                  op.Launch.of(constants, grid, (lanes, rows), args), stream, fast_key)
 
 
 def _inspect_pair(probs, grad, out):
@@ -539,6 +673,20 @@ def causal_softmax_backward(probs, grad, *, scale=1.0, offset=None, window=None,
     dtype overlapping neither. Returns ``out``. ``backend``: 'auto', 'hip',
     'cuda', 'sim' or 'cpu'. Bad input raises before anything is written.
     """
+    fast_key = None
+    if type(probs) is not np.ndarray and kv_lens is None and q_offsets is None \
+            and mask_fn is None:
+        base = fastpath.call_key(probs, backend, offset, window, scale, causal)
+        if base is not None:
+            # torch CUDA tensors: a repeated call is one replayed launch (fastpath.py); a
+            # new output is made here, as the full path would make it, to key on it
+            if out is None:
+                out = fastpath.new_output(grad)
+            fast_key = fastpath.tensors_key("softmax_backward", base, probs, grad, out)
+            if fast_key is not None:
+                entry = fastpath.known_launch(fast_key)
+                if entry is not None and entry():
+                    return out
     p, g = _inspect_pair(probs, grad, out)
     chosen = get_backend(backend)
     opts = mask_options(p.shape, offset=offset, window=window, kv_lens=kv_lens,
@@ -550,7 +698,8 @@ def causal_softmax_backward(probs, grad, *, scale=1.0, offset=None, window=None,
         out = empty_like(grad, g, chosen)
         o = inspect_scores(out, name="out")
     if p.size:
-        _backward(chosen, p, g, o, in_place_p, in_place_g, scale, opts)
+        _backward(chosen, p, g, o, in_place_p, in_place_g, scale, opts,
+                  fast_key if chosen.name == "cuda" else None)
     return out
 
 
@@ -688,8 +837,9 @@ CAUSAL_SOFTMAX_BACKWARD = op.register(op.Family(
     gpu_kernel=causal_softmax_backward_kernel, cpu_kernel=causal_softmax_backward_cpu,
     reference=causal_softmax_backward_definition,
     helpers=HELPERS,
-    gpu_helpers=(reductions.row_reduce, unit_index, load_units, unit_key, unit_inside, key_kept,
-                 dot_units, unit_out, out_word, store_units, zero_unit),
+    gpu_helpers=(reductions.row_reduce, reductions.row_reduce_alternating, unit_index,
+                 load_units, unit_key, unit_inside, key_kept, dot_units, unit_out, out_word,
+                 store_units, zero_unit, backward_row_one_pass, backward_rows_one_pass),
     args=(op.array("probs", "ELEMENT", 4), op.array("grad", "ELEMENT", 4),
           op.array("out", "ELEMENT", 4), op.scalar("scale", "COMPUTE"),
           op.scalar("offset", "int64"), op.scalar("window", "int64"),

@@ -89,3 +89,19 @@ def device_roundtrip(backend, x, fn):
     d = gpu.to_device(x)
     fn(d)
     return d.copy_to_host()
+
+
+def planned(monkeypatch, module, *names):
+    """A list that every GPU launch ``module.plan_constants`` plans from now on appends
+    to: the value of constant ``names[0]`` (or a tuple, for several names)."""
+    seen = []
+    plan = module.plan_constants
+
+    def spy(*args, **kwargs):
+        constants = plan(*args, **kwargs)
+        values = tuple(constants[n] for n in names)
+        seen.append(values if len(names) > 1 else values[0])
+        return constants
+
+    monkeypatch.setattr(module, "plan_constants", spy)
+    return seen

@@ -117,6 +117,70 @@ def test_corrupt_store_falls_back_to_full_path(tmp_path):
     assert correct and used_numba
 
 
+def _softmax_want(x, scale):
+    seq_len, cache_len = x.shape[-2:]
+    q = torch.arange(seq_len, device=x.device)[:, None] + cache_len - seq_len
+    masked = torch.arange(cache_len, device=x.device)[None, :] > q
+    return torch.softmax((x.double() * scale).masked_fill(masked, float("-inf")), -1)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+@pytest.mark.parametrize("mode", ["new out", "given out", "in place"])
+def test_softmax_replay_computes_new_contents(dtype, mode):
+    """A repeated causal_softmax call on the same torch CUDA tensors is one replayed
+    launch; it computes each call's contents, into the call's output."""
+    fastpath.clear()
+    tol = 1e-6 if dtype == "float32" else 2e-3
+    x = torch.randn(2, 3, 5, 70, device="cuda", dtype=getattr(torch, dtype))
+    given = torch.empty_like(x)
+    outs = []
+    for i in range(3):
+        x.copy_(torch.randn_like(x))
+        want = _softmax_want(x, 0.3)
+        out = {"new out": None, "given out": given, "in place": x}[mode]
+        got = nc.causal_softmax(x, scale=0.3, out=out, backend="cuda")
+        torch.cuda.synchronize()
+        assert (got.double() - want).abs().max().item() <= tol
+        outs.append(got)
+    assert sum(1 for key in fastpath._CACHE if key[0] == "softmax") >= 1
+    if mode == "given out":
+        assert all(o is given for o in outs)
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float32"])
+@pytest.mark.parametrize("mode", ["new out", "given out", "in place on grad", "in place on probs"])
+def test_softmax_backward_replay_computes_new_contents(dtype, mode):
+    """A repeated causal_softmax_backward call on the same torch CUDA tensors is one
+    replayed launch; it computes each call's gradient, into the call's output."""
+    fastpath.clear()
+    tol = 1e-6 if dtype == "float32" else 2e-2
+    p = torch.empty(2, 3, 5, 72, device="cuda", dtype=getattr(torch, dtype))
+    g = torch.empty_like(p)
+    given = torch.empty_like(p)
+    for i in range(3):
+        p.copy_(_softmax_want(torch.randn_like(p, dtype=torch.float32), 1.0))
+        g.copy_(torch.randn_like(g))
+        pd, gd = p.double(), g.double()
+        keep = _softmax_want(torch.zeros_like(pd), 1.0) > 0
+        want = torch.where(keep, 0.5 * pd * (gd - (gd * pd * keep).sum(-1, keepdim=True)), 0.0)
+        out = {"new out": None, "given out": given, "in place on grad": g,
+               "in place on probs": p}[mode]
+        got = nc.causal_softmax_backward(p, g, scale=0.5, out=out, backend="cuda")
+        torch.cuda.synchronize()
+        assert (got.double() - want).abs().max().item() <= tol * max(1.0, want.abs().max().item())
+        if out is not None:
+            assert got is out
+    assert sum(1 for key in fastpath._CACHE if key[0] == "softmax_backward") >= 1
+
+
+def test_softmax_key_separates_scales_and_outputs():
+    fastpath.clear()
+    x = torch.randn(1, 2, 4, 40, device="cuda")
+    for scale in (1.0, 0.5, -2.0, 1.0, 0.5):
+        got = nc.causal_softmax(x, scale=scale, backend="cuda")
+        assert (got.double() - _softmax_want(x, scale)).abs().max().item() <= 1e-6
+
+
 def test_negative_zero_and_nan_fills_are_not_replayed_as_others():
     """0.0 == -0.0 as a key: a -0.0 (or NaN) fill takes the full path, and gets its bits."""
     fastpath.clear()

@@ -19,7 +19,7 @@ import numba_causal as nc
 from numba_causal import compile as kc
 from numba_causal import predicates, softmax
 from numba_causal.backends import BackendUnavailable
-from helpers import DTYPES, bits_of, masked_where, np_dtype, random_scores
+from helpers import DTYPES, bits_of, masked_where, np_dtype, planned, random_scores
 
 causal_softmax = softmax.causal_softmax
 
@@ -321,19 +321,17 @@ def test_folded_grid(gpu_backend, rng):
                    "float32")
 
 
-def compiled_words(backend):
-    """The WORD constants of the softmax GPU kernels compiled so far for ``backend``."""
-    return {entry.constants["WORD"] for entry in kc.compiled(backend, "causal_softmax_kernel")}
-
-
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("options", [dict(), dict(window=5, offset=9), dict(q_offsets=[3, 0]),
                                      dict(kv_lens=[13, 6], causal=False)],
                          ids=["causal", "window", "q_offsets", "kv_lens"])
-def test_words_and_elements_agree(gpu_backend, rng, dtype, options):
-    """Contiguous rows go through 8-byte words, kept keys starting and ending
-    inside a word; a strided view of the same scores goes element by element.
-    Both match float64 (their lanes sum different keys: not bit for bit)."""
+def test_words_and_elements_agree(gpu_backend, rng, monkeypatch, dtype, options):
+    """Contiguous rows go through 8-byte words (the 16-byte path off), kept keys
+    starting and ending inside a word; a strided view of the same scores goes
+    element by element. Both match float64 (their lanes sum different keys: not
+    bit for bit)."""
+    monkeypatch.setattr(softmax, "ROW_VECTORS", False)
+    words = planned(monkeypatch, softmax, "WORD")
     x = random_scores(rng, (2, 2, 7, 16), dtype, specials=False)
     holder = np.empty((2, 2, 7, 32), dtype=x.dtype)
     holder[..., ::2] = x
@@ -352,7 +350,7 @@ def test_words_and_elements_agree(gpu_backend, rng, dtype, options):
     assert_softmax(got, want, where, dtype)
     assert_softmax(by_element.view(x.dtype), want, where, dtype)
     itemsize = np_dtype(dtype).itemsize
-    assert compiled_words(gpu_backend) >= ({1} if itemsize == 8 else {1, 8 // itemsize})
+    assert set(words) == ({1} if itemsize == 8 else {1, 8 // itemsize})
 
 
 def test_kernel_matches_njit_reference(backend, rng):
@@ -447,26 +445,22 @@ def test_same_predicate_compiles_once(rng):
 
 # --- the 16-byte path (VEC > 0) -------------------------------------------------------
 
-def compiled_vecs(backend):
-    """The VEC constants of the softmax GPU kernels compiled so far for ``backend``."""
-    return {entry.constants.get("VEC", 0)
-            for entry in kc.compiled(backend, "causal_softmax_kernel")}
-
-
 @pytest.fixture
 def small_vec_launch(monkeypatch):
-    """32 lanes (one warp on the simulator), 2 rows, 4 keys per lane: a float32 tile
-    of 128 keys, a 16-bit one of 256 (one chunk per lane)."""
-    monkeypatch.setitem(softmax.LAUNCH, "sim", (1, 2, 4))
-    for name, value in (("VEC_MOST_KEYS", 4), ("VEC_LANES", 32), ("VEC_MAX_LANES", 32)):
-        monkeypatch.setattr(softmax, name, value)  # the same tiles on a GPU
+    """At most 32 lanes of 4 keys on every backend: a float32 row of 128 keys, a
+    16-bit one of 256 in one pass; longer rows take the word path."""
+    monkeypatch.setattr(softmax, "VEC_SIM", (32, 4))
+    for name, value in (("VEC_MOST_KEYS", 4), ("VEC_MOST_KEYS_HIP", 4),
+                        ("VEC_MAX_LANES", 32)):
+        monkeypatch.setattr(softmax, name, value)
 
 
 @pytest.fixture
 def vec_on(monkeypatch):
-    """The 16-byte path on every backend (the launcher takes it on the simulator
-    only: softmax.VEC_BACKENDS, after its failures on the H200, 2026-12-02)."""
+    """The 16-byte path on every backend (the launcher's default; a test that needs
+    it says so); yields the VEC of every softmax GPU launch planned from then on."""
     monkeypatch.setattr(softmax, "VEC_BACKENDS", ("sim", "cuda", "hip"))
+    return planned(monkeypatch, softmax, "VEC")
 
 
 VEC_OPTIONS = {
@@ -489,28 +483,44 @@ def test_vec_path_matches_float64(gpu_backend, rng, vec_on, dtype, options):
     """Contiguous, 16-byte aligned rows whose length is a multiple of the chunk take
     the 16-byte path: kept ranges starting and ending inside a chunk, every option."""
     check(gpu_backend, rng, (2, 1, 3, 24), dtype, scale=0.7, **options)
-    assert compiled_vecs(gpu_backend) & {16 // np_dtype(dtype).itemsize}
+    assert 16 // np_dtype(dtype).itemsize in vec_on
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
-def test_vec_online_route_and_specials(gpu_backend, rng, vec_on, small_vec_launch, dtype):
-    """Rows of several tiles (the online route), a negative scale, a -inf kept score
-    (exactly 0), and a NaN poisoning only the kept outputs of its row."""
-    shape = (1, 1, 3, 264)
+def test_vec_specials(gpu_backend, rng, vec_on, dtype):
+    """A negative scale; a -inf kept score (exactly 0); a NaN poisoning only the kept
+    outputs of its row, except its -inf keys, which stay exactly 0 (as in the
+    definition); a +inf score does the same."""
+    shape = (1, 1, 4, 64)
     check(gpu_backend, rng, shape, dtype, scale=-0.4)
     x = random_scores(rng, shape, dtype, specials=False)
     x[0, 0, 1, 3] = -np.inf
-    x[0, 0, 2, 200] = np.nan
+    x[0, 0, 2, 40] = np.nan
+    x[0, 0, 2, [5, 17, 44]] = -np.inf
+    x[0, 0, 3, 9] = np.inf
+    x[0, 0, 3, 30] = -np.inf
     got = causal_softmax(x, scale=0.9, backend=gpu_backend)
     kept = ~masked_where(shape)
     assert bits_of(got)[0, 0, 1, 3] == 0
-    assert np.isnan(got[0, 0, 2][kept[0, 0, 2]]).all()
-    assert np.all(bits_of(got[0, 0, 2])[~kept[0, 0, 2]] == 0)
-    clean = x.copy()
-    clean[0, 0, 2, 200] = 0
-    want = reference(np.where(np.isneginf(clean), -1e300, clean.astype(np.float64)), 0.9)
+    for q in (2, 3):
+        row, neg = got[0, 0, q], np.isneginf(x[0, 0, q])
+        assert np.isnan(row[kept[0, 0, q] & ~neg]).all()
+        assert np.all(bits_of(row)[~kept[0, 0, q] | neg] == 0)
+    want = reference(np.where(np.isneginf(x), -1e300, x.astype(np.float64)), 0.9)
     assert_softmax(got[:, :, :2], want[:, :, :2], masked_where(shape)[:, :, :2], dtype)
-    assert compiled_vecs(gpu_backend) & {16 // np_dtype(dtype).itemsize}
+    assert 16 // np_dtype(dtype).itemsize in vec_on
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_vec_rows_longer_than_one_pass_take_the_word_path(gpu_backend, rng, vec_on,
+                                                          small_vec_launch, dtype):
+    """Rows one pass of the lanes cannot hold (here: beyond 32 lanes x 4 keys, 8 for
+    16-bit: one chunk) take the
+    word path's online route; rows that fit take the 16-byte path; both match float64."""
+    vec = 16 // np_dtype(dtype).itemsize
+    check(gpu_backend, rng, (1, 1, 3, 32 * 4 * (vec // 4) + vec), dtype, scale=0.6)
+    check(gpu_backend, rng, (1, 1, 3, 32 * 4 * (vec // 4)), dtype, scale=0.6)
+    assert vec_on == [0, vec]
 
 
 @pytest.mark.parametrize("scale", [0.0, -2.5, 40.0])
@@ -535,7 +545,7 @@ def test_vec_guard_band(gpu_backend, rng, vec_on, dtype):
     inside[:, 1:3, 1:5, 8:40] = True
     assert np.array_equal(bits_of(buf)[~inside], bits_before[~inside])
     assert_softmax(view, reference(x, window=9), masked_where(x.shape, window=9), dtype)
-    assert compiled_vecs(gpu_backend) & {16 // np_dtype(dtype).itemsize}
+    assert 16 // np_dtype(dtype).itemsize in vec_on
 
 
 def test_vec_needs_alignment(gpu_backend, rng, monkeypatch):
@@ -553,12 +563,18 @@ def test_vec_needs_alignment(gpu_backend, rng, monkeypatch):
     assert softmax._vec_keys("float32", 16, np.zeros((1, 1, 1, 16), np.float32)) == 0
 
 
-@pytest.mark.parametrize("warp, cache_len, want", [
-    (32, 512, (64, 4)), (32, 2048, (64, 4)), (32, 4096, (128, 1)), (32, 8192, (128, 1)),
-    (64, 2048, (64, 4)), (64, 100000, (128, 1)), (32, 8, (64, 4))])
-def test_vec_launch(warp, cache_len, want):
-    """VEC_MOST_KEYS keys per lane, 64 to 128 lanes (at least a wavefront), rows of 64
-    lanes four to a block; longer rows go online."""
-    assert softmax.vec_launch(warp, 4, cache_len) == want
-    lanes, rows = want
-    assert (lanes * rows) % warp == 0
+@pytest.mark.parametrize("warp, cache_len, vec, want", [
+    (32, 512, 4, (32, 4, 4)), (32, 2048, 4, (64, 2, 8)), (32, 2048, 8, (64, 2, 4)),
+    (32, 8192, 4, (256, 1, 8)), (32, 8192, 8, (256, 1, 4)), (32, 16384, 4, (512, 1, 8)),
+    (32, 32768, 8, (1024, 1, 4)), (32, 65536, 4, None), (64, 2048, 4, (64, 2, 8)),
+    (32, 8, 4, (32, 4, 1)), (64, 8, 8, (64, 2, 1))])
+def test_vec_launch(warp, cache_len, vec, want):
+    """VEC_KEYS keys per lane up to 256 lanes, then up to VEC_MOST_KEYS keys per lane
+    and 1024 lanes (at least a warp or wavefront), blocks of 128 threads; a row no
+    pass covers: None."""
+    got = softmax.vec_launch(warp, vec, cache_len)
+    assert got == want
+    if got:
+        lanes, rows, chunk = got
+        assert (lanes * rows) % warp == 0 and lanes * rows <= max(lanes, 128)
+        assert lanes * chunk * vec >= cache_len and chunk * vec <= softmax.VEC_MOST_KEYS

@@ -17,7 +17,7 @@ import numba_causal as nc
 from numba_causal import compile as kc
 from numba_causal import predicates, softmax_backward
 from numba_causal.backends import BackendUnavailable
-from helpers import DTYPES, bits_of, masked_where, np_dtype
+from helpers import DTYPES, bits_of, masked_where, np_dtype, planned
 
 backward = softmax_backward.causal_softmax_backward
 
@@ -301,6 +301,24 @@ def test_vector_and_element_routes_agree(gpu_backend, rng, dtype):
     assert_gradient(got, want, where, dtype)
     assert_gradient(strided, want, where, dtype)
     assert compiled_vecs(gpu_backend) >= ({1} if p.itemsize == 8 else {1, 16 // p.itemsize})
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_one_pass_route_and_tiled_route(gpu_backend, rng, monkeypatch, dtype):
+    """Rows one pass of the lanes covers (16-byte units, at most ONE_PASS_MOST_KEYS keys
+    per lane) take the one-pass route; one unit longer, the tiled vector route; both
+    match float64, every option's kept range starting and ending inside a unit."""
+    monkeypatch.setattr(softmax_backward, "ONE_PASS_MOST_KEYS", 4)
+    routes = planned(monkeypatch, softmax_backward, "VEC", "ONE_PASS")
+    vec = 16 // np_dtype(dtype).itemsize
+    fits = (32 if gpu_backend == "sim" else 1024) * vec  # lanes x one unit each
+    for cache_len in (fits, fits + vec):
+        options = dict(window=cache_len - 5, offset=3)
+        p, g = inputs(rng, (1, 1, 3, cache_len), dtype, **options)
+        want, where = formula(p, g, 0.7, **options), masked_where(p.shape, **options)
+        assert_gradient(backward(p, g, scale=0.7, backend=gpu_backend, **options), want, where,
+                        dtype)
+    assert routes == [(vec, True), (vec, False)]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

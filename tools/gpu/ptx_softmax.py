@@ -45,7 +45,8 @@ def variants():
     for cache_len in (2048, 8192):
         for name in ("float32", "float16", "bfloat16"):
             vec = 16 // (4 if name == "float32" else 2)
-            constants = softmax.plan_constants(backend, name, vec, cache_len, PLAIN, vec=True)
+            plan = softmax._vec_plan("cuda", 32, vec, cache_len)
+            constants = softmax.plan_constants(backend, name, vec, cache_len, PLAIN, vec=plan)
             constants["ELEMENT"] = softmax._element_type(name)
             yield (f"causal_softmax_{name}_{cache_len}_{constants['LANES']}x{constants['ROWS']}"
                    f"_c{constants['CHUNK']}", constants, constants["CHUNK"] * vec)

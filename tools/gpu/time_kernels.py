@@ -88,6 +88,14 @@ def kernel_times(launches, gbps):
             if which == "softmax":
                 def call():
                     causal_softmax(x, scale=0.088, out=out, backend="cuda")
+            elif which == "softmax_backward":
+                from numba_causal.softmax_backward import causal_softmax_backward
+
+                p = causal_softmax(x, scale=0.088)
+                g = torch.randn_like(x)
+
+                def call():
+                    causal_softmax_backward(p, g, scale=0.088, out=out, backend="cuda")
             else:
                 def call():
                     apply_causal_mask(x, backend="cuda")
@@ -112,6 +120,9 @@ def kernel_times(launches, gbps):
             if which == "softmax":
                 nbytes = rows * (kept + s * c) * item
                 floor = nbytes / (gbps * 1e6)
+            elif which == "softmax_backward":  # probs and grad: kept keys; out: all
+                nbytes = rows * (2 * kept + s * c) * item
+                floor = nbytes / (gbps * 1e6)
             else:
                 nbytes = rows * (s * c - kept) * item
                 floor = nbytes / (gbps * 1e6)  # copy bandwidth here (the bench uses fill's)
@@ -125,38 +136,55 @@ def kernel_times(launches, gbps):
 
 
 def sweep(budget_s=60.0):
-    """Kernel time alone per launch shape (softmax: lanes x rows of the 16-byte path;
-    mask: LAUNCH['cuda'], with kv_lens so that the fast path's cached plan is not
-    reused), until ``budget_s`` seconds have passed."""
-    from numba_causal import softmax
+    """Kernel time alone per launch shape (softmax and its backward: lanes x rows of
+    the 16-byte / one-pass route; mask: LAUNCH['cuda'], with kv_lens so that the fast
+    path's cached plan is not reused), until ``budget_s`` seconds have passed."""
+    from numba_causal import softmax, softmax_backward
 
     began = time.perf_counter()
-    original = softmax.vec_launch
+    originals = softmax._vec_plan, softmax_backward.one_pass_plan
     jobs = []
-    for shape, dtype in [((4, 32, 2048, 2048), torch.float32), ((4, 32, 2048, 2048), torch.float16),
+    for shape, dtype in [((4, 32, 2048, 2048), torch.float16), ((4, 32, 2048, 2048), torch.float32),
                          ((1, 8, 8192, 8192), torch.float16), ((1, 8, 8192, 8192), torch.float32)]:
-        for launch in [(64, 4), (128, 2), (256, 1), (128, 1), (512, 1)]:
-            jobs.append(("softmax", shape, dtype, launch))
+        for which in ("softmax", "softmax_backward"):
+            for launch in [(32, 4), (64, 4), (128, 2), (128, 1), (256, 1), (512, 1), (64, 2),
+                           (32, 8)]:
+                jobs.append((which, shape, dtype, launch))
     for dtype in (torch.float16, torch.float32):
-        for launch in [(1, 8), (1, 4), (2, 4), (4, 2), (1, 16)]:
+        for launch in [(1, 4), (1, 8), (1, 2), (2, 4), (1, 16)]:
             jobs.append(("mask", (4, 32, 2048, 2048), dtype, launch))
     with recorded_launches() as launches:
         sweep_jobs(jobs, launches, began, budget_s)
-    softmax.vec_launch = original
+    softmax._vec_plan, softmax_backward.one_pass_plan = originals
 
 
 def sweep_jobs(jobs, launches, began, budget_s):
-    from numba_causal import mask, softmax
+    from numba_causal import fastpath, mask, softmax, softmax_backward
 
     for which, shape, dtype, launch in jobs:
         if time.perf_counter() - began > budget_s:
             print("sweep: time budget spent", flush=True)
             break
+        fastpath.clear()  # no replay of an earlier job's launch at the same addresses
         x = torch.randn(shape, device="cuda", dtype=dtype)
         out = torch.empty_like(x)
-        if which == "softmax":
-            softmax.vec_launch = lambda warp, vec, cache_len, _l=launch: _l
-            call = lambda: causal_softmax(x, scale=0.088, out=out, backend="cuda")  # noqa: E731
+        if which in ("softmax", "softmax_backward"):
+            lanes, rows = launch
+            vec = 16 // x.element_size()
+            chunk = softmax._pow2(-(-shape[-1] // vec // lanes))
+            most = 64 if which == "softmax" else 32
+            if chunk * vec > most:
+                continue
+            plan = (lanes, rows, chunk)
+            if which == "softmax":
+                softmax._vec_plan = lambda *args, _l=plan: _l
+                call = lambda: causal_softmax(x, scale=0.088, out=out, backend="cuda")  # noqa: E731
+            else:
+                softmax_backward.one_pass_plan = lambda *args, _l=plan: _l
+                p = causal_softmax(x, scale=0.088)
+                g = torch.randn_like(x)
+                call = lambda: softmax_backward.causal_softmax_backward(  # noqa: E731
+                    p, g, scale=0.088, out=out, backend="cuda")
         else:
             mask.LAUNCH["cuda"] = launch
             kv = [shape[-1]] * shape[0]

@@ -294,6 +294,12 @@ def launch_guard(backend: Backend, kind: str):
     return contextlib.nullcontext()
 
 
+def grid_fits(backend: Backend, x: int, y: int, z: int) -> bool:
+    """True where the grid (x, y, z) needs no folding on ``backend`` (fold_grid keeps
+    it): the loop-free 16-byte kernels take only such grids."""
+    return fold_grid(backend, x, y, z) == (x, y, z)
+
+
 def fold_grid(backend: Backend, x: int, y: int, z: int) -> tuple:
     """The launch grid: (x, y, z) clipped to the backend's limits.
 

@@ -184,68 +184,32 @@ def call_key(scores, backend, offset, window, fill, causal):
             getattr(backend, "name", backend))
 
 
-class SoftmaxKey(NamedTuple):
-    """Everything that decided a causal_softmax launch on torch CUDA tensors: the
-    scores' CallKey fields (``fill`` holding the scale) and the output's address,
-    shape and strides. Replayed from memory only (no stored cubin)."""
+class TensorsKey(NamedTuple):
+    """Everything that decided a launch of ``op`` ('softmax', 'softmax_backward') on
+    torch CUDA tensors: the first tensor's CallKey fields (``fill`` holding the
+    scale) and each other tensor's (address, shape, strides), in argument order.
+    Replayed from memory only (no stored cubin)."""
 
     op: str
-    ptr: int
-    shape: tuple
-    strides: tuple
-    dtype: object
-    device: int
-    stream: int
-    offset: object
-    window: object
-    scale: object
-    causal: bool
-    backend: str
-    out_ptr: int
-    out_shape: tuple
-    out_strides: tuple
+    call: tuple
+    others: tuple
 
-
-class BackwardKey(NamedTuple):
-    """Everything that decided a causal_softmax_backward launch on torch CUDA
-    tensors: probs' CallKey fields (``fill`` holding the scale), then grad's and the
-    output's address, shape and strides. Replayed from memory only."""
-
-    op: str
-    ptr: int
-    shape: tuple
-    strides: tuple
-    dtype: object
-    device: int
-    stream: int
-    offset: object
-    window: object
-    scale: object
-    causal: bool
-    backend: str
-    grad_ptr: int
-    grad_shape: tuple
-    grad_strides: tuple
-    out_ptr: int
-    out_shape: tuple
-    out_strides: tuple
-
-
-_NAMED = {"softmax": SoftmaxKey, "softmax_backward": BackwardKey}
+    @property
+    def stream(self) -> int:
+        return self.call[5]  # CallKey.stream
 
 
 def tensors_key(op, base, first, *others):
-    """The call-site key (a plain tuple laid out as SoftmaxKey or BackwardKey) of
-    ``op`` on torch CUDA tensor ``first`` (``base``: its call_key, ``fill``
-    holding the scale) and torch CUDA tensors ``others`` (their addresses, shapes
-    and strides), or None when the fast path does not apply."""
-    key = (op,) + base
+    """The call-site key (a plain tuple laid out as TensorsKey) of ``op`` on torch
+    CUDA tensor ``first`` (``base``: its call_key, ``fill`` holding the scale) and
+    torch CUDA tensors ``others``, or None when the fast path does not apply."""
+    geometry = ()
     for t in others:
         if type(t) is not type(first) or not t.is_cuda or t.requires_grad \
                 or t.dtype != first.dtype:
             return None
-        key += (t.data_ptr(), t.shape, t.stride())
-    return key
+        geometry += ((t.data_ptr(), t.shape, t.stride()),)
+    return op, base, geometry
 
 
 def new_output(scores):
@@ -394,7 +358,7 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args) -> N
     from numba.core import types
 
     if type(key) is tuple:
-        key = _NAMED.get(key[0], CallKey)._make(key)
+        key = (TensorsKey if type(key[0]) is str else CallKey)._make(key)
     try:
         argtypes = tuple(dispatcher.typeof_pyval(a) for a in args)
         kernel = dispatcher.overloads[argtypes]

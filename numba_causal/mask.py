@@ -66,6 +66,23 @@ def host_row(r, heads, seq_len, cache_len, offset, window, kv_lens, q_offsets):
     return b, h, q, pos, lo, hi
 
 
+def block_row(seq_len, cache_len, offset, window, kv_lens, q_offsets):
+    """The query row of this block row on a loop-free GPU grid (ceil(seq_len / ROWS),
+    heads, batch), block (LANES, ROWS): (b, h, q, active, pos, lo, hi). A row past
+    seq_len is inactive: q = seq_len - 1 and lo = hi = 0 (it idles through its
+    block's reductions)."""
+    b, h = int64(gpu.blockIdx.z), int64(gpu.blockIdx.y)
+    q = int64(mad32(gpu.blockIdx.x, ROWS, gpu.threadIdx.y))
+    active = q < seq_len
+    if not active:
+        q = seq_len - 1
+    pos = q + (q_offsets[b] if USE_Q_OFFSETS else offset)
+    lo, hi = kept_keys(pos, window, kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
+    if not active:
+        lo = hi = 0
+    return b, h, q, active, pos, lo, hi
+
+
 def fill_keys(row, words, start, stop, fill, fill_word, lane):
     """Lane ``lane`` of LANES writes its share of ``row[start:stop] = fill``.
 
@@ -269,7 +286,7 @@ def plan_launch(shape, itemsize, has_words, bits, opts, backend, vec_ok=False) -
     fill_word = np.array([bits] * (8 // itemsize), dtype=bits.dtype).view(np.uint64)[0]
     # one block row per query row, ROWS rows per block; heads and batch ride y and z
     grid = kc.fold_grid(backend, -(-shape[2] // rows), shape[1], shape[0])
-    if grid != (-(-shape[2] // rows), shape[1], shape[0]):
+    if not kc.grid_fits(backend, -(-shape[2] // rows), shape[1], shape[0]):
         constants["VEC"] = 0  # a folded grid: the loops of the word/element path
     scalars = dict(fill=bits, fill_word=fill_word, offset=np.int64(opts.offset),
                    window=np.int64(opts.window))

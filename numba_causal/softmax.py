@@ -75,7 +75,7 @@ from .arrays import cai_strides, check_out, empty_like, inspect_scores, no_words
 from .backends import get_backend, spelling
 from .compile import GPU, compile_time
 from .elements import FLOAT16, FORMATS, compute_dtype, float_view, format_constants
-from .mask import host_row, kept_keys
+from .mask import block_row, host_row, kept_keys
 from .options import PLAIN, mask_options
 
 gpu = GPU
@@ -96,10 +96,9 @@ HAS_MASK_FN, MASK_FN, USE_KV_LENS, USE_Q_OFFSETS = compile_time(
 row_reduce_alternating = compile_time("row_reduce_alternating")
 # device primitives (intrinsics.py), bound into every GPU kernel by op.Family
 (load_v4, store_v4, as_f32, f16x2_lo, f16x2_hi, bf16x2_lo, bf16x2_hi, pack_f16x2, pack_bf16x2,
- exp2f, i32, u32, add32, sub32, mul32, mad32, udiv32, urem32, min32) = compile_time(
+ exp2f, i32, u32, add32, mul32, udiv32) = compile_time(
     "load_v4", "store_v4", "as_f32", "f16x2_lo", "f16x2_hi", "bf16x2_lo", "bf16x2_hi",
-    "pack_f16x2", "pack_bf16x2", "exp2f", "i32", "u32", "add32", "sub32", "mul32", "mad32",
-    "udiv32", "urem32", "min32")
+    "pack_f16x2", "pack_bf16x2", "exp2f", "i32", "u32", "add32", "mul32", "udiv32")
 #: the 16-byte path (VEC > 0: keys per 16-byte chunk, float32 compute; 0: words or
 #: elements), a lane's chunks in uint32 words (RAW = 4 * CHUNK), the exp's floor on
 #: the folded scale (TINY_SCALE: a scale of 0 must still send -inf to 0, not NaN), a
@@ -320,15 +319,8 @@ def softmax_rows_vec(s, out, raw, values, exchange_max, exchange_sum, partial_ma
     query row per block row, no grid-stride loop (nothing carried from row to row:
     fewer registers, more rows in flight)."""
     batch, heads, seq_len, cache_len = s.shape
-    b, h = int64(gpu.blockIdx.z), int64(gpu.blockIdx.y)
-    q = int64(mad32(gpu.blockIdx.x, ROWS, gpu.threadIdx.y))
-    active = q < seq_len
-    if not active:  # a row past the end idles through the reductions
-        q = seq_len - 1
-    pos = q + (q_offsets[b] if USE_Q_OFFSETS else offset)
-    lo, hi = kept_keys(pos, window, kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
-    if not active:
-        lo = hi = 0
+    b, h, q, active, pos, lo, hi = block_row(seq_len, cache_len, offset, window, kv_lens,
+                                             q_offsets)
     flip = u32(SIGN_WORD if scale < 0 else 0)  # orientation: sign bits flipped on load
     factor = max(abs(scale) * COMPUTE(LOG2E), COMPUTE(TINY_SCALE))
     softmax_row_vec(s[uint64(b), uint64(h), uint64(q)], out[uint64(b), uint64(h), uint64(q)],
@@ -742,8 +734,7 @@ def _softmax(chosen, s, o, in_place, scale, opts, host_key=None, fast_key=None) 
         vec = _vec_keys(s.dtype, s.shape[3], source.bits, target.bits) \
             if spelling(chosen) in VEC_BACKENDS else 0
         plan = _vec_plan(spelling(chosen), chosen.warp, vec, s.shape[3]) if vec else None
-        if plan and kc.fold_grid(chosen, -(-s.shape[2] // plan[1]), s.shape[1], s.shape[0]) \
-                != (-(-s.shape[2] // plan[1]), s.shape[1], s.shape[0]):
+        if plan and not kc.grid_fits(chosen, -(-s.shape[2] // plan[1]), s.shape[1], s.shape[0]):
             plan = None  # a grid beyond the device's limits: the word path's loops fold it
         word = vec if plan else 8 // src.dtype.itemsize
         if not plan and (not ROW_WORDS or source.words is None or target.words is None
@@ -953,7 +944,7 @@ CAUSAL_SOFTMAX = op.register(op.Family(
                                   load_tile, exp_tile, store_tile,
                                   key_kept, load_chunks, decode_chunks, exp_chunks,
                                   store_chunks, nan_row_chunks, softmax_row_vec,
-                                  softmax_rows_vec),
+                                  block_row, softmax_rows_vec),
     args=(op.array("s", "ELEMENT", 4), op.array("out", "ELEMENT", 4),
           op.array("s_words", "uint64", 4), op.array("out_words", "uint64", 4),
           op.scalar("scale", "COMPUTE"), op.scalar("offset", "int64"),

@@ -69,7 +69,7 @@ from .arrays import check_like, check_out, empty_like, inspect_scores
 from .backends import get_backend, spelling
 from .compile import GPU, compile_time
 from .elements import FLOAT16, FLOAT32, FORMATS, compute_dtype, float_view, format_constants
-from .mask import host_row, kept_keys
+from .mask import block_row, host_row, kept_keys
 from .options import PLAIN, mask_options
 from .softmax import _check_scale, vec_launch
 
@@ -88,10 +88,10 @@ HAS_MASK_FN, MASK_FN = compile_time("HAS_MASK_FN", "MASK_FN")
 USE_KV_LENS, USE_Q_OFFSETS = compile_time("USE_KV_LENS", "USE_Q_OFFSETS")
 # device helpers bound per variant (elements.py, reductions.py, intrinsics.py)
 (element_to_float, float_to_element, row_reduce, row_reduce_alternating, load_v4, store_v4,
- i32, u32, add32, mul32, mad32, udiv32, as_f32, as_u32, f16x2_lo, f16x2_hi, bf16x2_lo,
+ i32, u32, add32, mul32, udiv32, as_f32, as_u32, f16x2_lo, f16x2_hi, bf16x2_lo,
  bf16x2_hi, pack_f16x2, pack_bf16x2) = compile_time(
     "element_to_float", "float_to_element", "row_reduce", "row_reduce_alternating", "load_v4",
-    "store_v4", "i32", "u32", "add32", "mul32", "mad32", "udiv32", "as_f32", "as_u32",
+    "store_v4", "i32", "u32", "add32", "mul32", "udiv32", "as_f32", "as_u32",
     "f16x2_lo", "f16x2_hi", "bf16x2_lo", "bf16x2_hi", "pack_f16x2", "pack_bf16x2")
 
 
@@ -197,6 +197,17 @@ def out_word(p_raw, g_raw, j, w, inside, k0, lo, span, b, h, pos, scale, s_hi, s
     return pack_bf16x2(first, second)
 
 
+def store_unit_words(p_raw, g_raw, out_row, at, j, inside, k0, lo, span, b, h, pos, scale,
+                     s_hi, s_lo):
+    """One 16-byte store at key index ``at``: the output of a lane's unit ``j`` (row
+    keys from ``k0``; ``inside``: all of them kept, no per-key test)."""
+    store_v4(out_row, at,
+             out_word(p_raw, g_raw, j, 0, inside, k0, lo, span, b, h, pos, scale, s_hi, s_lo),
+             out_word(p_raw, g_raw, j, 1, inside, k0, lo, span, b, h, pos, scale, s_hi, s_lo),
+             out_word(p_raw, g_raw, j, 2, inside, k0, lo, span, b, h, pos, scale, s_hi, s_lo),
+             out_word(p_raw, g_raw, j, 3, inside, k0, lo, span, b, h, pos, scale, s_hi, s_lo))
+
+
 def store_units(p_raw, g_raw, out_row, first, hi_unit, lo, hi, b, h, pos, scale, s_hi, s_lo):
     """Write a lane's CHUNK units of output; units past the kept ones are not
     written here."""
@@ -207,15 +218,8 @@ def store_units(p_raw, g_raw, out_row, first, hi_unit, lo, hi, b, h, pos, scale,
             inside = unit_inside(u, lo, hi)
             k0 = u * VEC
             if VEC > 1:
-                store_v4(out_row, unit_index(u),
-                         out_word(p_raw, g_raw, j, 0, inside, k0, lo, span, b, h, pos, scale,
-                                  s_hi, s_lo),
-                         out_word(p_raw, g_raw, j, 1, inside, k0, lo, span, b, h, pos, scale,
-                                  s_hi, s_lo),
-                         out_word(p_raw, g_raw, j, 2, inside, k0, lo, span, b, h, pos, scale,
-                                  s_hi, s_lo),
-                         out_word(p_raw, g_raw, j, 3, inside, k0, lo, span, b, h, pos, scale,
-                                  s_hi, s_lo))
+                store_unit_words(p_raw, g_raw, out_row, unit_index(u), j, inside, k0, lo, span,
+                                 b, h, pos, scale, s_hi, s_lo)
             else:
                 out_row[k0] = float_to_element(
                     unit_out(p_raw, g_raw, j, 0, inside, k0, lo, span, b, h, pos, scale, s_hi,
@@ -273,17 +277,8 @@ def backward_row_one_pass(p_row, g_row, out_row, p_raw, g_raw, exchange, partial
         if u < units:
             at = u32(mul32(u, VEC))
             if lo_u <= u and u < hi_u:
-                inside = unit_inside(u, lo32, hi32)
-                k0 = mul32(u, VEC)
-                store_v4(out_row, at,
-                         out_word(p_raw, g_raw, j, 0, inside, k0, lo, span, b, h, pos, scale,
-                                  s_hi, s_lo),
-                         out_word(p_raw, g_raw, j, 1, inside, k0, lo, span, b, h, pos, scale,
-                                  s_hi, s_lo),
-                         out_word(p_raw, g_raw, j, 2, inside, k0, lo, span, b, h, pos, scale,
-                                  s_hi, s_lo),
-                         out_word(p_raw, g_raw, j, 3, inside, k0, lo, span, b, h, pos, scale,
-                                  s_hi, s_lo))
+                store_unit_words(p_raw, g_raw, out_row, at, j, unit_inside(u, lo32, hi32),
+                                 mul32(u, VEC), lo, span, b, h, pos, scale, s_hi, s_lo)
             else:
                 store_v4(out_row, at, u32(0), u32(0), u32(0), u32(0))
 
@@ -293,15 +288,8 @@ def backward_rows_one_pass(probs, grad, out, p_raw, g_raw, exchange, partial, sl
     """The GPU kernel's one-pass route: row ``blockIdx.x * ROWS + threadIdx.y`` of head
     ``blockIdx.y`` of sequence ``blockIdx.z``."""
     batch, heads, seq_len, cache_len = probs.shape
-    b, h = int64(gpu.blockIdx.z), int64(gpu.blockIdx.y)
-    q = int64(mad32(gpu.blockIdx.x, ROWS, gpu.threadIdx.y))
-    active = q < seq_len
-    if not active:  # a row past the end idles through the reduction
-        q = seq_len - 1
-    pos = q + (q_offsets[b] if USE_Q_OFFSETS else offset)
-    lo, hi = kept_keys(pos, window, kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
-    if not active:
-        lo = hi = 0
+    b, h, q, active, pos, lo, hi = block_row(seq_len, cache_len, offset, window, kv_lens,
+                                             q_offsets)
     at = (uint64(b), uint64(h), uint64(q))
     backward_row_one_pass(probs[at], grad[at], out[at], p_raw, g_raw, exchange, partial, slot,
                           lane, lo, hi, i32(cache_len // VEC) if active else i32(0), b, h, pos,
@@ -536,8 +524,7 @@ def one_pass_plan(backend, vec: int, shape) -> tuple:
         plan = vec_launch(backend.warp, vec, cache_len, most, keys=ONE_PASS_KEYS)
     if plan is None:
         return None
-    grid = (-(-seq_len // plan[1]), heads, batch)
-    return plan if kc.fold_grid(backend, *grid) == grid else None
+    return plan if kc.grid_fits(backend, -(-seq_len // plan[1]), heads, batch) else None
 
 
 def plan_constants(backend, dtype_name: str, vec: int, cache_len: int, opts,
@@ -839,7 +826,8 @@ CAUSAL_SOFTMAX_BACKWARD = op.register(op.Family(
     helpers=HELPERS,
     gpu_helpers=(reductions.row_reduce, reductions.row_reduce_alternating, unit_index,
                  load_units, unit_key, unit_inside, key_kept, dot_units, unit_out, out_word,
-                 store_units, zero_unit, backward_row_one_pass, backward_rows_one_pass),
+                 store_unit_words, store_units, zero_unit, backward_row_one_pass, block_row,
+                 backward_rows_one_pass),
     args=(op.array("probs", "ELEMENT", 4), op.array("grad", "ELEMENT", 4),
           op.array("out", "ELEMENT", 4), op.scalar("scale", "COMPUTE"),
           op.scalar("offset", "int64"), op.scalar("window", "int64"),

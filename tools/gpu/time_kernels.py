@@ -117,15 +117,12 @@ def kernel_times(launches, gbps):
             kept = min(s, c) * (min(s, c) + 1) // 2 + s * max(c - s, 0) if c >= s else 0
             rows = shape[0] * shape[1]
             item = x.element_size()
-            if which == "softmax":
-                nbytes = rows * (kept + s * c) * item
-                floor = nbytes / (gbps * 1e6)
-            elif which == "softmax_backward":  # probs and grad: kept keys; out: all
-                nbytes = rows * (2 * kept + s * c) * item
-                floor = nbytes / (gbps * 1e6)
-            else:
-                nbytes = rows * (s * c - kept) * item
-                floor = nbytes / (gbps * 1e6)  # copy bandwidth here (the bench uses fill's)
+            # elements moved: the kept keys read (softmax: scores; backward: probs and
+            # grad) and the row written; the mask writes its masked keys (at the copy
+            # bandwidth here: the bench uses fill's)
+            moved = {"softmax": kept + s * c, "softmax_backward": 2 * kept + s * c}.get(
+                which, s * c - kept)
+            floor = rows * moved * item / (gbps * 1e6)
             const = dict(plan.constants)
             print(f"{which} {'x'.join(map(str, shape))} {str(dtype)[6:]}: launch "
                   f"{const.get('LANES')}x{const.get('ROWS')} VEC={const.get('VEC')} "

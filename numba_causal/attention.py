@@ -53,12 +53,12 @@ import sys
 import threading
 
 import numpy as np
-from numba import int64, prange
+from numba import int32, int64, prange, uint32
 
 from . import compile as kc
-from . import dtypes, elements, op, reductions
+from . import dtypes, elements, fastpath, op, reductions
 from .arrays import constant_on, inspect_scores, overlaps
-from .backends import get_backend
+from .backends import get_backend, spelling
 from .compile import GPU, compile_time
 from .elements import FORMATS, compute_dtype, float_view, format_constants
 from .mask import kept_keys
@@ -83,6 +83,20 @@ SPLIT, HAS_LSE, THREADS = compile_time("SPLIT", "HAS_LSE", "THREADS")
 #: KEYS_IN_FLIGHT * VPL
 ACC_SLOTS, X_SLOTS, VV_SLOTS = compile_time("ACC_SLOTS", "X_SLOTS", "VV_SLOTS")
 FORMAT, COMPUTE = compile_time("FORMAT", "COMPUTE")
+#: the decode route (decode_kernel): 16-byte chunks of a key row (K_CHUNKS) and of
+#: a value row (V_CHUNKS), their rows' words in shared memory (K_ROW: 16 bytes of
+#: padding, so lanes reading different rows hit different banks; V_ROW), the
+#: words a lane reads of a value row (V_WORDS), tiles in flight (STAGES); shared
+#: array sizes in words (K_STAGE_WORDS, V_STAGE_WORDS, Q_WORDS: + 3 to align)
+K_CHUNKS, V_CHUNKS, K_ROW, V_ROW, V_WORDS, STAGES = compile_time(
+    "K_CHUNKS", "V_CHUNKS", "K_ROW", "V_ROW", "V_WORDS", "STAGES")
+K_STAGE_WORDS, V_STAGE_WORDS, Q_WORDS = compile_time(
+    "K_STAGE_WORDS", "V_STAGE_WORDS", "Q_WORDS")
+lane_xor = compile_time("lane_xor")  # the backend's primitive (primitives.py)
+copy16, async_commit, async_wait, align16_skip, ticket, store, as_u32 = compile_time(
+    "copy16", "async_commit", "async_wait", "align16_skip", "ticket", "store", "as_u32")
+#: key splits the decode route's merge holds, and its weights' row (+ max and sum)
+MOST_SPLITS, WEIGHT_SLOTS = compile_time("MOST_SPLITS", "WEIGHT_SLOTS")
 HAS_MASK_FN, MASK_FN, USE_KV_LENS, USE_Q_OFFSETS = compile_time(
     "HAS_MASK_FN", "MASK_FN", "USE_KV_LENS", "USE_Q_OFFSETS")
 # device helpers bound per variant (elements.py, reductions.py, intrinsics.py)
@@ -426,6 +440,328 @@ def attention_combine_kernel(part_out, part_lse, out, lse):
         b += int64(gpu.gridDim.z)
 
 
+def decode_chunk(x, w0, w1, w2, w3):
+    """The CHUNK_ELEMS elements of a 16-byte chunk (four uint32 words) into ``x``."""
+    per_word = CHUNK_ELEMS // 4
+    decode_word(x, 0, w0)
+    decode_word(x, per_word, w1)
+    decode_word(x, 2 * per_word, w2)
+    decode_word(x, 3 * per_word, w3)
+
+
+def decode_value_words(vx, v_stage, at):
+    """This lane's VPL value elements of a staged value row (V_WORDS words at ``at``)."""
+    if V_WORDS == 1:
+        decode_word(vx, 0, load(v_stage, at))
+    elif V_WORDS == 2:
+        w0, w1 = load_v2(v_stage, at)
+        decode_word(vx, 0, w0)
+        decode_word(vx, VPL // 2, w1)
+    else:
+        w0, w1, w2, w3 = load_v4(v_stage, at)
+        decode_word(vx, 0, w0)
+        decode_word(vx, VPL // 4, w1)
+        decode_word(vx, VPL // 2, w2)
+        decode_word(vx, 3 * VPL // 4, w3)
+
+
+def tile_copies(k_stage, v_stage, k_at, v_at, stage, lane, k_words, v_words, k_base, v_base,
+                kw_k, vw_k, tile, end):
+    """Start the copies of the WARP keys from ``tile`` (keys past ``end`` read key end
+    - 1) into ``stage``: key rows of K_ROW words (16 bytes of padding), value rows of
+    V_ROW; the warp's lanes take consecutive 16-byte chunks."""
+    for c in range(lane, WARP * K_CHUNKS, WARP):
+        j = c // K_CHUNKS
+        chunk = c - j * K_CHUNKS
+        key = min(tile + j, end - 1)
+        copy16(k_stage, k_at + (stage * WARP + j) * K_ROW + chunk * 4, k_words,
+               k_base + key * kw_k + chunk * 4)
+    for c in range(lane, WARP * V_CHUNKS, WARP):
+        j = c // V_CHUNKS
+        chunk = c - j * V_CHUNKS
+        key = min(tile + j, end - 1)
+        copy16(v_stage, v_at + (stage * WARP + j) * V_ROW + chunk * 4, v_words,
+               v_base + key * vw_k + chunk * 4)
+
+
+def pair_weight(m, new_max):
+    """pow2(m - new_max): the weight of a partial whose max is ``m`` in a merge whose
+    max is ``new_max``; 0 for an empty partial (m = -inf), NaN stays NaN."""
+    if m == NEG_INF:
+        return COMPUTE(0)
+    return pow2(m - new_max)
+
+
+def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, lse, part_out,
+                  part_lse, tickets, scale, heads_kv, cache_len, offset, window, kv_lens,
+                  q_offsets):
+    """GPU kernel, the decode route: ``q``, ``out``: 4-D elements (uint16 bits, or
+    float32); ``k_words`` / ``v_words``: k's and v's memory as uint32 words, key
+    rows at ``b * kw_b + h * kw_h + key * kw_k`` words (16-byte aligned rows);
+    ``lse`` [batch, heads_q, seq_len, 1] (HAS_LSE); with SPLIT, ``part_out``
+    [splits, batch, heads_q, seq_len, head_dim_v], ``part_lse`` [splits, batch,
+    heads_q, seq_len] and ``tickets`` [row tiles * batch * heads_kv] int32, all 0
+    on entry and on return; ``scale``: scale * log2(e).
+
+    One warp per block takes its split's keys in tiles of WARP keys, copied to
+    shared memory STAGES - 1 tiles ahead (``copy16``: cp.async on NVIDIA). In a
+    tile each lane owns one key: its scores against the ROWS query rows (held in
+    shared memory, pre-scaled) are plain dot products, with no lane exchange; the
+    tile's max per row (a butterfly) folds into the online softmax, and the lanes
+    then own VPL value dims each to accumulate the tile's weighted values. With
+    SPLIT, the last block of a (row tile, batch x KV head) to finish (a ticket)
+    merges the splits' partials with their log-sum-exp (flash-decoding, one
+    launch).
+
+    Launch: grid (splits, row tiles, batch * heads_kv), never folded; block
+    (WARP, 1). Keys past the split's end are clamped and not kept, so every lane
+    runs every tile and lane exchanges and barriers stay uniform.
+    """
+    q_sh = gpu.shared.array(Q_WORDS, uint32)  # float32 bits [ROWS, HEAD_DIM], + 3 words
+    p_sh = gpu.shared.array((ROWS, WARP), COMPUTE)
+    k_stage = gpu.shared.array(K_STAGE_WORDS, uint32)  # + 3 words: a 16-byte aligned start
+    v_stage = gpu.shared.array(V_STAGE_WORDS, uint32)
+    exchange = gpu.shared.array((1, EXCHANGE_LANES), COMPUTE)
+    weight_sh = gpu.shared.array((ROWS, WEIGHT_SLOTS), COMPUTE)
+    row_lo = gpu.shared.array(ROWS, int64)  # read only for tiles with masked keys
+    row_hi = gpu.shared.array(ROWS, int64)
+    last_sh = gpu.shared.array(1, int32)
+    s = gpu.local.array(ROWS, COMPUTE)
+    m = gpu.local.array(ROWS, COMPUTE)
+    l = gpu.local.array(ROWS, COMPUTE)
+    acc = gpu.local.array(ACC_SLOTS, COMPUTE)
+    x = gpu.local.array(CHUNK_ELEMS, COMPUTE)
+    vx = gpu.local.array(VPL, COMPUTE)
+    batch, heads_q, seq_len = q.shape[0], q.shape[1], q.shape[2]
+    group = heads_q // heads_kv
+    rows_total = group * seq_len
+    lane = int64(gpu.threadIdx.x)
+    split = int64(gpu.blockIdx.x)
+    splits = int64(gpu.gridDim.x)
+    tile_row = int64(gpu.blockIdx.y) * ROWS
+    bh = int64(gpu.blockIdx.z)
+    b = bh // heads_kv
+    hkv = bh - b * heads_kv
+    row_offset = q_offsets[b] if USE_Q_OFFSETS else offset
+    kv_len = kv_lens[b] if USE_KV_LENS else cache_len
+    # each row's kept keys; the union is read, the intersection needs no per-key test
+    first = cache_len
+    last = int64(0)
+    both_lo = int64(0)
+    both_hi = cache_len
+    for r in range(ROWS):
+        lo = int64(0)
+        hi = int64(0)
+        if tile_row + r < rows_total:
+            lo, hi = kept_keys((tile_row + r) % seq_len + row_offset, window, kv_len, cache_len)
+            both_lo = max(both_lo, lo)
+            both_hi = min(both_hi, hi)
+        if lane == 0:
+            row_lo[r] = lo
+            row_hi[r] = hi
+        if hi > lo:
+            first = min(first, lo)
+            last = max(last, hi)
+        m[r] = COMPUTE(NEG_INF)
+        l[r] = COMPUTE(0)
+        for i in range(VPL):
+            acc[r * VPL + i] = COMPUTE(0)
+    q_at = align16_skip(q_sh)
+    for i in range(lane, ROWS * HEAD_DIM, WARP):
+        r = i // HEAD_DIM
+        value = COMPUTE(0)
+        if tile_row + r < rows_total:
+            h = hkv * group + (tile_row + r) // seq_len
+            value = to_compute(q[b, h, (tile_row + r) % seq_len, i - r * HEAD_DIM]) * scale
+        store(q_sh, q_at + i, as_u32(value))
+    gpu.syncthreads()
+    # this split's keys: a multiple of WARP keys of the union
+    span = last - first if last > first else int64(0)
+    per = (span + splits - 1) // splits
+    per = (per + WARP - 1) // WARP * WARP
+    start = first + split * per
+    end = min(start + per, last)
+    k_base = b * kw_b + hkv * kw_h
+    v_base = b * vw_b + hkv * vw_h
+    k_at = align16_skip(k_stage)
+    v_at = align16_skip(v_stage)
+    tiles = (end - start + WARP - 1) // WARP if end > start else int64(0)
+    for ahead in range(STAGES - 1):
+        if ahead < tiles:
+            tile_copies(k_stage, v_stage, k_at, v_at, ahead % STAGES, lane, k_words, v_words,
+                        k_base, v_base, kw_k, vw_k, start + ahead * WARP, end)
+        async_commit()
+    for it in range(tiles):
+        ahead = it + STAGES - 1
+        if ahead < tiles:
+            tile_copies(k_stage, v_stage, k_at, v_at, ahead % STAGES, lane, k_words, v_words,
+                        k_base, v_base, kw_k, vw_k, start + ahead * WARP, end)
+        async_commit()
+        async_wait(STAGES - 1)
+        gpu.syncthreads()  # every lane's copies of this tile have landed
+        stage = it % STAGES
+        tile = start + it * WARP
+        key = tile + lane
+        # the lane's key against every row: chunk by chunk, the rows' q from shared memory
+        for r in range(ROWS):
+            s[r] = COMPUTE(0)
+        row_at = k_at + (stage * WARP + lane) * K_ROW
+        for c in range(K_CHUNKS):
+            w0, w1, w2, w3 = load_v4(k_stage, row_at + c * 4)
+            decode_chunk(x, w0, w1, w2, w3)
+            for r in range(ROWS):
+                t = s[r]
+                for e0 in range(0, CHUNK_ELEMS, 4):
+                    q0, q1, q2, q3 = load_v4(q_sh, q_at + r * HEAD_DIM + c * CHUNK_ELEMS + e0)
+                    t += as_f32(q0) * x[e0] + as_f32(q1) * x[e0 + 1] \
+                        + as_f32(q2) * x[e0 + 2] + as_f32(q3) * x[e0 + 3]
+                s[r] = t
+        all_kept = not HAS_MASK_FN and tile >= both_lo and tile + WARP <= min(both_hi, end)
+        for r in range(ROWS):
+            score = s[r]
+            if not all_kept:
+                kept = key < end and row_lo[r] <= key and key < row_hi[r]
+                if HAS_MASK_FN and kept:
+                    kept = MASK_FN(b, hkv * group + (tile_row + r) // seq_len,
+                                   (tile_row + r) % seq_len + row_offset, key)
+                if not kept:
+                    score = COMPUTE(NEG_INF)
+            tile_max = score
+            mask = WARP // 2
+            while mask > 0:
+                tile_max = nan_max(tile_max, lane_xor(exchange, 0, lane, tile_max, mask))
+                mask //= 2
+            new_max = nan_max(m[r], tile_max)
+            p = COMPUTE(0)
+            if new_max != NEG_INF:  # the same on every lane
+                if new_max != m[r]:
+                    alpha = pair_weight(m[r], new_max)
+                    l[r] *= alpha
+                    for i in range(VPL):
+                        acc[r * VPL + i] *= alpha
+                    m[r] = new_max
+                if score != NEG_INF:
+                    p = pow2(score - new_max)
+                l[r] += p  # the lane's own keys; summed over the lanes at the end
+            p_sh[r, lane] = p
+        gpu.syncthreads()
+        # the lanes now own value dims lane * VPL ...: every key of the tile in turn
+        # (a fixed count, unrolled: keys past the end have p = 0 and are skipped)
+        value_at = v_at + stage * WARP * V_ROW + lane * V_WORDS
+        for j in range(WARP):
+            decode_value_words(vx, v_stage, value_at + j * V_ROW)
+            for r in range(ROWS):
+                p = p_sh[r, j]
+                if all_kept or p != COMPUTE(0):  # a value not kept is never used
+                    for i in range(VPL):
+                        acc[r * VPL + i] += p * vx[i]
+        gpu.syncthreads()  # the stage and p_sh are written again next
+    for r in range(ROWS):
+        mask = WARP // 2
+        while mask > 0:
+            l[r] += lane_xor(exchange, 0, lane, l[r], mask)
+            mask //= 2
+    for r in range(ROWS):
+        if tile_row + r < rows_total:
+            h = hkv * group + (tile_row + r) // seq_len
+            qq = (tile_row + r) % seq_len
+            total = l[r]
+            row_lse = COMPUTE(NEG_INF)
+            if total != 0:
+                row_lse = m[r] * COMPUTE(LN2) + COMPUTE(math.log(total))
+            for i in range(VPL):
+                d = lane * VPL + i
+                result = acc[r * VPL + i] / total if total != 0 else COMPUTE(0)
+                if SPLIT:
+                    part_out[split, b, h, qq, d] = result
+                else:
+                    out[b, h, qq, d] = from_compute(result)
+            if lane == 0:
+                if SPLIT:
+                    part_lse[split, b, h, qq] = row_lse
+                elif HAS_LSE:
+                    lse[b, h, qq, 0] = row_lse
+    if SPLIT:
+        # the last split of this (row tile, batch x KV head) to finish merges them all
+        gpu.syncthreads()
+        if lane == 0:
+            slot = int64(gpu.blockIdx.y) * int64(gpu.gridDim.z) + bh
+            done = ticket(tickets, slot)
+            last_sh[0] = int32(1) if done == splits - 1 else int32(0)
+            if done == splits - 1:
+                tickets[slot] = int32(0)  # every split has counted: ready for the next call
+        gpu.syncthreads()
+        if last_sh[0] != 0:
+            merge_splits(part_out, part_lse, out, lse, weight_sh, exchange, splits, b, hkv,
+                         group, seq_len, tile_row, rows_total, 0, lane, lane)
+
+
+def merge_splits(part_out, part_lse, out, lse, weight_sh, exchange, splits, b, hkv, group,
+                 seq_len, tile_row, rows_total, warp, lane, thread):
+    """The last block of a (row tile, batch x KV head): its ROWS rows' ``splits``
+    partials merged with their log-sum-exp into ``out`` (and ``lse``). A warp per
+    row turns the lse into weights in ``weight_sh`` [ROWS, MOST_SPLITS + 2] (the
+    row's max and sum at the end); then every thread sums its (row, dim)s' partials,
+    four splits' loads issued together."""
+    for r0 in range(0, ROWS, WARPS):
+        r = r0 + warp
+        row = tile_row + r
+        h = hkv * group + row // seq_len
+        qq = row % seq_len
+        valid = r < ROWS and row < rows_total
+        top = COMPUTE(NEG_INF)
+        for sp in range(lane, splits, WARP):
+            if valid:
+                w = part_lse[sp, b, h, qq]
+                weight_sh[r, sp] = w
+                top = nan_max(top, w)
+        mask = WARP // 2
+        while mask > 0:
+            top = nan_max(top, lane_xor(exchange, warp, lane, top, mask))
+            mask //= 2
+        total = COMPUTE(0)
+        for sp in range(lane, splits, WARP):
+            if valid:
+                f = COMPUTE(0)
+                if top != NEG_INF and weight_sh[r, sp] != NEG_INF:
+                    f = COMPUTE(math.exp(weight_sh[r, sp] - top))
+                weight_sh[r, sp] = f
+                total += f
+        mask = WARP // 2
+        while mask > 0:
+            total += lane_xor(exchange, warp, lane, total, mask)
+            mask //= 2
+        if valid and lane == 0:
+            weight_sh[r, MOST_SPLITS] = top
+            weight_sh[r, MOST_SPLITS + 1] = total
+    gpu.syncthreads()
+    for i in range(thread, ROWS * HEAD_DIM_V, THREADS):
+        r = i // HEAD_DIM_V
+        d = i - r * HEAD_DIM_V
+        row = tile_row + r
+        if row < rows_total:
+            h = hkv * group + row // seq_len
+            qq = row % seq_len
+            total = weight_sh[r, MOST_SPLITS + 1]
+            o = COMPUTE(0)
+            sp = 0
+            while sp + 4 <= splits:
+                o += (weight_sh[r, sp] * part_out[sp, b, h, qq, d]
+                      + weight_sh[r, sp + 1] * part_out[sp + 1, b, h, qq, d]) \
+                    + (weight_sh[r, sp + 2] * part_out[sp + 2, b, h, qq, d]
+                       + weight_sh[r, sp + 3] * part_out[sp + 3, b, h, qq, d])
+                sp += 4
+            while sp < splits:
+                o += weight_sh[r, sp] * part_out[sp, b, h, qq, d]
+                sp += 1
+            out[b, h, qq, d] = from_compute(o / total if total != 0 else COMPUTE(0))
+            if HAS_LSE and d == 0:
+                row_lse = COMPUTE(NEG_INF)
+                if total != 0:
+                    row_lse = weight_sh[r, MOST_SPLITS] + COMPUTE(math.log(total))
+                lse[b, h, qq, 0] = row_lse
+
+
 #: query rows per task of the CPU kernel, and keys per tile (scores and values of a
 #: tile are computed with the tile's keys along the innermost, vectorised loop)
 CPU_ROWS = 16
@@ -627,13 +963,93 @@ def plan_constants(backend_name: str, warp: int, dtype_name: str, head_dim: int,
                 **opts_constants)
 
 
-def split_count(backend_name: str, blocks: int, keys: int) -> int:
-    """Key splits per (row tile, KV head): enough blocks for about 2 per SM, each
-    split at least MIN_SPLIT_KEYS keys; 1 when the blocks already fill the GPU."""
-    wanted = BLOCKS_WANTED.get(backend_name, 264)
+def split_count(backend_name: str, blocks: int, keys: int, wanted_blocks=None) -> int:
+    """Key splits per (row tile, KV head): enough blocks for about 2 per SM (or
+    ``wanted_blocks[backend_name]``), each split at least MIN_SPLIT_KEYS keys; 1 when
+    the blocks already fill the GPU."""
+    wanted = (wanted_blocks or BLOCKS_WANTED).get(backend_name, 264)
     if blocks >= wanted // 2:
         return 1
     return max(1, min(-(-wanted // blocks), keys // MIN_SPLIT_KEYS.get(backend_name, 256)))
+
+
+#: backends that launch the decode route: hip's compiled variants spill VGPRs to
+#: scratch (docs/amd.md; compile-checked only), so hip takes the general kernel
+DECODE_BACKENDS = ("cuda", "sim")
+#: the decode route: most query rows per block (a lane holds ROWS * VPL weighted
+#: values), tiles of keys whose copies are in flight (hip's copy16 is a plain
+#: load and store: no tile ahead), the static shared memory it may take (CUDA's
+#: static limit is 48 KiB) and the most key splits its merge holds
+DECODE_MOST_ROWS = {"cuda": 16, "hip": 8, "sim": 16}
+DECODE_STAGES = {"cuda": 1, "hip": 1, "sim": 2}  # async_wait takes at most 7
+DECODE_SHARED_BYTES = 48000
+DECODE_MOST_SPLITS = 64
+#: blocks (of one warp) wanted before keys are split no further: about 6 per SM on
+#: an H200 (shared memory holds 5-6)
+DECODE_BLOCKS_WANTED = {"cuda": 792, "hip": 792, "sim": 4}
+
+
+def _pow2_at_least(n: int) -> int:
+    return 1 << max(n - 1, 0).bit_length()
+
+
+def decode_applies(warp: int, dtype_name: str, head_dim: int, head_dim_v: int) -> bool:
+    """Whether the decode route takes these dims: 16-bit or float32; key rows of
+    16-byte chunks; value rows whose WARP lanes read 4, 8 or 16 bytes each."""
+    itemsize = dtypes.SUPPORTED[dtype_name][0]
+    per_lane, spare = divmod(head_dim_v * itemsize, warp)
+    return itemsize in (2, 4) and (head_dim * itemsize) % 16 == 0 and not spare \
+        and per_lane in (4, 8, 16)
+
+
+def _decode_shared(warp: int, itemsize: int, head_dim: int, head_dim_v: int, rows: int,
+                   stages: int) -> int:
+    """Static shared bytes of a decode variant (decode_kernel's arrays)."""
+    k_row, v_row = head_dim * itemsize // 4 + 4, head_dim_v * itemsize // 4
+    return 4 * (stages * warp * (k_row + v_row) + 6 + rows * head_dim + 3 + rows * warp
+                + rows * (DECODE_MOST_SPLITS + 2) + warp + 4 * rows + 1)
+
+
+def decode_rows(backend_name: str, warp: int, dtype_name: str, head_dim: int, head_dim_v: int,
+                rows_total: int) -> int:
+    """ROWS of the decode route: the group's rows (a power of two) up to
+    DECODE_MOST_ROWS and to what shared memory holds with DECODE_STAGES tiles (fewer
+    tiles where that would leave fewer than 4 rows)."""
+    itemsize = dtypes.SUPPORTED[dtype_name][0]
+    wanted = min(_pow2_at_least(rows_total), DECODE_MOST_ROWS.get(backend_name, 16))
+    for stages in range(DECODE_STAGES.get(backend_name, 2), 0, -1):
+        rows = wanted
+        while rows > 1 and _decode_shared(warp, itemsize, head_dim, head_dim_v, rows, stages) \
+                > DECODE_SHARED_BYTES:
+            rows //= 2
+        if rows >= min(wanted, 4):
+            break
+    return rows
+
+
+def decode_constants(backend_name: str, warp: int, dtype_name: str, head_dim: int,
+                     head_dim_v: int, rows: int, split: bool, has_lse: bool,
+                     opts_constants: dict) -> dict:
+    """Every compile-time constant of a decode-route launch (where decode_applies, and
+    k's and v's rows are 16-byte words)."""
+    itemsize = dtypes.SUPPORTED[dtype_name][0]
+    k_chunks, v_chunks = head_dim * itemsize // 16, head_dim_v * itemsize // 16
+    k_row, v_row = 4 * k_chunks + 4, 4 * v_chunks
+    v_words = head_dim_v * itemsize // (4 * warp)
+    stages = DECODE_STAGES.get(backend_name, 2)
+    while stages > 1 and _decode_shared(warp, itemsize, head_dim, head_dim_v, rows, stages) \
+            > DECODE_SHARED_BYTES:
+        stages -= 1
+    return dict(WARP=warp, WARPS=1, THREADS=warp, EXCHANGE_LANES=warp if backend_name == "sim"
+                else 1, ROWS=rows, HEAD_DIM=head_dim, HEAD_DIM_V=head_dim_v,
+                CHUNK_ELEMS=16 // itemsize, K_CHUNKS=k_chunks, V_CHUNKS=v_chunks, K_ROW=k_row,
+                V_ROW=v_row, V_WORDS=v_words, VPL=v_words * 4 // itemsize,
+                ACC_SLOTS=rows * v_words * 4 // itemsize, STAGES=stages,
+                K_STAGE_WORDS=stages * warp * k_row + 3, V_STAGE_WORDS=stages * warp * v_row + 3,
+                Q_WORDS=rows * head_dim + 3, MOST_SPLITS=DECODE_MOST_SPLITS,
+                WEIGHT_SLOTS=DECODE_MOST_SPLITS + 2, SPLIT=split, HAS_LSE=has_lse,
+                ELEMENT=_element_type(dtype_name), **format_constants(dtype_name),
+                **opts_constants)
 
 
 def _element_type(dtype_name: str) -> str:
@@ -670,6 +1086,31 @@ def _aot_variants(warp: int):
         yield (f"attention_float16_d128{suffix}",
                plan_constants("hip", warp, "float16", 128, 128, 4, True, True, True,
                               dict(base, **changes), value_bytes(warp, "float16", 128)))
+
+
+def _decode_aot_variants(warp: int):
+    """The decode route's variants for a target of ``warp`` lanes: each 16-bit and
+    float32 dtype at head_dim 128 (GQA 4 at seq_len 1, split and not, with lse),
+    head_dims 64 and 256, head_dim_v != head_dim, and each mask option (float16)."""
+    base = PLAIN.constants()
+    for name in ("float16", "bfloat16", "float32"):
+        rows = decode_rows("hip", warp, name, 128, 128, 4)
+        for split in (False, True):
+            yield (f"decode_{name}_d128_r{rows}" + ("_split" if split else ""),
+                   decode_constants("hip", warp, name, 128, 128, rows, split, True, base))
+    for dim, dim_v in ((64, 64), (256, 256), (128, 64)):
+        if decode_applies(warp, "float16", dim, dim_v):
+            yield (f"decode_float16_d{dim}_v{dim_v}",
+                   decode_constants("hip", warp, "float16", dim, dim_v,
+                                    decode_rows("hip", warp, "float16", dim, dim_v, 16), True,
+                                    False, base))
+    for suffix, changes in (("_kv_lens", dict(USE_KV_LENS=True)),
+                            ("_q_offsets", dict(USE_Q_OFFSETS=True)),
+                            ("_not_causal", dict(CAUSAL=False)),
+                            ("_mask_fn", dict(HAS_MASK_FN=True, MASK_FN=_odd_keys))):
+        yield (f"decode_float16_d128{suffix}",
+               decode_constants("hip", warp, "float16", 128, 128, 4, True, True,
+                                dict(base, **changes)))
 
 
 def _combine_aot_variants(warp: int):
@@ -777,6 +1218,21 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
     the kept keys, -inf for a fully masked row. Bad input raises before anything is
     written.
     """
+    fast_key = None
+    if type(q) is not np.ndarray and not return_lse and _kind is None and kv_lens is None \
+            and q_offsets is None and mask_fn is None:
+        # torch CUDA tensors: a repeated call is one replayed launch (fastpath.py); the
+        # default scale is keyed as inf (a scale given is finite)
+        base = fastpath.call_key(q, backend, offset, window,
+                                 math.inf if scale is None else scale, causal)
+        if base is not None:
+            if out is None and type(v) is type(q):
+                out = fastpath.new_output(q, tuple(q.shape[:3]) + (v.shape[3],))
+            fast_key = fastpath.tensors_key("attention", base, q, k, v, out)
+            if fast_key is not None:
+                entry = fastpath.known_launch(fast_key)
+                if entry is not None and entry():
+                    return out
     qs, ks, vs, os_, out_shape = _validate(q, k, v, out)
     chosen = get_backend(backend)
     batch, heads_q, seq_len, head_dim = qs.shape
@@ -798,11 +1254,12 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
     if _kind == "reference" and qs.on_device:
         raise TypeError("causal_attention_reference works on host arrays; copy them to the host")
     if os_.size:
-        _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, _kind)
+        _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, _kind,
+                   fast_key if chosen.name == "cuda" else None)
     return (out, lse) if return_lse else out
 
 
-def _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, kind=None) -> None:
+def _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, kind=None, fast_key=None) -> None:
     dtype = qs.dtype
     arrays = [(os_, True), (qs, False), (ks, False), (vs, False)]
     if lse_s is not None:
@@ -823,7 +1280,7 @@ def _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, kind=None) -> None:
                          opts.offset, opts.window, kv_lens, q_offsets))
             return
         _launch_gpu(chosen, stream, ks, kv, vs, vv, q_, k_, v_, o_, lse_view, cscale, opts,
-                    dtype)
+                    dtype, fast_key)
 
 
 def _lse_or_dummy(chosen, lse_view, dtype):
@@ -870,17 +1327,21 @@ _WORKSPACE_LOCK = threading.Lock()
 
 
 def _workspace(chosen, stream, role, shape, dtype):
-    """A float workspace (``role``: 'out' or 'lse') for the splits' partials, kept per
+    """A workspace (``role``: 'out' or 'lse', float; 'tickets', int32 zeros) for the
+    splits' partials, kept per
     backend, stream and thread and grown as needed (a decode loop allocates once)."""
     key = (chosen.name, role, id(stream), threading.get_ident(), np.dtype(dtype).name)
     n = int(np.prod(shape))
     with _WORKSPACE_LOCK:
         have = _WORKSPACES.get(key)
         if have is None or have.size < n:
+            # tickets start at 0 (each launch leaves them at 0); partials need no value
+            fresh = (np.zeros if role == "tickets" else np.empty)(max(n, 1), dtype)
             if chosen.on_device:
-                have = chosen.gpu.device_array(max(n, 1), dtype)
+                have = chosen.gpu.to_device(fresh, stream=stream) if role == "tickets" \
+                    else chosen.gpu.device_array(max(n, 1), dtype)
             else:
-                have = np.empty(max(n, 1), dtype)
+                have = fresh
             _WORKSPACES.pop(key, None)
             _WORKSPACES[key] = have
             while len(_WORKSPACES) > _WORKSPACES_MAX:  # streams made per call come and go
@@ -892,10 +1353,13 @@ def _workspace(chosen, stream, role, shape, dtype):
 
 
 def _launch_gpu(chosen, stream, ks, kview, vs, vview, q_, k_, v_, o_, lse_view, cscale, opts,
-                dtype):
+                dtype, fast_key=None):
     batch, heads_q, seq_len, head_dim = q_.shape
     heads_kv, cache_len, head_dim_v = k_.shape[1], k_.shape[2], v_.shape[3]
     rows_total = heads_q // heads_kv * seq_len
+    if _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscale, opts,
+                      dtype, fast_key):
+        return
     rows = rows_per_block(rows_total, head_dim, head_dim_v, dtype, chosen.name)
     row_tiles = -(-rows_total // rows)
     longest = min(cache_len, opts.window + seq_len) if opts.window else cache_len
@@ -940,6 +1404,60 @@ def _launch_gpu(chosen, stream, ks, kview, vs, vview, q_, k_, v_, o_, lse_view, 
         op.launch(ATTENTION_COMBINE, chosen, op.Launch.of(combine, grid,
                                                           (combine["THREADS"], 1), dict(
             part_out=part_out, part_lse=part_lse, out=o_, lse=lse_arg)), stream)
+
+
+def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscale, opts, dtype,
+                   fast_key=None) -> bool:
+    """Launch the decode route (decode_kernel) where it applies: k and v rows as
+    16-byte words, 16-bit or float32, a key row within a warp, a grid that needs no
+    folding. False (nothing launched) elsewhere."""
+    batch, heads_q, seq_len, head_dim = q_.shape
+    heads_kv, cache_len, head_dim_v = ks.shape[1], ks.shape[2], vs.shape[3]
+    warp = SIM_WARP if chosen.name == "sim" else chosen.warp
+    if spelling(chosen) not in DECODE_BACKENDS or not decode_applies(warp, dtype, head_dim,
+                                                                        head_dim_v):
+        return False
+    rows = decode_rows(chosen.name, warp, dtype, head_dim, head_dim_v,
+                       heads_q // heads_kv * seq_len)
+    k_found = _key_words(chosen, ks, kview)
+    v_found = _key_words(chosen, vs, vview)
+    if k_found is None or v_found is None:
+        return False
+    row_tiles = -(-(heads_q // heads_kv * seq_len) // rows)
+    longest = min(cache_len, opts.window + seq_len) if opts.window else cache_len
+    splits = min(split_count(chosen.name, batch * heads_kv * row_tiles, longest,
+                             DECODE_BLOCKS_WANTED), DECODE_MOST_SPLITS)
+    if not kc.grid_fits(chosen, splits, row_tiles, batch * heads_kv):
+        return False
+    has_lse = lse_view is not None
+    constants = decode_constants(chosen.name, warp, dtype, head_dim, head_dim_v, rows,
+                                 splits > 1, has_lse, opts.constants())
+    cdt = compute_dtype(dtype)
+    if splits > 1:
+        part_out = _workspace(chosen, stream, "out",
+                              (splits, batch, heads_q, seq_len, head_dim_v), cdt)
+        part_lse = _workspace(chosen, stream, "lse", (splits, batch, heads_q, seq_len, 1),
+                              cdt).reshape((splits, batch, heads_q, seq_len))
+        tickets = _workspace(chosen, stream, "tickets", (row_tiles * batch * heads_kv,),
+                             np.int32)
+    else:
+        part_out = constant_on(chosen, f"attention: no parts {cdt.name}",
+                               np.zeros((1, 1, 1, 1, 1), cdt))
+        part_lse = constant_on(chosen, f"attention: no part lse {cdt.name}",
+                               np.zeros((1, 1, 1, 1), cdt))
+        tickets = constant_on(chosen, "attention: no tickets", np.zeros(1, np.int32))
+    (k_words, (kw_b, kw_h, kw_k)), (v_words, (vw_b, vw_h, vw_k)) = k_found, v_found
+    kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream)
+    op.launch(DECODE, chosen, op.Launch.of(constants, (splits, row_tiles, batch * heads_kv),
+                                           (warp, 1), dict(
+        q=q_, k_words=k_words, kw_b=np.int64(kw_b), kw_h=np.int64(kw_h), kw_k=np.int64(kw_k),
+        v_words=v_words, vw_b=np.int64(vw_b), vw_h=np.int64(vw_h), vw_k=np.int64(vw_k),
+        out=o_, lse=_lse_or_dummy(chosen, lse_view, dtype), part_out=part_out,
+        part_lse=part_lse, tickets=tickets, scale=cscale, heads_kv=np.int64(heads_kv),
+        cache_len=np.int64(cache_len), offset=np.int64(opts.offset),
+        window=np.int64(opts.window), kv_lens=kv_lens, q_offsets=q_offsets)), stream,
+        fast_key, keep=(part_out, part_lse, tickets))
+    return True
 
 
 def causal_attention_reference(q, k, v, *, scale=None, offset=None, window=None,
@@ -1130,6 +1648,25 @@ ATTENTION = op.register(op.Family(
                   "cpu": [((1, 32, 8, 1, 4096, 128), ("float32", "float16")),
                           ((4, 32, 8, 4, 2048, 128), ("float32",))],
                   "quick": [((1, 8, 2, 1, 512, 64), ("float32",))]},
+))
+
+DECODE = op.register(op.Family(
+    name="causal_attention_decode",
+    gpu_kernel=decode_kernel, cpu_kernel=attention_cpu, reference=attention_definition,
+    helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS,
+    gpu_helpers=(to_compute, from_compute, pow2, decode_word, decode_chunk,
+                 decode_value_words, tile_copies, pair_weight, merge_splits),
+    args=(op.array("q", "ELEMENT", 4), op.array("k_words", "uint32", 1),
+          op.scalar("kw_b", "int64"), op.scalar("kw_h", "int64"), op.scalar("kw_k", "int64"),
+          op.array("v_words", "uint32", 1), op.scalar("vw_b", "int64"),
+          op.scalar("vw_h", "int64"), op.scalar("vw_k", "int64"),
+          op.array("out", "ELEMENT", 4), op.array("lse", "COMPUTE", 4),
+          op.array("part_out", "COMPUTE", 5), op.array("part_lse", "COMPUTE", 4),
+          op.array("tickets", "int32", 1), op.scalar("scale", "COMPUTE"),
+          op.scalar("heads_kv", "int64"), op.scalar("cache_len", "int64"),
+          op.scalar("offset", "int64"), op.scalar("window", "int64"),
+          op.array("kv_lens", "int64", 1), op.array("q_offsets", "int64", 1)),
+    aot_variants=_decode_aot_variants,
 ))
 
 ATTENTION_COMBINE = op.register(op.Family(

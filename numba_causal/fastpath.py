@@ -90,11 +90,11 @@ class _Replay:
 
     __slots__ = ("handle", "dims", "stream", "params", "_keep", "_args", "_launch")
 
-    def __init__(self, handle, grid, block, stream, values):
+    def __init__(self, handle, grid, block, stream, values, keep=()):
         self.handle = handle
         self.dims = tuple(grid) + (tuple(block) + (1, 1))[:3]
         self.stream = stream
-        self._keep = values
+        self._keep = (values, keep)
         self.params = (ctypes.c_void_p * len(values))(*[ctypes.addressof(v) for v in values])
         self._args = ((ctypes.c_void_p(handle),) + tuple(ctypes.c_uint(d) for d in self.dims)
                       + (ctypes.c_uint(0), ctypes.c_void_p(stream), self.params, None))
@@ -185,10 +185,10 @@ def call_key(scores, backend, offset, window, fill, causal):
 
 
 class TensorsKey(NamedTuple):
-    """Everything that decided a launch of ``op`` ('softmax', 'softmax_backward') on
-    torch CUDA tensors: the first tensor's CallKey fields (``fill`` holding the
-    scale) and each other tensor's (address, shape, strides), in argument order.
-    Replayed from memory only (no stored cubin)."""
+    """Everything that decided a launch of ``op`` ('softmax', 'softmax_backward',
+    'attention') on torch CUDA tensors: the first tensor's CallKey fields (``fill``
+    holding the scale) and each other tensor's (address, shape, strides), in
+    argument order. Replayed from memory only (no stored cubin)."""
 
     op: str
     call: tuple
@@ -212,10 +212,11 @@ def tensors_key(op, base, first, *others):
     return op, base, geometry
 
 
-def new_output(scores):
-    """A new torch tensor for a result of ``scores``' shape, dtype and device (what
-    arrays.empty_like makes for a torch input)."""
-    return _state["torch"].empty(tuple(scores.shape), dtype=scores.dtype, device=scores.device)
+def new_output(scores, shape=None):
+    """A new torch tensor for a result of ``scores``' shape (or ``shape``), dtype and
+    device (what arrays.empty_like makes for a torch input)."""
+    return _state["torch"].empty(tuple(scores.shape) if shape is None else shape,
+                                 dtype=scores.dtype, device=scores.device)
 
 
 def torch_op_wanted(x) -> bool:
@@ -351,9 +352,10 @@ def _numba_spec(ty) -> list:
     return [str(ty)]
 
 
-def remember(key, family, constants, dispatcher, grid, block, stream, args) -> None:
-    """Keep the launch just made through ``dispatcher`` for ``key``: in memory, and the
-    cubin on disk for later processes. Any surprise in numba's internals just
+def remember(key, family, constants, dispatcher, grid, block, stream, args, keep=()) -> None:
+    """Keep the launch just made through ``dispatcher`` for ``key``: in memory (with
+    ``keep``, the workspaces its arguments point into, alive as long as it is), and
+    the cubin on disk for later processes. Any surprise in numba's internals just
     leaves the fast path unused."""
     from numba.core import types
 
@@ -373,7 +375,7 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args) -> N
                 make = _CTYPES[str(ty)]
                 values.append(make(float(val) if isinstance(ty, types.Float) else int(val)))
         stream_handle = int(stream.handle) if stream is not None and stream.handle else key.stream
-        _remember(key, _Replay(handle, grid, block, stream_handle, values))
+        _remember(key, _Replay(handle, grid, block, stream_handle, values, keep))
         if not isinstance(key, CallKey):
             return  # replayed from memory only
         cc = _compute_capability(key.device)

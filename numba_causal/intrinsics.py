@@ -61,6 +61,7 @@ warp_max/warp_sum  float32 butterfly over 32 lanes (all active): every lane gets
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 from llvmlite import ir
@@ -367,6 +368,111 @@ def _store_v2(typingctx, array, index, w0, w1):
     return types.void(array, index, w0, w1), _store_vec_codegen(2)
 
 
+def _align16_skip(typingctx, array):
+    """``align16_skip(a)``: how many elements of ``a`` to skip for a 16-byte aligned
+    address (shared arrays are aligned only to their element size)."""
+    if not _is_array(array):
+        return None
+
+    def codegen(context, builder, sig, args):
+        ary = context.make_array(sig.args[0])(context, builder, args[0])
+        low = builder.and_(builder.ptrtoint(ary.data, _I64), ir.Constant(_I64, 15))
+        skip = builder.and_(builder.sub(ir.Constant(_I64, 16), low), ir.Constant(_I64, 15))
+        return builder.udiv(skip, ir.Constant(_I64, context.get_abi_sizeof(
+            context.get_data_type(sig.args[0].dtype))))
+    return types.int64(array), codegen
+
+
+def _make_ticket(hardware):
+    """``ticket(a, i)``: ``a[i] += 1`` atomically, returning the value before; a device
+    fence before (this thread's writes are seen by whoever draws a later ticket) and
+    after (what was written before the earlier tickets is seen here). ``a``: int32.
+    NVIDIA: ``membar.gl`` and ``atom.add`` (NVVM's verifier takes no IR fence)."""
+    def _ticket(typingctx, array, index):
+        if not (_is_array(array) and array.dtype == types.int32 and _is_int(index)):
+            return None
+
+        def codegen(context, builder, sig, args):
+            ptr = _element_pointer(context, builder, sig.args[0], args[0], sig.args[1],
+                                   args[1])
+            if hardware:
+                asm = ir.InlineAsm(ir.FunctionType(_I32, [_I64]), "{ membar.gl; "
+                                   "atom.add.u32 $0, [$1], 1; membar.gl; }", "=r,l",
+                                   side_effect=True)
+                return builder.call(asm, [builder.ptrtoint(ptr, _I64)])
+            builder.fence("seq_cst")
+            old = builder.atomic_rmw("add", ptr, ir.Constant(_I32, 1), "seq_cst")
+            builder.fence("seq_cst")
+            return old
+        return types.int32(array, index), codegen
+    return _ticket
+
+
+def _make_copy16(hardware):
+    """``copy16(dst, i, src, j)``: the 16 bytes at ``src[j]`` into ``dst[i]`` (uint32
+    words, 16-byte aligned; ``dst`` in shared memory). NVIDIA: ``cp.async.cg`` (sm_80+,
+    the copy lands by the next ``async_wait``; no register holds the data on the
+    way); elsewhere a 16-byte load and store, done on return."""
+    def _copy16(typingctx, dst, i, src, j):
+        if not (_is_array(dst) and _is_array(src) and _is_int(i, j)):
+            return None
+
+        def codegen(context, builder, sig, args):
+            to = _element_pointer(context, builder, sig.args[0], args[0], sig.args[1], args[1])
+            frm = _element_pointer(context, builder, sig.args[2], args[2], sig.args[3], args[3])
+            if hardware:
+                shared = builder.addrspacecast(to, ir.PointerType(to.type.pointee, 3))
+                fnty = ir.FunctionType(ir.VoidType(), [_I32, _I64])
+                asm = ir.InlineAsm(fnty, "{ .reg .u64 gsrc; cvta.to.global.u64 gsrc, $1; "
+                                   "cp.async.cg.shared.global [$0], [gsrc], 16; }", "r,l",
+                                   side_effect=True)
+                builder.call(asm, [builder.ptrtoint(shared, _I32), builder.ptrtoint(frm, _I64)])
+            else:
+                vec_ptr = ir.VectorType(_I32, 4).as_pointer()
+                value = builder.load(builder.bitcast(frm, vec_ptr), align=16)
+                builder.store(value, builder.bitcast(to, vec_ptr), align=16)
+            return context.get_dummy_value()
+        return types.void(dst, i, src, j), codegen
+    return _copy16
+
+
+def _make_async_commit(hardware):
+    """``async_commit()``: close the group of copy16 calls made since the last one."""
+    def _async_commit(typingctx):
+        def codegen(context, builder, sig, args):
+            if hardware:
+                builder.call(ir.InlineAsm(ir.FunctionType(ir.VoidType(), []),
+                                          "cp.async.commit_group;", "", side_effect=True), [])
+            return context.get_dummy_value()
+        return types.void(), codegen
+    return _async_commit
+
+
+def _make_async_wait(hardware):
+    """``async_wait(n)``: wait until at most ``n`` (0 to 7, a compile-time constant)
+    of this thread's committed copy groups are still in flight."""
+    def _async_wait(typingctx, n):
+        if not _is_int(n):
+            return None
+
+        def codegen(context, builder, sig, args):
+            if hardware:  # PTX wants an immediate: a switch the optimiser folds to one
+                fnty = ir.FunctionType(ir.VoidType(), [])
+                done = builder.append_basic_block("async_wait_done")
+                switch = builder.switch(_int_to(builder, args[0], sig.args[0], 32), done)
+                for pending in range(8):
+                    block = builder.append_basic_block(f"async_wait_{pending}")
+                    switch.add_case(ir.Constant(_I32, pending), block)
+                    with builder.goto_block(block):
+                        builder.call(ir.InlineAsm(fnty, f"cp.async.wait_group {pending};", "",
+                                                  side_effect=True), [])
+                        builder.branch(done)
+                builder.position_at_end(done)
+            return context.get_dummy_value()
+        return types.void(n), codegen
+    return _async_wait
+
+
 def _make_exp2(hardware):
     def _exp2f(typingctx, x):
         if not isinstance(x, types.Float):
@@ -572,6 +678,37 @@ def _make_py_store_vec(n):
     return store_vec
 
 
+def _py_align16_skip(a):
+    return np.int64(((16 - (a.ctypes.data & 15)) & 15) // a.dtype.itemsize)
+
+
+_TICKETS = threading.Lock()
+
+
+def _py_ticket(a, i):
+    with _TICKETS:
+        old = np.int32(a[int(i)])
+        a[int(i)] = old + 1
+    return old
+
+
+def _py_copy16(dst, i, src, j):
+    i, j, count = int(i), int(j), 16 // dst.dtype.itemsize
+    for a, k in ((dst, i), (src, j)):  # the addresses, as cp.async checks them
+        if a.ndim != 1 or k < 0 or (a.ctypes.data + k * a.strides[0]) % 16:
+            raise ValueError(f"copy16 at element {k} of a {a.ndim}-d {a.dtype} array: "
+                             "needs a 1-d array and a 16-byte aligned address")
+    dst[i:i + count] = src[j:j + count]
+
+
+def _py_async_commit():
+    return None
+
+
+def _py_async_wait(n):
+    return None
+
+
 def _py_exp2f(x):
     with np.errstate(over="ignore"):
         return np.float32(np.exp2(np.float32(x)))
@@ -632,12 +769,21 @@ _GENERIC = {  # name -> (typing/codegen function for every LLVM target, Python f
     "load_v2": (_make_load_vec(2), _make_py_load_vec(2)),
     "store_v2": (_store_v2, _make_py_store_vec(2)),
     "exp2f": (_make_exp2(False), _py_exp2f),
+    "align16_skip": (_align16_skip, _py_align16_skip),
+    "ticket": (_make_ticket(False), _py_ticket),
+    "copy16": (_make_copy16(False), _py_copy16),
+    "async_commit": (_make_async_commit(False), _py_async_commit),
+    "async_wait": (_make_async_wait(False), _py_async_wait),
 }
 # NVIDIA-only spellings (inline PTX) that replace the generic IR on the cuda backend
 _CUDA_ONLY = {
     "f32_to_bf16": _make_f32_to_bf16(True),
     "pack_bf16x2": _make_pack_bf16x2(True),
     "exp2f": _make_exp2(True),
+    "ticket": _make_ticket(True),
+    "copy16": _make_copy16(True),
+    "async_commit": _make_async_commit(True),
+    "async_wait": _make_async_wait(True),
 }
 
 

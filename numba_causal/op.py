@@ -254,9 +254,10 @@ def per_sequence_on(backend: Backend, opts, stream) -> tuple:
 
 # --- launch ------------------------------------------------------------------------------
 
-def launch(family: Family, backend: Backend, plan: Launch, stream, fast_key=None):
+def launch(family: Family, backend: Backend, plan: Launch, stream, fast_key=None, keep=()):
     """Compile (cached) and launch ``family``'s GPU kernel as planned, on
-    ``stream``; with a ``fast_key`` (cuda), keep the launch for the fast path."""
+    ``stream``; with a ``fast_key`` (cuda), keep the launch for the fast path, and
+    with it the objects in ``keep`` (workspaces the launch's arguments point into)."""
     kernel = family.build(backend, "kernel", dict(plan.constants))
     args = tuple(plan.args[arg.name] for arg in family.args)
     with kc.launch_guard(backend, "kernel"), _no_numba_warnings():
@@ -267,7 +268,7 @@ def launch(family: Family, backend: Backend, plan: Launch, stream, fast_key=None
         from . import fastpath
 
         fastpath.remember(fast_key, family, dict(plan.constants), kernel, plan.grid,
-                          plan.block, stream, args)
+                          plan.block, stream, args, keep)
     return kernel
 
 

@@ -188,6 +188,7 @@ def test_split_keys_combine_with_their_lse(gpu_backend, rng, monkeypatch, dtype)
     no key (kv_lens 0) and a split with no kept key both give the definition."""
     if gpu_backend == "sim":
         monkeypatch.setitem(A.BLOCKS_WANTED, "sim", 16)
+        monkeypatch.setitem(A.DECODE_BLOCKS_WANTED, "sim", 16)
         monkeypatch.setitem(A.MIN_SPLIT_KEYS, "sim", 8)
     calls = []
     real = A.split_count
@@ -199,6 +200,40 @@ def test_split_keys_combine_with_their_lse(gpu_backend, rng, monkeypatch, dtype)
     want, want_lse = definition(q, k, v, **options)
     check(out, want, dtype)
     check_lse(lse, want_lse)
+
+
+def _decode_routes(monkeypatch):
+    """A list each GPU launch planned from now on appends to: (ROWS, SPLIT) of a
+    decode-route launch, None of a general-kernel launch."""
+    seen = []
+    decode, general = A.decode_constants, A.plan_constants
+
+    def decode_spy(*args, **kwargs):
+        constants = decode(*args, **kwargs)
+        seen.append((constants["ROWS"], constants["SPLIT"]))
+        return constants
+
+    def general_spy(*args, **kwargs):
+        seen.append(None)
+        return general(*args, **kwargs)
+
+    monkeypatch.setattr(A, "decode_constants", decode_spy)
+    monkeypatch.setattr(A, "plan_constants", general_spy)
+    return seen
+
+
+def test_routes(rng, monkeypatch):
+    """16-bit and float32 with 16-byte key rows and value rows of 4, 8 or 16 bytes a
+    lane take the decode route (row tiles past DECODE_MOST_ROWS); float64, value
+    rows that do not split so over a warp, and key rows not of 16-byte chunks take
+    the general kernel."""
+    routes = _decode_routes(monkeypatch)
+    for shape, dtype in [((1, 4, 2, 1, 9, 16), "float16"), ((1, 4, 1, 3, 9, 16), "float16"),
+                         ((1, 2, 1, 2, 9, 8), "float32"), ((1, 2, 1, 2, 9, 8), "float64"),
+                         ((1, 2, 1, 2, 9, 80), "float16"), ((1, 2, 1, 2, 9, 4), "float16")]:
+        q, k, v = make(rng, shape, dtype)
+        check(causal_attention(q, k, v, backend="sim"), definition(q, k, v)[0], dtype)
+    assert routes == [(2, False), (16, False), (4, False), None, None, None]
 
 
 def test_split_count():
@@ -378,6 +413,50 @@ def test_decode_shapes_on_the_gpu(gpu_only, rng):
         got = causal_attention(tq, tk, tv, kv_lens=kv_lens, backend=gpu_only)
         rounded = [a.float().cpu().numpy() for a in (tq, tk, tv)]
         check(got.float().cpu().numpy(), definition(*rounded, kv_lens=kv_lens)[0], "float16")
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
+def test_decode_route_on_the_gpu(gpu_only, rng, monkeypatch, dtype):
+    """Issue 15's decode shapes (smaller caches) take the decode route: one row block
+    at seq_len 1, row tiles at seq_len 4, split and not; each matches the definition."""
+    torch = pytest.importorskip("torch")
+    routes = _decode_routes(monkeypatch)
+    for batch, heads_q, heads_kv, seq_len, cache_len in [(1, 32, 8, 1, 9000), (8, 32, 8, 4, 1000),
+                                                         (64, 32, 32, 1, 300)]:
+        q, k, v = make(rng, (batch, heads_q, heads_kv, seq_len, cache_len, 128), "float32")
+        tq, tk, tv = (torch.from_numpy(a).to("cuda", getattr(torch, dtype)) for a in (q, k, v))
+        got, lse = causal_attention(tq, tk, tv, return_lse=True, backend=gpu_only)
+        rounded = [a.float().cpu().numpy() for a in (tq, tk, tv)]
+        want, want_lse = definition(*rounded)
+        check(got.float().cpu().numpy(), want, dtype)
+        check_lse(lse.cpu().numpy(), want_lse)
+    assert all(routes) and routes[0][1] and not routes[2][1]  # split; not; all decode
+
+
+@pytest.mark.gpu
+def test_attention_replay_computes_new_contents(gpu_only, rng):
+    """A repeated call on the same torch CUDA tensors is a replayed launch (split
+    and not): new contents of q, k and v give the new result, every time (the
+    splits' tickets are left ready for the next launch)."""
+    torch = pytest.importorskip("torch")
+    if gpu_only != "cuda":
+        pytest.skip("the replay is numba-cuda's")
+    from numba_causal import fastpath
+
+    for shape in [(1, 8, 2, 1, 9000, 128), (4, 8, 8, 2, 700, 64)]:
+        tq, tk, tv = (torch.empty(a.shape, dtype=torch.float16, device="cuda")
+                      for a in make(rng, shape, "float32"))
+        out = torch.empty(tq.shape, dtype=torch.float16, device="cuda")
+        for _ in range(3):
+            for t, a in zip((tq, tk, tv), make(rng, shape, "float32")):
+                t.copy_(torch.from_numpy(a))
+            assert causal_attention(tq, tk, tv, out=out, backend="cuda") is out
+            rounded = [a.float().cpu().numpy() for a in (tq, tk, tv)]
+            check(out.float().cpu().numpy(), definition(*rounded)[0], "float16")
+        base = fastpath.call_key(tq, "cuda", None, None, math.inf, True)
+        assert fastpath.known_launch(fastpath.tensors_key("attention", base, tq, tk, tv,
+                                                          out)) is not None
 
 
 # --- the GLM-style decode integration -------------------------------------------------

@@ -261,6 +261,8 @@ ROW_FAMILIES = ("causal_mask", "causal_softmax", "causal_softmax_backward")
 #: strict: once one stops spilling its entry must go)
 _WAVE32_ATTENTION = "causal_attention on wave32 (32 lanes a row hold 4 value dims each at " \
     "head_dim 128, with 4 query rows) spills VGPRs to scratch; issue 15 open"
+_DECODE_ON_AMD = "the decode route (decode_kernel) of 16-bit dtypes spills VGPRs to " \
+    "scratch (1.5-1.9 KiB); hip launches take the general kernel; issue 15 open"
 KNOWN_SPILLS = {
     **{(f"attention_float16_d{d}_v{d}", arch): f"causal_attention at head_dim {d} (value "
        "path by elements) spills VGPRs to scratch; issue 15 open"
@@ -270,6 +272,14 @@ KNOWN_SPILLS = {
                     for s in ("", "_split")]
        + [f"attention_float16_d128_{s}" for s in ("v64", "kv_lens", "q_offsets",
                                                   "not_causal", "mask_fn")]},
+    **{(name, arch): _DECODE_ON_AMD
+       for arch in ("gfx90a", "gfx942", "gfx1100")
+       for name in [f"decode_{t}_d128_r4{s}" for t in ("float16", "bfloat16")
+                    for s in ("", "_split")]
+       + [f"decode_float16_d128_{s}" for s in ("kv_lens", "q_offsets", "not_causal",
+                                                "mask_fn")]},
+    ("decode_float16_d64_v64", "gfx1100"): "the decode route at head_dim 64 on wave32 "
+    "spills VGPRs to scratch; hip launches take the general kernel; issue 15 open",
 }
 
 

@@ -57,6 +57,8 @@ load_v4, store_v4, load_v2, store_v2 = CPU["load_v4"], CPU["store_v4"], CPU["loa
 mad32, udiv32, urem32, min32, max32 = CPU["mad32"], CPU["udiv32"], CPU["urem32"], CPU["min32"], CPU["max32"]
 add32, sub32, shr32, and32, u32, i32 = CPU["add32"], CPU["sub32"], CPU["shr32"], CPU["and32"], CPU["u32"], CPU["i32"]
 exp2f = CPU["exp2f"]
+copy16, async_commit, async_wait = CPU["copy16"], CPU["async_commit"], CPU["async_wait"]
+align16_skip, ticket = CPU["align16_skip"], CPU["ticket"]
 
 
 # ------------------------------------------------------------------ references
@@ -276,6 +278,48 @@ def test_sim_and_cpu_agree_on_everything_else():
     assert SIM["exp2f"](np.float32(3.0)) == 8.0
 
 
+@njit
+def _staged_copy(src, dst, counter):
+    """Every 16 bytes of ``src`` into ``dst`` from its first 16-byte aligned word, in
+    two committed groups; then two tickets of ``counter[1]``."""
+    at = align16_skip(dst)
+    half = src.size // 2
+    for i in range(0, half, 4):
+        copy16(dst, at + i, src, i)
+    async_commit()
+    for i in range(half, src.size, 4):
+        copy16(dst, at + i, src, i)
+    async_commit()
+    async_wait(0)
+    return at, ticket(counter, 1), ticket(counter, 1)
+
+
+@pytest.mark.parametrize("backend", ["cpu", "sim"])
+def test_staged_copies_and_tickets(backend):
+    """copy16 moves 16 bytes (done by async_wait on every spelling), align16_skip
+    finds the first 16-byte aligned element, ticket counts and returns the count
+    before."""
+    rng = np.random.default_rng()
+    src = rng.integers(0, 2**32, 64, dtype=np.uint64).astype(np.uint32)
+    for shift in range(4):
+        buf = np.zeros(64 + 8, np.uint32)
+        dst = buf[shift:]
+        counter = np.array([7, 5, 9], np.int32)
+        if backend == "cpu":
+            at, first, second = _staged_copy(src, dst, counter)
+        else:
+            at = SIM["align16_skip"](dst)
+            for i in range(0, src.size, 4):
+                SIM["copy16"](dst, at + i, src, i)
+            SIM["async_commit"]()
+            SIM["async_wait"](0)
+            first, second = SIM["ticket"](counter, 1), SIM["ticket"](counter, 1)
+        assert (dst.ctypes.data + 4 * int(at)) % 16 == 0 and 0 <= at < 4
+        assert np.array_equal(dst[at:at + src.size], src)
+        assert not dst[:at].any() and not dst[at + src.size:].any()
+        assert (first, second) == (5, 6) and counter.tolist() == [7, 7, 9]
+
+
 def test_sim_checks_the_callers_guarantees():
     with pytest.raises(OverflowError):
         SIM["mad32"](2**16, 2**16, 0)
@@ -346,6 +390,37 @@ def test_ptx_conversions_and_wide_memory():
                    "cvt.rn.bf16.f32", "cvt.rn.bf16x2.f32", "ex2.approx.ftz.f32",
                    "shfl.sync.bfly.b32", "mad.lo.s32"):
         assert needle in ptx, needle
+
+
+@needs_nvvm
+def test_ptx_async_copies_and_tickets():
+    """cuda spells copy16 as cp.async (16 bytes, shared destination), async_wait(n)
+    as one cp.async.wait_group n, ticket as atom.add between device fences."""
+    from numba import cuda, int32, uint32
+
+    copy16c, commit, wait = CUDA["copy16"], CUDA["async_commit"], CUDA["async_wait"]
+    skip, ticketc, load_v4c, store_v4c = (CUDA[n] for n in ("align16_skip", "ticket",
+                                                            "load_v4", "store_v4"))
+
+    def kernel(x, y, counter):
+        stage = cuda.shared.array(68, uint32)
+        at = skip(stage)
+        lane = cuda.threadIdx.x
+        copy16c(stage, at + lane * 4, x, lane * 4)
+        commit()
+        wait(1)
+        cuda.syncthreads()
+        w = load_v4c(stage, at + lane * 4)
+        store_v4c(y, lane * 4, w[0], w[1], w[2], w[3])
+        if lane == 0:
+            counter[0] = ticketc(counter, 1)
+
+    ptx = _ptx(kernel, "void(uint32[::1], uint32[::1], int32[::1])")
+    for needle in ("cp.async.cg.shared.global", "cp.async.commit_group", "cp.async.wait_group 1;",
+                   "atom.add.u32", "membar.gl", "ld.shared.v4.u32"):
+        assert needle in ptx, needle
+    assert ptx.count("cp.async.wait_group") == 1  # the switch folded to the one wait
+    del int32
 
 
 def _arith64(ptx):

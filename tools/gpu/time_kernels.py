@@ -48,8 +48,8 @@ def recorded_launches():
     launches = []
     real = op.launch
 
-    def spy(family, backend, plan, stream, fast_key=None):
-        kernel = real(family, backend, plan, stream, fast_key)
+    def spy(family, backend, plan, stream, fast_key=None, keep=()):
+        kernel = real(family, backend, plan, stream, fast_key, keep)
         launches.append((kernel, plan, stream, family))
         return kernel
 
@@ -199,6 +199,34 @@ def sweep_jobs(jobs, launches, began, budget_s):
 
 
 ATTENTION_CASES = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 32, 32, 4096)]
+#: decode-route settings the sweep tries: (DECODE_STAGES, DECODE_BLOCKS_WANTED,
+#: DECODE_MOST_ROWS)
+DECODE_SETTINGS = [(1, 792, 16), (2, 792, 16), (1, 1320, 16), (2, 1320, 16)]
+
+
+def attention_sweep(seconds=300.0, dtype=torch.float16):
+    """The decode route's launch settings (DECODE_SETTINGS) on issue 15's shapes at
+    seq_len 1 and 4, kernels alone, until ``seconds`` have passed."""
+    from numba_causal import attention as A
+    from numba_causal.attention import causal_attention
+
+    tables = (A.DECODE_STAGES, A.DECODE_BLOCKS_WANTED, A.DECODE_MOST_ROWS)
+    defaults = tuple(t["cuda"] for t in tables)
+    gbps = copy_bandwidth()
+    stop = time.perf_counter() + seconds
+    with recorded_launches() as launches:
+        for setting in DECODE_SETTINGS:
+            for t, value in zip(tables, setting):
+                t["cuda"] = value
+            print(f"setting DECODE_STAGES={setting[0]} DECODE_BLOCKS_WANTED={setting[1]} "
+                  f"DECODE_MOST_ROWS={setting[2]}", flush=True)
+            for seq_len in (1, 4):
+                for case in ATTENTION_CASES:
+                    if time.perf_counter() > stop:
+                        return
+                    attention_case(causal_attention, launches, gbps, case, 128, dtype, seq_len)
+    for t, value in zip(tables, defaults):
+        t["cuda"] = value
 
 
 def attention(head_dim=128, dtype=torch.float16, settings=((None, None),)):
@@ -221,16 +249,21 @@ def attention(head_dim=128, dtype=torch.float16, settings=((None, None),)):
     A.BLOCKS_WANTED["cuda"], A.MIN_SPLIT_KEYS["cuda"] = defaults
 
 
-def attention_case(causal_attention, launches, gbps, case, head_dim, dtype):
+def attention_case(causal_attention, launches, gbps, case, head_dim, dtype, seq_len=1):
     """One attention shape at the current split settings (see attention())."""
     from numba_causal import attention as A
+    from numba_causal import fastpath
 
+    fastpath.clear()  # a replay recorded under other settings must not answer
     b, hq, hkv, n = case
-    q = torch.randn(b, hq, 1, head_dim, device="cuda", dtype=dtype)
+    q = torch.randn(b, hq, seq_len, head_dim, device="cuda", dtype=dtype)
     k = torch.randn(b, hkv, n, head_dim, device="cuda", dtype=dtype)
     v = torch.randn(b, hkv, n, head_dim, device="cuda", dtype=dtype)
     out = torch.empty_like(q)
-    want = torch.nn.functional.scaled_dot_product_attention(q, k, v, enable_gqa=True)
+    keep = torch.ones(seq_len, n, dtype=torch.bool, device="cuda").tril(n - seq_len)
+    mask = None if seq_len == 1 else keep
+    want = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask,
+                                                            enable_gqa=True)
 
     def call():
         causal_attention(q, k, v, out=out, backend="cuda")
@@ -244,10 +277,12 @@ def attention_case(causal_attention, launches, gbps, case, head_dim, dtype):
     kernel_ms = events(lambda: [run() for run in runs], 50)
     call_ms = events(call, 50)
     sdpa_ms = events(lambda: torch.nn.functional.scaled_dot_product_attention(
-        q, k, v, enable_gqa=True), 50)
+        q, k, v, attn_mask=mask, enable_gqa=True), 50)
     floor = 2 * b * hkv * n * head_dim * q.element_size() / (gbps * 1e6)
-    shapes = "; ".join(f"{f.name} grid={p.grid} block={p.block}" for _, p, _, f in first)
-    print(f"attention B{b} Hq{hq} Hkv{hkv} L{n} d{head_dim} {str(dtype)[6:]} blocks wanted "
+    shapes = "; ".join(f"{f.name} grid={p.grid} block={p.block} ROWS={p.constants['ROWS']} "
+                       f"STAGES={p.constants.get('STAGES')}"
+                       for _, p, _, f in first)
+    print(f"attention B{b} Hq{hq} Hkv{hkv} S{seq_len} L{n} d{head_dim} {str(dtype)[6:]} blocks wanted "
           f"{A.BLOCKS_WANTED['cuda']}, min split keys {A.MIN_SPLIT_KEYS['cuda']} (max err "
           f"{err:.1e}): kernels {kernel_ms:.4f} ms (floor/kernels {floor / kernel_ms:.2f}) | "
           f"call {call_ms:.4f} ms ({floor / call_ms:.2f}) | SDPA {sdpa_ms:.4f} ms "
@@ -260,6 +295,8 @@ if __name__ == "__main__":
     elif sys.argv[1:2] == ["attention-splits"]:  # split-K launch sweep (issue 15)
         attention(settings=[(264, 256), (528, 256), (1056, 256), (1056, 128), (2112, 128),
                             (4224, 64)])
+    elif sys.argv[1:2] == ["attention-sweep"]:  # the decode route's settings (issue 15)
+        attention_sweep(float(sys.argv[2]) if len(sys.argv) > 2 else 300.0)
     elif sys.argv[1:2] == ["sweep"]:
         sweep(float(sys.argv[2]) if len(sys.argv) > 2 else 60.0)
     else:

@@ -1,0 +1,70 @@
+"""PTX and ptxas register counts of the decode attention kernel (issue 15), no GPU needed.
+
+    CUDA_HOME=/usr/local/cuda PYTHONPATH=/tmp/labsite LD_LIBRARY_PATH=/tmp/labsite/nvidia/cu13/lib \\
+        .venv/bin/python tools/gpu/ptx_attention.py OUT [PTXAS]
+
+Compiles the decode variants the cuda launcher plans for head_dim 128 (float16,
+bfloat16, float32; GQA 4 at seq_len 1 and 4, split) with numba-cuda's compile_ptx
+(cc 9.0), writes OUT/<name>.ptx, and prints the PTX instruction counts per key
+and, with PTXAS (the ptxas binary), its register and spill report.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tools", "gpu"))
+
+from numba import cuda  # noqa: E402
+
+from numba_causal import attention as A  # noqa: E402
+from numba_causal import compile as kc  # noqa: E402
+from numba_causal.options import PLAIN  # noqa: E402
+from ptx_softmax import _device_functions_without_a_gpu  # noqa: E402
+
+
+def variants():
+    for name in ("float16", "bfloat16", "float32"):
+        for rows_total in (1, 4, 16):
+            rows = A.decode_rows("cuda", 32, name, 128, 128, rows_total)
+            c = A.decode_constants("cuda", 32, name, 128, 128, rows, True, False,
+                                   PLAIN.constants())
+            yield f"decode_{name}_r{rows}_s{c['STAGES']}", c
+
+
+def counts(ptx: str) -> collections.Counter:
+    ops = collections.Counter()
+    for line in ptx.splitlines():
+        m = re.match(r"\s+(?:@%p\d+\s+)?([a-z][\w.]*)", line)
+        if m and not line.strip().startswith("//"):
+            ops[m.group(1).split(".")[0]] += 1
+    return ops
+
+
+def main(out_dir, ptxas=None):
+    os.makedirs(out_dir, exist_ok=True)
+    _device_functions_without_a_gpu()
+    family = A.DECODE
+    for name, constants in variants():
+        fn = kc.bind_for_aot(family.gpu_kernel, family.gpu_helper_list("cuda"), constants, cuda)
+        ptx, _ = cuda.compile_ptx(fn, family.signature(constants), cc=(9, 0))
+        path = os.path.join(out_dir, name + ".ptx")
+        open(path, "w").write(ptx)
+        c = counts(ptx)
+        top = ", ".join(f"{k} {v}" for k, v in c.most_common(12))
+        print(f"{name}: {sum(c.values())} PTX instructions; {top}", flush=True)
+        if ptxas:
+            log = subprocess.run([ptxas, "-arch=sm_90", "-v", path, "-o", os.devnull],
+                                 capture_output=True, text=True)
+            print("   ", " ".join(l.strip() for l in log.stderr.splitlines()
+                                  if "registers" in l or "spill" in l), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "ptx-attention", *sys.argv[2:3])

@@ -465,23 +465,25 @@ def decode_value_words(vx, v_stage, at):
         decode_word(vx, 3 * VPL // 4, w3)
 
 
-def tile_copies(k_stage, v_stage, k_at, v_at, stage, lane, k_words, v_words, k_base, v_base,
-                kw_k, vw_k, tile, end):
-    """Start the copies of the WARP keys from ``tile`` (keys past ``end`` read key end
-    - 1) into ``stage``: key rows of K_ROW words (16 bytes of padding), value rows of
-    V_ROW; the warp's lanes take consecutive 16-byte chunks."""
-    for c in range(lane, WARP * K_CHUNKS, WARP):
-        j = c // K_CHUNKS
-        chunk = c - j * K_CHUNKS
+def tile_copies(stage_words, at, row_words, chunks, stage, lane, words, base, stride, tile,
+                end):
+    """Start the copies of the key (or value) rows of the WARP keys from ``tile``
+    (keys past ``end`` read key end - 1) into ``stage``: rows of ``chunks`` 16-byte
+    chunks, ``row_words`` words apart (K_ROW: 16 bytes of padding; V_ROW); the
+    warp's lanes take consecutive chunks."""
+    for c in range(lane, WARP * chunks, WARP):
+        j = c // chunks
+        chunk = c - j * chunks
         key = min(tile + j, end - 1)
-        copy16(k_stage, k_at + (stage * WARP + j) * K_ROW + chunk * 4, k_words,
-               k_base + key * kw_k + chunk * 4)
-    for c in range(lane, WARP * V_CHUNKS, WARP):
-        j = c // V_CHUNKS
-        chunk = c - j * V_CHUNKS
-        key = min(tile + j, end - 1)
-        copy16(v_stage, v_at + (stage * WARP + j) * V_ROW + chunk * 4, v_words,
-               v_base + key * vw_k + chunk * 4)
+        copy16(stage_words, at + (stage * WARP + j) * row_words + chunk * 4, words,
+               base + key * stride + chunk * 4)
+
+
+def stage_tile(k_stage, v_stage, k_at, v_at, stage, lane, k_words, v_words, k_base, v_base,
+               kw_k, vw_k, tile, end):
+    """Start the copies of a tile's key rows, then its value rows, into ``stage``."""
+    tile_copies(k_stage, k_at, K_ROW, K_CHUNKS, stage, lane, k_words, k_base, kw_k, tile, end)
+    tile_copies(v_stage, v_at, V_ROW, V_CHUNKS, stage, lane, v_words, v_base, vw_k, tile, end)
 
 
 def pair_weight(m, new_max):
@@ -532,7 +534,7 @@ def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, 
     acc = gpu.local.array(ACC_SLOTS, COMPUTE)
     x = gpu.local.array(CHUNK_ELEMS, COMPUTE)
     vx = gpu.local.array(VPL, COMPUTE)
-    batch, heads_q, seq_len = q.shape[0], q.shape[1], q.shape[2]
+    heads_q, seq_len = q.shape[1], q.shape[2]
     group = heads_q // heads_kv
     rows_total = group * seq_len
     lane = int64(gpu.threadIdx.x)
@@ -588,14 +590,14 @@ def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, 
     tiles = (end - start + WARP - 1) // WARP if end > start else int64(0)
     for ahead in range(STAGES - 1):
         if ahead < tiles:
-            tile_copies(k_stage, v_stage, k_at, v_at, ahead % STAGES, lane, k_words, v_words,
-                        k_base, v_base, kw_k, vw_k, start + ahead * WARP, end)
+            stage_tile(k_stage, v_stage, k_at, v_at, ahead % STAGES, lane, k_words, v_words,
+                       k_base, v_base, kw_k, vw_k, start + ahead * WARP, end)
         async_commit()
     for it in range(tiles):
         ahead = it + STAGES - 1
         if ahead < tiles:
-            tile_copies(k_stage, v_stage, k_at, v_at, ahead % STAGES, lane, k_words, v_words,
-                        k_base, v_base, kw_k, vw_k, start + ahead * WARP, end)
+            stage_tile(k_stage, v_stage, k_at, v_at, ahead % STAGES, lane, k_words, v_words,
+                       k_base, v_base, kw_k, vw_k, start + ahead * WARP, end)
         async_commit()
         async_wait(STAGES - 1)
         gpu.syncthreads()  # every lane's copies of this tile have landed
@@ -693,22 +695,21 @@ def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, 
         gpu.syncthreads()
         if last_sh[0] != 0:
             merge_splits(part_out, part_lse, out, lse, weight_sh, exchange, splits, b, hkv,
-                         group, seq_len, tile_row, rows_total, 0, lane, lane)
+                         group, seq_len, tile_row, rows_total, lane)
 
 
 def merge_splits(part_out, part_lse, out, lse, weight_sh, exchange, splits, b, hkv, group,
-                 seq_len, tile_row, rows_total, warp, lane, thread):
-    """The last block of a (row tile, batch x KV head): its ROWS rows' ``splits``
-    partials merged with their log-sum-exp into ``out`` (and ``lse``). A warp per
-    row turns the lse into weights in ``weight_sh`` [ROWS, MOST_SPLITS + 2] (the
-    row's max and sum at the end); then every thread sums its (row, dim)s' partials,
-    four splits' loads issued together."""
-    for r0 in range(0, ROWS, WARPS):
-        r = r0 + warp
+                 seq_len, tile_row, rows_total, lane):
+    """The last block (one warp) of a (row tile, batch x KV head): its ROWS rows'
+    ``splits`` partials merged with their log-sum-exp into ``out`` (and ``lse``).
+    Row by row the lanes turn the lse into weights in ``weight_sh`` [ROWS,
+    MOST_SPLITS + 2] (the row's max and sum at the end); then every lane sums its
+    (row, dim)s' partials, four splits' loads issued together."""
+    for r in range(ROWS):
         row = tile_row + r
         h = hkv * group + row // seq_len
         qq = row % seq_len
-        valid = r < ROWS and row < rows_total
+        valid = row < rows_total
         top = COMPUTE(NEG_INF)
         for sp in range(lane, splits, WARP):
             if valid:
@@ -717,7 +718,7 @@ def merge_splits(part_out, part_lse, out, lse, weight_sh, exchange, splits, b, h
                 top = nan_max(top, w)
         mask = WARP // 2
         while mask > 0:
-            top = nan_max(top, lane_xor(exchange, warp, lane, top, mask))
+            top = nan_max(top, lane_xor(exchange, 0, lane, top, mask))
             mask //= 2
         total = COMPUTE(0)
         for sp in range(lane, splits, WARP):
@@ -729,13 +730,13 @@ def merge_splits(part_out, part_lse, out, lse, weight_sh, exchange, splits, b, h
                 total += f
         mask = WARP // 2
         while mask > 0:
-            total += lane_xor(exchange, warp, lane, total, mask)
+            total += lane_xor(exchange, 0, lane, total, mask)
             mask //= 2
         if valid and lane == 0:
             weight_sh[r, MOST_SPLITS] = top
             weight_sh[r, MOST_SPLITS + 1] = total
     gpu.syncthreads()
-    for i in range(thread, ROWS * HEAD_DIM_V, THREADS):
+    for i in range(lane, ROWS * HEAD_DIM_V, WARP):
         r = i // HEAD_DIM_V
         d = i - r * HEAD_DIM_V
         row = tile_row + r
@@ -1002,12 +1003,24 @@ def decode_applies(warp: int, dtype_name: str, head_dim: int, head_dim_v: int) -
         and per_lane in (4, 8, 16)
 
 
+def _decode_layout(warp: int, itemsize: int, head_dim: int, head_dim_v: int, rows: int,
+                   stages: int) -> dict:
+    """The decode route's row, chunk and shared-array sizes (compile-time constants)."""
+    k_chunks, v_chunks = head_dim * itemsize // 16, head_dim_v * itemsize // 16
+    k_row, v_row = 4 * k_chunks + 4, 4 * v_chunks
+    return dict(K_CHUNKS=k_chunks, V_CHUNKS=v_chunks, K_ROW=k_row, V_ROW=v_row,
+                STAGES=stages, K_STAGE_WORDS=stages * warp * k_row + 3,
+                V_STAGE_WORDS=stages * warp * v_row + 3, Q_WORDS=rows * head_dim + 3,
+                MOST_SPLITS=DECODE_MOST_SPLITS, WEIGHT_SLOTS=DECODE_MOST_SPLITS + 2)
+
+
 def _decode_shared(warp: int, itemsize: int, head_dim: int, head_dim_v: int, rows: int,
                    stages: int) -> int:
-    """Static shared bytes of a decode variant (decode_kernel's arrays)."""
-    k_row, v_row = head_dim * itemsize // 4 + 4, head_dim_v * itemsize // 4
-    return 4 * (stages * warp * (k_row + v_row) + 6 + rows * head_dim + 3 + rows * warp
-                + rows * (DECODE_MOST_SPLITS + 2) + warp + 4 * rows + 1)
+    """Static shared bytes of a decode variant (decode_kernel's arrays: the stages,
+    q, p, the merge's weights, the lane exchange, row bounds, the ticket flag)."""
+    c = _decode_layout(warp, itemsize, head_dim, head_dim_v, rows, stages)
+    return 4 * (c["K_STAGE_WORDS"] + c["V_STAGE_WORDS"] + c["Q_WORDS"] + rows * warp
+                + rows * c["WEIGHT_SLOTS"] + warp + 4 * rows + 1 + 6)
 
 
 def decode_rows(backend_name: str, warp: int, dtype_name: str, head_dim: int, head_dim_v: int,
@@ -1033,8 +1046,6 @@ def decode_constants(backend_name: str, warp: int, dtype_name: str, head_dim: in
     """Every compile-time constant of a decode-route launch (where decode_applies, and
     k's and v's rows are 16-byte words)."""
     itemsize = dtypes.SUPPORTED[dtype_name][0]
-    k_chunks, v_chunks = head_dim * itemsize // 16, head_dim_v * itemsize // 16
-    k_row, v_row = 4 * k_chunks + 4, 4 * v_chunks
     v_words = head_dim_v * itemsize // (4 * warp)
     stages = DECODE_STAGES.get(backend_name, 2)
     while stages > 1 and _decode_shared(warp, itemsize, head_dim, head_dim_v, rows, stages) \
@@ -1042,14 +1053,11 @@ def decode_constants(backend_name: str, warp: int, dtype_name: str, head_dim: in
         stages -= 1
     return dict(WARP=warp, WARPS=1, THREADS=warp, EXCHANGE_LANES=warp if backend_name == "sim"
                 else 1, ROWS=rows, HEAD_DIM=head_dim, HEAD_DIM_V=head_dim_v,
-                CHUNK_ELEMS=16 // itemsize, K_CHUNKS=k_chunks, V_CHUNKS=v_chunks, K_ROW=k_row,
-                V_ROW=v_row, V_WORDS=v_words, VPL=v_words * 4 // itemsize,
-                ACC_SLOTS=rows * v_words * 4 // itemsize, STAGES=stages,
-                K_STAGE_WORDS=stages * warp * k_row + 3, V_STAGE_WORDS=stages * warp * v_row + 3,
-                Q_WORDS=rows * head_dim + 3, MOST_SPLITS=DECODE_MOST_SPLITS,
-                WEIGHT_SLOTS=DECODE_MOST_SPLITS + 2, SPLIT=split, HAS_LSE=has_lse,
-                ELEMENT=_element_type(dtype_name), **format_constants(dtype_name),
-                **opts_constants)
+                CHUNK_ELEMS=16 // itemsize, V_WORDS=v_words, VPL=v_words * 4 // itemsize,
+                ACC_SLOTS=rows * v_words * 4 // itemsize, SPLIT=split, HAS_LSE=has_lse,
+                ELEMENT=_element_type(dtype_name),
+                **_decode_layout(warp, itemsize, head_dim, head_dim_v, rows, stages),
+                **format_constants(dtype_name), **opts_constants)
 
 
 def _element_type(dtype_name: str) -> str:
@@ -1328,8 +1336,8 @@ _WORKSPACE_LOCK = threading.Lock()
 
 def _workspace(chosen, stream, role, shape, dtype):
     """A workspace (``role``: 'out' or 'lse', float; 'tickets', int32 zeros) for the
-    splits' partials, kept per
-    backend, stream and thread and grown as needed (a decode loop allocates once)."""
+    splits' partials, kept per backend, stream and thread and grown as needed (a
+    decode loop allocates once)."""
     key = (chosen.name, role, id(stream), threading.get_ident(), np.dtype(dtype).name)
     n = int(np.prod(shape))
     with _WORKSPACE_LOCK:
@@ -1350,6 +1358,21 @@ def _workspace(chosen, stream, role, shape, dtype):
     if not chosen.on_device:
         return (chosen.wrap_host or (lambda a: a))(flat.reshape(shape))
     return flat.reshape(shape)
+
+
+def _split_parts(chosen, stream, splits, out_shape, dtype):
+    """(part_out [splits, *out_shape], part_lse [splits, *out_shape[:3]]) in the compute
+    type for a launch of ``splits`` key splits: workspaces (_workspace), or one-element
+    stand-ins when there is a single split."""
+    cdt = compute_dtype(dtype)
+    if splits == 1:
+        return (constant_on(chosen, f"attention: no parts {cdt.name}",
+                            np.zeros((1, 1, 1, 1, 1), cdt)),
+                constant_on(chosen, f"attention: no part lse {cdt.name}",
+                            np.zeros((1, 1, 1, 1), cdt)))
+    part_out = _workspace(chosen, stream, "out", (splits,) + tuple(out_shape), cdt)
+    part_lse = _workspace(chosen, stream, "lse", (splits,) + tuple(out_shape[:3]) + (1,), cdt)
+    return part_out, part_lse.reshape((splits,) + tuple(out_shape[:3]))
 
 
 def _launch_gpu(chosen, stream, ks, kview, vs, vview, q_, k_, v_, o_, lse_view, cscale, opts,
@@ -1376,17 +1399,8 @@ def _launch_gpu(chosen, stream, ks, kview, vs, vview, q_, k_, v_, o_, lse_view, 
     constants = plan_constants(chosen.name, warp, dtype, head_dim, head_dim_v, rows,
                                found is not None, splits > 1, has_lse, opts.constants(),
                                value_bytes(warp, dtype, head_dim_v) if v_found else 0)
-    cdt = compute_dtype(dtype)
-    if splits > 1:
-        part_out = _workspace(chosen, stream, "out", (splits, batch, heads_q, seq_len, head_dim_v),
-                              cdt)
-        part_lse = _workspace(chosen, stream, "lse", (splits, batch, heads_q, seq_len, 1), cdt)
-        part_lse = part_lse.reshape((splits, batch, heads_q, seq_len))
-    else:
-        part_out = constant_on(chosen, f"attention: no parts {cdt.name}",
-                               np.zeros((1, 1, 1, 1, 1), cdt))
-        part_lse = constant_on(chosen, f"attention: no part lse {cdt.name}",
-                               np.zeros((1, 1, 1, 1), cdt))
+    part_out, part_lse = _split_parts(chosen, stream, splits,
+                                      (batch, heads_q, seq_len, head_dim_v), dtype)
     kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream)
     lse_arg = _lse_or_dummy(chosen, lse_view, dtype)
     # splits on x; group row tiles on y; every (batch, KV head) on z
@@ -1408,9 +1422,9 @@ def _launch_gpu(chosen, stream, ks, kview, vs, vview, q_, k_, v_, o_, lse_view, 
 
 def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscale, opts, dtype,
                    fast_key=None) -> bool:
-    """Launch the decode route (decode_kernel) where it applies: k and v rows as
-    16-byte words, 16-bit or float32, a key row within a warp, a grid that needs no
-    folding. False (nothing launched) elsewhere."""
+    """Launch the decode route (decode_kernel) where it applies: a DECODE_BACKENDS
+    backend, dims decode_applies takes, k and v rows as 16-byte words, a grid that
+    needs no folding. False (nothing launched) elsewhere."""
     batch, heads_q, seq_len, head_dim = q_.shape
     heads_kv, cache_len, head_dim_v = ks.shape[1], ks.shape[2], vs.shape[3]
     warp = SIM_WARP if chosen.name == "sim" else chosen.warp
@@ -1432,20 +1446,10 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
     has_lse = lse_view is not None
     constants = decode_constants(chosen.name, warp, dtype, head_dim, head_dim_v, rows,
                                  splits > 1, has_lse, opts.constants())
-    cdt = compute_dtype(dtype)
-    if splits > 1:
-        part_out = _workspace(chosen, stream, "out",
-                              (splits, batch, heads_q, seq_len, head_dim_v), cdt)
-        part_lse = _workspace(chosen, stream, "lse", (splits, batch, heads_q, seq_len, 1),
-                              cdt).reshape((splits, batch, heads_q, seq_len))
-        tickets = _workspace(chosen, stream, "tickets", (row_tiles * batch * heads_kv,),
-                             np.int32)
-    else:
-        part_out = constant_on(chosen, f"attention: no parts {cdt.name}",
-                               np.zeros((1, 1, 1, 1, 1), cdt))
-        part_lse = constant_on(chosen, f"attention: no part lse {cdt.name}",
-                               np.zeros((1, 1, 1, 1), cdt))
-        tickets = constant_on(chosen, "attention: no tickets", np.zeros(1, np.int32))
+    part_out, part_lse = _split_parts(chosen, stream, splits,
+                                      (batch, heads_q, seq_len, head_dim_v), dtype)
+    tickets = _workspace(chosen, stream, "tickets", (row_tiles * batch * heads_kv,), np.int32) \
+        if splits > 1 else constant_on(chosen, "attention: no tickets", np.zeros(1, np.int32))
     (k_words, (kw_b, kw_h, kw_k)), (v_words, (vw_b, vw_h, vw_k)) = k_found, v_found
     kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream)
     op.launch(DECODE, chosen, op.Launch.of(constants, (splits, row_tiles, batch * heads_kv),
@@ -1655,7 +1659,7 @@ DECODE = op.register(op.Family(
     gpu_kernel=decode_kernel, cpu_kernel=attention_cpu, reference=attention_definition,
     helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS,
     gpu_helpers=(to_compute, from_compute, pow2, decode_word, decode_chunk,
-                 decode_value_words, tile_copies, pair_weight, merge_splits),
+                 decode_value_words, tile_copies, stage_tile, pair_weight, merge_splits),
     args=(op.array("q", "ELEMENT", 4), op.array("k_words", "uint32", 1),
           op.scalar("kw_b", "int64"), op.scalar("kw_h", "int64"), op.scalar("kw_k", "int64"),
           op.array("v_words", "uint32", 1), op.scalar("vw_b", "int64"),

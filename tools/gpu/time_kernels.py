@@ -201,7 +201,24 @@ def sweep_jobs(jobs, launches, began, budget_s):
 ATTENTION_CASES = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 32, 32, 4096)]
 #: decode-route settings the sweep tries: (DECODE_STAGES, DECODE_BLOCKS_WANTED,
 #: DECODE_MOST_ROWS)
-DECODE_SETTINGS = [(1, 792, 16), (2, 792, 16), (1, 1320, 16), (2, 1320, 16)]
+DECODE_SETTINGS = [(1, 792, 16), (2, 792, 16), (1, 1584, 16), (1, 396, 16)]
+
+
+@contextlib.contextmanager
+def cuda_settings(tables):
+    """Yields a setter of the "cuda" entries of ``tables`` (dicts of the package's
+    launch settings); their values are restored on the way out."""
+    saved = [t["cuda"] for t in tables]
+
+    def apply(values):
+        for t, value in zip(tables, values):
+            if value is not None:
+                t["cuda"] = value
+
+    try:
+        yield apply
+    finally:
+        apply(saved)
 
 
 def attention_sweep(seconds=300.0, dtype=torch.float16):
@@ -210,14 +227,12 @@ def attention_sweep(seconds=300.0, dtype=torch.float16):
     from numba_causal import attention as A
     from numba_causal.attention import causal_attention
 
-    tables = (A.DECODE_STAGES, A.DECODE_BLOCKS_WANTED, A.DECODE_MOST_ROWS)
-    defaults = tuple(t["cuda"] for t in tables)
     gbps = copy_bandwidth()
     stop = time.perf_counter() + seconds
-    with recorded_launches() as launches:
+    with recorded_launches() as launches, cuda_settings(
+            (A.DECODE_STAGES, A.DECODE_BLOCKS_WANTED, A.DECODE_MOST_ROWS)) as apply:
         for setting in DECODE_SETTINGS:
-            for t, value in zip(tables, setting):
-                t["cuda"] = value
+            apply(setting)
             print(f"setting DECODE_STAGES={setting[0]} DECODE_BLOCKS_WANTED={setting[1]} "
                   f"DECODE_MOST_ROWS={setting[2]}", flush=True)
             for seq_len in (1, 4):
@@ -225,8 +240,6 @@ def attention_sweep(seconds=300.0, dtype=torch.float16):
                     if time.perf_counter() > stop:
                         return
                     attention_case(causal_attention, launches, gbps, case, 128, dtype, seq_len)
-    for t, value in zip(tables, defaults):
-        t["cuda"] = value
 
 
 def attention(head_dim=128, dtype=torch.float16, settings=((None, None),)):
@@ -238,15 +251,14 @@ def attention(head_dim=128, dtype=torch.float16, settings=((None, None),)):
     from numba_causal import attention as A
     from numba_causal.attention import causal_attention
 
-    defaults = (A.BLOCKS_WANTED["cuda"], A.MIN_SPLIT_KEYS["cuda"])
     gbps = copy_bandwidth()
-    with recorded_launches() as launches:
+    with recorded_launches() as launches, cuda_settings(
+            (A.BLOCKS_WANTED, A.MIN_SPLIT_KEYS)) as apply:
+        defaults = (A.BLOCKS_WANTED["cuda"], A.MIN_SPLIT_KEYS["cuda"])
         for case in ATTENTION_CASES:
             for wanted, min_keys in settings:
-                A.BLOCKS_WANTED["cuda"] = wanted or defaults[0]
-                A.MIN_SPLIT_KEYS["cuda"] = min_keys or defaults[1]
+                apply((wanted or defaults[0], min_keys or defaults[1]))
                 attention_case(causal_attention, launches, gbps, case, head_dim, dtype)
-    A.BLOCKS_WANTED["cuda"], A.MIN_SPLIT_KEYS["cuda"] = defaults
 
 
 def attention_case(causal_attention, launches, gbps, case, head_dim, dtype, seq_len=1):

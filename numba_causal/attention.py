@@ -95,8 +95,23 @@ K_STAGE_WORDS, V_STAGE_WORDS, Q_WORDS = compile_time(
 lane_xor = compile_time("lane_xor")  # the backend's primitive (primitives.py)
 copy16, async_commit, async_wait, align16_skip, ticket, store, as_u32 = compile_time(
     "copy16", "async_commit", "async_wait", "align16_skip", "ticket", "store", "as_u32")
-#: key splits the decode route's merge holds, and its weights' row (+ max and sum)
+#: key splits the decode route's merge holds, and its weights' row (+ max and sum);
+#: the merge's 16-byte pieces per lane (MERGE_VECS; MERGE_SLOTS floats) and splits
+#: whose loads are issued together (MERGE_SPLITS)
 MOST_SPLITS, WEIGHT_SLOTS = compile_time("MOST_SPLITS", "WEIGHT_SLOTS")
+MERGE_VECS, MERGE_SPLITS, MERGE_SLOTS = compile_time("MERGE_VECS", "MERGE_SPLITS",
+                                                     "MERGE_SLOTS")
+#: the tensor-core decode route (decode_mma_kernel): keys per tile (TILE) and its
+#: 8-key n-tiles (KEY_TILES), 16-byte chunks a lane reads of a key row (QK_CHUNKS =
+#: head_dim / 32), 64-dim slots of a value row (V_SLOTS) and its 8-dim n-tiles
+#: (V_TILES), local array sizes (Q_FRAGS, O_SLOTS, S_SLOTS) and the lanes of the
+#: simulator's fragment exchange (MMA_LANES: 32 on sim, 1 elsewhere)
+TILE, KEY_TILES, QK_CHUNKS, V_SLOTS, V_TILES = compile_time(
+    "TILE", "KEY_TILES", "QK_CHUNKS", "V_SLOTS", "V_TILES")
+Q_FRAGS, O_SLOTS, S_SLOTS, MMA_LANES = compile_time("Q_FRAGS", "O_SLOTS", "S_SLOTS",
+                                                    "MMA_LANES")
+warp_mma, pair_lo, pair_hi, pack_f16x2, pack_bf16x2, udiv32, urem32 = compile_time(
+    "warp_mma", "pair_lo", "pair_hi", "pack_f16x2", "pack_bf16x2", "udiv32", "urem32")
 HAS_MASK_FN, MASK_FN, USE_KV_LENS, USE_Q_OFFSETS = compile_time(
     "HAS_MASK_FN", "MASK_FN", "USE_KV_LENS", "USE_Q_OFFSETS")
 # device helpers bound per variant (elements.py, reductions.py, intrinsics.py)
@@ -213,6 +228,16 @@ def load_values(vv, slot, v, v_words, base, b, hkv, key, lane):
             vv[slot * VPL + i] = to_compute(v[b, hkv, key, d])
 
 
+def split_keys(first, last, split, splits, tile):
+    """Split ``split`` of ``splits`` of the keys [first, last): its keys [start, end)
+    (each split a multiple of ``tile`` keys; empty past the union)."""
+    span = last - first if last > first else int64(0)
+    per = (span + splits - 1) // splits
+    per = (per + tile - 1) // tile * tile
+    start = first + split * per
+    return start, min(start + per, last)
+
+
 # --- the kernels --------------------------------------------------------------------
 
 def attention_kernel(q, k, v, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, lse,
@@ -295,11 +320,7 @@ def attention_kernel(q, k, v, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw
                     acc[r * VPL + i] = COMPUTE(0)
             gpu.syncthreads()
             # this split's keys: a multiple of WARP keys of the union
-            span = last - first if last > first else int64(0)
-            per = (span + splits - 1) // splits
-            per = (per + WARP - 1) // WARP * WARP
-            start = first + split * per
-            end = min(start + per, last)
+            start, end = split_keys(first, last, split, splits, WARP)
             if end > start:
                 v_base = b * vw_b + hkv * vw_h
                 tiles = (end - start + WARP - 1) // WARP
@@ -494,9 +515,15 @@ def pair_weight(m, new_max):
     return pow2(m - new_max)
 
 
+def head_and_query(row, seq_len):
+    """(row // seq_len, row % seq_len) in 32-bit arithmetic (a group row's query head
+    within the group and its query; rows and seq_len fit 32 bits)."""
+    return int64(udiv32(row, seq_len)), int64(urem32(row, seq_len))
+
+
 def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, lse, part_out,
-                  part_lse, tickets, scale, heads_kv, cache_len, offset, window, kv_lens,
-                  q_offsets):
+                  part_lse, part_flat, tickets, scale, heads_kv, cache_len, offset, window,
+                  kv_lens, q_offsets):
     """GPU kernel, the decode route: ``q``, ``out``: 4-D elements (uint16 bits, or
     float32); ``k_words`` / ``v_words``: k's and v's memory as uint32 words, key
     rows at ``b * kw_b + h * kw_h + key * kw_k`` words (16-byte aligned rows);
@@ -534,36 +561,14 @@ def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, 
     acc = gpu.local.array(ACC_SLOTS, COMPUTE)
     x = gpu.local.array(CHUNK_ELEMS, COMPUTE)
     vx = gpu.local.array(VPL, COMPUTE)
-    heads_q, seq_len = q.shape[1], q.shape[2]
-    group = heads_q // heads_kv
-    rows_total = group * seq_len
     lane = int64(gpu.threadIdx.x)
-    split = int64(gpu.blockIdx.x)
-    splits = int64(gpu.gridDim.x)
-    tile_row = int64(gpu.blockIdx.y) * ROWS
-    bh = int64(gpu.blockIdx.z)
-    b = bh // heads_kv
-    hkv = bh - b * heads_kv
+    seq_len, group, rows_total, split, splits, tile_row, bh, b, hkv = block_place(q, heads_kv)
     row_offset = q_offsets[b] if USE_Q_OFFSETS else offset
-    kv_len = kv_lens[b] if USE_KV_LENS else cache_len
     # each row's kept keys; the union is read, the intersection needs no per-key test
-    first = cache_len
-    last = int64(0)
-    both_lo = int64(0)
-    both_hi = cache_len
+    first, last, both_lo, both_hi = group_bounds(
+        row_lo, row_hi, lane, tile_row, rows_total, seq_len, row_offset, window,
+        kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
     for r in range(ROWS):
-        lo = int64(0)
-        hi = int64(0)
-        if tile_row + r < rows_total:
-            lo, hi = kept_keys((tile_row + r) % seq_len + row_offset, window, kv_len, cache_len)
-            both_lo = max(both_lo, lo)
-            both_hi = min(both_hi, hi)
-        if lane == 0:
-            row_lo[r] = lo
-            row_hi[r] = hi
-        if hi > lo:
-            first = min(first, lo)
-            last = max(last, hi)
         m[r] = COMPUTE(NEG_INF)
         l[r] = COMPUTE(0)
         for i in range(VPL):
@@ -573,21 +578,17 @@ def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, 
         r = i // HEAD_DIM
         value = COMPUTE(0)
         if tile_row + r < rows_total:
-            h = hkv * group + (tile_row + r) // seq_len
-            value = to_compute(q[b, h, (tile_row + r) % seq_len, i - r * HEAD_DIM]) * scale
+            h, qq = head_and_query(tile_row + r, seq_len)
+            value = to_compute(q[b, hkv * group + h, qq, i - r * HEAD_DIM]) * scale
         store(q_sh, q_at + i, as_u32(value))
     gpu.syncthreads()
     # this split's keys: a multiple of WARP keys of the union
-    span = last - first if last > first else int64(0)
-    per = (span + splits - 1) // splits
-    per = (per + WARP - 1) // WARP * WARP
-    start = first + split * per
-    end = min(start + per, last)
+    start, end = split_keys(first, last, split, splits, WARP)
+    tiles = (end - start + WARP - 1) // WARP if end > start else int64(0)
     k_base = b * kw_b + hkv * kw_h
     v_base = b * vw_b + hkv * vw_h
     k_at = align16_skip(k_stage)
     v_at = align16_skip(v_stage)
-    tiles = (end - start + WARP - 1) // WARP if end > start else int64(0)
     for ahead in range(STAGES - 1):
         if ahead < tiles:
             stage_tile(k_stage, v_stage, k_at, v_at, ahead % STAGES, lane, k_words, v_words,
@@ -665,8 +666,8 @@ def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, 
             mask //= 2
     for r in range(ROWS):
         if tile_row + r < rows_total:
-            h = hkv * group + (tile_row + r) // seq_len
-            qq = (tile_row + r) % seq_len
+            h, qq = head_and_query(tile_row + r, seq_len)
+            h += hkv * group
             total = l[r]
             row_lse = COMPUTE(NEG_INF)
             if total != 0:
@@ -683,84 +684,411 @@ def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, 
                     part_lse[split, b, h, qq] = row_lse
                 elif HAS_LSE:
                     lse[b, h, qq, 0] = row_lse
-    if SPLIT:
-        # the last split of this (row tile, batch x KV head) to finish merges them all
-        gpu.syncthreads()
-        if lane == 0:
-            slot = int64(gpu.blockIdx.y) * int64(gpu.gridDim.z) + bh
-            done = ticket(tickets, slot)
-            last_sh[0] = int32(1) if done == splits - 1 else int32(0)
-            if done == splits - 1:
-                tickets[slot] = int32(0)  # every split has counted: ready for the next call
-        gpu.syncthreads()
-        if last_sh[0] != 0:
-            merge_splits(part_out, part_lse, out, lse, weight_sh, exchange, splits, b, hkv,
-                         group, seq_len, tile_row, rows_total, lane)
+    if SPLIT:  # the last split of this (row tile, batch x KV head) merges them all
+        merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh, tickets,
+                         splits, b, hkv, bh, group, seq_len, tile_row, rows_total, lane)
 
 
-def merge_splits(part_out, part_lse, out, lse, weight_sh, exchange, splits, b, hkv, group,
+def merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, splits, b, hkv, group,
                  seq_len, tile_row, rows_total, lane):
-    """The last block (one warp) of a (row tile, batch x KV head): its ROWS rows'
-    ``splits`` partials merged with their log-sum-exp into ``out`` (and ``lse``).
-    Row by row the lanes turn the lse into weights in ``weight_sh`` [ROWS,
-    MOST_SPLITS + 2] (the row's max and sum at the end); then every lane sums its
-    (row, dim)s' partials, four splits' loads issued together."""
+    """The last block (one warp) of a (row tile, batch x KV head): its rows' ``splits``
+    partials merged with their log-sum-exp into ``out`` (and ``lse``). ``part_flat``:
+    the partials [splits, batch, heads_q, seq_len, HEAD_DIM_V] as one float32 row.
+
+    Every (row, split) lse is read at once into ``weight_sh`` [ROWS, MOST_SPLITS + 2]
+    and turned into weights row by row (the row's max and sum at the end); then each
+    lane sums MERGE_VECS 16-byte pieces of the tile's rows over the splits,
+    MERGE_SPLITS splits' loads issued together (clamped, so the loads of a trip are
+    one unconditional batch): a merge costs about splits / MERGE_SPLITS memory
+    round trips, not one per split and dim."""
+    heads_q = part_lse.shape[2]
+    valid = min(int64(ROWS), rows_total - tile_row)
+    for i in range(lane, valid * splits, WARP):
+        r = int64(udiv32(i, splits))
+        sp = i - r * splits
+        hh, qq = head_and_query(tile_row + r, seq_len)
+        weight_sh[r, sp] = part_lse[sp, b, hkv * group + hh, qq]
+    gpu.syncthreads()
     for r in range(ROWS):
-        row = tile_row + r
-        h = hkv * group + row // seq_len
-        qq = row % seq_len
-        valid = row < rows_total
+        if r >= valid:  # the same on every lane: the exchanges stay uniform
+            break
         top = COMPUTE(NEG_INF)
         for sp in range(lane, splits, WARP):
-            if valid:
-                w = part_lse[sp, b, h, qq]
-                weight_sh[r, sp] = w
-                top = nan_max(top, w)
+            top = nan_max(top, weight_sh[r, sp])
         mask = WARP // 2
         while mask > 0:
             top = nan_max(top, lane_xor(exchange, 0, lane, top, mask))
             mask //= 2
         total = COMPUTE(0)
         for sp in range(lane, splits, WARP):
-            if valid:
-                f = COMPUTE(0)
-                if top != NEG_INF and weight_sh[r, sp] != NEG_INF:
-                    f = COMPUTE(math.exp(weight_sh[r, sp] - top))
-                weight_sh[r, sp] = f
-                total += f
+            f = COMPUTE(0)
+            if top != NEG_INF and weight_sh[r, sp] != NEG_INF:
+                f = COMPUTE(math.exp(weight_sh[r, sp] - top))
+            weight_sh[r, sp] = f
+            total += f
         mask = WARP // 2
         while mask > 0:
             total += lane_xor(exchange, 0, lane, total, mask)
             mask //= 2
-        if valid and lane == 0:
+        if lane == 0:
             weight_sh[r, MOST_SPLITS] = top
             weight_sh[r, MOST_SPLITS + 1] = total
     gpu.syncthreads()
-    for i in range(lane, ROWS * HEAD_DIM_V, WARP):
-        r = i // HEAD_DIM_V
-        d = i - r * HEAD_DIM_V
-        row = tile_row + r
+    per_row = HEAD_DIM_V // 4
+    pieces = valid * per_row
+    split_stride = part_lse.shape[1] * heads_q * seq_len * HEAD_DIM_V
+    first = ((b * heads_q + hkv * group) * seq_len + tile_row) * HEAD_DIM_V
+    acc = gpu.local.array(MERGE_SLOTS, COMPUTE)
+    for i0 in range(lane, pieces, WARP * MERGE_VECS):
+        for j in range(MERGE_SLOTS):
+            acc[j] = COMPUTE(0)
+        for sp0 in range(0, splits, MERGE_SPLITS):
+            for t in range(MERGE_SPLITS):
+                sp = min(sp0 + t, splits - 1)
+                for j in range(MERGE_VECS):
+                    i = min(i0 + j * WARP, pieces - 1)
+                    r = i // per_row
+                    w = weight_sh[r, sp] if sp0 + t < splits else COMPUTE(0)
+                    x0, x1, x2, x3 = load_v4(part_flat, sp * split_stride + first + i * 4)
+                    acc[4 * j] += w * as_f32(x0)
+                    acc[4 * j + 1] += w * as_f32(x1)
+                    acc[4 * j + 2] += w * as_f32(x2)
+                    acc[4 * j + 3] += w * as_f32(x3)
+        for j in range(MERGE_VECS):
+            i = i0 + j * WARP
+            if i < pieces:
+                r = i // per_row
+                d = (i - r * per_row) * 4
+                h, qq = head_and_query(tile_row + r, seq_len)
+                h += hkv * group
+                total = weight_sh[r, MOST_SPLITS + 1]
+                inverse = COMPUTE(1) / total if total != 0 else COMPUTE(0)
+                for e in range(4):
+                    out[b, h, qq, d + e] = from_compute(acc[4 * j + e] * inverse)
+                if HAS_LSE and d == 0:
+                    row_lse = COMPUTE(NEG_INF)
+                    if total != 0:
+                        row_lse = weight_sh[r, MOST_SPLITS] + COMPUTE(math.log(total))
+                    lse[b, h, qq, 0] = row_lse
+
+
+# --- the tensor-core decode route ----------------------------------------------------------
+
+def block_place(q, heads_kv):
+    """A decode block's place on its grid (key splits, row tiles, batch x KV head):
+    (seq_len, group, rows_total, split, splits, tile_row, bh, b, hkv)."""
+    seq_len = q.shape[2]
+    group = q.shape[1] // heads_kv
+    bh = int64(gpu.blockIdx.z)
+    b = bh // heads_kv
+    return (seq_len, group, group * seq_len, int64(gpu.blockIdx.x), int64(gpu.gridDim.x),
+            int64(gpu.blockIdx.y) * ROWS, bh, b, bh - b * heads_kv)
+
+
+def group_bounds(row_lo, row_hi, lane, tile_row, rows_total, seq_len, row_offset, window,
+                 kv_len, cache_len):
+    """The kept keys of the block's ROWS rows: ``row_lo``/``row_hi`` (shared) get each
+    row's [lo, hi) (empty for a row past rows_total); returns (first, last), the
+    union's bounds, and (both_lo, both_hi), their intersection's (where no key
+    needs a test)."""
+    first = cache_len
+    last = int64(0)
+    both_lo = int64(0)
+    both_hi = cache_len
+    for r in range(ROWS):
+        lo = int64(0)
+        hi = int64(0)
+        if tile_row + r < rows_total:
+            lo, hi = kept_keys(int64(urem32(tile_row + r, seq_len)) + row_offset, window,
+                               kv_len, cache_len)
+            both_lo = max(both_lo, lo)
+            both_hi = min(both_hi, hi)
+        if lane == 0:
+            row_lo[r] = lo
+            row_hi[r] = hi
+        if hi > lo:
+            first = min(first, lo)
+            last = max(last, hi)
+    return first, last, both_lo, both_hi
+
+
+def query_word(q, b, h, qq, d, valid):
+    """Elements d and d + 1 of a query row as one uint32 (d's low); 0 for a row past
+    the group."""
+    if not valid:
+        return uint32(0)
+    return pair_lo(q[b, h, qq, d], q[b, h, qq, d + 1])
+
+
+def mma_copies(stage_words, at, row_words, chunks, stage, lane, words, base, stride, tile,
+               end, swizzle_k):
+    """Start the copies of the TILE key (or value) rows from ``tile`` (keys past
+    ``end`` read key end - 1) into ``stage``; chunk c of tile row j lands at chunk
+    c ^ (4 (j & 1)) for keys (``swizzle_k``), c ^ (2 ((j >> 1) & 3)) for values, so
+    the fragment reads below hit 8 different bank groups per 8 lanes. A lane copies
+    chunk ``lane % chunks`` of rows ``lane // chunks + m * WARP // chunks``: in a
+    whole tile its source and destination only step by a fixed stride."""
+    per = WARP // chunks  # rows a copy instruction covers
+    chunk = lane % chunks
+    first = lane // chunks
+    dst = at + (stage * TILE + first) * row_words
+    if tile + TILE <= end:
+        src = base + (tile + first) * stride + chunk * 4
+        for m in range(TILE // per):
+            j = first + m * per
+            pos = chunk ^ ((j & 1) << 2) if swizzle_k else chunk ^ (((j >> 1) & 3) << 1)
+            copy16(stage_words, dst + pos * 4, words, src)
+            src += per * stride
+            dst += per * row_words
+    else:  # the split's last tile: a plain loop (clamped keys)
+        for c in range(lane, TILE * chunks, WARP):
+            j = c // chunks
+            key = min(tile + j, end - 1)
+            pos = chunk ^ ((j & 1) << 2) if swizzle_k else chunk ^ (((j >> 1) & 3) << 1)
+            copy16(stage_words, at + (stage * TILE + j) * row_words + pos * 4, words,
+                   base + key * stride + chunk * 4)
+
+
+def value_products(o, u, exchange, lane, a0, a1, a2, a3, x, y, z, w):
+    """O += P V for one word of four staged value rows (keys 2t, 2t + 1, 2t + 8,
+    2t + 9 of the k-step: ``x``, ``y``, ``z``, ``w``): its low halves are one dim
+    (the n-tile at ``o[u]``), its high halves the next (at ``o[u + 4]``)."""
+    o[u], o[u + 1], o[u + 2], o[u + 3] = warp_mma(
+        exchange, lane, FORMAT == BFLOAT16, a0, a1, a2, a3, pair_lo(x, y), pair_lo(z, w),
+        o[u], o[u + 1], o[u + 2], o[u + 3])
+    o[u + 4], o[u + 5], o[u + 6], o[u + 7] = warp_mma(
+        exchange, lane, FORMAT == BFLOAT16, a0, a1, a2, a3, pair_hi(x, y), pair_hi(z, w),
+        o[u + 4], o[u + 5], o[u + 6], o[u + 7])
+
+
+def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, lse,
+                      part_out, part_lse, part_flat, tickets, scale, heads_kv, cache_len,
+                      offset, window, kv_lens, q_offsets):
+    """GPU kernel, the tensor-core decode route (16-bit k and v): arguments as
+    decode_kernel's, ROWS = 16 (the rows of an m16n8k16 product), WARP = 32.
+
+    One warp per block takes its split's keys in tiles of TILE keys, copied to
+    shared memory STAGES - 1 tiles ahead (``copy16``). Per tile: S = Q K^T with
+    ``warp_mma`` (Q's fragments held in registers all along; lane l reads key
+    8t + l/4's chunks l%4, l%4 + 4, ... as its B fragments: a dot product may
+    take its dims in any order, so Q's fragments are read in the same one), the
+    online softmax on S's fragments (a row's 4 lanes exchange their max), then
+    O += P V with P's fragments packed straight from S's and V's B fragments
+    made from two keys' 16-byte chunks (``pair_lo``/``pair_hi``): lane l's
+    output dims are 64s + 16(l%4) + (0..15). Splits are merged as in
+    decode_kernel. A masked key's p is exactly 0; its value still enters the
+    product (0 * inf is NaN: the definition's matmul does the same)."""
+    k_stage = gpu.shared.array(K_STAGE_WORDS, uint32)  # + 3 words: a 16-byte aligned start
+    v_stage = gpu.shared.array(V_STAGE_WORDS, uint32)
+    exchange = gpu.shared.array((1, EXCHANGE_LANES), COMPUTE)
+    mma_exchange = gpu.shared.array((2, 6, MMA_LANES), uint32)
+    weight_sh = gpu.shared.array((ROWS, WEIGHT_SLOTS), COMPUTE)
+    row_lo = gpu.shared.array(ROWS, int64)
+    row_hi = gpu.shared.array(ROWS, int64)
+    last_sh = gpu.shared.array(1, int32)
+    qf = gpu.local.array(Q_FRAGS, uint32)
+    o = gpu.local.array(O_SLOTS, COMPUTE)
+    s = gpu.local.array(S_SLOTS, COMPUTE)
+    lane = int64(gpu.threadIdx.x)
+    g = lane >> 2
+    quad = lane & 3
+    seq_len, group, rows_total, split, splits, tile_row, bh, b, hkv = block_place(q, heads_kv)
+    row_offset = q_offsets[b] if USE_Q_OFFSETS else offset
+    first, last, both_lo, both_hi = group_bounds(
+        row_lo, row_hi, lane, tile_row, rows_total, seq_len, row_offset, window,
+        kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
+    m0 = COMPUTE(NEG_INF)
+    m1 = COMPUTE(NEG_INF)
+    l0 = COMPUTE(0)
+    l1 = COMPUTE(0)
+    gpu.syncthreads()  # row_lo / row_hi
+    start, end = split_keys(first, last, split, splits, TILE)
+    tiles = (end - start + TILE - 1) // TILE if end > start else int64(0)
+    k_base = b * kw_b + hkv * kw_h
+    v_base = b * vw_b + hkv * vw_h
+    k_at = align16_skip(k_stage)
+    v_at = align16_skip(v_stage)
+    primed = STAGES - 1 if STAGES > 1 else 1  # tiles copied before the loop
+    for ahead in range(primed):
+        if ahead < tiles:
+            mma_copies(k_stage, k_at, K_ROW, K_CHUNKS, ahead % STAGES, lane, k_words, k_base,
+                       kw_k, start + ahead * TILE, end, True)
+            mma_copies(v_stage, v_at, V_ROW, V_CHUNKS, ahead % STAGES, lane, v_words, v_base,
+                       vw_k, start + ahead * TILE, end, False)
+        async_commit()
+    # Q's A fragments, read while the first tile is on its way: k-step 2i + j takes
+    # chunk quad + 4i's words 2j and 2j + 1
+    valid0 = tile_row + g < rows_total
+    valid1 = tile_row + g + 8 < rows_total
+    h0, qq0 = head_and_query(tile_row + g, seq_len)
+    h1, qq1 = head_and_query(tile_row + g + 8, seq_len)
+    h0 += hkv * group
+    h1 += hkv * group
+    for i in range(QK_CHUNKS):
+        for j in range(2):
+            d = (quad + 4 * i) * 8 + 4 * j
+            at = (2 * i + j) * 4
+            qf[at] = query_word(q, b, h0, qq0, d, valid0)
+            qf[at + 1] = query_word(q, b, h1, qq1, d, valid1)
+            qf[at + 2] = query_word(q, b, h0, qq0, d + 2, valid0)
+            qf[at + 3] = query_word(q, b, h1, qq1, d + 2, valid1)
+    for i in range(O_SLOTS):
+        o[i] = COMPUTE(0)
+    for it in range(tiles):
+        ahead = it + STAGES - 1
+        if ahead < tiles and ahead >= primed:
+            mma_copies(k_stage, k_at, K_ROW, K_CHUNKS, ahead % STAGES, lane, k_words, k_base,
+                       kw_k, start + ahead * TILE, end, True)
+            mma_copies(v_stage, v_at, V_ROW, V_CHUNKS, ahead % STAGES, lane, v_words, v_base,
+                       vw_k, start + ahead * TILE, end, False)
+        async_commit()
+        async_wait(STAGES - 1)
+        gpu.syncthreads()  # every lane's copies of this tile have landed
+        stage = it % STAGES
+        tile = start + it * TILE
+        # S = Q K^T: n-tile t is keys 8t .. 8t + 7; lane reads key 8t + g
+        for t in range(KEY_TILES):
+            c0 = COMPUTE(0)
+            c1 = COMPUTE(0)
+            c2 = COMPUTE(0)
+            c3 = COMPUTE(0)
+            row_at = k_at + (stage * TILE + 8 * t + g) * K_ROW
+            for i in range(QK_CHUNKS):
+                pos = (quad + 4 * i) ^ ((g & 1) << 2)
+                w0, w1, w2, w3 = load_v4(k_stage, row_at + pos * 4)
+                at = 8 * i
+                c0, c1, c2, c3 = warp_mma(mma_exchange, lane, FORMAT == BFLOAT16, qf[at],
+                                          qf[at + 1], qf[at + 2], qf[at + 3], w0, w1,
+                                          c0, c1, c2, c3)
+                c0, c1, c2, c3 = warp_mma(mma_exchange, lane, FORMAT == BFLOAT16, qf[at + 4],
+                                          qf[at + 5], qf[at + 6], qf[at + 7], w2, w3,
+                                          c0, c1, c2, c3)
+            s[4 * t] = c0 * scale
+            s[4 * t + 1] = c1 * scale
+            s[4 * t + 2] = c2 * scale
+            s[4 * t + 3] = c3 * scale
+        if not (tile >= both_lo and tile + TILE <= min(both_hi, end)):
+            for t in range(KEY_TILES):
+                for e in range(2):
+                    key = tile + 8 * t + 2 * quad + e
+                    if not (key < end and row_lo[g] <= key and key < row_hi[g]):
+                        s[4 * t + e] = COMPUTE(NEG_INF)
+                    if not (key < end and row_lo[g + 8] <= key and key < row_hi[g + 8]):
+                        s[4 * t + 2 + e] = COMPUTE(NEG_INF)
+        # the online softmax of rows g (s[4t], s[4t + 1]) and g + 8 (s[4t + 2], s[4t + 3])
+        top0 = COMPUTE(NEG_INF)
+        top1 = COMPUTE(NEG_INF)
+        for t in range(KEY_TILES):
+            top0 = nan_max(top0, nan_max(s[4 * t], s[4 * t + 1]))
+            top1 = nan_max(top1, nan_max(s[4 * t + 2], s[4 * t + 3]))
+        for mask in (1, 2):  # the row's four lanes
+            top0 = nan_max(top0, lane_xor(exchange, 0, lane, top0, mask))
+            top1 = nan_max(top1, lane_xor(exchange, 0, lane, top1, mask))
+        new0 = nan_max(m0, top0)
+        new1 = nan_max(m1, top1)
+        if new0 != m0 and new0 != NEG_INF:
+            alpha = pair_weight(m0, new0)
+            l0 *= alpha
+            for u in range(V_TILES):
+                o[4 * u] *= alpha
+                o[4 * u + 1] *= alpha
+            m0 = new0
+        if new1 != m1 and new1 != NEG_INF:
+            alpha = pair_weight(m1, new1)
+            l1 *= alpha
+            for u in range(V_TILES):
+                o[4 * u + 2] *= alpha
+                o[4 * u + 3] *= alpha
+            m1 = new1
+        for t in range(KEY_TILES):
+            for e in range(2):
+                p = COMPUTE(0)
+                if s[4 * t + e] != NEG_INF:
+                    p = pow2(s[4 * t + e] - m0)
+                s[4 * t + e] = p
+                l0 += p
+                p = COMPUTE(0)
+                if s[4 * t + 2 + e] != NEG_INF:
+                    p = pow2(s[4 * t + 2 + e] - m1)
+                s[4 * t + 2 + e] = p
+                l1 += p
+        # O += P V: k-step kk is keys 16kk .. 16kk + 15 (n-tiles 2kk and 2kk + 1 of S)
+        for kk in range(KEY_TILES // 2):
+            lo_t = 8 * kk
+            hi_t = 8 * kk + 4
+            if FORMAT == BFLOAT16:
+                a0 = pack_bf16x2(s[lo_t], s[lo_t + 1])
+                a1 = pack_bf16x2(s[lo_t + 2], s[lo_t + 3])
+                a2 = pack_bf16x2(s[hi_t], s[hi_t + 1])
+                a3 = pack_bf16x2(s[hi_t + 2], s[hi_t + 3])
+            else:
+                a0 = pack_f16x2(s[lo_t], s[lo_t + 1])
+                a1 = pack_f16x2(s[lo_t + 2], s[lo_t + 3])
+                a2 = pack_f16x2(s[hi_t], s[hi_t + 1])
+                a3 = pack_f16x2(s[hi_t + 2], s[hi_t + 3])
+            key_row = stage * TILE + 16 * kk + 2 * quad  # its keys: +0, +1, +8, +9
+            for vs in range(V_SLOTS):
+                pos = (g + 8 * vs) ^ (quad << 1)
+                at = v_at + key_row * V_ROW + pos * 4
+                x0, x1, x2, x3 = load_v4(v_stage, at)
+                y0, y1, y2, y3 = load_v4(v_stage, at + V_ROW)
+                z0, z1, z2, z3 = load_v4(v_stage, at + 8 * V_ROW)
+                w0, w1, w2, w3 = load_v4(v_stage, at + 9 * V_ROW)
+                u = 4 * 8 * vs
+                value_products(o, u, mma_exchange, lane, a0, a1, a2, a3, x0, y0, z0, w0)
+                value_products(o, u + 8, mma_exchange, lane, a0, a1, a2, a3, x1, y1, z1, w1)
+                value_products(o, u + 16, mma_exchange, lane, a0, a1, a2, a3, x2, y2, z2, w2)
+                value_products(o, u + 24, mma_exchange, lane, a0, a1, a2, a3, x3, y3, z3, w3)
+        gpu.syncthreads()  # the stage is written again next
+    for mask in (1, 2):
+        l0 += lane_xor(exchange, 0, lane, l0, mask)
+        l1 += lane_xor(exchange, 0, lane, l1, mask)
+    # lane's dims: n-tile 8vs + e holds dims 64vs + 16 quad + e (o[4n], rows g / g + 8
+    # in o[4n] / o[4n + 2]) and 64vs + 16 quad + 8 + e (o[4n + 1], o[4n + 3])
+    for half in range(2):
+        row = tile_row + g + 8 * half
+        total = l1 if half else l0
         if row < rows_total:
-            h = hkv * group + row // seq_len
-            qq = row % seq_len
-            total = weight_sh[r, MOST_SPLITS + 1]
-            o = COMPUTE(0)
-            sp = 0
-            while sp + 4 <= splits:
-                o += (weight_sh[r, sp] * part_out[sp, b, h, qq, d]
-                      + weight_sh[r, sp + 1] * part_out[sp + 1, b, h, qq, d]) \
-                    + (weight_sh[r, sp + 2] * part_out[sp + 2, b, h, qq, d]
-                       + weight_sh[r, sp + 3] * part_out[sp + 3, b, h, qq, d])
-                sp += 4
-            while sp < splits:
-                o += weight_sh[r, sp] * part_out[sp, b, h, qq, d]
-                sp += 1
-            out[b, h, qq, d] = from_compute(o / total if total != 0 else COMPUTE(0))
-            if HAS_LSE and d == 0:
+            h, qq = head_and_query(row, seq_len)
+            h += hkv * group
+            inverse = COMPUTE(1) / total if total != 0 else COMPUTE(0)
+            for vs in range(V_SLOTS):
+                for e in range(8):
+                    for second in range(2):
+                        d = 64 * vs + 16 * quad + 8 * second + e
+                        result = o[4 * (8 * vs + e) + 2 * half + second] * inverse
+                        if SPLIT:
+                            part_out[split, b, h, qq, d] = result
+                        else:
+                            out[b, h, qq, d] = from_compute(result)
+            if quad == 0:
                 row_lse = COMPUTE(NEG_INF)
                 if total != 0:
-                    row_lse = weight_sh[r, MOST_SPLITS] + COMPUTE(math.log(total))
-                lse[b, h, qq, 0] = row_lse
+                    row_lse = (m1 if half else m0) * COMPUTE(LN2) + COMPUTE(math.log(total))
+                if SPLIT:
+                    part_lse[split, b, h, qq] = row_lse
+                elif HAS_LSE:
+                    lse[b, h, qq, 0] = row_lse
+    if SPLIT:
+        merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh, tickets,
+                         splits, b, hkv, bh, group, seq_len, tile_row, rows_total, lane)
+
+
+def merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh, tickets,
+                     splits, b, hkv, bh, group, seq_len, tile_row, rows_total, lane):
+    """The split's block takes a ticket of its (row tile, batch x KV head); the last
+    to finish merges them all (merge_splits) and sets the ticket back to 0."""
+    gpu.syncthreads()
+    if lane == 0:
+        slot = int64(gpu.blockIdx.y) * int64(gpu.gridDim.z) + bh
+        done = ticket(tickets, slot)
+        last_sh[0] = int32(1) if done == splits - 1 else int32(0)
+        if done == splits - 1:
+            tickets[slot] = int32(0)  # every split has counted: ready for the next call
+    gpu.syncthreads()
+    if last_sh[0] != 0:
+        merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, splits, b, hkv,
+                     group, seq_len, tile_row, rows_total, lane)
 
 
 #: query rows per task of the CPU kernel, and keys per tile (scores and values of a
@@ -964,14 +1292,17 @@ def plan_constants(backend_name: str, warp: int, dtype_name: str, head_dim: int,
                 **opts_constants)
 
 
-def split_count(backend_name: str, blocks: int, keys: int, wanted_blocks=None) -> int:
+def split_count(backend_name: str, blocks: int, keys: int, wanted_blocks=None,
+                whole_wave: bool = False) -> int:
     """Key splits per (row tile, KV head): enough blocks for about 2 per SM (or
     ``wanted_blocks[backend_name]``), each split at least MIN_SPLIT_KEYS keys; 1 when
-    the blocks already fill the GPU."""
+    the blocks already fill the GPU. ``whole_wave``: at most the wanted blocks (the
+    wanted number is what runs at once: a block more starts a second wave)."""
     wanted = (wanted_blocks or BLOCKS_WANTED).get(backend_name, 264)
     if blocks >= wanted // 2:
         return 1
-    return max(1, min(-(-wanted // blocks), keys // MIN_SPLIT_KEYS.get(backend_name, 256)))
+    most = wanted // blocks if whole_wave else -(-wanted // blocks)
+    return max(1, min(most, keys // MIN_SPLIT_KEYS.get(backend_name, 256)))
 
 
 #: backends that launch the decode route: hip's compiled variants spill VGPRs to
@@ -1003,15 +1334,34 @@ def decode_applies(warp: int, dtype_name: str, head_dim: int, head_dim_v: int) -
         and per_lane in (4, 8, 16)
 
 
+#: 16-byte loads of partials a lane of the merge keeps in flight
+MERGE_LOADS = 32
+
+
+#: most 16-byte pieces a lane of the merge sums at once: 4, but 1 on hip (its
+#: accumulators went to scratch on gfx1100 with 4: the AMD compile check)
+MERGE_MOST_VECS = {"hip": 1}
+
+
+def merge_constants(backend_name: str, warp: int, rows: int, head_dim_v: int) -> dict:
+    """MERGE_VECS (a lane's 16-byte pieces of a tile's ``rows`` rows, up to
+    MERGE_MOST_VECS) and MERGE_SPLITS (splits merged per trip: MERGE_LOADS loads in
+    flight)."""
+    vecs = min(MERGE_MOST_VECS.get(backend_name, 4),
+               _pow2_at_least(-(-rows * head_dim_v // (4 * warp))))
+    return dict(MERGE_VECS=vecs, MERGE_SPLITS=MERGE_LOADS // vecs, MERGE_SLOTS=4 * vecs,
+                MOST_SPLITS=DECODE_MOST_SPLITS, WEIGHT_SLOTS=DECODE_MOST_SPLITS + 2)
+
+
 def _decode_layout(warp: int, itemsize: int, head_dim: int, head_dim_v: int, rows: int,
-                   stages: int) -> dict:
+                   stages: int, backend_name: str = "cuda") -> dict:
     """The decode route's row, chunk and shared-array sizes (compile-time constants)."""
     k_chunks, v_chunks = head_dim * itemsize // 16, head_dim_v * itemsize // 16
     k_row, v_row = 4 * k_chunks + 4, 4 * v_chunks
     return dict(K_CHUNKS=k_chunks, V_CHUNKS=v_chunks, K_ROW=k_row, V_ROW=v_row,
                 STAGES=stages, K_STAGE_WORDS=stages * warp * k_row + 3,
                 V_STAGE_WORDS=stages * warp * v_row + 3, Q_WORDS=rows * head_dim + 3,
-                MOST_SPLITS=DECODE_MOST_SPLITS, WEIGHT_SLOTS=DECODE_MOST_SPLITS + 2)
+                **merge_constants(backend_name, warp, rows, head_dim_v))
 
 
 def _decode_shared(warp: int, itemsize: int, head_dim: int, head_dim_v: int, rows: int,
@@ -1056,7 +1406,58 @@ def decode_constants(backend_name: str, warp: int, dtype_name: str, head_dim: in
                 CHUNK_ELEMS=16 // itemsize, V_WORDS=v_words, VPL=v_words * 4 // itemsize,
                 ACC_SLOTS=rows * v_words * 4 // itemsize, SPLIT=split, HAS_LSE=has_lse,
                 ELEMENT=_element_type(dtype_name),
-                **_decode_layout(warp, itemsize, head_dim, head_dim_v, rows, stages),
+                **_decode_layout(warp, itemsize, head_dim, head_dim_v, rows, stages,
+                                 backend_name),
+                **format_constants(dtype_name), **opts_constants)
+
+
+#: backends that launch the tensor-core decode route (warp_mma: cuda's mma.sync, the
+#: simulator's shared-memory spelling, so the route's logic runs without a GPU);
+#: keys per tile, tiles in flight
+MMA_BACKENDS = ("cuda", "sim")
+MMA_TILE = 32
+MMA_STAGES = {"cuda": 2, "sim": 2}
+MMA_ROWS = 16
+#: blocks of the tensor-core route resident at once on an H200 (132 SMs x 6: two
+#: stages' shared memory, 37 KB a block, allow 6 one-warp blocks per SM): the key
+#: splits fill one wave and no more (2 stages at 792 blocks measured best, against
+#: 1 stage at 792 and 1056: docs/data/h200-2026-12-02/session5, r6)
+MMA_BLOCKS_WANTED = {"cuda": 792, "hip": 792, "sim": 4}
+
+
+def mma_applies(warp: int, dtype_name: str, head_dim: int, head_dim_v: int,
+                opts_constants: dict) -> bool:
+    """Whether the tensor-core decode route takes this launch: 32-lane warps, float16
+    or bfloat16, head_dim and head_dim_v of 64 or 128 (a lane's fragments in
+    registers), no mask_fn (a predicate per key and row stays on decode_kernel)."""
+    return warp == 32 and dtype_name in ("float16", "bfloat16") and head_dim in (64, 128) \
+        and head_dim_v in (64, 128) and not opts_constants.get("HAS_MASK_FN")
+
+
+def _mma_shared(head_dim: int, head_dim_v: int, stages: int) -> int:
+    """Static shared bytes of a tensor-core decode variant (its stages, the merge's
+    weights, the exchanges, row bounds, the ticket flag)."""
+    return 2 * stages * MMA_TILE * (head_dim + head_dim_v) + 16 \
+        + 4 * (MMA_ROWS * (DECODE_MOST_SPLITS + 2) + 32 + 6 * 32 + 4 * MMA_ROWS + 1)
+
+
+def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v: int,
+                  split: bool, has_lse: bool, opts_constants: dict) -> dict:
+    """Every compile-time constant of a tensor-core decode launch (where mma_applies)."""
+    stages = MMA_STAGES.get(backend_name, 2)
+    while stages > 1 and _mma_shared(head_dim, head_dim_v, stages) > DECODE_SHARED_BYTES:
+        stages -= 1
+    k_row, v_row = head_dim // 2, head_dim_v // 2
+    return dict(WARP=32, WARPS=1, THREADS=32, ROWS=MMA_ROWS, HEAD_DIM=head_dim,
+                HEAD_DIM_V=head_dim_v, TILE=MMA_TILE, KEY_TILES=MMA_TILE // 8,
+                QK_CHUNKS=head_dim // 32, V_SLOTS=head_dim_v // 64, V_TILES=head_dim_v // 8,
+                Q_FRAGS=head_dim // 4, O_SLOTS=head_dim_v // 2, S_SLOTS=MMA_TILE // 2,
+                K_CHUNKS=head_dim // 8, V_CHUNKS=head_dim_v // 8, K_ROW=k_row, V_ROW=v_row,
+                STAGES=stages, K_STAGE_WORDS=stages * MMA_TILE * k_row + 3,
+                V_STAGE_WORDS=stages * MMA_TILE * v_row + 3,
+                EXCHANGE_LANES=32 if backend_name == "sim" else 1,
+                MMA_LANES=32 if backend_name == "sim" else 1,
+                **merge_constants(backend_name, 32, MMA_ROWS, head_dim_v), SPLIT=split, HAS_LSE=has_lse, ELEMENT=_element_type(dtype_name),
                 **format_constants(dtype_name), **opts_constants)
 
 
@@ -1225,18 +1626,28 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
     seq_len] float32 (float64 for float64) = log of the sum of exp(scale * q.k) over
     the kept keys, -inf for a fully masked row. Bad input raises before anything is
     written.
+
+    Repeated calls on the same torch CUDA tensors replay one launch (fastpath.py);
+    ``kv_lens`` given as a contiguous int64 CUDA tensor replays too, its values read
+    on the GPU at each launch: validated on the first call only, after which a
+    value outside [0, cache_len] is taken as the nearest end of that range.
     """
-    fast_key = None
-    if type(q) is not np.ndarray and not return_lse and _kind is None and kv_lens is None \
-            and q_offsets is None and mask_fn is None:
+    fast_key = live_kv_lens = None
+    if type(q) is not np.ndarray and not return_lse and _kind is None and q_offsets is None \
+            and mask_fn is None:
         # torch CUDA tensors: a repeated call is one replayed launch (fastpath.py); the
-        # default scale is keyed as inf (a scale given is finite)
+        # default scale is keyed as inf (a scale given is finite). kv_lens replays as
+        # an int64 CUDA tensor (its values read on the GPU at each launch)
+        live_kv_lens = _live_kv_lens(kv_lens, q)
         base = fastpath.call_key(q, backend, offset, window,
                                  math.inf if scale is None else scale, causal)
-        if base is not None:
+        if base is not None and (kv_lens is None or live_kv_lens is not None):
             if out is None and type(v) is type(q):
                 out = fastpath.new_output(q, tuple(q.shape[:3]) + (v.shape[3],))
             fast_key = fastpath.tensors_key("attention", base, q, k, v, out)
+            if fast_key is not None and live_kv_lens is not None:
+                fast_key = ("attention kv_lens", base, fast_key[2] + (
+                    (live_kv_lens.data_ptr(), live_kv_lens.shape, live_kv_lens.stride()),))
             if fast_key is not None:
                 entry = fastpath.known_launch(fast_key)
                 if entry is not None and entry():
@@ -1262,12 +1673,26 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
     if _kind == "reference" and qs.on_device:
         raise TypeError("causal_attention_reference works on host arrays; copy them to the host")
     if os_.size:
+        cuda = chosen.name == "cuda"
         _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, _kind,
-                   fast_key if chosen.name == "cuda" else None)
+                   fast_key if cuda else None, live_kv_lens if cuda else None)
     return (out, lse) if return_lse else out
 
 
-def _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, kind=None, fast_key=None) -> None:
+def _live_kv_lens(kv_lens, q):
+    """``kv_lens`` when the decode route can read it where it lives, on every replay:
+    a contiguous 1-D int64 torch CUDA tensor on q's device (else None: its values
+    are validated and copied at each call)."""
+    if kv_lens is None or type(kv_lens) is not type(q) or not kv_lens.is_cuda \
+            or kv_lens.device != q.device or kv_lens.dim() != 1 \
+            or str(kv_lens.dtype) != "torch.int64" or kv_lens.stride() != (1,) \
+            or kv_lens.requires_grad:
+        return None
+    return kv_lens
+
+
+def _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, kind=None, fast_key=None,
+               live_kv_lens=None) -> None:
     dtype = qs.dtype
     arrays = [(os_, True), (qs, False), (ks, False), (vs, False)]
     if lse_s is not None:
@@ -1288,7 +1713,7 @@ def _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, kind=None, fast_key=
                          opts.offset, opts.window, kv_lens, q_offsets))
             return
         _launch_gpu(chosen, stream, ks, kv, vs, vv, q_, k_, v_, o_, lse_view, cscale, opts,
-                    dtype, fast_key)
+                    dtype, fast_key, live_kv_lens)
 
 
 def _lse_or_dummy(chosen, lse_view, dtype):
@@ -1361,27 +1786,29 @@ def _workspace(chosen, stream, role, shape, dtype):
 
 
 def _split_parts(chosen, stream, splits, out_shape, dtype):
-    """(part_out [splits, *out_shape], part_lse [splits, *out_shape[:3]]) in the compute
-    type for a launch of ``splits`` key splits: workspaces (_workspace), or one-element
-    stand-ins when there is a single split."""
+    """(part_out [splits, *out_shape], part_lse [splits, *out_shape[:3]], part_flat: the
+    partials as one row) in the compute type for a launch of ``splits`` key splits:
+    workspaces (_workspace), or small stand-ins when there is a single split."""
     cdt = compute_dtype(dtype)
     if splits == 1:
         return (constant_on(chosen, f"attention: no parts {cdt.name}",
                             np.zeros((1, 1, 1, 1, 1), cdt)),
                 constant_on(chosen, f"attention: no part lse {cdt.name}",
-                            np.zeros((1, 1, 1, 1), cdt)))
+                            np.zeros((1, 1, 1, 1), cdt)),
+                constant_on(chosen, f"attention: no flat parts {cdt.name}", np.zeros(4, cdt)))
     part_out = _workspace(chosen, stream, "out", (splits,) + tuple(out_shape), cdt)
     part_lse = _workspace(chosen, stream, "lse", (splits,) + tuple(out_shape[:3]) + (1,), cdt)
-    return part_out, part_lse.reshape((splits,) + tuple(out_shape[:3]))
+    return (part_out, part_lse.reshape((splits,) + tuple(out_shape[:3])),
+            part_out.reshape(int(np.prod(part_out.shape))))
 
 
 def _launch_gpu(chosen, stream, ks, kview, vs, vview, q_, k_, v_, o_, lse_view, cscale, opts,
-                dtype, fast_key=None):
+                dtype, fast_key=None, live_kv_lens=None):
     batch, heads_q, seq_len, head_dim = q_.shape
     heads_kv, cache_len, head_dim_v = k_.shape[1], k_.shape[2], v_.shape[3]
     rows_total = heads_q // heads_kv * seq_len
     if _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscale, opts,
-                      dtype, fast_key):
+                      dtype, fast_key, live_kv_lens):
         return
     rows = rows_per_block(rows_total, head_dim, head_dim_v, dtype, chosen.name)
     row_tiles = -(-rows_total // rows)
@@ -1399,8 +1826,8 @@ def _launch_gpu(chosen, stream, ks, kview, vs, vview, q_, k_, v_, o_, lse_view, 
     constants = plan_constants(chosen.name, warp, dtype, head_dim, head_dim_v, rows,
                                found is not None, splits > 1, has_lse, opts.constants(),
                                value_bytes(warp, dtype, head_dim_v) if v_found else 0)
-    part_out, part_lse = _split_parts(chosen, stream, splits,
-                                      (batch, heads_q, seq_len, head_dim_v), dtype)
+    part_out, part_lse, _ = _split_parts(chosen, stream, splits,
+                                         (batch, heads_q, seq_len, head_dim_v), dtype)
     kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream)
     lse_arg = _lse_or_dummy(chosen, lse_view, dtype)
     # splits on x; group row tiles on y; every (batch, KV head) on z
@@ -1421,18 +1848,22 @@ def _launch_gpu(chosen, stream, ks, kview, vs, vview, q_, k_, v_, o_, lse_view, 
 
 
 def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscale, opts, dtype,
-                   fast_key=None) -> bool:
-    """Launch the decode route (decode_kernel) where it applies: a DECODE_BACKENDS
-    backend, dims decode_applies takes, k and v rows as 16-byte words, a grid that
-    needs no folding. False (nothing launched) elsewhere."""
+                   fast_key=None, live_kv_lens=None) -> bool:
+    """Launch a decode route where it applies (k and v rows as 16-byte words, a grid
+    that needs no folding): the tensor-core one (decode_mma_kernel) on an
+    MMA_BACKENDS backend where mma_applies, else decode_kernel on a DECODE_BACKENDS
+    backend for the dims decode_applies takes. False (nothing launched) elsewhere."""
     batch, heads_q, seq_len, head_dim = q_.shape
     heads_kv, cache_len, head_dim_v = ks.shape[1], ks.shape[2], vs.shape[3]
-    warp = SIM_WARP if chosen.name == "sim" else chosen.warp
-    if spelling(chosen) not in DECODE_BACKENDS or not decode_applies(warp, dtype, head_dim,
-                                                                        head_dim_v):
+    mma = spelling(chosen) in MMA_BACKENDS and mma_applies(
+        32 if chosen.name == "sim" else chosen.warp, dtype, head_dim, head_dim_v,
+        opts.constants())
+    warp = 32 if mma else SIM_WARP if chosen.name == "sim" else chosen.warp
+    if not mma and (spelling(chosen) not in DECODE_BACKENDS
+                    or not decode_applies(warp, dtype, head_dim, head_dim_v)):
         return False
-    rows = decode_rows(chosen.name, warp, dtype, head_dim, head_dim_v,
-                       heads_q // heads_kv * seq_len)
+    rows = MMA_ROWS if mma else decode_rows(chosen.name, warp, dtype, head_dim, head_dim_v,
+                                            heads_q // heads_kv * seq_len)
     k_found = _key_words(chosen, ks, kview)
     v_found = _key_words(chosen, vs, vview)
     if k_found is None or v_found is None:
@@ -1440,27 +1871,33 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
     row_tiles = -(-(heads_q // heads_kv * seq_len) // rows)
     longest = min(cache_len, opts.window + seq_len) if opts.window else cache_len
     splits = min(split_count(chosen.name, batch * heads_kv * row_tiles, longest,
-                             DECODE_BLOCKS_WANTED), DECODE_MOST_SPLITS)
+                             MMA_BLOCKS_WANTED if mma else DECODE_BLOCKS_WANTED, mma),
+                 DECODE_MOST_SPLITS)
     if not kc.grid_fits(chosen, splits, row_tiles, batch * heads_kv):
         return False
     has_lse = lse_view is not None
-    constants = decode_constants(chosen.name, warp, dtype, head_dim, head_dim_v, rows,
-                                 splits > 1, has_lse, opts.constants())
-    part_out, part_lse = _split_parts(chosen, stream, splits,
-                                      (batch, heads_q, seq_len, head_dim_v), dtype)
+    if mma:
+        constants = mma_constants(chosen.name, dtype, head_dim, head_dim_v, splits > 1,
+                                  has_lse, opts.constants())
+    else:
+        constants = decode_constants(chosen.name, warp, dtype, head_dim, head_dim_v, rows,
+                                     splits > 1, has_lse, opts.constants())
+    part_out, part_lse, part_flat = _split_parts(chosen, stream, splits,
+                                                 (batch, heads_q, seq_len, head_dim_v), dtype)
     tickets = _workspace(chosen, stream, "tickets", (row_tiles * batch * heads_kv,), np.int32) \
         if splits > 1 else constant_on(chosen, "attention: no tickets", np.zeros(1, np.int32))
     (k_words, (kw_b, kw_h, kw_k)), (v_words, (vw_b, vw_h, vw_k)) = k_found, v_found
-    kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream)
-    op.launch(DECODE, chosen, op.Launch.of(constants, (splits, row_tiles, batch * heads_kv),
-                                           (warp, 1), dict(
+    kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
+    grid = (splits, row_tiles, batch * heads_kv)
+    op.launch(DECODE_MMA if mma else DECODE, chosen, op.Launch.of(constants, grid, (warp, 1), dict(
         q=q_, k_words=k_words, kw_b=np.int64(kw_b), kw_h=np.int64(kw_h), kw_k=np.int64(kw_k),
         v_words=v_words, vw_b=np.int64(vw_b), vw_h=np.int64(vw_h), vw_k=np.int64(vw_k),
         out=o_, lse=_lse_or_dummy(chosen, lse_view, dtype), part_out=part_out,
-        part_lse=part_lse, tickets=tickets, scale=cscale, heads_kv=np.int64(heads_kv),
+        part_lse=part_lse, part_flat=part_flat, tickets=tickets, scale=cscale,
+        heads_kv=np.int64(heads_kv),
         cache_len=np.int64(cache_len), offset=np.int64(opts.offset),
         window=np.int64(opts.window), kv_lens=kv_lens, q_offsets=q_offsets)), stream,
-        fast_key, keep=(part_out, part_lse, tickets))
+        fast_key, keep=(part_out, part_lse, part_flat, tickets, kv_lens))
     return True
 
 
@@ -1519,7 +1956,7 @@ def bench_attention(ctx, shape, dtype):
     keep = (keys <= pos)[None] & (keys[None] < kv_lens.to(dev)[:, None, None])  # [b, s, n]
     scale = d ** -0.5
     out = torch.full((b, hq, s, d), float("nan"), device=dev, dtype=tdt)
-    kw = dict(kv_lens=kv_lens_host) if c["ragged"] else {}
+    kw = dict(kv_lens=kv_lens.to(dev)) if c["ragged"] else {}  # an engine's int64 lengths
     name = ctx.backend.name
     causal_attention(q, k, v, out=out, backend=name, **kw)
     want = _torch_attention(q.double(), k.double(), v.double(), keep, scale)
@@ -1635,7 +2072,7 @@ ATTENTION = op.register(op.Family(
     gpu_kernel=attention_kernel, cpu_kernel=attention_cpu, reference=attention_definition,
     helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS,
     gpu_helpers=(reductions.row_reduce, to_compute, from_compute, pow2,
-                 decode_word, key_scores, value_dim, load_values),
+                 decode_word, key_scores, value_dim, load_values, split_keys),
     args=(op.array("q", "ELEMENT", 4), op.array("k", "ELEMENT", 4),
           op.array("v", "ELEMENT", 4), op.array("k_words", "uint32", 1),
           op.scalar("kw_b", "int64"), op.scalar("kw_h", "int64"), op.scalar("kw_k", "int64"),
@@ -1659,18 +2096,31 @@ DECODE = op.register(op.Family(
     gpu_kernel=decode_kernel, cpu_kernel=attention_cpu, reference=attention_definition,
     helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS,
     gpu_helpers=(to_compute, from_compute, pow2, decode_word, decode_chunk,
-                 decode_value_words, tile_copies, stage_tile, pair_weight, merge_splits),
+                 decode_value_words, tile_copies, stage_tile, pair_weight, block_place,
+                 group_bounds, head_and_query, split_keys, merge_splits, merge_last_split),
     args=(op.array("q", "ELEMENT", 4), op.array("k_words", "uint32", 1),
           op.scalar("kw_b", "int64"), op.scalar("kw_h", "int64"), op.scalar("kw_k", "int64"),
           op.array("v_words", "uint32", 1), op.scalar("vw_b", "int64"),
           op.scalar("vw_h", "int64"), op.scalar("vw_k", "int64"),
           op.array("out", "ELEMENT", 4), op.array("lse", "COMPUTE", 4),
           op.array("part_out", "COMPUTE", 5), op.array("part_lse", "COMPUTE", 4),
-          op.array("tickets", "int32", 1), op.scalar("scale", "COMPUTE"),
+          op.array("part_flat", "COMPUTE", 1), op.array("tickets", "int32", 1),
+          op.scalar("scale", "COMPUTE"),
           op.scalar("heads_kv", "int64"), op.scalar("cache_len", "int64"),
           op.scalar("offset", "int64"), op.scalar("window", "int64"),
           op.array("kv_lens", "int64", 1), op.array("q_offsets", "int64", 1)),
     aot_variants=_decode_aot_variants,
+))
+
+DECODE_MMA = op.register(op.Family(
+    name="causal_attention_decode_mma",
+    gpu_kernel=decode_mma_kernel, cpu_kernel=attention_cpu, reference=attention_definition,
+    helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS,
+    gpu_helpers=(from_compute, pow2, block_place, group_bounds, head_and_query, split_keys,
+                 query_word, mma_copies, value_products, pair_weight, merge_splits,
+                 merge_last_split),
+    args=DECODE.args,
+    aot_variants=None,  # NVIDIA's mma.sync and the simulator only: nothing for AMD
 ))
 
 ATTENTION_COMBINE = op.register(op.Family(

@@ -55,6 +55,9 @@ store_v4(a,i,w0,w1,w2,w3) write 4 uint32/float32 words to &a[i] (aligned to 16)
 load_v2 store_v2   the same for 8 bytes (2 words)
 exp2f(x)           2**x in float32: ex2.approx.ftz on NVIDIA (2 ulp), llvm.exp2 elsewhere
 warp_max/warp_sum  float32 butterfly over 32 lanes (all active): every lane gets it
+pair_lo/hi(a, b)   uint32: the low (high) 16 bits of a, then those of b (PRMT)
+mma_f16/mma_bf16   NVIDIA only: one warp's m16n8k16 tensor-core product, float32
+                   accumulate (primitives.warp_mma spells it for every GPU target)
 =================  =====================================================================
 """
 
@@ -473,6 +476,60 @@ def _make_async_wait(hardware):
     return _async_wait
 
 
+def _make_pair(high, hardware=False):
+    """``pair_lo(a, b)``: the low 16 bits of ``a`` and of ``b`` as one uint32 (a's
+    low); ``pair_hi``: their high 16 bits. Two rows' elements of one column, side
+    by side, as a tensor-core fragment wants them (NVIDIA: one ``prmt.b32``)."""
+    def _pair(typingctx, a, b):
+        if not _is_int(a, b):
+            return None
+
+        def codegen(context, builder, sig, args):
+            x, y = (_int_to(builder, v, t, 32) for v, t in zip(args, sig.args))
+            if hardware:
+                selector = "0x7632" if high else "0x5410"
+                asm = ir.InlineAsm(ir.FunctionType(_I32, [_I32, _I32]),
+                                   f"prmt.b32 $0, $1, $2, {selector};", "=r,r,r")
+                return builder.call(asm, [x, y])
+            if high:
+                return builder.or_(builder.lshr(x, ir.Constant(_I32, 16)),
+                                   builder.and_(y, ir.Constant(_I32, 0xFFFF0000)))
+            return builder.or_(builder.and_(x, ir.Constant(_I32, 0xFFFF)),
+                               builder.shl(y, ir.Constant(_I32, 16)))
+        return types.uint32(a, b), codegen
+    return _pair
+
+
+def _make_mma(kind):
+    """NVIDIA (sm_80+): ``mma_<kind>(a0, a1, a2, a3, b0, b1, c0, c1, c2, c3)``, one
+    warp's ``mma.sync.aligned.m16n8k16.row.col.f32.<kind>.<kind>.f32``: D = A B + C
+    with A 16x16 and B 16x8 in 16-bit (``kind`` 'f16' or 'bf16'; two elements per
+    uint32, lane ``l``'s registers as PTX's fragment layout: a0/a2 row l/4, a1/a3 row
+    l/4 + 8, columns 2(l%4) (+8 for a2/a3); b0/b1 column l/4, rows 2(l%4) (+8 for
+    b1)), C and D 16x8 float32 (c0/c1 row l/4, c2/c3 row l/4 + 8, columns 2(l%4) and
+    +1). Every lane of the warp calls it together. Returns (d0, d1, d2, d3)."""
+    def _mma(typingctx, a0, a1, a2, a3, b0, b1, c0, c1, c2, c3):
+        words, floats = (a0, a1, a2, a3, b0, b1), (c0, c1, c2, c3)
+        if not (_is_int(*words) and all(isinstance(t, types.Float) for t in floats)):
+            return None
+
+        def codegen(context, builder, sig, args):
+            ins = [_int_to(builder, v, t, 32) for v, t in zip(args[:6], sig.args[:6])]
+            ins += [v if t.bitwidth == 32 else builder.fptrunc(v, _F32)
+                    for v, t in zip(args[6:], sig.args[6:])]
+            result = ir.LiteralStructType([_F32] * 4)
+            asm = ir.InlineAsm(
+                ir.FunctionType(result, [_I32] * 6 + [_F32] * 4),
+                f"mma.sync.aligned.m16n8k16.row.col.f32.{kind}.{kind}.f32 "
+                "{$0, $1, $2, $3}, {$4, $5, $6, $7}, {$8, $9}, {$10, $11, $12, $13};",
+                "=f,=f,=f,=f,r,r,r,r,r,r,f,f,f,f")
+            d = builder.call(asm, ins)
+            values = [builder.extract_value(d, i) for i in range(4)]
+            return context.make_tuple(builder, sig.return_type, values)
+        return types.UniTuple(types.float32, 4)(*words, *floats), codegen
+    return _mma
+
+
 def _make_exp2(hardware):
     def _exp2f(typingctx, x):
         if not isinstance(x, types.Float):
@@ -709,6 +766,14 @@ def _py_async_wait(n):
     return None
 
 
+def _py_pair_lo(a, b):
+    return np.uint32((int(a) & 0xFFFF) | ((int(b) & 0xFFFF) << 16))
+
+
+def _py_pair_hi(a, b):
+    return np.uint32(((int(a) >> 16) & 0xFFFF) | (int(b) & 0xFFFF0000))
+
+
 def _py_exp2f(x):
     with np.errstate(over="ignore"):
         return np.float32(np.exp2(np.float32(x)))
@@ -774,6 +839,8 @@ _GENERIC = {  # name -> (typing/codegen function for every LLVM target, Python f
     "copy16": (_make_copy16(False), _py_copy16),
     "async_commit": (_make_async_commit(False), _py_async_commit),
     "async_wait": (_make_async_wait(False), _py_async_wait),
+    "pair_lo": (_make_pair(False), _py_pair_lo),
+    "pair_hi": (_make_pair(True), _py_pair_hi),
 }
 # NVIDIA-only spellings (inline PTX) that replace the generic IR on the cuda backend
 _CUDA_ONLY = {
@@ -784,6 +851,8 @@ _CUDA_ONLY = {
     "copy16": _make_copy16(True),
     "async_commit": _make_async_commit(True),
     "async_wait": _make_async_wait(True),
+    "pair_lo": _make_pair(False, True),
+    "pair_hi": _make_pair(True, True),
 }
 
 
@@ -840,6 +909,9 @@ def _build() -> dict:
         name = f"warp_{kind}"
         table[name] = Spellings(cuda=_CudaSpelling(_named(_make_warp_reduce(kind), name)),
                                 hip=warp_max_hip if kind == "max" else warp_sum_hip)
+    for kind in ("f16", "bf16"):  # tensor cores: NVIDIA only (primitives.warp_mma)
+        name = f"mma_{kind}"
+        table[name] = Spellings(cuda=_CudaSpelling(_named(_make_mma(kind), name)))
     return table
 
 

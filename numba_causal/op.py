@@ -240,16 +240,22 @@ def operands(backend: Backend, *arrays):
             stream.synchronize()
 
 
-def per_sequence_on(backend: Backend, opts, stream) -> tuple:
+def per_sequence_on(backend: Backend, opts, stream, live_kv_lens=None) -> tuple:
     """(kv_lens, q_offsets) of mask options where ``backend``'s kernels read them
-    (a constant one-element array for an option not given)."""
+    (a constant one-element array for an option not given). ``live_kv_lens``: the
+    caller's own int64 device vector of the same (validated) values, read in place
+    (a replayed launch then reads its values of the moment) instead of a copy."""
     kv_lens, q_offsets = opts.per_sequence()
     if not backend.on_device:  # the simulator reads host arrays wrapped as device ones
         wrap = backend.wrap_host or (lambda a: a)
         return wrap(kv_lens), wrap(q_offsets)
     dummy = constant_on(backend, "no per-sequence values", NO_VALUES)
-    return (dummy if opts.kv_lens is None else device_copy(backend, kv_lens, stream),
-            dummy if opts.q_offsets is None else device_copy(backend, q_offsets, stream))
+    if live_kv_lens is not None and opts.kv_lens is not None:
+        kv = backend.gpu.from_cuda_array_interface(live_kv_lens.__cuda_array_interface__,
+                                                   owner=live_kv_lens, sync=False)
+    else:
+        kv = dummy if opts.kv_lens is None else device_copy(backend, kv_lens, stream)
+    return kv, dummy if opts.q_offsets is None else device_copy(backend, q_offsets, stream)
 
 
 # --- launch ------------------------------------------------------------------------------

@@ -105,3 +105,14 @@ def planned(monkeypatch, module, *names):
 
     monkeypatch.setattr(module, "plan_constants", spy)
     return seen
+
+
+def nvvm_reason():
+    """Why numba-cuda cannot compile PTX here (no libNVVM/NVRTC), or None when it can."""
+    try:
+        from numba import cuda
+
+        cuda.compile_ptx(lambda a: None, "void(float32[::1])", cc=(9, 0))
+    except Exception as exc:
+        return f"numba-cuda cannot compile PTX here: {type(exc).__name__}: {str(exc)[:120]}"
+    return None

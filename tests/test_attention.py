@@ -204,13 +204,19 @@ def test_split_keys_combine_with_their_lse(gpu_backend, rng, monkeypatch, dtype)
 
 def _decode_routes(monkeypatch):
     """A list each GPU launch planned from now on appends to: (ROWS, SPLIT) of a
-    decode-route launch, None of a general-kernel launch."""
+    decode-route launch, ("mma", SPLIT) of a tensor-core decode launch, None of a
+    general-kernel launch."""
     seen = []
-    decode, general = A.decode_constants, A.plan_constants
+    decode, mma, general = A.decode_constants, A.mma_constants, A.plan_constants
 
     def decode_spy(*args, **kwargs):
         constants = decode(*args, **kwargs)
         seen.append((constants["ROWS"], constants["SPLIT"]))
+        return constants
+
+    def mma_spy(*args, **kwargs):
+        constants = mma(*args, **kwargs)
+        seen.append(("mma", constants["SPLIT"]))
         return constants
 
     def general_spy(*args, **kwargs):
@@ -218,6 +224,7 @@ def _decode_routes(monkeypatch):
         return general(*args, **kwargs)
 
     monkeypatch.setattr(A, "decode_constants", decode_spy)
+    monkeypatch.setattr(A, "mma_constants", mma_spy)
     monkeypatch.setattr(A, "plan_constants", general_spy)
     return seen
 
@@ -234,6 +241,53 @@ def test_routes(rng, monkeypatch):
         q, k, v = make(rng, shape, dtype)
         check(causal_attention(q, k, v, backend="sim"), definition(q, k, v)[0], dtype)
     assert routes == [(2, False), (16, False), (4, False), None, None, None]
+
+
+def _transposed_cache(a):
+    """``a`` [batch, heads, keys, dim] as a view of a [batch, keys, heads, dim] cache."""
+    return np.ascontiguousarray(a.transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3)
+
+
+#: the tensor-core decode route on the simulator (each product exchanges its
+#: fragments between two barriers: small shapes): (shape, head_dim_v, dtype, options)
+MMA_CASES = {
+    "gqa4_d64_lse": ((1, 4, 1, 1, 40, 64), 64, "float16", {}),
+    "rows_past_16_d128_v64_window": ((1, 6, 1, 3, 45, 128), 64, "bfloat16",
+                                     dict(window=20, q_offsets=[42])),
+    "split_kv_lens_0_strided": ((2, 2, 1, 1, 70, 64), 128, "float16", dict(kv_lens=[0, 61])),
+}
+
+
+@pytest.mark.parametrize("case", MMA_CASES.values(), ids=list(MMA_CASES))
+def test_mma_route_on_the_simulator(rng, monkeypatch, case):
+    """float16 / bfloat16 at head dims 64 and 128 take the tensor-core route (the
+    simulator spells warp_mma through shared memory): one and two row tiles,
+    masked tile edges, a window, a sequence with no key, key splits merged with
+    their lse, a transposed cache; each matches the definition (and lse)."""
+    monkeypatch.setitem(A.MMA_BLOCKS_WANTED, "sim", 8)
+    monkeypatch.setitem(A.MIN_SPLIT_KEYS, "sim", 16)
+    routes = _decode_routes(monkeypatch)
+    shape, head_dim_v, dtype, options = case
+    q, k, v = make(rng, shape, dtype, head_dim_v)
+    if "kv_lens" in options:
+        k, v = _transposed_cache(k), _transposed_cache(v)
+    out, lse = causal_attention(q, k, v, return_lse=True, backend="sim", **options)
+    want, want_lse = definition(q, k, v, **options)
+    check(out, want, dtype)
+    check_lse(lse, want_lse)
+    assert len(routes) == 1 and routes[0][0] == "mma", routes
+    assert routes[0][1] or "kv_lens" not in options  # the split case splits
+
+
+def test_mma_applies():
+    assert A.mma_applies(32, "float16", 128, 128, {})
+    assert A.mma_applies(32, "bfloat16", 64, 128, {})
+    assert not A.mma_applies(32, "float32", 128, 128, {})  # tensor cores: 16-bit only
+    assert not A.mma_applies(32, "float16", 80, 80, {})
+    assert not A.mma_applies(32, "float16", 256, 256, {})
+    assert not A.mma_applies(64, "float16", 128, 128, {})
+    assert not A.mma_applies(32, "float16", 128, 128, {"HAS_MASK_FN": True})
+    assert A.MMA_BACKENDS == ("cuda", "sim")  # hip: no spelling of warp_mma
 
 
 def test_split_count():
@@ -431,7 +485,9 @@ def test_decode_route_on_the_gpu(gpu_only, rng, monkeypatch, dtype):
         want, want_lse = definition(*rounded)
         check(got.float().cpu().numpy(), want, dtype)
         check_lse(lse.cpu().numpy(), want_lse)
-    assert all(routes) and routes[0][1] and not routes[2][1]  # split; not; all decode
+    # split; not; all decode (16-bit: the tensor-core route)
+    assert all(routes) and routes[0][1] and not routes[2][1]
+    assert all((r[0] == "mma") == (dtype != "float32") for r in routes), routes
 
 
 @pytest.mark.gpu
@@ -457,6 +513,45 @@ def test_attention_replay_computes_new_contents(gpu_only, rng):
         base = fastpath.call_key(tq, "cuda", None, None, math.inf, True)
         assert fastpath.known_launch(fastpath.tensors_key("attention", base, tq, tk, tv,
                                                           out)) is not None
+
+
+def test_only_int64_cuda_kv_lens_are_read_in_place():
+    """kv_lens replays (read where it lives) only as a contiguous int64 CUDA tensor on
+    q's device; any other kind is validated and copied at every call."""
+    torch = pytest.importorskip("torch")
+    q = torch.zeros(2, 2, 1, 8)
+    for kind in (None, [3, 4], np.array([3, 4]), torch.tensor([3, 4]),
+                 torch.tensor([3, 4], dtype=torch.int32)):
+        assert A._live_kv_lens(kind, q) is None
+
+
+@pytest.mark.gpu
+def test_attention_replay_reads_kv_lens_on_the_gpu(gpu_only, rng):
+    """kv_lens as an int64 CUDA tensor replays with the launch: new lengths written
+    into the same tensor (one of them 0: a sequence with no key) give the new
+    result, every time; an int32 tensor is validated and copied each call."""
+    torch = pytest.importorskip("torch")
+    if gpu_only != "cuda":
+        pytest.skip("the replay is numba-cuda's")
+    shape = (4, 8, 2, 1, 3000, 128)
+    tq, tk, tv = (torch.from_numpy(a).to("cuda", torch.float16)
+                  for a in make(rng, shape, "float32"))
+    rounded = [a.float().cpu().numpy() for a in (tq, tk, tv)]
+    out = torch.empty(tq.shape, dtype=torch.float16, device="cuda")
+    lens = torch.zeros(4, dtype=torch.int64, device="cuda")
+    for trial in range(3):
+        new = rng.integers(1, 3001, 4)
+        new[trial] = 0
+        lens.copy_(torch.from_numpy(new))
+        assert causal_attention(tq, tk, tv, kv_lens=lens, out=out, backend="cuda") is out
+        check(out.float().cpu().numpy(), definition(*rounded, kv_lens=new)[0], "float16")
+    assert A._live_kv_lens(lens, tq) is lens
+    assert A._live_kv_lens(lens.to(torch.int32), tq) is None
+    assert A._live_kv_lens(lens.cpu(), tq) is None
+    short = torch.tensor([5, 0, 3000, 17], dtype=torch.int32, device="cuda")
+    got = causal_attention(tq, tk, tv, kv_lens=short, backend="cuda")
+    check(got.float().cpu().numpy(), definition(*rounded, kv_lens=[5, 0, 3000, 17])[0],
+          "float16")
 
 
 # --- the GLM-style decode integration -------------------------------------------------

@@ -37,6 +37,8 @@ from numba import njit  # noqa: E402
 
 from numba_causal import intrinsics as I  # noqa: E402
 
+from helpers import nvvm_reason  # noqa: E402
+
 try:
     import ml_dtypes
 
@@ -347,17 +349,7 @@ def test_device_primitives_tables():
 
 # ------------------------------------------------------------------ cuda: PTX
 
-def _nvvm_reason():
-    try:
-        from numba import cuda
-
-        cuda.compile_ptx(lambda a: None, "void(float32[::1])", cc=(9, 0))
-    except Exception as exc:  # no libNVVM/NVRTC here
-        return f"numba-cuda cannot compile PTX here: {type(exc).__name__}: {str(exc)[:120]}"
-    return None
-
-
-_NO_NVVM = _nvvm_reason()
+_NO_NVVM = nvvm_reason()
 needs_nvvm = pytest.mark.skipif(_NO_NVVM is not None, reason=str(_NO_NVVM))
 CUDA = {name: spelled["cuda"] for name, spelled in I.INTRINSICS.items()}
 

@@ -3,10 +3,11 @@
     CUDA_HOME=/usr/local/cuda PYTHONPATH=/tmp/labsite LD_LIBRARY_PATH=/tmp/labsite/nvidia/cu13/lib \\
         .venv/bin/python tools/gpu/ptx_attention.py OUT [PTXAS]
 
-Compiles the decode variants the cuda launcher plans for head_dim 128 (float16,
+Compiles the decode variants the cuda launcher plans for head_dim 128: the
+tensor-core route (float16, bfloat16; split and not) and decode_kernel (float16,
 bfloat16, float32; GQA 4 at seq_len 1 and 4, split) with numba-cuda's compile_ptx
-(cc 9.0), writes OUT/<name>.ptx, and prints the PTX instruction counts per key
-and, with PTXAS (the ptxas binary), its register and spill report.
+(cc 9.0), writes OUT/<name>.ptx, and prints the PTX instruction counts and, with
+PTXAS (the ptxas binary), its register and spill report.
 """
 
 from __future__ import annotations
@@ -30,12 +31,18 @@ from ptx_softmax import _device_functions_without_a_gpu  # noqa: E402
 
 
 def variants():
+    """(name, family, constants) of each variant compiled."""
+    for name in ("float16", "bfloat16"):
+        for split in (True, False):
+            c = A.mma_constants("cuda", name, 128, 128, split, False, PLAIN.constants())
+            yield (f"mma_{name}_s{c['STAGES']}" + ("_split" if split else ""),
+                   A.DECODE_MMA, c)
     for name in ("float16", "bfloat16", "float32"):
         for rows_total in (1, 4, 16):
             rows = A.decode_rows("cuda", 32, name, 128, 128, rows_total)
             c = A.decode_constants("cuda", 32, name, 128, 128, rows, True, False,
                                    PLAIN.constants())
-            yield f"decode_{name}_r{rows}_s{c['STAGES']}", c
+            yield f"decode_{name}_r{rows}_s{c['STAGES']}", A.DECODE, c
 
 
 def counts(ptx: str) -> collections.Counter:
@@ -50,8 +57,7 @@ def counts(ptx: str) -> collections.Counter:
 def main(out_dir, ptxas=None):
     os.makedirs(out_dir, exist_ok=True)
     _device_functions_without_a_gpu()
-    family = A.DECODE
-    for name, constants in variants():
+    for name, family, constants in variants():
         fn = kc.bind_for_aot(family.gpu_kernel, family.gpu_helper_list("cuda"), constants, cuda)
         ptx, _ = cuda.compile_ptx(fn, family.signature(constants), cc=(9, 0))
         path = os.path.join(out_dir, name + ".ptx")

@@ -199,9 +199,11 @@ def sweep_jobs(jobs, launches, began, budget_s):
 
 
 ATTENTION_CASES = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 32, 32, 4096)]
-#: decode-route settings the sweep tries: (DECODE_STAGES, DECODE_BLOCKS_WANTED,
-#: DECODE_MOST_ROWS)
-DECODE_SETTINGS = [(1, 792, 16), (2, 792, 16), (1, 1584, 16), (1, 396, 16)]
+#: decode-route settings the sweep tries: (tensor-core route on, MMA_STAGES,
+#: blocks wanted (MMA_BLOCKS_WANTED, DECODE_BLOCKS_WANTED), DECODE_MOST_SPLITS,
+#: MIN_SPLIT_KEYS)
+DECODE_SETTINGS = [(True, 1, 1056, 64, 256), (True, 1, 1056, 64, 512), (True, 2, 792, 64, 256),
+                   (True, 2, 792, 64, 512)]
 
 
 @contextlib.contextmanager
@@ -222,24 +224,32 @@ def cuda_settings(tables):
 
 
 def attention_sweep(seconds=300.0, dtype=torch.float16):
-    """The decode route's launch settings (DECODE_SETTINGS) on issue 15's shapes at
+    """The decode routes' launch settings (DECODE_SETTINGS) on issue 15's shapes at
     seq_len 1 and 4, kernels alone, until ``seconds`` have passed."""
     from numba_causal import attention as A
     from numba_causal.attention import causal_attention
 
     gbps = copy_bandwidth()
     stop = time.perf_counter() + seconds
-    with recorded_launches() as launches, cuda_settings(
-            (A.DECODE_STAGES, A.DECODE_BLOCKS_WANTED, A.DECODE_MOST_ROWS)) as apply:
-        for setting in DECODE_SETTINGS:
-            apply(setting)
-            print(f"setting DECODE_STAGES={setting[0]} DECODE_BLOCKS_WANTED={setting[1]} "
-                  f"DECODE_MOST_ROWS={setting[2]}", flush=True)
-            for seq_len in (1, 4):
-                for case in ATTENTION_CASES:
-                    if time.perf_counter() > stop:
-                        return
-                    attention_case(causal_attention, launches, gbps, case, 128, dtype, seq_len)
+    backends, most_splits = A.MMA_BACKENDS, A.DECODE_MOST_SPLITS
+    try:
+        with recorded_launches() as launches, cuda_settings(
+                (A.MMA_STAGES, A.MMA_BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED,
+                 A.MIN_SPLIT_KEYS)) as apply:
+            for mma, stages, wanted, splits, min_keys in DECODE_SETTINGS:
+                A.MMA_BACKENDS = ("cuda",) if mma else ()
+                A.DECODE_MOST_SPLITS = splits
+                apply((stages, wanted, wanted, min_keys))
+                print(f"setting tensor cores {mma} MMA_STAGES={stages} blocks wanted {wanted} "
+                      f"DECODE_MOST_SPLITS={splits} MIN_SPLIT_KEYS={min_keys}", flush=True)
+                for seq_len in (1, 4):
+                    for case in ATTENTION_CASES:
+                        if time.perf_counter() > stop:
+                            return
+                        attention_case(causal_attention, launches, gbps, case, 128, dtype,
+                                       seq_len)
+    finally:
+        A.MMA_BACKENDS, A.DECODE_MOST_SPLITS = backends, most_splits
 
 
 def attention(head_dim=128, dtype=torch.float16, settings=((None, None),)):

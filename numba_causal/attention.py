@@ -38,6 +38,13 @@ Kernels, side by side as in mask.py and softmax.py:
   the GPU, the keys are split across blocks (flash-decoding): each split writes
   its normalised partial output and log-sum-exp to a float workspace and
   ``attention_combine_kernel`` merges them.
+* GPU decode routes (one warp per block, tiles of keys staged to shared memory
+  with ``copy16``, key splits merged in the same launch by the last split,
+  ``merge_splits``), taken where k's and v's rows are 16-byte words:
+  ``decode_mma_kernel`` (cuda, sim; float16 / bfloat16, head dims 64 and 128):
+  ``q k^T`` and ``p v`` as ``warp_mma`` products (tensor cores on NVIDIA);
+  ``decode_kernel`` (cuda, sim; float32 and the rest): a lane per key for the
+  scores, lanes per value dim for the weighted sum. hip takes the general kernel.
 * CPU (``@njit(parallel=True)``), ``attention_cpu``: (batch, KV head, tile of
   query rows) in parallel; each key and value row decoded once per tile, an
   online softmax per row.

@@ -11,6 +11,7 @@ from numba_causal import backends
 
 kernelapi = pytest.importorskip("numba.cuda.simulator.kernelapi",
                                 reason="numba-cuda (its simulator) is not installed")
+from numba import cuda  # noqa: E402  (the simulator swaps it for its fake in a kernel)
 
 
 def _lanes_allocate(count=8):
@@ -63,3 +64,42 @@ def test_call_sites_still_name_distinct_arrays():
     assert all(shared.array((2,), np.float32) is not x for x in (a, b))
     again = [shared.array((3,), np.int32) for _ in range(2)]  # one site, called twice
     assert again[0] is again[1]
+
+
+def _barrier_kernel(out, rounds, fail):
+    """Every lane adds its neighbour's value ``rounds`` times through shared memory,
+    two barriers a round; a lane that raises on the last round aborts the block."""
+    buf = cuda.shared.array(8, np.float64)
+    lane = cuda.threadIdx.x
+    value = float(lane)
+    for r in range(rounds):
+        buf[lane] = value
+        cuda.syncthreads()
+        value += buf[(lane + 1) % 8]
+        cuda.syncthreads()
+        if fail[0] and r == rounds - 1 and lane == 3:
+            raise ValueError("lane 3 failed")
+    out[cuda.blockIdx.x, lane] = value
+
+
+def test_quiet_polling_keeps_barriers_and_failures():
+    """The simulator's block manager with the poll that yields (backends.py): each
+    barrier still holds every lane (the sums are those of lock-step rounds, checked
+    against NumPy), blocks run in turn, and a lane's exception still aborts the
+    launch and reaches the caller."""
+    from numba.cuda import simulator
+
+    backends.quiet_simulator_polling()
+    backends.quiet_simulator_polling()  # idempotent
+    from numba.cuda.simulator import kernel as sim_kernel
+
+    assert sim_kernel.BlockManager.run.numba_causal_quiet
+    kernel = simulator.jit(_barrier_kernel)
+    out = np.zeros((3, 8))
+    kernel[3, 8](out, 5, np.zeros(1))
+    want = np.arange(8, dtype=np.float64)
+    for _ in range(5):
+        want = want + np.roll(want, -1)
+    assert np.array_equal(out, np.broadcast_to(want, (3, 8)))
+    with pytest.raises(ValueError, match="lane 3 failed"):
+        kernel[1, 8](out, 2, np.ones(1))

@@ -827,14 +827,23 @@ def query_word(q, b, h, qq, d, valid):
     return pair_lo(q[b, h, qq, d], q[b, h, qq, d + 1])
 
 
+def staged_chunk(chunk, row, keys):
+    """Where 16-byte chunk ``chunk`` of tile row ``row`` sits in its staged row:
+    chunk ^ 4 (row & 1) for key rows (``keys``), chunk ^ 2 ((row >> 1) & 3) for
+    value rows, so the fragment reads of decode_mma_kernel meet 8 different bank
+    groups per 8 lanes."""
+    if keys:
+        return chunk ^ ((row & 1) << 2)
+    return chunk ^ (((row >> 1) & 3) << 1)
+
+
 def mma_copies(stage_words, at, row_words, chunks, stage, lane, words, base, stride, tile,
-               end, swizzle_k):
-    """Start the copies of the TILE key (or value) rows from ``tile`` (keys past
-    ``end`` read key end - 1) into ``stage``; chunk c of tile row j lands at chunk
-    c ^ (4 (j & 1)) for keys (``swizzle_k``), c ^ (2 ((j >> 1) & 3)) for values, so
-    the fragment reads below hit 8 different bank groups per 8 lanes. A lane copies
-    chunk ``lane % chunks`` of rows ``lane // chunks + m * WARP // chunks``: in a
-    whole tile its source and destination only step by a fixed stride."""
+               end, keys):
+    """Start the copies of the TILE key (``keys``) or value rows from ``tile`` (keys
+    past ``end`` read key end - 1) into ``stage``, each chunk where staged_chunk
+    puts it. A lane copies chunk ``lane % chunks`` of rows ``lane // chunks + m *
+    WARP // chunks``: in a whole tile its source and destination only step by a
+    fixed stride."""
     per = WARP // chunks  # rows a copy instruction covers
     chunk = lane % chunks
     first = lane // chunks
@@ -842,18 +851,33 @@ def mma_copies(stage_words, at, row_words, chunks, stage, lane, words, base, str
     if tile + TILE <= end:
         src = base + (tile + first) * stride + chunk * 4
         for m in range(TILE // per):
-            j = first + m * per
-            pos = chunk ^ ((j & 1) << 2) if swizzle_k else chunk ^ (((j >> 1) & 3) << 1)
-            copy16(stage_words, dst + pos * 4, words, src)
+            copy16(stage_words, dst + staged_chunk(chunk, first + m * per, keys) * 4, words,
+                   src)
             src += per * stride
             dst += per * row_words
     else:  # the split's last tile: a plain loop (clamped keys)
         for c in range(lane, TILE * chunks, WARP):
             j = c // chunks
-            key = min(tile + j, end - 1)
-            pos = chunk ^ ((j & 1) << 2) if swizzle_k else chunk ^ (((j >> 1) & 3) << 1)
-            copy16(stage_words, at + (stage * TILE + j) * row_words + pos * 4, words,
-                   base + key * stride + chunk * 4)
+            copy16(stage_words, at + (stage * TILE + j) * row_words
+                   + staged_chunk(chunk, j, keys) * 4, words,
+                   base + min(tile + j, end - 1) * stride + chunk * 4)
+
+
+def mma_stage_tile(k_stage, v_stage, k_at, v_at, stage, lane, k_words, v_words, k_base,
+                   v_base, kw_k, vw_k, tile, end):
+    """Start the copies of a tile's key rows, then its value rows, into ``stage``."""
+    mma_copies(k_stage, k_at, K_ROW, K_CHUNKS, stage, lane, k_words, k_base, kw_k, tile, end,
+               True)
+    mma_copies(v_stage, v_at, V_ROW, V_CHUNKS, stage, lane, v_words, v_base, vw_k, tile, end,
+               False)
+
+
+def pack_pair(lo, hi):
+    """Two compute values as one word of the 16-bit format (``lo`` in the low half),
+    rounded to nearest even."""
+    if FORMAT == BFLOAT16:
+        return pack_bf16x2(lo, hi)
+    return pack_f16x2(lo, hi)
 
 
 def value_products(o, u, exchange, lane, a0, a1, a2, a3, x, y, z, w):
@@ -875,7 +899,8 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
     decode_kernel's, ROWS = 16 (the rows of an m16n8k16 product), WARP = 32.
 
     One warp per block takes its split's keys in tiles of TILE keys, copied to
-    shared memory STAGES - 1 tiles ahead (``copy16``). Per tile: S = Q K^T with
+    shared memory STAGES - 1 tiles ahead (``copy16``; with one stage, the first tile
+    is on its way while the queries are read). Per tile: S = Q K^T with
     ``warp_mma`` (Q's fragments held in registers all along; lane l reads key
     8t + l/4's chunks l%4, l%4 + 4, ... as its B fragments: a dot product may
     take its dims in any order, so Q's fragments are read in the same one), the
@@ -918,10 +943,8 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
     primed = STAGES - 1 if STAGES > 1 else 1  # tiles copied before the loop
     for ahead in range(primed):
         if ahead < tiles:
-            mma_copies(k_stage, k_at, K_ROW, K_CHUNKS, ahead % STAGES, lane, k_words, k_base,
-                       kw_k, start + ahead * TILE, end, True)
-            mma_copies(v_stage, v_at, V_ROW, V_CHUNKS, ahead % STAGES, lane, v_words, v_base,
-                       vw_k, start + ahead * TILE, end, False)
+            mma_stage_tile(k_stage, v_stage, k_at, v_at, ahead % STAGES, lane, k_words,
+                           v_words, k_base, v_base, kw_k, vw_k, start + ahead * TILE, end)
         async_commit()
     # Q's A fragments, read while the first tile is on its way: k-step 2i + j takes
     # chunk quad + 4i's words 2j and 2j + 1
@@ -944,10 +967,8 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
     for it in range(tiles):
         ahead = it + STAGES - 1
         if ahead < tiles and ahead >= primed:
-            mma_copies(k_stage, k_at, K_ROW, K_CHUNKS, ahead % STAGES, lane, k_words, k_base,
-                       kw_k, start + ahead * TILE, end, True)
-            mma_copies(v_stage, v_at, V_ROW, V_CHUNKS, ahead % STAGES, lane, v_words, v_base,
-                       vw_k, start + ahead * TILE, end, False)
+            mma_stage_tile(k_stage, v_stage, k_at, v_at, ahead % STAGES, lane, k_words,
+                           v_words, k_base, v_base, kw_k, vw_k, start + ahead * TILE, end)
         async_commit()
         async_wait(STAGES - 1)
         gpu.syncthreads()  # every lane's copies of this tile have landed
@@ -961,8 +982,8 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
             c3 = COMPUTE(0)
             row_at = k_at + (stage * TILE + 8 * t + g) * K_ROW
             for i in range(QK_CHUNKS):
-                pos = (quad + 4 * i) ^ ((g & 1) << 2)
-                w0, w1, w2, w3 = load_v4(k_stage, row_at + pos * 4)
+                w0, w1, w2, w3 = load_v4(k_stage,
+                                         row_at + staged_chunk(quad + 4 * i, g, True) * 4)
                 at = 8 * i
                 c0, c1, c2, c3 = warp_mma(mma_exchange, lane, FORMAT == BFLOAT16, qf[at],
                                           qf[at + 1], qf[at + 2], qf[at + 3], w0, w1,
@@ -1023,20 +1044,14 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
         for kk in range(KEY_TILES // 2):
             lo_t = 8 * kk
             hi_t = 8 * kk + 4
-            if FORMAT == BFLOAT16:
-                a0 = pack_bf16x2(s[lo_t], s[lo_t + 1])
-                a1 = pack_bf16x2(s[lo_t + 2], s[lo_t + 3])
-                a2 = pack_bf16x2(s[hi_t], s[hi_t + 1])
-                a3 = pack_bf16x2(s[hi_t + 2], s[hi_t + 3])
-            else:
-                a0 = pack_f16x2(s[lo_t], s[lo_t + 1])
-                a1 = pack_f16x2(s[lo_t + 2], s[lo_t + 3])
-                a2 = pack_f16x2(s[hi_t], s[hi_t + 1])
-                a3 = pack_f16x2(s[hi_t + 2], s[hi_t + 3])
-            key_row = stage * TILE + 16 * kk + 2 * quad  # its keys: +0, +1, +8, +9
-            for vs in range(V_SLOTS):
-                pos = (g + 8 * vs) ^ (quad << 1)
-                at = v_at + key_row * V_ROW + pos * 4
+            a0 = pack_pair(s[lo_t], s[lo_t + 1])
+            a1 = pack_pair(s[lo_t + 2], s[lo_t + 3])
+            a2 = pack_pair(s[hi_t], s[hi_t + 1])
+            a3 = pack_pair(s[hi_t + 2], s[hi_t + 3])
+            row = 16 * kk + 2 * quad  # the tile rows of its keys: +0, +1, +8, +9
+            for vs in range(V_SLOTS):  # (all four staged as row 2 quad: one swizzle)
+                at = v_at + (stage * TILE + row) * V_ROW \
+                    + staged_chunk(g + 8 * vs, 2 * quad, False) * 4
                 x0, x1, x2, x3 = load_v4(v_stage, at)
                 y0, y1, y2, y3 = load_v4(v_stage, at + V_ROW)
                 z0, z1, z2, z3 = load_v4(v_stage, at + 8 * V_ROW)
@@ -1429,7 +1444,7 @@ MMA_ROWS = 16
 #: stages' shared memory, 37 KB a block, allow 6 one-warp blocks per SM): the key
 #: splits fill one wave and no more (2 stages at 792 blocks measured best, against
 #: 1 stage at 792 and 1056: docs/data/h200-2026-12-02/session5, r6)
-MMA_BLOCKS_WANTED = {"cuda": 792, "hip": 792, "sim": 4}
+MMA_BLOCKS_WANTED = {"cuda": 792, "sim": 4}
 
 
 def mma_applies(warp: int, dtype_name: str, head_dim: int, head_dim_v: int,
@@ -1443,9 +1458,10 @@ def mma_applies(warp: int, dtype_name: str, head_dim: int, head_dim_v: int,
 
 def _mma_shared(head_dim: int, head_dim_v: int, stages: int) -> int:
     """Static shared bytes of a tensor-core decode variant (its stages, the merge's
-    weights, the exchanges, row bounds, the ticket flag)."""
+    weights, the exchanges at the simulator's 32 lanes: a bound for cuda's, row
+    bounds, the ticket flag)."""
     return 2 * stages * MMA_TILE * (head_dim + head_dim_v) + 16 \
-        + 4 * (MMA_ROWS * (DECODE_MOST_SPLITS + 2) + 32 + 6 * 32 + 4 * MMA_ROWS + 1)
+        + 4 * (MMA_ROWS * (DECODE_MOST_SPLITS + 2) + 32 + 2 * 6 * 32 + 4 * MMA_ROWS + 1)
 
 
 def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v: int,
@@ -1464,7 +1480,8 @@ def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v:
                 V_STAGE_WORDS=stages * MMA_TILE * v_row + 3,
                 EXCHANGE_LANES=32 if backend_name == "sim" else 1,
                 MMA_LANES=32 if backend_name == "sim" else 1,
-                **merge_constants(backend_name, 32, MMA_ROWS, head_dim_v), SPLIT=split, HAS_LSE=has_lse, ELEMENT=_element_type(dtype_name),
+                **merge_constants(backend_name, 32, MMA_ROWS, head_dim_v), SPLIT=split,
+                HAS_LSE=has_lse, ELEMENT=_element_type(dtype_name),
                 **format_constants(dtype_name), **opts_constants)
 
 
@@ -2124,8 +2141,8 @@ DECODE_MMA = op.register(op.Family(
     gpu_kernel=decode_mma_kernel, cpu_kernel=attention_cpu, reference=attention_definition,
     helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS,
     gpu_helpers=(from_compute, pow2, block_place, group_bounds, head_and_query, split_keys,
-                 query_word, mma_copies, value_products, pair_weight, merge_splits,
-                 merge_last_split),
+                 query_word, staged_chunk, mma_copies, mma_stage_tile, pack_pair,
+                 value_products, pair_weight, merge_splits, merge_last_split),
     args=DECODE.args,
     aot_variants=None,  # NVIDIA's mma.sync and the simulator only: nothing for AMD
 ))

@@ -1662,7 +1662,7 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
         # torch CUDA tensors: a repeated call is one replayed launch (fastpath.py); the
         # default scale is keyed as inf (a scale given is finite). kv_lens replays as
         # an int64 CUDA tensor (its values read on the GPU at each launch)
-        live_kv_lens = _live_kv_lens(kv_lens, q)
+        live_kv_lens = fastpath.live_int64(kv_lens, q)
         base = fastpath.call_key(q, backend, offset, window,
                                  math.inf if scale is None else scale, causal)
         if base is not None and (kv_lens is None or live_kv_lens is not None):
@@ -1670,8 +1670,7 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
                 out = fastpath.new_output(q, tuple(q.shape[:3]) + (v.shape[3],))
             fast_key = fastpath.tensors_key("attention", base, q, k, v, out)
             if fast_key is not None and live_kv_lens is not None:
-                fast_key = ("attention kv_lens", base, fast_key[2] + (
-                    (live_kv_lens.data_ptr(), live_kv_lens.shape, live_kv_lens.stride()),))
+                fast_key = fastpath.with_live(fast_key, live_kv_lens)
             if fast_key is not None:
                 entry = fastpath.known_launch(fast_key)
                 if entry is not None and entry():
@@ -1701,18 +1700,6 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
         _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, _kind,
                    fast_key if cuda else None, live_kv_lens if cuda else None)
     return (out, lse) if return_lse else out
-
-
-def _live_kv_lens(kv_lens, q):
-    """``kv_lens`` when the decode route can read it where it lives, on every replay:
-    a contiguous 1-D int64 torch CUDA tensor on q's device (else None: its values
-    are validated and copied at each call)."""
-    if kv_lens is None or type(kv_lens) is not type(q) or not kv_lens.is_cuda \
-            or kv_lens.device != q.device or kv_lens.dim() != 1 \
-            or str(kv_lens.dtype) != "torch.int64" or kv_lens.stride() != (1,) \
-            or kv_lens.requires_grad:
-        return None
-    return kv_lens
 
 
 def _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, kind=None, fast_key=None,

@@ -212,6 +212,26 @@ def tensors_key(op, base, first, *others):
     return op, base, geometry
 
 
+def live_int64(values, like):
+    """``values`` when a kernel can read them where they live, on every replayed
+    launch: a contiguous 1-D int64 torch CUDA tensor on ``like``'s device (else
+    None: such values are validated and copied at each call). Used for kv_lens,
+    whose every value has a meaning (kept_keys clamps it to [0, cache_len])."""
+    if values is None or type(values) is not type(like) or not values.is_cuda \
+            or values.device != like.device or values.dim() != 1 \
+            or str(values.dtype) != "torch.int64" or values.stride() != (1,) \
+            or values.requires_grad:
+        return None
+    return values
+
+
+def with_live(key, live):
+    """A tensors_key extended by the (address, shape, strides) of ``live`` (a
+    live_int64 tensor), under its own op name: the replay reads those values."""
+    return (key[0] + " kv_lens", key[1],
+            key[2] + ((live.data_ptr(), live.shape, live.stride()),))
+
+
 def new_output(scores, shape=None):
     """A new torch tensor for a result of ``scores``' shape (or ``shape``), dtype and
     device (what arrays.empty_like makes for a torch input)."""

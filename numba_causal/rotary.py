@@ -74,8 +74,8 @@ gpu = GPU
 #: compile-time constants: lanes per block, elements per 16-byte chunk (1: the
 #: element path), pairs per lane chunk, pairing convention, cos/sin from tables,
 #: where positions come from, and the element / table formats (elements.py)
-THREADS, VEC, CH, PRELOAD, INTERLEAVED, TABLE = compile_time(
-    "THREADS", "VEC", "CH", "PRELOAD", "INTERLEAVED", "TABLE")
+THREADS, VEC, CH, PRELOAD, INTERLEAVED, TABLE, TABLE_VEC = compile_time(
+    "THREADS", "VEC", "CH", "PRELOAD", "INTERLEAVED", "TABLE", "TABLE_VEC")
 USE_POSITIONS, USE_Q_OFFSETS = compile_time("USE_POSITIONS", "USE_Q_OFFSETS")
 FORMAT, COMPUTE, TABLE_FORMAT = compile_time("FORMAT", "COMPUTE", "TABLE_FORMAT")
 # device primitives bound per backend (intrinsics.py)
@@ -137,6 +137,26 @@ def cos_sin(pos, j, inv_freq, cos_table, sin_table):
         return table_value(cos_table[pos, j]), table_value(sin_table[pos, j])
     angle = COMPUTE(pos) * inv_freq[j]
     return COMPUTE(math.cos(angle)), COMPUTE(math.sin(angle))
+
+
+def table_chunk(table, pos, j0, out):
+    """TABLE_VEC: entries ``j0 .. j0 + CH`` of table row ``pos`` into ``out`` (the
+    compute type) by 16-byte loads: one for 16-bit entries (CH == 8), CH / 4 for
+    float32 ones. The launcher checked that each such chunk is contiguous and
+    16-byte aligned (_table_vector_ok)."""
+    row = table[pos]
+    if TABLE_FORMAT == FLOAT32:
+        for c in range(CH // 4):
+            w = load_v4(row, j0 + 4 * c)
+            out[4 * c] = as_f32(w[0])
+            out[4 * c + 1] = as_f32(w[1])
+            out[4 * c + 2] = as_f32(w[2])
+            out[4 * c + 3] = as_f32(w[3])
+    else:
+        w = load_v4(row, j0)
+        for i in range(4):
+            out[2 * i] = f16x2_lo(w[i]) if TABLE_FORMAT == FLOAT16 else bf16x2_lo(w[i])
+            out[2 * i + 1] = f16x2_hi(w[i]) if TABLE_FORMAT == FLOAT16 else bf16x2_hi(w[i])
 
 
 def lo16(w):
@@ -258,8 +278,8 @@ def rotate_heads(x, row, sh, sd, first_head, heads, per_row, j0, pairs, cs, sn, 
 
 #: helpers of every rotary kernel (the GPU kernel adds its chunk helpers)
 HELPERS = (element_value, element_of, table_value, rotated, row_position, cos_sin)
-GPU_HELPERS = (lo16, hi16, pack16, rotate_words, rotate_pair_word, chunk_offsets, store_rotated,
-               load_step, rotate_heads)
+GPU_HELPERS = (table_chunk, lo16, hi16, pack16, rotate_words, rotate_pair_word, chunk_offsets,
+               store_rotated, load_step, rotate_heads)
 
 
 # --- the three kernels ------------------------------------------------------------------
@@ -313,8 +333,12 @@ def rotary_kernel(q, k, q_origin, q_sb, q_sh, q_ss, q_sd, k_origin, k_sb, k_sh, 
                                        pairs)
             else:
                 q_step = k_step = 0
-            for i in range(CH):
-                cs[i], sn[i] = cos_sin(pos, j0 + i, inv_freq, cos_table, sin_table)
+            if TABLE_VEC:
+                table_chunk(cos_table, pos, j0, cs)
+                table_chunk(sin_table, pos, j0, sn)
+            else:
+                for i in range(CH):
+                    cs[i], sn[i] = cos_sin(pos, j0 + i, inv_freq, cos_table, sin_table)
             if VEC > 1:
                 if not PRELOAD:  # fewer registers live across the trig (AMD)
                     q_step = load_step(q, q_row, q_sh, q_sd, first_head, q_heads, per_row, j0,
@@ -395,8 +419,11 @@ def rotary_definition(q, k, k_heads, pairs, positions, q_offsets, offset, inv_fr
 #: spills); on AMD the eight chunks held across the trig spilled (gfx90a/gfx942: 10
 #: VGPRs, 36 bytes of scratch), so each step is loaded just before it is used
 PRELOAD_BY_BACKEND = {"cuda": True, "hip": False, "sim": True}
-#: lanes per block (cuda, hip: 4 warps; the simulator runs a Python thread per lane)
-THREADS_BY_BACKEND = {"cuda": 128, "hip": 128, "sim": 32}
+#: lanes per block. cuda: 2 warps, so that a lane takes 2 steps of q's and k's 32 heads
+#: (128 lanes gave 1 step each, and each block ended after one round trip to memory;
+#: H200, issue 14's shape: tables 0.86-0.89 -> 0.91-0.94 of the floor, base 0.95 both,
+#: docs/benchmarks.md); hip: 4 warps; the simulator runs a Python thread per lane
+THREADS_BY_BACKEND = {"cuda": 64, "hip": 128, "sim": 32}
 
 
 def element_type(dtype_name: str) -> str:
@@ -411,11 +438,14 @@ def chunk_elements(dtype_name: str) -> int:
 
 
 def kernel_constants(dtype_name: str, table_dtype, vec: int, threads: int, interleaved: bool,
-                     use_positions: bool, use_q_offsets: bool, preload: bool = True) -> dict:
+                     use_positions: bool, use_q_offsets: bool, preload: bool = True,
+                     table_vec: bool = False) -> dict:
     """Every compile-time constant of a GPU or host variant (``table_dtype`` None: base;
-    ``preload``: the first loads go out before the trig, PRELOAD_BY_BACKEND)."""
+    ``preload``: the first loads go out before the trig, PRELOAD_BY_BACKEND;
+    ``table_vec``: a lane's cos/sin entries read as 16-byte chunks)."""
     table = table_dtype is not None
     return dict(ELEMENT=element_type(dtype_name), PRELOAD=bool(preload),
+                TABLE_VEC=bool(table_vec and table and vec > 1),
                 TABLE_ELEMENT=element_type(table_dtype) if table else compute_dtype(
                     dtype_name).name,
                 THREADS=threads, VEC=vec, CH=max(vec, 1), INTERLEAVED=bool(interleaved),
@@ -447,10 +477,11 @@ def _aot_variants(warp: int):
             yield (f"rotary_{name}{suffix}_interleaved_positions",
                    kernel_constants(name, None, v, threads, True, True, False, preload))
             yield (f"rotary_{name}{suffix}_table",
-                   kernel_constants(name, name, v, threads, False, False, True, preload))
+                   kernel_constants(name, name, v, threads, False, False, True, preload, True))
             if name != "float32":
                 yield (f"rotary_{name}{suffix}_table_float32",
-                       kernel_constants(name, "float32", v, threads, True, True, False, preload))
+                       kernel_constants(name, "float32", v, threads, True, True, False, preload,
+                                        True))
 
 
 ROTARY = None  # set below (the declaration follows the benchmark)
@@ -806,6 +837,26 @@ def _vector_ok(address, shape, strides, item, pairs) -> bool:
             and all(n == 1 or (st * item) % 16 == 0 for n, st in zip(shape[:3], strides[:3])))
 
 
+def _table_vector_ok(backend, views, tables, vec: int) -> bool:
+    """16-byte table chunks fit (table_chunk): on the vector path, both tables with
+    contiguous rows of a multiple of 16 bytes, from a 16-byte aligned address."""
+    if vec <= 1:
+        return False
+    for view, t in zip(views, tables):
+        item = dtypes.SUPPORTED[t.dtype][0]
+        if backend.on_device:
+            cai = view.bits.__cuda_array_interface__
+            shape, strides, ptr = tuple(cai["shape"]), cai_strides(cai, item), cai["data"][0]
+        else:
+            shape, strides, ptr = t.host.shape, t.host.strides, t.host.ctypes.data
+        rows, cols = shape[-2], shape[-1]
+        row_stride, col_stride = strides[-2], strides[-1]
+        if (cols > 1 and col_stride != item) or ptr % 16 or (rows > 1 and row_stride % 16) \
+                or (vec * item) % 16:
+            return False
+    return True
+
+
 def _host_arrays(request, compute):
     """Per-call host arrays: positions [rows, seq_len], q_offsets, inv_freq."""
     positions = (request.host_positions if request.host_positions is not None
@@ -853,9 +904,11 @@ def _rotate(chosen, request, kind, fast_key=None) -> None:
                             and _vector_ok(k_addr, k_shape, k_st, item, pairs)):
             vec = 1
         threads = THREADS_BY_BACKEND.get(chosen.name, 128)
+        table_vec = table_dtype is not None and _table_vector_ok(
+            chosen, views[-2:], (request.cos, request.sin), vec)
         constants = kernel_constants(dtype, table_dtype, vec, threads, request.interleaved,
                                      use_positions, request.q_offsets is not None,
-                                     PRELOAD_BY_BACKEND.get(chosen.name, True))
+                                     PRELOAD_BY_BACKEND.get(chosen.name, True), table_vec)
         lanes = min(pairs // max(vec, 1), threads)
         per_block = rows_per_block(threads, lanes, qs.shape[1] + k_heads)
         batch, _, seq_len, _ = qs.shape

@@ -716,9 +716,11 @@ def _check_scale(scale) -> float:
     return float(scale)
 
 
-def _softmax(chosen, s, o, in_place, scale, opts, host_key=None, fast_key=None) -> None:
+def _softmax(chosen, s, o, in_place, scale, opts, host_key=None, fast_key=None,
+             live_kv_lens=None) -> None:
     """Run the softmax of validated ``s`` into ``o`` on backend ``chosen`` (a
-    ``fast_key``, cuda: keep the launch for fastpath's replay)."""
+    ``fast_key``, cuda: keep the launch for fastpath's replay; ``live_kv_lens``: the
+    caller's int64 CUDA kv_lens, read in place)."""
     operands = ((s, True),) if in_place else ((s, False), (o, True))
     with op.operands(chosen, *operands) as (views, stream):
         source, target = views[0], views[-1]
@@ -744,7 +746,7 @@ def _softmax(chosen, s, o, in_place, scale, opts, host_key=None, fast_key=None) 
         if plan:
             word = 1  # the kernel reads the element arrays; no word views
         unused = no_words(chosen)
-        kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream)
+        kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
         batch, heads, seq_len, _ = s.shape
         rows, lanes = constants["ROWS"], constants["LANES"]
         # one block row per query row, ROWS rows per block; heads and batch ride y and z
@@ -761,16 +763,21 @@ def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_
     """The softmax family's entry: :func:`numba_causal.causal_softmax` (its
     semantics) without the hand-over to torch's custom ops, which that public
     function makes for autograd and torch.compile (numba_causal/api.py)."""
-    host_key = fast_key = None
+    host_key = fast_key = live_kv_lens = None
     if type(scores) is not np.ndarray:
-        base = None if kv_lens is not None or q_offsets is not None or mask_fn is not None \
+        live_kv_lens = fastpath.live_int64(kv_lens, scores)
+        base = None if (kv_lens is not None and live_kv_lens is None) or q_offsets is not None \
+            or mask_fn is not None \
             else fastpath.call_key(scores, backend, offset, window, scale, causal)
         if base is not None:
             # torch CUDA scores: a repeated call is one replayed launch (fastpath.py); a
-            # new output is made here, as the full path would make it, to key on it
+            # new output is made here, as the full path would make it, to key on it.
+            # kv_lens replays as an int64 CUDA tensor, its values read at each launch
             if out is None:
                 out = fastpath.new_output(scores)
             fast_key = fastpath.tensors_key("softmax", base, scores, out)
+            if fast_key is not None and live_kv_lens is not None:
+                fast_key = fastpath.with_live(fast_key, live_kv_lens)
             if fast_key is not None:
                 entry = fastpath.known_launch(fast_key)
                 if entry is not None and entry():
@@ -794,8 +801,9 @@ def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_
         out = empty_like(scores, s, chosen)
         o = inspect_scores(out, name="out")
     if s.size:
+        cuda = chosen.name == "cuda"
         _softmax(chosen, s, o, in_place, scale, opts, host_key if chosen.name == "cpu" else None,
-                 fast_key if chosen.name == "cuda" else None)
+                 fast_key if cuda else None, live_kv_lens if cuda else None)
     return out
 
 
@@ -850,36 +858,66 @@ TOLERANCE = {"float32": 1e-6, "float64": 1e-12, "float16": 1e-3, "bfloat16": 2.0
 
 def bench_causal_softmax(ctx, shape, dtype):
     """One benchmark row: accuracy against float64 first, then time and peers.
-    Floor: the kept lower triangle read once and the whole matrix written once, at
-    the copy bandwidth of the run. Peers (GPU): torch eager and torch.compile of
-    ``softmax(masked_fill(scale * x))``, the Triton row kernel (triton_peer.py);
-    (CPU): the NumPy formula."""
-    from .benchkit import ITEMSIZE, masked_count
+    ``dtype``: a dtype name, or ``NAME+windowW`` (window=W) or ``NAME+kv_lens``
+    (kv_lens drawn in [cache_len / 2, cache_len], an int64 tensor on the GPU) for
+    the masks with those options (GPU only). Floor: the kept keys read once and the
+    whole matrix written once, at the copy bandwidth of the run. Peers (GPU): torch
+    eager and torch.compile of ``softmax(masked_fill(scale * x))``, the Triton row
+    kernel (triton_peer.py, plain causal rows); (CPU): the NumPy formula."""
+    from .benchkit import ITEMSIZE
 
+    name, _, mode = dtype.partition("+")
     total = int(np.prod(shape))
-    item = ITEMSIZE[dtype]
-    nbytes = (total - masked_count(shape)) * item + total * item
+    item = ITEMSIZE[name]
     if ctx.on_gpu:
-        ms, peer_ms, err = _bench_gpu(ctx, shape, dtype)
+        ms, peer_ms, err, kept = _bench_gpu(ctx, shape, name, mode)
+    elif mode:
+        raise ValueError(f"softmax bench dtype {dtype!r}: mask options run on the GPU only")
     else:
-        ms, peer_ms, err = _bench_cpu(ctx, shape, dtype)
-    return ctx.row("softmax", shape, dtype, ms, nbytes, ctx.copy_gbps(), peer_ms, err)
+        ms, peer_ms, err, kept = _bench_cpu(ctx, shape, name)
+    label = "softmax" if not mode else f"softmax {mode.replace('window', 'window=')}"
+    return ctx.row(label, shape, name, ms, (kept + total) * item, ctx.copy_gbps(), peer_ms, err)
 
 
-def _bench_gpu(ctx, shape, dtype):
+def _bench_options(shape, mode, rng):
+    """The keyword options of a bench row's mode: {}, window=W or kv_lens (host)."""
+    if not mode:
+        return {}
+    if len(shape) != 4:
+        raise ValueError(f"softmax bench mode {mode!r} needs a 4-D shape; got {shape}")
+    if mode.startswith("window") and mode[6:].isdigit():
+        return dict(window=int(mode[6:]))
+    if mode == "kv_lens":
+        cache_len = shape[-1]
+        return dict(kv_lens=rng.integers(cache_len // 2, cache_len + 1, size=shape[0]))
+    raise ValueError(f"softmax bench mode {mode!r}: windowW or kv_lens")
+
+
+def _bench_gpu(ctx, shape, dtype, mode=""):
     import torch
 
     from .benchkit import gpu_case, max_rel_error
 
     timer, name = ctx.timer, ctx.backend.name
     x, where = gpu_case(shape, dtype)
+    options = _bench_options(shape, mode, np.random.default_rng())
+    seq_len, cache_len = shape[-2:]
+    q = torch.arange(seq_len, device="cuda")[:, None] + (cache_len - seq_len)
+    k = torch.arange(cache_len, device="cuda")[None, :]
+    if "window" in options:
+        where = where | (k <= q - options["window"])
+    if "kv_lens" in options:
+        options["kv_lens"] = torch.from_numpy(options["kv_lens"]).to("cuda")
+        lens = options["kv_lens"].view(-1, *[1] * (len(shape) - 1))
+        where = where | (k >= lens)
+    kept = int((~where).sum()) * (int(np.prod(shape)) // where.numel())
     out = torch.full_like(x, float("nan"))
-    causal_softmax(x, scale=BENCH_SCALE, out=out, backend=name)
+    causal_softmax(x, scale=BENCH_SCALE, out=out, backend=name, **options)
     want = torch.softmax((BENCH_SCALE * x.double()).masked_fill(where, float("-inf")), -1)
     err = max_rel_error(out, want)
     if not err <= TOLERANCE[dtype]:
-        raise AssertionError(f"causal_softmax error {err:.2e} on {shape} {dtype}")
-    ms = timer(lambda: causal_softmax(x, scale=BENCH_SCALE, out=out, backend=name))
+        raise AssertionError(f"causal_softmax error {err:.2e} on {shape} {dtype} {mode}")
+    ms = timer(lambda: causal_softmax(x, scale=BENCH_SCALE, out=out, backend=name, **options))
     peer_ms = {}
     if ctx.peers:
         def eager(t):
@@ -889,9 +927,10 @@ def _bench_gpu(ctx, shape, dtype):
         if ctx.use_compile:
             compiled = torch.compile(eager, dynamic=False)
             peer_ms["torch.compile"] = timer(lambda: compiled(x))
-        peer_ms.update(_triton_peer(ctx, x, out, want))
+        if not mode:
+            peer_ms.update(_triton_peer(ctx, x, out, want))
     del x, out, want
-    return ms, peer_ms, err
+    return ms, peer_ms, err, kept
 
 
 def _triton_peer(ctx, x, out, want) -> dict:
@@ -933,7 +972,7 @@ def _bench_cpu(ctx, shape, dtype):
         raise AssertionError(f"causal_softmax error {err:.2e} on {shape} {dtype}")
     ms = ctx.timer(lambda: causal_softmax(x, scale=BENCH_SCALE, out=out, backend=ctx.backend))
     peer_ms = {"numpy formula": ctx.timer(numpy_formula)} if ctx.peers else {}
-    return ms, peer_ms, err
+    return ms, peer_ms, err, int((~where).sum()) * (x.size // where.size)
 
 
 CAUSAL_SOFTMAX = op.register(op.Family(
@@ -955,7 +994,8 @@ CAUSAL_SOFTMAX = op.register(op.Family(
     bench_shapes={"gpu": [((4, 32, 2048, 2048), ("float32", "float16", "bfloat16")),
                           ((1, 8, 8192, 8192), ("float32", "float16", "bfloat16")),
                           ((4, 32, 512, 512), ("float32", "float16")),
-                          ((8, 32, 1, 4096), ("float32", "float16"))],
+                          ((8, 32, 1, 4096), ("float32", "float16")),
+                          ((4, 32, 2048, 2048), ("float16+window1024", "float16+kv_lens"))],
                   "cpu": [((4, 32, 1024, 1024), ("float32",)), ((1, 4, 1024, 1024), ("float16",))],
                   "quick": [((1, 4, 256, 256), ("float32",))]},
 ))

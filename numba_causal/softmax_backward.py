@@ -601,9 +601,11 @@ def _distinct(p, g, o, in_place_p, in_place_g):
     return ((p, False), (g, False), (o, True)), (0, 1, 2)
 
 
-def _backward(chosen, p, g, o, in_place_p, in_place_g, scale, opts, fast_key=None) -> None:
+def _backward(chosen, p, g, o, in_place_p, in_place_g, scale, opts, fast_key=None,
+              live_kv_lens=None) -> None:
     """Run the backward of validated ``p``, ``g`` into ``o`` on backend ``chosen`` (a
-    ``fast_key``, cuda: keep the launch for fastpath's replay)."""
+    ``fast_key``, cuda: keep the launch for fastpath's replay; ``live_kv_lens``: the
+    caller's int64 CUDA kv_lens, read in place)."""
     operands, (ip, ig, io) = _distinct(p, g, o, in_place_p, in_place_g)
     with op.operands(chosen, *operands) as (views, stream):
         pv, gv, ov = (float_view(views[i].bits, p.dtype) for i in (ip, ig, io))
@@ -617,7 +619,7 @@ def _backward(chosen, p, g, o, in_place_p, in_place_g, scale, opts, fast_key=Non
         vec = vector_width([_layout(s, chosen) for s in (p, g, o)], p.dtype, p.shape[3])
         constants = plan_constants(chosen, p.dtype, vec, p.shape[3], opts,
                                    one_pass_plan(chosen, vec, p.shape))
-        kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream)
+        kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
         batch, heads, seq_len, _ = p.shape
         rows, lanes = constants["ROWS"], constants["LANES"]
         # one block row per query row, ROWS rows per block; heads and batch ride y and z
@@ -660,16 +662,20 @@ def causal_softmax_backward(probs, grad, *, scale=1.0, offset=None, window=None,
     dtype overlapping neither. Returns ``out``. ``backend``: 'auto', 'hip',
     'cuda', 'sim' or 'cpu'. Bad input raises before anything is written.
     """
-    fast_key = None
-    if type(probs) is not np.ndarray and kv_lens is None and q_offsets is None \
-            and mask_fn is None:
-        base = fastpath.call_key(probs, backend, offset, window, scale, causal)
+    fast_key = live_kv_lens = None
+    if type(probs) is not np.ndarray and q_offsets is None and mask_fn is None:
+        live_kv_lens = fastpath.live_int64(kv_lens, probs)
+        base = None if kv_lens is not None and live_kv_lens is None \
+            else fastpath.call_key(probs, backend, offset, window, scale, causal)
         if base is not None:
             # torch CUDA tensors: a repeated call is one replayed launch (fastpath.py); a
-            # new output is made here, as the full path would make it, to key on it
+            # new output is made here, as the full path would make it, to key on it.
+            # kv_lens replays as an int64 CUDA tensor, its values read at each launch
             if out is None:
                 out = fastpath.new_output(grad)
             fast_key = fastpath.tensors_key("softmax_backward", base, probs, grad, out)
+            if fast_key is not None and live_kv_lens is not None:
+                fast_key = fastpath.with_live(fast_key, live_kv_lens)
             if fast_key is not None:
                 entry = fastpath.known_launch(fast_key)
                 if entry is not None and entry():
@@ -685,8 +691,9 @@ def causal_softmax_backward(probs, grad, *, scale=1.0, offset=None, window=None,
         out = empty_like(grad, g, chosen)
         o = inspect_scores(out, name="out")
     if p.size:
+        cuda = chosen.name == "cuda"
         _backward(chosen, p, g, o, in_place_p, in_place_g, scale, opts,
-                  fast_key if chosen.name == "cuda" else None)
+                  fast_key if cuda else None, live_kv_lens if cuda else None)
     return out
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from numba_causal import attention as A
+from numba_causal import fastpath
 from numba_causal.attention import causal_attention, causal_attention_reference
 
 from helpers import DTYPES, masked_where, np_dtype
@@ -498,7 +499,6 @@ def test_attention_replay_computes_new_contents(gpu_only, rng):
     torch = pytest.importorskip("torch")
     if gpu_only != "cuda":
         pytest.skip("the replay is numba-cuda's")
-    from numba_causal import fastpath
 
     for shape in [(1, 8, 2, 1, 9000, 128), (4, 8, 8, 2, 700, 64)]:
         tq, tk, tv = (torch.empty(a.shape, dtype=torch.float16, device="cuda")
@@ -522,7 +522,7 @@ def test_only_int64_cuda_kv_lens_are_read_in_place():
     q = torch.zeros(2, 2, 1, 8)
     for kind in (None, [3, 4], np.array([3, 4]), torch.tensor([3, 4]),
                  torch.tensor([3, 4], dtype=torch.int32)):
-        assert A._live_kv_lens(kind, q) is None
+        assert fastpath.live_int64(kind, q) is None
 
 
 @pytest.mark.gpu
@@ -545,9 +545,9 @@ def test_attention_replay_reads_kv_lens_on_the_gpu(gpu_only, rng):
         lens.copy_(torch.from_numpy(new))
         assert causal_attention(tq, tk, tv, kv_lens=lens, out=out, backend="cuda") is out
         check(out.float().cpu().numpy(), definition(*rounded, kv_lens=new)[0], "float16")
-    assert A._live_kv_lens(lens, tq) is lens
-    assert A._live_kv_lens(lens.to(torch.int32), tq) is None
-    assert A._live_kv_lens(lens.cpu(), tq) is None
+    assert fastpath.live_int64(lens, tq) is lens
+    assert fastpath.live_int64(lens.to(torch.int32), tq) is None
+    assert fastpath.live_int64(lens.cpu(), tq) is None
     short = torch.tensor([5, 0, 3000, 17], dtype=torch.int32, device="cuda")
     got = causal_attention(tq, tk, tv, kv_lens=short, backend="cuda")
     check(got.float().cpu().numpy(), definition(*rounded, kv_lens=[5, 0, 3000, 17])[0],

@@ -173,6 +173,41 @@ def test_softmax_backward_replay_computes_new_contents(dtype, mode):
     assert sum(1 for key in fastpath._CACHE if key[0] == "softmax_backward") >= 1
 
 
+def _kept(x, kv_lens):
+    """Kept keys of causal rows (bottom-right) with per-sequence lengths (any int)."""
+    seq_len, cache_len = x.shape[-2:]
+    q = torch.arange(seq_len, device=x.device)[:, None] + cache_len - seq_len
+    k = torch.arange(cache_len, device=x.device)[None, :]
+    return (k <= q) & (k < kv_lens.view(-1, 1, 1, 1))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+def test_softmax_replays_read_kv_lens_on_the_gpu(dtype):
+    """kv_lens as an int64 CUDA tensor replays with the launch of causal_softmax and of
+    its backward: new lengths written into the same tensor (0, negative, beyond
+    cache_len: every value has its meaning) give the new result, every time."""
+    fastpath.clear()
+    tol = 1e-6 if dtype == "float32" else 2e-3
+    x = torch.randn(4, 3, 6, 80, device="cuda", dtype=getattr(torch, dtype))
+    g = torch.randn_like(x)
+    lens = torch.zeros(4, dtype=torch.int64, device="cuda")
+    out, grad_out = torch.empty_like(x), torch.empty_like(x)
+    for new in ([80, 7, 0, 300], [-5, 80, 41, 1], [3, 2, 79, 80]):
+        lens.copy_(torch.tensor(new))
+        keep = _kept(x, lens)
+        z = (0.3 * x.double()).masked_fill(~keep, float("-inf"))
+        want = torch.nan_to_num(torch.softmax(z, -1), nan=0.0)  # rows with no key: 0
+        assert nc.causal_softmax(x, scale=0.3, kv_lens=lens, out=out, backend="cuda") is out
+        assert (out.double() - want).abs().max().item() <= tol
+        p, gd = out.double(), g.double()
+        want_grad = torch.where(keep, 0.3 * p * (gd - (gd * p).sum(-1, keepdim=True)), 0.0)
+        assert nc.causal_softmax_backward(out, g, scale=0.3, kv_lens=lens, out=grad_out,
+                                          backend="cuda") is grad_out
+        assert (grad_out.double() - want_grad).abs().max().item() <= 20 * tol
+    ops = {key[0] for key in fastpath._CACHE}
+    assert {"softmax kv_lens", "softmax_backward kv_lens"} <= ops
+
+
 def test_softmax_key_separates_scales_and_outputs():
     fastpath.clear()
     x = torch.randn(1, 2, 4, 40, device="cuda")

@@ -309,9 +309,12 @@ def test_vector_and_element_paths_agree(gpu_backend, rng, dtype, interleaved):
 
 @pytest.mark.parametrize("table_dtype", ["same", "float32"])
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
-def test_contiguous_and_strided_tables_agree(gpu_backend, rng, dtype, table_dtype):
+def test_contiguous_and_strided_tables_agree(gpu_backend, rng, monkeypatch, dtype, table_dtype):
     """The same cos/sin values in contiguous and in strided tables give the same
-    bits, and match the definition (on the vector path: rotary_dim / 2 of 16 pairs)."""
+    bits, and match the definition (on the vector path: rotary_dim / 2 of 16 pairs):
+    the contiguous tables are read as 16-byte chunks (TABLE_VEC), the strided ones
+    entry by entry where the kernel reads them in place (the simulator; a GPU
+    backend copies host tables into contiguous device arrays: chunks both times)."""
     tdt = np_dtype(dtype if table_dtype == "same" else "float32")
     theta = angles(np.arange(20), 32, dtype)
     tables = [np.cos(theta).astype(tdt), np.sin(theta).astype(tdt)]
@@ -322,12 +325,21 @@ def test_contiguous_and_strided_tables_agree(gpu_backend, rng, dtype, table_dtyp
     q = make(rng, (2, 2, 3, 32), dtype)
     q0 = q.copy()
     positions = rng.integers(0, 20, size=(2, 3))
+    table_reads, constants_of = [], rotary.kernel_constants
+
+    def constants_spy(*args, **kwargs):
+        constants = constants_of(*args, **kwargs)
+        table_reads.append(constants["TABLE_VEC"])
+        return constants
+
+    monkeypatch.setattr(rotary, "kernel_constants", constants_spy)
     by_contiguous = apply_rotary(q.copy(), positions=positions, cos=tables[0], sin=tables[1],
                              backend=gpu_backend)
     by_strided = apply_rotary(q.copy(), positions=positions, cos=strided[0], sin=strided[1],
                               backend=gpu_backend)
     assert_rotated(by_contiguous, q0, wanted(q0, positions, dtype, tables=tables), dtype)
     assert np.array_equal(bits_of(by_contiguous), bits_of(by_strided))
+    assert table_reads == [True, nc.get_backend(gpu_backend).on_device]
 
 
 @pytest.mark.parametrize("preload", [True, False], ids=["preload", "load_late"])

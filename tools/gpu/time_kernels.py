@@ -311,6 +311,103 @@ def attention_case(causal_attention, launches, gbps, case, head_dim, dtype, seq_
           f"({floor / sdpa_ms:.2f}) | {shapes}", flush=True)
 
 
+#: rotary settings the sweep tries: (THREADS, PRELOAD, max_registers or None, most
+#: blocks or None: a clipped grid whose blocks loop over rows, 16-byte table reads)
+ROTARY_SETTINGS = [(64, True, None, None, True), (64, True, None, None, False),
+                   (32, True, None, None, True), (128, True, None, None, True),
+                   (128, True, None, None, False)]
+#: (batch, seq_len, q heads, k heads, head_dim): issue 14's bench shape, then GQA k
+ROTARY_SHAPES = [(8, 4096, 32, 32, 128), (8, 4096, 32, 8, 128)]
+
+
+def rotary_sweep(seconds=120.0):
+    """apply_rotary on ROTARY_SHAPES (bshd, positions 0..seq_len-1): float16 and
+    bfloat16, base, tables in q's dtype and float32 tables, per ROTARY_SETTINGS
+    (cuda), kernel alone and public call against the copy floor (q and k read and
+    written once), until ``seconds`` have passed."""
+    from numba_causal import compile as kc
+    from numba_causal import fastpath
+    from numba_causal import rotary as R
+
+    gbps = copy_bandwidth()
+    stop = time.perf_counter() + seconds
+    jitters, constants_of, fold_grid = kc._jitters, R.kernel_constants, kc.fold_grid
+    table_vector_ok = R._table_vector_ok
+    knobs = {}
+
+    def jitters_with_registers(backend, kind):  # max_registers for the cuda kernel
+        jit, device_jit = jitters(backend, kind)
+        if kind == "kernel" and backend.name == "cuda" and knobs.get("regs"):
+            return (lambda f, **kw: jit(f, max_registers=knobs["regs"], **kw)), device_jit
+        return jit, device_jit
+
+    def constants_with_registers(*args, **kw):  # a distinct compiled variant per limit
+        return dict(constants_of(*args, **kw), SWEEP_REGISTERS=knobs.get("regs") or 0)
+
+    def clipped_grid(backend, x, y, z):
+        x, y, z = fold_grid(backend, x, y, z)
+        return (min(x, knobs.get("blocks") or x), y, z)
+
+    def table_vector_if_on(*args):
+        return knobs["table_vec"] and table_vector_ok(*args)
+
+    kc._jitters, R.kernel_constants, kc.fold_grid = (jitters_with_registers,
+                                                     constants_with_registers, clipped_grid)
+    R._table_vector_ok = table_vector_if_on
+    try:
+        with recorded_launches() as launches, cuda_settings(
+                (R.THREADS_BY_BACKEND, R.PRELOAD_BY_BACKEND)) as apply:
+            for shape in ROTARY_SHAPES:
+                for threads, preload, max_registers, blocks, table_vec in ROTARY_SETTINGS:
+                    apply((threads, preload))
+                    knobs.update(regs=max_registers, blocks=blocks, table_vec=table_vec)
+                    for name in ("float16", "bfloat16"):
+                        for tables in (None, name, "float32"):
+                            if time.perf_counter() > stop:
+                                return
+                            fastpath.clear()
+                            rotary_case(R, launches, gbps, name, tables,
+                                        f"THREADS={threads} PRELOAD={preload} "
+                                        f"max_registers={max_registers} blocks={blocks} "
+                                        f"table_vec={table_vec}", shape)
+    finally:
+        kc._jitters, R.kernel_constants, kc.fold_grid = jitters, constants_of, fold_grid
+        R._table_vector_ok = table_vector_ok
+
+
+def rotary_case(R, launches, gbps, name, tables, label, shape=(8, 4096, 32, 8, 128)):
+    """One rotary case: checked against a float64 rotate-half, then timed."""
+    b, s, hq, hk, d = shape
+    dt = getattr(torch, name)
+    q = torch.randn(b, s, hq, d, device="cuda", dtype=dt)
+    k = torch.randn(b, s, hk, d, device="cuda", dtype=dt)
+    kwargs = {}
+    ang = torch.arange(s, device="cuda", dtype=torch.float32)[:, None] * torch.from_numpy(
+        R.inverse_frequencies(10000.0, d, "float32")).cuda()
+    cos, sin = ang.double().cos(), ang.double().sin()
+    if tables:
+        kwargs = dict(cos=cos.to(getattr(torch, tables)), sin=sin.to(getattr(torch, tables)))
+        cos, sin = kwargs["cos"].double(), kwargs["sin"].double()
+    x = q.double()
+    half = d // 2
+    c, sn = cos[None, :, None], sin[None, :, None]
+    want = torch.cat((x[..., :half] * c - x[..., half:] * sn, x[..., half:] * c + x[..., :half] * sn), -1)
+    launches.clear()
+    q_copy, k_copy = q.clone(), k.clone()  # alive while the captured launch is relaunched
+    got = R.apply_rotary(q_copy, k_copy, layout="bshd", backend="cuda", **kwargs)[0]
+    torch.cuda.synchronize()
+    err = ((got.double() - want).abs().amax(-1) / want.abs().amax(-1)).max().item()
+    kernel_ms = events(relaunch(*launches[-1]), 50)
+
+    def call():
+        R.apply_rotary(q, k, layout="bshd", backend="cuda", **kwargs)
+
+    call_ms = events(call, 50)
+    floor = 2 * (q.numel() + k.numel()) * q.element_size() / (gbps * 1e6)
+    print(f"rotary {'x'.join(map(str, shape))} {label} {name} tables={tables}: err {err:.1e} | kernel {kernel_ms:.4f} ms "
+          f"({floor / kernel_ms:.3f}) | call {call_ms:.4f} ms ({floor / call_ms:.3f})", flush=True)
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["attention"]:
         attention()
@@ -319,6 +416,8 @@ if __name__ == "__main__":
                             (4224, 64)])
     elif sys.argv[1:2] == ["attention-sweep"]:  # the decode route's settings (issue 15)
         attention_sweep(float(sys.argv[2]) if len(sys.argv) > 2 else 300.0)
+    elif sys.argv[1:2] == ["rotary-sweep"]:  # issue 14's shape per launch setting
+        rotary_sweep(float(sys.argv[2]) if len(sys.argv) > 2 else 120.0)
     elif sys.argv[1:2] == ["sweep"]:
         sweep(float(sys.argv[2]) if len(sys.argv) > 2 else 60.0)
     else:

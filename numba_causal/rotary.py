@@ -805,16 +805,22 @@ def rotary_reference(q, k=None, *, positions=None, offset=0, q_offsets=None, cos
     return q if k is None else (q, k)
 
 
+def _geometry(backend, view, s):
+    """(shape, strides in bytes, address) of ``s`` where ``backend``'s kernel reads
+    it (``view``: op.operands' Launchable)."""
+    if backend.on_device:
+        cai = view.bits.__cuda_array_interface__
+        return (tuple(cai["shape"]), cai_strides(cai, dtypes.SUPPORTED[s.dtype][0]),
+                cai["data"][0])
+    return s.host.shape, s.host.strides, s.host.ctypes.data
+
+
 def _flat(backend, view, s, typestr):
     """A flat 1-D element view of ``s``'s memory where ``backend``'s kernel reads it
     (``view``: op.operands' Launchable), the flat index of element [0, 0, 0, 0],
     the strides in elements, the address of the lowest element and the shape."""
     item = dtypes.SUPPORTED[s.dtype][0]
-    if backend.on_device:
-        cai = view.bits.__cuda_array_interface__
-        shape, strides, ptr = tuple(cai["shape"]), cai_strides(cai, item), cai["data"][0]
-    else:
-        shape, strides, ptr = s.host.shape, s.host.strides, s.host.ctypes.data
+    shape, strides, ptr = _geometry(backend, view, s)
     low = sum((n - 1) * st for n, st in zip(shape, strides) if st < 0)
     high = sum((n - 1) * st for n, st in zip(shape, strides) if st > 0)
     count = (high - low) // item + 1
@@ -844,11 +850,7 @@ def _table_vector_ok(backend, views, tables, vec: int) -> bool:
         return False
     for view, t in zip(views, tables):
         item = dtypes.SUPPORTED[t.dtype][0]
-        if backend.on_device:
-            cai = view.bits.__cuda_array_interface__
-            shape, strides, ptr = tuple(cai["shape"]), cai_strides(cai, item), cai["data"][0]
-        else:
-            shape, strides, ptr = t.host.shape, t.host.strides, t.host.ctypes.data
+        shape, strides, ptr = _geometry(backend, view, t)
         rows, cols = shape[-2], shape[-1]
         row_stride, col_stride = strides[-2], strides[-1]
         if (cols > 1 and col_stride != item) or ptr % 16 or (rows > 1 and row_stride % 16) \

@@ -1,13 +1,14 @@
 """PTX and ptxas register counts of the decode attention kernel (issue 15), no GPU needed.
 
     CUDA_HOME=/usr/local/cuda PYTHONPATH=/tmp/labsite LD_LIBRARY_PATH=/tmp/labsite/nvidia/cu13/lib \\
-        .venv/bin/python tools/gpu/ptx_attention.py OUT [PTXAS]
+        .venv/bin/python tools/gpu/ptx_attention.py OUT [PTXAS [NVDISASM]]
 
 Compiles the decode variants the cuda launcher plans for head_dim 128: the
 tensor-core route (float16, bfloat16; split and not) and decode_kernel (float16,
 bfloat16, float32; GQA 4 at seq_len 1 and 4, split) with numba-cuda's compile_ptx
 (cc 9.0), writes OUT/<name>.ptx, and prints the PTX instruction counts and, with
-PTXAS (the ptxas binary), its register and spill report.
+PTXAS (the ptxas binary), its register and spill report; with NVDISASM too, the
+SASS instruction histogram (OUT/<name>.sass).
 """
 
 from __future__ import annotations
@@ -54,23 +55,46 @@ def counts(ptx: str) -> collections.Counter:
     return ops
 
 
-def main(out_dir, ptxas=None):
+def sass_counts(sass: str) -> collections.Counter:
+    ops = collections.Counter()
+    for line in sass.splitlines():
+        m = re.match(r"\s+/\*[0-9a-f]{4}\*/\s+(?:@!?U?P\w+\s+)?([A-Z][A-Z0-9_]*)", line)
+        if m:
+            ops[m.group(1)] += 1
+    return ops
+
+
+def report(out_dir, name, family, constants, ptxas=None, nvdisasm=None):
+    """Compile one variant for sm_90: OUT/<name>.ptx and its instruction counts;
+    with ``ptxas``, its register and spill report; with ``nvdisasm`` too, the SASS
+    (OUT/<name>.sass) and its instruction histogram."""
+    fn = kc.bind_for_aot(family.gpu_kernel, family.gpu_helper_list("cuda"), constants, cuda)
+    ptx, _ = cuda.compile_ptx(fn, family.signature(constants), cc=(9, 0))
+    path = os.path.join(out_dir, name + ".ptx")
+    open(path, "w").write(ptx)
+    c = counts(ptx)
+    top = ", ".join(f"{k} {v}" for k, v in c.most_common(12))
+    print(f"{name}: {sum(c.values())} PTX instructions; {top}", flush=True)
+    if ptxas:
+        cubin = os.path.join(out_dir, name + ".cubin")
+        log = subprocess.run([ptxas, "-arch=sm_90", "-v", path, "-o", cubin],
+                             capture_output=True, text=True)
+        print("   ", " ".join(l.strip() for l in log.stderr.splitlines()
+                              if "registers" in l or "spill" in l), flush=True)
+        if nvdisasm:
+            sass = subprocess.run([nvdisasm, cubin], capture_output=True, text=True).stdout
+            open(os.path.join(out_dir, name + ".sass"), "w").write(sass)
+            s = sass_counts(sass)
+            top = ", ".join(f"{k} {v}" for k, v in s.most_common(14))
+            print(f"    SASS {sum(s.values())}: {top}", flush=True)
+
+
+def main(out_dir, ptxas=None, nvdisasm=None):
     os.makedirs(out_dir, exist_ok=True)
     _device_functions_without_a_gpu()
     for name, family, constants in variants():
-        fn = kc.bind_for_aot(family.gpu_kernel, family.gpu_helper_list("cuda"), constants, cuda)
-        ptx, _ = cuda.compile_ptx(fn, family.signature(constants), cc=(9, 0))
-        path = os.path.join(out_dir, name + ".ptx")
-        open(path, "w").write(ptx)
-        c = counts(ptx)
-        top = ", ".join(f"{k} {v}" for k, v in c.most_common(12))
-        print(f"{name}: {sum(c.values())} PTX instructions; {top}", flush=True)
-        if ptxas:
-            log = subprocess.run([ptxas, "-arch=sm_90", "-v", path, "-o", os.devnull],
-                                 capture_output=True, text=True)
-            print("   ", " ".join(l.strip() for l in log.stderr.splitlines()
-                                  if "registers" in l or "spill" in l), flush=True)
+        report(out_dir, name, family, constants, ptxas, nvdisasm)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "ptx-attention", *sys.argv[2:3])
+    main(sys.argv[1] if len(sys.argv) > 1 else "ptx-attention", *sys.argv[2:4])

@@ -202,8 +202,8 @@ ATTENTION_CASES = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 3
 #: decode-route settings the sweep tries: (tensor-core route on, MMA_STAGES,
 #: blocks wanted (MMA_BLOCKS_WANTED, DECODE_BLOCKS_WANTED), DECODE_MOST_SPLITS,
 #: MIN_SPLIT_KEYS)
-DECODE_SETTINGS = [(True, 1, 1056, 64, 256), (True, 1, 1056, 64, 512), (True, 2, 792, 64, 256),
-                   (True, 2, 792, 64, 512)]
+DECODE_SETTINGS = [(True, 2, 792, 64, 256), (True, 2, 792, 128, 256), (True, 2, 660, 128, 256),
+                   (True, 2, 792, 128, 512)]
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 import torch
-from numba import int64
+from numba import int64, uint32
 
 import numba_causal.mask as mask
 from numba_causal import compile as kc
@@ -148,6 +148,121 @@ def sweep_kernel(s, w, fill, fill_word, offset):
                             wrow[j] = fill_word
 
 
+EPW = compile_time("EPW")  # elements per 32-bit word (edge experiment)
+
+
+def gather_edges_kernel(u, scratch, offset, seq_len):
+    """EDGE EXPERIMENT, pass 1: the 32-byte sector in which each row's masked tail
+    starts (when it starts inside one), read into ``scratch`` [rows, 8] (uint32).
+    ``u``: the rows as [rows, words] uint32; a thread per word of a sector, so a
+    warp reads four rows' edge sectors at once and nothing else is read."""
+    t = int64(gpu.blockIdx.x) * int64(gpu.blockDim.x) + int64(gpu.threadIdx.x)
+    r = t // 8
+    i = t - r * 8
+    if r < u.shape[0]:
+        cache_len = u.shape[1] * EPW
+        hi = max(min(r % seq_len + offset + 1, cache_len), 0)
+        per_sector = 8 * EPW
+        if hi % per_sector != 0:
+            scratch[r, i] = u[r, (hi // per_sector) * 8 + i]
+
+
+def fill_edges_kernel(u, w, scratch, fill_word, fill_u32, offset, seq_len):
+    """EDGE EXPERIMENT, pass 2: every whole masked sector as 8-byte words (as the
+    sector experiment), and each row's edge sector written once, whole, from
+    ``scratch`` (its kept keys' bits, the rest fill) by 8 lanes: no partial sector
+    store and no read of the row (only of scratch, 32 bytes a row, in L2)."""
+    lane = int64(gpu.threadIdx.x)
+    r = int64(gpu.blockIdx.x) * ROWS + int64(gpu.threadIdx.y)
+    if r < u.shape[0]:
+        words = w.shape[1]
+        cache_len = u.shape[1] * EPW
+        hi = max(min(r % seq_len + offset + 1, cache_len), 0)
+        per_sector = 8 * EPW
+        first = (hi + per_sector - 1) // per_sector * 4  # first whole sector, in 8-byte words
+        wrow = w[r]
+        for j in range(first - first % LANES + lane, words, LANES):
+            if j >= first:
+                wrow[j] = fill_word
+        if hi % per_sector != 0 and lane < 8:
+            base = (hi // per_sector) * per_sector + lane * EPW  # first element of this word
+            m = uint32(0)
+            for e in range(EPW):
+                if base + e >= hi:
+                    m |= uint32((1 << (32 // EPW)) - 1) << uint32(e * (32 // EPW))
+            word = scratch[r, lane]
+            u[r, (hi // per_sector) * 8 + lane] = (word & ~m) | (fill_u32 & m)
+
+
+def run_edges(x, rows, offset=None, which="both"):
+    """The two passes of the edge experiment on contiguous ``x`` (a launcher for
+    both, or for one of them: ``which``)."""
+    backend = get_backend("cuda")
+    shape = x.shape
+    n_rows = shape[0] * shape[1] * shape[2]
+    item = x.element_size()
+    epw = 4 // item
+    fill = np.array(-np.inf, dtype={2: np.float16, 4: np.float32}[item]) \
+        .view({2: np.uint16, 4: np.uint32}[item])[()]
+    if x.dtype == torch.bfloat16:
+        fill = np.uint16(0xFF80)
+    fill_u32 = np.array([fill] * epw, dtype=fill.dtype).view(np.uint32)[0]
+    fill_word = np.array([fill_u32] * 2, dtype=np.uint32).view(np.uint64)[0]
+    u = backend.gpu.from_cuda_array_interface(dict(
+        x.view(torch.int32).__cuda_array_interface__, typestr="<u4",
+        shape=(n_rows, shape[3] // epw), strides=None, stream=None), owner=x, sync=False)
+    w = backend.gpu.from_cuda_array_interface(dict(
+        x.view(torch.int64).__cuda_array_interface__, typestr="<u8",
+        shape=(n_rows, shape[3] // (2 * epw)), strides=None, stream=None), owner=x, sync=False)
+    scratch_t = torch.empty((n_rows, 8), dtype=torch.int32, device="cuda")
+    scratch = backend.gpu.from_cuda_array_interface(dict(
+        scratch_t.__cuda_array_interface__, typestr="<u4", stream=None), owner=scratch_t,
+        sync=False)
+    offset = shape[3] - shape[2] if offset is None else offset
+    gather = kc.build(backend, gather_edges_kernel, EPW=epw)[-(-n_rows * 8 // 256), 256]
+    fill_k = kc.build(backend, fill_edges_kernel, LANES=32, ROWS=rows, EPW=epw)[
+        -(-n_rows // rows), (32, rows)]
+    seq_len = shape[2]
+
+    def both():
+        if which in ("both", "gather"):
+            gather(u, scratch, offset, seq_len)
+        if which in ("both", "fill"):
+            fill_k(u, w, scratch, fill_word, fill_u32, offset, seq_len)
+    return both
+
+
+def edges_main():
+    """The edge experiment against the product kernel, per shape: both passes (a
+    valid mask: checked bit for bit), and each pass alone, against the fill floor."""
+    timer = TorchTimer(repeats=30, warmup=3)
+    fill_gbps = BenchContext(get_backend("cuda"), timer).fill_gbps()
+    print(f"{torch.cuda.get_device_name()} fill bandwidth {fill_gbps:.0f} GB/s, "
+          f"{time.strftime('%Y-%m-%d')}", flush=True)
+    for shape, dtype in SHAPES:
+        x = torch.randn(shape, device="cuda", dtype=dtype)
+        before = x.clone()
+        q = torch.arange(shape[2], device="cuda")[:, None] + shape[3] - shape[2]
+        where = torch.arange(shape[3], device="cuda")[None, :] > q
+        want = before.masked_fill(where, float("-inf"))
+        floor_ms = masked_count(shape) * x.element_size() / (fill_gbps * 1e6)
+        for kind, rows in [("product", 4), ("edges both", 8), ("edges both", 4),
+                           ("edges gather", 8), ("edges fill", 8)]:
+            x.copy_(before)
+            fn = run_variant("product", x, 1, rows) if kind == "product" else \
+                run_edges(x, rows, which=kind.split()[1])
+            if kind == "edges fill":
+                run_edges(x, rows, which="gather")()
+            fn()
+            torch.cuda.synchronize()
+            ok = torch.equal(x.view(torch.uint8), want.view(torch.uint8))
+            ms = timer(fn)
+            print(f"{'x'.join(map(str, shape)):>16} {str(dtype):>15} {kind:>12} rows {rows:2d}: "
+                  f"{ms:.4f} ms  floor {floor_ms:.4f}  ratio {floor_ms / ms:.3f}"
+                  f"{'' if ok or kind == 'edges gather' else '  WRONG'}", flush=True)
+        del x, before, want, where
+
+
 def run_variant(kind, x, warps, rows, offset=None):
     backend = get_backend("cuda")
     lanes = 32 * warps
@@ -238,4 +353,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["edges"]:
+        edges_main()
+    else:
+        main()

@@ -1668,9 +1668,8 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
         if base is not None and (kv_lens is None or live_kv_lens is not None):
             if out is None and type(v) is type(q):
                 out = fastpath.new_output(q, tuple(q.shape[:3]) + (v.shape[3],))
-            fast_key = fastpath.tensors_key("attention", base, q, k, v, out)
-            if fast_key is not None and live_kv_lens is not None:
-                fast_key = fastpath.with_live(fast_key, live_kv_lens)
+            fast_key = fastpath.tensors_key("attention", base, q, k, v, out,
+                                            kv_lens=live_kv_lens)
             if fast_key is not None:
                 entry = fastpath.known_launch(fast_key)
                 if entry is not None and entry():

@@ -199,16 +199,21 @@ class TensorsKey(NamedTuple):
         return self.call[5]  # CallKey.stream
 
 
-def tensors_key(op, base, first, *others):
+def tensors_key(op, base, first, *others, kv_lens=None):
     """The call-site key (a plain tuple laid out as TensorsKey) of ``op`` on torch
     CUDA tensor ``first`` (``base``: its call_key, ``fill`` holding the scale) and
-    torch CUDA tensors ``others``, or None when the fast path does not apply."""
+    torch CUDA tensors ``others``, or None when the fast path does not apply.
+    ``kv_lens``: a live_int64 tensor the launch reads in place, keyed by its own
+    address, shape and strides under the op name ``op + ' kv_lens'``."""
     geometry = ()
     for t in others:
         if type(t) is not type(first) or not t.is_cuda or t.requires_grad \
                 or t.dtype != first.dtype:
             return None
         geometry += ((t.data_ptr(), t.shape, t.stride()),)
+    if kv_lens is not None:
+        return (op + " kv_lens", base,
+                geometry + ((kv_lens.data_ptr(), kv_lens.shape, kv_lens.stride()),))
     return op, base, geometry
 
 
@@ -223,13 +228,6 @@ def live_int64(values, like):
             or values.requires_grad:
         return None
     return values
-
-
-def with_live(key, live):
-    """A tensors_key extended by the (address, shape, strides) of ``live`` (a
-    live_int64 tensor), under its own op name: the replay reads those values."""
-    return (key[0] + " kv_lens", key[1],
-            key[2] + ((live.data_ptr(), live.shape, live.stride()),))
 
 
 def new_output(scores, shape=None):

@@ -673,9 +673,8 @@ def causal_softmax_backward(probs, grad, *, scale=1.0, offset=None, window=None,
             # kv_lens replays as an int64 CUDA tensor, its values read at each launch
             if out is None:
                 out = fastpath.new_output(grad)
-            fast_key = fastpath.tensors_key("softmax_backward", base, probs, grad, out)
-            if fast_key is not None and live_kv_lens is not None:
-                fast_key = fastpath.with_live(fast_key, live_kv_lens)
+            fast_key = fastpath.tensors_key("softmax_backward", base, probs, grad, out,
+                                            kv_lens=live_kv_lens)
             if fast_key is not None:
                 entry = fastpath.known_launch(fast_key)
                 if entry is not None and entry():

@@ -194,9 +194,9 @@ def fill_edges_kernel(u, w, scratch, fill_word, fill_u32, offset, seq_len):
             u[r, (hi // per_sector) * 8 + lane] = (word & ~m) | (fill_u32 & m)
 
 
-def run_edges(x, rows, offset=None, which="both"):
-    """The two passes of the edge experiment on contiguous ``x`` (a launcher for
-    both, or for one of them: ``which``)."""
+def run_edges(x, rows, offset=None):
+    """The two passes of the edge experiment on contiguous ``x``: launchers
+    {"both", "gather", "fill"} sharing one scratch buffer."""
     backend = get_backend("cuda")
     shape = x.shape
     n_rows = shape[0] * shape[1] * shape[2]
@@ -224,35 +224,54 @@ def run_edges(x, rows, offset=None, which="both"):
         -(-n_rows // rows), (32, rows)]
     seq_len = shape[2]
 
+    def gather_pass():
+        gather(u, scratch, offset, seq_len)
+
+    def fill_pass():
+        fill_k(u, w, scratch, fill_word, fill_u32, offset, seq_len)
+
     def both():
-        if which in ("both", "gather"):
-            gather(u, scratch, offset, seq_len)
-        if which in ("both", "fill"):
-            fill_k(u, w, scratch, fill_word, fill_u32, offset, seq_len)
-    return both
+        gather_pass()
+        fill_pass()
+    return {"both": both, "gather": gather_pass, "fill": fill_pass}
+
+
+def fill_floor_timer():
+    """(timer, fill GB/s measured now), the header line printed."""
+    timer = TorchTimer(repeats=30, warmup=3)
+    fill_gbps = BenchContext(get_backend("cuda"), timer).fill_gbps()
+    print(f"{torch.cuda.get_device_name()} fill bandwidth {fill_gbps:.0f} GB/s, "
+          f"{time.strftime('%Y-%m-%d')}", flush=True)
+    return timer, fill_gbps
+
+
+def mask_case(shape, dtype, fill_gbps):
+    """(x, its original values, the masked result wanted, the fill floor in ms) of a
+    fresh random case (default bottom-right causal mask)."""
+    x = torch.randn(shape, device="cuda", dtype=dtype)
+    before = x.clone()
+    q = torch.arange(shape[2], device="cuda")[:, None] + shape[3] - shape[2]
+    where = torch.arange(shape[3], device="cuda")[None, :] > q
+    want = before.masked_fill(where, float("-inf"))
+    return x, before, want, masked_count(shape) * x.element_size() / (fill_gbps * 1e6)
 
 
 def edges_main():
     """The edge experiment against the product kernel, per shape: both passes (a
     valid mask: checked bit for bit), and each pass alone, against the fill floor."""
-    timer = TorchTimer(repeats=30, warmup=3)
-    fill_gbps = BenchContext(get_backend("cuda"), timer).fill_gbps()
-    print(f"{torch.cuda.get_device_name()} fill bandwidth {fill_gbps:.0f} GB/s, "
-          f"{time.strftime('%Y-%m-%d')}", flush=True)
+    timer, fill_gbps = fill_floor_timer()
     for shape, dtype in SHAPES:
-        x = torch.randn(shape, device="cuda", dtype=dtype)
-        before = x.clone()
-        q = torch.arange(shape[2], device="cuda")[:, None] + shape[3] - shape[2]
-        where = torch.arange(shape[3], device="cuda")[None, :] > q
-        want = before.masked_fill(where, float("-inf"))
-        floor_ms = masked_count(shape) * x.element_size() / (fill_gbps * 1e6)
+        x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
         for kind, rows in [("product", 4), ("edges both", 8), ("edges both", 4),
                            ("edges gather", 8), ("edges fill", 8)]:
             x.copy_(before)
-            fn = run_variant("product", x, 1, rows) if kind == "product" else \
-                run_edges(x, rows, which=kind.split()[1])
-            if kind == "edges fill":
-                run_edges(x, rows, which="gather")()
+            if kind == "product":
+                fn = run_variant("product", x, 1, rows)
+            else:
+                passes = run_edges(x, rows)
+                fn = passes[kind.split()[1]]
+                if kind == "edges fill":
+                    passes["gather"]()  # the fill reads what this gather leaves
             fn()
             torch.cuda.synchronize()
             ok = torch.equal(x.view(torch.uint8), want.view(torch.uint8))
@@ -260,7 +279,7 @@ def edges_main():
             print(f"{'x'.join(map(str, shape)):>16} {str(dtype):>15} {kind:>12} rows {rows:2d}: "
                   f"{ms:.4f} ms  floor {floor_ms:.4f}  ratio {floor_ms / ms:.3f}"
                   f"{'' if ok or kind == 'edges gather' else '  WRONG'}", flush=True)
-        del x, before, want, where
+        del x, before, want
 
 
 def run_variant(kind, x, warps, rows, offset=None):
@@ -310,18 +329,10 @@ SHAPES = [((4, 32, 2048, 2048), torch.float32), ((4, 32, 2048, 2048), torch.floa
 
 
 def main():
-    timer = TorchTimer(repeats=30, warmup=3)
-    fill_gbps = BenchContext(get_backend("cuda"), timer).fill_gbps()
-    print(f"{torch.cuda.get_device_name()} fill bandwidth {fill_gbps:.0f} GB/s, "
-          f"{time.strftime('%Y-%m-%d')}")
+    timer, fill_gbps = fill_floor_timer()
     results = []
     for shape, dtype in SHAPES:
-        x = torch.randn(shape, device="cuda", dtype=dtype)
-        before = x.clone()
-        q = torch.arange(shape[2], device="cuda")[:, None] + shape[3] - shape[2]
-        where = torch.arange(shape[3], device="cuda")[None, :] > q
-        want = before.masked_fill(where, float("-inf"))
-        floor_ms = masked_count(shape) * x.element_size() / (fill_gbps * 1e6)
+        x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
         for kind, warps, rows in VARIANTS:
             x.copy_(before)
             fn = run_variant(kind, x, warps, rows)
@@ -336,7 +347,7 @@ def main():
             print(f"{'x'.join(map(str, shape)):>16} {str(dtype):>15} {kind:>8} lanes {32 * warps:4d} "
                   f"rows {rows:2d}: {ms:.4f} ms  floor {floor_ms:.4f}  ratio {floor_ms / ms:.3f}"
                   f"{'' if ok else '  WRONG'}", flush=True)
-        del x, before, want, where
+        del x, before, want
     # every key masked: the same kernel as a plain fill, against torch's fill_
     x = torch.randn((4, 32, 2048, 2048), device="cuda")
     fn = run_variant("product", x, 1, 8, offset=-2048)

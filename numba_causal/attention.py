@@ -37,10 +37,11 @@ Kernels, side by side as in mask.py and softmax.py:
   combined through shared memory. When ``batch * heads_kv`` blocks cannot fill
   the GPU, the keys are split across blocks (flash-decoding): each split writes
   its normalised partial output and log-sum-exp to a float workspace and
-  ``attention_combine_kernel`` merges them.
+  ``merge_kernel`` merges them (a launch of its own: a block per query row).
 * GPU decode routes (one warp per block, tiles of keys staged to shared memory
-  with ``copy16``, key splits merged in the same launch by the last split,
-  ``merge_splits``), taken where k's and v's rows are 16-byte words:
+  with ``copy16``; up to MERGE_SPLITS key splits merged in the same launch by
+  the last split, ``merge_splits``, more by ``merge_kernel``), taken where k's
+  and v's rows are 16-byte words:
   ``decode_mma_kernel`` (cuda, sim; float16 / bfloat16, head dims 64 and 128):
   ``q k^T`` and ``p v`` as ``warp_mma`` products (tensor cores on NVIDIA);
   ``decode_kernel`` (cuda, sim; float32 and the rest): a lane per key for the
@@ -102,12 +103,17 @@ K_STAGE_WORDS, V_STAGE_WORDS, Q_WORDS = compile_time(
 lane_xor = compile_time("lane_xor")  # the backend's primitive (primitives.py)
 copy16, async_commit, async_wait, align16_skip, ticket, store, as_u32 = compile_time(
     "copy16", "async_commit", "async_wait", "align16_skip", "ticket", "store", "as_u32")
-#: key splits the decode route's merge holds, and its weights' row (+ max and sum);
+#: key splits the decode route's own merge holds, and its weights' row (+ max and sum);
 #: the merge's 16-byte pieces per lane (MERGE_VECS; MERGE_SLOTS floats) and splits
 #: whose loads are issued together (MERGE_SPLITS)
 MOST_SPLITS, WEIGHT_SLOTS = compile_time("MOST_SPLITS", "WEIGHT_SLOTS")
 MERGE_VECS, MERGE_SPLITS, MERGE_SLOTS = compile_time("MERGE_VECS", "MERGE_SPLITS",
                                                      "MERGE_SLOTS")
+#: whether a split decode launch merges its splits itself (the last split to finish:
+#: merge_last_split) or leaves them to merge_kernel
+MERGE_HERE = compile_time("MERGE_HERE")
+#: merge_kernel: splits whose loads a thread issues together
+MERGE_BATCH = compile_time("MERGE_BATCH")
 #: the tensor-core decode route (decode_mma_kernel): keys per tile (TILE) and its
 #: 8-key n-tiles (KEY_TILES), 16-byte chunks a lane reads of a key row (QK_CHUNKS =
 #: head_dim / 32), 64-dim slots of a value row (V_SLOTS) and its 8-dim n-tiles
@@ -429,43 +435,63 @@ def attention_kernel(q, k, v, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw
         bh += int64(gpu.gridDim.z)
 
 
-def attention_combine_kernel(part_out, part_lse, out, lse):
-    """GPU kernel: merge the splits' partials of each row with their log-sum-exp.
+def merge_kernel(part_flat, part_lse, out, lse):
+    """GPU kernel: each query row's key-split partials merged with their log-sum-exp
+    (flash-decoding's combine): out = sum_s w_s o_s / sum_s w_s with w_s = exp(lse_s -
+    max_s lse_s), lse = max + log(sum_s w_s); a row no split kept a key of (every
+    lse_s -inf) gets 0 and -inf. ``part_flat``: the partials [splits, batch,
+    heads_q, seq_len, head_dim_v] as one array; ``part_lse``: [splits, batch *
+    heads_q * seq_len]; ``out`` [batch, heads_q, seq_len, head_dim_v], ``lse``
+    [batch, heads_q, seq_len, 1] (HAS_LSE).
 
-    Launch: grid (seq_len, heads_q, batch) folded, block (THREADS, 1); the threads
-    of a block stride over the row's value dims."""
-    splits, batch, heads_q, seq_len, dim_v = part_out.shape
+    Launch: grid (blocks,) over the rows, block (THREADS, 1). A block reads its
+    row's lse of every split into shared memory at once, reduces their max and sum
+    over the block (row_reduce), then thread t sums dims t, t + THREADS, ... over
+    the splits, the loads of MERGE_BATCH splits issued before their sums: a merge
+    costs about splits / MERGE_BATCH round trips to L2, whatever the row count."""
+    lse_sh = gpu.shared.array(MOST_SPLITS, COMPUTE)
+    partial = gpu.shared.array((1, WARPS), COMPUTE)
+    exchange = gpu.shared.array((1, EXCHANGE_LANES), COMPUTE)
+    x = gpu.local.array(MERGE_BATCH, COMPUTE)
+    heads_q, seq_len, dim_v = out.shape[1], out.shape[2], out.shape[3]
+    splits = part_lse.shape[0]
+    rows = part_lse.shape[1]
     thread = int64(gpu.threadIdx.x)
-    b = int64(gpu.blockIdx.z)
-    while b < batch:
-        h = int64(gpu.blockIdx.y)
-        while h < heads_q:
-            qq = int64(gpu.blockIdx.x)
-            while qq < seq_len:
-                row_max = COMPUTE(NEG_INF)
-                for sp in range(splits):
-                    row_max = nan_max(row_max, part_lse[sp, b, h, qq])
-                total = COMPUTE(0)
-                if row_max != NEG_INF:
-                    for sp in range(splits):
-                        total += COMPUTE(math.exp(part_lse[sp, b, h, qq] - row_max))
-                for d in range(thread, dim_v, THREADS):
-                    o = COMPUTE(0)
-                    if total != 0:
-                        for sp in range(splits):
-                            w = part_lse[sp, b, h, qq]
-                            if w != NEG_INF:
-                                o += COMPUTE(math.exp(w - row_max)) * part_out[sp, b, h, qq, d]
-                        o = o / total
-                    out[b, h, qq, d] = from_compute(o)
-                if HAS_LSE and thread == 0:
-                    row_lse = COMPUTE(NEG_INF)
-                    if total != 0:
-                        row_lse = row_max + COMPUTE(math.log(total))
-                    lse[b, h, qq, 0] = row_lse
-                qq += int64(gpu.gridDim.x)
-            h += int64(gpu.gridDim.y)
-        b += int64(gpu.gridDim.z)
+    row = int64(gpu.blockIdx.x)
+    while row < rows:
+        top = COMPUTE(NEG_INF)
+        for sp in range(thread, splits, THREADS):
+            lse_sh[sp] = part_lse[sp, row]
+            top = nan_max(top, lse_sh[sp])
+        top = row_reduce(exchange, partial, 0, thread, top, True)  # (its barriers)
+        total = COMPUTE(0)
+        if top != NEG_INF:
+            for sp in range(thread, splits, THREADS):
+                total += COMPUTE(math.exp(lse_sh[sp] - top))
+        total = row_reduce(exchange, partial, 0, thread, total, False)
+        inverse = COMPUTE(1) / total if total != 0 else COMPUTE(0)
+        qq = row % seq_len
+        bh = row // seq_len
+        h = bh % heads_q
+        b = bh // heads_q
+        for d in range(thread, dim_v, THREADS):
+            acc = COMPUTE(0)
+            at = row * dim_v + d
+            if total != 0:
+                for sp0 in range(0, splits, MERGE_BATCH):
+                    for j in range(MERGE_BATCH):
+                        x[j] = part_flat[min(sp0 + j, splits - 1) * rows * dim_v + at]
+                    for j in range(MERGE_BATCH):
+                        if sp0 + j < splits:
+                            acc += COMPUTE(math.exp(lse_sh[sp0 + j] - top)) * x[j]
+            out[b, h, qq, d] = from_compute(acc * inverse)
+        if HAS_LSE and thread == 0:
+            row_lse = COMPUTE(NEG_INF)
+            if total != 0:
+                row_lse = top + COMPUTE(math.log(total))
+            lse[b, h, qq, 0] = row_lse
+        gpu.syncthreads()  # lse_sh is written again for the next row
+        row += int64(gpu.gridDim.x)
 
 
 def decode_chunk(x, w0, w1, w2, w3):
@@ -545,9 +571,11 @@ def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, 
     shared memory, pre-scaled) are plain dot products, with no lane exchange; the
     tile's max per row (a butterfly) folds into the online softmax, and the lanes
     then own VPL value dims each to accumulate the tile's weighted values. With
-    SPLIT, the last block of a (row tile, batch x KV head) to finish (a ticket)
-    merges the splits' partials with their log-sum-exp (flash-decoding, one
-    launch).
+    SPLIT and MERGE_HERE, the last block of a (row tile, batch x KV head) to
+    finish (a ticket) merges the splits' partials with their log-sum-exp
+    (flash-decoding, one launch: its merge overlaps the other blocks' tiles); with
+    SPLIT alone, merge_kernel merges them in a launch of its own (many splits: the
+    one-warp merge would take a round trip per MERGE_SPLITS splits).
 
     Launch: grid (splits, row tiles, batch * heads_kv), never folded; block
     (WARP, 1). Keys past the split's end are clamped and not kept, so every lane
@@ -691,7 +719,7 @@ def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, 
                     part_lse[split, b, h, qq] = row_lse
                 elif HAS_LSE:
                     lse[b, h, qq, 0] = row_lse
-    if SPLIT:  # the last split of this (row tile, batch x KV head) merges them all
+    if SPLIT and MERGE_HERE:  # the last split of this (row tile, batch x KV head) merges
         merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh, tickets,
                          splits, b, hkv, bh, group, seq_len, tile_row, rows_total, lane)
 
@@ -1091,7 +1119,7 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
                     part_lse[split, b, h, qq] = row_lse
                 elif HAS_LSE:
                     lse[b, h, qq, 0] = row_lse
-    if SPLIT:
+    if SPLIT and MERGE_HERE:
         merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh, tickets,
                          splits, b, hkv, bh, group, seq_len, tile_row, rows_total, lane)
 
@@ -1375,6 +1403,43 @@ def merge_constants(backend_name: str, warp: int, rows: int, head_dim_v: int) ->
                 MOST_SPLITS=DECODE_MOST_SPLITS, WEIGHT_SLOTS=DECODE_MOST_SPLITS + 2)
 
 
+#: merge_kernel: the most splits it takes (a launch never plans more: split_count's
+#: wanted blocks), warps per block, and splits whose loads a thread issues together
+#: (float64: 16; 32 went to scratch on gfx90a, the AMD compile check)
+KERNEL_MOST_SPLITS = 1024
+MERGE_WARPS = 4
+MERGE_BATCH_BYTES = 128
+
+
+def merge_kernel_constants(backend_name: str, warp: int, dtype_name: str,
+                           has_lse: bool) -> dict:
+    """Every compile-time constant of a merge_kernel launch."""
+    threads = MERGE_WARPS * warp
+    return dict(WARP=warp, WARPS=MERGE_WARPS, THREADS=threads, LANES=threads, SPAN=warp,
+                EXCHANGE_LANES=threads if backend_name == "sim" else 1,
+                MOST_SPLITS=KERNEL_MOST_SPLITS, HAS_LSE=has_lse,
+                MERGE_BATCH=MERGE_BATCH_BYTES // compute_dtype(dtype_name).itemsize,
+                ELEMENT=_element_type(dtype_name), **format_constants(dtype_name))
+
+
+def merges_here(backend_name: str, warp: int, rows: int, head_dim_v: int, splits: int) -> bool:
+    """Whether a decode launch of ``splits`` key splits (of ``rows`` rows a block)
+    merges them itself: when its one-warp merge takes them in one trip of loads
+    (MERGE_SPLITS) and so overlaps the other blocks' tiles. More go to merge_kernel,
+    whose block per row takes them in parallel (H200, 2026-12-03, fp16 decode: 64
+    splits 0.48 -> 0.59 of the floor; 3 splits would go 0.79 -> 0.70 there:
+    docs/benchmarks.md)."""
+    return 1 < splits <= merge_constants(backend_name, warp, rows, head_dim_v)["MERGE_SPLITS"]
+
+
+def _merge_choice(constants: dict, here: bool) -> dict:
+    """``constants`` with MERGE_HERE (a split launch merges its own splits, at most
+    MERGE_SPLITS of them: its weights hold as many, + max and sum); without it the
+    merge's weights take no shared memory."""
+    most = constants["MERGE_SPLITS"] if here else 0
+    return dict(constants, MERGE_HERE=here, MOST_SPLITS=most, WEIGHT_SLOTS=most + 2)
+
+
 def _decode_layout(warp: int, itemsize: int, head_dim: int, head_dim_v: int, rows: int,
                    stages: int, backend_name: str = "cuda") -> dict:
     """The decode route's row, chunk and shared-array sizes (compile-time constants)."""
@@ -1414,23 +1479,25 @@ def decode_rows(backend_name: str, warp: int, dtype_name: str, head_dim: int, he
 
 def decode_constants(backend_name: str, warp: int, dtype_name: str, head_dim: int,
                      head_dim_v: int, rows: int, split: bool, has_lse: bool,
-                     opts_constants: dict) -> dict:
+                     opts_constants: dict, merge_here: bool = True) -> dict:
     """Every compile-time constant of a decode-route launch (where decode_applies, and
-    k's and v's rows are 16-byte words)."""
+    k's and v's rows are 16-byte words); ``merge_here``: a split launch merges its
+    splits itself (merges_here)."""
     itemsize = dtypes.SUPPORTED[dtype_name][0]
     v_words = head_dim_v * itemsize // (4 * warp)
     stages = DECODE_STAGES.get(backend_name, 2)
     while stages > 1 and _decode_shared(warp, itemsize, head_dim, head_dim_v, rows, stages) \
             > DECODE_SHARED_BYTES:
         stages -= 1
-    return dict(WARP=warp, WARPS=1, THREADS=warp, EXCHANGE_LANES=warp if backend_name == "sim"
+    return _merge_choice(dict(
+                WARP=warp, WARPS=1, THREADS=warp, EXCHANGE_LANES=warp if backend_name == "sim"
                 else 1, ROWS=rows, HEAD_DIM=head_dim, HEAD_DIM_V=head_dim_v,
                 CHUNK_ELEMS=16 // itemsize, V_WORDS=v_words, VPL=v_words * 4 // itemsize,
                 ACC_SLOTS=rows * v_words * 4 // itemsize, SPLIT=split, HAS_LSE=has_lse,
                 ELEMENT=_element_type(dtype_name),
                 **_decode_layout(warp, itemsize, head_dim, head_dim_v, rows, stages,
                                  backend_name),
-                **format_constants(dtype_name), **opts_constants)
+                **format_constants(dtype_name), **opts_constants), split and merge_here)
 
 
 #: backends that launch the tensor-core decode route (warp_mma: cuda's mma.sync, the
@@ -1465,13 +1532,16 @@ def _mma_shared(head_dim: int, head_dim_v: int, stages: int) -> int:
 
 
 def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v: int,
-                  split: bool, has_lse: bool, opts_constants: dict) -> dict:
-    """Every compile-time constant of a tensor-core decode launch (where mma_applies)."""
+                  split: bool, has_lse: bool, opts_constants: dict,
+                  merge_here: bool = True) -> dict:
+    """Every compile-time constant of a tensor-core decode launch (where mma_applies;
+    ``merge_here`` as decode_constants')."""
     stages = MMA_STAGES.get(backend_name, 2)
     while stages > 1 and _mma_shared(head_dim, head_dim_v, stages) > DECODE_SHARED_BYTES:
         stages -= 1
     k_row, v_row = head_dim // 2, head_dim_v // 2
-    return dict(WARP=32, WARPS=1, THREADS=32, ROWS=MMA_ROWS, HEAD_DIM=head_dim,
+    return _merge_choice(dict(
+                WARP=32, WARPS=1, THREADS=32, ROWS=MMA_ROWS, HEAD_DIM=head_dim,
                 HEAD_DIM_V=head_dim_v, TILE=MMA_TILE, KEY_TILES=MMA_TILE // 8,
                 QK_CHUNKS=head_dim // 32, V_SLOTS=head_dim_v // 64, V_TILES=head_dim_v // 8,
                 Q_FRAGS=head_dim // 4, O_SLOTS=head_dim_v // 2, S_SLOTS=MMA_TILE // 2,
@@ -1482,7 +1552,7 @@ def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v:
                 MMA_LANES=32 if backend_name == "sim" else 1,
                 **merge_constants(backend_name, 32, MMA_ROWS, head_dim_v), SPLIT=split,
                 HAS_LSE=has_lse, ELEMENT=_element_type(dtype_name),
-                **format_constants(dtype_name), **opts_constants)
+                **format_constants(dtype_name), **opts_constants), split and merge_here)
 
 
 def _element_type(dtype_name: str) -> str:
@@ -1493,7 +1563,7 @@ def _aot_variants(warp: int):
     """The variants the launcher produces for a target of ``warp`` lanes: each dtype
     at the decode shapes (head_dim 128, GQA 4 and 8 at seq_len 1 and 4: 4, 8, 16
     rows), split and not, with lse; the element path; head_dims 64, 80, 256; and
-    each mask option (float16); the combine kernel per dtype."""
+    each mask option (float16)."""
     base = PLAIN.constants()
     for name in FORMATS:
         vec = name != "float64"
@@ -1546,14 +1616,9 @@ def _decode_aot_variants(warp: int):
                                 dict(base, **changes)))
 
 
-def _combine_aot_variants(warp: int):
+def _merge_aot_variants(warp: int):
     for name in FORMATS:
-        yield (f"attention_combine_{name}", _combine_constants(warp, name, True))
-
-
-def _combine_constants(warp: int, dtype_name: str, has_lse: bool) -> dict:
-    return dict(THREADS=4 * warp, HAS_LSE=has_lse, ELEMENT=_element_type(dtype_name),
-                **format_constants(dtype_name))
+        yield (f"attention_merge_{name}", merge_kernel_constants("hip", warp, name, True))
 
 
 def _odd_keys(b, h, q_pos, k):
@@ -1812,6 +1877,23 @@ def _split_parts(chosen, stream, splits, out_shape, dtype):
             part_out.reshape(int(np.prod(part_out.shape))))
 
 
+def _launch_merge(chosen, stream, part_out, part_lse, o_, lse_arg, dtype, has_lse,
+                  fast_key=None):
+    """Launch merge_kernel on the splits' partials (a block per query row); with a
+    ``fast_key``, the launch is replayed after the splits' one (fastpath)."""
+    splits = part_out.shape[0]
+    rows = int(np.prod(part_out.shape[1:4]))
+    if splits > KERNEL_MOST_SPLITS:  # pragma: no cover - split_count never plans it
+        raise AssertionError(f"{splits} key splits: merge_kernel takes {KERNEL_MOST_SPLITS}")
+    warp = SIM_WARP if chosen.name == "sim" else chosen.warp
+    constants = merge_kernel_constants(chosen.name, warp, dtype, has_lse)
+    grid = kc.fold_grid(chosen, rows, 1, 1)
+    op.launch(MERGE, chosen, op.Launch.of(constants, grid, (constants["THREADS"], 1), dict(
+        part_flat=part_out.reshape(int(np.prod(part_out.shape))),
+        part_lse=part_lse.reshape((splits, rows)), out=o_, lse=lse_arg)), stream,
+        fast_key, keep=(part_out, part_lse), then=fast_key is not None)
+
+
 def _launch_gpu(chosen, stream, ks, kview, vs, vview, q_, k_, v_, o_, lse_view, cscale, opts,
                 dtype, fast_key=None, live_kv_lens=None):
     batch, heads_q, seq_len, head_dim = q_.shape
@@ -1850,11 +1932,7 @@ def _launch_gpu(chosen, stream, ks, kview, vs, vview, q_, k_, v_, o_, lse_view, 
         scale=cscale, offset=np.int64(opts.offset), window=np.int64(opts.window),
         kv_lens=kv_lens, q_offsets=q_offsets)), stream)
     if splits > 1:
-        combine = _combine_constants(warp, dtype, has_lse)
-        grid = kc.fold_grid(chosen, seq_len, heads_q, batch)
-        op.launch(ATTENTION_COMBINE, chosen, op.Launch.of(combine, grid,
-                                                          (combine["THREADS"], 1), dict(
-            part_out=part_out, part_lse=part_lse, out=o_, lse=lse_arg)), stream)
+        _launch_merge(chosen, stream, part_out, part_lse, o_, lse_arg, dtype, has_lse)
 
 
 def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscale, opts, dtype,
@@ -1886,16 +1964,17 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
     if not kc.grid_fits(chosen, splits, row_tiles, batch * heads_kv):
         return False
     has_lse = lse_view is not None
+    here = merges_here(chosen.name, warp, rows, head_dim_v, splits)
     if mma:
         constants = mma_constants(chosen.name, dtype, head_dim, head_dim_v, splits > 1,
-                                  has_lse, opts.constants())
+                                  has_lse, opts.constants(), here)
     else:
         constants = decode_constants(chosen.name, warp, dtype, head_dim, head_dim_v, rows,
-                                     splits > 1, has_lse, opts.constants())
+                                     splits > 1, has_lse, opts.constants(), here)
     part_out, part_lse, part_flat = _split_parts(chosen, stream, splits,
                                                  (batch, heads_q, seq_len, head_dim_v), dtype)
     tickets = _workspace(chosen, stream, "tickets", (row_tiles * batch * heads_kv,), np.int32) \
-        if splits > 1 else constant_on(chosen, "attention: no tickets", np.zeros(1, np.int32))
+        if here else constant_on(chosen, "attention: no tickets", np.zeros(1, np.int32))
     (k_words, (kw_b, kw_h, kw_k)), (v_words, (vw_b, vw_h, vw_k)) = k_found, v_found
     kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
     grid = (splits, row_tiles, batch * heads_kv)
@@ -1908,6 +1987,9 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
         cache_len=np.int64(cache_len), offset=np.int64(opts.offset),
         window=np.int64(opts.window), kv_lens=kv_lens, q_offsets=q_offsets)), stream,
         fast_key, keep=(part_out, part_lse, part_flat, tickets, kv_lens))
+    if splits > 1 and not here:
+        _launch_merge(chosen, stream, part_out, part_lse, o_,
+                      _lse_or_dummy(chosen, lse_view, dtype), dtype, has_lse, fast_key)
     return True
 
 
@@ -2133,12 +2215,11 @@ DECODE_MMA = op.register(op.Family(
     aot_variants=None,  # NVIDIA's mma.sync and the simulator only: nothing for AMD
 ))
 
-ATTENTION_COMBINE = op.register(op.Family(
-    name="causal_attention_combine",
-    gpu_kernel=attention_combine_kernel, cpu_kernel=attention_combine_kernel,
-    reference=attention_combine_kernel,
-    helpers=(), gpu_helpers=(reductions.nan_max, to_compute, from_compute),
-    args=(op.array("part_out", "COMPUTE", 5), op.array("part_lse", "COMPUTE", 4),
+MERGE = op.register(op.Family(
+    name="causal_attention_merge",
+    gpu_kernel=merge_kernel, cpu_kernel=merge_kernel, reference=merge_kernel,
+    helpers=(), gpu_helpers=(from_compute, reductions.row_reduce) + reductions.HELPERS,
+    args=(op.array("part_flat", "COMPUTE", 1), op.array("part_lse", "COMPUTE", 2),
           op.array("out", "ELEMENT", 4), op.array("lse", "COMPUTE", 4)),
-    aot_variants=_combine_aot_variants,
+    aot_variants=_merge_aot_variants,
 ))

@@ -109,6 +109,19 @@ class _Replay:
         return True
 
 
+class _Chain:
+    """Launches replayed one after the other on their stream (a split launch and
+    the merge that reads its partials)."""
+
+    __slots__ = ("first", "then")
+
+    def __init__(self, first, then):
+        self.first, self.then = first, then
+
+    def __call__(self) -> bool:
+        return self.first() and self.then()
+
+
 def _raw_launch():
     """cuLaunchKernel as a ctypes function pointer of its own, without argtypes
     (its arguments come as ctypes objects)."""
@@ -370,11 +383,13 @@ def _numba_spec(ty) -> list:
     return [str(ty)]
 
 
-def remember(key, family, constants, dispatcher, grid, block, stream, args, keep=()) -> None:
+def remember(key, family, constants, dispatcher, grid, block, stream, args, keep=(),
+             then=False) -> None:
     """Keep the launch just made through ``dispatcher`` for ``key``: in memory (with
     ``keep``, the workspaces its arguments point into, alive as long as it is), and
-    the cubin on disk for later processes. Any surprise in numba's internals just
-    leaves the fast path unused."""
+    the cubin on disk for later processes. ``then``: the launch follows the one
+    just kept for ``key`` (a replay makes both, in order; memory only). Any surprise
+    in numba's internals just leaves the fast path unused."""
     from numba.core import types
 
     if type(key) is tuple:
@@ -393,7 +408,14 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args, keep
                 make = _CTYPES[str(ty)]
                 values.append(make(float(val) if isinstance(ty, types.Float) else int(val)))
         stream_handle = int(stream.handle) if stream is not None and stream.handle else key.stream
-        _remember(key, _Replay(handle, grid, block, stream_handle, values, keep))
+        replay = _Replay(handle, grid, block, stream_handle, values, keep)
+        if then:
+            with _LOCK:
+                first = _CACHE.pop(key, None)
+                if type(first) is _Replay and not isinstance(key, CallKey):
+                    _CACHE[key] = _Chain(first, replay)
+            return
+        _remember(key, replay)
         if not isinstance(key, CallKey):
             return  # replayed from memory only
         cc = _compute_capability(key.device)

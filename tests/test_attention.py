@@ -203,6 +203,37 @@ def test_split_keys_combine_with_their_lse(gpu_backend, rng, monkeypatch, dtype)
     check_lse(lse, want_lse)
 
 
+@pytest.mark.parametrize("here", [True, False])
+@pytest.mark.parametrize("dtype, head_dim", [("bfloat16", 64), ("float32", 16),
+                                             ("float64", 8)])
+def test_splits_merge_in_the_launch_or_in_merge_kernel(gpu_backend, rng, monkeypatch, here,
+                                                       dtype, head_dim):
+    """Split keys are merged by the last split (decode routes, ``here``) or by
+    merge_kernel (every route, not ``here``; float64 takes the general kernel): the
+    same result either way, with lse, a sequence with no key and a split with no
+    kept key; merge_kernel is launched exactly when the launch does not merge."""
+    if gpu_backend == "sim":
+        for table in (A.BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED, A.MMA_BLOCKS_WANTED):
+            monkeypatch.setitem(table, "sim", 16)
+        monkeypatch.setitem(A.MIN_SPLIT_KEYS, "sim", 8)
+    monkeypatch.setattr(A, "merges_here", lambda *a: here and 1 < a[-1])
+    families = []
+    real = A.op.launch
+    monkeypatch.setattr(A.op, "launch", lambda family, *a, **kw: families.append(family.name)
+                        or real(family, *a, **kw))
+    cache = 40 if gpu_backend == "sim" else 3000
+    q, k, v = make(rng, (2, 4, 2, 1, cache, head_dim), dtype)
+    options = dict(kv_lens=[0, cache - 11], window=cache // 2)
+    out, lse = causal_attention(q, k, v, return_lse=True, backend=gpu_backend, **options)
+    want, want_lse = definition(q, k, v, **options)
+    check(out, want, dtype)
+    check_lse(lse, want_lse)
+    general = dtype == "float64"
+    assert families[-1] == ("causal_attention_merge" if general or not here
+                            else families[0]), families
+    assert len(families) == (1 if here and not general else 2), families
+
+
 def _decode_routes(monkeypatch):
     """A list each GPU launch planned from now on appends to: (ROWS, SPLIT) of a
     decode-route launch, ("mma", SPLIT) of a tensor-core decode launch, None of a
@@ -494,8 +525,8 @@ def test_decode_route_on_the_gpu(gpu_only, rng, monkeypatch, dtype):
 @pytest.mark.gpu
 def test_attention_replay_computes_new_contents(gpu_only, rng):
     """A repeated call on the same torch CUDA tensors is a replayed launch (split
-    and not): new contents of q, k and v give the new result, every time (the
-    splits' tickets are left ready for the next launch)."""
+    and not: a split launch replays with its merge): new contents of q, k and v
+    give the new result, every time."""
     torch = pytest.importorskip("torch")
     if gpu_only != "cuda":
         pytest.skip("the replay is numba-cuda's")

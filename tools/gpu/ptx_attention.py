@@ -44,6 +44,8 @@ def variants():
             c = A.decode_constants("cuda", 32, name, 128, 128, rows, True, False,
                                    PLAIN.constants())
             yield f"decode_{name}_r{rows}_s{c['STAGES']}", A.DECODE, c
+    for name in ("float16", "float32", "float64"):
+        yield f"merge_{name}", A.MERGE, A.merge_kernel_constants("cuda", 32, name, True)
 
 
 def counts(ptx: str) -> collections.Counter:

@@ -48,8 +48,8 @@ def recorded_launches():
     launches = []
     real = op.launch
 
-    def spy(family, backend, plan, stream, fast_key=None, keep=()):
-        kernel = real(family, backend, plan, stream, fast_key, keep)
+    def spy(family, backend, plan, stream, fast_key=None, keep=(), then=False):
+        kernel = real(family, backend, plan, stream, fast_key, keep, then)
         launches.append((kernel, plan, stream, family))
         return kernel
 
@@ -202,8 +202,8 @@ ATTENTION_CASES = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 3
 #: decode-route settings the sweep tries: (tensor-core route on, MMA_STAGES,
 #: blocks wanted (MMA_BLOCKS_WANTED, DECODE_BLOCKS_WANTED), DECODE_MOST_SPLITS,
 #: MIN_SPLIT_KEYS)
-DECODE_SETTINGS = [(True, 2, 792, 64, 256), (True, 2, 792, 128, 256), (True, 2, 660, 128, 256),
-                   (True, 2, 792, 128, 512)]
+DECODE_SETTINGS = [(True, 2, 792, 64, 256), (True, 2, 792, 128, 256), (True, 2, 1584, 128, 256),
+                   (True, 2, 2376, 128, 256), (True, 2, 1584, 128, 128)]
 
 
 @contextlib.contextmanager

@@ -7,6 +7,9 @@ uint64 view of contiguous rows. Prints a table of time and fraction of the fill
 floor per variant and shape; writes JSON to the path in argv[1] if given.
 
     python tools/gpu/tune_mask.py [out.json]
+    python tools/gpu/tune_mask.py edges    # the edge-sector two-pass experiment
+    python tools/gpu/tune_mask.py bounds   # what any valid mask can reach (bounds_main)
+    python tools/gpu/tune_mask.py edges16  # edge sectors read first, 16-byte stores
 """
 
 import json
@@ -19,6 +22,7 @@ from numba import int64, uint32
 
 import numba_causal.mask as mask
 from numba_causal import compile as kc
+from numba_causal import intrinsics
 from numba_causal.compile import GPU, compile_time
 from numba_causal.backends import get_backend
 from numba_causal.bench import BenchContext, TorchTimer, masked_count
@@ -149,6 +153,134 @@ def sweep_kernel(s, w, fill, fill_word, offset):
 
 
 EPW = compile_time("EPW")  # elements per 32-bit word (edge experiment)
+ALIGN, ITEM = compile_time("ALIGN", "ITEM")  # bytes (bound experiment)
+
+
+def tail_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
+    """BOUND EXPERIMENT, not a valid mask: each row's masked tail from its first
+    masked byte rounded UP to ALIGN bytes (ALIGN >= 16: 16, a sector, a line, ...)
+    to the row's end, as 16-byte stores (a warp per row, lanes on lane-aligned
+    chunks as the product's), no read at all. With ALIGN >= 32 no sector is
+    partially written (so none is read back by the memory system): the time of
+    the triangle's write pattern alone, a bound for any valid mask (which writes
+    at least these bytes, plus the kept bits of every edge sector). ``flat``: the
+    rows' uint32 words, ``words`` a row."""
+    lane = int64(gpu.threadIdx.x)
+    r = int64(gpu.blockIdx.x) * ROWS + int64(gpu.threadIdx.y)
+    if r < n_rows:
+        chunks = words // 4
+        hi = max(min(r % seq_len + offset + 1, words * 4 // ITEM), 0)
+        first = (hi * ITEM + ALIGN - 1) // ALIGN * (ALIGN // 16)
+        row = r * words
+        for c in range(first - first % 32 + lane, chunks, 32):
+            if c >= first:
+                store_v4(flat, row + 4 * c, fill_u32, fill_u32, fill_u32, fill_u32)
+
+
+RB, WARPS_N, SH_WORDS = compile_time("RB", "WARPS_N", "SH_WORDS")  # fused edge experiment
+
+
+def edge_word(old, word_elem, hi, fill_u32):
+    """One 32-bit word of a row's edge sector whose first element is ``word_elem``:
+    its elements before ``hi`` keep ``old``'s bits, the rest take the fill's."""
+    m = uint32(0)
+    for e in range(4 // ITEM):
+        if word_elem + e >= hi:
+            m |= uint32((1 << (8 * ITEM)) - 1) << uint32(8 * ITEM * e)
+    return (old & ~m) | (fill_u32 & m)
+
+
+def write_row16(flat, row, words, hi, fill_u32, lane, e0, e1, e2, e3, e4, e5, e6, e7):
+    """A row's masked tail as 16-byte stores by a warp: every whole masked sector,
+    then (lanes 0 and 1) the edge sector's two chunks, its kept elements from the
+    words e0..e7 (read before, when the edge starts inside a sector)."""
+    chunks = words // 4
+    first = (hi * ITEM + 31) // 32 * 2  # first chunk of the first whole masked sector
+    for c in range(first - first % 32 + lane, chunks, 32):
+        if c >= first:
+            store_v4(flat, row + 4 * c, fill_u32, fill_u32, fill_u32, fill_u32)
+    if (hi * ITEM) % 32 != 0 and lane < 2:
+        sector = (hi * ITEM) // 32
+        at = row + sector * 8 + 4 * lane
+        elem = (sector * 32 + 16 * lane) // ITEM
+        per = 4 // ITEM
+        if lane == 0:
+            store_v4(flat, at, edge_word(e0, elem, hi, fill_u32),
+                     edge_word(e1, elem + per, hi, fill_u32),
+                     edge_word(e2, elem + 2 * per, hi, fill_u32),
+                     edge_word(e3, elem + 3 * per, hi, fill_u32))
+        else:
+            store_v4(flat, at, edge_word(e4, elem, hi, fill_u32),
+                     edge_word(e5, elem + per, hi, fill_u32),
+                     edge_word(e6, elem + 2 * per, hi, fill_u32),
+                     edge_word(e7, elem + 3 * per, hi, fill_u32))
+
+
+def gather16_kernel(flat, scratch, words, n_rows, offset, seq_len):
+    """EDGE EXPERIMENT (16 bytes), pass 1: a thread per row reads the row's edge
+    sector (two 16-byte loads) into ``scratch`` [rows * 8] when the masked tail
+    starts inside one."""
+    r = int64(gpu.blockIdx.x) * int64(gpu.blockDim.x) + int64(gpu.threadIdx.x)
+    if r < n_rows:
+        hi = max(min(r % seq_len + offset + 1, words * 4 // ITEM), 0)
+        if (hi * ITEM) % 32 != 0:
+            at = r * words + (hi * ITEM) // 32 * 8
+            w0, w1, w2, w3 = load_v4(flat, at)
+            w4, w5, w6, w7 = load_v4(flat, at + 4)
+            store_v4(scratch, r * 8, w0, w1, w2, w3)
+            store_v4(scratch, r * 8 + 4, w4, w5, w6, w7)
+
+
+def fill16_kernel(flat, scratch, words, n_rows, fill_u32, offset, seq_len):
+    """EDGE EXPERIMENT (16 bytes), pass 2: a warp per row writes its masked tail as
+    16-byte stores, the edge sector whole from ``scratch`` (no read of the row)."""
+    lane = int64(gpu.threadIdx.x)
+    r = int64(gpu.blockIdx.x) * ROWS + int64(gpu.threadIdx.y)
+    if r < n_rows:
+        hi = max(min(r % seq_len + offset + 1, words * 4 // ITEM), 0)
+        e0 = e1 = e2 = e3 = e4 = e5 = e6 = e7 = uint32(0)
+        if (hi * ITEM) % 32 != 0 and lane < 2:
+            e0, e1, e2, e3 = load_v4(scratch, r * 8)
+            e4, e5, e6, e7 = load_v4(scratch, r * 8 + 4)
+        write_row16(flat, r * words, words, hi, fill_u32, lane, e0, e1, e2, e3, e4, e5, e6,
+                    e7)
+
+
+def fused16_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
+    """EDGE EXPERIMENT (16 bytes), one launch: a block of WARPS_N warps takes RB
+    consecutive rows; it first reads all their edge sectors into shared memory (a
+    thread per row), then its warps write the rows' masked tails, the edge sectors
+    whole from shared memory. With a grid that is resident at once, every read is
+    issued at the start, before the stores."""
+    sh = gpu.shared.array(SH_WORDS, uint32)  # RB * 8
+    lane = int64(gpu.threadIdx.x)
+    warp = int64(gpu.threadIdx.y)
+    tid = warp * 32 + lane
+    r0 = int64(gpu.blockIdx.x) * RB
+    for i in range(tid, RB, 32 * WARPS_N):
+        r = r0 + i
+        if r < n_rows:
+            hi = max(min(r % seq_len + offset + 1, words * 4 // ITEM), 0)
+            if (hi * ITEM) % 32 != 0:
+                at = r * words + (hi * ITEM) // 32 * 8
+                w0, w1, w2, w3 = load_v4(flat, at)
+                w4, w5, w6, w7 = load_v4(flat, at + 4)
+                sh[i * 8] = w0
+                sh[i * 8 + 1] = w1
+                sh[i * 8 + 2] = w2
+                sh[i * 8 + 3] = w3
+                sh[i * 8 + 4] = w4
+                sh[i * 8 + 5] = w5
+                sh[i * 8 + 6] = w6
+                sh[i * 8 + 7] = w7
+    gpu.syncthreads()
+    for i in range(warp, RB, WARPS_N):
+        r = r0 + i
+        if r < n_rows:
+            hi = max(min(r % seq_len + offset + 1, words * 4 // ITEM), 0)
+            write_row16(flat, r * words, words, hi, fill_u32, lane, sh[i * 8], sh[i * 8 + 1],
+                        sh[i * 8 + 2], sh[i * 8 + 3], sh[i * 8 + 4], sh[i * 8 + 5],
+                        sh[i * 8 + 6], sh[i * 8 + 7])
 
 
 def gather_edges_kernel(u, scratch, offset, seq_len):
@@ -282,6 +414,113 @@ def edges_main():
         del x, before, want
 
 
+def edges16_main():
+    """Valid masks with every store whole sectors (16-byte chunks): the edge sectors
+    read first -- by a launch of their own into a scratch buffer (two passes), or
+    by each block into shared memory before its stores (fused, RB rows a block) --
+    against the product. Bit-exact against the definition."""
+    timer, fill_gbps = fill_floor_timer()
+    backend = get_backend("cuda")
+    helpers = intrinsics.device_primitives("cuda") + (edge_word, write_row16)
+    for shape, dtype in SHAPES:
+        x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
+        name = f"{'x'.join(map(str, shape)):>16} {str(dtype)[6:]:>8}"
+        n_rows = shape[0] * shape[1] * shape[2]
+        words = shape[3] * x.element_size() // 4
+        item = x.element_size()
+        flat = backend.gpu.from_cuda_array_interface(dict(
+            x.view(torch.int32).__cuda_array_interface__, typestr="<u4", shape=(n_rows * words,),
+            strides=None, stream=None), owner=x, sync=False)
+        scratch_t = torch.zeros(n_rows * 8, dtype=torch.int32, device="cuda")
+        scratch = backend.gpu.from_cuda_array_interface(dict(
+            scratch_t.__cuda_array_interface__, typestr="<u4", stream=None), owner=scratch_t,
+            sync=False)
+        fill = {4: 0xFF800000, 2: 0xFC00FC00}[item] if x.dtype != torch.bfloat16 else 0xFF80FF80
+        fill_u32 = np.uint32(fill)
+        offset = np.int64(shape[3] - shape[2])
+        common = (np.int64(words), np.int64(n_rows))
+        gather = kc.build(backend, gather16_kernel, helpers, ITEM=item)[-(-n_rows // 256), 256]
+        runs = {}
+        for rows in (4, 8):
+            fill_k = kc.build(backend, fill16_kernel, helpers, ROWS=rows, ITEM=item)[
+                -(-n_rows // rows), (32, rows)]
+            runs[f"two passes, rows {rows}"] = (lambda fk=fill_k: (
+                gather(flat, scratch, *common, offset, np.int64(shape[2])),
+                fk(flat, scratch, *common, fill_u32, offset, np.int64(shape[2]))))
+        runs["gather alone"] = lambda: gather(flat, scratch, *common, offset, np.int64(shape[2]))
+        # 46 registers a thread (ptxas): 5 blocks of 8 warps or 2 of 16 per SM are
+        # resident, so 660 and 264 blocks are one wave on an H200's 132 SMs
+        for rb, warps in ((32, 8), (256, 8), (-(-n_rows // 660), 8), (-(-n_rows // 264), 16)):
+            fused = kc.build(backend, fused16_kernel, helpers, RB=rb, WARPS_N=warps,
+                             SH_WORDS=8 * rb, ITEM=item)[
+                -(-n_rows // rb), (32, warps)]
+            runs[f"fused, {rb} rows x {warps} warps a block"] = (
+                lambda f=fused: f(flat, *common, fill_u32, offset, np.int64(shape[2])))
+        fn = run_variant("product", x, 1, 4)
+        runs = dict([("product", fn)] + list(runs.items()))
+        for label, run in runs.items():
+            x.copy_(before)
+            run()
+            torch.cuda.synchronize()
+            ok = torch.equal(x.view(torch.uint8), want.view(torch.uint8))
+            ms = timer(run)
+            print(f"{name} {label}: {ms:.4f} ms  floor {floor_ms:.4f}  ratio {floor_ms / ms:.3f}"
+                  f"{'' if ok or label == 'gather alone' else '  WRONG'}", flush=True)
+        del x, before, want, flat, scratch, scratch_t
+
+
+def bounds_main():
+    """How close ANY valid mask can get (issue 12 item 3): the product against
+    (1) torch's in-place ``tril_`` (writes zeros to exactly the masked keys of a
+    square causal mask: the same stores a user's own kernel makes), (2) the bound
+    experiment (tail_kernel) with each row's tail rounded up to 16, 32, 64, 128,
+    512 bytes (>= 32: no sector is read back; invalid masks, timed for the bound
+    only), (3) every key of every row written (a plain fill through the same
+    kernel shape). Ratios are to the fill floor of the masked bytes."""
+    timer, fill_gbps = fill_floor_timer()
+    backend = get_backend("cuda")
+    helpers = intrinsics.device_primitives("cuda")
+    for shape, dtype in SHAPES:
+        x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
+        name = f"{'x'.join(map(str, shape)):>16} {str(dtype)[6:]:>8}"
+        fn = run_variant("product", x, 1, 4)
+        fn()
+        torch.cuda.synchronize()
+        ok = torch.equal(x.view(torch.uint8), want.view(torch.uint8))
+        ms = timer(fn)
+        print(f"{name} product (valid{'' if ok else ', WRONG'}): {ms:.4f} ms  "
+              f"floor {floor_ms:.4f}  ratio {floor_ms / ms:.3f}", flush=True)
+        if shape[2] == shape[3]:
+            x.copy_(before)
+            x.tril_()
+            torch.cuda.synchronize()
+            ok = torch.equal(x.view(torch.uint8),
+                             before.masked_fill(want.isneginf() & ~before.isneginf(), 0)
+                             .view(torch.uint8))
+            ms = timer(lambda: x.tril_())
+            print(f"{name} torch tril_ (in place, zeros{'' if ok else ', NOT the mask pattern'}"
+                  f"): {ms:.4f} ms  ratio {floor_ms / ms:.3f}", flush=True)
+        n_rows = shape[0] * shape[1] * shape[2]
+        words = shape[3] * x.element_size() // 4
+        flat = backend.gpu.from_cuda_array_interface(dict(
+            x.view(torch.int32).__cuda_array_interface__, typestr="<u4", shape=(n_rows * words,),
+            strides=None, stream=None), owner=x, sync=False)
+        for align, offset in [(16, 0), (32, 0), (64, 0), (128, 0), (512, 0),
+                              (32, -shape[3])]:
+            k = kc.build(backend, tail_kernel, helpers, ROWS=4, ALIGN=align,
+                         ITEM=x.element_size())[-(-n_rows // 4), (32, 4)]
+            args = (flat, np.int64(words), np.int64(n_rows), np.uint32(0xFF800000),
+                    np.int64(offset), np.int64(shape[2]))
+            ms = timer(lambda: k(*args))
+            what = "every key of every row (a fill)" if offset < 0 else \
+                f"tails rounded up to {align:3d} bytes"
+            written = n_rows * words * 4 if offset < 0 else None
+            extra = f"  {written / ms / 1e6:.0f} GB/s" if written else ""
+            print(f"{name} bound: {what}: {ms:.4f} ms  ratio {floor_ms / ms:.3f}{extra}",
+                  flush=True)
+        del x, before, want, flat
+
+
 def run_variant(kind, x, warps, rows, offset=None):
     backend = get_backend("cuda")
     lanes = 32 * warps
@@ -366,5 +605,9 @@ def main():
 if __name__ == "__main__":
     if sys.argv[1:2] == ["edges"]:
         edges_main()
+    elif sys.argv[1:2] == ["bounds"]:
+        bounds_main()
+    elif sys.argv[1:2] == ["edges16"]:
+        edges16_main()
     else:
         main()

@@ -1,0 +1,260 @@
+"""Where the time of a decode attention launch goes: a timeline of every block.
+
+    python tools/gpu/trace_decode.py [seq_len [out_dir]] [--read]
+
+Issue 15's shapes (fp16, head_dim 128). For each, the public call's launches
+(decode_mma_kernel's key splits, then merge_kernel) are recorded; the split
+launch is relaunched as a *traced* copy of the same source: lane 0 of each
+block reads ``%globaltimer`` (ns) on entry, when its first tile has landed,
+after its last tile and at its end (its partials stored), and ``%smid``. The
+copy is made from the kernel's own text (inspect.getsource) with those reads
+inserted; nothing in the package changes. Printed per shape: the kernels'
+durations and the gap between them in 30 public calls (torch profiler), the
+percentiles of each stamp from the earliest entry (µs), and how the loop's time
+varies with the blocks sharing an SM, the split and the (batch, KV head)
+(imbalance); the raw stamps go to out_dir/trace-*.npy. ``--read``: also a
+read-only kernel streaming the same K and V bytes with 16-byte loads (the same
+block count, and a full grid): the fixed cost of a launch that only reads.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+
+import numpy as np
+import torch
+from llvmlite import ir
+from numba import int64, types, uint32
+from numba.cuda.extending import intrinsic
+
+from numba_causal import attention as A
+from numba_causal import compile as kc
+from numba_causal.backends import get_backend
+from numba_causal.compile import GPU, compile_time
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from time_kernels import ATTENTION_CASES, copy_bandwidth, events, recorded_launches  # noqa: E402
+
+gpu = GPU
+UNROLL = compile_time("UNROLL")
+
+
+@intrinsic
+def globaltimer(typingctx):
+    def codegen(context, builder, sig, args):
+        asm = ir.InlineAsm(ir.FunctionType(ir.IntType(64), []), "mov.u64 $0, %globaltimer;",
+                           "=l", side_effect=True)
+        return builder.call(asm, [])
+    return types.int64(), codegen
+
+
+@intrinsic
+def smid(typingctx):
+    def codegen(context, builder, sig, args):
+        asm = ir.InlineAsm(ir.FunctionType(ir.IntType(32), []), "mov.u32 $0, %smid;", "=r",
+                           side_effect=True)
+        return builder.call(asm, [])
+    return types.int32(), codegen
+
+
+STAMPS = ("enter", "first tile", "loop end", "end")
+
+_TAIL = '''
+    t_end = globaltimer()
+    if lane == 0:
+        blk = (int64(gpu.blockIdx.z) * int64(gpu.gridDim.y) + int64(gpu.blockIdx.y)) \\
+            * int64(gpu.gridDim.x) + int64(gpu.blockIdx.x)
+        trace[blk * 8] = t_enter
+        trace[blk * 8 + 1] = t_first
+        trace[blk * 8 + 2] = t_loop
+        trace[blk * 8 + 3] = t_end
+        trace[blk * 8 + 4] = int64(smid())
+'''
+
+
+def traced_source() -> str:
+    """decode_mma_kernel's text with the timer reads inserted (and a ``trace``
+    argument: int64 [blocks * 8])."""
+    src = inspect.getsource(A.decode_mma_kernel).rstrip() + "\n"
+
+    def once(old, new):
+        nonlocal src
+        assert src.count(old) == 1, old
+        src = src.replace(old, new)
+
+    once("def decode_mma_kernel(", "def traced_decode_mma_kernel(")
+    once("kv_lens, q_offsets):", "kv_lens, q_offsets, trace):")
+    once("    lane = int64(gpu.threadIdx.x)\n",
+         "    lane = int64(gpu.threadIdx.x)\n    t_enter = globaltimer()\n    t_first = t_enter\n")
+    once("        gpu.syncthreads()  # every lane's copies of this tile have landed\n",
+         "        gpu.syncthreads()  # every lane's copies of this tile have landed\n"
+         "        if it == 0:\n            t_first = globaltimer()\n")
+    once("    for mask in (1, 2):\n        l0 += lane_xor",
+         "    t_loop = globaltimer()\n    for mask in (1, 2):\n        l0 += lane_xor")
+    return src + _TAIL
+
+
+def traced_kernel():
+    namespace = dict(vars(A))
+    exec(compile(traced_source(), "<traced decode_mma_kernel>", "exec"), namespace)
+    return namespace["traced_decode_mma_kernel"]
+
+
+def read_kernel(words, out, n_words):
+    """Reads ``words`` (uint32) as 16-byte chunks, block-strided (UNROLL chunks in
+    flight a lane); writes one word only if the xor of all is a value it never
+    is in practice (so the loads stay)."""
+    lane = int64(gpu.threadIdx.x)
+    step = int64(gpu.gridDim.x) * int64(gpu.blockDim.x) * 4
+    i = (int64(gpu.blockIdx.x) * int64(gpu.blockDim.x) + lane) * 4
+    acc = uint32(0)
+    while i + (UNROLL - 1) * step < n_words:
+        for u in range(UNROLL):
+            w0, w1, w2, w3 = load_v4(words, i + u * step)
+            acc ^= w0 ^ w1 ^ w2 ^ w3
+        i += UNROLL * step
+    while i < n_words:
+        w0, w1, w2, w3 = load_v4(words, i)
+        acc ^= w0 ^ w1 ^ w2 ^ w3
+        i += step
+    if acc == uint32(0x9E3779B9):
+        out[0] = acc
+
+
+def percentiles(values):
+    v = np.sort(np.asarray(values, dtype=np.float64))
+    return "  ".join(f"{q}% {v[min(int(len(v) * q / 100), len(v) - 1)]:6.2f}"
+                     for q in (0, 10, 50, 90, 100))
+
+
+def profile_call(call, n=30):
+    """Kernel durations and the gaps between them in ``n`` public calls (torch
+    profiler, CUPTI): {kernel: median us}, median gap between consecutive kernels
+    of a call (us), median span of a call's kernels (us)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    call()
+    torch.cuda.synchronize()
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        for _ in range(n):
+            call()
+        torch.cuda.synchronize()
+    kernels = sorted((e for e in prof.events() if e.device_type.name == "CUDA"),
+                     key=lambda e: e.time_range.start)
+    per_call = len({e.name for e in kernels})  # each kernel of a call is a different one
+    names, gaps, spans = {}, [], []
+    for i in range(0, len(kernels) - per_call + 1, per_call):
+        group = kernels[i:i + per_call]
+        for e in group:
+            label = next((w for w in ("decode_mma_kernel", "decode_kernel", "merge_kernel",
+                                      "attention_kernel") if w in e.name), e.name[:40])
+            names.setdefault(label, []).append(e.time_range.elapsed_us())
+        gaps += [b.time_range.start - a.time_range.end for a, b in zip(group, group[1:])]
+        spans.append(group[-1].time_range.end - group[0].time_range.start)
+    return ({k: float(np.median(v)) for k, v in names.items()},
+            float(np.median(gaps)) if gaps else 0.0, float(np.median(spans)))
+
+
+def trace_case(backend, launches, gbps, traced, case, seq_len, out_dir, dtype=torch.float16,
+               d=128):
+    from time_kernels import relaunch
+
+    b, hq, hkv, n = case
+    q = torch.randn(b, hq, seq_len, d, device="cuda", dtype=dtype)
+    k = torch.randn(b, hkv, n, d, device="cuda", dtype=dtype)
+    v = torch.randn(b, hkv, n, d, device="cuda", dtype=dtype)
+    out = torch.empty_like(q)
+
+    def call():
+        A.causal_attention(q, k, v, out=out, backend="cuda")
+
+    launches.clear()
+    call()
+    torch.cuda.synchronize()
+    recorded = list(launches)
+    kernel, plan, stream, family = recorded[0]
+    assert family is A.DECODE_MMA, family.name
+    args = tuple(plan.args[a.name] for a in family.args)
+    blocks = int(np.prod(plan.grid))
+    trace_t = torch.zeros(blocks * 8, dtype=torch.int64, device="cuda")
+    trace = backend.gpu.as_cuda_array(trace_t)
+    built = kc.build(backend, traced, family.gpu_helper_list("cuda")
+                     + (("globaltimer", globaltimer), ("smid", smid)), **dict(plan.constants))
+    go = built[plan.grid, plan.block, stream]
+    want = out.clone()
+    out.zero_()
+    for _ in range(3):  # the last of a few back to back
+        go(*args, trace)
+        for launch in recorded[1:]:
+            relaunch(*launch)()
+    torch.cuda.synchronize()
+    err = (out.float() - want.float()).abs().max().item()
+    floor_us = 2 * b * hkv * n * d * q.element_size() / (gbps * 1e3)
+    t = trace_t.view(blocks, 8).cpu().numpy()
+    name = f"B{b}-Hq{hq}-Hkv{hkv}-S{seq_len}-L{n}"
+    if out_dir:
+        np.save(f"{out_dir}/trace-{name}.npy", t)
+    us = (t[:, :4] - t[:, 0].min()) / 1e3
+    kernels, gap, span = profile_call(call)
+    print(f"\n{name}: grid {plan.grid}, floor {floor_us:.1f} us; traced split kernel + merge "
+          f"vs the call: max diff {err:.1e}", flush=True)
+    print("  profiler, 30 calls: " + ", ".join(f"{k} {v:.1f} us" for k, v in kernels.items())
+          + f"; gap between kernels {gap:.1f} us; span {span:.1f} us (floor/span "
+          f"{floor_us / span:.2f})", flush=True)
+    for i, stamp in enumerate(STAMPS):
+        print(f"  {stamp:>12}: {percentiles(us[:, i])}")
+    loop = us[:, 2] - us[:, 1]
+    print(f"  {'first tile':>12} - enter: {percentiles(us[:, 1] - us[:, 0])}")
+    print(f"  {'loop':>12} (first->end): {percentiles(loop)}")
+    print(f"  {'parts':>12} (loop->end): {percentiles(us[:, 3] - us[:, 2])}")
+    sm = t[:, 4].astype(np.int64)
+    per_sm = np.bincount(sm)
+    load = per_sm[sm]  # blocks sharing each block's SM
+    for c in np.unique(load):
+        sel = load == c
+        print(f"  blocks on SMs holding {c}: {sel.sum():4d}, loop mean {loop[sel].mean():.2f} us, "
+              f"end mean {us[sel, 3].mean():.2f} max {us[sel, 3].max():.2f}")
+    split = np.arange(blocks) % plan.grid[0]
+    by_split = [loop[split == i].mean() for i in range(plan.grid[0])]
+    print(f"  loop mean by split index: min {min(by_split):.2f} max {max(by_split):.2f} us; "
+          f"by (batch, KV head): {percentiles([loop[np.arange(blocks) // plan.grid[0] == g].mean() for g in range(blocks // plan.grid[0])])}")
+    order = np.argsort(us[:, 0])
+    early = order[:blocks // 4]
+    print(f"  loop mean of the first quarter to enter {loop[early].mean():.2f} us, of the rest "
+          f"{loop[order[blocks // 4:]].mean():.2f} us; timer step {np.diff(np.unique(t[:, 0])).min()} ns")
+    return blocks, k, v
+
+
+def read_case(backend, gbps, k, v, blocks):
+    flat_t = torch.cat([k.reshape(-1), v.reshape(-1)]).view(torch.int32)
+    flat = backend.gpu.as_cuda_array(flat_t)
+    sink = backend.gpu.as_cuda_array(torch.zeros(1, dtype=torch.int32, device="cuda"))
+    n_words = flat_t.numel()
+    floor_ms = n_words * 4 / (gbps * 1e6)
+    helpers = A.DECODE_MMA.gpu_helper_list("cuda")
+    for threads, grid, unroll in ((32, blocks, 4), (32, blocks, 8), (256, 132 * 8, 4),
+                                  (256, 132 * 8, 8), (512, 132 * 4, 4)):
+        k_read = kc.build(backend, read_kernel, helpers, UNROLL=unroll)[grid, threads]
+        ms = events(lambda: k_read(flat, sink, n_words), 200)
+        print(f"  read-only stream of the same {n_words * 4 / 1e6:.0f} MB, {grid} blocks x "
+              f"{threads} lanes, {unroll} loads in flight a lane: {ms * 1e3:.1f} us "
+              f"(floor/time {floor_ms / ms:.2f})", flush=True)
+
+
+def main():
+    seq_len = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+    out_dir = sys.argv[2] if len(sys.argv) > 2 else None
+    backend = get_backend("cuda")
+    gbps = copy_bandwidth()
+    traced = traced_kernel()
+    with recorded_launches() as launches:
+        for case in ATTENTION_CASES:
+            blocks, k, v = trace_case(backend, launches, gbps, traced, case, seq_len, out_dir)
+            if "--read" in sys.argv:
+                read_case(backend, gbps, k, v, blocks)
+            del k, v
+
+
+if __name__ == "__main__":
+    main()

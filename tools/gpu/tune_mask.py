@@ -169,7 +169,7 @@ def tail_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
     r = int64(gpu.blockIdx.x) * ROWS + int64(gpu.threadIdx.y)
     if r < n_rows:
         chunks = words // 4
-        hi = max(min(r % seq_len + offset + 1, words * 4 // ITEM), 0)
+        hi = first_masked(r, words, offset, seq_len)
         first = (hi * ITEM + ALIGN - 1) // ALIGN * (ALIGN // 16)
         row = r * words
         for c in range(first - first % 32 + lane, chunks, 32):
@@ -178,6 +178,21 @@ def tail_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
 
 
 RB, WARPS_N, SH_WORDS = compile_time("RB", "WARPS_N", "SH_WORDS")  # fused edge experiment
+
+
+def first_masked(r, words, offset, seq_len):
+    """The first masked key of row ``r`` (bottom-right causal at ``offset``) of rows
+    of ``words`` 32-bit words of ITEM-byte keys."""
+    return max(min(r % seq_len + offset + 1, words * 4 // ITEM), 0)
+
+
+def read_edge(flat, r, words, hi):
+    """The 8 words of row ``r``'s edge sector, the one in which key ``hi`` lies (two
+    16-byte loads)."""
+    at = r * words + (hi * ITEM) // 32 * 8
+    w0, w1, w2, w3 = load_v4(flat, at)
+    w4, w5, w6, w7 = load_v4(flat, at + 4)
+    return w0, w1, w2, w3, w4, w5, w6, w7
 
 
 def edge_word(old, word_elem, hi, fill_u32):
@@ -222,11 +237,9 @@ def gather16_kernel(flat, scratch, words, n_rows, offset, seq_len):
     starts inside one."""
     r = int64(gpu.blockIdx.x) * int64(gpu.blockDim.x) + int64(gpu.threadIdx.x)
     if r < n_rows:
-        hi = max(min(r % seq_len + offset + 1, words * 4 // ITEM), 0)
+        hi = first_masked(r, words, offset, seq_len)
         if (hi * ITEM) % 32 != 0:
-            at = r * words + (hi * ITEM) // 32 * 8
-            w0, w1, w2, w3 = load_v4(flat, at)
-            w4, w5, w6, w7 = load_v4(flat, at + 4)
+            w0, w1, w2, w3, w4, w5, w6, w7 = read_edge(flat, r, words, hi)
             store_v4(scratch, r * 8, w0, w1, w2, w3)
             store_v4(scratch, r * 8 + 4, w4, w5, w6, w7)
 
@@ -237,7 +250,7 @@ def fill16_kernel(flat, scratch, words, n_rows, fill_u32, offset, seq_len):
     lane = int64(gpu.threadIdx.x)
     r = int64(gpu.blockIdx.x) * ROWS + int64(gpu.threadIdx.y)
     if r < n_rows:
-        hi = max(min(r % seq_len + offset + 1, words * 4 // ITEM), 0)
+        hi = first_masked(r, words, offset, seq_len)
         e0 = e1 = e2 = e3 = e4 = e5 = e6 = e7 = uint32(0)
         if (hi * ITEM) % 32 != 0 and lane < 2:
             e0, e1, e2, e3 = load_v4(scratch, r * 8)
@@ -260,11 +273,9 @@ def fused16_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
     for i in range(tid, RB, 32 * WARPS_N):
         r = r0 + i
         if r < n_rows:
-            hi = max(min(r % seq_len + offset + 1, words * 4 // ITEM), 0)
+            hi = first_masked(r, words, offset, seq_len)
             if (hi * ITEM) % 32 != 0:
-                at = r * words + (hi * ITEM) // 32 * 8
-                w0, w1, w2, w3 = load_v4(flat, at)
-                w4, w5, w6, w7 = load_v4(flat, at + 4)
+                w0, w1, w2, w3, w4, w5, w6, w7 = read_edge(flat, r, words, hi)
                 sh[i * 8] = w0
                 sh[i * 8 + 1] = w1
                 sh[i * 8 + 2] = w2
@@ -277,7 +288,7 @@ def fused16_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
     for i in range(warp, RB, WARPS_N):
         r = r0 + i
         if r < n_rows:
-            hi = max(min(r % seq_len + offset + 1, words * 4 // ITEM), 0)
+            hi = first_masked(r, words, offset, seq_len)
             write_row16(flat, r * words, words, hi, fill_u32, lane, sh[i * 8], sh[i * 8 + 1],
                         sh[i * 8 + 2], sh[i * 8 + 3], sh[i * 8 + 4], sh[i * 8 + 5],
                         sh[i * 8 + 6], sh[i * 8 + 7])
@@ -421,7 +432,8 @@ def edges16_main():
     against the product. Bit-exact against the definition."""
     timer, fill_gbps = fill_floor_timer()
     backend = get_backend("cuda")
-    helpers = intrinsics.device_primitives("cuda") + (edge_word, write_row16)
+    helpers = intrinsics.device_primitives("cuda") + (first_masked, read_edge, edge_word,
+                                                      write_row16)
     for shape, dtype in SHAPES:
         x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
         name = f"{'x'.join(map(str, shape)):>16} {str(dtype)[6:]:>8}"
@@ -479,7 +491,7 @@ def bounds_main():
     kernel shape). Ratios are to the fill floor of the masked bytes."""
     timer, fill_gbps = fill_floor_timer()
     backend = get_backend("cuda")
-    helpers = intrinsics.device_primitives("cuda")
+    helpers = intrinsics.device_primitives("cuda") + (first_masked,)
     for shape, dtype in SHAPES:
         x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
         name = f"{'x'.join(map(str, shape)):>16} {str(dtype)[6:]:>8}"

@@ -16,6 +16,7 @@ import pytest
 from numba_causal import attention as A
 from numba_causal import fastpath
 from numba_causal.attention import causal_attention, causal_attention_reference
+from numba_causal.backends import get_backend
 
 from helpers import DTYPES, masked_where, np_dtype
 
@@ -204,14 +205,15 @@ def test_split_keys_combine_with_their_lse(gpu_backend, rng, monkeypatch, dtype)
 
 
 @pytest.mark.parametrize("here", [True, False])
-@pytest.mark.parametrize("dtype, head_dim", [("bfloat16", 64), ("float32", 16),
+@pytest.mark.parametrize("dtype, head_dim", [("bfloat16", 64), ("float32", 32),
                                              ("float64", 8)])
 def test_splits_merge_in_the_launch_or_in_merge_kernel(gpu_backend, rng, monkeypatch, here,
                                                        dtype, head_dim):
     """Split keys are merged by the last split (decode routes, ``here``) or by
-    merge_kernel (every route, not ``here``; float64 takes the general kernel): the
-    same result either way, with lse, a sequence with no key and a split with no
-    kept key; merge_kernel is launched exactly when the launch does not merge."""
+    merge_kernel (every route, not ``here``; float64 takes the general kernel, as do
+    dims the decode routes do not take): the same result either way, with lse, a
+    sequence with no key and a split with no kept key; merge_kernel is launched
+    exactly when the launch does not merge."""
     if gpu_backend == "sim":
         for table in (A.BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED, A.MMA_BLOCKS_WANTED):
             monkeypatch.setitem(table, "sim", 16)
@@ -228,7 +230,10 @@ def test_splits_merge_in_the_launch_or_in_merge_kernel(gpu_backend, rng, monkeyp
     want, want_lse = definition(q, k, v, **options)
     check(out, want, dtype)
     check_lse(lse, want_lse)
-    general = dtype == "float64"
+    warp = A.SIM_WARP if gpu_backend == "sim" else get_backend(gpu_backend).warp
+    general = not A.decode_applies(warp, dtype, head_dim, head_dim)
+    assert general == (dtype == "float64"), "each dtype is to take its intended route"
+    assert (families[0] == "causal_attention") == general, families
     assert families[-1] == ("causal_attention_merge" if general or not here
                             else families[0]), families
     assert len(families) == (1 if here and not general else 2), families

@@ -301,7 +301,7 @@ def attention_case(causal_attention, launches, gbps, case, head_dim, dtype, seq_
     sdpa_ms = events(lambda: torch.nn.functional.scaled_dot_product_attention(
         q, k, v, attn_mask=mask, enable_gqa=True), 50)
     floor = 2 * b * hkv * n * head_dim * q.element_size() / (gbps * 1e6)
-    shapes = "; ".join(f"{f.name} grid={p.grid} block={p.block} ROWS={p.constants['ROWS']} "
+    shapes = "; ".join(f"{f.name} grid={p.grid} block={p.block} ROWS={p.constants.get('ROWS')} "
                        f"STAGES={p.constants.get('STAGES')}"
                        for _, p, _, f in first)
     print(f"attention B{b} Hq{hq} Hkv{hkv} S{seq_len} L{n} d{head_dim} {str(dtype)[6:]} blocks wanted "

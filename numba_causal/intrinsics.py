@@ -750,12 +750,13 @@ def _py_ticket(a, i):
 
 
 def _py_copy16(dst, i, src, j):
-    i, j, count = int(i), int(j), 16 // dst.dtype.itemsize
+    i, j = int(i), int(j)
     for a, k in ((dst, i), (src, j)):  # the addresses, as cp.async checks them
         if a.ndim != 1 or k < 0 or (a.ctypes.data + k * a.strides[0]) % 16:
             raise ValueError(f"copy16 at element {k} of a {a.ndim}-d {a.dtype} array: "
                              "needs a 1-d array and a 16-byte aligned address")
-    dst[i:i + count] = src[j:j + count]
+    # 16 bytes, whatever either array's element type (the hardware copies bytes)
+    dst[i:i + 16 // dst.dtype.itemsize] = src[j:j + 16 // src.dtype.itemsize].view(dst.dtype)
 
 
 def _py_async_commit():

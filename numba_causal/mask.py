@@ -13,17 +13,17 @@ when given). Key ``k`` is *kept* iff
 
 Every other key is set to ``fill`` (-inf); kept elements keep their exact bits.
 On the GPU's 16-byte path (contiguous 16-byte aligned rows, no mask_fn) the
-chunks of the 32-byte sector a row's kept range starts or ends in are read and
-written back with their kept elements' own bits (integer words: NaN payloads and
--0.0 unchanged), so every store covers whole sectors; elsewhere kept elements are
-not written at all (docs/semantics.md).
+chunks of the 32-byte sector a row's kept range starts or ends in are read (first,
+into shared memory) and written back with their kept elements' own bits (integer
+words: NaN payloads and -0.0 unchanged), so every store covers whole sectors;
+elsewhere kept elements are not written at all (docs/semantics.md).
 A negative offset (``cache_len < seq_len``) leaves the leading rows fully masked.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import int64, prange, uint64
+from numba import int64, prange, uint32, uint64
 
 from . import compile as kc
 from . import fastpath, op
@@ -37,11 +37,13 @@ gpu = GPU
 #: compile-time constants: lanes per row, rows per block, elements per 8-byte word
 #: (1: no word view), and the mask options' switches (options.MaskOptions.constants)
 LANES, ROWS, WORD = compile_time("LANES", "ROWS", "WORD")
-#: the 16-byte path: elements per 16-byte chunk (0: the word/element path)
-VEC = compile_time("VEC")
+#: the 16-byte path: elements per 16-byte chunk (0: the word/element path), and rows
+#: per round whose edge sectors a block stages in shared memory at once
+VEC, STAGE, EDGE_WORDS = compile_time("VEC", "STAGE", "EDGE_WORDS")  # EDGE_WORDS: 32 * STAGE
 # device primitives (intrinsics.py), bound into every GPU kernel by op.Family
 load_v4, store_v4, i32, u32, add32, mul32, mad32 = compile_time(
     "load_v4", "store_v4", "i32", "u32", "add32", "mul32", "mad32")
+copy16, async_commit, async_wait = compile_time("copy16", "async_commit", "async_wait")
 CAUSAL, USE_KV_LENS, USE_Q_OFFSETS, HAS_MASK_FN, MASK_FN = compile_time(
     "CAUSAL", "USE_KV_LENS", "USE_Q_OFFSETS", "HAS_MASK_FN", "MASK_FN")
 
@@ -125,53 +127,111 @@ def masked_bits(kb, i, lo, hi):
     return u32(0xFFFFFFFF) if k < lo or k >= hi else u32(0)
 
 
-def fill_chunks(row, start, stop, lo, hi, fill_lo, fill_hi, lane):
+def edge_sectors(lo, hi, cache_len):
+    """(s0, s1): the 32-byte sectors (chunk pairs, counted from the row's start) that
+    hold both masked and kept keys of a row keeping keys [lo, hi): the one ``lo``
+    falls inside and the one ``hi`` falls inside (a second one only), -1 for none.
+    Their kept bits are read before the sector is written whole."""
+    sector = 2 * VEC
+    s0 = lo // sector if lo % sector != 0 else -1
+    s1 = hi // sector if hi % sector != 0 and hi < cache_len and hi // sector != s0 else -1
+    return s0, s1
+
+
+def fill_chunks(row, start, stop, lo, hi, fill_lo, fill_hi, lane, edges, at, s0):
     """Lane ``lane``'s share of chunks [start, stop) of a row: a chunk of masked
-    keys only is one 16-byte store of fill; a chunk holding kept keys too (a
-    row's edge, widened to whole 32-byte sectors) is read and written back with
-    its kept keys' own bits (integer words: NaN payloads and -0.0 unchanged)."""
+    keys only is one 16-byte store of fill; a chunk holding kept keys too (in one
+    of the row's edge sectors) is written with its kept keys' own bits (integer
+    words: NaN payloads and -0.0 unchanged), read from ``edges[at:]`` where they
+    were staged (edge sector s0's two chunks, then the other's)."""
     c = add32(start, lane)
     while c < stop:
         kb = mul32(c, VEC)
         if kb + VEC <= lo or kb >= hi:
             store_v4(row, u32(kb), fill_lo, fill_hi, fill_lo, fill_hi)
         else:
-            t = load_v4(row, u32(kb))
+            e = at + (0 if c // 2 == s0 else 8) + 4 * (c % 2)
             m0 = masked_bits(kb, 0, lo, hi)
             m1 = masked_bits(kb, 1, lo, hi)
             m2 = masked_bits(kb, 2, lo, hi)
             m3 = masked_bits(kb, 3, lo, hi)
-            store_v4(row, u32(kb), (t[0] & ~m0) | (fill_lo & m0), (t[1] & ~m1) | (fill_hi & m1),
-                     (t[2] & ~m2) | (fill_lo & m2), (t[3] & ~m3) | (fill_hi & m3))
+            store_v4(row, u32(kb), (edges[e] & ~m0) | (fill_lo & m0),
+                     (edges[e + 1] & ~m1) | (fill_hi & m1),
+                     (edges[e + 2] & ~m2) | (fill_lo & m2), (edges[e + 3] & ~m3) | (fill_hi & m3))
         c = add32(c, LANES)
 
 
-def mask_row_vec(row, lo, hi, chunks, fill_lo, fill_hi, lane):
+def vec_row(s, r, offset, window, kv_lens, q_offsets):
+    """Flat row ``r`` of ``s`` on the 16-byte path: (its view, kept keys lo, hi),
+    32-bit key indices (rows below 2**30 keys)."""
+    batch, heads, seq_len, cache_len = s.shape
+    b = r // (heads * seq_len)
+    q = r % seq_len
+    pos = q + (q_offsets[b] if USE_Q_OFFSETS else offset)
+    lo, hi = kept_keys(pos, window, kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
+    return s[uint64(b), uint64((r // seq_len) % heads), uint64(q)], i32(lo), i32(hi)
+
+
+def stage_edges(s, edges, rows, k, offset, window, kv_lens, q_offsets):
+    """Start copying the edge sectors (edge_sectors) of the block's rows of round
+    ``k`` into ``edges`` (its half ``k % 2``: 16 words a row), a thread per 16-byte
+    chunk; copy16 is cp.async on NVIDIA: no thread waits for it."""
+    cache_len = s.shape[3]
+    tid = mad32(gpu.threadIdx.y, LANES, gpu.threadIdx.x)
+    for j in range(tid, 4 * STAGE, LANES * ROWS):  # (row, side, chunk) of the round
+        r = int64(gpu.blockIdx.x) + (k * STAGE + j // 4) * int64(gpu.gridDim.x)
+        if r < rows:
+            row, lo, hi = vec_row(s, r, offset, window, kv_lens, q_offsets)
+            s0, s1 = edge_sectors(lo, hi, cache_len)
+            sector = s0 if j % 4 < 2 else s1
+            c = 2 * sector + j % 2
+            if sector >= 0 and c < cache_len // VEC:
+                copy16(edges, ((k % 2) * STAGE + j // 4) * 16 + (j % 4) * 4, row, c * VEC)
+    async_commit()
+
+
+def mask_row_vec(row, lo, hi, chunks, fill_lo, fill_hi, lane, edges, at):
     """One row on the 16-byte path: the chunks holding keys [0, lo) and [hi,
     cache_len), each end widened to a 32-byte sector (2 chunks), in one or two
-    disjoint chunk ranges (no chunk is written twice: lanes never race)."""
-    lo32, hi32 = add32(lo, 0), add32(hi, 0)
-    head = min(add32((lo32 + 2 * VEC - 1) // (2 * VEC), 0) * 2, chunks) if lo32 > 0 else 0
-    tail = max(min(add32(hi32 // (2 * VEC), 0) * 2, chunks), head)
-    if hi32 >= mul32(chunks, VEC):
+    disjoint chunk ranges (no chunk is written twice: lanes never race); the edge
+    sectors' kept bits from ``edges[at:]``."""
+    head = min(add32((lo + 2 * VEC - 1) // (2 * VEC), 0) * 2, chunks) if lo > 0 else 0
+    tail = max(min(add32(hi // (2 * VEC), 0) * 2, chunks), head)
+    if hi >= mul32(chunks, VEC):
         tail = chunks  # nothing masked at the end
-    fill_chunks(row, 0, head, lo32, hi32, fill_lo, fill_hi, lane)
-    fill_chunks(row, tail, chunks, lo32, hi32, fill_lo, fill_hi, lane)
+    s0 = edge_sectors(lo, hi, mul32(chunks, VEC))[0]
+    fill_chunks(row, 0, head, lo, hi, fill_lo, fill_hi, lane, edges, at, s0)
+    fill_chunks(row, tail, chunks, lo, hi, fill_lo, fill_hi, lane, edges, at, s0)
 
 
 def mask_rows_vec(s, fill_word, offset, window, kv_lens, q_offsets):
-    """The GPU kernel's 16-byte path: row ``blockIdx.x * ROWS + threadIdx.y`` of head
-    ``blockIdx.y`` of sequence ``blockIdx.z``; the launcher keeps the grid within
-    the device's limits (no loop: nothing carried from row to row)."""
+    """The GPU kernel's 16-byte path, on a grid of about one wave of blocks: block
+    ``x`` of G takes rows ``x, x + G, x + 2G, ...`` of the flattened [batch * heads *
+    seq_len] rows (so each block gets rows of every length of a causal triangle), in
+    rounds of STAGE rows. The edge sectors of a round's rows are copied into shared
+    memory while the block writes the round before (the reads wait for no store,
+    and the stores for no read), then each warp writes whole sectors of a row."""
     batch, heads, seq_len, cache_len = s.shape
-    b, h = int64(gpu.blockIdx.z), int64(gpu.blockIdx.y)
-    q = int64(mad32(gpu.blockIdx.x, ROWS, gpu.threadIdx.y))
-    if q < seq_len:
-        pos = q + (q_offsets[b] if USE_Q_OFFSETS else offset)
-        lo, hi = kept_keys(pos, window, kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
-        mask_row_vec(s[uint64(b), uint64(h), uint64(q)], lo, hi, i32(cache_len // VEC),
-                     u32(fill_word & uint64(0xFFFFFFFF)), u32(fill_word >> uint64(32)),
-                     i32(gpu.threadIdx.x))
+    edges = gpu.shared.array(EDGE_WORDS, uint32)  # 2 rounds x STAGE rows x 2 sectors
+    rows = batch * heads * seq_len
+    mine = (rows - int64(gpu.blockIdx.x) + int64(gpu.gridDim.x) - 1) // int64(gpu.gridDim.x)
+    rounds = (mine + STAGE - 1) // STAGE
+    fill_lo, fill_hi = u32(fill_word & uint64(0xFFFFFFFF)), u32(fill_word >> uint64(32))
+    stage_edges(s, edges, rows, 0, offset, window, kv_lens, q_offsets)
+    for k in range(rounds):
+        if k + 1 < rounds:
+            stage_edges(s, edges, rows, k + 1, offset, window, kv_lens, q_offsets)
+            async_wait(1)
+        else:
+            async_wait(0)
+        gpu.syncthreads()
+        for i in range(int64(gpu.threadIdx.y), STAGE, ROWS):
+            r = int64(gpu.blockIdx.x) + (k * STAGE + i) * int64(gpu.gridDim.x)
+            if r < rows:
+                row, lo, hi = vec_row(s, r, offset, window, kv_lens, q_offsets)
+                mask_row_vec(row, lo, hi, i32(cache_len // VEC), fill_lo, fill_hi,
+                             i32(gpu.threadIdx.x), edges, ((k % 2) * STAGE + i) * 16)
+        gpu.syncthreads()  # before round k + 2's copies reuse this half
 
 
 def causal_mask_kernel(s, w, fill, fill_word, offset, window, kv_lens, q_offsets):
@@ -181,9 +241,9 @@ def causal_mask_kernel(s, w, fill, fill_word, offset, window, kv_lens, q_offsets
     Launch: grid (ceil(seq_len / ROWS), heads, batch), block (LANES, ROWS); each
     block row masks one query row, its LANES lanes striding over the masked keys.
     Grid dimensions clipped to the device limit fold into the strided loops.
-    With VEC > 0 (mask_rows_vec, mask_row_vec) a row goes in 16-byte chunks with
-    32-bit chunk indices (rows below 2**30 keys), on a grid the launcher keeps
-    unfolded, without loops; else indices are int64 throughout.
+    With VEC > 0 (mask_rows_vec) a row goes in 16-byte chunks with 32-bit chunk
+    indices (rows below 2**30 keys), on a 1-D grid of about one wave (STAGING);
+    else indices are int64 throughout.
     """
     if VEC > 0:
         mask_rows_vec(s, fill_word, offset, window, kv_lens, q_offsets)
@@ -247,6 +307,11 @@ def causal_mask_definition(s, fill, offset, window, kv_lens, q_offsets):
 #: [4,32,2048,2048]: 1 x 4 0.184 ms, 1 x 8 0.194, 1 x 16 0.200, 2 x 4 0.315). The
 #: simulator runs one Python thread per lane: keep it small.
 LAUNCH = {"cuda": (1, 4), "hip": (1, 8), "sim": (1, 1)}
+#: the 16-byte path per backend: (blocks of its grid, rows per round a block stages,
+#: rows per block (warps)); cuda: 528 blocks of 8 warps are one wave on an H200 (4 a
+#: SM: 54 registers a thread, ptxas); hip takes the same, unmeasured; the simulator's
+#: small rounds take several per block.
+STAGING = {"cuda": (528, 64, 8), "hip": (528, 64, 4), "sim": (3, 2, 1)}
 
 
 #: write rows as 16-byte chunks where the layout allows (vec_layout)
@@ -281,13 +346,17 @@ def plan_launch(shape, itemsize, has_words, bits, opts, backend, vec_ok=False) -
     warps, rows = LAUNCH.get(backend.name, (1, 1))
     lanes = warps * backend.warp
     word = 8 // itemsize if has_words else 1
-    constants = dict(LANES=lanes, ROWS=rows, WORD=word, VEC=16 // itemsize if vec_ok else 0,
+    constants = dict(LANES=lanes, ROWS=rows, WORD=word, VEC=0, STAGE=1, EDGE_WORDS=32,
                      **opts.constants())
     fill_word = np.array([bits] * (8 // itemsize), dtype=bits.dtype).view(np.uint64)[0]
-    # one block row per query row, ROWS rows per block; heads and batch ride y and z
-    grid = kc.fold_grid(backend, -(-shape[2] // rows), shape[1], shape[0])
-    if not kc.grid_fits(backend, -(-shape[2] // rows), shape[1], shape[0]):
-        constants["VEC"] = 0  # a folded grid: the loops of the word/element path
+    if vec_ok:  # every row in turn on about a wave of blocks (mask_rows_vec)
+        blocks, stage, rows = STAGING.get(backend.name, STAGING["sim"])
+        constants.update(LANES=backend.warp, ROWS=rows, VEC=16 // itemsize, STAGE=stage,
+                         EDGE_WORDS=32 * stage)
+        grid = (max(1, min(blocks, -(-shape[0] * shape[1] * shape[2] // rows))), 1, 1)
+        lanes = backend.warp
+    else:  # one block row per query row, ROWS rows per block; heads and batch ride y, z
+        grid = kc.fold_grid(backend, -(-shape[2] // rows), shape[1], shape[0])
     scalars = dict(fill=bits, fill_word=fill_word, offset=np.int64(opts.offset),
                    window=np.int64(opts.window))
     return constants, grid, (lanes, rows), scalars
@@ -308,13 +377,15 @@ def _aot_variants(warp: int):
                     continue  # options are independent of the word path: once per width
                 yield (f"causal_mask_{bits}" + ("_words" if word > 1 else "") + suffix,
                        dict(ELEMENT=bits, LANES=warps * warp, ROWS=rows, WORD=word, VEC=0,
-                            **option_constants))
+                            STAGE=1, EDGE_WORDS=32, **option_constants))
         itemsize = 8 // per_word
         for suffix, option_constants in options.items():  # the 16-byte path (no mask_fn)
             if suffix != "_mask_fn":
+                _, stage, vec_rows = STAGING["hip"]
                 yield (f"causal_mask_{bits}_vec" + suffix,
-                       dict(ELEMENT=bits, LANES=warps * warp, ROWS=rows, WORD=per_word,
-                            VEC=16 // itemsize, **option_constants))
+                       dict(ELEMENT=bits, LANES=warp, ROWS=vec_rows, WORD=per_word,
+                            VEC=16 // itemsize, STAGE=stage, EDGE_WORDS=32 * stage,
+                            **option_constants))
 
 
 def _odd_keys(b, h, q_pos, k):
@@ -481,7 +552,8 @@ CAUSAL_MASK = op.register(op.Family(
     gpu_kernel=causal_mask_kernel, cpu_kernel=causal_mask_cpu,
     reference=causal_mask_definition,
     helpers=(kept_keys, host_row),
-    gpu_helpers=(fill_keys, masked_bits, fill_chunks, mask_row_vec, mask_rows_vec),
+    gpu_helpers=(fill_keys, masked_bits, edge_sectors, fill_chunks, vec_row, stage_edges,
+                 mask_row_vec, mask_rows_vec),
     args=(op.array("s", "ELEMENT", 4), op.array("w", "uint64", 4), op.scalar("fill", "ELEMENT"),
           op.scalar("fill_word", "uint64"), op.scalar("offset", "int64"),
           op.scalar("window", "int64"), op.array("kv_lens", "int64", 1),

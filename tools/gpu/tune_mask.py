@@ -9,9 +9,10 @@ floor per variant and shape; writes JSON to the path in argv[1] if given.
     python tools/gpu/tune_mask.py [out.json]
     python tools/gpu/tune_mask.py edges    # the edge-sector two-pass experiment
     python tools/gpu/tune_mask.py bounds   # what any valid mask can reach (bounds_main)
-    python tools/gpu/tune_mask.py edges16  # edge sectors read first, 16-byte stores
+    python tools/gpu/tune_mask.py edges16 [words]  # edge sectors read first, 16-byte stores
 """
 
+import contextlib
 import json
 import sys
 import time
@@ -177,7 +178,7 @@ def tail_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
                 store_v4(flat, row + 4 * c, fill_u32, fill_u32, fill_u32, fill_u32)
 
 
-RB, WARPS_N, SH_WORDS = compile_time("RB", "WARPS_N", "SH_WORDS")  # fused edge experiment
+RB, WARPS_N, SH_WORDS, STRIDED = compile_time("RB", "WARPS_N", "SH_WORDS", "STRIDED")  # fused
 
 
 def first_masked(r, words, offset, seq_len):
@@ -264,14 +265,17 @@ def fused16_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
     consecutive rows; it first reads all their edge sectors into shared memory (a
     thread per row), then its warps write the rows' masked tails, the edge sectors
     whole from shared memory. With a grid that is resident at once, every read is
-    issued at the start, before the stores."""
+    issued at the start, before the stores. STRIDED: the block's i-th row is
+    ``blockIdx.x + i * gridDim.x`` (rows of every length in each block: a one-wave
+    grid stays balanced over a causal triangle), else ``blockIdx.x * RB + i``."""
     sh = gpu.shared.array(SH_WORDS, uint32)  # RB * 8
     lane = int64(gpu.threadIdx.x)
     warp = int64(gpu.threadIdx.y)
     tid = warp * 32 + lane
-    r0 = int64(gpu.blockIdx.x) * RB
+    r0 = int64(gpu.blockIdx.x) if STRIDED else int64(gpu.blockIdx.x) * RB
+    step = int64(gpu.gridDim.x) if STRIDED else int64(1)
     for i in range(tid, RB, 32 * WARPS_N):
-        r = r0 + i
+        r = r0 + i * step
         if r < n_rows:
             hi = first_masked(r, words, offset, seq_len)
             if (hi * ITEM) % 32 != 0:
@@ -286,12 +290,59 @@ def fused16_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
                 sh[i * 8 + 7] = w7
     gpu.syncthreads()
     for i in range(warp, RB, WARPS_N):
-        r = r0 + i
+        r = r0 + i * step
         if r < n_rows:
             hi = first_masked(r, words, offset, seq_len)
             write_row16(flat, r * words, words, hi, fill_u32, lane, sh[i * 8], sh[i * 8 + 1],
                         sh[i * 8 + 2], sh[i * 8 + 3], sh[i * 8 + 4], sh[i * 8 + 5],
                         sh[i * 8 + 6], sh[i * 8 + 7])
+
+
+PB = compile_time("PB")  # rows per batch of the pipelined fused experiment
+
+
+def stage_edges(flat, sh, r0, step, i0, n_rows, words, offset, seq_len, tid):
+    """Start copying (cp.async: no thread waits) the edge sectors of the block's rows
+    i0 .. i0 + PB into shared memory, one 16-byte half a thread, and commit them as
+    one group."""
+    for j in range(tid, 2 * PB, 32 * WARPS_N):
+        i = i0 + j // 2
+        r = r0 + i * step
+        if i < RB and r < n_rows:
+            hi = first_masked(r, words, offset, seq_len)
+            if (hi * ITEM) % 32 != 0:
+                half = j % 2
+                copy16(sh, i * 8 + 4 * half, flat, r * words + (hi * ITEM) // 32 * 8 + 4 * half)
+    async_commit()
+
+
+def fusedp16_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
+    """EDGE EXPERIMENT (16 bytes), pipelined: as fused16_kernel STRIDED (the block's
+    i-th row is ``blockIdx.x + i * gridDim.x``), but the RB rows go in batches of PB:
+    batch k + 1's edge sectors are copied into shared memory (cp.async) while the
+    warps write batch k's rows, so only the first batch's reads are not overlapped
+    with stores."""
+    sh = gpu.shared.array(SH_WORDS, uint32)  # RB * 8
+    lane = int64(gpu.threadIdx.x)
+    warp = int64(gpu.threadIdx.y)
+    tid = warp * 32 + lane
+    r0 = int64(gpu.blockIdx.x)
+    step = int64(gpu.gridDim.x)
+    stage_edges(flat, sh, r0, step, 0, n_rows, words, offset, seq_len, tid)
+    for k in range((RB + PB - 1) // PB):
+        if (k + 1) * PB < RB:
+            stage_edges(flat, sh, r0, step, (k + 1) * PB, n_rows, words, offset, seq_len, tid)
+            async_wait(1)
+        else:
+            async_wait(0)
+        gpu.syncthreads()
+        for i in range(k * PB + warp, min((k + 1) * PB, RB), WARPS_N):
+            r = r0 + i * step
+            if r < n_rows:
+                hi = first_masked(r, words, offset, seq_len)
+                write_row16(flat, r * words, words, hi, fill_u32, lane, sh[i * 8],
+                            sh[i * 8 + 1], sh[i * 8 + 2], sh[i * 8 + 3], sh[i * 8 + 4],
+                            sh[i * 8 + 5], sh[i * 8 + 6], sh[i * 8 + 7])
 
 
 def gather_edges_kernel(u, scratch, offset, seq_len):
@@ -425,15 +476,38 @@ def edges_main():
         del x, before, want
 
 
-def edges16_main():
+#: mask.STAGING["cuda"] settings edges16_main times the package with: (blocks, rows a
+#: round, warps a block); 54 registers a thread: 4 blocks of 8 warps an SM, 9 of 4
+PRODUCT_STAGING = [(528, 64, 8), (528, 32, 8), (528, 16, 8), (528, 128, 8), (1188, 32, 4),
+                   (396, 64, 8), (1056, 64, 8)]
+
+
+@contextlib.contextmanager
+def staging(setting):
+    """mask.STAGING["cuda"] = ``setting`` inside, the fast path's launches planned
+    afresh on the way in and out."""
+    from numba_causal import fastpath
+
+    saved = mask.STAGING["cuda"]
+    mask.STAGING["cuda"] = setting
+    fastpath.clear()
+    try:
+        yield
+    finally:
+        mask.STAGING["cuda"] = saved
+        fastpath.clear()
+
+
+def edges16_main(only=("",)):
     """Valid masks with every store whole sectors (16-byte chunks): the edge sectors
     read first -- by a launch of their own into a scratch buffer (two passes), or
     by each block into shared memory before its stores (fused, RB rows a block) --
-    against the product. Bit-exact against the definition."""
+    against the product. Bit-exact against the definition. ``only``: run the variants
+    whose label holds one of these words (and the product)."""
     timer, fill_gbps = fill_floor_timer()
     backend = get_backend("cuda")
     helpers = intrinsics.device_primitives("cuda") + (first_masked, read_edge, edge_word,
-                                                      write_row16)
+                                                      write_row16, stage_edges)
     for shape, dtype in SHAPES:
         x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
         name = f"{'x'.join(map(str, shape)):>16} {str(dtype)[6:]:>8}"
@@ -462,15 +536,24 @@ def edges16_main():
         runs["gather alone"] = lambda: gather(flat, scratch, *common, offset, np.int64(shape[2]))
         # 46 registers a thread (ptxas): 5 blocks of 8 warps or 2 of 16 per SM are
         # resident, so 660 and 264 blocks are one wave on an H200's 132 SMs
-        for rb, warps in ((32, 8), (256, 8), (-(-n_rows // 660), 8), (-(-n_rows // 264), 16)):
-            fused = kc.build(backend, fused16_kernel, helpers, RB=rb, WARPS_N=warps,
-                             SH_WORDS=8 * rb, ITEM=item)[
-                -(-n_rows // rb), (32, warps)]
-            runs[f"fused, {rb} rows x {warps} warps a block"] = (
-                lambda f=fused: f(flat, *common, fill_u32, offset, np.int64(shape[2])))
+        one_wave = [(-(-n_rows // 660), 8), (-(-n_rows // 264), 16)]
+        for strided in (False, True):
+            for rb, warps in ([(32, 8), (256, 8)] if not strided else []) + one_wave:
+                fused = kc.build(backend, fused16_kernel, helpers, RB=rb, WARPS_N=warps,
+                                 SH_WORDS=8 * rb, ITEM=item, STRIDED=strided)[
+                    -(-n_rows // rb), (32, warps)]
+                runs[f"fused{' strided' if strided else ''}, {rb} rows x {warps} warps a block"] = (
+                    lambda f=fused: f(flat, *common, fill_u32, offset, np.int64(shape[2])))
+        for (rb, warps), pb in [(w, pb) for w in one_wave for pb in (16, 32, 64)]:
+            pipe = kc.build(backend, fusedp16_kernel, helpers, RB=rb, WARPS_N=warps, PB=pb,
+                            SH_WORDS=8 * rb, ITEM=item)[-(-n_rows // rb), (32, warps)]
+            runs[f"pipelined, {rb} rows x {warps} warps a block, batches of {pb}"] = (
+                lambda f=pipe: f(flat, *common, fill_u32, offset, np.int64(shape[2])))
         fn = run_variant("product", x, 1, 4)
         runs = dict([("product", fn)] + list(runs.items()))
         for label, run in runs.items():
+            if label != "product" and not any(w in label for w in only):
+                continue
             x.copy_(before)
             run()
             torch.cuda.synchronize()
@@ -478,6 +561,16 @@ def edges16_main():
             ms = timer(run)
             print(f"{name} {label}: {ms:.4f} ms  floor {floor_ms:.4f}  ratio {floor_ms / ms:.3f}"
                   f"{'' if ok or label == 'gather alone' else '  WRONG'}", flush=True)
+        for setting in PRODUCT_STAGING if any(w in "product staging" for w in only) else ():
+            with staging(setting):
+                x.copy_(before)
+                fn()
+                torch.cuda.synchronize()
+                ok = torch.equal(x.view(torch.uint8), want.view(torch.uint8))
+                ms = timer(fn)
+            print(f"{name} product, {setting[0]} blocks of {setting[2]} warps, rounds of "
+                  f"{setting[1]}: {ms:.4f} ms  ratio {floor_ms / ms:.3f}{'' if ok else '  WRONG'}",
+                  flush=True)
         del x, before, want, flat, scratch, scratch_t
 
 
@@ -619,7 +712,7 @@ if __name__ == "__main__":
         edges_main()
     elif sys.argv[1:2] == ["bounds"]:
         bounds_main()
-    elif sys.argv[1:2] == ["edges16"]:
-        edges16_main()
+    elif sys.argv[1:2] == ["edges16"]:  # [words: run the variants named so]
+        edges16_main(tuple(sys.argv[2:]) or ("",))
     else:
         main()

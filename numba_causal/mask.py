@@ -23,7 +23,7 @@ A negative offset (``cache_len < seq_len``) leaves the leading rows fully masked
 from __future__ import annotations
 
 import numpy as np
-from numba import int64, prange, uint32, uint64
+from numba import int32, int64, prange, uint32, uint64
 
 from . import compile as kc
 from . import fastpath, op
@@ -39,7 +39,7 @@ gpu = GPU
 LANES, ROWS, WORD = compile_time("LANES", "ROWS", "WORD")
 #: the 16-byte path: elements per 16-byte chunk (0: the word/element path), and rows
 #: per round whose edge sectors a block stages in shared memory at once
-VEC, STAGE, EDGE_WORDS = compile_time("VEC", "STAGE", "EDGE_WORDS")  # EDGE_WORDS: 32 * STAGE
+VEC, STAGE, EDGE_WORDS = compile_time("VEC", "STAGE", "EDGE_WORDS")  # EDGE_WORDS: 16 * STAGE
 # device primitives (intrinsics.py), bound into every GPU kernel by op.Family
 load_v4, store_v4, i32, u32, add32, mul32, mad32 = compile_time(
     "load_v4", "store_v4", "i32", "u32", "add32", "mul32", "mad32")
@@ -162,31 +162,36 @@ def fill_chunks(row, start, stop, lo, hi, fill_lo, fill_hi, lane, edges, at, s0)
 
 
 def vec_row(s, r, offset, window, kv_lens, q_offsets):
-    """Flat row ``r`` of ``s`` on the 16-byte path: (its view, kept keys lo, hi),
+    """Flat row ``r`` of ``s`` on the 16-byte path: (b, h, q, kept keys lo, hi),
     32-bit key indices (rows below 2**30 keys)."""
     batch, heads, seq_len, cache_len = s.shape
     b = r // (heads * seq_len)
     q = r % seq_len
     pos = q + (q_offsets[b] if USE_Q_OFFSETS else offset)
     lo, hi = kept_keys(pos, window, kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
-    return s[uint64(b), uint64((r // seq_len) % heads), uint64(q)], i32(lo), i32(hi)
+    return b, (r // seq_len) % heads, q, i32(lo), i32(hi)
 
 
-def stage_edges(s, edges, rows, k, offset, window, kv_lens, q_offsets):
+def stage_edges(s, edges, meta, rows, k, offset, window, kv_lens, q_offsets):
     """Start copying the edge sectors (edge_sectors) of the block's rows of round
-    ``k`` into ``edges`` (its half ``k % 2``: 16 words a row), a thread per 16-byte
-    chunk; copy16 is cp.async on NVIDIA: no thread waits for it."""
+    ``k`` into ``edges`` (16 words a row), a thread per row, and keep each row's
+    (b, h, q, lo, hi) in ``meta`` (the warps that write the rows do no index
+    arithmetic); copy16 is cp.async on NVIDIA: no thread waits for it, so every
+    copy of the round is in flight at once."""
     cache_len = s.shape[3]
-    tid = mad32(gpu.threadIdx.y, LANES, gpu.threadIdx.x)
-    for j in range(tid, 4 * STAGE, LANES * ROWS):  # (row, side, chunk) of the round
-        r = int64(gpu.blockIdx.x) + (k * STAGE + j // 4) * int64(gpu.gridDim.x)
+    for i in range(mad32(gpu.threadIdx.y, LANES, gpu.threadIdx.x), STAGE, LANES * ROWS):
+        r = int64(gpu.blockIdx.x) + (k * STAGE + i) * int64(gpu.gridDim.x)
         if r < rows:
-            row, lo, hi = vec_row(s, r, offset, window, kv_lens, q_offsets)
+            b, h, q, lo, hi = vec_row(s, r, offset, window, kv_lens, q_offsets)
+            meta[i, 0], meta[i, 1], meta[i, 2], meta[i, 3], meta[i, 4] = b, h, q, lo, hi
+            row = s[uint64(b), uint64(h), uint64(q)]
             s0, s1 = edge_sectors(lo, hi, cache_len)
-            sector = s0 if j % 4 < 2 else s1
-            c = 2 * sector + j % 2
-            if sector >= 0 and c < cache_len // VEC:
-                copy16(edges, ((k % 2) * STAGE + j // 4) * 16 + (j % 4) * 4, row, c * VEC)
+            for side in range(2):
+                sector = s0 if side == 0 else s1
+                if sector >= 0:
+                    copy16(edges, i * 16 + side * 8, row, 2 * sector * VEC)
+                    if 2 * sector + 1 < cache_len // VEC:
+                        copy16(edges, i * 16 + side * 8 + 4, row, (2 * sector + 1) * VEC)
     async_commit()
 
 
@@ -208,30 +213,26 @@ def mask_rows_vec(s, fill_word, offset, window, kv_lens, q_offsets):
     """The GPU kernel's 16-byte path, on a grid of about one wave of blocks: block
     ``x`` of G takes rows ``x, x + G, x + 2G, ...`` of the flattened [batch * heads *
     seq_len] rows (so each block gets rows of every length of a causal triangle), in
-    rounds of STAGE rows. The edge sectors of a round's rows are copied into shared
-    memory while the block writes the round before (the reads wait for no store,
-    and the stores for no read), then each warp writes whole sectors of a row."""
+    rounds of up to STAGE rows (one round where G * STAGE rows cover them all). A
+    round first copies the edge sectors of all its rows into shared memory, then its
+    warps write whole sectors of a row each: every read of the round is made before
+    any of its stores (reads mixed into the stores cost more: docs/benchmarks.md)."""
     batch, heads, seq_len, cache_len = s.shape
-    edges = gpu.shared.array(EDGE_WORDS, uint32)  # 2 rounds x STAGE rows x 2 sectors
+    edges = gpu.shared.array(EDGE_WORDS, uint32)  # STAGE rows x 2 sectors x 8 words
+    meta = gpu.shared.array((STAGE, 5), int32)  # b, h, q, lo, hi of each row
     rows = batch * heads * seq_len
     mine = (rows - int64(gpu.blockIdx.x) + int64(gpu.gridDim.x) - 1) // int64(gpu.gridDim.x)
-    rounds = (mine + STAGE - 1) // STAGE
     fill_lo, fill_hi = u32(fill_word & uint64(0xFFFFFFFF)), u32(fill_word >> uint64(32))
-    stage_edges(s, edges, rows, 0, offset, window, kv_lens, q_offsets)
-    for k in range(rounds):
-        if k + 1 < rounds:
-            stage_edges(s, edges, rows, k + 1, offset, window, kv_lens, q_offsets)
-            async_wait(1)
-        else:
-            async_wait(0)
+    for k in range((mine + STAGE - 1) // STAGE):
+        stage_edges(s, edges, meta, rows, k, offset, window, kv_lens, q_offsets)
+        async_wait(0)
         gpu.syncthreads()
-        for i in range(int64(gpu.threadIdx.y), STAGE, ROWS):
-            r = int64(gpu.blockIdx.x) + (k * STAGE + i) * int64(gpu.gridDim.x)
-            if r < rows:
-                row, lo, hi = vec_row(s, r, offset, window, kv_lens, q_offsets)
-                mask_row_vec(row, lo, hi, i32(cache_len // VEC), fill_lo, fill_hi,
-                             i32(gpu.threadIdx.x), edges, ((k % 2) * STAGE + i) * 16)
-        gpu.syncthreads()  # before round k + 2's copies reuse this half
+        last = min(STAGE, mine - k * STAGE)
+        for i in range(i32(gpu.threadIdx.y), last, ROWS):
+            mask_row_vec(s[uint64(meta[i, 0]), uint64(meta[i, 1]), uint64(meta[i, 2])],
+                         i32(meta[i, 3]), i32(meta[i, 4]), i32(cache_len // VEC), fill_lo,
+                         fill_hi, i32(gpu.threadIdx.x), edges, i * 16)
+        gpu.syncthreads()  # before the next round's copies reuse the edges
 
 
 def causal_mask_kernel(s, w, fill, fill_word, offset, window, kv_lens, q_offsets):
@@ -302,16 +303,18 @@ def causal_mask_definition(s, fill, offset, window, kv_lens, q_offsets):
                         s[b, h, q, k] = fill
 
 
-#: launch shape per backend: (warps of lanes per row, rows per block); measured in
-#: docs/benchmarks.md (H200 2026-12-02, 16-byte path, kernel alone, float16
-#: [4,32,2048,2048]: 1 x 4 0.184 ms, 1 x 8 0.194, 1 x 16 0.200, 2 x 4 0.315). The
+#: launch shape of the word/element path per backend: (warps of lanes per row, rows
+#: per block), tuned on the H200 (2026-12-02) when it was the 16-byte path's too. The
 #: simulator runs one Python thread per lane: keep it small.
 LAUNCH = {"cuda": (1, 4), "hip": (1, 8), "sim": (1, 1)}
 #: the 16-byte path per backend: (blocks of its grid, rows per round a block stages,
-#: rows per block (warps)); cuda: 528 blocks of 8 warps are one wave on an H200 (4 a
-#: SM: 54 registers a thread, ptxas); hip takes the same, unmeasured; the simulator's
-#: small rounds take several per block.
-STAGING = {"cuda": (528, 64, 8), "hip": (528, 64, 4), "sim": (3, 2, 1)}
+#: rows per block (warps)). cuda: 660 blocks of 8 warps are one wave on an H200 (5 an
+#: SM: 40-44 registers a thread and 42 KB of shared memory, ptxas); 512 rows a round
+#: make one round of up to 337,920 rows. Measured (docs/benchmarks.md, 2026-12-03 r6):
+#: 528 or 1320 blocks (of 4 warps) within 1 %, rounds of 256 4-10 % slower. hip: 128
+#: rows a round (an MI300X CU holds 64 KB of LDS), unmeasured. The simulator's small
+#: rounds take several per block.
+STAGING = {"cuda": (660, 512, 8), "hip": (528, 128, 4), "sim": (3, 2, 1)}
 
 
 #: write rows as 16-byte chunks where the layout allows (vec_layout)
@@ -346,13 +349,13 @@ def plan_launch(shape, itemsize, has_words, bits, opts, backend, vec_ok=False) -
     warps, rows = LAUNCH.get(backend.name, (1, 1))
     lanes = warps * backend.warp
     word = 8 // itemsize if has_words else 1
-    constants = dict(LANES=lanes, ROWS=rows, WORD=word, VEC=0, STAGE=1, EDGE_WORDS=32,
+    constants = dict(LANES=lanes, ROWS=rows, WORD=word, VEC=0, STAGE=1, EDGE_WORDS=16,
                      **opts.constants())
     fill_word = np.array([bits] * (8 // itemsize), dtype=bits.dtype).view(np.uint64)[0]
     if vec_ok:  # every row in turn on about a wave of blocks (mask_rows_vec)
         blocks, stage, rows = STAGING.get(backend.name, STAGING["sim"])
         constants.update(LANES=backend.warp, ROWS=rows, VEC=16 // itemsize, STAGE=stage,
-                         EDGE_WORDS=32 * stage)
+                         EDGE_WORDS=16 * stage)
         grid = (max(1, min(blocks, -(-shape[0] * shape[1] * shape[2] // rows))), 1, 1)
         lanes = backend.warp
     else:  # one block row per query row, ROWS rows per block; heads and batch ride y, z
@@ -377,14 +380,14 @@ def _aot_variants(warp: int):
                     continue  # options are independent of the word path: once per width
                 yield (f"causal_mask_{bits}" + ("_words" if word > 1 else "") + suffix,
                        dict(ELEMENT=bits, LANES=warps * warp, ROWS=rows, WORD=word, VEC=0,
-                            STAGE=1, EDGE_WORDS=32, **option_constants))
+                            STAGE=1, EDGE_WORDS=16, **option_constants))
         itemsize = 8 // per_word
         for suffix, option_constants in options.items():  # the 16-byte path (no mask_fn)
             if suffix != "_mask_fn":
                 _, stage, vec_rows = STAGING["hip"]
                 yield (f"causal_mask_{bits}_vec" + suffix,
                        dict(ELEMENT=bits, LANES=warp, ROWS=vec_rows, WORD=per_word,
-                            VEC=16 // itemsize, STAGE=stage, EDGE_WORDS=32 * stage,
+                            VEC=16 // itemsize, STAGE=stage, EDGE_WORDS=16 * stage,
                             **option_constants))
 
 

@@ -478,8 +478,7 @@ def edges_main():
 
 #: mask.STAGING["cuda"] settings edges16_main times the package with: (blocks, rows a
 #: round, warps a block); 54 registers a thread: 4 blocks of 8 warps an SM, 9 of 4
-PRODUCT_STAGING = [(528, 64, 8), (528, 32, 8), (528, 16, 8), (528, 128, 8), (1188, 32, 4),
-                   (396, 64, 8), (1056, 64, 8)]
+PRODUCT_STAGING = [(660, 512, 8), (528, 512, 8), (1320, 256, 4), (396, 512, 8), (660, 256, 8)]
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ floor per variant and shape; writes JSON to the path in argv[1] if given.
     python tools/gpu/tune_mask.py [out.json]
     python tools/gpu/tune_mask.py edges    # the edge-sector two-pass experiment
     python tools/gpu/tune_mask.py bounds   # what any valid mask can reach (bounds_main)
+    python tools/gpu/tune_mask.py options  # window= and kv_lens= against plain causal
     python tools/gpu/tune_mask.py edges16 [words]  # edge sectors read first, 16-byte stores
 """
 
@@ -573,6 +574,41 @@ def edges16_main(only=("",)):
         del x, before, want, flat, scratch, scratch_t
 
 
+def options_main():
+    """The package's mask with window= and kv_lens= (two edge sectors a row, per-row
+    lengths) against plain causal, per byte written: each case checked bit for bit
+    against ``masked_fill`` of its own boolean mask, then timed; the floor is the
+    case's masked bytes at the fill bandwidth of this run."""
+    from numba_causal import apply_causal_mask
+
+    timer, fill_gbps = fill_floor_timer()
+    shape = (4, 32, 2048, 2048)
+    q = torch.arange(shape[2], device="cuda")[:, None] + shape[3] - shape[2]
+    k = torch.arange(shape[3], device="cuda")[None, :]
+    kv_lens = torch.randint(shape[3] // 2, shape[3] + 1, (shape[0],), device="cuda")
+    cases = {"plain causal": (dict(), k > q),
+             "window=1024": (dict(window=1024), (k > q) | (k <= q - 1024)),
+             "window=64": (dict(window=64), (k > q) | (k <= q - 64)),
+             "kv_lens": (dict(kv_lens=kv_lens),
+                         (k > q) | (k[None, None] >= kv_lens[:, None, None, None]))}
+    for dtype in (torch.float32, torch.float16):
+        plain_gbps = None
+        for label, (options, where) in cases.items():
+            x = torch.randn(shape, device="cuda", dtype=dtype)
+            want = x.masked_fill(where, float("-inf"))
+            apply_causal_mask(x, **options)
+            torch.cuda.synchronize()
+            ok = torch.equal(x.view(torch.uint8), want.view(torch.uint8))
+            nbytes = int(where.expand(shape).sum().item()) * x.element_size()
+            ms = timer(lambda: apply_causal_mask(x, **options))
+            gbps = nbytes / ms / 1e6
+            plain_gbps = plain_gbps or gbps
+            print(f"{str(dtype)[6:]:>8} {label:>14}: {ms:.4f} ms  floor/ours "
+                  f"{nbytes / (fill_gbps * 1e6) / ms:.3f}  {gbps:.0f} GB/s  per byte vs plain "
+                  f"{gbps / plain_gbps:.2f}x{'' if ok else '  WRONG'}", flush=True)
+            del x, want
+
+
 def bounds_main():
     """How close ANY valid mask can get (issue 12 item 3): the product against
     (1) torch's in-place ``tril_`` (writes zeros to exactly the masked keys of a
@@ -711,6 +747,8 @@ if __name__ == "__main__":
         edges_main()
     elif sys.argv[1:2] == ["bounds"]:
         bounds_main()
+    elif sys.argv[1:2] == ["options"]:
+        options_main()
     elif sys.argv[1:2] == ["edges16"]:  # [words: run the variants named so]
         edges16_main(tuple(sys.argv[2:]) or ("",))
     else:

@@ -58,8 +58,9 @@ def kept_keys(pos, window, kv_len, cache_len):
 
 
 def host_row(r, heads, seq_len, cache_len, offset, window, kv_lens, q_offsets):
-    """Flat row ``r`` of a host kernel -> (b, h, q, pos, lo, hi): its indices, its
-    query's absolute position and its kept keys ``[lo, hi)``."""
+    """Flat row ``r`` (of a host kernel, or of the GPU's 16-byte path) -> (b, h, q,
+    pos, lo, hi): its indices, its query's absolute position and its kept keys
+    ``[lo, hi)``."""
     b = r // (heads * seq_len)
     h = (r // seq_len) % heads
     q = r % seq_len
@@ -161,17 +162,6 @@ def fill_chunks(row, start, stop, lo, hi, fill_lo, fill_hi, lane, edges, at, s0)
         c = add32(c, LANES)
 
 
-def vec_row(s, r, offset, window, kv_lens, q_offsets):
-    """Flat row ``r`` of ``s`` on the 16-byte path: (b, h, q, kept keys lo, hi),
-    32-bit key indices (rows below 2**30 keys)."""
-    batch, heads, seq_len, cache_len = s.shape
-    b = r // (heads * seq_len)
-    q = r % seq_len
-    pos = q + (q_offsets[b] if USE_Q_OFFSETS else offset)
-    lo, hi = kept_keys(pos, window, kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
-    return b, (r // seq_len) % heads, q, i32(lo), i32(hi)
-
-
 def stage_edges(s, edges, meta, rows, k, offset, window, kv_lens, q_offsets):
     """Start copying the edge sectors (edge_sectors) of the block's rows of round
     ``k`` into ``edges`` (16 words a row), a thread per row, and keep each row's
@@ -182,7 +172,9 @@ def stage_edges(s, edges, meta, rows, k, offset, window, kv_lens, q_offsets):
     for i in range(mad32(gpu.threadIdx.y, LANES, gpu.threadIdx.x), STAGE, LANES * ROWS):
         r = int64(gpu.blockIdx.x) + (k * STAGE + i) * int64(gpu.gridDim.x)
         if r < rows:
-            b, h, q, lo, hi = vec_row(s, r, offset, window, kv_lens, q_offsets)
+            b, h, q, _, lo, hi = host_row(r, s.shape[1], s.shape[2], cache_len, offset, window,
+                                          kv_lens, q_offsets)
+            lo, hi = i32(lo), i32(hi)  # keys below 2**30: 32-bit sector arithmetic
             meta[i, 0], meta[i, 1], meta[i, 2], meta[i, 3], meta[i, 4] = b, h, q, lo, hi
             row = s[uint64(b), uint64(h), uint64(q)]
             s0, s1 = edge_sectors(lo, hi, cache_len)
@@ -309,7 +301,7 @@ def causal_mask_definition(s, fill, offset, window, kv_lens, q_offsets):
 LAUNCH = {"cuda": (1, 4), "hip": (1, 8), "sim": (1, 1)}
 #: the 16-byte path per backend: (blocks of its grid, rows per round a block stages,
 #: rows per block (warps)). cuda: 660 blocks of 8 warps are one wave on an H200 (5 an
-#: SM: 40-44 registers a thread and 42 KB of shared memory, ptxas); 512 rows a round
+#: SM: 40-48 registers a thread and 42 KB of shared memory, ptxas); 512 rows a round
 #: make one round of up to 337,920 rows. Measured (docs/benchmarks.md, 2026-12-03 r6):
 #: 528 or 1320 blocks (of 4 warps) within 1 %, rounds of 256 4-10 % slower. hip: 128
 #: rows a round (an MI300X CU holds 64 KB of LDS), unmeasured. The simulator's small
@@ -555,8 +547,8 @@ CAUSAL_MASK = op.register(op.Family(
     gpu_kernel=causal_mask_kernel, cpu_kernel=causal_mask_cpu,
     reference=causal_mask_definition,
     helpers=(kept_keys, host_row),
-    gpu_helpers=(fill_keys, masked_bits, edge_sectors, fill_chunks, vec_row, stage_edges,
-                 mask_row_vec, mask_rows_vec),
+    gpu_helpers=(fill_keys, masked_bits, edge_sectors, fill_chunks, stage_edges, mask_row_vec,
+                 mask_rows_vec),
     args=(op.array("s", "ELEMENT", 4), op.array("w", "uint64", 4), op.scalar("fill", "ELEMENT"),
           op.scalar("fill_word", "uint64"), op.scalar("offset", "int64"),
           op.scalar("window", "int64"), op.array("kv_lens", "int64", 1),

@@ -440,6 +440,15 @@ def fill_floor_timer():
     return timer, fill_gbps
 
 
+def checked_ms(run, x, before, want, timer):
+    """(whether one ``run()`` from ``before`` leaves ``x`` bit for bit ``want``, then
+    the time of ``run`` in ms)."""
+    x.copy_(before)
+    run()
+    torch.cuda.synchronize()
+    return torch.equal(x.view(torch.uint8), want.view(torch.uint8)), timer(run)
+
+
 def mask_case(shape, dtype, fill_gbps):
     """(x, its original values, the masked result wanted, the fill floor in ms) of a
     fresh random case (default bottom-right causal mask)."""
@@ -554,20 +563,12 @@ def edges16_main(only=("",)):
         for label, run in runs.items():
             if label != "product" and not any(w in label for w in only):
                 continue
-            x.copy_(before)
-            run()
-            torch.cuda.synchronize()
-            ok = torch.equal(x.view(torch.uint8), want.view(torch.uint8))
-            ms = timer(run)
+            ok, ms = checked_ms(run, x, before, want, timer)
             print(f"{name} {label}: {ms:.4f} ms  floor {floor_ms:.4f}  ratio {floor_ms / ms:.3f}"
                   f"{'' if ok or label == 'gather alone' else '  WRONG'}", flush=True)
         for setting in PRODUCT_STAGING if any(w in "product staging" for w in only) else ():
             with staging(setting):
-                x.copy_(before)
-                fn()
-                torch.cuda.synchronize()
-                ok = torch.equal(x.view(torch.uint8), want.view(torch.uint8))
-                ms = timer(fn)
+                ok, ms = checked_ms(fn, x, before, want, timer)
             print(f"{name} product, {setting[0]} blocks of {setting[2]} warps, rounds of "
                   f"{setting[1]}: {ms:.4f} ms  ratio {floor_ms / ms:.3f}{'' if ok else '  WRONG'}",
                   flush=True)

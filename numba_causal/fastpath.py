@@ -172,15 +172,22 @@ def _torch():
     return torch
 
 
+def _is_tensor(x) -> bool:
+    """Whether ``x`` is a torch.Tensor (torch then kept at hand)."""
+    if type(x) is not _state.get("Tensor"):
+        cls = type(x)
+        if cls.__name__ != "Tensor" or cls.__module__ != "torch":
+            return False
+        _torch()
+    return True
+
+
 def call_key(scores, backend, offset, window, fill, causal):
     """The call-site key for a torch CUDA tensor, or None when the fast path does
     not apply: a plain tuple laid out as CallKey (equal to it and hashed alike;
     the named form is made only when a launch is planned or recorded)."""
-    if type(scores) is not _state.get("Tensor"):
-        cls = type(scores)
-        if cls.__name__ != "Tensor" or cls.__module__ != "torch":
-            return None
-        _torch()
+    if not _is_tensor(scores):
+        return None
     if not scores.is_cuda or scores.requires_grad:
         return None
     # a key must say all that validation saw: 1 == 1.0 == True, so only exact types
@@ -235,7 +242,8 @@ def live_int64(values, like):
     launch: a contiguous 1-D int64 torch CUDA tensor on ``like``'s device (else
     None: such values are validated and copied at each call). Used for kv_lens,
     whose every value has a meaning (kept_keys clamps it to [0, cache_len])."""
-    if values is None or type(values) is not type(like) or not values.is_cuda \
+    if values is None or type(values) is not type(like) or not _is_tensor(like) \
+            or not values.is_cuda \
             or values.device != like.device or values.dim() != 1 \
             or str(values.dtype) != "torch.int64" or values.stride() != (1,) \
             or values.requires_grad:

@@ -388,8 +388,10 @@ def _odd_keys(b, h, q_pos, k):
     return k % 2 == 1
 
 
-def _mask(s, bits, opts, chosen, fast_key=None, host_key=None) -> None:
-    """Mask validated scores ``s`` on backend ``chosen``."""
+def _mask(s, bits, opts, chosen, fast_key=None, host_key=None, live_kv_lens=None) -> None:
+    """Mask validated scores ``s`` on backend ``chosen`` (``fast_key``, cuda: keep the
+    launch for fastpath's replay; ``live_kv_lens``: the caller's int64 CUDA kv_lens,
+    read in place)."""
     with op.operands(chosen, (s, True)) as ((target,), stream):
         if not chosen.is_gpu_kernel:
             kv_lens, q_offsets = opts.per_sequence()
@@ -401,7 +403,7 @@ def _mask(s, bits, opts, chosen, fast_key=None, host_key=None) -> None:
         constants, grid, block, scalars = plan_launch(
             s.shape, bits.itemsize, target.words is not None, bits, opts, chosen,
             vec_layout(ptr, s.shape, strides, bits.itemsize, opts))
-        kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream)
+        kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
         words = target.words if constants["WORD"] > 1 else no_words(chosen)
         op.launch(CAUSAL_MASK, chosen, op.Launch.of(
             constants, grid, block, dict(s=target.bits, w=words, kv_lens=kv_lens,
@@ -422,18 +424,33 @@ def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, k
         if replay is not None:  # the same call as before: validated then, see fastpath.py
             replay(scores)
             return scores
-    fast_key = None
-    if kv_lens is None and q_offsets is None and mask_fn is None:
-        fast_key = fastpath.call_key(scores, backend, offset, window, fill, causal)
-        if fast_key is not None and fastpath.launch_known(fast_key, scores, _plan_from_tensor):
-            return scores
+    fast_key = live_kv_lens = None
+    if q_offsets is None and mask_fn is None:
+        # torch CUDA scores: a repeated call is one replayed launch (fastpath.py);
+        # kv_lens replays as an int64 CUDA tensor, its values read at each launch
+        live_kv_lens = fastpath.live_int64(kv_lens, scores)
+        if kv_lens is None:
+            fast_key = fastpath.call_key(scores, backend, offset, window, fill, causal)
+            if fast_key is not None and fastpath.launch_known(fast_key, scores,
+                                                              _plan_from_tensor):
+                return scores
+        elif live_kv_lens is not None:
+            base = fastpath.call_key(scores, backend, offset, window, fill, causal)
+            fast_key = None if base is None else fastpath.tensors_key(
+                "mask", base, scores, kv_lens=live_kv_lens)
+            if fast_key is not None:
+                entry = fastpath.known_launch(fast_key)
+                if entry is not None and entry():
+                    return scores
     chosen = get_backend(backend)
     s = inspect_scores(scores)
     opts = mask_options(s.shape, offset=offset, window=window, kv_lens=kv_lens,
                         q_offsets=q_offsets, mask_fn=mask_fn, causal=causal)
     bits = fill_bits(s.dtype, fill)
     if s.size:
-        _mask(s, bits, opts, chosen, fast_key, host_key if chosen.name == "cpu" else None)
+        cuda = chosen.name == "cuda"
+        _mask(s, bits, opts, chosen, fast_key if cuda else None,
+              host_key if chosen.name == "cpu" else None, live_kv_lens if cuda else None)
     return scores
 
 

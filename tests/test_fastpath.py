@@ -208,6 +208,26 @@ def test_softmax_replays_read_kv_lens_on_the_gpu(dtype):
     assert {"softmax kv_lens", "softmax_backward kv_lens"} <= ops
 
 
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+@pytest.mark.parametrize("shape", [(4, 3, 6, 80), (4, 2, 5, 1024)])
+def test_mask_replays_read_kv_lens_on_the_gpu(dtype, shape):
+    """kv_lens as an int64 CUDA tensor replays with apply_causal_mask's launch (the
+    element path at 80 keys, the 16-byte path at 1024): new lengths written into the
+    same tensor (0, negative, beyond cache_len) give the new mask, every time."""
+    fastpath.clear()
+    x = torch.empty(shape, device="cuda", dtype=getattr(torch, dtype))
+    cache_len = shape[-1]
+    lens = torch.zeros(4, dtype=torch.int64, device="cuda")
+    for new in ([cache_len, 7, 0, 300 + cache_len], [-5, cache_len, 41, 1],
+                [3, 2, cache_len - 1, cache_len]):
+        lens.copy_(torch.tensor(new))
+        x.copy_(torch.randn_like(x))
+        want = x.masked_fill(~_kept(x, lens), float("-inf"))
+        assert nc.apply_causal_mask(x, kv_lens=lens, backend="cuda") is x
+        assert torch.equal(x, want)
+    assert [key[0] for key in fastpath._CACHE] == ["mask kv_lens"]
+
+
 def test_softmax_key_separates_scales_and_outputs():
     fastpath.clear()
     x = torch.randn(1, 2, 4, 40, device="cuda")

@@ -199,11 +199,11 @@ def sweep_jobs(jobs, launches, began, budget_s):
 
 
 ATTENTION_CASES = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 32, 32, 4096)]
-#: decode-route settings the sweep tries: (tensor-core route on, MMA_STAGES,
-#: blocks wanted (MMA_BLOCKS_WANTED, DECODE_BLOCKS_WANTED), DECODE_MOST_SPLITS,
-#: MIN_SPLIT_KEYS)
-DECODE_SETTINGS = [(True, 2, 792, 64, 256), (True, 2, 792, 128, 256), (True, 2, 1584, 128, 256),
-                   (True, 2, 2376, 128, 256), (True, 2, 1584, 128, 128)]
+#: decode-route settings the sweep tries: (tensor-core route on, claimed tiles
+#: (MMA_CLAIMS), most visits (MMA_VISITS), blocks wanted (MMA_BLOCKS_WANTED,
+#: DECODE_BLOCKS_WANTED), DECODE_MOST_SPLITS, MIN_SPLIT_KEYS)
+DECODE_SETTINGS = [(True, False, 0, 792, 64, 256), (True, True, 0, 792, 64, 256),
+                   (True, True, 2, 792, 64, 256), (True, True, 2, 528, 64, 256)]
 
 
 @contextlib.contextmanager
@@ -231,25 +231,28 @@ def attention_sweep(seconds=300.0, dtype=torch.float16):
 
     gbps = copy_bandwidth()
     stop = time.perf_counter() + seconds
-    backends, most_splits = A.MMA_BACKENDS, A.DECODE_MOST_SPLITS
+    backends, most_splits, visits = A.MMA_BACKENDS, A.DECODE_MOST_SPLITS, A.MMA_VISITS
     try:
         with recorded_launches() as launches, cuda_settings(
-                (A.MMA_STAGES, A.MMA_BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED,
+                (A.MMA_CLAIMS, A.MMA_BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED,
                  A.MIN_SPLIT_KEYS)) as apply:
-            for mma, stages, wanted, splits, min_keys in DECODE_SETTINGS:
-                A.MMA_BACKENDS = ("cuda",) if mma else ()
-                A.DECODE_MOST_SPLITS = splits
-                apply((stages, wanted, wanted, min_keys))
-                print(f"setting tensor cores {mma} MMA_STAGES={stages} blocks wanted {wanted} "
-                      f"DECODE_MOST_SPLITS={splits} MIN_SPLIT_KEYS={min_keys}", flush=True)
-                for seq_len in (1, 4):
-                    for case in ATTENTION_CASES:
+            for seq_len, ragged in ((1, False), (1, True), (4, False)):
+                for mma, claims, most_visits, wanted, splits, min_keys in DECODE_SETTINGS:
+                    A.MMA_BACKENDS = ("cuda",) if mma else ()
+                    A.DECODE_MOST_SPLITS = splits
+                    A.MMA_VISITS = most_visits
+                    apply((claims, wanted, wanted, min_keys))
+                    print(f"setting tensor cores {mma} MMA_CLAIMS={claims} MMA_VISITS="
+                          f"{most_visits} blocks wanted {wanted} DECODE_MOST_SPLITS={splits} "
+                          f"MIN_SPLIT_KEYS={min_keys} seq_len {seq_len}"
+                          + (" ragged kv_lens" if ragged else ""), flush=True)
+                    for case in ATTENTION_CASES[:3] if ragged else ATTENTION_CASES:
                         if time.perf_counter() > stop:
                             return
                         attention_case(causal_attention, launches, gbps, case, 128, dtype,
-                                       seq_len)
+                                       seq_len, ragged)
     finally:
-        A.MMA_BACKENDS, A.DECODE_MOST_SPLITS = backends, most_splits
+        A.MMA_BACKENDS, A.DECODE_MOST_SPLITS, A.MMA_VISITS = backends, most_splits, visits
 
 
 def attention(head_dim=128, dtype=torch.float16, settings=((None, None),)):
@@ -271,8 +274,11 @@ def attention(head_dim=128, dtype=torch.float16, settings=((None, None),)):
                 attention_case(causal_attention, launches, gbps, case, head_dim, dtype)
 
 
-def attention_case(causal_attention, launches, gbps, case, head_dim, dtype, seq_len=1):
-    """One attention shape at the current split settings (see attention())."""
+def attention_case(causal_attention, launches, gbps, case, head_dim, dtype, seq_len=1,
+                   ragged=False):
+    """One attention shape at the current split settings (see attention());
+    ``ragged``: kv_lens uniform in [L/2, L] (an int64 CUDA tensor), the floor their
+    valid bytes."""
     from numba_causal import attention as A
     from numba_causal import fastpath
 
@@ -284,11 +290,18 @@ def attention_case(causal_attention, launches, gbps, case, head_dim, dtype, seq_
     out = torch.empty_like(q)
     keep = torch.ones(seq_len, n, dtype=torch.bool, device="cuda").tril(n - seq_len)
     mask = None if seq_len == 1 else keep
+    kv_lens = None
+    valid_keys = b * n
+    if ragged:
+        kv_lens = torch.randint(n // 2, n + 1, (b,), device="cuda")
+        valid_keys = int(kv_lens.sum().item())
+        mask = keep & (torch.arange(n, device="cuda")[None, None, None, :]
+                       < kv_lens[:, None, None, None])
     want = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask,
                                                             enable_gqa=True)
 
     def call():
-        causal_attention(q, k, v, out=out, backend="cuda")
+        causal_attention(q, k, v, out=out, kv_lens=kv_lens, backend="cuda")
 
     launches.clear()
     call()
@@ -300,11 +313,12 @@ def attention_case(causal_attention, launches, gbps, case, head_dim, dtype, seq_
     call_ms = events(call, 50)
     sdpa_ms = events(lambda: torch.nn.functional.scaled_dot_product_attention(
         q, k, v, attn_mask=mask, enable_gqa=True), 50)
-    floor = 2 * b * hkv * n * head_dim * q.element_size() / (gbps * 1e6)
+    floor = 2 * valid_keys * hkv * head_dim * q.element_size() / (gbps * 1e6)
     shapes = "; ".join(f"{f.name} grid={p.grid} block={p.block} ROWS={p.constants.get('ROWS')} "
                        f"STAGES={p.constants.get('STAGES')}"
                        for _, p, _, f in first)
-    print(f"attention B{b} Hq{hq} Hkv{hkv} S{seq_len} L{n} d{head_dim} {str(dtype)[6:]} blocks wanted "
+    print(f"attention B{b} Hq{hq} Hkv{hkv} S{seq_len} L{n}{' ragged' if ragged else ''} "
+          f"d{head_dim} {str(dtype)[6:]} blocks wanted "
           f"{A.BLOCKS_WANTED['cuda']}, min split keys {A.MIN_SPLIT_KEYS['cuda']} (max err "
           f"{err:.1e}): kernels {kernel_ms:.4f} ms (floor/kernels {floor / kernel_ms:.2f}) | "
           f"call {call_ms:.4f} ms ({floor / call_ms:.2f}) | SDPA {sdpa_ms:.4f} ms "

@@ -103,7 +103,10 @@ K_STAGE_WORDS, V_STAGE_WORDS, Q_WORDS = compile_time(
 lane_xor = compile_time("lane_xor")  # the backend's primitive (primitives.py)
 copy16, async_commit, async_wait, align16_skip, ticket, store, as_u32 = compile_time(
     "copy16", "async_commit", "async_wait", "align16_skip", "ticket", "store", "as_u32")
-ticket_add, fetch_add = compile_time("ticket_add", "fetch_add")
+fetch_add = compile_time("fetch_add")
+#: the tensor-core decode route's shared tail: tiles per split a split launch
+#: leaves to whichever of the group's blocks ends its own tiles first (TAIL; 0: none)
+TAIL = compile_time("TAIL")
 #: key splits the decode route's own merge holds, and its weights' row (+ max and sum);
 #: the merge's 16-byte pieces per lane (MERGE_VECS; MERGE_SLOTS floats) and splits
 #: whose loads are issued together (MERGE_SPLITS)
@@ -113,16 +116,9 @@ MERGE_VECS, MERGE_SPLITS, MERGE_SLOTS = compile_time("MERGE_VECS", "MERGE_SPLITS
 #: whether a split decode launch merges its splits itself (the last split to finish:
 #: merge_last_split) or leaves them to merge_kernel
 MERGE_HERE = compile_time("MERGE_HERE")
-#: merge_kernel: splits whose loads a thread issues together; whether each row's
-#: partial count is in row_slots (CLAIMED: a claimed decode launch's) or is every split
-MERGE_BATCH, CLAIMED = compile_time("MERGE_BATCH", "CLAIMED")
-#: a claimed decode launch (decode_mma_kernel): blocks claim their group's tiles
-#: (CLAIM); other groups a block visits at most (VISITS), visitors a group takes
-#: (VISIT_SLOTS), tiles a group must have left to be visited (MIN_VISIT_TILES)
-CLAIM, VISITS, VISIT_SLOTS, MIN_VISIT_TILES = compile_time(
-    "CLAIM", "VISITS", "VISIT_SLOTS", "MIN_VISIT_TILES")
-#: where a claimed launch's counters start in ``tickets``, in multiples of its groups
-CLAIMS_AT, JOINED_AT, DONE_AT, VISITORS_AT, TILES_AT, FINISHED_AT = range(6)
+#: merge_kernel: splits whose loads a thread issues together; whether it sets the
+#: split launch's tickets back to 0 (RESET: their shared tails' counters)
+MERGE_BATCH, RESET = compile_time("MERGE_BATCH", "RESET")
 #: the tensor-core decode route (decode_mma_kernel): keys per tile (TILE) and its
 #: 8-key n-tiles (KEY_TILES), 16-byte chunks a lane reads of a key row (QK_CHUNKS =
 #: head_dim / 32), 64-dim slots of a value row (V_SLOTS) and its 8-dim n-tiles
@@ -444,16 +440,15 @@ def attention_kernel(q, k, v, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw
         bh += int64(gpu.gridDim.z)
 
 
-def merge_kernel(part_flat, part_lse, out, lse, row_slots):
+def merge_kernel(part_flat, part_lse, out, lse, tickets):
     """GPU kernel: each query row's key-split partials merged with their log-sum-exp
     (flash-decoding's combine): out = sum_s w_s o_s / sum_s w_s with w_s = exp(lse_s -
     max_s lse_s), lse = max + log(sum_s w_s); a row no split kept a key of (every
     lse_s -inf) gets 0 and -inf. ``part_flat``: the partials [splits, batch,
     heads_q, seq_len, head_dim_v] as one array; ``part_lse``: [splits, batch *
     heads_q * seq_len]; ``out`` [batch, heads_q, seq_len, head_dim_v], ``lse``
-    [batch, heads_q, seq_len, 1] (HAS_LSE); ``row_slots`` [batch * heads_q *
-    seq_len] int32: with CLAIMED, a row's partials are its first row_slots[row]
-    (a claimed decode launch's), else every split's.
+    [batch, heads_q, seq_len, 1] (HAS_LSE); ``tickets``: the split launch's
+    counters, set back to 0 here (RESET: no block of that launch runs any more).
 
     Launch: grid (blocks,) over the rows, block (THREADS, 1). A block reads its
     row's lse of every split into shared memory at once, reduces their max and sum
@@ -465,11 +460,15 @@ def merge_kernel(part_flat, part_lse, out, lse, row_slots):
     exchange = gpu.shared.array((1, EXCHANGE_LANES), COMPUTE)
     x = gpu.local.array(MERGE_BATCH, COMPUTE)
     heads_q, seq_len, dim_v = out.shape[1], out.shape[2], out.shape[3]
+    splits = part_lse.shape[0]
     rows = part_lse.shape[1]
     thread = int64(gpu.threadIdx.x)
     row = int64(gpu.blockIdx.x)
+    if RESET:
+        for i in range(row * THREADS + thread, tickets.shape[0],
+                       int64(gpu.gridDim.x) * THREADS):
+            tickets[i] = int32(0)
     while row < rows:
-        splits = int64(row_slots[row]) if CLAIMED else int64(part_lse.shape[0])
         top = COMPUTE(NEG_INF)
         for sp in range(thread, splits, THREADS):
             lse_sh[sp] = part_lse[sp, row]
@@ -1028,84 +1027,25 @@ def mma_tile(k_stage, v_stage, k_at, v_at, stage, tile, end, both_lo, both_hi, r
     return m0, m1, l0, l1
 
 
-def pick_group(tickets, groups, lane, pick_sh):
-    """A claimed launch's block done with its groups looks for more work: the group
-    with the most tiles left unclaimed (its count against its claims, read
-    atomically), if at least MIN_VISIT_TILES and one of its VISIT_SLOTS visitor
-    places is still free (taken here); else -1. Every lane gets the answer."""
-    best = int64(0)
-    best_group = int64(-1)
-    for gg in range(lane, groups, WARP):
-        left = int64(fetch_add(tickets, TILES_AT * groups + gg, 0)) \
-            - int64(fetch_add(tickets, CLAIMS_AT * groups + gg, 0))
-        if left > best:
-            best = left
-            best_group = gg
-    pick_sh[0, lane] = best
-    pick_sh[1, lane] = best_group
-    gpu.syncthreads()
-    if lane == 0:
-        for j in range(1, WARP):
-            if pick_sh[0, j] > pick_sh[0, 0]:
-                pick_sh[0, 0] = pick_sh[0, j]
-                pick_sh[1, 0] = pick_sh[1, j]
-        chosen = pick_sh[1, 0]
-        if pick_sh[0, 0] < MIN_VISIT_TILES:
-            chosen = int64(-1)
-        elif fetch_add(tickets, VISITORS_AT * groups + chosen, 1) >= VISIT_SLOTS:
-            chosen = int64(-1)  # its visitors' places are taken
-        pick_sh[1, 0] = chosen
-    gpu.syncthreads()
-    chosen = pick_sh[1, 0]
-    gpu.syncthreads()  # pick_sh is written again by the next pick
-    return chosen
-
-
-def group_rows_done(row_slots, slots, b, hkv, group, heads_q, seq_len, tile_row,
-                    rows_total, lane):
-    """The partial count of a claimed group's rows, for merge_kernel: ``row_slots``
-    [batch * heads_q * seq_len] int32 (flat rows)."""
-    for r in range(lane, ROWS, WARP):
-        if tile_row + r < rows_total:
-            hh, qq = head_and_query(tile_row + r, seq_len)
-            row_slots[(b * heads_q + hkv * group + hh) * seq_len + qq] = int32(slots)
-
-
 def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, lse,
-                      part_out, part_lse, part_flat, tickets, row_slots, scale, heads_kv,
-                      cache_len, offset, window, kv_lens, q_offsets):
+                      part_out, part_lse, part_flat, tickets, scale, heads_kv, cache_len,
+                      offset, window, kv_lens, q_offsets):
     """GPU kernel, the tensor-core decode route (16-bit k and v): arguments as
     decode_kernel's, ROWS = 16 (the rows of an m16n8k16 product), WARP = 32, two
-    stages; ``row_slots`` [batch * heads_q * seq_len] int32 (CLAIM without
-    MERGE_HERE: each row's partial count, for merge_kernel).
+    stages.
 
-    One warp per block takes tiles of TILE keys of its group (row tile, batch x
-    KV head), each copied to shared memory while the one before is computed
-    (``copy16``; the first while the queries are read). Per tile (mma_tile):
-    S = Q K^T with ``warp_mma`` (Q's fragments held in registers all along; lane
-    l reads key 8t + l/4's chunks l%4, l%4 + 4, ... as its B fragments: a dot
-    product may take its dims in any order, so Q's fragments are read in the
-    same one), the online softmax on S's fragments (a row's 4 lanes exchange
-    their max), then O += P V with P's fragments packed straight from S's and V's
-    B fragments made from two keys' 16-byte chunks (``pair_lo``/``pair_hi``):
-    lane l's output dims are 64s + 16(l%4) + (0..15). A masked key's p is
+    One warp per block takes its split's keys in tiles of TILE keys, each copied to
+    shared memory while the one before is computed (``copy16``; the first while the
+    queries are read). Per tile (mma_tile): S = Q K^T with ``warp_mma`` (Q's
+    fragments held in registers all along; lane l reads key 8t + l/4's chunks l%4,
+    l%4 + 4, ... as its B fragments: a dot product may take its dims in any order,
+    so Q's fragments are read in the same one), the online softmax on S's
+    fragments (a row's 4 lanes exchange their max), then O += P V with P's
+    fragments packed straight from S's and V's B fragments made from two keys'
+    16-byte chunks (``pair_lo``/``pair_hi``): lane l's output dims are 64s +
+    16(l%4) + (0..15). Splits are merged as in decode_kernel. A masked key's p is
     exactly 0; its value still enters the product (0 * inf is NaN: the
-    definition's matmul does the same).
-
-    Which tiles: without CLAIM, split x of the grid takes the x-th of its group's
-    key splits (split_keys), and the splits are merged as in decode_kernel. With
-    CLAIM (a split launch), the group's blocks claim its tiles one at a time from
-    a counter (``fetch_add``, the next claim in flight while a tile is computed),
-    so a block on a faster SM takes more of them; a block whose group has no tile
-    left visits the group with the most left (pick_group, at most VISITS groups
-    and VISIT_SLOTS visitors a group). A block with a tile takes a partial slot
-    of the group; the one whose tiles complete the group's count
-    (``ticket_add``) merges its slots (MERGE_HERE) or leaves their count to
-    merge_kernel. ``tickets`` holds the counters: [CLAIMS_AT * G ...] claims,
-    JOINED_AT slots taken, DONE_AT tiles done, VISITORS_AT visitors, TILES_AT
-    the group's tile count, then the blocks that have finished (G groups); the
-    last block out sets them back to 0 for the next launch.
-    """
+    definition's matmul does the same)."""
     k_stage = gpu.shared.array(K_STAGE_WORDS, uint32)  # + 3 words: a 16-byte aligned start
     v_stage = gpu.shared.array(V_STAGE_WORDS, uint32)
     exchange = gpu.shared.array((1, EXCHANGE_LANES), COMPUTE)
@@ -1114,195 +1054,135 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
     row_lo = gpu.shared.array(ROWS, int64)
     row_hi = gpu.shared.array(ROWS, int64)
     last_sh = gpu.shared.array(1, int32)
-    claim_sh = gpu.shared.array(2, int64)
-    pick_sh = gpu.shared.array((2, WARP), int64)
     qf = gpu.local.array(Q_FRAGS, uint32)
     o = gpu.local.array(O_SLOTS, COMPUTE)
     s = gpu.local.array(S_SLOTS, COMPUTE)
     lane = int64(gpu.threadIdx.x)
     g = lane >> 2
     quad = lane & 3
-    heads_q = q.shape[1]
     seq_len, group, rows_total, split, splits, tile_row, bh, b, hkv = block_place(q, heads_kv)
-    bhs = int64(gpu.gridDim.z)
-    groups = int64(gpu.gridDim.y) * bhs
-    gid = int64(gpu.blockIdx.y) * bhs + bh
+    row_offset = q_offsets[b] if USE_Q_OFFSETS else offset
+    first, last, both_lo, both_hi = group_bounds(
+        row_lo, row_hi, lane, tile_row, rows_total, seq_len, row_offset, window,
+        kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
+    m0 = COMPUTE(NEG_INF)
+    m1 = COMPUTE(NEG_INF)
+    l0 = COMPUTE(0)
+    l1 = COMPUTE(0)
+    # the group's tiles from its first kept key: this split's own run [own_lo, own_lo +
+    # own), then (TAIL) tiles of the shared tail [shared, tiles) claimed one at a time
+    tiles = (last - first + TILE - 1) // TILE if last > first else int64(0)
+    shared = tiles
+    if SPLIT and TAIL > 0:
+        shared = tiles - min(TAIL * splits, tiles // 2)
+    per = (shared + splits - 1) // splits
+    own_lo = min(split * per, shared)
+    own = min(own_lo + per, shared) - own_lo
+    gid = int64(gpu.blockIdx.y) * int64(gpu.gridDim.z) + bh  # the group's ticket
+    gpu.syncthreads()  # row_lo / row_hi
+    k_base = b * kw_b + hkv * kw_h
+    v_base = b * vw_b + hkv * vw_h
     k_at = align16_skip(k_stage)
     v_at = align16_skip(v_stage)
-    visit = int64(0)
-    while visit <= VISITS:
-        if visit > 0:  # CLAIM: this block's groups have no tile left
-            gid = pick_group(tickets, groups, lane, pick_sh)
-            if gid < 0:
-                break
-            tile_row = (gid // bhs) * ROWS
-            bh = gid - (gid // bhs) * bhs
-            b = bh // heads_kv
-            hkv = bh - b * heads_kv
-        row_offset = q_offsets[b] if USE_Q_OFFSETS else offset
-        first, last, both_lo, both_hi = group_bounds(
-            row_lo, row_hi, lane, tile_row, rows_total, seq_len, row_offset, window,
-            kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
-        m0 = COMPUTE(NEG_INF)
-        m1 = COMPUTE(NEG_INF)
-        l0 = COMPUTE(0)
-        l1 = COMPUTE(0)
-        if CLAIM:  # the group's tiles from its first kept key, claimed
-            start = first
-            end = last
-            if visit == 0 and lane == 0:
-                tickets[TILES_AT * groups + gid] = int32((last - first + TILE - 1) // TILE
-                                                         if last > first else 0)
-        else:
-            start, end = split_keys(first, last, split, splits, TILE)
-        tiles = (end - start + TILE - 1) // TILE if end > start else int64(0)
-        gpu.syncthreads()  # row_lo / row_hi; claim_sh is free
-        cur = int64(0)
-        if CLAIM:
-            if lane == 0:
-                claim_sh[0] = int64(fetch_add(tickets, CLAIMS_AT * groups + gid, 1))
-            gpu.syncthreads()
-            cur = claim_sh[0]
-            gpu.syncthreads()  # claim_sh[0] is written again for the next tile
-        k_base = b * kw_b + hkv * kw_h
-        v_base = b * vw_b + hkv * vw_h
-        if cur < tiles:
-            mma_stage_tile(k_stage, v_stage, k_at, v_at, 0, lane, k_words, v_words, k_base,
-                           v_base, kw_k, vw_k, start + cur * TILE, end)
+    pending = int32(0)  # lane 0's claim of a shared tile, read an iteration later
+    if SPLIT and TAIL > 0 and own < 2 and lane == 0:
+        pending = fetch_add(tickets, int64(gpu.gridDim.y) * int64(gpu.gridDim.z) + gid, 1)
+    cur, pending = next_tile(int64(-1), own, own_lo, shared, tiles, pending, tickets, gid,
+                             last_sh, lane)
+    if cur < tiles:
+        mma_stage_tile(k_stage, v_stage, k_at, v_at, 0, lane, k_words, v_words, k_base,
+                       v_base, kw_k, vw_k, first + cur * TILE, last)
+    async_commit()
+    # Q's A fragments, read while the first tile is on its way: k-step 2i + j takes
+    # chunk quad + 4i's words 2j and 2j + 1
+    valid0 = tile_row + g < rows_total
+    valid1 = tile_row + g + 8 < rows_total
+    h0, qq0 = head_and_query(tile_row + g, seq_len)
+    h1, qq1 = head_and_query(tile_row + g + 8, seq_len)
+    h0 += hkv * group
+    h1 += hkv * group
+    for i in range(QK_CHUNKS):
+        for j in range(2):
+            d = (quad + 4 * i) * 8 + 4 * j
+            at = (2 * i + j) * 4
+            qf[at] = query_word(q, b, h0, qq0, d, valid0)
+            qf[at + 1] = query_word(q, b, h1, qq1, d, valid1)
+            qf[at + 2] = query_word(q, b, h0, qq0, d + 2, valid0)
+            qf[at + 3] = query_word(q, b, h1, qq1, d + 2, valid1)
+    for i in range(O_SLOTS):
+        o[i] = COMPUTE(0)
+    it = int64(0)
+    while cur < tiles:
+        if SPLIT and TAIL > 0 and it + 2 == own and lane == 0:  # the tail's first claim
+            pending = fetch_add(tickets, int64(gpu.gridDim.y) * int64(gpu.gridDim.z) + gid, 1)
+        nxt, pending = next_tile(it, own, own_lo, shared, tiles, pending, tickets, gid,
+                                 last_sh, lane)
+        if nxt < tiles:  # the next tile's copies go out before this one is computed
+            mma_stage_tile(k_stage, v_stage, k_at, v_at, (it + 1) % 2, lane, k_words,
+                           v_words, k_base, v_base, kw_k, vw_k, first + nxt * TILE, last)
         async_commit()
-        pending = int32(0)  # lane 0's next claim: read an iteration later, when it is back
-        slot = int32(split)
-        if CLAIM and cur < tiles and lane == 0:
-            slot = fetch_add(tickets, JOINED_AT * groups + gid, 1)
-            pending = fetch_add(tickets, CLAIMS_AT * groups + gid, 1)
-        # Q's A fragments, read while the first tile is on its way: k-step 2i + j takes
-        # chunk quad + 4i's words 2j and 2j + 1
-        valid0 = tile_row + g < rows_total
-        valid1 = tile_row + g + 8 < rows_total
-        h0, qq0 = head_and_query(tile_row + g, seq_len)
-        h1, qq1 = head_and_query(tile_row + g + 8, seq_len)
-        h0 += hkv * group
-        h1 += hkv * group
-        for i in range(QK_CHUNKS):
-            for j in range(2):
-                d = (quad + 4 * i) * 8 + 4 * j
-                at = (2 * i + j) * 4
-                qf[at] = query_word(q, b, h0, qq0, d, valid0)
-                qf[at + 1] = query_word(q, b, h1, qq1, d, valid1)
-                qf[at + 2] = query_word(q, b, h0, qq0, d + 2, valid0)
-                qf[at + 3] = query_word(q, b, h1, qq1, d + 2, valid1)
-        for i in range(O_SLOTS):
-            o[i] = COMPUTE(0)
-        it = int64(0)
-        while cur < tiles:
-            nxt = cur + 1
-            if CLAIM:
-                if lane == 0:
-                    claim_sh[0] = int64(pending)
-                gpu.syncthreads()
-                nxt = claim_sh[0]
-            if nxt < tiles:  # the next tile's copies go out before this one is computed
-                mma_stage_tile(k_stage, v_stage, k_at, v_at, (it + 1) % 2, lane, k_words,
-                               v_words, k_base, v_base, kw_k, vw_k, start + nxt * TILE, end)
-                if CLAIM and lane == 0:
-                    pending = fetch_add(tickets, CLAIMS_AT * groups + gid, 1)
-            async_commit()
-            async_wait(1)
-            gpu.syncthreads()  # every lane's copies of this tile have landed
-            m0, m1, l0, l1 = mma_tile(k_stage, v_stage, k_at, v_at, it % 2,
-                                      start + cur * TILE, end, both_lo, both_hi, row_lo,
-                                      row_hi, qf, o, s, m0, m1, l0, l1, scale, lane,
-                                      exchange, mma_exchange)
-            gpu.syncthreads()  # the stage is written again next
-            cur = nxt
-            it += 1
-        completed = int64(-1)  # CLAIM: the slots of the group this block completes
-        if it > 0 or not CLAIM:  # a claimed block writes only when it took a tile
-            if CLAIM:
-                if lane == 0:
-                    claim_sh[1] = int64(slot)
-                gpu.syncthreads()
-                slot = int32(claim_sh[1])
-            for mask in (1, 2):
-                l0 += lane_xor(exchange, 0, lane, l0, mask)
-                l1 += lane_xor(exchange, 0, lane, l1, mask)
-            # lane's dims: n-tile 8vs + e holds dims 64vs + 16 quad + e (o[4n], rows g /
-            # g + 8 in o[4n] / o[4n + 2]) and 64vs + 16 quad + 8 + e (o[4n + 1], o[4n + 3])
-            for half in range(2):
-                row = tile_row + g + 8 * half
-                total = l1 if half else l0
-                if row < rows_total:
-                    h, qq = head_and_query(row, seq_len)
-                    h += hkv * group
-                    inverse = COMPUTE(1) / total if total != 0 else COMPUTE(0)
-                    for vs in range(V_SLOTS):
-                        for e in range(8):
-                            for second in range(2):
-                                d = 64 * vs + 16 * quad + 8 * second + e
-                                result = o[4 * (8 * vs + e) + 2 * half + second] * inverse
-                                if SPLIT:
-                                    part_out[slot, b, h, qq, d] = result
-                                else:
-                                    out[b, h, qq, d] = from_compute(result)
-                    if quad == 0:
-                        row_lse = COMPUTE(NEG_INF)
-                        if total != 0:
-                            row_lse = (m1 if half else m0) * COMPUTE(LN2) \
-                                + COMPUTE(math.log(total))
+        async_wait(1)
+        gpu.syncthreads()  # every lane's copies of this tile have landed
+        m0, m1, l0, l1 = mma_tile(k_stage, v_stage, k_at, v_at, it % 2, first + cur * TILE,
+                                  last, both_lo, both_hi, row_lo, row_hi, qf, o, s, m0, m1,
+                                  l0, l1, scale, lane, exchange, mma_exchange)
+        gpu.syncthreads()  # the stage is written again next
+        cur = nxt
+        it += 1
+    for mask in (1, 2):
+        l0 += lane_xor(exchange, 0, lane, l0, mask)
+        l1 += lane_xor(exchange, 0, lane, l1, mask)
+    # lane's dims: n-tile 8vs + e holds dims 64vs + 16 quad + e (o[4n], rows g / g + 8
+    # in o[4n] / o[4n + 2]) and 64vs + 16 quad + 8 + e (o[4n + 1], o[4n + 3])
+    for half in range(2):
+        row = tile_row + g + 8 * half
+        total = l1 if half else l0
+        if row < rows_total:
+            h, qq = head_and_query(row, seq_len)
+            h += hkv * group
+            inverse = COMPUTE(1) / total if total != 0 else COMPUTE(0)
+            for vs in range(V_SLOTS):
+                for e in range(8):
+                    for second in range(2):
+                        d = 64 * vs + 16 * quad + 8 * second + e
+                        result = o[4 * (8 * vs + e) + 2 * half + second] * inverse
                         if SPLIT:
-                            part_lse[slot, b, h, qq] = row_lse
-                        elif HAS_LSE:
-                            lse[b, h, qq, 0] = row_lse
-            if CLAIM:  # the tiles done; the block that completes the group merges it
-                gpu.syncthreads()
-                if lane == 0:
-                    before = int64(ticket_add(tickets, DONE_AT * groups + gid, int32(it)))
-                    last_sh[0] = int32(1) if before + it == tiles else int32(0)
-                    if before + it == tiles:
-                        claim_sh[1] = int64(fetch_add(tickets, JOINED_AT * groups + gid, 0))
-                        tickets[JOINED_AT * groups + gid] = int32(0)  # for the next launch
-                        tickets[DONE_AT * groups + gid] = int32(0)
-                gpu.syncthreads()
-                if last_sh[0] != 0:
-                    completed = claim_sh[1]
-            elif SPLIT and MERGE_HERE:
-                merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh,
-                                 tickets, splits, b, hkv, bh, group, seq_len, tile_row,
-                                 rows_total, lane)
-        elif visit == 0 and split == 0 and tiles == 0:
-            completed = int64(0)  # an empty group (no kept key): split 0 completes it
-        if CLAIM and completed >= 0:
-            complete_group(part_flat, part_lse, out, lse, weight_sh, exchange, row_slots,
-                           completed, b, hkv, group, heads_q, seq_len, tile_row, rows_total,
-                           lane)
-        if not CLAIM:
-            break
-        visit += 1
-    if CLAIM:  # the last block out sets the claims, visitors and tile counts back to 0
-        gpu.syncthreads()
-        if lane == 0:
-            done = int64(ticket(tickets, FINISHED_AT * groups))
-            last_sh[0] = int32(1) if done == int64(gpu.gridDim.x) * groups - 1 else int32(0)
-        gpu.syncthreads()
-        if last_sh[0] != 0:
-            for gg in range(lane, groups, WARP):
-                tickets[CLAIMS_AT * groups + gg] = int32(0)
-                tickets[VISITORS_AT * groups + gg] = int32(0)
-                tickets[TILES_AT * groups + gg] = int32(0)
-            if lane == 0:
-                tickets[FINISHED_AT * groups] = int32(0)
+                            part_out[split, b, h, qq, d] = result
+                        else:
+                            out[b, h, qq, d] = from_compute(result)
+            if quad == 0:
+                row_lse = COMPUTE(NEG_INF)
+                if total != 0:
+                    row_lse = (m1 if half else m0) * COMPUTE(LN2) + COMPUTE(math.log(total))
+                if SPLIT:
+                    part_lse[split, b, h, qq] = row_lse
+                elif HAS_LSE:
+                    lse[b, h, qq, 0] = row_lse
+    if SPLIT and MERGE_HERE:
+        merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh, tickets,
+                         splits, b, hkv, bh, group, seq_len, tile_row, rows_total, lane)
+        if TAIL > 0 and last_sh[0] != 0 and lane == 0:  # no split claims any more
+            tickets[int64(gpu.gridDim.y) * int64(gpu.gridDim.z) + gid] = int32(0)
 
 
-def complete_group(part_flat, part_lse, out, lse, weight_sh, exchange, row_slots, slots, b,
-                   hkv, group, heads_q, seq_len, tile_row, rows_total, lane):
-    """A claimed group whose tiles are all done, with ``slots`` partials: merged here
-    (MERGE_HERE: merge_splits) or their count left for merge_kernel."""
-    if MERGE_HERE:
-        merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, slots, b, hkv,
-                     group, seq_len, tile_row, rows_total, lane)
-    else:
-        group_rows_done(row_slots, slots, b, hkv, group, heads_q, seq_len, tile_row,
-                        rows_total, lane)
+def next_tile(it, own, own_lo, shared, tiles, pending, tickets, gid, last_sh, lane):
+    """The group tile a decode_mma_kernel block takes after its iteration ``it``
+    (-1: its first), and lane 0's next pending claim: the block's own run first,
+    then (TAIL) the shared tail's tiles as claimed from the group's counter (lane 0's
+    claim, made an iteration before, shared through ``last_sh``); ``tiles`` or more:
+    none left."""
+    if it + 1 < own:
+        return own_lo + it + 1, pending
+    if not (SPLIT and TAIL > 0):
+        return tiles, pending
+    if lane == 0:
+        last_sh[0] = pending
+    gpu.syncthreads()
+    nxt = shared + int64(last_sh[0])
+    gpu.syncthreads()  # last_sh is written again by the next claim
+    if nxt < tiles and lane == 0:
+        pending = fetch_add(tickets, int64(gpu.gridDim.y) * int64(gpu.gridDim.z) + gid, 1)
+    return nxt, pending
 
 
 def merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh, tickets,
@@ -1593,12 +1473,12 @@ MERGE_BATCH_BYTES = 128
 
 
 def merge_kernel_constants(backend_name: str, warp: int, dtype_name: str,
-                           has_lse: bool, claimed: bool = False) -> dict:
-    """Every compile-time constant of a merge_kernel launch (``claimed``: of a
-    claimed decode launch's partials)."""
+                           has_lse: bool, reset: bool = False) -> dict:
+    """Every compile-time constant of a merge_kernel launch (``reset``: it sets the
+    split launch's tickets back to 0)."""
     threads = MERGE_WARPS * warp
     return dict(WARP=warp, WARPS=MERGE_WARPS, THREADS=threads, LANES=threads, SPAN=warp,
-                CLAIMED=claimed,
+                RESET=reset,
                 EXCHANGE_LANES=threads if backend_name == "sim" else 1,
                 MOST_SPLITS=KERNEL_MOST_SPLITS, HAS_LSE=has_lse,
                 MERGE_BATCH=MERGE_BATCH_BYTES // compute_dtype(dtype_name).itemsize,
@@ -1689,14 +1569,9 @@ def decode_constants(backend_name: str, warp: int, dtype_name: str, head_dim: in
 MMA_BACKENDS = ("cuda", "sim")
 MMA_TILE = 32
 MMA_ROWS = 16
-#: backends whose split tensor-core launches claim their tiles (decode_mma_kernel's
-#: CLAIM: a block on a faster SM takes more of its group's tiles), and a claimed
-#: block's visits: other groups at most, visitors a group takes, tiles a group must
-#: have left (a visit's first tile waits a round trip for its claim)
-MMA_CLAIMS = {"cuda": True, "sim": True}
-MMA_VISITS = 2
-MMA_VISIT_SLOTS = 4
-MMA_MIN_VISIT_TILES = 2
+#: tiles per split of a split tensor-core launch left to a shared tail (TAIL), which
+#: the group's blocks claim as they end their own runs: blocks on faster SMs take more
+MMA_TAIL = {"cuda": 2, "sim": 2}
 #: blocks of the tensor-core route resident at once on an H200 (132 SMs x 6: two
 #: stages' shared memory, 37 KB a block, allow 6 one-warp blocks per SM): the key
 #: splits fill one wave and no more (2 stages at 792 blocks measured best, against
@@ -1723,18 +1598,15 @@ def _mma_shared(head_dim: int, head_dim_v: int, stages: int) -> int:
 
 def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v: int,
                   split: bool, has_lse: bool, opts_constants: dict,
-                  merge_here: bool = True, claim: bool = False) -> dict:
+                  merge_here: bool = True) -> dict:
     """Every compile-time constant of a tensor-core decode launch (where mma_applies;
-    ``merge_here`` as decode_constants'; ``claim``: a split launch whose blocks claim
-    their tiles, see decode_mma_kernel)."""
+    ``merge_here`` as decode_constants')."""
     stages = 2  # the kernel's pipeline: a tile computed while the next is copied
     if _mma_shared(head_dim, head_dim_v, stages) > DECODE_SHARED_BYTES:  # pragma: no cover
         raise AssertionError(f"head dims {head_dim}/{head_dim_v}: two stages do not fit")
     k_row, v_row = head_dim // 2, head_dim_v // 2
-    claim = split and claim
     return _merge_choice(dict(
-                CLAIM=claim, VISITS=MMA_VISITS if claim else 0,
-                VISIT_SLOTS=MMA_VISIT_SLOTS, MIN_VISIT_TILES=MMA_MIN_VISIT_TILES,
+                TAIL=MMA_TAIL.get(backend_name, 0) if split else 0,
                 WARP=32, WARPS=1, THREADS=32, ROWS=MMA_ROWS, HEAD_DIM=head_dim,
                 HEAD_DIM_V=head_dim_v, TILE=MMA_TILE, KEY_TILES=MMA_TILE // 8,
                 QK_CHUNKS=head_dim // 32, V_SLOTS=head_dim_v // 64, V_TILES=head_dim_v // 8,
@@ -2071,27 +1943,28 @@ def _split_parts(chosen, stream, splits, out_shape, dtype):
             part_out.reshape(int(np.prod(part_out.shape))))
 
 
-def _no_row_slots(chosen):
-    return constant_on(chosen, "attention: no row slots", np.zeros(1, np.int32))
-
-
 def _launch_merge(chosen, stream, part_out, part_lse, o_, lse_arg, dtype, has_lse,
-                  fast_key=None, row_slots=None):
+                  fast_key=None, tickets=None):
     """Launch merge_kernel on the splits' partials (a block per query row); with a
     ``fast_key``, the launch is replayed after the splits' one (fastpath);
-    ``row_slots``: each row's partial count (a claimed decode launch's)."""
+    ``tickets``: the split launch's counters, for the merge to set back to 0."""
     splits = part_out.shape[0]
     rows = int(np.prod(part_out.shape[1:4]))
     if splits > KERNEL_MOST_SPLITS:  # pragma: no cover - split_count never plans it
         raise AssertionError(f"{splits} key splits: merge_kernel takes {KERNEL_MOST_SPLITS}")
     warp = SIM_WARP if chosen.name == "sim" else chosen.warp
-    constants = merge_kernel_constants(chosen.name, warp, dtype, has_lse, row_slots is not None)
+    constants = merge_kernel_constants(chosen.name, warp, dtype, has_lse, tickets is not None)
     grid = kc.fold_grid(chosen, rows, 1, 1)
-    slots = _no_row_slots(chosen) if row_slots is None else row_slots
+    if tickets is None:
+        tickets = _no_tickets(chosen)
     op.launch(MERGE, chosen, op.Launch.of(constants, grid, (constants["THREADS"], 1), dict(
         part_flat=part_out.reshape(int(np.prod(part_out.shape))),
-        part_lse=part_lse.reshape((splits, rows)), out=o_, lse=lse_arg, row_slots=slots)),
-        stream, fast_key, keep=(part_out, part_lse, slots), then=fast_key is not None)
+        part_lse=part_lse.reshape((splits, rows)), out=o_, lse=lse_arg, tickets=tickets)),
+        stream, fast_key, keep=(part_out, part_lse, tickets), then=fast_key is not None)
+
+
+def _no_tickets(chosen):
+    return constant_on(chosen, "attention: no tickets", np.zeros(1, np.int32))
 
 
 def _launch_gpu(chosen, stream, ks, kview, vs, vview, q_, k_, v_, o_, lse_view, cscale, opts,
@@ -2164,45 +2037,39 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
     if not kc.grid_fits(chosen, splits, row_tiles, batch * heads_kv):
         return False
     has_lse = lse_view is not None
-    claim = mma and splits > 1 and MMA_CLAIMS.get(chosen.name, False)
-    # a claimed launch's partial slots: a group's blocks and its visitors
-    slots = splits + MMA_VISIT_SLOTS if claim else splits
-    here = merges_here(chosen.name, warp, rows, head_dim_v, slots)
+    here = merges_here(chosen.name, warp, rows, head_dim_v, splits)
     if mma:
         constants = mma_constants(chosen.name, dtype, head_dim, head_dim_v, splits > 1,
-                                  has_lse, opts.constants(), here, claim)
+                                  has_lse, opts.constants(), here)
     else:
         constants = decode_constants(chosen.name, warp, dtype, head_dim, head_dim_v, rows,
                                      splits > 1, has_lse, opts.constants(), here)
-    part_out, part_lse, part_flat = _split_parts(chosen, stream, slots,
+    if here and splits > constants["MOST_SPLITS"]:  # its merge's weights hold MOST_SPLITS
+        raise AssertionError(f"{splits} key splits merged in the launch: it holds "
+                             f"{constants['MOST_SPLITS']}")
+    part_out, part_lse, part_flat = _split_parts(chosen, stream, splits,
                                                  (batch, heads_q, seq_len, head_dim_v), dtype)
+    # the merge's tickets [groups], then (TAIL) the shared tails' counters [groups]
+    tails = splits > 1 and constants.get("TAIL", 0) > 0
     groups = row_tiles * batch * heads_kv
-    counters = groups * FINISHED_AT + 1 if claim else groups if here else 0
-    tickets = _workspace(chosen, stream, "tickets", (counters,), np.int32) if counters \
-        else constant_on(chosen, "attention: no tickets", np.zeros(1, np.int32))
-    row_slots = _workspace(chosen, stream, "slots", (batch * heads_q * seq_len,), np.int32) \
-        if claim and not here else None
+    tickets = _workspace(chosen, stream, "tickets", ((2 if tails else 1) * groups,), np.int32) \
+        if here or tails else _no_tickets(chosen)
     (k_words, (kw_b, kw_h, kw_k)), (v_words, (vw_b, vw_h, vw_k)) = k_found, v_found
     kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
     grid = (splits, row_tiles, batch * heads_kv)
-    args = dict(
+    op.launch(DECODE_MMA if mma else DECODE, chosen, op.Launch.of(constants, grid, (warp, 1), dict(
         q=q_, k_words=k_words, kw_b=np.int64(kw_b), kw_h=np.int64(kw_h), kw_k=np.int64(kw_k),
         v_words=v_words, vw_b=np.int64(vw_b), vw_h=np.int64(vw_h), vw_k=np.int64(vw_k),
         out=o_, lse=_lse_or_dummy(chosen, lse_view, dtype), part_out=part_out,
         part_lse=part_lse, part_flat=part_flat, tickets=tickets, scale=cscale,
         heads_kv=np.int64(heads_kv),
         cache_len=np.int64(cache_len), offset=np.int64(opts.offset),
-        window=np.int64(opts.window), kv_lens=kv_lens, q_offsets=q_offsets)
-    if mma:
-        args["row_slots"] = _no_row_slots(chosen) if row_slots is None else row_slots
-    op.launch(DECODE_MMA if mma else DECODE, chosen, op.Launch.of(constants, grid, (warp, 1),
-                                                                  args), stream,
-              fast_key, keep=(part_out, part_lse, part_flat, tickets, kv_lens)
-              + ((args["row_slots"],) if mma else ()))
+        window=np.int64(opts.window), kv_lens=kv_lens, q_offsets=q_offsets)), stream,
+        fast_key, keep=(part_out, part_lse, part_flat, tickets, kv_lens))
     if splits > 1 and not here:
         _launch_merge(chosen, stream, part_out, part_lse, o_,
                       _lse_or_dummy(chosen, lse_view, dtype), dtype, has_lse, fast_key,
-                      row_slots)
+                      tickets if tails else None)
     return True
 
 
@@ -2424,8 +2291,8 @@ DECODE_MMA = op.register(op.Family(
     gpu_helpers=(from_compute, pow2, block_place, group_bounds, head_and_query, split_keys,
                  query_word, staged_chunk, mma_copies, mma_stage_tile, pack_pair,
                  value_products, pair_weight, merge_splits, merge_last_split, mma_tile,
-                 pick_group, group_rows_done, complete_group),
-    args=DECODE.args[:15] + (op.array("row_slots", "int32", 1),) + DECODE.args[15:],
+                 next_tile),
+    args=DECODE.args,
     aot_variants=None,  # NVIDIA's mma.sync and the simulator only: nothing for AMD
 ))
 
@@ -2435,6 +2302,6 @@ MERGE = op.register(op.Family(
     helpers=(), gpu_helpers=(from_compute, reductions.row_reduce) + reductions.HELPERS,
     args=(op.array("part_flat", "COMPUTE", 1), op.array("part_lse", "COMPUTE", 2),
           op.array("out", "ELEMENT", 4), op.array("lse", "COMPUTE", 4),
-          op.array("row_slots", "int32", 1)),
+          op.array("tickets", "int32", 1)),
     aot_variants=_merge_aot_variants,
 ))

@@ -411,12 +411,10 @@ def _make_ticket(hardware):
     return _ticket
 
 
-def _make_fetch_add(hardware, fenced):
-    """``fetch_add(a, i, v)`` (``fenced``: ``ticket_add``): ``a[i] += v`` atomically,
-    returning the value before. ``fetch_add`` is relaxed: no fence, for counters that
-    order nothing (a tile claimed, a cursor); ``ticket_add`` fences as ``ticket`` does
-    (this thread's writes are seen by whoever draws later, and the earlier drawers'
-    are seen here). ``a``: int32. NVIDIA: ``atom.add`` (with ``membar.gl``)."""
+def _make_fetch_add(hardware):
+    """``fetch_add(a, i, v)``: ``a[i] += v`` atomically, returning the value before;
+    relaxed (no fence), for a counter that orders nothing else (a tile claimed).
+    ``a``: int32. NVIDIA: ``atom.add.u32``."""
     def _fetch_add(typingctx, array, index, value):
         if not (_is_array(array) and array.dtype == types.int32 and _is_int(index, value)):
             return None
@@ -426,18 +424,10 @@ def _make_fetch_add(hardware, fenced):
                                    args[1])
             amount = context.cast(builder, args[2], sig.args[2], types.int32)
             if hardware:
-                text = "atom.add.u32 $0, [$1], $2;"
-                if fenced:
-                    text = "{ membar.gl; " + text + " membar.gl; }"
-                asm = ir.InlineAsm(ir.FunctionType(_I32, [_I64, _I32]), text, "=r,l,r",
-                                   side_effect=True)
+                asm = ir.InlineAsm(ir.FunctionType(_I32, [_I64, _I32]),
+                                   "atom.add.u32 $0, [$1], $2;", "=r,l,r", side_effect=True)
                 return builder.call(asm, [builder.ptrtoint(ptr, _I64), amount])
-            if fenced:
-                builder.fence("seq_cst")
-            old = builder.atomic_rmw("add", ptr, amount, "seq_cst" if fenced else "monotonic")
-            if fenced:
-                builder.fence("seq_cst")
-            return old
+            return builder.atomic_rmw("add", ptr, amount, "monotonic")
         return types.int32(array, index, value), codegen
     return _fetch_add
 
@@ -875,8 +865,7 @@ _GENERIC = {  # name -> (typing/codegen function for every LLVM target, Python f
     "exp2f": (_make_exp2(False), _py_exp2f),
     "align16_skip": (_align16_skip, _py_align16_skip),
     "ticket": (_make_ticket(False), _py_ticket),
-    "ticket_add": (_make_fetch_add(False, True), _py_fetch_add),
-    "fetch_add": (_make_fetch_add(False, False), _py_fetch_add),
+    "fetch_add": (_make_fetch_add(False), _py_fetch_add),
     "copy16": (_make_copy16(False), _py_copy16),
     "async_commit": (_make_async_commit(False), _py_async_commit),
     "async_wait": (_make_async_wait(False), _py_async_wait),
@@ -889,8 +878,7 @@ _CUDA_ONLY = {
     "pack_bf16x2": _make_pack_bf16x2(True),
     "exp2f": _make_exp2(True),
     "ticket": _make_ticket(True),
-    "ticket_add": _make_fetch_add(True, True),
-    "fetch_add": _make_fetch_add(True, False),
+    "fetch_add": _make_fetch_add(True),
     "copy16": _make_copy16(True),
     "async_commit": _make_async_commit(True),
     "async_wait": _make_async_wait(True),

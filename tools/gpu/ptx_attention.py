@@ -34,12 +34,10 @@ from ptx_softmax import _device_functions_without_a_gpu  # noqa: E402
 def variants():
     """(name, family, constants) of each variant compiled."""
     for name in ("float16", "bfloat16"):
-        for split, claim, here in ((True, False, True), (True, True, True),
-                                   (True, True, False), (False, False, False)):
-            c = A.mma_constants("cuda", name, 128, 128, split, False, PLAIN.constants(), here,
-                                claim)
-            yield (f"mma_{name}" + ("_split" if split else "") + ("_claim" if claim else "")
-                   + ("_here" if split and here else ""), A.DECODE_MMA, c)
+        for split in (True, False):
+            c = A.mma_constants("cuda", name, 128, 128, split, False, PLAIN.constants())
+            yield (f"mma_{name}_s{c['STAGES']}" + ("_split" if split else ""),
+                   A.DECODE_MMA, c)
     for name in ("float16", "bfloat16", "float32"):
         for rows_total in (1, 4, 16):
             rows = A.decode_rows("cuda", 32, name, 128, 128, rows_total)
@@ -48,8 +46,6 @@ def variants():
             yield f"decode_{name}_r{rows}_s{c['STAGES']}", A.DECODE, c
     for name in ("float16", "float32", "float64"):
         yield f"merge_{name}", A.MERGE, A.merge_kernel_constants("cuda", 32, name, True)
-    yield "merge_float16_claimed", A.MERGE, A.merge_kernel_constants("cuda", 32, "float16",
-                                                                     True, True)
 
 
 def counts(ptx: str) -> collections.Counter:

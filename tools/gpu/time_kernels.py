@@ -199,11 +199,11 @@ def sweep_jobs(jobs, launches, began, budget_s):
 
 
 ATTENTION_CASES = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 32, 32, 4096)]
-#: decode-route settings the sweep tries: (tensor-core route on, claimed tiles
-#: (MMA_CLAIMS), most visits (MMA_VISITS), blocks wanted (MMA_BLOCKS_WANTED,
-#: DECODE_BLOCKS_WANTED), DECODE_MOST_SPLITS, MIN_SPLIT_KEYS)
-DECODE_SETTINGS = [(True, False, 0, 792, 64, 256), (True, True, 0, 792, 64, 256),
-                   (True, True, 2, 792, 64, 256), (True, True, 2, 528, 64, 256)]
+#: decode-route settings the sweep tries: (tensor-core route on, shared tail tiles per
+#: split (MMA_TAIL), blocks wanted (MMA_BLOCKS_WANTED, DECODE_BLOCKS_WANTED),
+#: DECODE_MOST_SPLITS, MIN_SPLIT_KEYS)
+DECODE_SETTINGS = [(True, 0, 792, 64, 256), (True, 1, 792, 64, 256), (True, 2, 792, 64, 256),
+                   (True, 4, 792, 64, 256)]
 
 
 @contextlib.contextmanager
@@ -231,28 +231,26 @@ def attention_sweep(seconds=300.0, dtype=torch.float16):
 
     gbps = copy_bandwidth()
     stop = time.perf_counter() + seconds
-    backends, most_splits, visits = A.MMA_BACKENDS, A.DECODE_MOST_SPLITS, A.MMA_VISITS
+    backends, most_splits = A.MMA_BACKENDS, A.DECODE_MOST_SPLITS
     try:
         with recorded_launches() as launches, cuda_settings(
-                (A.MMA_CLAIMS, A.MMA_BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED,
+                (A.MMA_TAIL, A.MMA_BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED,
                  A.MIN_SPLIT_KEYS)) as apply:
             for seq_len, ragged in ((1, False), (1, True), (4, False)):
-                for mma, claims, most_visits, wanted, splits, min_keys in DECODE_SETTINGS:
+                for mma, tail, wanted, splits, min_keys in DECODE_SETTINGS:
                     A.MMA_BACKENDS = ("cuda",) if mma else ()
                     A.DECODE_MOST_SPLITS = splits
-                    A.MMA_VISITS = most_visits
-                    apply((claims, wanted, wanted, min_keys))
-                    print(f"setting tensor cores {mma} MMA_CLAIMS={claims} MMA_VISITS="
-                          f"{most_visits} blocks wanted {wanted} DECODE_MOST_SPLITS={splits} "
-                          f"MIN_SPLIT_KEYS={min_keys} seq_len {seq_len}"
-                          + (" ragged kv_lens" if ragged else ""), flush=True)
+                    apply((tail, wanted, wanted, min_keys))
+                    print(f"setting tensor cores {mma} MMA_TAIL={tail} blocks wanted {wanted} "
+                          f"DECODE_MOST_SPLITS={splits} MIN_SPLIT_KEYS={min_keys} seq_len "
+                          f"{seq_len}" + (" ragged kv_lens" if ragged else ""), flush=True)
                     for case in ATTENTION_CASES[:3] if ragged else ATTENTION_CASES:
                         if time.perf_counter() > stop:
                             return
                         attention_case(causal_attention, launches, gbps, case, 128, dtype,
                                        seq_len, ragged)
     finally:
-        A.MMA_BACKENDS, A.DECODE_MOST_SPLITS, A.MMA_VISITS = backends, most_splits, visits
+        A.MMA_BACKENDS, A.DECODE_MOST_SPLITS = backends, most_splits
 
 
 def attention(head_dim=128, dtype=torch.float16, settings=((None, None),)):

@@ -82,23 +82,56 @@ def _compute_capability(device: int) -> tuple:
     return major.value, minor.value
 
 
+class _LaunchAttribute(ctypes.Structure):
+    """CUlaunchAttribute: an id, then a 64-byte value (a union)."""
+
+    _fields_ = [("id", ctypes.c_int), ("pad", ctypes.c_char * 4), ("value", ctypes.c_int * 16)]
+
+
+class _LaunchConfig(ctypes.Structure):
+    """CUlaunchConfig, cuLaunchKernelEx's launch description."""
+
+    _fields_ = [("grid", ctypes.c_uint * 3), ("block", ctypes.c_uint * 3),
+                ("shared_bytes", ctypes.c_uint), ("stream", ctypes.c_void_p),
+                ("attrs", ctypes.POINTER(_LaunchAttribute)), ("num_attrs", ctypes.c_uint)]
+
+
+#: CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION
+_PROGRAMMATIC_STREAM_SERIALIZATION = 6
+
+
 class _Replay:
     """One launch, ready to repeat: function handle, launch shape, stream, parameters.
 
     The driver call's arguments are made once, as ctypes objects, and the call goes
-    through a function pointer without ``argtypes``: a replay converts nothing."""
+    through a function pointer without ``argtypes``: a replay converts nothing.
+    ``dependent``: a programmatic dependent launch (cuLaunchKernelEx; sm_90+): it
+    may start before the launch ahead of it on the stream ends, and its kernel
+    waits for that launch (``intrinsics.grid_wait``) before reading its results."""
 
-    __slots__ = ("handle", "dims", "stream", "params", "_keep", "_args", "_launch")
+    __slots__ = ("handle", "dims", "stream", "params", "dependent", "_keep", "_args",
+                 "_launch")
 
-    def __init__(self, handle, grid, block, stream, values, keep=()):
+    def __init__(self, handle, grid, block, stream, values, keep=(), dependent=False):
         self.handle = handle
+        self.dependent = dependent
         self.dims = tuple(grid) + (tuple(block) + (1, 1))[:3]
         self.stream = stream
-        self._keep = (values, keep)
         self.params = (ctypes.c_void_p * len(values))(*[ctypes.addressof(v) for v in values])
-        self._args = ((ctypes.c_void_p(handle),) + tuple(ctypes.c_uint(d) for d in self.dims)
-                      + (ctypes.c_uint(0), ctypes.c_void_p(stream), self.params, None))
-        self._launch = _raw_launch()
+        if dependent:
+            attr = _LaunchAttribute(id=_PROGRAMMATIC_STREAM_SERIALIZATION)
+            attr.value[0] = 1
+            config = _LaunchConfig(grid=(ctypes.c_uint * 3)(*self.dims[:3]),
+                                   block=(ctypes.c_uint * 3)(*self.dims[3:]), shared_bytes=0,
+                                   stream=stream, attrs=ctypes.pointer(attr), num_attrs=1)
+            keep = (keep, attr, config)
+            self._args = (ctypes.byref(config), ctypes.c_void_p(handle), self.params, None)
+            self._launch = _raw_launch("cuLaunchKernelEx")
+        else:
+            self._args = ((ctypes.c_void_p(handle),) + tuple(ctypes.c_uint(d) for d in self.dims)
+                          + (ctypes.c_uint(0), ctypes.c_void_p(stream), self.params, None))
+            self._launch = _raw_launch()
+        self._keep = (values, keep)
 
     def __call__(self) -> bool:
         err = self._launch(*self._args)
@@ -122,12 +155,12 @@ class _Chain:
         return self.first() and self.then()
 
 
-def _raw_launch():
-    """cuLaunchKernel as a ctypes function pointer of its own, without argtypes
-    (its arguments come as ctypes objects)."""
-    launch = _state.get("raw_launch")
+def _raw_launch(name="cuLaunchKernel"):
+    """The driver's ``name`` (cuLaunchKernel, cuLaunchKernelEx) as a ctypes function
+    pointer of its own, without argtypes (its arguments come as ctypes objects)."""
+    launch = _state.get(name)
     if launch is None:
-        launch = _state["raw_launch"] = _cuda()["cuLaunchKernel"]
+        launch = _state[name] = _cuda()[name]
         launch.restype = ctypes.c_int
     return launch
 
@@ -392,11 +425,12 @@ def _numba_spec(ty) -> list:
 
 
 def remember(key, family, constants, dispatcher, grid, block, stream, args, keep=(),
-             then=False) -> None:
+             then=False, dependent=False) -> None:
     """Keep the launch just made through ``dispatcher`` for ``key``: in memory (with
     ``keep``, the workspaces its arguments point into, alive as long as it is), and
     the cubin on disk for later processes. ``then``: the launch follows the one
-    just kept for ``key`` (a replay makes both, in order; memory only). Any surprise
+    just kept for ``key`` (a replay makes both, in order; memory only), replayed as
+    a programmatic dependent launch where ``dependent`` (see _Replay). Any surprise
     in numba's internals just leaves the fast path unused."""
     from numba.core import types
 
@@ -416,7 +450,7 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args, keep
                 make = _CTYPES[str(ty)]
                 values.append(make(float(val) if isinstance(ty, types.Float) else int(val)))
         stream_handle = int(stream.handle) if stream is not None and stream.handle else key.stream
-        replay = _Replay(handle, grid, block, stream_handle, values, keep)
+        replay = _Replay(handle, grid, block, stream_handle, values, keep, then and dependent)
         if then:
             with _LOCK:
                 first = _CACHE.pop(key, None)

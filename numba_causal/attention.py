@@ -103,11 +103,7 @@ K_STAGE_WORDS, V_STAGE_WORDS, Q_WORDS = compile_time(
 lane_xor = compile_time("lane_xor")  # the backend's primitive (primitives.py)
 copy16, async_commit, async_wait, align16_skip, ticket, store, as_u32 = compile_time(
     "copy16", "async_commit", "async_wait", "align16_skip", "ticket", "store", "as_u32")
-fetch_add, grid_wait, grid_trigger = compile_time("fetch_add", "grid_wait", "grid_trigger")
-#: a split decode launch and its merge_kernel as a programmatic dependent pair
-#: (PDL, sm_90+): the split launch lets the merge start (grid_trigger), the merge
-#: waits for its partials (grid_wait)
-PDL = compile_time("PDL")
+fetch_add = compile_time("fetch_add")
 #: the tensor-core decode route's shared tail: tiles per split a split launch
 #: leaves to whichever of the group's blocks ends its own tiles first (TAIL; 0: none)
 TAIL = compile_time("TAIL")
@@ -453,7 +449,6 @@ def merge_kernel(part_flat, part_lse, out, lse, tickets):
     heads_q * seq_len]; ``out`` [batch, heads_q, seq_len, head_dim_v], ``lse``
     [batch, heads_q, seq_len, 1] (HAS_LSE); ``tickets``: the split launch's
     counters, set back to 0 here (RESET: no block of that launch runs any more).
-    With PDL it may start before the split launch ends, and waits for it first.
 
     Launch: grid (blocks,) over the rows, block (THREADS, 1). A block reads its
     row's lse of every split into shared memory at once, reduces their max and sum
@@ -469,8 +464,6 @@ def merge_kernel(part_flat, part_lse, out, lse, tickets):
     rows = part_lse.shape[1]
     thread = int64(gpu.threadIdx.x)
     row = int64(gpu.blockIdx.x)
-    if PDL:  # launched before the split launch ended: its partials and tickets
-        grid_wait()
     if RESET:
         for i in range(row * THREADS + thread, tickets.shape[0],
                        int64(gpu.gridDim.x) * THREADS):
@@ -1064,8 +1057,6 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
     qf = gpu.local.array(Q_FRAGS, uint32)
     o = gpu.local.array(O_SLOTS, COMPUTE)
     s = gpu.local.array(S_SLOTS, COMPUTE)
-    if PDL:  # merge_kernel may be launched now: it waits for this launch's end
-        grid_trigger()
     lane = int64(gpu.threadIdx.x)
     g = lane >> 2
     quad = lane & 3
@@ -1482,12 +1473,12 @@ MERGE_BATCH_BYTES = 128
 
 
 def merge_kernel_constants(backend_name: str, warp: int, dtype_name: str,
-                           has_lse: bool, reset: bool = False, pdl: bool = False) -> dict:
+                           has_lse: bool, reset: bool = False) -> dict:
     """Every compile-time constant of a merge_kernel launch (``reset``: it sets the
-    split launch's tickets back to 0; ``pdl``: the split launch's dependent)."""
+    split launch's tickets back to 0)."""
     threads = MERGE_WARPS * warp
     return dict(WARP=warp, WARPS=MERGE_WARPS, THREADS=threads, LANES=threads, SPAN=warp,
-                RESET=reset, PDL=pdl,
+                RESET=reset,
                 EXCHANGE_LANES=threads if backend_name == "sim" else 1,
                 MOST_SPLITS=KERNEL_MOST_SPLITS, HAS_LSE=has_lse,
                 MERGE_BATCH=MERGE_BATCH_BYTES // compute_dtype(dtype_name).itemsize,
@@ -1581,9 +1572,6 @@ MMA_ROWS = 16
 #: tiles per split of a split tensor-core launch left to a shared tail (TAIL), which
 #: the group's blocks claim as they end their own runs: blocks on faster SMs take more
 MMA_TAIL = {"cuda": 2, "sim": 2}
-#: backends whose split tensor-core launch and merge_kernel are replayed as a
-#: programmatic dependent pair where the device allows (sm_90+: _dependent_pair)
-MERGE_PDL = {"cuda": True}
 #: blocks of the tensor-core route resident at once on an H200 (132 SMs x 6: two
 #: stages' shared memory, 37 KB a block, allow 6 one-warp blocks per SM): the key
 #: splits fill one wave and no more (2 stages at 792 blocks measured best, against
@@ -1618,7 +1606,7 @@ def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v:
         raise AssertionError(f"head dims {head_dim}/{head_dim_v}: two stages do not fit")
     k_row, v_row = head_dim // 2, head_dim_v // 2
     return _merge_choice(dict(
-                TAIL=MMA_TAIL.get(backend_name, 0) if split else 0, PDL=False,
+                TAIL=MMA_TAIL.get(backend_name, 0) if split else 0,
                 WARP=32, WARPS=1, THREADS=32, ROWS=MMA_ROWS, HEAD_DIM=head_dim,
                 HEAD_DIM_V=head_dim_v, TILE=MMA_TILE, KEY_TILES=MMA_TILE // 8,
                 QK_CHUNKS=head_dim // 32, V_SLOTS=head_dim_v // 64, V_TILES=head_dim_v // 8,
@@ -1956,26 +1944,23 @@ def _split_parts(chosen, stream, splits, out_shape, dtype):
 
 
 def _launch_merge(chosen, stream, part_out, part_lse, o_, lse_arg, dtype, has_lse,
-                  fast_key=None, tickets=None, pdl=False):
+                  fast_key=None, tickets=None):
     """Launch merge_kernel on the splits' partials (a block per query row); with a
     ``fast_key``, the launch is replayed after the splits' one (fastpath);
-    ``tickets``: the split launch's counters, for the merge to set back to 0;
-    ``pdl``: the replay launches it as the split launch's programmatic dependent."""
+    ``tickets``: the split launch's counters, for the merge to set back to 0."""
     splits = part_out.shape[0]
     rows = int(np.prod(part_out.shape[1:4]))
     if splits > KERNEL_MOST_SPLITS:  # pragma: no cover - split_count never plans it
         raise AssertionError(f"{splits} key splits: merge_kernel takes {KERNEL_MOST_SPLITS}")
     warp = SIM_WARP if chosen.name == "sim" else chosen.warp
-    constants = merge_kernel_constants(chosen.name, warp, dtype, has_lse, tickets is not None,
-                                       pdl)
+    constants = merge_kernel_constants(chosen.name, warp, dtype, has_lse, tickets is not None)
     grid = kc.fold_grid(chosen, rows, 1, 1)
     if tickets is None:
         tickets = _no_tickets(chosen)
     op.launch(MERGE, chosen, op.Launch.of(constants, grid, (constants["THREADS"], 1), dict(
         part_flat=part_out.reshape(int(np.prod(part_out.shape))),
         part_lse=part_lse.reshape((splits, rows)), out=o_, lse=lse_arg, tickets=tickets)),
-        stream, fast_key, keep=(part_out, part_lse, tickets), then=fast_key is not None,
-        dependent=pdl)
+        stream, fast_key, keep=(part_out, part_lse, tickets), then=fast_key is not None)
 
 
 def _no_tickets(chosen):
@@ -2053,10 +2038,9 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
         return False
     has_lse = lse_view is not None
     here = merges_here(chosen.name, warp, rows, head_dim_v, splits)
-    pdl = mma and splits > 1 and not here and _dependent_pair(chosen)
     if mma:
-        constants = dict(mma_constants(chosen.name, dtype, head_dim, head_dim_v, splits > 1,
-                                       has_lse, opts.constants(), here), PDL=pdl)
+        constants = mma_constants(chosen.name, dtype, head_dim, head_dim_v, splits > 1,
+                                  has_lse, opts.constants(), here)
     else:
         constants = decode_constants(chosen.name, warp, dtype, head_dim, head_dim_v, rows,
                                      splits > 1, has_lse, opts.constants(), here)
@@ -2085,19 +2069,8 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
     if splits > 1 and not here:
         _launch_merge(chosen, stream, part_out, part_lse, o_,
                       _lse_or_dummy(chosen, lse_view, dtype), dtype, has_lse, fast_key,
-                      tickets if tails else None, pdl)
+                      tickets if tails else None)
     return True
-
-
-def _dependent_pair(chosen) -> bool:
-    """Whether ``chosen`` replays a split launch and its merge as a programmatic
-    dependent pair (MERGE_PDL, and a device of compute capability 9.0 or more)."""
-    if not MERGE_PDL.get(chosen.name, False):
-        return False
-    try:
-        return tuple(chosen.gpu.get_current_device().compute_capability) >= (9, 0)
-    except Exception:  # noqa: BLE001 - no device to ask: ordinary launches
-        return False
 
 
 def causal_attention_reference(q, k, v, *, scale=None, offset=None, window=None,

@@ -82,56 +82,23 @@ def _compute_capability(device: int) -> tuple:
     return major.value, minor.value
 
 
-class _LaunchAttribute(ctypes.Structure):
-    """CUlaunchAttribute: an id, then a 64-byte value (a union)."""
-
-    _fields_ = [("id", ctypes.c_int), ("pad", ctypes.c_char * 4), ("value", ctypes.c_int * 16)]
-
-
-class _LaunchConfig(ctypes.Structure):
-    """CUlaunchConfig, cuLaunchKernelEx's launch description."""
-
-    _fields_ = [("grid", ctypes.c_uint * 3), ("block", ctypes.c_uint * 3),
-                ("shared_bytes", ctypes.c_uint), ("stream", ctypes.c_void_p),
-                ("attrs", ctypes.POINTER(_LaunchAttribute)), ("num_attrs", ctypes.c_uint)]
-
-
-#: CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION
-_PROGRAMMATIC_STREAM_SERIALIZATION = 6
-
-
 class _Replay:
     """One launch, ready to repeat: function handle, launch shape, stream, parameters.
 
     The driver call's arguments are made once, as ctypes objects, and the call goes
-    through a function pointer without ``argtypes``: a replay converts nothing.
-    ``dependent``: a programmatic dependent launch (cuLaunchKernelEx; sm_90+): it
-    may start before the launch ahead of it on the stream ends, and its kernel
-    waits for that launch (``intrinsics.grid_wait``) before reading its results."""
+    through a function pointer without ``argtypes``: a replay converts nothing."""
 
-    __slots__ = ("handle", "dims", "stream", "params", "dependent", "_keep", "_args",
-                 "_launch")
+    __slots__ = ("handle", "dims", "stream", "params", "_keep", "_args", "_launch")
 
-    def __init__(self, handle, grid, block, stream, values, keep=(), dependent=False):
+    def __init__(self, handle, grid, block, stream, values, keep=()):
         self.handle = handle
-        self.dependent = dependent
         self.dims = tuple(grid) + (tuple(block) + (1, 1))[:3]
         self.stream = stream
-        self.params = (ctypes.c_void_p * len(values))(*[ctypes.addressof(v) for v in values])
-        if dependent:
-            attr = _LaunchAttribute(id=_PROGRAMMATIC_STREAM_SERIALIZATION)
-            attr.value[0] = 1
-            config = _LaunchConfig(grid=(ctypes.c_uint * 3)(*self.dims[:3]),
-                                   block=(ctypes.c_uint * 3)(*self.dims[3:]), shared_bytes=0,
-                                   stream=stream, attrs=ctypes.pointer(attr), num_attrs=1)
-            keep = (keep, attr, config)
-            self._args = (ctypes.byref(config), ctypes.c_void_p(handle), self.params, None)
-            self._launch = _raw_launch("cuLaunchKernelEx")
-        else:
-            self._args = ((ctypes.c_void_p(handle),) + tuple(ctypes.c_uint(d) for d in self.dims)
-                          + (ctypes.c_uint(0), ctypes.c_void_p(stream), self.params, None))
-            self._launch = _raw_launch()
         self._keep = (values, keep)
+        self.params = (ctypes.c_void_p * len(values))(*[ctypes.addressof(v) for v in values])
+        self._args = ((ctypes.c_void_p(handle),) + tuple(ctypes.c_uint(d) for d in self.dims)
+                      + (ctypes.c_uint(0), ctypes.c_void_p(stream), self.params, None))
+        self._launch = _raw_launch()
 
     def __call__(self) -> bool:
         err = self._launch(*self._args)
@@ -155,12 +122,12 @@ class _Chain:
         return self.first() and self.then()
 
 
-def _raw_launch(name="cuLaunchKernel"):
-    """The driver's ``name`` (cuLaunchKernel, cuLaunchKernelEx) as a ctypes function
-    pointer of its own, without argtypes (its arguments come as ctypes objects)."""
-    launch = _state.get(name)
+def _raw_launch():
+    """cuLaunchKernel as a ctypes function pointer of its own, without argtypes
+    (its arguments come as ctypes objects)."""
+    launch = _state.get("raw_launch")
     if launch is None:
-        launch = _state[name] = _cuda()[name]
+        launch = _state["raw_launch"] = _cuda()["cuLaunchKernel"]
         launch.restype = ctypes.c_int
     return launch
 
@@ -425,12 +392,11 @@ def _numba_spec(ty) -> list:
 
 
 def remember(key, family, constants, dispatcher, grid, block, stream, args, keep=(),
-             then=False, dependent=False) -> None:
+             then=False) -> None:
     """Keep the launch just made through ``dispatcher`` for ``key``: in memory (with
     ``keep``, the workspaces its arguments point into, alive as long as it is), and
     the cubin on disk for later processes. ``then``: the launch follows the one
-    just kept for ``key`` (a replay makes both, in order; memory only), replayed as
-    a programmatic dependent launch where ``dependent`` (see _Replay). Any surprise
+    just kept for ``key`` (a replay makes both, in order; memory only). Any surprise
     in numba's internals just leaves the fast path unused."""
     from numba.core import types
 
@@ -450,7 +416,7 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args, keep
                 make = _CTYPES[str(ty)]
                 values.append(make(float(val) if isinstance(ty, types.Float) else int(val)))
         stream_handle = int(stream.handle) if stream is not None and stream.handle else key.stream
-        replay = _Replay(handle, grid, block, stream_handle, values, keep, then and dependent)
+        replay = _Replay(handle, grid, block, stream_handle, values, keep)
         if then:
             with _LOCK:
                 first = _CACHE.pop(key, None)

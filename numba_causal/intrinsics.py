@@ -472,24 +472,6 @@ def _make_async_commit(hardware):
     return _async_commit
 
 
-def _make_grid_dependency(hardware, wait):
-    """``grid_wait()`` (``wait``): wait until the launch this one depends on has
-    completed and its writes are visible; ``grid_trigger()``: let the launch that
-    depends on this one start. NVIDIA (sm_90+, programmatic dependent launch):
-    ``griddepcontrol.wait`` / ``griddepcontrol.launch_dependents``; a no-op
-    without such a launch, and elsewhere (launches are ordered whole). Call them
-    only under a compile-time flag set for sm_90+ (older PTX targets lack them)."""
-    def _grid_dependency(typingctx):
-        def codegen(context, builder, sig, args):
-            if hardware:
-                text = "griddepcontrol.wait;" if wait else "griddepcontrol.launch_dependents;"
-                builder.call(ir.InlineAsm(ir.FunctionType(ir.VoidType(), []), text,
-                                          "~{memory}", side_effect=True), [])
-            return context.get_dummy_value()
-        return types.void(), codegen
-    return _grid_dependency
-
-
 def _make_async_wait(hardware):
     """``async_wait(n)``: wait until at most ``n`` (0 to 7, a compile-time constant)
     of this thread's committed copy groups are still in flight."""
@@ -809,10 +791,6 @@ def _py_async_commit():
     return None
 
 
-def _py_grid_dependency():
-    return None
-
-
 def _py_async_wait(n):
     return None
 
@@ -890,8 +868,6 @@ _GENERIC = {  # name -> (typing/codegen function for every LLVM target, Python f
     "fetch_add": (_make_fetch_add(False), _py_fetch_add),
     "copy16": (_make_copy16(False), _py_copy16),
     "async_commit": (_make_async_commit(False), _py_async_commit),
-    "grid_wait": (_make_grid_dependency(False, True), _py_grid_dependency),
-    "grid_trigger": (_make_grid_dependency(False, False), _py_grid_dependency),
     "async_wait": (_make_async_wait(False), _py_async_wait),
     "pair_lo": (_make_pair(False), _py_pair_lo),
     "pair_hi": (_make_pair(True), _py_pair_hi),
@@ -905,8 +881,6 @@ _CUDA_ONLY = {
     "fetch_add": _make_fetch_add(True),
     "copy16": _make_copy16(True),
     "async_commit": _make_async_commit(True),
-    "grid_wait": _make_grid_dependency(True, True),
-    "grid_trigger": _make_grid_dependency(True, False),
     "async_wait": _make_async_wait(True),
     "pair_lo": _make_pair(False, True),
     "pair_hi": _make_pair(True, True),

@@ -261,13 +261,11 @@ def per_sequence_on(backend: Backend, opts, stream, live_kv_lens=None) -> tuple:
 # --- launch ------------------------------------------------------------------------------
 
 def launch(family: Family, backend: Backend, plan: Launch, stream, fast_key=None, keep=(),
-           then=False, dependent=False):
+           then=False):
     """Compile (cached) and launch ``family``'s GPU kernel as planned, on
     ``stream``; with a ``fast_key`` (cuda), keep the launch for the fast path, and
     with it the objects in ``keep`` (workspaces the launch's arguments point into);
-    ``then``: after the launch kept last for ``fast_key`` (a replay makes both;
-    ``dependent``: the replay makes this one a programmatic dependent launch,
-    fastpath._Replay)."""
+    ``then``: after the launch kept last for ``fast_key`` (a replay makes both)."""
     kernel = family.build(backend, "kernel", dict(plan.constants))
     args = tuple(plan.args[arg.name] for arg in family.args)
     with kc.launch_guard(backend, "kernel"), _no_numba_warnings():
@@ -278,7 +276,7 @@ def launch(family: Family, backend: Backend, plan: Launch, stream, fast_key=None
         from . import fastpath
 
         fastpath.remember(fast_key, family, dict(plan.constants), kernel, plan.grid,
-                          plan.block, stream, args, keep, then, dependent)
+                          plan.block, stream, args, keep, then)
     return kernel
 
 

@@ -530,9 +530,8 @@ def test_decode_route_on_the_gpu(gpu_only, rng, monkeypatch, dtype):
 @pytest.mark.gpu
 def test_attention_replay_computes_new_contents(gpu_only, rng):
     """A repeated call on the same torch CUDA tensors is a replayed launch (split
-    and not: a split launch replays with its merge, on an sm_90+ device as a
-    programmatic dependent launch): new contents of q, k and v give the new
-    result, every time."""
+    and not: a split launch replays with its merge): new contents of q, k and v
+    give the new result, every time."""
     torch = pytest.importorskip("torch")
     if gpu_only != "cuda":
         pytest.skip("the replay is numba-cuda's")
@@ -548,11 +547,8 @@ def test_attention_replay_computes_new_contents(gpu_only, rng):
             rounded = [a.float().cpu().numpy() for a in (tq, tk, tv)]
             check(out.float().cpu().numpy(), definition(*rounded)[0], "float16")
         base = fastpath.call_key(tq, "cuda", None, None, math.inf, True)
-        entry = fastpath.known_launch(fastpath.tensors_key("attention", base, tq, tk, tv, out))
-        assert entry is not None
-        if shape[4] == 9000:  # 35 splits: merge_kernel, after the split launch
-            sm90 = torch.cuda.get_device_capability() >= (9, 0)
-            assert entry.then.dependent == sm90 and not entry.first.dependent
+        assert fastpath.known_launch(fastpath.tensors_key("attention", base, tq, tk, tv,
+                                                          out)) is not None
 
 
 def test_only_int64_cuda_kv_lens_are_read_in_place():

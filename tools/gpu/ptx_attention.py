@@ -38,8 +38,6 @@ def variants():
             c = A.mma_constants("cuda", name, 128, 128, split, False, PLAIN.constants())
             yield (f"mma_{name}_s{c['STAGES']}" + ("_split" if split else ""),
                    A.DECODE_MMA, c)
-        c = A.mma_constants("cuda", name, 128, 128, True, False, PLAIN.constants(), False)
-        yield f"mma_{name}_split_pdl", A.DECODE_MMA, dict(c, PDL=True)
     for name in ("float16", "bfloat16", "float32"):
         for rows_total in (1, 4, 16):
             rows = A.decode_rows("cuda", 32, name, 128, 128, rows_total)
@@ -48,8 +46,6 @@ def variants():
             yield f"decode_{name}_r{rows}_s{c['STAGES']}", A.DECODE, c
     for name in ("float16", "float32", "float64"):
         yield f"merge_{name}", A.MERGE, A.merge_kernel_constants("cuda", 32, name, True)
-    yield "merge_float16_pdl", A.MERGE, A.merge_kernel_constants("cuda", 32, "float16", True,
-                                                                 True, True)
 
 
 def counts(ptx: str) -> collections.Counter:

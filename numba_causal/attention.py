@@ -1078,17 +1078,16 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
     per = (shared + splits - 1) // splits
     own_lo = min(split * per, shared)
     own = min(own_lo + per, shared) - own_lo
-    gid = int64(gpu.blockIdx.y) * int64(gpu.gridDim.z) + bh  # the group's ticket
+    # the group's tail counter: after the merge's tickets, one a (row tile, batch x KV head)
+    tail_at = (int64(gpu.gridDim.y) + int64(gpu.blockIdx.y)) * int64(gpu.gridDim.z) + bh
     gpu.syncthreads()  # row_lo / row_hi
     k_base = b * kw_b + hkv * kw_h
     v_base = b * vw_b + hkv * vw_h
     k_at = align16_skip(k_stage)
     v_at = align16_skip(v_stage)
     pending = int32(0)  # lane 0's claim of a shared tile, read an iteration later
-    if SPLIT and TAIL > 0 and own < 2 and lane == 0:
-        pending = fetch_add(tickets, int64(gpu.gridDim.y) * int64(gpu.gridDim.z) + gid, 1)
-    cur, pending = next_tile(int64(-1), own, own_lo, shared, tiles, pending, tickets, gid,
-                             last_sh, lane)
+    cur, pending = next_tile(int64(-1), own, own_lo, shared, tiles, pending, tickets,
+                             tail_at, last_sh, lane)
     if cur < tiles:
         mma_stage_tile(k_stage, v_stage, k_at, v_at, 0, lane, k_words, v_words, k_base,
                        v_base, kw_k, vw_k, first + cur * TILE, last)
@@ -1113,9 +1112,7 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
         o[i] = COMPUTE(0)
     it = int64(0)
     while cur < tiles:
-        if SPLIT and TAIL > 0 and it + 2 == own and lane == 0:  # the tail's first claim
-            pending = fetch_add(tickets, int64(gpu.gridDim.y) * int64(gpu.gridDim.z) + gid, 1)
-        nxt, pending = next_tile(it, own, own_lo, shared, tiles, pending, tickets, gid,
+        nxt, pending = next_tile(it, own, own_lo, shared, tiles, pending, tickets, tail_at,
                                  last_sh, lane)
         if nxt < tiles:  # the next tile's copies go out before this one is computed
             mma_stage_tile(k_stage, v_stage, k_at, v_at, (it + 1) % 2, lane, k_words,
@@ -1162,26 +1159,32 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
         merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh, tickets,
                          splits, b, hkv, bh, group, seq_len, tile_row, rows_total, lane)
         if TAIL > 0 and last_sh[0] != 0 and lane == 0:  # no split claims any more
-            tickets[int64(gpu.gridDim.y) * int64(gpu.gridDim.z) + gid] = int32(0)
+            tickets[tail_at] = int32(0)
 
 
-def next_tile(it, own, own_lo, shared, tiles, pending, tickets, gid, last_sh, lane):
+def next_tile(it, own, own_lo, shared, tiles, pending, tickets, tail_at, last_sh, lane):
     """The group tile a decode_mma_kernel block takes after its iteration ``it``
-    (-1: its first), and lane 0's next pending claim: the block's own run first,
-    then (TAIL) the shared tail's tiles as claimed from the group's counter (lane 0's
-    claim, made an iteration before, shared through ``last_sh``); ``tiles`` or more:
-    none left."""
+    (-1: its first), and lane 0's pending claim: the block's own run first, then
+    (TAIL) the shared tail's tiles as claimed from the group's counter
+    ``tickets[tail_at]``. Lane 0 makes each claim a call before the one that reads
+    it (the first while the run's last tile is taken; at once for a block with no
+    run), and shares it through ``last_sh``. ``tiles`` or more: none left."""
+    tail = SPLIT and TAIL > 0
     if it + 1 < own:
+        if tail and it + 2 == own and lane == 0:  # the tail's first claim
+            pending = fetch_add(tickets, tail_at, 1)
         return own_lo + it + 1, pending
-    if not (SPLIT and TAIL > 0):
+    if not tail:
         return tiles, pending
+    if own == 0 and it < 0 and lane == 0:  # no run of its own: the first claim, now
+        pending = fetch_add(tickets, tail_at, 1)
     if lane == 0:
         last_sh[0] = pending
     gpu.syncthreads()
     nxt = shared + int64(last_sh[0])
     gpu.syncthreads()  # last_sh is written again by the next claim
     if nxt < tiles and lane == 0:
-        pending = fetch_add(tickets, int64(gpu.gridDim.y) * int64(gpu.gridDim.z) + gid, 1)
+        pending = fetch_add(tickets, tail_at, 1)
     return nxt, pending
 
 

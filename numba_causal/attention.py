@@ -731,16 +731,14 @@ def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, 
                     lse[b, h, qq, 0] = row_lse
     if SPLIT and MERGE_HERE:  # the last split of this (row tile, batch x KV head) merges
         merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh, tickets,
-                         split, splits, b, hkv, bh, group, seq_len, tile_row, rows_total, lane)
+                         splits, b, hkv, bh, group, seq_len, tile_row, rows_total, lane)
 
 
-def merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, src, splits, dst, b, hkv,
-                 group, seq_len, tile_row, rows_total, lane):
+def merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, splits, b, hkv, group,
+                 seq_len, tile_row, rows_total, lane):
     """The last block (one warp) of a (row tile, batch x KV head): its rows' ``splits``
-    partials from slot ``src`` on merged with their log-sum-exp into ``out`` (and
-    ``lse``), or (``dst`` >= 0) into slot ``dst`` of the partials as a partial of
-    their own. ``part_flat``: the partials [slots, batch, heads_q, seq_len,
-    HEAD_DIM_V] as one float32 row; ``part_lse`` [slots, batch, heads_q, seq_len].
+    partials merged with their log-sum-exp into ``out`` (and ``lse``). ``part_flat``:
+    the partials [splits, batch, heads_q, seq_len, HEAD_DIM_V] as one float32 row.
 
     Every (row, split) lse is read at once into ``weight_sh`` [ROWS, MOST_SPLITS + 2]
     and turned into weights row by row (the row's max and sum at the end); then each
@@ -754,7 +752,7 @@ def merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, src, splits
         r = int64(udiv32(i, splits))
         sp = i - r * splits
         hh, qq = head_and_query(tile_row + r, seq_len)
-        weight_sh[r, sp] = part_lse[src + sp, b, hkv * group + hh, qq]
+        weight_sh[r, sp] = part_lse[sp, b, hkv * group + hh, qq]
     gpu.syncthreads()
     for r in range(ROWS):
         if r >= valid:  # the same on every lane: the exchanges stay uniform
@@ -796,8 +794,7 @@ def merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, src, splits
                     i = min(i0 + j * WARP, pieces - 1)
                     r = i // per_row
                     w = weight_sh[r, sp] if sp0 + t < splits else COMPUTE(0)
-                    x0, x1, x2, x3 = load_v4(part_flat, (src + sp) * split_stride + first
-                                             + i * 4)
+                    x0, x1, x2, x3 = load_v4(part_flat, sp * split_stride + first + i * 4)
                     acc[4 * j] += w * as_f32(x0)
                     acc[4 * j + 1] += w * as_f32(x1)
                     acc[4 * j + 2] += w * as_f32(x2)
@@ -811,21 +808,13 @@ def merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, src, splits
                 h += hkv * group
                 total = weight_sh[r, MOST_SPLITS + 1]
                 inverse = COMPUTE(1) / total if total != 0 else COMPUTE(0)
-                if dst >= 0:
-                    at = dst * split_stride + first + i * 4
-                    for e in range(4):
-                        part_flat[at + e] = acc[4 * j + e] * inverse
-                else:
-                    for e in range(4):
-                        out[b, h, qq, d + e] = from_compute(acc[4 * j + e] * inverse)
-                if (HAS_LSE or dst >= 0) and d == 0:
+                for e in range(4):
+                    out[b, h, qq, d + e] = from_compute(acc[4 * j + e] * inverse)
+                if HAS_LSE and d == 0:
                     row_lse = COMPUTE(NEG_INF)
                     if total != 0:
                         row_lse = weight_sh[r, MOST_SPLITS] + COMPUTE(math.log(total))
-                    if dst >= 0:
-                        part_lse[dst, b, h, qq] = row_lse
-                    else:
-                        lse[b, h, qq, 0] = row_lse
+                    lse[b, h, qq, 0] = row_lse
 
 
 # --- the tensor-core decode route ----------------------------------------------------------
@@ -1168,7 +1157,7 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
                     lse[b, h, qq, 0] = row_lse
     if SPLIT and MERGE_HERE:
         merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh, tickets,
-                         split, splits, b, hkv, bh, group, seq_len, tile_row, rows_total, lane)
+                         splits, b, hkv, bh, group, seq_len, tile_row, rows_total, lane)
         if TAIL > 0 and last_sh[0] != 0 and lane == 0:  # no split claims any more
             tickets[tail_at] = int32(0)
 
@@ -1200,48 +1189,20 @@ def next_tile(it, own, own_lo, shared, tiles, pending, tickets, tail_at, last_sh
 
 
 def merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh, tickets,
-                     split, splits, b, hkv, bh, group, seq_len, tile_row, rows_total, lane):
-    """The split's block takes a ticket of its (row tile, batch x KV head) group; the
-    last to finish merges (merge_splits). Up to MOST_SPLITS splits, one level: that
-    block merges every split into ``out``. More (two levels, at most MOST_SPLITS
-    chunks): the last of each chunk of MOST_SPLITS consecutive splits merges its
-    chunk into partial slot ``splits + chunk``, and the last chunk so merged merges
-    the chunks into ``out``. Tickets: the groups' final ones at [0, groups), the
-    chunks' at 2 groups + group * chunks + chunk; each is set back to 0 by its last
-    taker. ``last_sh[0]`` is nonzero on return in the block that wrote ``out``."""
-    slot = int64(gpu.blockIdx.y) * int64(gpu.gridDim.z) + bh
-    if splits <= MOST_SPLITS:
-        if last_taker(tickets, slot, splits, last_sh, lane):
-            merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, int64(0), splits,
-                         int64(-1), b, hkv, group, seq_len, tile_row, rows_total, lane)
-        return
-    chunks = (splits + MOST_SPLITS - 1) // MOST_SPLITS
-    chunk = split // MOST_SPLITS
-    lo = chunk * MOST_SPLITS
-    groups = int64(gpu.gridDim.y) * int64(gpu.gridDim.z)
-    if last_taker(tickets, 2 * groups + slot * chunks + chunk, min(MOST_SPLITS, splits - lo),
-                  last_sh, lane):
-        merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, lo,
-                     min(MOST_SPLITS, splits - lo), splits + chunk, b, hkv, group, seq_len,
-                     tile_row, rows_total, lane)
-        if last_taker(tickets, slot, chunks, last_sh, lane):
-            merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, splits, chunks,
-                         int64(-1), b, hkv, group, seq_len, tile_row, rows_total, lane)
-
-
-def last_taker(tickets, at, count, last_sh, lane):
-    """Whether this block is the last of ``count`` to take a ticket of counter
-    ``tickets[at]`` (lane 0 takes it after a barrier: what the block wrote before is
-    seen by the last taker); the last sets the counter back to 0. Uniform over the
-    block (``last_sh[0]``)."""
+                     splits, b, hkv, bh, group, seq_len, tile_row, rows_total, lane):
+    """The split's block takes a ticket of its (row tile, batch x KV head); the last
+    to finish merges them all (merge_splits) and sets the ticket back to 0."""
     gpu.syncthreads()
     if lane == 0:
-        done = ticket(tickets, at)
-        last_sh[0] = int32(1) if done == count - 1 else int32(0)
-        if done == count - 1:
-            tickets[at] = int32(0)  # every taker has counted: ready for the next call
+        slot = int64(gpu.blockIdx.y) * int64(gpu.gridDim.z) + bh
+        done = ticket(tickets, slot)
+        last_sh[0] = int32(1) if done == splits - 1 else int32(0)
+        if done == splits - 1:
+            tickets[slot] = int32(0)  # every split has counted: ready for the next call
     gpu.syncthreads()
-    return last_sh[0] != 0
+    if last_sh[0] != 0:
+        merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, splits, b, hkv,
+                     group, seq_len, tile_row, rows_total, lane)
 
 
 #: query rows per task of the CPU kernel, and keys per tile (scores and values of a
@@ -1527,73 +1488,21 @@ def merge_kernel_constants(backend_name: str, warp: int, dtype_name: str,
                 ELEMENT=_element_type(dtype_name), **format_constants(dtype_name))
 
 
-#: round trips of loads a split launch's own one-warp merge may take: more splits go to
-#: merge_kernel (a trip: MERGE_SPLITS splits of a lane's MERGE_VECS pieces)
-MERGE_TRIPS = {"cuda": 1, "hip": 1, "sim": 1}
+def merges_here(backend_name: str, warp: int, rows: int, head_dim_v: int, splits: int) -> bool:
+    """Whether a decode launch of ``splits`` key splits (of ``rows`` rows a block)
+    merges them itself: when its one-warp merge takes them in one trip of loads
+    (MERGE_SPLITS) and so overlaps the other blocks' tiles. More go to merge_kernel,
+    whose block per row takes them in parallel (H200, 2026-12-03, fp16 decode: 64
+    splits 0.48 -> 0.59 of the floor; 3 splits would go 0.79 -> 0.70 there:
+    docs/benchmarks.md)."""
+    return 1 < splits <= merge_constants(backend_name, warp, rows, head_dim_v)["MERGE_SPLITS"]
 
 
-def merge_trips(backend_name: str, warp: int, rows: int, head_dim_v: int, live_rows: int,
-                splits: int) -> int:
-    """Round trips of loads the one-warp merge of a block of ``rows`` rows takes for
-    ``live_rows`` of them (the rows the group has: 4 for GQA-4 at seq_len 1) over
-    ``splits`` splits: the passes over the rows' 16-byte pieces times the trips of
-    MERGE_SPLITS splits each."""
-    constants = merge_constants(backend_name, warp, rows, head_dim_v)
-    pieces = min(rows, live_rows) * head_dim_v // 4
-    passes = -(-pieces // (warp * constants["MERGE_VECS"]))
-    return passes * -(-splits // constants["MERGE_SPLITS"])
-
-
-def most_merged(backend_name: str, warp: int, rows: int, head_dim_v: int) -> int:
-    """The most splits a split launch's own merge holds (its weights' row)."""
-    return min(DECODE_MOST_SPLITS, MERGE_TRIPS.get(backend_name, 1)
-               * merge_constants(backend_name, warp, rows, head_dim_v)["MERGE_SPLITS"])
-
-
-#: levels of a split launch's own merge: 1 (the last split merges every split) or 2
-#: (also more than most_merged splits: the last of each chunk merges the chunk, the
-#: last of those the chunks; merge_last_split)
-MERGE_LEVELS = {"cuda": 2, "hip": 2, "sim": 2}
-
-
-def merge_chunks(backend_name: str, warp: int, rows: int, head_dim_v: int, live_rows: int,
-                 splits: int) -> int:
-    """How a decode launch of ``splits`` key splits (of ``rows`` rows a block,
-    ``live_rows`` of them in use) is merged: -1, by merge_kernel; 0, by its own last
-    split (one level); n > 0, in two levels over n chunks of most_merged splits.
-    The launch merges itself where each level's one-warp merge takes at most
-    MERGE_TRIPS round trips of loads (merge_trips), so that it overlaps the other
-    blocks' tiles. More go to merge_kernel, whose block per row takes them in
-    parallel (H200, 2026-12-03, fp16 decode: 64 splits 0.48 -> 0.59 of the floor; 3
-    splits would go 0.79 -> 0.70 there: docs/benchmarks.md)."""
-    most = most_merged(backend_name, warp, rows, head_dim_v)
-    trips = MERGE_TRIPS.get(backend_name, 1)
-
-    def fits(n):
-        return merge_trips(backend_name, warp, rows, head_dim_v, live_rows, n) <= trips
-
-    if splits < 2:
-        return -1
-    if splits <= most:
-        return 0 if fits(splits) else -1
-    chunks = -(-splits // most)
-    return chunks if MERGE_LEVELS.get(backend_name, 1) >= 2 and chunks <= most \
-        and fits(most) and fits(chunks) else -1
-
-
-def merges_here(backend_name: str, warp: int, rows: int, head_dim_v: int, live_rows: int,
-                splits: int) -> bool:
-    """Whether a decode launch of ``splits`` key splits merges them itself
-    (merge_chunks: in one level or two)."""
-    return merge_chunks(backend_name, warp, rows, head_dim_v, live_rows, splits) >= 0
-
-
-def _merge_choice(constants: dict, here: bool, backend_name: str) -> dict:
+def _merge_choice(constants: dict, here: bool) -> dict:
     """``constants`` with MERGE_HERE (a split launch merges its own splits, at most
-    most_merged of them: its weights hold as many, + max and sum); without it the
+    MERGE_SPLITS of them: its weights hold as many, + max and sum); without it the
     merge's weights take no shared memory."""
-    most = most_merged(backend_name, constants["WARP"], constants["ROWS"],
-                       constants["HEAD_DIM_V"]) if here else 0
+    most = constants["MERGE_SPLITS"] if here else 0
     return dict(constants, MERGE_HERE=here, MOST_SPLITS=most, WEIGHT_SLOTS=most + 2)
 
 
@@ -1654,8 +1563,7 @@ def decode_constants(backend_name: str, warp: int, dtype_name: str, head_dim: in
                 ELEMENT=_element_type(dtype_name),
                 **_decode_layout(warp, itemsize, head_dim, head_dim_v, rows, stages,
                                  backend_name),
-                **format_constants(dtype_name), **opts_constants), split and merge_here,
-                backend_name)
+                **format_constants(dtype_name), **opts_constants), split and merge_here)
 
 
 #: backends that launch the tensor-core decode route (warp_mma: cuda's mma.sync, the
@@ -1713,8 +1621,7 @@ def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v:
                 MMA_LANES=32 if backend_name == "sim" else 1,
                 **merge_constants(backend_name, 32, MMA_ROWS, head_dim_v), SPLIT=split,
                 HAS_LSE=has_lse, ELEMENT=_element_type(dtype_name),
-                **format_constants(dtype_name), **opts_constants), split and merge_here,
-                backend_name)
+                **format_constants(dtype_name), **opts_constants), split and merge_here)
 
 
 def _element_type(dtype_name: str) -> str:
@@ -2133,27 +2040,22 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
     if not kc.grid_fits(chosen, splits, row_tiles, batch * heads_kv):
         return False
     has_lse = lse_view is not None
-    here = merges_here(chosen.name, warp, rows, head_dim_v, heads_q // heads_kv * seq_len,
-                       splits)
+    here = merges_here(chosen.name, warp, rows, head_dim_v, splits)
     if mma:
         constants = mma_constants(chosen.name, dtype, head_dim, head_dim_v, splits > 1,
                                   has_lse, opts.constants(), here)
     else:
         constants = decode_constants(chosen.name, warp, dtype, head_dim, head_dim_v, rows,
                                      splits > 1, has_lse, opts.constants(), here)
-    most = constants["MOST_SPLITS"]
-    chunks = -(-splits // most) if here and splits > most else 0  # two levels: chunks
-    if here and chunks > most:  # its merge's weights hold MOST_SPLITS
-        raise AssertionError(f"{splits} key splits merged in the launch: it holds {most}"
-                             f" a level")
-    part_out, part_lse, part_flat = _split_parts(chosen, stream, splits + chunks,
+    if here and splits > constants["MOST_SPLITS"]:  # its merge's weights hold MOST_SPLITS
+        raise AssertionError(f"{splits} key splits merged in the launch: it holds "
+                             f"{constants['MOST_SPLITS']}")
+    part_out, part_lse, part_flat = _split_parts(chosen, stream, splits,
                                                  (batch, heads_q, seq_len, head_dim_v), dtype)
-    # tickets: the merge's [groups], (TAIL) the shared tails' counters [groups], then
-    # (two levels) the chunks' [groups, chunks]
+    # the merge's tickets [groups], then (TAIL) the shared tails' counters [groups]
     tails = splits > 1 and constants.get("TAIL", 0) > 0
     groups = row_tiles * batch * heads_kv
-    tickets = _workspace(chosen, stream, "tickets",
-                         ((2 + chunks if chunks else 2 if tails else 1) * groups,), np.int32) \
+    tickets = _workspace(chosen, stream, "tickets", ((2 if tails else 1) * groups,), np.int32) \
         if here or tails else _no_tickets(chosen)
     (k_words, (kw_b, kw_h, kw_k)), (v_words, (vw_b, vw_h, vw_k)) = k_found, v_found
     kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
@@ -2370,8 +2272,7 @@ DECODE = op.register(op.Family(
     helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS,
     gpu_helpers=(to_compute, from_compute, pow2, decode_word, decode_chunk,
                  decode_value_words, tile_copies, stage_tile, pair_weight, block_place,
-                 group_bounds, head_and_query, split_keys, merge_splits, merge_last_split,
-                 last_taker),
+                 group_bounds, head_and_query, split_keys, merge_splits, merge_last_split),
     args=(op.array("q", "ELEMENT", 4), op.array("k_words", "uint32", 1),
           op.scalar("kw_b", "int64"), op.scalar("kw_h", "int64"), op.scalar("kw_k", "int64"),
           op.array("v_words", "uint32", 1), op.scalar("vw_b", "int64"),
@@ -2392,8 +2293,8 @@ DECODE_MMA = op.register(op.Family(
     helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS,
     gpu_helpers=(from_compute, pow2, block_place, group_bounds, head_and_query, split_keys,
                  query_word, staged_chunk, mma_copies, mma_stage_tile, pack_pair,
-                 value_products, pair_weight, merge_splits, merge_last_split, last_taker,
-                 mma_tile, next_tile),
+                 value_products, pair_weight, merge_splits, merge_last_split, mma_tile,
+                 next_tile),
     args=DECODE.args,
     aot_variants=None,  # NVIDIA's mma.sync and the simulator only: nothing for AMD
 ))

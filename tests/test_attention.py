@@ -239,39 +239,6 @@ def test_splits_merge_in_the_launch_or_in_merge_kernel(gpu_backend, rng, monkeyp
     assert len(families) == (1 if here and not general else 2), families
 
 
-@pytest.mark.parametrize("levels", [1, 2])
-@pytest.mark.parametrize("dtype, head_dim", [("float16", 64), ("float32", 32)])
-def test_many_splits_merged_in_the_launch(gpu_backend, rng, monkeypatch, levels, dtype,
-                                          head_dim):
-    """More key splits than one trip of a decode launch's own merge takes: merged in
-    one level of several trips (MERGE_TRIPS), or in two (MERGE_LEVELS: the last split
-    of each chunk merges the chunk, the last chunk the chunks), in the one launch;
-    the definition's result and lse either way, with a sequence with no key."""
-    if gpu_backend == "hip":
-        pytest.skip("the decode routes (and their merge) are cuda's and the simulator's")
-    for table in (A.DECODE_BLOCKS_WANTED, A.MMA_BLOCKS_WANTED):
-        monkeypatch.setitem(table, gpu_backend, 48 if gpu_backend == "sim" else 792)
-    monkeypatch.setitem(A.MIN_SPLIT_KEYS, gpu_backend, 8 if gpu_backend == "sim" else 32)
-    monkeypatch.setitem(A.MERGE_TRIPS, gpu_backend, 8 if levels == 1 else 1)
-    monkeypatch.setitem(A.MERGE_LEVELS, gpu_backend, levels)
-    planned = []
-    real = A.op.launch
-    monkeypatch.setattr(A.op, "launch", lambda family, chosen, launch, *a, **kw: planned.append(
-        (family.name, launch.grid[0], launch.constants.get("MOST_SPLITS")))
-        or real(family, chosen, launch, *a, **kw))
-    cache = 300 if gpu_backend == "sim" else 3000
-    q, k, v = make(rng, (2, 4, 1, 1, cache, head_dim), dtype)
-    options = dict(kv_lens=[0, cache - 11], window=cache - 20)
-    out, lse = causal_attention(q, k, v, return_lse=True, backend=gpu_backend, **options)
-    want, want_lse = definition(q, k, v, **options)
-    check(out, want, dtype)
-    check_lse(lse, want_lse)
-    assert len(planned) == 1, planned  # no merge_kernel
-    _, splits, most = planned[0]
-    assert splits > 8, planned  # more than one trip of 4 rows' pieces
-    assert (splits > most) == (levels == 2), planned
-
-
 def _decode_routes(monkeypatch):
     """A list each GPU launch planned from now on appends to: (ROWS, SPLIT) of a
     decode-route launch, ("mma", SPLIT) of a tensor-core decode launch, None of a

@@ -201,10 +201,9 @@ def sweep_jobs(jobs, launches, began, budget_s):
 ATTENTION_CASES = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 32, 32, 4096)]
 #: decode-route settings the sweep tries: (tensor-core route on, shared tail tiles per
 #: split (MMA_TAIL), blocks wanted (MMA_BLOCKS_WANTED, DECODE_BLOCKS_WANTED),
-#: DECODE_MOST_SPLITS, MIN_SPLIT_KEYS, MERGE_TRIPS, MERGE_LEVELS)
-DECODE_SETTINGS = [(True, 2, 792, 64, 256, 1, 1), (True, 2, 792, 64, 256, 2, 1),
-                   (True, 2, 792, 64, 256, 8, 1), (True, 2, 792, 64, 256, 1, 2),
-                   (True, 2, 792, 64, 256, 2, 2), (True, 2, 528, 64, 256, 1, 2)]
+#: DECODE_MOST_SPLITS, MIN_SPLIT_KEYS)
+DECODE_SETTINGS = [(True, 0, 792, 64, 256), (True, 1, 792, 64, 256), (True, 2, 792, 64, 256),
+                   (True, 4, 792, 64, 256)]
 
 
 @contextlib.contextmanager
@@ -236,15 +235,14 @@ def attention_sweep(seconds=300.0, dtype=torch.float16):
     try:
         with recorded_launches() as launches, cuda_settings(
                 (A.MMA_TAIL, A.MMA_BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED,
-                 A.MIN_SPLIT_KEYS, A.MERGE_TRIPS, A.MERGE_LEVELS)) as apply:
+                 A.MIN_SPLIT_KEYS)) as apply:
             for seq_len, ragged in ((1, False), (1, True), (4, False)):
-                for mma, tail, wanted, splits, min_keys, trips, levels in DECODE_SETTINGS:
+                for mma, tail, wanted, splits, min_keys in DECODE_SETTINGS:
                     A.MMA_BACKENDS = ("cuda",) if mma else ()
                     A.DECODE_MOST_SPLITS = splits
-                    apply((tail, wanted, wanted, min_keys, trips, levels))
+                    apply((tail, wanted, wanted, min_keys))
                     print(f"setting tensor cores {mma} MMA_TAIL={tail} blocks wanted {wanted} "
-                          f"DECODE_MOST_SPLITS={splits} MIN_SPLIT_KEYS={min_keys} "
-                          f"MERGE_TRIPS={trips} MERGE_LEVELS={levels} seq_len "
+                          f"DECODE_MOST_SPLITS={splits} MIN_SPLIT_KEYS={min_keys} seq_len "
                           f"{seq_len}" + (" ragged kv_lens" if ragged else ""), flush=True)
                     for case in ATTENTION_CASES[:3] if ragged else ATTENTION_CASES:
                         if time.perf_counter() > stop:

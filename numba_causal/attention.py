@@ -116,9 +116,11 @@ MERGE_VECS, MERGE_SPLITS, MERGE_SLOTS = compile_time("MERGE_VECS", "MERGE_SPLITS
 #: whether a split decode launch merges its splits itself (the last split to finish:
 #: merge_last_split) or leaves them to merge_kernel
 MERGE_HERE = compile_time("MERGE_HERE")
-#: merge_kernel: splits whose loads a thread issues together; whether it sets the
-#: split launch's tickets back to 0 (RESET: their shared tails' counters)
-MERGE_BATCH, RESET = compile_time("MERGE_BATCH", "RESET")
+#: merge_kernel: the partials a lane loads in a trip, the dims it sums and the dims of
+#: a warp (MERGE_WIDTH); whether it sets the split launch's tickets back to 0 (RESET:
+#: their shared tails' counters)
+MERGE_BATCH, MERGE_DIMS, MERGE_WIDTH, RESET = compile_time("MERGE_BATCH", "MERGE_DIMS",
+                                                          "MERGE_WIDTH", "RESET")
 #: the tensor-core decode route (decode_mma_kernel): keys per tile (TILE) and its
 #: 8-key n-tiles (KEY_TILES), 16-byte chunks a lane reads of a key row (QK_CHUNKS =
 #: head_dim / 32), 64-dim slots of a value row (V_SLOTS) and its 8-dim n-tiles
@@ -450,57 +452,84 @@ def merge_kernel(part_flat, part_lse, out, lse, tickets):
     [batch, heads_q, seq_len, 1] (HAS_LSE); ``tickets``: the split launch's
     counters, set back to 0 here (RESET: no block of that launch runs any more).
 
-    Launch: grid (blocks,) over the rows, block (THREADS, 1). A block reads its
-    row's lse of every split into shared memory at once, reduces their max and sum
-    over the block (row_reduce), then thread t sums dims t, t + THREADS, ... over
-    the splits, the loads of MERGE_BATCH splits issued before their sums: a merge
-    costs about splits / MERGE_BATCH round trips to L2, whatever the row count."""
-    lse_sh = gpu.shared.array(MOST_SPLITS, COMPUTE)
+    Launch: grid (blocks,) over the rows, block (THREADS, 1), head_dim_v at most
+    WARP * MERGE_DIMS. Warp w sums splits w, w + WARPS, ... and lane l dims l, l +
+    WARP, ...: a trip loads MERGE_BATCH partials a lane (MERGE_BATCH // MERGE_DIMS
+    splits a warp). The first trip's loads go out before the row's lse are read and
+    reduced (row_reduce: their max, then the weights' sum), so a merge of up to
+    WARPS * MERGE_BATCH // MERGE_DIMS splits costs one round trip to L2; the warps'
+    sums are then added through shared memory."""
+    weight_sh = gpu.shared.array(MOST_SPLITS, COMPUTE)
+    sums_sh = gpu.shared.array((WARPS, MERGE_WIDTH), COMPUTE)
     partial = gpu.shared.array((1, WARPS), COMPUTE)
     exchange = gpu.shared.array((1, EXCHANGE_LANES), COMPUTE)
     x = gpu.local.array(MERGE_BATCH, COMPUTE)
+    acc = gpu.local.array(MERGE_DIMS, COMPUTE)
     heads_q, seq_len, dim_v = out.shape[1], out.shape[2], out.shape[3]
     splits = part_lse.shape[0]
     rows = part_lse.shape[1]
     thread = int64(gpu.threadIdx.x)
+    warp = thread // WARP
+    lane = thread - warp * WARP
+    per_warp = MERGE_BATCH // MERGE_DIMS  # splits a warp loads a trip
+    per_trip = per_warp * WARPS
+    stride = rows * dim_v
     row = int64(gpu.blockIdx.x)
     if RESET:
         for i in range(row * THREADS + thread, tickets.shape[0],
                        int64(gpu.gridDim.x) * THREADS):
             tickets[i] = int32(0)
     while row < rows:
+        at = row * dim_v
         top = COMPUTE(NEG_INF)
-        for sp in range(thread, splits, THREADS):
-            lse_sh[sp] = part_lse[sp, row]
-            top = nan_max(top, lse_sh[sp])
-        top = row_reduce(exchange, partial, 0, thread, top, True)  # (its barriers)
         total = COMPUTE(0)
-        if top != NEG_INF:
-            for sp in range(thread, splits, THREADS):
-                total += COMPUTE(math.exp(lse_sh[sp] - top))
-        total = row_reduce(exchange, partial, 0, thread, total, False)
+        for trip in range(0, splits, per_trip):
+            # this trip's partials (clamped: one unconditional batch of loads); the
+            # first trip's go out before the weights are known
+            for j in range(per_warp):
+                sp = min(trip + warp + j * WARPS, splits - 1)
+                for i in range(MERGE_DIMS):
+                    x[j * MERGE_DIMS + i] = part_flat[sp * stride + at
+                                                      + min(lane + i * WARP, dim_v - 1)]
+            if trip == 0:
+                for sp in range(thread, splits, THREADS):
+                    weight_sh[sp] = part_lse[sp, row]
+                    top = nan_max(top, weight_sh[sp])
+                top = row_reduce(exchange, partial, 0, thread, top, True)  # (its barriers)
+                for sp in range(thread, splits, THREADS):
+                    w = COMPUTE(0)
+                    if top != NEG_INF:
+                        w = COMPUTE(math.exp(weight_sh[sp] - top))
+                    weight_sh[sp] = w
+                    total += w
+                total = row_reduce(exchange, partial, 0, thread, total, False)  # (barriers)
+                for i in range(MERGE_DIMS):
+                    acc[i] = COMPUTE(0)
+            for j in range(per_warp):
+                sp = trip + warp + j * WARPS
+                if sp < splits:
+                    w = weight_sh[sp]
+                    for i in range(MERGE_DIMS):
+                        acc[i] += w * x[j * MERGE_DIMS + i]
+        for i in range(MERGE_DIMS):
+            sums_sh[warp, lane + i * WARP] = acc[i]
+        gpu.syncthreads()
         inverse = COMPUTE(1) / total if total != 0 else COMPUTE(0)
         qq = row % seq_len
         bh = row // seq_len
         h = bh % heads_q
         b = bh // heads_q
         for d in range(thread, dim_v, THREADS):
-            acc = COMPUTE(0)
-            at = row * dim_v + d
-            if total != 0:
-                for sp0 in range(0, splits, MERGE_BATCH):
-                    for j in range(MERGE_BATCH):
-                        x[j] = part_flat[min(sp0 + j, splits - 1) * rows * dim_v + at]
-                    for j in range(MERGE_BATCH):
-                        if sp0 + j < splits:
-                            acc += COMPUTE(math.exp(lse_sh[sp0 + j] - top)) * x[j]
-            out[b, h, qq, d] = from_compute(acc * inverse)
+            value = sums_sh[0, d]
+            for other in range(1, WARPS):
+                value += sums_sh[other, d]
+            out[b, h, qq, d] = from_compute(value * inverse)
         if HAS_LSE and thread == 0:
             row_lse = COMPUTE(NEG_INF)
             if total != 0:
                 row_lse = top + COMPUTE(math.log(total))
             lse[b, h, qq, 0] = row_lse
-        gpu.syncthreads()  # lse_sh is written again for the next row
+        gpu.syncthreads()  # weight_sh and sums_sh are written again for the next row
         row += int64(gpu.gridDim.x)
 
 
@@ -1468,23 +1497,27 @@ def merge_constants(backend_name: str, warp: int, rows: int, head_dim_v: int) ->
 
 
 #: merge_kernel: the most splits it takes (a launch never plans more: split_count's
-#: wanted blocks), warps per block, and splits whose loads a thread issues together
-#: (float64: 16; 32 went to scratch on gfx90a, the AMD compile check)
+#: wanted blocks), warps per block, and the bytes of partials a lane loads in a trip
+#: (hip: 128, float64 16 loads; 32 went to scratch on gfx90a, the AMD compile check)
 KERNEL_MOST_SPLITS = 1024
 MERGE_WARPS = 4
-MERGE_BATCH_BYTES = 128
+MERGE_BATCH_BYTES = {"cuda": 256, "sim": 256}
 
 
 def merge_kernel_constants(backend_name: str, warp: int, dtype_name: str,
-                           has_lse: bool, reset: bool = False) -> dict:
+                           has_lse: bool, reset: bool = False, head_dim_v: int = 128) -> dict:
     """Every compile-time constant of a merge_kernel launch (``reset``: it sets the
-    split launch's tickets back to 0)."""
+    split launch's tickets back to 0): a lane's dims (MERGE_DIMS) and the partials
+    it loads in a trip (MERGE_BATCH, a multiple of MERGE_DIMS)."""
     threads = MERGE_WARPS * warp
+    dims = max(1, -(-head_dim_v // warp))
+    loads = MERGE_BATCH_BYTES.get(backend_name, 128) // compute_dtype(dtype_name).itemsize
     return dict(WARP=warp, WARPS=MERGE_WARPS, THREADS=threads, LANES=threads, SPAN=warp,
                 RESET=reset,
                 EXCHANGE_LANES=threads if backend_name == "sim" else 1,
-                MOST_SPLITS=KERNEL_MOST_SPLITS, HAS_LSE=has_lse,
-                MERGE_BATCH=MERGE_BATCH_BYTES // compute_dtype(dtype_name).itemsize,
+                MOST_SPLITS=KERNEL_MOST_SPLITS, HAS_LSE=has_lse, MERGE_DIMS=dims,
+                MERGE_WIDTH=dims * warp,
+                MERGE_BATCH=max(dims, loads // dims * dims),
                 ELEMENT=_element_type(dtype_name), **format_constants(dtype_name))
 
 
@@ -1956,7 +1989,8 @@ def _launch_merge(chosen, stream, part_out, part_lse, o_, lse_arg, dtype, has_ls
     if splits > KERNEL_MOST_SPLITS:  # pragma: no cover - split_count never plans it
         raise AssertionError(f"{splits} key splits: merge_kernel takes {KERNEL_MOST_SPLITS}")
     warp = SIM_WARP if chosen.name == "sim" else chosen.warp
-    constants = merge_kernel_constants(chosen.name, warp, dtype, has_lse, tickets is not None)
+    constants = merge_kernel_constants(chosen.name, warp, dtype, has_lse, tickets is not None,
+                                       part_out.shape[4])
     grid = kc.fold_grid(chosen, rows, 1, 1)
     if tickets is None:
         tickets = _no_tickets(chosen)

@@ -239,6 +239,37 @@ def test_splits_merge_in_the_launch_or_in_merge_kernel(gpu_backend, rng, monkeyp
     assert len(families) == (1 if here and not general else 2), families
 
 
+@pytest.mark.parametrize("dtype, head_dim", [("float16", 64), ("float32", 80),
+                                             ("float64", 8)])
+def test_merge_kernel_in_several_trips(gpu_backend, rng, monkeypatch, dtype, head_dim):
+    """merge_kernel with more splits than one trip of its loads takes (MERGE_BATCH_BYTES
+    cut to 16: a lane loads 16 bytes of partials a trip), dims that do not fill its
+    lanes (80) and a sequence with no key: the definition's result and lse."""
+    if gpu_backend == "sim":
+        for table in (A.BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED, A.MMA_BLOCKS_WANTED):
+            monkeypatch.setitem(table, "sim", 48)
+        monkeypatch.setitem(A.MIN_SPLIT_KEYS, "sim", 8)
+    monkeypatch.setitem(A.MERGE_BATCH_BYTES, gpu_backend, 16)
+    monkeypatch.setattr(A, "merges_here", lambda *a: False)
+    planned = []
+    real = A.op.launch
+    monkeypatch.setattr(A.op, "launch", lambda family, chosen, launch, *a, **kw: planned.append(
+        (family.name, launch.grid, launch.constants.get("MERGE_BATCH")))
+        or real(family, chosen, launch, *a, **kw))
+    cache = 300 if gpu_backend == "sim" else 3000
+    q, k, v = make(rng, (2, 4, 2, 1, cache, head_dim), dtype)
+    options = dict(kv_lens=[0, cache - 11], window=cache - 20)
+    out, lse = causal_attention(q, k, v, return_lse=True, backend=gpu_backend, **options)
+    want, want_lse = definition(q, k, v, **options)
+    check(out, want, dtype)
+    check_lse(lse, want_lse)
+    assert [p[0] for p in planned][-1] == "causal_attention_merge", planned
+    splits = planned[0][1][0]
+    per_trip = max(1, planned[-1][2] // -(-head_dim // (A.SIM_WARP if gpu_backend == "sim"
+                                                       else get_backend(gpu_backend).warp)))
+    assert splits > A.MERGE_WARPS * per_trip, planned  # more than one trip
+
+
 def _decode_routes(monkeypatch):
     """A list each GPU launch planned from now on appends to: (ROWS, SPLIT) of a
     decode-route launch, ("mma", SPLIT) of a tensor-core decode launch, None of a

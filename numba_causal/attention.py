@@ -1498,11 +1498,11 @@ def merge_constants(backend_name: str, warp: int, rows: int, head_dim_v: int) ->
 
 #: merge_kernel: the most splits it takes (a launch never plans more: split_count's
 #: wanted blocks), warps per block, and the bytes of partials a lane loads in a trip
-#: (float64 16 loads: 32 went to scratch on gfx90a, the AMD compile check; cuda 256
-#: was no faster than 128 on an H200, 2026-12-03 r14)
+#: (cuda: 256 was no faster than 128 on an H200, 2026-12-03 r14; hip: 64, since
+#: float64's 16 loads at 2 dims a lane spilled on gfx90a, the AMD compile check)
 KERNEL_MOST_SPLITS = 1024
 MERGE_WARPS = 4
-MERGE_BATCH_BYTES = {"cuda": 128, "hip": 128, "sim": 128}
+MERGE_BATCH_BYTES = {"cuda": 128, "hip": 64, "sim": 128}
 
 
 def merge_kernel_constants(backend_name: str, warp: int, dtype_name: str,

@@ -248,7 +248,7 @@ def test_merge_kernel_in_several_trips(gpu_backend, rng, monkeypatch, dtype, hea
     if gpu_backend == "sim":
         for table in (A.BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED, A.MMA_BLOCKS_WANTED):
             monkeypatch.setitem(table, "sim", 48)
-        monkeypatch.setitem(A.MIN_SPLIT_KEYS, "sim", 8)
+    monkeypatch.setitem(A.MIN_SPLIT_KEYS, gpu_backend, 8 if gpu_backend == "sim" else 32)
     monkeypatch.setitem(A.MERGE_BATCH_BYTES, gpu_backend, 16)
     monkeypatch.setattr(A, "merges_here", lambda *a: False)
     planned = []

@@ -254,8 +254,7 @@ def test_merge_kernel_in_several_trips(gpu_backend, rng, monkeypatch, dtype, hea
     planned = []
     real = A.op.launch
     monkeypatch.setattr(A.op, "launch", lambda family, chosen, launch, *a, **kw: planned.append(
-        (family.name, launch.grid, launch.constants.get("MERGE_BATCH")))
-        or real(family, chosen, launch, *a, **kw))
+        (family.name, launch.grid, launch.constants)) or real(family, chosen, launch, *a, **kw))
     cache = 120 if gpu_backend == "sim" else 3000
     q, k, v = make(rng, (2, 4, 2, 1, cache, head_dim), dtype)
     options = dict(kv_lens=[0, cache - 11], window=cache - 20)
@@ -265,9 +264,9 @@ def test_merge_kernel_in_several_trips(gpu_backend, rng, monkeypatch, dtype, hea
     check_lse(lse, want_lse)
     assert [p[0] for p in planned][-1] == "causal_attention_merge", planned
     splits = planned[0][1][0]
-    per_trip = max(1, planned[-1][2] // -(-head_dim // (A.SIM_WARP if gpu_backend == "sim"
-                                                       else get_backend(gpu_backend).warp)))
-    assert splits > A.MERGE_WARPS * per_trip, planned  # more than one trip
+    merge = planned[-1][2]  # the splits a trip of the merge's loads covers:
+    per_trip = merge["WARPS"] * (merge["MERGE_BATCH"] // merge["MERGE_DIMS"])
+    assert splits > per_trip, (splits, per_trip)  # more than one trip
 
 
 def _decode_routes(monkeypatch):

@@ -39,10 +39,8 @@ def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, k
             # a repeated call on a torch CUDA tensor: one launch (fastpath.py), here, before
             # any argument is passed on (issue 13: per call at most masked_fill_'s time)
             key = fastpath.call_key(scores, backend, offset, window, fill, causal)
-            if key is not None:
-                entry = fastpath.known_launch(key)
-                if entry is not None and entry():
-                    return scores
+            if fastpath.replayed(key):
+                return scores
     return _mask.apply_causal_mask(scores, offset=offset, fill=fill, window=window,
                                    kv_lens=kv_lens, q_offsets=q_offsets, mask_fn=mask_fn,
                                    causal=causal, backend=backend)

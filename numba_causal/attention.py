@@ -1838,10 +1838,8 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
                 out = fastpath.new_output(q, tuple(q.shape[:3]) + (v.shape[3],))
             fast_key = fastpath.tensors_key("attention", base, q, k, v, out,
                                             kv_lens=live_kv_lens)
-            if fast_key is not None:
-                entry = fastpath.known_launch(fast_key)
-                if entry is not None and entry():
-                    return out
+            if fastpath.replayed(fast_key):
+                return out
     qs, ks, vs, os_, out_shape = _validate(q, k, v, out)
     chosen = get_backend(backend)
     batch, heads_q, seq_len, head_dim = qs.shape

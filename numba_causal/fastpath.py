@@ -276,6 +276,13 @@ def known_launch(key):
     return _CACHE.get(key)
 
 
+def replayed(key) -> bool:
+    """Launch again what was recorded for ``key`` (None: nothing): whether it ran, so
+    the call is done (False: none recorded, or this thread has no CUDA context)."""
+    entry = None if key is None else _CACHE.get(key)
+    return entry is not None and entry()
+
+
 def launch_known(key, scores, planner) -> bool:
     """Launch the call ``key`` stands for if it was seen before (in this process, or on
     disk: then ``planner(scores, key, backend)`` plans it from shapes alone, see

@@ -777,10 +777,8 @@ def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_
                 out = fastpath.new_output(scores)
             fast_key = fastpath.tensors_key("softmax", base, scores, out,
                                             kv_lens=live_kv_lens)
-            if fast_key is not None:
-                entry = fastpath.known_launch(fast_key)
-                if entry is not None and entry():
-                    return out
+            if fastpath.replayed(fast_key):
+                return out
     elif kv_lens is None and q_offsets is None and mask_fn is None:
         host_key = _host_key(scores, out, backend, scale, offset, window, causal)
         replay = fastpath.host_replay(host_key)

@@ -269,6 +269,70 @@ def test_merge_kernel_in_several_trips(gpu_backend, rng, monkeypatch, dtype, hea
     assert splits > per_trip, (splits, per_trip)  # more than one trip
 
 
+def test_group_start_deals_every_block_once_in_proportion(rng):
+    """A balanced launch's groups: each takes at least one block, together every block
+    once, in order, and the blocks past one each in proportion to the group's weight
+    (within one block), whatever the weights (zeros included)."""
+    for _ in range(200):
+        groups = int(rng.integers(1, 40))
+        blocks = groups + int(rng.integers(0, 800))
+        weights = rng.integers(0, 5000, groups) * (rng.random(groups) < 0.8)
+        weights[rng.integers(groups)] += 1  # some weight: the launch's own rule otherwise
+        total = int(weights.sum())
+        before = np.concatenate([[0], np.cumsum(weights)])
+        starts = [A.group_start(g, blocks, groups, int(before[g]), total)
+                  for g in range(groups + 1)]
+        counts = np.diff(starts)
+        assert starts[0] == 0 and starts[-1] == blocks
+        assert (counts >= 1).all()
+        share = (blocks - groups) * weights / total
+        assert (np.abs(counts - 1 - share) < 1).all(), (counts, share)
+
+
+@pytest.mark.parametrize("dtype, head_dim", [("float16", 64), ("float32", 32)])
+def test_ragged_sequences_get_blocks_by_their_keys(gpu_backend, rng, monkeypatch, dtype,
+                                                   head_dim):
+    """A split decode launch over sequences of different lengths (kv_lens, and
+    q_offsets) deals its blocks by the keys each sequence keeps (balanced_place):
+    the definition's result and lse, a sequence with no key; each (batch, KV head)
+    group takes at least one block, the groups every block once, a long sequence's
+    groups as many more as its share of the keys (read back from the launch's
+    ``slots``), and merge_kernel merges them."""
+    if gpu_backend == "sim":
+        for table in (A.DECODE_BLOCKS_WANTED, A.MMA_BLOCKS_WANTED):
+            monkeypatch.setitem(table, "sim", 24)
+    monkeypatch.setitem(A.MIN_SPLIT_KEYS, gpu_backend, 8 if gpu_backend == "sim" else 32)
+    monkeypatch.setattr(A, "merges_here", lambda *a: False)  # as with more splits
+    planned = []
+    real = A.op.launch
+    monkeypatch.setattr(A.op, "launch", lambda family, chosen, launch, *a, **kw: planned.append(
+        (family.name, launch)) or real(family, chosen, launch, *a, **kw))
+    cache = 64 if gpu_backend == "sim" else 4096
+    batch, heads_kv = 4, 2
+    q, k, v = make(rng, (batch, 4, heads_kv, 1, cache, head_dim), dtype)
+    kv_lens = np.array([cache, 3, 0, cache // 2])
+    for options, kept in ((dict(kv_lens=kv_lens), kv_lens),
+                          (dict(q_offsets=[cache - 1, 2, cache // 2, 9]),
+                           np.array([cache, 3, cache // 2 + 1, 10]))):
+        planned.clear()
+        out, lse = causal_attention(q, k, v, return_lse=True, backend=gpu_backend, **options)
+        want, want_lse = definition(q, k, v, **options)
+        check(out, want, dtype)
+        check_lse(lse, want_lse)
+        (split_name, split), (merge_name, merge) = planned
+        assert merge_name == "causal_attention_merge" and merge.constants["BALANCE"]
+        assert split.constants["BALANCE"], split_name
+        blocks = split.grid[0] * split.grid[2]
+        slots = split.args["slots"]
+        slots = np.asarray(slots.copy_to_host() if hasattr(slots, "copy_to_host") else slots)
+        first, count = slots[:2 * batch * heads_kv].reshape(batch * heads_kv, 2).T
+        assert first[0] == 0 and (first[1:] == first[:-1] + count[:-1]).all()
+        assert first[-1] + count[-1] == blocks and (count >= 1).all()
+        weight = np.repeat(kept, heads_kv)
+        share = (blocks - batch * heads_kv) * weight / weight.sum()
+        assert (np.abs(count - 1 - share) < 1).all(), (count, share)
+
+
 def _decode_routes(monkeypatch):
     """A list each GPU launch planned from now on appends to: (ROWS, SPLIT) of a
     decode-route launch, ("mma", SPLIT) of a tensor-core decode launch, None of a

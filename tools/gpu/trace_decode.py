@@ -1,6 +1,6 @@
 """Where the time of a decode attention launch goes: a timeline of every block.
 
-    python tools/gpu/trace_decode.py [seq_len [out_dir]] [--read]
+    python tools/gpu/trace_decode.py [seq_len [out_dir]] [--read] [--ragged]
 
 Issue 15's shapes (fp16, head_dim 128). For each, the public call's launches
 (decode_mma_kernel's key splits, then merge_kernel) are recorded; the split
@@ -14,7 +14,9 @@ percentiles of each stamp from the earliest entry (µs), and how the loop's time
 varies with the blocks sharing an SM, the split and the (batch, KV head)
 (imbalance); the raw stamps go to out_dir/trace-*.npy. ``--read``: also a
 read-only kernel streaming the same K and V bytes with 16-byte loads (the same
-block count, and a full grid): the fixed cost of a launch that only reads.
+block count, and a full grid): the fixed cost of a launch that only reads. ``--ragged``: the B8 and B1 shapes
+with the benchmark's kv_lens (uniform in [L/2, L], seeded with L); the floor
+counts the valid keys.
 """
 
 from __future__ import annotations
@@ -157,7 +159,7 @@ def profile_call(call, n=30):
 
 
 def trace_case(backend, launches, gbps, traced, case, seq_len, out_dir, dtype=torch.float16,
-               d=128):
+               d=128, ragged=False):
     from time_kernels import relaunch
 
     b, hq, hkv, n = case
@@ -165,9 +167,15 @@ def trace_case(backend, launches, gbps, traced, case, seq_len, out_dir, dtype=to
     k = torch.randn(b, hkv, n, d, device="cuda", dtype=dtype)
     v = torch.randn(b, hkv, n, d, device="cuda", dtype=dtype)
     out = torch.empty_like(q)
+    kw = {}
+    valid = b * n
+    if ragged:  # the benchmark's lengths: uniform in [n / 2, n], seeded with n
+        kv_lens = torch.randint(n // 2, n + 1, (b,), generator=torch.Generator().manual_seed(n))
+        valid = int(kv_lens.sum())
+        kw = dict(kv_lens=kv_lens.to("cuda"))
 
     def call():
-        A.causal_attention(q, k, v, out=out, backend="cuda")
+        A.causal_attention(q, k, v, out=out, backend="cuda", **kw)
 
     launches.clear()
     call()
@@ -190,9 +198,9 @@ def trace_case(backend, launches, gbps, traced, case, seq_len, out_dir, dtype=to
             relaunch(*launch)()
     torch.cuda.synchronize()
     err = (out.float() - want.float()).abs().max().item()
-    floor_us = 2 * b * hkv * n * d * q.element_size() / (gbps * 1e3)
+    floor_us = 2 * valid * hkv * d * q.element_size() / (gbps * 1e3)
     t = trace_t.view(blocks, 8).cpu().numpy()
-    name = f"B{b}-Hq{hq}-Hkv{hkv}-S{seq_len}-L{n}"
+    name = f"B{b}-Hq{hq}-Hkv{hkv}-S{seq_len}-L{n}" + ("-ragged" if ragged else "")
     if out_dir:
         np.save(f"{out_dir}/trace-{name}.npy", t)
     us = (t[:, :4] - t[:, 0].min()) / 1e3
@@ -248,9 +256,11 @@ def main():
     backend = get_backend("cuda")
     gbps = copy_bandwidth()
     traced = traced_kernel()
+    ragged = "--ragged" in sys.argv
     with recorded_launches() as launches:
-        for case in ATTENTION_CASES:
-            blocks, k, v = trace_case(backend, launches, gbps, traced, case, seq_len, out_dir)
+        for case in ATTENTION_CASES[:2] if ragged else ATTENTION_CASES:
+            blocks, k, v = trace_case(backend, launches, gbps, traced, case, seq_len, out_dir,
+                                      ragged=ragged)
             if "--read" in sys.argv:
                 read_case(backend, gbps, k, v, blocks)
             del k, v

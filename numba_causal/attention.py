@@ -116,11 +116,6 @@ MERGE_VECS, MERGE_SPLITS, MERGE_SLOTS = compile_time("MERGE_VECS", "MERGE_SPLITS
 #: whether a split decode launch merges its splits itself (the last split to finish:
 #: merge_last_split) or leaves them to merge_kernel
 MERGE_HERE = compile_time("MERGE_HERE")
-#: whether a split decode launch deals its blocks to the (batch x KV head) groups in
-#: proportion to the keys each keeps (balanced_place), rather than `splits` each, and
-#: merge_kernel finds each group's partials in ``slots``; balanced_place's shared
-#: int64s (PLACE_SLOTS: WARP + 3)
-BALANCE, PLACE_SLOTS = compile_time("BALANCE", "PLACE_SLOTS")
 #: merge_kernel: the partials a lane loads in a trip, the dims it sums and the dims of
 #: a warp (MERGE_WIDTH); whether it sets the split launch's tickets back to 0 (RESET:
 #: their shared tails' counters)
@@ -447,19 +442,15 @@ def attention_kernel(q, k, v, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw
         bh += int64(gpu.gridDim.z)
 
 
-def merge_kernel(part_flat, part_lse, out, lse, tickets, slots):
+def merge_kernel(part_flat, part_lse, out, lse, tickets):
     """GPU kernel: each query row's key-split partials merged with their log-sum-exp
     (flash-decoding's combine): out = sum_s w_s o_s / sum_s w_s with w_s = exp(lse_s -
     max_s lse_s), lse = max + log(sum_s w_s); a row no split kept a key of (every
     lse_s -inf) gets 0 and -inf. ``part_flat``: the partials [splits, batch,
-    heads_q, seq_len, head_dim_v] as one array; ``part_lse``: [splits, batch,
-    heads_q, seq_len] as one array; ``out`` [batch, heads_q, seq_len, head_dim_v],
-    ``lse`` [batch, heads_q, seq_len, 1] (HAS_LSE); ``tickets``: the split launch's
+    heads_q, seq_len, head_dim_v] as one array; ``part_lse``: [splits, batch *
+    heads_q * seq_len]; ``out`` [batch, heads_q, seq_len, head_dim_v], ``lse``
+    [batch, heads_q, seq_len, 1] (HAS_LSE); ``tickets``: the split launch's
     counters, set back to 0 here (RESET: no block of that launch runs any more).
-    A row's partials are split s's, s < splits, at its own (batch, head, query);
-    with BALANCE, ``slots`` [groups, 2] (the split launch's balanced_place) gives
-    its group's partials: splits[g, 1] of them at the [split, batch x KV head]
-    places slots[g, 0], slots[g, 0] + 1, ... of the group's rows.
 
     Launch: grid (blocks,) over the rows, block (THREADS, 1), head_dim_v at most
     WARP * MERGE_DIMS. Warp w sums splits w, w + WARPS, ... and lane l dims l, l +
@@ -475,29 +466,21 @@ def merge_kernel(part_flat, part_lse, out, lse, tickets, slots):
     x = gpu.local.array(MERGE_BATCH, COMPUTE)
     acc = gpu.local.array(MERGE_DIMS, COMPUTE)
     heads_q, seq_len, dim_v = out.shape[1], out.shape[2], out.shape[3]
-    rows = out.shape[0] * heads_q * seq_len
-    splits = part_lse.shape[0] // rows
+    splits = part_lse.shape[0]
+    rows = part_lse.shape[1]
     thread = int64(gpu.threadIdx.x)
     warp = thread // WARP
     lane = thread - warp * WARP
     per_warp = MERGE_BATCH // MERGE_DIMS  # splits a warp loads a trip
     per_trip = per_warp * WARPS
+    stride = rows * dim_v
     row = int64(gpu.blockIdx.x)
     if RESET:
         for i in range(row * THREADS + thread, tickets.shape[0],
                        int64(gpu.gridDim.x) * THREADS):
             tickets[i] = int32(0)
     while row < rows:
-        # the row's partial s: lse part_lse[at + s * step], dims at (at + s * step) * dim_v
-        at = row
-        step = rows
-        if BALANCE:
-            group_rows = rows // (slots.shape[0] // 2)
-            g = row // group_rows
-            step = group_rows
-            at = int64(slots[2 * g]) * group_rows + row - g * group_rows
-            splits = int64(slots[2 * g + 1])
-        stride = step * dim_v
+        at = row * dim_v
         top = COMPUTE(NEG_INF)
         total = COMPUTE(0)
         for trip in range(0, splits, per_trip):
@@ -506,11 +489,11 @@ def merge_kernel(part_flat, part_lse, out, lse, tickets, slots):
             for j in range(per_warp):
                 sp = min(trip + warp + j * WARPS, splits - 1)
                 for i in range(MERGE_DIMS):
-                    x[j * MERGE_DIMS + i] = part_flat[sp * stride + at * dim_v
+                    x[j * MERGE_DIMS + i] = part_flat[sp * stride + at
                                                       + min(lane + i * WARP, dim_v - 1)]
             if trip == 0:
                 for sp in range(thread, splits, THREADS):
-                    weight_sh[sp] = part_lse[at + sp * step]
+                    weight_sh[sp] = part_lse[sp, row]
                     top = nan_max(top, weight_sh[sp])
                 top = row_reduce(exchange, partial, 0, thread, top, True)  # (its barriers)
                 for sp in range(thread, splits, THREADS):
@@ -611,8 +594,8 @@ def head_and_query(row, seq_len):
 
 
 def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, lse, part_out,
-                  part_lse, part_flat, tickets, slots, scale, heads_kv, cache_len, offset,
-                  window, kv_lens, q_offsets):
+                  part_lse, part_flat, tickets, scale, heads_kv, cache_len, offset, window,
+                  kv_lens, q_offsets):
     """GPU kernel, the decode route: ``q``, ``out``: 4-D elements (uint16 bits, or
     float32); ``k_words`` / ``v_words``: k's and v's memory as uint32 words, key
     rows at ``b * kw_b + h * kw_h + key * kw_k`` words (16-byte aligned rows);
@@ -646,7 +629,6 @@ def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, 
     row_lo = gpu.shared.array(ROWS, int64)  # read only for tiles with masked keys
     row_hi = gpu.shared.array(ROWS, int64)
     last_sh = gpu.shared.array(1, int32)
-    place_sh = gpu.shared.array(PLACE_SLOTS, int64)
     s = gpu.local.array(ROWS, COMPUTE)
     m = gpu.local.array(ROWS, COMPUTE)
     l = gpu.local.array(ROWS, COMPUTE)
@@ -654,8 +636,7 @@ def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, 
     x = gpu.local.array(CHUNK_ELEMS, COMPUTE)
     vx = gpu.local.array(VPL, COMPUTE)
     lane = int64(gpu.threadIdx.x)
-    seq_len, group, rows_total, split, splits, tile_row, bh, b, hkv, slot = block_place(
-        q, heads_kv, cache_len, offset, window, kv_lens, q_offsets, slots, place_sh, lane)
+    seq_len, group, rows_total, split, splits, tile_row, bh, b, hkv = block_place(q, heads_kv)
     row_offset = q_offsets[b] if USE_Q_OFFSETS else offset
     # each row's kept keys; the union is read, the intersection needs no per-key test
     first, last, both_lo, both_hi = group_bounds(
@@ -757,11 +738,9 @@ def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, 
         while mask > 0:
             l[r] += lane_xor(exchange, 0, lane, l[r], mask)
             mask //= 2
-    part_split, part_b, part_h0 = part_place(slot, heads_kv, group)
     for r in range(ROWS):
         if tile_row + r < rows_total:
             h, qq = head_and_query(tile_row + r, seq_len)
-            part_h = part_h0 + h
             h += hkv * group
             total = l[r]
             row_lse = COMPUTE(NEG_INF)
@@ -771,12 +750,12 @@ def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, 
                 d = lane * VPL + i
                 result = acc[r * VPL + i] / total if total != 0 else COMPUTE(0)
                 if SPLIT:
-                    part_out[part_split, part_b, part_h, qq, d] = result
+                    part_out[split, b, h, qq, d] = result
                 else:
                     out[b, h, qq, d] = from_compute(result)
             if lane == 0:
                 if SPLIT:
-                    part_lse[part_split, part_b, part_h, qq] = row_lse
+                    part_lse[split, b, h, qq] = row_lse
                 elif HAS_LSE:
                     lse[b, h, qq, 0] = row_lse
     if SPLIT and MERGE_HERE:  # the last split of this (row tile, batch x KV head) merges
@@ -869,135 +848,15 @@ def merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, splits, b, 
 
 # --- the tensor-core decode route ----------------------------------------------------------
 
-def block_place(q, heads_kv, cache_len, offset, window, kv_lens, q_offsets, slots, place_sh,
-                lane):
+def block_place(q, heads_kv):
     """A decode block's place on its grid (key splits, row tiles, batch x KV head):
-    (seq_len, group, rows_total, split, splits, tile_row, bh, b, hkv, slot), where
-    ``slot`` is the (batch x KV head) of the partial's place [split, batch, head]
-    in part_out: ``bh`` itself, but with BALANCE the block's own index, as the
-    groups' blocks are then its balanced_place (and its split 0 records the group's
-    first block and split count in ``slots`` [groups, 2] for merge_kernel)."""
+    (seq_len, group, rows_total, split, splits, tile_row, bh, b, hkv)."""
     seq_len = q.shape[2]
     group = q.shape[1] // heads_kv
-    if BALANCE:  # one row tile: the grid's blocks in order, dealt by the groups' keys
-        i = int64(gpu.blockIdx.z) * int64(gpu.gridDim.x) + int64(gpu.blockIdx.x)
-        bh, split, splits, start = balanced_place(
-            i, int64(gpu.gridDim.x) * int64(gpu.gridDim.z), heads_kv, q.shape[0], seq_len,
-            cache_len, offset, window, kv_lens, q_offsets, place_sh, lane)
-        if split == 0 and lane == 0:
-            slots[2 * bh] = int32(start)
-            slots[2 * bh + 1] = int32(splits)
-        b = bh // heads_kv
-        return (seq_len, group, group * seq_len, split, splits, int64(0), bh, b,
-                bh - b * heads_kv, i)
     bh = int64(gpu.blockIdx.z)
     b = bh // heads_kv
     return (seq_len, group, group * seq_len, int64(gpu.blockIdx.x), int64(gpu.gridDim.x),
-            int64(gpu.blockIdx.y) * ROWS, bh, b, bh - b * heads_kv,
-            int64(gpu.blockIdx.x) * int64(gpu.gridDim.z) + bh)
-
-
-def part_place(slot, heads_kv, group):
-    """Where a block's partial goes in part_out [splits, batch, heads_q, ...] (its
-    ``slot`` from block_place): (split, batch, first query head of the group)."""
-    groups = int64(gpu.gridDim.z)
-    part_split = slot // groups
-    bh = slot - part_split * groups
-    part_b = bh // heads_kv
-    return part_split, part_b, (bh - part_b * heads_kv) * group
-
-
-def batch_keys(b, seq_len, cache_len, offset, window, kv_lens, q_offsets):
-    """The keys sequence ``b``'s query rows keep, from the first row's first to the
-    last row's last: its weight in balanced_place."""
-    row_offset = q_offsets[b] if USE_Q_OFFSETS else offset
-    kv_len = kv_lens[b] if USE_KV_LENS else cache_len
-    lo, unused = kept_keys(row_offset, window, kv_len, cache_len)
-    unused, hi = kept_keys(row_offset + seq_len - 1, window, kv_len, cache_len)
-    return hi - lo if hi > lo else int64(0)
-
-
-def group_start(g, blocks, groups, before, total):
-    """The first of a balanced launch's ``blocks`` blocks that group ``g`` of
-    ``groups`` takes: one block each, the rest dealt in proportion to the groups'
-    weights (``before``: the weights of groups 0 .. g - 1, ``total``: of all; > 0).
-    Group g takes blocks [group_start(g), group_start(g + 1)): at least one, and the
-    groups take every block once."""
-    return g + (blocks - groups) * before // total
-
-
-def lanes_scan(place_sh, lane, value):
-    """The inclusive prefix sum of ``value`` over the block's (one warp's) lanes,
-    through shared memory (``place_sh`` [WARP + 3] int64): on return place_sh[WARP -
-    1] holds the lanes' total, until the next call."""
-    place_sh[lane] = value
-    gpu.syncthreads()
-    step = 1
-    while step < WARP:
-        other = place_sh[lane - step] if lane >= step else int64(0)
-        gpu.syncthreads()
-        value += other
-        place_sh[lane] = value
-        gpu.syncthreads()
-        step *= 2
-    return value
-
-
-def balanced_place(i, blocks, heads_kv, batch, seq_len, cache_len, offset, window, kv_lens,
-                   q_offsets, place_sh, lane):
-    """Block ``i`` of a balanced split launch of ``blocks`` blocks: (its group, b *
-    heads_kv + KV head; its split; the group's splits; the group's first block). A
-    group weighs the keys its sequence keeps (batch_keys; every group 1 where no
-    sequence keeps any), and takes blocks [group_start(g), group_start(g + 1)), so
-    a long sequence gets more splits than a short one and the blocks end together.
-    Each lane weighs a sequence (WARP at a time): the weights' total, then the
-    sequence whose blocks hold ``i``, then its KV head's group."""
-    groups = batch * heads_kv
-    total = int64(0)
-    for c in range(0, batch, WARP):
-        lanes_scan(place_sh, lane, batch_keys(c + lane, seq_len, cache_len, offset, window,
-                                              kv_lens, q_offsets)
-                   if c + lane < batch else int64(0))
-        total += place_sh[WARP - 1]
-        gpu.syncthreads()  # place_sh is written again next
-    unit = total == 0
-    if unit:
-        total = batch
-    before = int64(0)
-    for c in range(0, batch, WARP):
-        b = c + lane
-        t = int64(0)
-        if b < batch:
-            t = int64(1) if unit else batch_keys(b, seq_len, cache_len, offset, window,
-                                                 kv_lens, q_offsets)
-        at = before + lanes_scan(place_sh, lane, t) - t  # the weights before b
-        if b < batch:
-            lo = group_start(b * heads_kv, blocks, groups, heads_kv * at, heads_kv * total)
-            hi = group_start((b + 1) * heads_kv, blocks, groups, heads_kv * (at + t),
-                             heads_kv * total)
-            if lo <= i and i < hi:
-                place_sh[WARP] = b
-                place_sh[WARP + 1] = at
-                place_sh[WARP + 2] = t
-        before += place_sh[WARP - 1]
-        gpu.syncthreads()
-    b = place_sh[WARP]
-    at = place_sh[WARP + 1]
-    t = place_sh[WARP + 2]
-    gpu.syncthreads()
-    for c in range(0, heads_kv, WARP):
-        hkv = c + lane
-        if hkv < heads_kv:
-            g = b * heads_kv + hkv
-            lo = group_start(g, blocks, groups, heads_kv * at + hkv * t, heads_kv * total)
-            hi = group_start(g + 1, blocks, groups, heads_kv * at + (hkv + 1) * t,
-                             heads_kv * total)
-            if lo <= i and i < hi:
-                place_sh[WARP] = g
-                place_sh[WARP + 1] = lo
-                place_sh[WARP + 2] = hi - lo
-    gpu.syncthreads()
-    return place_sh[WARP], i - place_sh[WARP + 1], place_sh[WARP + 2], place_sh[WARP + 1]
+            int64(gpu.blockIdx.y) * ROWS, bh, b, bh - b * heads_kv)
 
 
 def group_bounds(row_lo, row_hi, lane, tile_row, rows_total, seq_len, row_offset, window,
@@ -1198,8 +1057,8 @@ def mma_tile(k_stage, v_stage, k_at, v_at, stage, tile, end, both_lo, both_hi, r
 
 
 def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, lse,
-                      part_out, part_lse, part_flat, tickets, slots, scale, heads_kv,
-                      cache_len, offset, window, kv_lens, q_offsets):
+                      part_out, part_lse, part_flat, tickets, scale, heads_kv, cache_len,
+                      offset, window, kv_lens, q_offsets):
     """GPU kernel, the tensor-core decode route (16-bit k and v): arguments as
     decode_kernel's, ROWS = 16 (the rows of an m16n8k16 product), WARP = 32, two
     stages.
@@ -1224,15 +1083,13 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
     row_lo = gpu.shared.array(ROWS, int64)
     row_hi = gpu.shared.array(ROWS, int64)
     last_sh = gpu.shared.array(1, int32)
-    place_sh = gpu.shared.array(PLACE_SLOTS, int64)
     qf = gpu.local.array(Q_FRAGS, uint32)
     o = gpu.local.array(O_SLOTS, COMPUTE)
     s = gpu.local.array(S_SLOTS, COMPUTE)
     lane = int64(gpu.threadIdx.x)
     g = lane >> 2
     quad = lane & 3
-    seq_len, group, rows_total, split, splits, tile_row, bh, b, hkv, slot = block_place(
-        q, heads_kv, cache_len, offset, window, kv_lens, q_offsets, slots, place_sh, lane)
+    seq_len, group, rows_total, split, splits, tile_row, bh, b, hkv = block_place(q, heads_kv)
     row_offset = q_offsets[b] if USE_Q_OFFSETS else offset
     first, last, both_lo, both_hi = group_bounds(
         row_lo, row_hi, lane, tile_row, rows_total, seq_len, row_offset, window,
@@ -1303,13 +1160,11 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
         l1 += lane_xor(exchange, 0, lane, l1, mask)
     # lane's dims: n-tile 8vs + e holds dims 64vs + 16 quad + e (o[4n], rows g / g + 8
     # in o[4n] / o[4n + 2]) and 64vs + 16 quad + 8 + e (o[4n + 1], o[4n + 3])
-    part_split, part_b, part_h0 = part_place(slot, heads_kv, group)
     for half in range(2):
         row = tile_row + g + 8 * half
         total = l1 if half else l0
         if row < rows_total:
             h, qq = head_and_query(row, seq_len)
-            part_h = part_h0 + h
             h += hkv * group
             inverse = COMPUTE(1) / total if total != 0 else COMPUTE(0)
             for vs in range(V_SLOTS):
@@ -1318,7 +1173,7 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
                         d = 64 * vs + 16 * quad + 8 * second + e
                         result = o[4 * (8 * vs + e) + 2 * half + second] * inverse
                         if SPLIT:
-                            part_out[part_split, part_b, part_h, qq, d] = result
+                            part_out[split, b, h, qq, d] = result
                         else:
                             out[b, h, qq, d] = from_compute(result)
             if quad == 0:
@@ -1326,7 +1181,7 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
                 if total != 0:
                     row_lse = (m1 if half else m0) * COMPUTE(LN2) + COMPUTE(math.log(total))
                 if SPLIT:
-                    part_lse[part_split, part_b, part_h, qq] = row_lse
+                    part_lse[split, b, h, qq] = row_lse
                 elif HAS_LSE:
                     lse[b, h, qq, 0] = row_lse
     if SPLIT and MERGE_HERE:
@@ -1651,17 +1506,15 @@ MERGE_BATCH_BYTES = {"cuda": 128, "hip": 64, "sim": 128}
 
 
 def merge_kernel_constants(backend_name: str, warp: int, dtype_name: str,
-                           has_lse: bool, reset: bool = False, head_dim_v: int = 128,
-                           balance: bool = False) -> dict:
+                           has_lse: bool, reset: bool = False, head_dim_v: int = 128) -> dict:
     """Every compile-time constant of a merge_kernel launch (``reset``: it sets the
-    split launch's tickets back to 0; ``balance``: the split launch was balanced):
-    a lane's dims (MERGE_DIMS) and the partials it loads in a trip (MERGE_BATCH, a
-    multiple of MERGE_DIMS)."""
+    split launch's tickets back to 0): a lane's dims (MERGE_DIMS) and the partials
+    it loads in a trip (MERGE_BATCH, a multiple of MERGE_DIMS)."""
     threads = MERGE_WARPS * warp
     dims = max(1, -(-head_dim_v // warp))
     loads = MERGE_BATCH_BYTES.get(backend_name, 128) // compute_dtype(dtype_name).itemsize
     return dict(WARP=warp, WARPS=MERGE_WARPS, THREADS=threads, LANES=threads, SPAN=warp,
-                RESET=reset, BALANCE=balance,
+                RESET=reset,
                 EXCHANGE_LANES=threads if backend_name == "sim" else 1,
                 MOST_SPLITS=KERNEL_MOST_SPLITS, HAS_LSE=has_lse, MERGE_DIMS=dims,
                 MERGE_WIDTH=dims * warp,
@@ -1679,27 +1532,12 @@ def merges_here(backend_name: str, warp: int, rows: int, head_dim_v: int, splits
     return 1 < splits <= merge_constants(backend_name, warp, rows, head_dim_v)["MERGE_SPLITS"]
 
 
-def balances(batch: int, row_tiles: int, splits: int, here: bool,
-             opts_constants: dict) -> bool:
-    """Whether a split decode launch deals its blocks to the groups by the keys each
-    keeps (balanced_place): where the sequences' kept keys may differ (kv_lens or
-    q_offsets, more than one sequence), its rows are one row tile and merge_kernel
-    merges (its block per row finds any group's partials; the launch's own merge
-    holds MERGE_SPLITS). Equal sequences get `splits` blocks each either way."""
-    ragged = opts_constants.get("USE_KV_LENS") or opts_constants.get("USE_Q_OFFSETS")
-    return bool(ragged) and batch > 1 and row_tiles == 1 and splits > 1 and not here
-
-
-def _merge_choice(constants: dict, here: bool, balance: bool = False) -> dict:
+def _merge_choice(constants: dict, here: bool) -> dict:
     """``constants`` with MERGE_HERE (a split launch merges its own splits, at most
-    MERGE_SPLITS of them: its weights hold as many, + max and sum; without it the
-    merge's weights take no shared memory) and BALANCE (balanced_place; only where
-    merge_kernel merges)."""
-    if balance and here:  # pragma: no cover - _launch_decode never plans it
-        raise AssertionError("a balanced launch leaves its merge to merge_kernel")
+    MERGE_SPLITS of them: its weights hold as many, + max and sum); without it the
+    merge's weights take no shared memory."""
     most = constants["MERGE_SPLITS"] if here else 0
-    return dict(constants, MERGE_HERE=here, MOST_SPLITS=most, WEIGHT_SLOTS=most + 2,
-                BALANCE=balance, PLACE_SLOTS=constants["WARP"] + 3)
+    return dict(constants, MERGE_HERE=here, MOST_SPLITS=most, WEIGHT_SLOTS=most + 2)
 
 
 def _decode_layout(warp: int, itemsize: int, head_dim: int, head_dim_v: int, rows: int,
@@ -1741,12 +1579,10 @@ def decode_rows(backend_name: str, warp: int, dtype_name: str, head_dim: int, he
 
 def decode_constants(backend_name: str, warp: int, dtype_name: str, head_dim: int,
                      head_dim_v: int, rows: int, split: bool, has_lse: bool,
-                     opts_constants: dict, merge_here: bool = True,
-                     balance: bool = False) -> dict:
+                     opts_constants: dict, merge_here: bool = True) -> dict:
     """Every compile-time constant of a decode-route launch (where decode_applies, and
     k's and v's rows are 16-byte words); ``merge_here``: a split launch merges its
-    splits itself (merges_here); ``balance``: it deals its blocks by the groups'
-    keys (balances)."""
+    splits itself (merges_here)."""
     itemsize = dtypes.SUPPORTED[dtype_name][0]
     v_words = head_dim_v * itemsize // (4 * warp)
     stages = DECODE_STAGES.get(backend_name, 2)
@@ -1761,8 +1597,7 @@ def decode_constants(backend_name: str, warp: int, dtype_name: str, head_dim: in
                 ELEMENT=_element_type(dtype_name),
                 **_decode_layout(warp, itemsize, head_dim, head_dim_v, rows, stages,
                                  backend_name),
-                **format_constants(dtype_name), **opts_constants), split and merge_here,
-        split and balance)
+                **format_constants(dtype_name), **opts_constants), split and merge_here)
 
 
 #: backends that launch the tensor-core decode route (warp_mma: cuda's mma.sync, the
@@ -1800,9 +1635,9 @@ def _mma_shared(head_dim: int, head_dim_v: int, stages: int) -> int:
 
 def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v: int,
                   split: bool, has_lse: bool, opts_constants: dict,
-                  merge_here: bool = True, balance: bool = False) -> dict:
+                  merge_here: bool = True) -> dict:
     """Every compile-time constant of a tensor-core decode launch (where mma_applies;
-    ``merge_here`` and ``balance`` as decode_constants')."""
+    ``merge_here`` as decode_constants')."""
     stages = 2  # the kernel's pipeline: a tile computed while the next is copied
     if _mma_shared(head_dim, head_dim_v, stages) > DECODE_SHARED_BYTES:  # pragma: no cover
         raise AssertionError(f"head dims {head_dim}/{head_dim_v}: two stages do not fit")
@@ -1820,8 +1655,7 @@ def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v:
                 MMA_LANES=32 if backend_name == "sim" else 1,
                 **merge_constants(backend_name, 32, MMA_ROWS, head_dim_v), SPLIT=split,
                 HAS_LSE=has_lse, ELEMENT=_element_type(dtype_name),
-                **format_constants(dtype_name), **opts_constants), split and merge_here,
-        split and balance)
+                **format_constants(dtype_name), **opts_constants), split and merge_here)
 
 
 def _element_type(dtype_name: str) -> str:
@@ -2102,9 +1936,9 @@ _WORKSPACE_LOCK = threading.Lock()
 
 
 def _workspace(chosen, stream, role, shape, dtype):
-    """A workspace (``role``: 'out' or 'lse', float; 'tickets', int32 zeros; 'slots',
-    int32 each balanced launch writes) for the splits' partials, kept per backend,
-    stream and thread and grown as needed (a decode loop allocates once)."""
+    """A workspace (``role``: 'out' or 'lse', float; 'tickets', int32 zeros) for the
+    splits' partials, kept per backend, stream and thread and grown as needed (a
+    decode loop allocates once)."""
     key = (chosen.name, role, id(stream), threading.get_ident(), np.dtype(dtype).name)
     n = int(np.prod(shape))
     with _WORKSPACE_LOCK:
@@ -2145,28 +1979,24 @@ def _split_parts(chosen, stream, splits, out_shape, dtype):
 
 
 def _launch_merge(chosen, stream, part_out, part_lse, o_, lse_arg, dtype, has_lse,
-                  fast_key=None, tickets=None, slots=None):
+                  fast_key=None, tickets=None):
     """Launch merge_kernel on the splits' partials (a block per query row); with a
     ``fast_key``, the launch is replayed after the splits' one (fastpath);
-    ``tickets``: the split launch's counters, for the merge to set back to 0;
-    ``slots``: a balanced split launch's groups' places (balanced_place)."""
+    ``tickets``: the split launch's counters, for the merge to set back to 0."""
     splits = part_out.shape[0]
     rows = int(np.prod(part_out.shape[1:4]))
     if splits > KERNEL_MOST_SPLITS:  # pragma: no cover - split_count never plans it
         raise AssertionError(f"{splits} key splits: merge_kernel takes {KERNEL_MOST_SPLITS}")
     warp = SIM_WARP if chosen.name == "sim" else chosen.warp
     constants = merge_kernel_constants(chosen.name, warp, dtype, has_lse, tickets is not None,
-                                       part_out.shape[4], slots is not None)
+                                       part_out.shape[4])
     grid = kc.fold_grid(chosen, rows, 1, 1)
     if tickets is None:
         tickets = _no_tickets(chosen)
-    if slots is None:
-        slots = _no_tickets(chosen)
     op.launch(MERGE, chosen, op.Launch.of(constants, grid, (constants["THREADS"], 1), dict(
         part_flat=part_out.reshape(int(np.prod(part_out.shape))),
-        part_lse=part_lse.reshape(splits * rows), out=o_, lse=lse_arg, tickets=tickets,
-        slots=slots)),
-        stream, fast_key, keep=(part_out, part_lse, tickets, slots), then=fast_key is not None)
+        part_lse=part_lse.reshape((splits, rows)), out=o_, lse=lse_arg, tickets=tickets)),
+        stream, fast_key, keep=(part_out, part_lse, tickets), then=fast_key is not None)
 
 
 def _no_tickets(chosen):
@@ -2244,13 +2074,12 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
         return False
     has_lse = lse_view is not None
     here = merges_here(chosen.name, warp, rows, head_dim_v, splits)
-    balance = balances(batch, row_tiles, splits, here, opts.constants())
     if mma:
         constants = mma_constants(chosen.name, dtype, head_dim, head_dim_v, splits > 1,
-                                  has_lse, opts.constants(), here, balance)
+                                  has_lse, opts.constants(), here)
     else:
         constants = decode_constants(chosen.name, warp, dtype, head_dim, head_dim_v, rows,
-                                     splits > 1, has_lse, opts.constants(), here, balance)
+                                     splits > 1, has_lse, opts.constants(), here)
     if here and splits > constants["MOST_SPLITS"]:  # its merge's weights hold MOST_SPLITS
         raise AssertionError(f"{splits} key splits merged in the launch: it holds "
                              f"{constants['MOST_SPLITS']}")
@@ -2261,9 +2090,6 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
     groups = row_tiles * batch * heads_kv
     tickets = _workspace(chosen, stream, "tickets", ((2 if tails else 1) * groups,), np.int32) \
         if here or tails else _no_tickets(chosen)
-    # a balanced launch's groups' first blocks and split counts [groups, 2]
-    slots = _workspace(chosen, stream, "slots", (2 * groups,), np.int32) if balance \
-        else _no_tickets(chosen)
     (k_words, (kw_b, kw_h, kw_k)), (v_words, (vw_b, vw_h, vw_k)) = k_found, v_found
     kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
     grid = (splits, row_tiles, batch * heads_kv)
@@ -2271,15 +2097,15 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
         q=q_, k_words=k_words, kw_b=np.int64(kw_b), kw_h=np.int64(kw_h), kw_k=np.int64(kw_k),
         v_words=v_words, vw_b=np.int64(vw_b), vw_h=np.int64(vw_h), vw_k=np.int64(vw_k),
         out=o_, lse=_lse_or_dummy(chosen, lse_view, dtype), part_out=part_out,
-        part_lse=part_lse, part_flat=part_flat, tickets=tickets, slots=slots, scale=cscale,
+        part_lse=part_lse, part_flat=part_flat, tickets=tickets, scale=cscale,
         heads_kv=np.int64(heads_kv),
         cache_len=np.int64(cache_len), offset=np.int64(opts.offset),
         window=np.int64(opts.window), kv_lens=kv_lens, q_offsets=q_offsets)), stream,
-        fast_key, keep=(part_out, part_lse, part_flat, tickets, slots, kv_lens))
+        fast_key, keep=(part_out, part_lse, part_flat, tickets, kv_lens))
     if splits > 1 and not here:
         _launch_merge(chosen, stream, part_out, part_lse, o_,
                       _lse_or_dummy(chosen, lse_view, dtype), dtype, has_lse, fast_key,
-                      tickets if tails else None, slots if balance else None)
+                      tickets if tails else None)
     return True
 
 
@@ -2479,8 +2305,7 @@ DECODE = op.register(op.Family(
     helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS,
     gpu_helpers=(to_compute, from_compute, pow2, decode_word, decode_chunk,
                  decode_value_words, tile_copies, stage_tile, pair_weight, block_place,
-                 part_place, batch_keys, group_start, lanes_scan, balanced_place, group_bounds,
-                 head_and_query, split_keys, merge_splits, merge_last_split),
+                 group_bounds, head_and_query, split_keys, merge_splits, merge_last_split),
     args=(op.array("q", "ELEMENT", 4), op.array("k_words", "uint32", 1),
           op.scalar("kw_b", "int64"), op.scalar("kw_h", "int64"), op.scalar("kw_k", "int64"),
           op.array("v_words", "uint32", 1), op.scalar("vw_b", "int64"),
@@ -2488,7 +2313,7 @@ DECODE = op.register(op.Family(
           op.array("out", "ELEMENT", 4), op.array("lse", "COMPUTE", 4),
           op.array("part_out", "COMPUTE", 5), op.array("part_lse", "COMPUTE", 4),
           op.array("part_flat", "COMPUTE", 1), op.array("tickets", "int32", 1),
-          op.array("slots", "int32", 1), op.scalar("scale", "COMPUTE"),
+          op.scalar("scale", "COMPUTE"),
           op.scalar("heads_kv", "int64"), op.scalar("cache_len", "int64"),
           op.scalar("offset", "int64"), op.scalar("window", "int64"),
           op.array("kv_lens", "int64", 1), op.array("q_offsets", "int64", 1)),
@@ -2499,8 +2324,7 @@ DECODE_MMA = op.register(op.Family(
     name="causal_attention_decode_mma",
     gpu_kernel=decode_mma_kernel, cpu_kernel=attention_cpu, reference=attention_definition,
     helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS,
-    gpu_helpers=(from_compute, pow2, block_place, part_place, batch_keys, group_start, lanes_scan,
-                 balanced_place, group_bounds, head_and_query, split_keys,
+    gpu_helpers=(from_compute, pow2, block_place, group_bounds, head_and_query, split_keys,
                  query_word, staged_chunk, mma_copies, mma_stage_tile, pack_pair,
                  value_products, pair_weight, merge_splits, merge_last_split, mma_tile,
                  next_tile),
@@ -2512,8 +2336,8 @@ MERGE = op.register(op.Family(
     name="causal_attention_merge",
     gpu_kernel=merge_kernel, cpu_kernel=merge_kernel, reference=merge_kernel,
     helpers=(), gpu_helpers=(from_compute, reductions.row_reduce) + reductions.HELPERS,
-    args=(op.array("part_flat", "COMPUTE", 1), op.array("part_lse", "COMPUTE", 1),
+    args=(op.array("part_flat", "COMPUTE", 1), op.array("part_lse", "COMPUTE", 2),
           op.array("out", "ELEMENT", 4), op.array("lse", "COMPUTE", 4),
-          op.array("tickets", "int32", 1), op.array("slots", "int32", 1)),
+          op.array("tickets", "int32", 1)),
     aot_variants=_merge_aot_variants,
 ))

@@ -44,16 +44,8 @@ def variants():
             c = A.decode_constants("cuda", 32, name, 128, 128, rows, True, False,
                                    PLAIN.constants())
             yield f"decode_{name}_r{rows}_s{c['STAGES']}", A.DECODE, c
-    ragged = dict(PLAIN.constants(), USE_KV_LENS=True)  # a balanced split launch
-    yield ("mma_float16_split_balanced", A.DECODE_MMA,
-           A.mma_constants("cuda", "float16", 128, 128, True, False, ragged, False, True))
-    yield ("decode_float32_r4_split_balanced", A.DECODE,
-           A.decode_constants("cuda", 32, "float32", 128, 128, 4, True, False, ragged, False,
-                              True))
     for name in ("float16", "float32", "float64"):
         yield f"merge_{name}", A.MERGE, A.merge_kernel_constants("cuda", 32, name, True)
-    yield ("merge_float16_balanced", A.MERGE,
-           A.merge_kernel_constants("cuda", 32, "float16", False, True, 128, True))
 
 
 def counts(ptx: str) -> collections.Counter:

@@ -47,16 +47,30 @@ def run_process(args, how="module", **kwargs):
 
 @pytest.fixture(params=["in-process", "subprocess"])
 def run(request, capsys, monkeypatch, tmp_path):
-    """``run(args) -> (exit status, stdout, stderr)``, in-process or in a new process."""
+    """``run(args) -> (exit status, stdout, stderr)``, in-process or in a new process
+    (``run.subprocess`` says which)."""
     monkeypatch.delenv(nc.backends.ENV_VAR, raising=False)
     if request.param == "subprocess":
-        return lambda args: run_process(args, cwd=tmp_path)
+        def in_new_process(args):
+            return run_process(args, cwd=tmp_path)
+        in_new_process.subprocess = True
+        return in_new_process
 
     def in_process(args):
         status = cli.main(list(args))
         out, err = capsys.readouterr()
         return status, out, err
+    in_process.subprocess = False
     return in_process
+
+
+def subprocess_covers(run, case, cases):
+    """Skip a case in a new process unless it is one of ``cases``: every case runs
+    in-process, and a new process (2-7 s each on CI's 2 cores: the interpreter, numba,
+    the kernels' compiles) checks on that subset that a real process prints the same
+    and exits with the same status."""
+    if run.subprocess and case not in cases:
+        pytest.skip("in-process only; a new process runs a subset of these cases")
 
 
 def test_entry_point_is_declared():
@@ -148,6 +162,10 @@ DEMO_CASES = {
 
 @pytest.mark.parametrize("case", DEMO_CASES, ids=list(DEMO_CASES))
 def test_demo_prints_masked_scores(backend, run, case):
+    if backend in ("cpu", "sim"):  # in a new process: each case once, on cpu or sim
+        subprocess_covers(run, (backend, case), {("cpu", "default"), ("sim", "kv cache"),
+                                                  ("cpu", "negative offset"),
+                                                  ("sim", "explicit offset"), ("sim", "window")})
     args, (seq_len, cache_len), options = DEMO_CASES[case]
     seed = 1234
     status, out, err = run(["demo", "--backend", backend, "--seed", str(seed)] + args)
@@ -172,6 +190,7 @@ def test_demo_prints_masked_scores(backend, run, case):
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float64"])
 def test_demo_dtypes(run, dtype):
+    subprocess_covers(run, dtype, {"bfloat16"})  # ml_dtypes' bfloat16 in a new process
     status, out, err = run(["demo", "--backend", "cpu", "--dtype", dtype, "--seq", "4",
                             "--cache", "4", "--heads", "3", "--batch", "2"])
     assert status == 0, err
@@ -210,6 +229,9 @@ def test_demo_unavailable_backend_exits_3(run):
     ([], "the following arguments are required"),
 ])
 def test_usage_errors_exit_2(run, args, message):
+    # in a new process: a subcommand's argument and the top-level parser's errors
+    subprocess_covers(run, message, {"argument --seq: must be between 1 and 64; got 0",
+                                     "invalid choice: 'frobnicate'"})
     status, out, err = run(args)
     assert status == cli.EXIT_USAGE == 2
     assert out == ""

@@ -80,6 +80,23 @@ def check(backend, rng, shape, dtype="float32", scale=1.0, **options):
     return x, got
 
 
+def sim_shape(backend, shape, sim):
+    """The simulator's shape for a test: the same rows and keys in fewer sequences or
+    heads. Each (sequence, head) adds its own blocks of Python threads on the simulator
+    (0.1-0.5 s a block, more when the other xdist worker simulates too) and repeats
+    the same mask; per-sequence options keep two sequences."""
+    return sim if backend == "sim" else shape
+
+
+def sim_covers(backend, case, cases):
+    """Skip a case of a full product on the simulator unless it is in ``cases`` (a
+    subset with every value of each parameter at least once): the full product runs
+    on the cpu path where it has one and on cuda/hip (the GPU machine)."""
+    if backend == "sim" and case not in cases:
+        pytest.skip("the simulator runs a covering subset of this product; "
+                    "cuda and hip run all of it")
+
+
 # --- shapes x dtypes x backends ------------------------------------------------------
 
 SHAPES = [(2, 3, 7, 12), (9, 9), (1, 2, 1, 33), (2, 1, 6, 4)]
@@ -88,18 +105,23 @@ SHAPES = [(2, 3, 7, 12), (9, 9), (1, 2, 1, 33), (2, 1, 6, 4)]
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
 def test_matches_float64_softmax(backend, rng, shape, dtype):
+    # the simulator runs the largest shape (21 blocks) in float32 only; its other
+    # shapes take every dtype, the cpu path and cuda/hip every shape x dtype
+    if shape == SHAPES[0]:
+        sim_covers(backend, dtype, ("float32",))
     check(backend, rng, shape, dtype, scale=0.37)
 
 
 def test_rows_sum_to_one(backend, rng):
-    _, got = check(backend, rng, (2, 2, 5, 8), scale=2.0)
+    _, got = check(backend, rng, sim_shape(backend, (2, 2, 5, 8), (1, 2, 5, 8)), scale=2.0)
     assert np.allclose(got.sum(axis=-1), 1.0, rtol=0, atol=2e-6)
 
 
 def test_wide_scores_and_scales(backend, rng):
     """Logits in the thousands: exp(scale * x) would overflow and scale * x - max
     would lose the float32 digits; the kernels' exp(|scale| * (u - max u)) keeps them."""
-    x = (random_scores(rng, (1, 2, 4, 16), specials=False) * 30).astype(np.float32)
+    shape = sim_shape(backend, (1, 2, 4, 16), (1, 1, 4, 16))
+    x = (random_scores(rng, shape, specials=False) * 30).astype(np.float32)
     for scale in (1.0, 25.0, -3.0, 0.0):
         assert_softmax(causal_softmax(x, scale=scale, backend=backend), reference(x, scale),
                        masked_where(x.shape), "float32")
@@ -126,7 +148,7 @@ OPTIONS = {
 
 @pytest.mark.parametrize("options", OPTIONS.values(), ids=list(OPTIONS))
 def test_mask_options(backend, rng, options):
-    check(backend, rng, (2, 2, 6, 10), scale=0.8, **options)
+    check(backend, rng, sim_shape(backend, (2, 2, 6, 10), (2, 1, 6, 10)), scale=0.8, **options)
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float64"])
@@ -139,7 +161,7 @@ def test_mask_options_other_dtypes(backend, rng, dtype):
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
 @pytest.mark.parametrize("mode", ["none", "scores", "separate"])
 def test_out(backend, rng, mode, dtype):
-    x = random_scores(rng, (2, 2, 5, 7), dtype, specials=False)
+    x = random_scores(rng, sim_shape(backend, (2, 2, 5, 7), (1, 2, 5, 7)), dtype, specials=False)
     before = x.copy()
     want = reference(before, 1.5, window=4)
     out = {"none": None, "scores": x, "separate": np.full_like(x, np.nan)}[mode]
@@ -156,7 +178,7 @@ def test_out(backend, rng, mode, dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_poisoned_out_is_entirely_written(backend, rng, dtype):
     """out starts as NaN: any element the kernel skips stays NaN and fails."""
-    x = random_scores(rng, (2, 2, 6, 9), dtype, specials=False)
+    x = random_scores(rng, sim_shape(backend, (2, 2, 6, 9), (2, 1, 6, 9)), dtype, specials=False)
     out = np.full_like(x, np.nan)
     options = dict(kv_lens=[3, 0], q_offsets=[1, 4], window=2)
     causal_softmax(x, out=out, backend=backend, **options)
@@ -180,7 +202,7 @@ def test_guard_band_around_out(backend, rng, dtype):
 def test_in_place_on_strided_views(backend, rng):
     for view in (lambda a: a[..., ::-1], lambda a: a.transpose(1, 0, 2, 3),
                  lambda a: a[:, :, ::2, 1:]):
-        base = random_scores(rng, (2, 2, 6, 8), specials=False)
+        base = random_scores(rng, sim_shape(backend, (2, 2, 6, 8), (1, 2, 6, 8)), specials=False)
         v = view(base)
         want = reference(v.copy())
         assert causal_softmax(v, out=v, backend=backend) is v
@@ -198,7 +220,8 @@ def test_interleaved_views_do_not_overlap(backend, rng):
 def test_torch_tensors(backend, rng):
     torch = pytest.importorskip("torch")
     for dtype in (torch.float32, torch.bfloat16):
-        x = torch.randn(2, 3, 5, 8, generator=torch.Generator().manual_seed(7)).to(dtype)
+        x = torch.randn(*sim_shape(backend, (2, 3, 5, 8), (1, 2, 5, 8)),
+                        generator=torch.Generator().manual_seed(7)).to(dtype)
         got = causal_softmax(x, scale=0.5, backend=backend)
         assert isinstance(got, torch.Tensor) and got.dtype == dtype and got.shape == x.shape
         x64 = x.double() * 0.5
@@ -224,7 +247,7 @@ def test_fully_masked_rows_are_zeros(backend, rng):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_nan_in_a_masked_key_is_never_read(backend, rng, dtype):
-    x = random_scores(rng, (2, 2, 5, 8), dtype, specials=False)
+    x = random_scores(rng, sim_shape(backend, (2, 2, 5, 8), (1, 1, 5, 8)), dtype, specials=False)
     clean = x.copy()
     where = masked_where(x.shape, window=3)
     x[where] = np.nan
@@ -321,19 +344,30 @@ def test_folded_grid(gpu_backend, rng):
                    "float32")
 
 
+WORD_OPTIONS = {"causal": dict(), "window": dict(window=5, offset=9),
+                "q_offsets": dict(q_offsets=[3, 0]),
+                "kv_lens": dict(kv_lens=[13, 6], causal=False)}
+# the simulator's subset (~5 s a case there): each dtype once, each option once, the
+# 16-bit dtypes (4 keys a word) with the options whose kept ranges end inside a word
+WORD_CASES_SIM = (("float16", "window"), ("bfloat16", "kv_lens"), ("float32", "q_offsets"),
+                  ("float64", "causal"))
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("options", [dict(), dict(window=5, offset=9), dict(q_offsets=[3, 0]),
-                                     dict(kv_lens=[13, 6], causal=False)],
-                         ids=["causal", "window", "q_offsets", "kv_lens"])
-def test_words_and_elements_agree(gpu_backend, rng, monkeypatch, dtype, options):
+@pytest.mark.parametrize("option", list(WORD_OPTIONS))
+def test_words_and_elements_agree(gpu_backend, rng, monkeypatch, dtype, option):
     """Contiguous rows go through 8-byte words (the 16-byte path off), kept keys
     starting and ending inside a word; a strided view of the same scores goes
     element by element. Both match float64 (their lanes sum different keys: not
-    bit for bit)."""
+    bit for bit). Every option x dtype on cuda/hip; on the simulator a covering
+    subset, in one head (the cpu backend has no word path)."""
+    sim_covers(gpu_backend, (dtype, option), WORD_CASES_SIM)
+    options = WORD_OPTIONS[option]
     monkeypatch.setattr(softmax, "ROW_VECTORS", False)
     words = planned(monkeypatch, softmax, "WORD")
-    x = random_scores(rng, (2, 2, 7, 16), dtype, specials=False)
-    holder = np.empty((2, 2, 7, 32), dtype=x.dtype)
+    x = random_scores(rng, sim_shape(gpu_backend, (2, 2, 7, 16), (2, 1, 7, 16)), dtype,
+                      specials=False)
+    holder = np.empty(x.shape[:-1] + (32,), dtype=x.dtype)
     holder[..., ::2] = x
     got = causal_softmax(x, scale=0.7, backend=gpu_backend, **options)
     if gpu_backend == "sim":
@@ -355,7 +389,8 @@ def test_words_and_elements_agree(gpu_backend, rng, monkeypatch, dtype, options)
 
 def test_kernel_matches_njit_reference(backend, rng):
     for dtype in DTYPES:
-        x = random_scores(rng, (2, 2, 6, 11), dtype, specials=False)
+        x = random_scores(rng, sim_shape(backend, (2, 2, 6, 11), (1, 2, 6, 11)), dtype,
+                          specials=False)
         options = dict(scale=0.9, window=7, offset=4)
         ref = softmax.causal_softmax_reference(x, **options)
         got = causal_softmax(x, backend=backend, **options)
@@ -536,7 +571,8 @@ def test_vec_extreme_scales(gpu_backend, rng, vec_on, scale):
 def test_vec_guard_band(gpu_backend, rng, vec_on, dtype):
     """Rows 16-byte aligned inside a NaN buffer with gaps between them (16-byte path):
     nothing outside the view is written."""
-    buf = np.full((2, 3, 6, 48), np.nan, dtype=np_dtype(dtype))
+    buf = np.full(sim_shape(gpu_backend, (2, 3, 6, 48), (1, 3, 6, 48)), np.nan,
+                  dtype=np_dtype(dtype))
     bits_before = bits_of(buf).copy()
     view = buf[:, 1:3, 1:5, 8:40]
     x = random_scores(rng, view.shape, dtype, specials=False)

@@ -90,6 +90,14 @@ def check(backend, rng, shape, dtype="float32", scale=1.0, near=None, **options)
     return p, g, got
 
 
+def sim_shape(backend, shape, sim):
+    """The simulator's shape for a test: the same rows and keys in fewer sequences or
+    heads. Each (sequence, head) adds its own blocks of Python threads on the simulator
+    (~0.4 s a block) and repeats the same mask; per-sequence options keep two
+    sequences."""
+    return sim if backend == "sim" else shape
+
+
 # --- dtypes x shapes x backends ------------------------------------------------------------
 
 SHAPES = [(2, 3, 7, 16), (9, 9), (1, 2, 3, 40), (2, 1, 6, 4)]
@@ -98,6 +106,10 @@ SHAPES = [(2, 3, 7, 16), (9, 9), (1, 2, 3, 40), (2, 1, 6, 4)]
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
 def test_matches_float64_formula(backend, rng, shape, dtype):
+    if backend == "sim" and shape == SHAPES[0] and dtype not in ("float32", "float64"):
+        # the largest shape costs the simulator ~7 s a 16-bit dtype; its other shapes take
+        # every dtype, the cpu path and cuda/hip every shape x dtype
+        pytest.skip("the simulator runs the largest shape in float32 and float64 only")
     check(backend, rng, shape, dtype, scale=0.37)
 
 
@@ -109,18 +121,19 @@ def test_cancellation_grad_near_its_row_sum(backend, rng, dtype):
           scale=0.5, near=1.0)
 
 
-def test_reference_matches_float64_formula(rng):
-    for dtype in DTYPES:
-        for options in ({}, dict(offset=-2, window=3), dict(kv_lens=[5, 0], causal=False)):
-            p, g = inputs(rng, (2, 2, 5, 9), dtype, **options)
-            got = softmax_backward.causal_softmax_backward_reference(p, g, scale=1.3, **options)
-            assert_gradient(got, formula(p, g, 1.3, **options),
-                            masked_where(p.shape, **options), dtype)
+@pytest.mark.parametrize("dtype", DTYPES)  # each compiles its variants (~6 s): split for xdist
+def test_reference_matches_float64_formula(rng, dtype):
+    for options in ({}, dict(offset=-2, window=3), dict(kv_lens=[5, 0], causal=False)):
+        p, g = inputs(rng, (2, 2, 5, 9), dtype, **options)
+        got = softmax_backward.causal_softmax_backward_reference(p, g, scale=1.3, **options)
+        assert_gradient(got, formula(p, g, 1.3, **options),
+                        masked_where(p.shape, **options), dtype)
 
 
 def test_kernel_matches_njit_reference(backend, rng):
     for dtype in DTYPES:
-        p, g = inputs(rng, (2, 2, 6, 16), dtype, window=7, offset=4)
+        p, g = inputs(rng, sim_shape(backend, (2, 2, 6, 16), (1, 2, 6, 16)), dtype, window=7,
+                      offset=4)
         ref = softmax_backward.causal_softmax_backward_reference(p, g, scale=0.9, window=7,
                                                                  offset=4)
         got = backward(p, g, scale=0.9, window=7, offset=4, backend=backend)
@@ -146,7 +159,7 @@ OPTIONS = {
 
 @pytest.mark.parametrize("options", OPTIONS.values(), ids=list(OPTIONS))
 def test_mask_options(backend, rng, options):
-    check(backend, rng, (2, 2, 6, 12), scale=0.8, **options)
+    check(backend, rng, sim_shape(backend, (2, 2, 6, 12), (2, 1, 6, 12)), scale=0.8, **options)
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float64"])
@@ -155,7 +168,8 @@ def test_mask_options_other_dtypes(backend, rng, dtype):
 
 
 def test_fully_masked_rows_are_zeros(backend, rng):
-    p, g = inputs(rng, (3, 2, 4, 8), offset=-2, kv_lens=[8, 0, 8])
+    p, g = inputs(rng, sim_shape(backend, (3, 2, 4, 8), (3, 1, 4, 8)), offset=-2,
+                  kv_lens=[8, 0, 8])
     got = backward(p, g, offset=-2, kv_lens=[8, 0, 8], backend=backend)
     assert np.all(bits_of(got[:, :, :2]) == 0) and np.all(bits_of(got[1]) == 0)
     assert np.abs(got[0, :, 2:]).max() > 0
@@ -163,7 +177,7 @@ def test_fully_masked_rows_are_zeros(backend, rng):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_nan_in_a_masked_key_is_never_read(backend, rng, dtype):
-    p, g = inputs(rng, (2, 2, 5, 16), dtype, window=3)
+    p, g = inputs(rng, sim_shape(backend, (2, 2, 5, 16), (1, 1, 5, 16)), dtype, window=3)
     clean = backward(p, g, window=3, backend=backend)
     where = masked_where(p.shape, window=3)
     p[where], g[where] = np.nan, np.inf
@@ -188,7 +202,7 @@ def test_nan_in_a_kept_key_makes_that_row_nan(backend, rng):
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
 @pytest.mark.parametrize("mode", ["none", "grad", "probs", "both", "separate"])
 def test_out(backend, rng, mode, dtype):
-    p, g = inputs(rng, (2, 2, 5, 16), dtype, window=4)
+    p, g = inputs(rng, sim_shape(backend, (2, 2, 5, 16), (1, 2, 5, 16)), dtype, window=4)
     if mode == "both":
         g = p
     want = formula(p.copy(), g.copy(), 1.5, window=4)
@@ -237,12 +251,13 @@ def test_in_place_on_strided_views(backend, rng):
 
 def test_torch_tensors(backend, rng):
     torch = pytest.importorskip("torch")
+    shape = sim_shape(backend, (2, 3, 5, 8), (1, 2, 5, 8))
     for dtype in (torch.float32, torch.bfloat16):
         gen = torch.Generator().manual_seed(7)
         keep = torch.ones(5, 8, dtype=torch.bool).tril(diagonal=3)
-        x = torch.randn(2, 3, 5, 8, generator=gen, dtype=torch.float64, requires_grad=True)
+        x = torch.randn(*shape, generator=gen, dtype=torch.float64, requires_grad=True)
         probs = torch.softmax((0.5 * x).masked_fill(~keep, float("-inf")), dim=-1)
-        grad = torch.randn(2, 3, 5, 8, generator=gen, dtype=torch.float64)
+        grad = torch.randn(*shape, generator=gen, dtype=torch.float64)
         probs.backward(grad)  # autograd's gradient with respect to the scores: the oracle
         p, g = probs.detach().to(dtype), grad.to(dtype)
         want = formula(p.double().numpy(), g.double().numpy(), 0.5)
@@ -278,11 +293,13 @@ def compiled_vecs(backend):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_vector_and_element_routes_agree(gpu_backend, rng, dtype):
     """Contiguous 16-byte aligned rows take the vector route; a strided view of the
-    same values takes the element route. Both match float64."""
-    p, g = inputs(rng, (2, 2, 7, 16), dtype, q_offsets=[3, 0], window=6)
+    same values takes the element route. Both match float64. (One head on the
+    simulator.)"""
+    p, g = inputs(rng, sim_shape(gpu_backend, (2, 2, 7, 16), (2, 1, 7, 16)), dtype,
+                  q_offsets=[3, 0], window=6)
     options = dict(q_offsets=[3, 0], window=6)
     got = backward(p, g, scale=0.7, backend=gpu_backend, **options)
-    holder_p = np.empty((2, 2, 7, 32), p.dtype)
+    holder_p = np.empty(p.shape[:-1] + (32,), p.dtype)
     holder_g = np.empty_like(holder_p)
     holder_p[..., ::2], holder_g[..., ::2] = p, g
     if gpu_backend == "sim":
@@ -327,7 +344,7 @@ def test_long_rows_are_read_twice(gpu_backend, rng, monkeypatch, dtype):
     summed tile by tile and read again to be written (also in place)."""
     sim = gpu_backend == "sim"
     monkeypatch.setitem(softmax_backward.LAUNCH, gpu_backend, (2, 1, 1) if sim else (32, 1, 1))
-    shape = (1, 2, 5, 48 if sim else 1024)
+    shape = (1, 1, 5, 48) if sim else (1, 2, 5, 1024)
     check(gpu_backend, rng, shape, dtype, scale=0.6, window=40 if sim else 900)
     p, g = inputs(rng, shape, dtype)
     want = formula(p, g)

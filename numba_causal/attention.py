@@ -1234,47 +1234,73 @@ def merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh
                      group, seq_len, tile_row, rows_total, lane)
 
 
-#: query rows per task of the CPU kernel, and keys per tile (scores and values of a
-#: tile are computed with the tile's keys along the innermost, vectorised loop)
+#: query rows per task of the CPU kernel (a multiple of 4: its dot products take four
+#: rows at a time) and keys per tile (decoded once into rows of the compute type)
 CPU_ROWS = 16
 CPU_KEYS = 64
+#: the CPU kernel's fast-math flags: dot products summed in any order (vectorised) and
+#: fused multiply-adds; no flag that assumes finite values or ignores NaN
+CPU_FASTMATH = ("contract", "reassoc")
+#: 2**f on [-0.5, 0.5] as 1 + f P(f) (Cephes' exp2f, relative error below 2e-7)
+POW2_POLY = (1.535336188319500e-4, 1.339887440266574e-3, 9.618437357674640e-3,
+             5.550332471162809e-2, 2.402264791363012e-1, 6.931472028550421e-1)
+
+
+def pow2_host(x):
+    """2**x in the compute type for x <= 0 in a host loop, in operations the
+    compiler vectorises (no libm call per element): float32 by Cephes'
+    polynomial and the exponent's bits, exactly 0 below -126 (and for -inf),
+    NaN for NaN; float64 by math.exp."""
+    if FORMAT == FLOAT64:
+        return math.exp(x * LN2)
+    low = x < COMPUTE(-126)
+    t = COMPUTE(-126) if low else x
+    n = np.floor(t + COMPUTE(0.5))  # a float: math.floor's integer would not vectorise
+    f = t - n
+    c0, c1, c2, c3, c4, c5 = POW2_POLY
+    poly = ((((COMPUTE(c0) * f + COMPUTE(c1)) * f + COMPUTE(c2)) * f + COMPUTE(c3)) * f
+            + COMPUTE(c4)) * f + COMPUTE(c5)
+    value = (COMPUTE(1) + f * poly) * as_f32(np.int32(n + COMPUTE(127)) << np.int32(23))
+    return COMPUTE(0) if low else value
 
 
 def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
     """CPU kernel (``@njit(parallel=True)``): (batch, KV head, tile of CPU_ROWS group
     rows) in parallel. The tile's key range goes in tiles of CPU_KEYS keys, each
-    decoded once into a [head_dim, keys] block, so that the scores of a row are an
-    axpy per dim over the keys and the weighted values an axpy per key over the dims
-    (no float reductions in the inner loops, which the compiler could not
-    vectorise); an online softmax per row in the compute type."""
+    decoded once into rows of the compute type. A key's scores are dot products
+    with four query rows at a time (its dims read once for the four; CPU_FASTMATH
+    lets the sums run in any order, so they vectorise along the dims). Per row,
+    the online softmax in base 2 (pow2_host, vectorised) and the weighted values
+    four keys at a time (a key a mask_fn masks is skipped, its value never
+    read)."""
     batch, heads_q, seq_len, head_dim = q.shape
     heads_kv, cache_len, dim_v = k.shape[1], k.shape[2], v.shape[3]
     group = heads_q // heads_kv
     rows_total = group * seq_len
     tiles = (rows_total + CPU_ROWS - 1) // CPU_ROWS
-    natural = COMPUTE(scale * LN2)  # ``scale`` carries log2(e): back to natural units
     for task in prange(batch * heads_kv * tiles):
         b = task // (heads_kv * tiles)
         hkv = (task // tiles) % heads_kv
         row0 = (task % tiles) * CPU_ROWS
         rows = min(CPU_ROWS, rows_total - row0)
-        qf = np.empty((rows, head_dim), COMPUTE)
+        q_s = np.zeros((CPU_ROWS, head_dim), COMPUTE)  # rows past ``rows`` stay 0
         acc = np.zeros((rows, dim_v), COMPUTE)
         m = np.full(rows, NEG_INF, COMPUTE)
         total = np.zeros(rows, COMPUTE)
         lo_r = np.empty(rows, np.int64)
         hi_r = np.empty(rows, np.int64)
         pos_r = np.empty(rows, np.int64)
-        kt = np.empty((head_dim, CPU_KEYS), COMPUTE)
-        vt = np.empty((CPU_KEYS, dim_v), COMPUTE)
-        sc = np.empty(CPU_KEYS, COMPUTE)
+        kk = np.empty((CPU_KEYS, head_dim), COMPUTE)
+        vv = np.empty((CPU_KEYS, dim_v), COMPUTE)
+        s_r = np.empty((CPU_ROWS, CPU_KEYS), COMPUTE)  # the tile's scores [row, key]
+        p = np.empty(CPU_KEYS, COMPUTE)
         first, last = cache_len, 0
         kv_len = kv_lens[b] if USE_KV_LENS else cache_len
         for r in range(rows):
             h = hkv * group + (row0 + r) // seq_len
             qq = (row0 + r) % seq_len
             for d in range(head_dim):
-                qf[r, d] = element_to_float(q[b, h, qq, d]) * natural
+                q_s[r, d] = element_to_float(q[b, h, qq, d]) * scale
             pos = qq + (q_offsets[b] if USE_Q_OFFSETS else offset)
             lo, hi = kept_keys(pos, window, kv_len, cache_len)
             lo_r[r], hi_r[r], pos_r[r] = lo, hi, pos
@@ -1284,39 +1310,63 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
             n = min(CPU_KEYS, last - start)
             for j in range(n):
                 for d in range(head_dim):
-                    kt[d, j] = element_to_float(k[b, hkv, start + j, d])
+                    kk[j, d] = element_to_float(k[b, hkv, start + j, d])
                 for d in range(dim_v):
-                    vt[j, d] = element_to_float(v[b, hkv, start + j, d])
+                    vv[j, d] = element_to_float(v[b, hkv, start + j, d])
+            for j in range(n):  # four rows a key: the key's dims read once for them
+                for r0 in range(0, rows, 4):
+                    s0 = COMPUTE(0)
+                    s1 = COMPUTE(0)
+                    s2 = COMPUTE(0)
+                    s3 = COMPUTE(0)
+                    for d in range(head_dim):
+                        kd = kk[j, d]
+                        s0 += q_s[r0, d] * kd
+                        s1 += q_s[r0 + 1, d] * kd
+                        s2 += q_s[r0 + 2, d] * kd
+                        s3 += q_s[r0 + 3, d] * kd
+                    s_r[r0, j] = s0
+                    s_r[r0 + 1, j] = s1
+                    s_r[r0 + 2, j] = s2
+                    s_r[r0 + 3, j] = s3
             for r in range(rows):
                 lo, hi = max(lo_r[r] - start, 0), min(hi_r[r] - start, n)
                 if lo >= hi:
                     continue
-                sc[:n] = 0
-                for d in range(head_dim):
-                    qd = qf[r, d]
-                    for j in range(n):
-                        sc[j] += qd * kt[d, j]
                 tile_max = COMPUTE(NEG_INF)
+                sc = s_r[r]
                 for j in range(lo, hi):
-                    kept = not HAS_MASK_FN or MASK_FN(
-                        b, hkv * group + (row0 + r) // seq_len, pos_r[r], start + j)
-                    if not kept:
+                    if HAS_MASK_FN and not MASK_FN(
+                            b, hkv * group + (row0 + r) // seq_len, pos_r[r], start + j):
                         sc[j] = NEG_INF
                     tile_max = nan_max(tile_max, sc[j])
                 new_max = nan_max(m[r], tile_max)
                 if new_max == NEG_INF:
                     continue
-                alpha = COMPUTE(math.exp(m[r] - new_max))
-                total[r] *= alpha
-                for d in range(dim_v):
-                    acc[r, d] *= alpha
+                alpha = pow2_host(m[r] - new_max)
                 m[r] = new_max
                 for j in range(lo, hi):
-                    if sc[j] != NEG_INF:
-                        p = COMPUTE(math.exp(sc[j] - new_max))
-                        total[r] += p
+                    p[j] = pow2_host(sc[j] - new_max)
+                added = COMPUTE(0)
+                for j in range(lo, hi):
+                    added += p[j]
+                total[r] = total[r] * alpha + added
+                for d in range(dim_v):
+                    acc[r, d] *= alpha
+                j = lo
+                while j < hi:
+                    if not HAS_MASK_FN and j + 4 <= hi:
+                        p0, p1, p2, p3 = p[j], p[j + 1], p[j + 2], p[j + 3]
                         for d in range(dim_v):
-                            acc[r, d] += p * vt[j, d]
+                            acc[r, d] += p0 * vv[j, d] + p1 * vv[j + 1, d] \
+                                + p2 * vv[j + 2, d] + p3 * vv[j + 3, d]
+                        j += 4
+                    else:
+                        if sc[j] != NEG_INF:
+                            pj = p[j]
+                            for d in range(dim_v):
+                                acc[r, d] += pj * vv[j, d]
+                        j += 1
         for r in range(rows):
             h = hkv * group + (row0 + r) // seq_len
             qq = (row0 + r) % seq_len
@@ -1324,7 +1374,7 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
             for d in range(dim_v):
                 out[b, h, qq, d] = float_to_element(acc[r, d] * inverse)
             if HAS_LSE:
-                lse[b, h, qq, 0] = COMPUTE(m[r] + math.log(total[r])) \
+                lse[b, h, qq, 0] = COMPUTE(m[r] * COMPUTE(LN2) + math.log(total[r])) \
                     if total[r] != 0 else COMPUTE(NEG_INF)
 
 
@@ -1883,7 +1933,7 @@ def _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, kind=None, fast_key=
             kv_lens, q_offsets = opts.per_sequence()
             size = qs.size * ks.shape[2]
             constants = dict(format_constants(dtype), **opts.constants(),
-                             HAS_LSE=lse_s is not None)
+                             HAS_LSE=lse_s is not None, HOST_FASTMATH=CPU_FASTMATH)
             op.run_host(ATTENTION, chosen, kind or kc.host_kind(size), constants,
                         (q_, k_, v_, o_, _lse_or_dummy(chosen, lse_view, dtype), cscale,
                          opts.offset, opts.window, kv_lens, q_offsets))
@@ -2278,7 +2328,7 @@ _GPU_SHAPES = ([((b, hq, hkv, s, n, 128), ("float16", "bfloat16"))
 ATTENTION = op.register(op.Family(
     name="causal_attention",
     gpu_kernel=attention_kernel, cpu_kernel=attention_cpu, reference=attention_definition,
-    helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS,
+    helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS, cpu_helpers=(pow2_host,),
     gpu_helpers=(reductions.row_reduce, to_compute, from_compute, pow2,
                  decode_word, key_scores, value_dim, load_values, split_keys),
     args=(op.array("q", "ELEMENT", 4), op.array("k", "ELEMENT", 4),
@@ -2302,7 +2352,7 @@ ATTENTION = op.register(op.Family(
 DECODE = op.register(op.Family(
     name="causal_attention_decode",
     gpu_kernel=decode_kernel, cpu_kernel=attention_cpu, reference=attention_definition,
-    helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS,
+    helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS, cpu_helpers=(pow2_host,),
     gpu_helpers=(to_compute, from_compute, pow2, decode_word, decode_chunk,
                  decode_value_words, tile_copies, stage_tile, pair_weight, block_place,
                  group_bounds, head_and_query, split_keys, merge_splits, merge_last_split),
@@ -2323,7 +2373,7 @@ DECODE = op.register(op.Family(
 DECODE_MMA = op.register(op.Family(
     name="causal_attention_decode_mma",
     gpu_kernel=decode_mma_kernel, cpu_kernel=attention_cpu, reference=attention_definition,
-    helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS,
+    helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS, cpu_helpers=(pow2_host,),
     gpu_helpers=(from_compute, pow2, block_place, group_bounds, head_and_query, split_keys,
                  query_word, staged_chunk, mma_copies, mma_stage_tile, pack_pair,
                  value_products, pair_weight, merge_splits, merge_last_split, mma_tile,

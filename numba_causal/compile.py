@@ -209,14 +209,20 @@ def bound_namespace(kernel, helpers, constants: dict, gpu, device_jit, suffix: s
     return kernel_namespace
 
 
-def _jitters(backend: Backend, kind: str):
+def _jitters(backend: Backend, kind: str, fastmath=()):
     """(kernel jit, device-function jit) for a backend; ``kind`` is 'kernel',
     'cpu' (parallel host loop), 'cpu_serial' (the same loop on one thread) or
-    'reference' (serial host loop)."""
+    'reference' (serial host loop); ``fastmath``: LLVM fast-math flags for the
+    host loops' kinds ('cpu', 'cpu_serial'; never the reference), whose helpers
+    are then inlined (numba's ``inline='always'``)."""
     if kind == "kernel":
         return backend.jit, (lambda f: backend.jit(device=True)(f))
     parallel = kind == "cpu"
-    return (lambda f, cache=False: njit(parallel=parallel, cache=cache)(f)), njit
+    if not (kind.startswith("cpu") and fastmath):
+        return (lambda f, cache=False: njit(parallel=parallel, cache=cache)(f)), njit
+    flags = set(fastmath)  # helpers inlined, so the loops that call them vectorise
+    return (lambda f, cache=False: njit(parallel=parallel, cache=cache, fastmath=flags)(f)), \
+        njit(fastmath=flags, inline="always")
 
 
 def _is_user_code(constants: dict) -> bool:
@@ -244,14 +250,16 @@ def build(backend: Backend, kernel, helpers=(), kind="kernel", **constants):
     """The compiled form of ``kernel`` for ``backend`` (cached per process).
 
     ``constants`` become compile-time globals of the kernel and its helpers; a
-    ``MASK_FN`` constant (a user predicate) is compiled as a device function.
+    ``MASK_FN`` constant (a user predicate) is compiled as a device function; a
+    ``HOST_FASTMATH`` constant (a tuple of LLVM fast-math flags) compiles a host
+    loop ('cpu', 'cpu_serial') and its helpers with them, the helpers inlined.
     """
     key = (backend.name, kind, kernel, tuple(sorted(constants.items(), key=lambda kv: kv[0])))
     with _LOCK:
         compiled = _KERNELS.get(key)
         if compiled is not None:
             return compiled
-        jit, device_jit = _jitters(backend, kind)
+        jit, device_jit = _jitters(backend, kind, constants.get("HOST_FASTMATH", ()))
         gpu = backend.gpu if kind == "kernel" else None
         # numba caches on disk only what it can locate: code from a file, not a notebook cell
         on_disk = (not _is_user_code(constants) and os.path.isfile(kernel.__code__.co_filename)

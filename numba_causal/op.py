@@ -75,7 +75,9 @@ class Family:
     ``gpu_kernel``: the one GPU source (hip, cuda, sim); ``cpu_kernel``: the
     ``@njit(parallel=True)`` loop; ``reference``: the element-by-element
     definition. ``helpers``: device functions all three call; ``gpu_helpers``:
-    those only the GPU kernel calls (tiles, reductions); the backend's spelling
+    those only the GPU kernel calls (tiles, reductions), ``cpu_helpers`` those
+    only the host loops call (a GPU variant's code, and so its digest, leaves
+    them out); the backend's spelling
     of each primitive (primitives.py) is added per backend. ``args``: the GPU
     kernel's arguments in order (:func:`array`, :func:`scalar`).
     ``aot_variants(warp)``: every (name, constants) the launcher can produce for
@@ -92,6 +94,7 @@ class Family:
     args: tuple
     helpers: tuple = ()
     gpu_helpers: tuple = ()
+    cpu_helpers: tuple = ()
     aot_variants: Optional[Callable] = None
     bench: Optional[Callable] = None
     bench_label: str = ""
@@ -108,7 +111,7 @@ class Family:
     def host_helper_list(self) -> tuple:
         """The CPU kernel's and the reference's helpers (with the CPU spelling of
         the intrinsics)."""
-        return self.helpers + intrinsics.device_primitives("cpu")
+        return self.helpers + self.cpu_helpers + intrinsics.device_primitives("cpu")
 
     def build(self, backend: Backend, kind: str, constants: dict):
         """The compiled kernel of ``kind`` ('kernel', 'cpu', 'cpu_serial',

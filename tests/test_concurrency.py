@@ -41,8 +41,8 @@ def compile_log(monkeypatch):
     log = []
     real = kc._jitters
 
-    def counting(backend, kind):
-        jit, device_jit = real(backend, kind)
+    def counting(backend, kind, *options):
+        jit, device_jit = real(backend, kind, *options)
 
         def counted(fn, *args, **kwargs):
             log.append((backend.name, kind, fn.__qualname__))

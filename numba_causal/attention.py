@@ -1247,8 +1247,8 @@ POW2_POLY = (1.535336188319500e-4, 1.339887440266574e-3, 9.618437357674640e-3,
 
 
 def pow2_host(x):
-    """2**x in the compute type for x <= 0 in a host loop, in operations the
-    compiler vectorises (no libm call per element): float32 by Cephes'
+    """2**x in the compute type for x <= 0 in a host loop, in plain arithmetic
+    inlined into the loop (no libm call per element): float32 by Cephes'
     polynomial and the exponent's bits, exactly 0 below -126 (and for -inf),
     NaN for NaN; float64 by math.exp."""
     if FORMAT == FLOAT64:
@@ -1270,7 +1270,7 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
     decoded once into rows of the compute type. A key's scores are dot products
     with four query rows at a time (its dims read once for the four; CPU_FASTMATH
     lets the sums run in any order, so they vectorise along the dims). Per row,
-    the online softmax in base 2 (pow2_host, vectorised) and the weighted values
+    the online softmax in base 2 (pow2_host, no libm call) and the weighted values
     four keys at a time (a key a mask_fn masks is skipped, its value never
     read)."""
     batch, heads_q, seq_len, head_dim = q.shape

@@ -1345,10 +1345,11 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
                     continue
                 alpha = pow2_host(m[r] - new_max)
                 m[r] = new_max
-                for j in range(lo, hi):
+                # unsigned indices: no negative-index wrap, so these loops vectorise
+                for j in range(np.uint64(lo), np.uint64(hi)):
                     p[j] = pow2_host(sc[j] - new_max)
                 added = COMPUTE(0)
-                for j in range(lo, hi):
+                for j in range(np.uint64(lo), np.uint64(hi)):
                     added += p[j]
                 total[r] = total[r] * alpha + added
                 for d in range(dim_v):

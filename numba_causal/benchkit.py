@@ -88,12 +88,17 @@ def masked_count(shape) -> int:
 # --- timing ------------------------------------------------------------------------
 
 class CpuTimer:
-    """Median wall time of ``fn()`` on the host."""
+    """Median wall time of ``fn()`` on the host, timed after ``settle`` seconds of
+    sleep: a thread pool that ran just before (OpenBLAS under a NumPy matmul, such
+    as a case's own check; torch's or numba's) spins for a while after it returns
+    and would take the cores from ``fn`` (2026-12-03, 2 cores: the attention CPU
+    kernel timed 6 ms right after a float64 matmul, 2.4-3 ms otherwise)."""
 
-    def __init__(self, repeats=20, warmup=2):
-        self.repeats, self.warmup = repeats, warmup
+    def __init__(self, repeats=20, warmup=2, settle=0.25):
+        self.repeats, self.warmup, self.settle = repeats, warmup, settle
 
     def __call__(self, fn) -> float:
+        time.sleep(self.settle)
         for _ in range(self.warmup):
             fn()
         times = []

@@ -279,7 +279,7 @@ def known_launch(key):
 def replayed(key) -> bool:
     """Launch again what was recorded for ``key`` (None: nothing): whether it ran, so
     the call is done (False: none recorded, or this thread has no CUDA context)."""
-    entry = None if key is None else _CACHE.get(key)
+    entry = None if key is None else known_launch(key)
     return entry is not None and entry()
 
 

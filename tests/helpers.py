@@ -116,3 +116,11 @@ def nvvm_reason():
     except Exception as exc:
         return f"numba-cuda cannot compile PTX here: {type(exc).__name__}: {str(exc)[:120]}"
     return None
+
+
+def sim_shape(backend, shape, sim):
+    """The simulator's shape for a test: the same rows and keys in fewer sequences or
+    heads. Each (sequence, head) adds its own blocks of Python threads on the simulator
+    (0.1-0.5 s a block, more when the other xdist worker simulates too) and repeats
+    the same mask; per-sequence options keep two sequences."""
+    return sim if backend == "sim" else shape

@@ -19,7 +19,8 @@ import numba_causal as nc
 from numba_causal import compile as kc
 from numba_causal import predicates, softmax
 from numba_causal.backends import BackendUnavailable
-from helpers import DTYPES, bits_of, masked_where, np_dtype, planned, random_scores
+from helpers import (DTYPES, bits_of, masked_where, np_dtype, planned, random_scores,
+                     sim_shape)
 
 causal_softmax = softmax.causal_softmax
 
@@ -78,14 +79,6 @@ def check(backend, rng, shape, dtype="float32", scale=1.0, **options):
     assert np.array_equal(bits_of(x), before), "scores changed"
     assert_softmax(got, reference(x, scale, **options), masked_where(shape, **options), dtype)
     return x, got
-
-
-def sim_shape(backend, shape, sim):
-    """The simulator's shape for a test: the same rows and keys in fewer sequences or
-    heads. Each (sequence, head) adds its own blocks of Python threads on the simulator
-    (0.1-0.5 s a block, more when the other xdist worker simulates too) and repeats
-    the same mask; per-sequence options keep two sequences."""
-    return sim if backend == "sim" else shape
 
 
 def sim_covers(backend, case, cases):

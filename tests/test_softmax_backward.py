@@ -17,7 +17,7 @@ import numba_causal as nc
 from numba_causal import compile as kc
 from numba_causal import predicates, softmax_backward
 from numba_causal.backends import BackendUnavailable
-from helpers import DTYPES, bits_of, masked_where, np_dtype, planned
+from helpers import DTYPES, bits_of, masked_where, np_dtype, planned, sim_shape
 
 backward = softmax_backward.causal_softmax_backward
 
@@ -88,14 +88,6 @@ def check(backend, rng, shape, dtype="float32", scale=1.0, near=None, **options)
         "inputs changed"
     assert_gradient(got, formula(p, g, scale, **options), masked_where(shape, **options), dtype)
     return p, g, got
-
-
-def sim_shape(backend, shape, sim):
-    """The simulator's shape for a test: the same rows and keys in fewer sequences or
-    heads. Each (sequence, head) adds its own blocks of Python threads on the simulator
-    (~0.4 s a block) and repeats the same mask; per-sequence options keep two
-    sequences."""
-    return sim if backend == "sim" else shape
 
 
 # --- dtypes x shapes x backends ------------------------------------------------------------

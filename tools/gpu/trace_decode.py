@@ -14,9 +14,9 @@ percentiles of each stamp from the earliest entry (µs), and how the loop's time
 varies with the blocks sharing an SM, the split and the (batch, KV head)
 (imbalance); the raw stamps go to out_dir/trace-*.npy. ``--read``: also a
 read-only kernel streaming the same K and V bytes with 16-byte loads (the same
-block count, and a full grid): the fixed cost of a launch that only reads. ``--ragged``: the B8 and B1 shapes
-with the benchmark's kv_lens (uniform in [L/2, L], seeded with L); the floor
-counts the valid keys.
+block count, and a full grid): the fixed cost of a launch that only reads.
+``--ragged``: the B8 and B1 shapes with the benchmark's kv_lens (uniform in
+[L/2, L], seeded with L); the floor counts the valid keys.
 """
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ import sys
 import threading
 
 import numpy as np
-from numba import int32, int64, prange, uint32, uint64
+from numba import int32, int64, prange, uint32
 
 from . import compile as kc
 from . import dtypes, elements, fastpath, op, reductions
@@ -104,8 +104,6 @@ lane_xor = compile_time("lane_xor")  # the backend's primitive (primitives.py)
 copy16, async_commit, async_wait, align16_skip, ticket, store, as_u32 = compile_time(
     "copy16", "async_commit", "async_wait", "align16_skip", "ticket", "store", "as_u32")
 fetch_add = compile_time("fetch_add")
-bulk_copy, bar_init, bar_expect, bar_wait = compile_time("bulk_copy", "bar_init", "bar_expect",
-                                                         "bar_wait")
 #: the tensor-core decode route's shared tail: tiles per split a split launch
 #: leaves to whichever of the group's blocks ends its own tiles first (TAIL; 0: none)
 TAIL = compile_time("TAIL")
@@ -132,10 +130,6 @@ TILE, KEY_TILES, QK_CHUNKS, V_SLOTS, V_TILES = compile_time(
     "TILE", "KEY_TILES", "QK_CHUNKS", "V_SLOTS", "V_TILES")
 Q_FRAGS, O_SLOTS, S_SLOTS, MMA_LANES = compile_time("Q_FRAGS", "O_SLOTS", "S_SLOTS",
                                                     "MMA_LANES")
-#: the tensor-core route's copies: a bulk copy of each key and value row into padded
-#: rows, counted by a stage's mbarrier (BULK: sm_90's copy engine), or 16-byte
-#: copy16 chunks into swizzled rows; the words of a stage's key and value rows
-BULK, K_STAGE, V_STAGE = compile_time("BULK", "K_STAGE", "V_STAGE")
 warp_mma, pair_lo, pair_hi, pack_f16x2, pack_bf16x2, udiv32, urem32 = compile_time(
     "warp_mma", "pair_lo", "pair_hi", "pack_f16x2", "pack_bf16x2", "udiv32", "urem32")
 HAS_MASK_FN, MASK_FN, USE_KV_LENS, USE_Q_OFFSETS = compile_time(
@@ -910,56 +904,6 @@ def staged_chunk(chunk, row, keys):
     return chunk ^ (((row >> 1) & 3) << 1)
 
 
-def key_row_at(stage, row):
-    """Where key row ``row`` of ``stage`` starts (words from the stage array's aligned
-    start). BULK: rows in pairs, the odd row 16 words further, so the 8 lanes of a
-    16-byte read phase (rows 2p, 2p + 1) meet different bank groups; else TILE rows
-    of K_ROW words, swizzled by staged_chunk."""
-    if BULK:
-        return stage * K_STAGE + (row >> 1) * (2 * K_ROW + 16) + (row & 1) * (K_ROW + 16)
-    return stage * K_STAGE + row * K_ROW
-
-
-def value_row_at(stage, row):
-    """Where value row ``row`` of ``stage`` starts. BULK: rows in eights, row r 8
-    ((r >> 1) & 3) words further (rows 0, 2, 4, 6 of a read phase meet different bank
-    groups); else TILE rows of V_ROW words, swizzled by staged_chunk."""
-    if BULK:
-        return stage * V_STAGE + (row >> 3) * (8 * V_ROW + 32) + (row & 7) * V_ROW \
-            + ((row >> 1) & 3) * 8
-    return stage * V_STAGE + row * V_ROW
-
-
-def key_chunk_at(chunk, row):
-    """The word of 16-byte chunk ``chunk`` in its staged key row."""
-    if BULK:
-        return chunk * 4
-    return staged_chunk(chunk, row, True) * 4
-
-
-def value_chunk_at(chunk, row):
-    """The word of 16-byte chunk ``chunk`` in its staged value row."""
-    if BULK:
-        return chunk * 4
-    return staged_chunk(chunk, row, False) * 4
-
-
-def bulk_stage_tile(k_stage, v_stage, k_at, v_at, bars, stage, lane, k_words, v_words, k_base,
-                    v_base, kw_k, vw_k, tile, end):
-    """BULK: start the copies of a tile's TILE key and value rows into ``stage`` (keys
-    past ``end`` read key end - 1), one bulk copy a row, lane j taking rows j, j +
-    WARP, ... of the 2 TILE; lane 0 arms the stage's mbarrier with their bytes."""
-    if lane == 0:
-        bar_expect(bars, stage, TILE * (K_ROW + V_ROW) * 4)
-    for j in range(lane, 2 * TILE, WARP):
-        if j < TILE:
-            bulk_copy(k_stage, k_at + key_row_at(stage, j), k_words,
-                      k_base + min(tile + j, end - 1) * kw_k, K_ROW * 4, bars, stage)
-        else:
-            bulk_copy(v_stage, v_at + value_row_at(stage, j - TILE), v_words,
-                      v_base + min(tile + j - TILE, end - 1) * vw_k, V_ROW * 4, bars, stage)
-
-
 def mma_copies(stage_words, at, row_words, chunks, stage, lane, words, base, stride, tile,
                end, keys):
     """Start the copies of the TILE key (``keys``) or value rows from ``tile`` (keys
@@ -986,13 +930,9 @@ def mma_copies(stage_words, at, row_words, chunks, stage, lane, words, base, str
                    base + min(tile + j, end - 1) * stride + chunk * 4)
 
 
-def mma_stage_tile(k_stage, v_stage, k_at, v_at, bars, stage, lane, k_words, v_words, k_base,
+def mma_stage_tile(k_stage, v_stage, k_at, v_at, stage, lane, k_words, v_words, k_base,
                    v_base, kw_k, vw_k, tile, end):
     """Start the copies of a tile's key rows, then its value rows, into ``stage``."""
-    if BULK:
-        bulk_stage_tile(k_stage, v_stage, k_at, v_at, bars, stage, lane, k_words, v_words,
-                        k_base, v_base, kw_k, vw_k, tile, end)
-        return
     mma_copies(k_stage, k_at, K_ROW, K_CHUNKS, stage, lane, k_words, k_base, kw_k, tile, end,
                True)
     mma_copies(v_stage, v_at, V_ROW, V_CHUNKS, stage, lane, v_words, v_base, vw_k, tile, end,
@@ -1033,9 +973,9 @@ def mma_tile(k_stage, v_stage, k_at, v_at, stage, tile, end, both_lo, both_hi, r
         c1 = COMPUTE(0)
         c2 = COMPUTE(0)
         c3 = COMPUTE(0)
-        row_at = k_at + key_row_at(stage, 8 * t + g)
+        row_at = k_at + (stage * TILE + 8 * t + g) * K_ROW
         for i in range(QK_CHUNKS):
-            w0, w1, w2, w3 = load_v4(k_stage, row_at + key_chunk_at(quad + 4 * i, g))
+            w0, w1, w2, w3 = load_v4(k_stage, row_at + staged_chunk(quad + 4 * i, g, True) * 4)
             at = 8 * i
             c0, c1, c2, c3 = warp_mma(mma_exchange, lane, FORMAT == BFLOAT16, qf[at],
                                       qf[at + 1], qf[at + 2], qf[at + 3], w0, w1,
@@ -1102,11 +1042,12 @@ def mma_tile(k_stage, v_stage, k_at, v_at, stage, tile, end, both_lo, both_hi, r
         a3 = pack_pair(s[hi_t + 2], s[hi_t + 3])
         row = 16 * kk + 2 * quad  # the tile rows of its keys: +0, +1, +8, +9
         for vs in range(V_SLOTS):  # (all four staged as row 2 quad: one swizzle)
-            chunk = value_chunk_at(g + 8 * vs, 2 * quad)
-            x0, x1, x2, x3 = load_v4(v_stage, v_at + value_row_at(stage, row) + chunk)
-            y0, y1, y2, y3 = load_v4(v_stage, v_at + value_row_at(stage, row + 1) + chunk)
-            z0, z1, z2, z3 = load_v4(v_stage, v_at + value_row_at(stage, row + 8) + chunk)
-            w0, w1, w2, w3 = load_v4(v_stage, v_at + value_row_at(stage, row + 9) + chunk)
+            at = v_at + (stage * TILE + row) * V_ROW \
+                + staged_chunk(g + 8 * vs, 2 * quad, False) * 4
+            x0, x1, x2, x3 = load_v4(v_stage, at)
+            y0, y1, y2, y3 = load_v4(v_stage, at + V_ROW)
+            z0, z1, z2, z3 = load_v4(v_stage, at + 8 * V_ROW)
+            w0, w1, w2, w3 = load_v4(v_stage, at + 9 * V_ROW)
             u = 4 * 8 * vs
             value_products(o, u, mma_exchange, lane, a0, a1, a2, a3, x0, y0, z0, w0)
             value_products(o, u + 8, mma_exchange, lane, a0, a1, a2, a3, x1, y1, z1, w1)
@@ -1142,7 +1083,6 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
     row_lo = gpu.shared.array(ROWS, int64)
     row_hi = gpu.shared.array(ROWS, int64)
     last_sh = gpu.shared.array(1, int32)
-    bars = gpu.shared.array(STAGES, uint64)  # BULK: a stage's copies landed
     qf = gpu.local.array(Q_FRAGS, uint32)
     o = gpu.local.array(O_SLOTS, COMPUTE)
     s = gpu.local.array(S_SLOTS, COMPUTE)
@@ -1154,9 +1094,6 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
     first, last, both_lo, both_hi = group_bounds(
         row_lo, row_hi, lane, tile_row, rows_total, seq_len, row_offset, window,
         kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
-    if BULK and lane == 0:
-        for st in range(STAGES):
-            bar_init(bars, st)
     m0 = COMPUTE(NEG_INF)
     m1 = COMPUTE(NEG_INF)
     l0 = COMPUTE(0)
@@ -1186,7 +1123,7 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
                                  tickets, tail_at, last_sh, lane)
         stage_tile[ahead] = nxt
         if nxt < tiles:
-            mma_stage_tile(k_stage, v_stage, k_at, v_at, bars, ahead, lane, k_words, v_words,
+            mma_stage_tile(k_stage, v_stage, k_at, v_at, ahead, lane, k_words, v_words,
                            k_base, v_base, kw_k, vw_k, first + nxt * TILE, last)
         async_commit()
     # Q's A fragments, read while the first tile is on its way: k-step 2i + j takes
@@ -1215,13 +1152,10 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
                                  tail_at, last_sh, lane)
         stage_tile[ahead % STAGES] = nxt
         if nxt < tiles:  # its copies go out before this tile is computed
-            mma_stage_tile(k_stage, v_stage, k_at, v_at, bars, ahead % STAGES, lane, k_words,
+            mma_stage_tile(k_stage, v_stage, k_at, v_at, ahead % STAGES, lane, k_words,
                            v_words, k_base, v_base, kw_k, vw_k, first + nxt * TILE, last)
         async_commit()
-        if BULK:  # the stage's phase it // STAGES: its bytes have landed
-            bar_wait(bars, it % STAGES, (it // STAGES) & 1)
-        else:
-            async_wait(STAGES - 1)
+        async_wait(STAGES - 1)
         gpu.syncthreads()  # every lane's copies of this tile have landed
         m0, m1, l0, l1 = mma_tile(k_stage, v_stage, k_at, v_at, it % STAGES,
                                   first + cur * TILE, last, both_lo, both_hi, row_lo, row_hi,
@@ -1732,8 +1666,6 @@ def decode_constants(backend_name: str, warp: int, dtype_name: str, head_dim: in
 MMA_BACKENDS = ("cuda", "sim")
 MMA_TILE = {"cuda": 32, "sim": 32}
 MMA_STAGES = {"cuda": 2, "sim": 2}
-#: whether the tensor-core route stages its rows with bulk copies (BULK; sm_90+)
-MMA_BULK = {"cuda": False, "sim": False}
 MMA_ROWS = 16
 #: tiles per split of a split tensor-core launch left to a shared tail (TAIL), which
 #: the group's blocks claim as they end their own runs: blocks on faster SMs take more
@@ -1754,20 +1686,11 @@ def mma_applies(warp: int, dtype_name: str, head_dim: int, head_dim_v: int,
         and head_dim_v in (64, 128) and not opts_constants.get("HAS_MASK_FN")
 
 
-def _mma_stage_words(tile: int, k_row: int, v_row: int, bulk: bool) -> tuple:
-    """Words of a stage's key rows and value rows (key_row_at, value_row_at)."""
-    if bulk:
-        return tile // 2 * (2 * k_row + 16), tile // 8 * (8 * v_row + 32)
-    return tile * k_row, tile * v_row
-
-
-def _mma_shared(head_dim: int, head_dim_v: int, stages: int, tile: int,
-                bulk: bool = False) -> int:
+def _mma_shared(head_dim: int, head_dim_v: int, stages: int, tile: int) -> int:
     """Static shared bytes of a tensor-core decode variant (its stages, the merge's
     weights, the exchanges at the simulator's 32 lanes: a bound for cuda's, row
-    bounds, the ticket flag, the mbarriers)."""
-    k_stage, v_stage = _mma_stage_words(tile, head_dim // 2, head_dim_v // 2, bulk)
-    return 4 * stages * (k_stage + v_stage) + 16 + 8 * stages \
+    bounds, the ticket flag)."""
+    return 2 * stages * tile * (head_dim + head_dim_v) + 16 \
         + 4 * (MMA_ROWS * (DECODE_MOST_SPLITS + 2) + 32 + 2 * 6 * 32 + 4 * MMA_ROWS + 1)
 
 
@@ -1776,26 +1699,21 @@ def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v:
                   merge_here: bool = True) -> dict:
     """Every compile-time constant of a tensor-core decode launch (where mma_applies;
     ``merge_here`` as decode_constants')."""
-    stages = MMA_STAGES.get(backend_name, 2)  # a tile computed while the next are copied
-    tile = MMA_TILE.get(backend_name, 32)
-    if stages < 2 or tile % 16 or _mma_shared(
-            head_dim, head_dim_v, stages, tile, MMA_BULK.get(backend_name, False)) \
+    stages, tile = MMA_STAGES.get(backend_name, 2), MMA_TILE.get(backend_name, 32)
+    if stages < 2 or tile % 16 or _mma_shared(head_dim, head_dim_v, stages, tile) \
             > DECODE_SHARED_BYTES:  # pragma: no cover
         raise AssertionError(f"head dims {head_dim}/{head_dim_v}: {stages} stages of "
                              f"{tile} keys do not fit")
     k_row, v_row = head_dim // 2, head_dim_v // 2
-    bulk = MMA_BULK.get(backend_name, False)
-    k_stage, v_stage = _mma_stage_words(tile, k_row, v_row, bulk)
     return _merge_choice(dict(
-                BULK=bulk, K_STAGE=k_stage, V_STAGE=v_stage,
                 TAIL=MMA_TAIL.get(backend_name, 0) if split else 0,
                 WARP=32, WARPS=1, THREADS=32, ROWS=MMA_ROWS, HEAD_DIM=head_dim,
                 HEAD_DIM_V=head_dim_v, TILE=tile, KEY_TILES=tile // 8,
                 QK_CHUNKS=head_dim // 32, V_SLOTS=head_dim_v // 64, V_TILES=head_dim_v // 8,
                 Q_FRAGS=head_dim // 4, O_SLOTS=head_dim_v // 2, S_SLOTS=tile // 2,
                 K_CHUNKS=head_dim // 8, V_CHUNKS=head_dim_v // 8, K_ROW=k_row, V_ROW=v_row,
-                STAGES=stages, K_STAGE_WORDS=stages * k_stage + 3,
-                V_STAGE_WORDS=stages * v_stage + 3,
+                STAGES=stages, K_STAGE_WORDS=stages * tile * k_row + 3,
+                V_STAGE_WORDS=stages * tile * v_row + 3,
                 EXCHANGE_LANES=32 if backend_name == "sim" else 1,
                 MMA_LANES=32 if backend_name == "sim" else 1,
                 **merge_constants(backend_name, 32, MMA_ROWS, head_dim_v), SPLIT=split,
@@ -2470,8 +2388,7 @@ DECODE_MMA = op.register(op.Family(
     gpu_kernel=decode_mma_kernel, cpu_kernel=attention_cpu, reference=attention_definition,
     helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS, cpu_helpers=(pow2_host,),
     gpu_helpers=(from_compute, pow2, block_place, group_bounds, head_and_query, split_keys,
-                 query_word, staged_chunk, key_row_at, value_row_at, key_chunk_at,
-                 value_chunk_at, bulk_stage_tile, mma_copies, mma_stage_tile, pack_pair,
+                 query_word, staged_chunk, mma_copies, mma_stage_tile, pack_pair,
                  value_products, pair_weight, merge_splits, merge_last_split, mma_tile,
                  next_tile),
     args=DECODE.args,

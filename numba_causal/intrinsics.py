@@ -460,83 +460,6 @@ def _make_copy16(hardware):
     return _copy16
 
 
-def _shared_address(builder, ptr):
-    """The 32-bit shared-window address of ``ptr`` (a pointer into shared memory)."""
-    return builder.ptrtoint(builder.addrspacecast(ptr, ir.PointerType(ptr.type.pointee, 3)),
-                            _I32)
-
-
-def _make_bulk_copy(hardware):
-    """``bulk_copy(dst, i, src, j, nbytes, bars, b)``: ``nbytes`` (a multiple of 16)
-    from ``src[j]`` into ``dst[i]`` (16-byte aligned; ``dst`` in shared memory),
-    counted against the mbarrier ``bars[b]`` (a uint64 shared array; bar_expect).
-    NVIDIA (sm_90+): one ``cp.async.bulk`` of the copy engine (no lane moves the
-    bytes; they land by bar_wait); elsewhere a copy done on return."""
-    def _bulk_copy(typingctx, dst, i, src, j, nbytes, bars, b):
-        if not (_is_array(dst) and _is_array(src) and _is_array(bars)
-                and _is_int(i, j, nbytes, b)):
-            return None
-
-        def codegen(context, builder, sig, args):
-            to = _element_pointer(context, builder, sig.args[0], args[0], sig.args[1], args[1])
-            frm = _element_pointer(context, builder, sig.args[2], args[2], sig.args[3], args[3])
-            size = _int_to(builder, args[4], sig.args[4], 32)
-            if hardware:
-                bar = _element_pointer(context, builder, sig.args[5], args[5], sig.args[6],
-                                       args[6])
-                fnty = ir.FunctionType(ir.VoidType(), [_I32, _I64, _I32, _I32])
-                asm = ir.InlineAsm(fnty, "{ .reg .u64 gsrc; cvta.to.global.u64 gsrc, $1; "
-                                   "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx"
-                                   "::bytes [$0], [gsrc], $2, [$3]; }", "r,l,r,r",
-                                   side_effect=True)
-                builder.call(asm, [_shared_address(builder, to), builder.ptrtoint(frm, _I64),
-                                   size, _shared_address(builder, bar)])
-            else:
-                cgutils.raw_memcpy(builder, builder.bitcast(to, ir.IntType(8).as_pointer()),
-                                   builder.bitcast(frm, ir.IntType(8).as_pointer()),
-                                   builder.zext(size, _I64), 1, align=16)
-            return context.get_dummy_value()
-        return types.void(dst, i, src, j, nbytes, bars, b), codegen
-    return _bulk_copy
-
-
-def _make_bar_op(kind, hardware):
-    """The mbarriers of bulk_copy (``bars``: uint64 shared array, ``b`` an index):
-    ``bar_init(bars, b)`` (one arrival a phase; then a fence, and a block barrier
-    before use), ``bar_expect(bars, b, nbytes)`` (arrive, expecting ``nbytes`` of
-    copies this phase), ``bar_wait(bars, b, parity)`` (until the phase of that
-    parity has completed). No-ops off NVIDIA, where bulk_copy is done on return."""
-    def codegen(context, builder, sig, args):
-        if hardware:
-            bar = _shared_address(builder, _element_pointer(
-                context, builder, sig.args[0], args[0], sig.args[1], args[1]))
-            if kind == "init":
-                asm, operands = ("mbarrier.init.shared::cta.b64 [$0], 1; "
-                                 "fence.mbarrier_init.release.cluster;"), [bar]
-            elif kind == "expect":
-                asm, operands = ("mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;",
-                                 [bar, _int_to(builder, args[2], sig.args[2], 32)])
-            else:
-                asm, operands = ("{ .reg .pred done; bar_wait_again: "
-                                 "mbarrier.try_wait.parity.shared::cta.b64 done, [$0], $1; "
-                                 "@!done bra bar_wait_again; }",
-                                 [bar, _int_to(builder, args[2], sig.args[2], 32)])
-            fnty = ir.FunctionType(ir.VoidType(), [_I32] * len(operands))
-            builder.call(ir.InlineAsm(fnty, asm, ",".join("r" * len(operands)),
-                                      side_effect=True), operands)
-        return context.get_dummy_value()
-
-    if kind == "init":
-        def _bar_op(typingctx, bars, b):
-            if _is_array(bars) and _is_int(b):
-                return types.void(bars, b), codegen
-    else:
-        def _bar_op(typingctx, bars, b, n):
-            if _is_array(bars) and _is_int(b, n):
-                return types.void(bars, b, n), codegen
-    return _bar_op
-
-
 def _make_async_commit(hardware):
     """``async_commit()``: close the group of copy16 calls made since the last one."""
     def _async_commit(typingctx):
@@ -864,15 +787,6 @@ def _py_copy16(dst, i, src, j):
     dst[i:i + 16 // dst.dtype.itemsize] = src[j:j + 16 // src.dtype.itemsize].view(dst.dtype)
 
 
-def _py_bulk_copy(dst, i, src, j, nbytes, bars, b):
-    for k in range(0, int(nbytes), 16):
-        _py_copy16(dst, int(i) + k // dst.dtype.itemsize, src, int(j) + k // src.dtype.itemsize)
-
-
-def _py_bar(bars, b, *rest):
-    return None
-
-
 def _py_async_commit():
     return None
 
@@ -953,10 +867,6 @@ _GENERIC = {  # name -> (typing/codegen function for every LLVM target, Python f
     "ticket": (_make_ticket(False), _py_ticket),
     "fetch_add": (_make_fetch_add(False), _py_fetch_add),
     "copy16": (_make_copy16(False), _py_copy16),
-    "bulk_copy": (_make_bulk_copy(False), _py_bulk_copy),
-    "bar_init": (_make_bar_op("init", False), _py_bar),
-    "bar_expect": (_make_bar_op("expect", False), _py_bar),
-    "bar_wait": (_make_bar_op("wait", False), _py_bar),
     "async_commit": (_make_async_commit(False), _py_async_commit),
     "async_wait": (_make_async_wait(False), _py_async_wait),
     "pair_lo": (_make_pair(False), _py_pair_lo),
@@ -970,10 +880,6 @@ _CUDA_ONLY = {
     "ticket": _make_ticket(True),
     "fetch_add": _make_fetch_add(True),
     "copy16": _make_copy16(True),
-    "bulk_copy": _make_bulk_copy(True),
-    "bar_init": _make_bar_op("init", True),
-    "bar_expect": _make_bar_op("expect", True),
-    "bar_wait": _make_bar_op("wait", True),
     "async_commit": _make_async_commit(True),
     "async_wait": _make_async_wait(True),
     "pair_lo": _make_pair(False, True),

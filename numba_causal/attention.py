@@ -103,9 +103,7 @@ K_STAGE_WORDS, V_STAGE_WORDS, Q_WORDS = compile_time(
 lane_xor = compile_time("lane_xor")  # the backend's primitive (primitives.py)
 copy16, async_commit, async_wait, align16_skip, ticket, store, as_u32 = compile_time(
     "copy16", "async_commit", "async_wait", "align16_skip", "ticket", "store", "as_u32")
-fetch_add, copy16_prefetch = compile_time("fetch_add", "copy16_prefetch")
-#: the tensor-core route's L2 prefetch size hint on its copies (bytes; 0: none)
-L2_PREFETCH, SWIZZLE = compile_time("L2_PREFETCH", "SWIZZLE")
+fetch_add = compile_time("fetch_add")
 #: the tensor-core decode route's shared tail: tiles per split a split launch
 #: leaves to whichever of the group's blocks ends its own tiles first (TAIL; 0: none)
 TAIL = compile_time("TAIL")
@@ -901,8 +899,6 @@ def staged_chunk(chunk, row, keys):
     chunk ^ 4 (row & 1) for key rows (``keys``), chunk ^ 2 ((row >> 1) & 3) for
     value rows, so the fragment reads of decode_mma_kernel meet 8 different bank
     groups per 8 lanes."""
-    if not SWIZZLE:
-        return chunk
     if keys:
         return chunk ^ ((row & 1) << 2)
     return chunk ^ (((row >> 1) & 3) << 1)
@@ -922,16 +918,16 @@ def mma_copies(stage_words, at, row_words, chunks, stage, lane, words, base, str
     if tile + TILE <= end:
         src = base + (tile + first) * stride + chunk * 4
         for m in range(TILE // per):
-            copy16_prefetch(stage_words, dst + staged_chunk(chunk, first + m * per, keys) * 4,
-                            words, src, L2_PREFETCH)
+            copy16(stage_words, dst + staged_chunk(chunk, first + m * per, keys) * 4, words,
+                   src)
             src += per * stride
             dst += per * row_words
     else:  # the split's last tile: a plain loop (clamped keys)
         for c in range(lane, TILE * chunks, WARP):
             j = c // chunks
-            copy16_prefetch(stage_words, at + (stage * TILE + j) * row_words
-                            + staged_chunk(chunk, j, keys) * 4, words,
-                            base + min(tile + j, end - 1) * stride + chunk * 4, L2_PREFETCH)
+            copy16(stage_words, at + (stage * TILE + j) * row_words
+                   + staged_chunk(chunk, j, keys) * 4, words,
+                   base + min(tile + j, end - 1) * stride + chunk * 4)
 
 
 def mma_stage_tile(k_stage, v_stage, k_at, v_at, stage, lane, k_words, v_words, k_base,
@@ -1670,9 +1666,6 @@ def decode_constants(backend_name: str, warp: int, dtype_name: str, head_dim: in
 MMA_BACKENDS = ("cuda", "sim")
 MMA_TILE = {"cuda": 32, "sim": 32}
 MMA_STAGES = {"cuda": 2, "sim": 2}
-#: the L2 prefetch size hint of the route's copies (bytes: 0, 64, 128 or 256)
-MMA_L2_PREFETCH = {"cuda": 0, "sim": 0}
-MMA_SWIZZLE = {"cuda": True, "sim": True}  # EXPERIMENT
 MMA_ROWS = 16
 #: tiles per split of a split tensor-core launch left to a shared tail (TAIL), which
 #: the group's blocks claim as they end their own runs: blocks on faster SMs take more
@@ -1714,8 +1707,6 @@ def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v:
     k_row, v_row = head_dim // 2, head_dim_v // 2
     return _merge_choice(dict(
                 TAIL=MMA_TAIL.get(backend_name, 0) if split else 0,
-                L2_PREFETCH=MMA_L2_PREFETCH.get(backend_name, 0),
-                SWIZZLE=MMA_SWIZZLE.get(backend_name, True),
                 WARP=32, WARPS=1, THREADS=32, ROWS=MMA_ROWS, HEAD_DIM=head_dim,
                 HEAD_DIM_V=head_dim_v, TILE=tile, KEY_TILES=tile // 8,
                 QK_CHUNKS=head_dim // 32, V_SLOTS=head_dim_v // 64, V_TILES=head_dim_v // 8,

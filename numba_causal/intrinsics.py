@@ -460,46 +460,6 @@ def _make_copy16(hardware):
     return _copy16
 
 
-def _make_copy16_prefetch(hardware):
-    """``copy16_prefetch(dst, i, src, j, prefetch)``: copy16 with an L2 prefetch size
-    hint of ``prefetch`` bytes (0, 64, 128 or 256; a compile-time constant). NVIDIA:
-    ``cp.async.cg.shared.global.L2::<prefetch>B`` (what CUTLASS's sm80 copies use);
-    elsewhere as copy16."""
-    plain = _make_copy16(hardware)
-
-    def _copy16_prefetch(typingctx, dst, i, src, j, prefetch):
-        if not (_is_array(dst) and _is_array(src) and _is_int(i, j, prefetch)):
-            return None
-        sig, copy_codegen = plain(typingctx, dst, i, src, j)
-
-        def codegen(context, builder, sig5, args):
-            if not hardware:
-                return copy_codegen(context, builder, sig, args[:4])
-            to = _element_pointer(context, builder, sig5.args[0], args[0], sig5.args[1],
-                                  args[1])
-            frm = _element_pointer(context, builder, sig5.args[2], args[2], sig5.args[3],
-                                   args[3])
-            shared = builder.addrspacecast(to, ir.PointerType(to.type.pointee, 3))
-            operands = [builder.ptrtoint(shared, _I32), builder.ptrtoint(frm, _I64)]
-            fnty = ir.FunctionType(ir.VoidType(), [_I32, _I64])
-            done = builder.append_basic_block("copy16_done")
-            switch = builder.switch(_int_to(builder, args[4], sig5.args[4], 32), done)
-            for size in (0, 64, 128, 256):
-                block = builder.append_basic_block(f"copy16_l2_{size}")
-                switch.add_case(ir.Constant(_I32, size), block)
-                hint = f".L2::{size}B" if size else ""
-                with builder.goto_block(block):
-                    builder.call(ir.InlineAsm(
-                        fnty, "{ .reg .u64 gsrc; cvta.to.global.u64 gsrc, $1; "
-                        f"cp.async.cg.shared.global{hint} [$0], [gsrc], 16; }}", "r,l",
-                        side_effect=True), operands)
-                    builder.branch(done)
-            builder.position_at_end(done)
-            return context.get_dummy_value()
-        return types.void(dst, i, src, j, prefetch), codegen
-    return _copy16_prefetch
-
-
 def _make_async_commit(hardware):
     """``async_commit()``: close the group of copy16 calls made since the last one."""
     def _async_commit(typingctx):
@@ -827,10 +787,6 @@ def _py_copy16(dst, i, src, j):
     dst[i:i + 16 // dst.dtype.itemsize] = src[j:j + 16 // src.dtype.itemsize].view(dst.dtype)
 
 
-def _py_copy16_prefetch(dst, i, src, j, prefetch):
-    _py_copy16(dst, i, src, j)
-
-
 def _py_async_commit():
     return None
 
@@ -911,7 +867,6 @@ _GENERIC = {  # name -> (typing/codegen function for every LLVM target, Python f
     "ticket": (_make_ticket(False), _py_ticket),
     "fetch_add": (_make_fetch_add(False), _py_fetch_add),
     "copy16": (_make_copy16(False), _py_copy16),
-    "copy16_prefetch": (_make_copy16_prefetch(False), _py_copy16_prefetch),
     "async_commit": (_make_async_commit(False), _py_async_commit),
     "async_wait": (_make_async_wait(False), _py_async_wait),
     "pair_lo": (_make_pair(False), _py_pair_lo),
@@ -925,7 +880,6 @@ _CUDA_ONLY = {
     "ticket": _make_ticket(True),
     "fetch_add": _make_fetch_add(True),
     "copy16": _make_copy16(True),
-    "copy16_prefetch": _make_copy16_prefetch(True),
     "async_commit": _make_async_commit(True),
     "async_wait": _make_async_wait(True),
     "pair_lo": _make_pair(False, True),

@@ -1060,12 +1060,12 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
                       part_out, part_lse, part_flat, tickets, scale, heads_kv, cache_len,
                       offset, window, kv_lens, q_offsets):
     """GPU kernel, the tensor-core decode route (16-bit k and v): arguments as
-    decode_kernel's, ROWS = 16 (the rows of an m16n8k16 product), WARP = 32, two
-    stages.
+    decode_kernel's, ROWS = 16 (the rows of an m16n8k16 product), WARP = 32, STAGES
+    stages of TILE keys (MMA_STAGES, MMA_TILE).
 
     One warp per block takes its split's keys in tiles of TILE keys, each copied to
-    shared memory while the one before is computed (``copy16``; the first while the
-    queries are read). Per tile (mma_tile): S = Q K^T with ``warp_mma`` (Q's
+    shared memory STAGES - 1 tiles ahead of the one computed (``copy16``; the first
+    STAGES - 1 while the queries are read). Per tile (mma_tile): S = Q K^T with ``warp_mma`` (Q's
     fragments held in registers all along; lane l reads key 8t + l/4's chunks l%4,
     l%4 + 4, ... as its B fragments: a dot product may take its dims in any order,
     so Q's fragments are read in the same one), the online softmax on S's
@@ -1662,7 +1662,10 @@ def decode_constants(backend_name: str, warp: int, dtype_name: str, head_dim: in
 
 #: backends that launch the tensor-core decode route (warp_mma: cuda's mma.sync, the
 #: simulator's shared-memory spelling, so the route's logic runs without a GPU);
-#: keys per tile, tiles in flight
+#: keys per tile (a multiple of 16) and stages (at least 2: STAGES - 1 tiles in
+#: flight while one is computed). 32 keys x 2 stages measured best on an H200
+#: (2026-12-03 r23: 16 keys x 3 or 4 stages were slower on every row; 32 x 3 does
+#: not fit DECODE_SHARED_BYTES)
 MMA_BACKENDS = ("cuda", "sim")
 MMA_TILE = {"cuda": 32, "sim": 32}
 MMA_STAGES = {"cuda": 2, "sim": 2}
@@ -1703,7 +1706,8 @@ def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v:
     if stages < 2 or tile % 16 or _mma_shared(head_dim, head_dim_v, stages, tile) \
             > DECODE_SHARED_BYTES:  # pragma: no cover
         raise AssertionError(f"head dims {head_dim}/{head_dim_v}: {stages} stages of "
-                             f"{tile} keys do not fit")
+                             f"{tile} keys (2 or more stages of a multiple of 16 keys, "
+                             f"within DECODE_SHARED_BYTES)")
     k_row, v_row = head_dim // 2, head_dim_v // 2
     return _merge_choice(dict(
                 TAIL=MMA_TAIL.get(backend_name, 0) if split else 0,

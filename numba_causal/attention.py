@@ -98,11 +98,16 @@ FORMAT, COMPUTE = compile_time("FORMAT", "COMPUTE")
 #: array sizes in words (K_STAGE_WORDS, V_STAGE_WORDS, Q_WORDS: + 3 to align)
 K_CHUNKS, V_CHUNKS, K_ROW, V_ROW, V_WORDS, STAGES = compile_time(
     "K_CHUNKS", "V_CHUNKS", "K_ROW", "V_ROW", "V_WORDS", "STAGES")
+STAGE_ALIGN = compile_time("STAGE_ALIGN")
 K_STAGE_WORDS, V_STAGE_WORDS, Q_WORDS = compile_time(
     "K_STAGE_WORDS", "V_STAGE_WORDS", "Q_WORDS")
 lane_xor = compile_time("lane_xor")  # the backend's primitive (primitives.py)
-copy16, async_commit, async_wait, align16_skip, ticket, store, as_u32 = compile_time(
-    "copy16", "async_commit", "async_wait", "align16_skip", "ticket", "store", "as_u32")
+copy16, async_commit, async_wait, align16_skip, align128_skip, ticket, store, as_u32 = \
+    compile_time("copy16", "async_commit", "async_wait", "align16_skip", "align128_skip",
+                 "ticket", "store", "as_u32")
+max_nan = compile_time("max_nan")
+#: the tensor-core route: k's and v's rows back to back (key stride = the row)
+DENSE_ROWS = compile_time("DENSE_ROWS")
 fetch_add = compile_time("fetch_add")
 #: the tensor-core decode route's shared tail: tiles per split a split launch
 #: leaves to whichever of the group's blocks ends its own tiles first (TAIL; 0: none)
@@ -910,17 +915,18 @@ def mma_copies(stage_words, at, row_words, chunks, stage, lane, words, base, str
     past ``end`` read key end - 1) into ``stage``, each chunk where staged_chunk
     puts it. A lane copies chunk ``lane % chunks`` of rows ``lane // chunks + m *
     WARP // chunks``: in a whole tile its source and destination only step by a
-    fixed stride."""
+    fixed stride (DENSE_ROWS: the row's own length, a compile-time constant)."""
     per = WARP // chunks  # rows a copy instruction covers
     chunk = lane % chunks
     first = lane // chunks
     dst = at + (stage * TILE + first) * row_words
+    if DENSE_ROWS:  # rows back to back in memory: each copy's offset a constant
+        stride = int64(row_words)
     if tile + TILE <= end:
         src = base + (tile + first) * stride + chunk * 4
         for m in range(TILE // per):
             copy16(stage_words, dst + staged_chunk(chunk, first + m * per, keys) * 4, words,
-                   src)
-            src += per * stride
+                   src + m * per * stride)
             dst += per * row_words
     else:  # the split's last tile: a plain loop (clamped keys)
         for c in range(lane, TILE * chunks, WARP):
@@ -999,13 +1005,13 @@ def mma_tile(k_stage, v_stage, k_at, v_at, stage, tile, end, both_lo, both_hi, r
     top0 = COMPUTE(NEG_INF)
     top1 = COMPUTE(NEG_INF)
     for t in range(KEY_TILES):
-        top0 = nan_max(top0, nan_max(s[4 * t], s[4 * t + 1]))
-        top1 = nan_max(top1, nan_max(s[4 * t + 2], s[4 * t + 3]))
+        top0 = max_nan(top0, max_nan(s[4 * t], s[4 * t + 1]))
+        top1 = max_nan(top1, max_nan(s[4 * t + 2], s[4 * t + 3]))
     for mask in (1, 2):  # the row's four lanes
-        top0 = nan_max(top0, lane_xor(exchange, 0, lane, top0, mask))
-        top1 = nan_max(top1, lane_xor(exchange, 0, lane, top1, mask))
-    new0 = nan_max(m0, top0)
-    new1 = nan_max(m1, top1)
+        top0 = max_nan(top0, lane_xor(exchange, 0, lane, top0, mask))
+        top1 = max_nan(top1, lane_xor(exchange, 0, lane, top1, mask))
+    new0 = max_nan(m0, top0)
+    new1 = max_nan(m1, top1)
     if new0 != m0 and new0 != NEG_INF:
         alpha = pair_weight(m0, new0)
         l0 *= alpha
@@ -1020,16 +1026,16 @@ def mma_tile(k_stage, v_stage, k_at, v_at, stage, tile, end, both_lo, both_hi, r
             o[4 * u + 2] *= alpha
             o[4 * u + 3] *= alpha
         m1 = new1
+    # p = 2**(s - max): a masked key's s is -inf, so its p is 0; a row with no kept key
+    # yet (max -inf) subtracts 0 instead, so -inf - -inf (NaN) is never formed
+    base0 = m0 if m0 != NEG_INF else COMPUTE(0)
+    base1 = m1 if m1 != NEG_INF else COMPUTE(0)
     for t in range(KEY_TILES):
         for e in range(2):
-            p = COMPUTE(0)
-            if s[4 * t + e] != NEG_INF:
-                p = pow2(s[4 * t + e] - m0)
+            p = pow2(s[4 * t + e] - base0)
             s[4 * t + e] = p
             l0 += p
-            p = COMPUTE(0)
-            if s[4 * t + 2 + e] != NEG_INF:
-                p = pow2(s[4 * t + 2 + e] - m1)
+            p = pow2(s[4 * t + 2 + e] - base1)
             s[4 * t + 2 + e] = p
             l1 += p
     # O += P V: k-step kk is keys 16kk .. 16kk + 15 (n-tiles 2kk and 2kk + 1 of S)
@@ -1112,8 +1118,12 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
     gpu.syncthreads()  # row_lo / row_hi
     k_base = b * kw_b + hkv * kw_h
     v_base = b * vw_b + hkv * vw_h
-    k_at = align16_skip(k_stage)
-    v_at = align16_skip(v_stage)
+    if STAGE_ALIGN == 128:
+        k_at = align128_skip(k_stage)
+        v_at = align128_skip(v_stage)
+    else:
+        k_at = align16_skip(k_stage)
+        v_at = align16_skip(v_stage)
     pending = int32(0)  # lane 0's claim of a shared tile, read an iteration later
     # the tile of each stage: iteration it computes stage it % STAGES while the copies
     # of the STAGES - 1 after it are in flight (the first STAGES - 1 go out now)
@@ -1669,6 +1679,13 @@ def decode_constants(backend_name: str, warp: int, dtype_name: str, head_dim: in
 MMA_BACKENDS = ("cuda", "sim")
 MMA_TILE = {"cuda": 32, "sim": 32}
 MMA_STAGES = {"cuda": 2, "sim": 2}
+#: where the stages start (bytes): a warp's cp.async of a 128-byte line of K or V
+#: reaches L2 as one request of 4 sectors only when its shared destination is a
+#: 128-byte line too. From a 16-byte aligned start the same copies asked L2 for 1.5x
+#: the sectors (H200, 2026-12-03 r29: 12.66 M against 8.46 M on B32; the call
+#: 0.80 -> 0.83 of the floor, MHA 0.91 -> 0.94; tools/gpu/copy_pattern.py: 0.97 of
+#: copy bandwidth aligned, 0.84 / 0.80 from 16 / 64 bytes past a line)
+MMA_STAGE_ALIGN = {"cuda": 128, "sim": 128}
 MMA_ROWS = 16
 #: tiles per split of a split tensor-core launch left to a shared tail (TAIL), which
 #: the group's blocks claim as they end their own runs: blocks on faster SMs take more
@@ -1693,16 +1710,18 @@ def _mma_shared(head_dim: int, head_dim_v: int, stages: int, tile: int) -> int:
     """Static shared bytes of a tensor-core decode variant (its stages, the merge's
     weights, the exchanges at the simulator's 32 lanes: a bound for cuda's, row
     bounds, the ticket flag)."""
-    return 2 * stages * tile * (head_dim + head_dim_v) + 16 \
+    return 2 * stages * tile * (head_dim + head_dim_v) + 2 * 128 \
         + 4 * (MMA_ROWS * (DECODE_MOST_SPLITS + 2) + 32 + 2 * 6 * 32 + 4 * MMA_ROWS + 1)
 
 
 def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v: int,
                   split: bool, has_lse: bool, opts_constants: dict,
-                  merge_here: bool = True) -> dict:
+                  merge_here: bool = True, dense_rows: bool = True) -> dict:
     """Every compile-time constant of a tensor-core decode launch (where mma_applies;
-    ``merge_here`` as decode_constants')."""
+    ``merge_here`` as decode_constants'; ``dense_rows``: k's and v's key strides are
+    their rows' lengths)."""
     stages, tile = MMA_STAGES.get(backend_name, 2), MMA_TILE.get(backend_name, 32)
+    align = MMA_STAGE_ALIGN.get(backend_name, 16)
     if stages < 2 or tile % 16 or _mma_shared(head_dim, head_dim_v, stages, tile) \
             > DECODE_SHARED_BYTES:  # pragma: no cover
         raise AssertionError(f"head dims {head_dim}/{head_dim_v}: {stages} stages of "
@@ -1716,8 +1735,9 @@ def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v:
                 QK_CHUNKS=head_dim // 32, V_SLOTS=head_dim_v // 64, V_TILES=head_dim_v // 8,
                 Q_FRAGS=head_dim // 4, O_SLOTS=head_dim_v // 2, S_SLOTS=tile // 2,
                 K_CHUNKS=head_dim // 8, V_CHUNKS=head_dim_v // 8, K_ROW=k_row, V_ROW=v_row,
-                STAGES=stages, K_STAGE_WORDS=stages * tile * k_row + 3,
-                V_STAGE_WORDS=stages * tile * v_row + 3,
+                STAGES=stages, STAGE_ALIGN=align, DENSE_ROWS=dense_rows,
+                K_STAGE_WORDS=stages * tile * k_row + align // 4 - 1,
+                V_STAGE_WORDS=stages * tile * v_row + align // 4 - 1,
                 EXCHANGE_LANES=32 if backend_name == "sim" else 1,
                 MMA_LANES=32 if backend_name == "sim" else 1,
                 **merge_constants(backend_name, 32, MMA_ROWS, head_dim_v), SPLIT=split,
@@ -2142,8 +2162,9 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
     has_lse = lse_view is not None
     here = merges_here(chosen.name, warp, rows, head_dim_v, splits)
     if mma:
-        constants = mma_constants(chosen.name, dtype, head_dim, head_dim_v, splits > 1,
-                                  has_lse, opts.constants(), here)
+        constants = mma_constants(
+            chosen.name, dtype, head_dim, head_dim_v, splits > 1, has_lse, opts.constants(),
+            here, k_found[1][2] * 2 == head_dim and v_found[1][2] * 2 == head_dim_v)
     else:
         constants = decode_constants(chosen.name, warp, dtype, head_dim, head_dim_v, rows,
                                      splits > 1, has_lse, opts.constants(), here)

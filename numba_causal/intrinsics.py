@@ -371,19 +371,23 @@ def _store_v2(typingctx, array, index, w0, w1):
     return types.void(array, index, w0, w1), _store_vec_codegen(2)
 
 
-def _align16_skip(typingctx, array):
-    """``align16_skip(a)``: how many elements of ``a`` to skip for a 16-byte aligned
-    address (shared arrays are aligned only to their element size)."""
-    if not _is_array(array):
-        return None
+def _make_align_skip(nbytes):
+    """``align{nbytes}_skip(a)``: how many elements of ``a`` to skip for an
+    ``nbytes``-aligned address (shared arrays are aligned only to their element
+    size)."""
+    def _align_skip(typingctx, array):
+        if not _is_array(array):
+            return None
 
-    def codegen(context, builder, sig, args):
-        ary = context.make_array(sig.args[0])(context, builder, args[0])
-        low = builder.and_(builder.ptrtoint(ary.data, _I64), ir.Constant(_I64, 15))
-        skip = builder.and_(builder.sub(ir.Constant(_I64, 16), low), ir.Constant(_I64, 15))
-        return builder.udiv(skip, ir.Constant(_I64, context.get_abi_sizeof(
-            context.get_data_type(sig.args[0].dtype))))
-    return types.int64(array), codegen
+        def codegen(context, builder, sig, args):
+            ary = context.make_array(sig.args[0])(context, builder, args[0])
+            low = builder.and_(builder.ptrtoint(ary.data, _I64), ir.Constant(_I64, nbytes - 1))
+            skip = builder.and_(builder.sub(ir.Constant(_I64, nbytes), low),
+                                ir.Constant(_I64, nbytes - 1))
+            return builder.udiv(skip, ir.Constant(_I64, context.get_abi_sizeof(
+                context.get_data_type(sig.args[0].dtype))))
+        return types.int64(array), codegen
+    return _align_skip
 
 
 def _make_ticket(hardware):
@@ -436,7 +440,10 @@ def _make_copy16(hardware):
     """``copy16(dst, i, src, j)``: the 16 bytes at ``src[j]`` into ``dst[i]`` (uint32
     words, 16-byte aligned; ``dst`` in shared memory). NVIDIA: ``cp.async.cg`` (sm_80+,
     the copy lands by the next ``async_wait``; no register holds the data on the
-    way); elsewhere a 16-byte load and store, done on return."""
+    way); elsewhere a 16-byte load and store, done on return. Speed: when eight
+    lanes copy one 128-byte line, give them one 128-byte line of ``dst`` too
+    (``align128_skip``); a destination that straddles two lines makes L2 serve
+    the source's sectors up to twice (tools/gpu/copy_pattern.py)."""
     def _copy16(typingctx, dst, i, src, j):
         if not (_is_array(dst) and _is_array(src) and _is_int(i, j)):
             return None
@@ -566,6 +573,27 @@ def _make_exp2(hardware):
             return builder.call(fn, [v])
         return types.float32(x), codegen
     return _exp2f
+
+
+def _make_max_nan(hardware):
+    """``max_nan(a, b)``: max(a, b), NaN if either is NaN (reductions.nan_max as one
+    primitive). Generic: a compare and a select (a if a >= b or a is NaN, else b);
+    NVIDIA, float32: one ``max.NaN.f32`` (sm_80+; a canonical NaN, and -0 < +0)."""
+    def _max_nan(typingctx, a, b):
+        if not (isinstance(a, types.Float) and a == b):
+            return None
+
+        def codegen(context, builder, sig, args):
+            x, y = args
+            if hardware and sig.args[0].bitwidth == 32:
+                fnty = ir.FunctionType(_F32, [_F32, _F32])
+                return builder.call(ir.InlineAsm(fnty, "max.NaN.f32 $0, $1, $2;", "=f,f,f"),
+                                    [x, y])
+            keep = builder.or_(builder.fcmp_ordered(">=", x, y),
+                               builder.fcmp_unordered("uno", x, x))
+            return builder.select(keep, x, y)
+        return a(a, b), codegen
+    return _max_nan
 
 
 def _make_warp_reduce(kind):
@@ -756,8 +784,15 @@ def _make_py_store_vec(n):
     return store_vec
 
 
-def _py_align16_skip(a):
-    return np.int64(((16 - (a.ctypes.data & 15)) & 15) // a.dtype.itemsize)
+def _py_max_nan(a, b):
+    return a if (a >= b or a != a) else b
+
+
+def _make_py_align_skip(nbytes):
+    def _py_align_skip(a):
+        return np.int64(((nbytes - (a.ctypes.data & (nbytes - 1))) & (nbytes - 1))
+                        // a.dtype.itemsize)
+    return _py_align_skip
 
 
 _TICKETS = threading.Lock()
@@ -863,7 +898,9 @@ _GENERIC = {  # name -> (typing/codegen function for every LLVM target, Python f
     "load_v2": (_make_load_vec(2), _make_py_load_vec(2)),
     "store_v2": (_store_v2, _make_py_store_vec(2)),
     "exp2f": (_make_exp2(False), _py_exp2f),
-    "align16_skip": (_align16_skip, _py_align16_skip),
+    "max_nan": (_make_max_nan(False), _py_max_nan),
+    "align16_skip": (_make_align_skip(16), _make_py_align_skip(16)),
+    "align128_skip": (_make_align_skip(128), _make_py_align_skip(128)),
     "ticket": (_make_ticket(False), _py_ticket),
     "fetch_add": (_make_fetch_add(False), _py_fetch_add),
     "copy16": (_make_copy16(False), _py_copy16),
@@ -877,6 +914,7 @@ _CUDA_ONLY = {
     "f32_to_bf16": _make_f32_to_bf16(True),
     "pack_bf16x2": _make_pack_bf16x2(True),
     "exp2f": _make_exp2(True),
+    "max_nan": _make_max_nan(True),
     "ticket": _make_ticket(True),
     "fetch_add": _make_fetch_add(True),
     "copy16": _make_copy16(True),

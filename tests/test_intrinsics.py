@@ -60,7 +60,8 @@ mad32, udiv32, urem32, min32, max32 = CPU["mad32"], CPU["udiv32"], CPU["urem32"]
 add32, sub32, shr32, and32, u32, i32 = CPU["add32"], CPU["sub32"], CPU["shr32"], CPU["and32"], CPU["u32"], CPU["i32"]
 exp2f = CPU["exp2f"]
 copy16, async_commit, async_wait = CPU["copy16"], CPU["async_commit"], CPU["async_wait"]
-align16_skip, ticket = CPU["align16_skip"], CPU["ticket"]
+align16_skip, align128_skip, ticket = CPU["align16_skip"], CPU["align128_skip"], CPU["ticket"]
+max_nan = CPU["max_nan"]
 
 
 # ------------------------------------------------------------------ references
@@ -322,6 +323,54 @@ def test_staged_copies_and_tickets(backend):
         assert (first, second) == (5, 6) and counter.tolist() == [7, 7, 9]
 
 
+@njit
+def _max_nans(a, b, out):
+    for i in range(a.size):
+        out[i] = max_nan(a[i], b[i])
+
+
+@pytest.mark.parametrize("backend", ["cpu", "sim"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_nan_is_max_with_nan_winning(backend, dtype):
+    """max_nan(a, b): the larger of a and b, NaN when either is NaN (either order),
+    infinities as numbers."""
+    special = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.5, -2.0, 3e38], dtype)
+    a = np.repeat(special, special.size)
+    b = np.tile(special, special.size)
+    got = np.zeros_like(a)
+    if backend == "cpu":
+        _max_nans(a, b, got)
+    else:
+        got[:] = [SIM["max_nan"](x, y) for x, y in zip(a, b)]
+    either_nan = np.isnan(a) | np.isnan(b)
+    assert np.isnan(got[either_nan]).all()
+    assert np.array_equal(got[~either_nan], np.maximum(a, b)[~either_nan])
+
+
+@njit
+def _skips(a):
+    return align16_skip(a), align128_skip(a)
+
+
+@pytest.mark.parametrize("backend", ["cpu", "sim"])
+def test_align_skips_find_the_first_aligned_element(backend):
+    """align16_skip / align128_skip: the fewest elements to skip for a 16- / 128-byte
+    aligned address (a cp.async stage that starts mid-line doubles its L2 sectors)."""
+    buf = np.zeros(256, np.uint32)
+    for shift in range(64):
+        a = buf[shift:]
+        got = _skips(a) if backend == "cpu" else (SIM["align16_skip"](a),
+                                                   SIM["align128_skip"](a))
+        for nbytes, at in zip((16, 128), got):
+            address = a.ctypes.data + 4 * int(at)
+            assert address % nbytes == 0 and 0 <= at < nbytes // 4, (shift, nbytes, at)
+            assert at == 0 or (address - 4) % nbytes != 0
+    one = np.zeros(64, np.uint16)[1:]  # a 2-byte element type: elements, not words
+    at16, at128 = _skips(one) if backend == "cpu" else (SIM["align16_skip"](one),
+                                                         SIM["align128_skip"](one))
+    assert (one.ctypes.data + 2 * int(at16)) % 16 == 0 and (one.ctypes.data + 2 * int(at128)) % 128 == 0
+
+
 def test_sim_checks_the_callers_guarantees():
     with pytest.raises(OverflowError):
         SIM["mad32"](2**16, 2**16, 0)
@@ -387,15 +436,16 @@ def test_ptx_conversions_and_wide_memory():
 @needs_nvvm
 def test_ptx_async_copies_and_tickets():
     """cuda spells copy16 as cp.async (16 bytes, shared destination), async_wait(n)
-    as one cp.async.wait_group n, ticket as atom.add between device fences."""
+    as one cp.async.wait_group n, ticket as atom.add between device fences;
+    align128_skip masks the address's low 7 bits."""
     from numba import cuda, int32, uint32
 
     copy16c, commit, wait = CUDA["copy16"], CUDA["async_commit"], CUDA["async_wait"]
-    skip, ticketc, load_v4c, store_v4c = (CUDA[n] for n in ("align16_skip", "ticket",
+    skip, ticketc, load_v4c, store_v4c = (CUDA[n] for n in ("align128_skip", "ticket",
                                                             "load_v4", "store_v4"))
 
     def kernel(x, y, counter):
-        stage = cuda.shared.array(68, uint32)
+        stage = cuda.shared.array(96, uint32)
         at = skip(stage)
         lane = cuda.threadIdx.x
         copy16c(stage, at + lane * 4, x, lane * 4)
@@ -409,10 +459,26 @@ def test_ptx_async_copies_and_tickets():
 
     ptx = _ptx(kernel, "void(uint32[::1], uint32[::1], int32[::1])")
     for needle in ("cp.async.cg.shared.global", "cp.async.commit_group", "cp.async.wait_group 1;",
-                   "atom.add.u32", "membar.gl", "ld.shared.v4.u32"):
+                   "atom.add.u32", "membar.gl", "ld.shared.v4.u32", "and.b64"):
         assert needle in ptx, needle
     assert ptx.count("cp.async.wait_group") == 1  # the switch folded to the one wait
     del int32
+
+
+@needs_nvvm
+def test_ptx_max_nan_is_one_instruction():
+    """cuda spells max_nan on float32 as PTX max.NaN.f32 (no compare and select);
+    float64 keeps the compare and select."""
+    mx = CUDA["max_nan"]
+
+    def kernel(x, y, z):
+        i = 0
+        z[i] = mx(x[i], y[i])
+
+    ptx = _ptx(kernel, "void(float32[::1], float32[::1], float32[::1])")
+    assert "max.NaN.f32" in ptx and "selp.f32" not in ptx
+    ptx64 = _ptx(kernel, "void(float64[::1], float64[::1], float64[::1])")
+    assert "max.NaN" not in ptx64 and "selp.f64" in ptx64
 
 
 def _arith64(ptx):

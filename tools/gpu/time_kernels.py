@@ -203,9 +203,12 @@ ATTENTION_CASES = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 3
 #: split (MMA_TAIL), blocks wanted (MMA_BLOCKS_WANTED, DECODE_BLOCKS_WANTED),
 #: DECODE_MOST_SPLITS, MIN_SPLIT_KEYS, merge_kernel's bytes a lane loads a trip
 #: (MERGE_BATCH_BYTES), the tensor-core route's keys a tile (MMA_TILE) and stages
-#: (MMA_STAGES))
-DECODE_SETTINGS = [(True, 2, 792, 64, 256, 128, 32, 2), (True, 2, 792, 64, 256, 128, 16, 4),
-                   (True, 0, 792, 64, 256, 128, 16, 4), (True, 2, 1056, 64, 256, 128, 16, 3)]
+#: (MMA_STAGES), the stages' alignment in bytes (MMA_STAGE_ALIGN))
+DECODE_SETTINGS = [(True, 2, 792, 64, 256, 128, 32, 2, 128),
+                   (True, 2, 792, 64, 256, 128, 16, 4, 128),
+                   (True, 2, 792, 64, 256, 128, 16, 3, 128),
+                   (True, 2, 1056, 64, 256, 128, 16, 3, 128),
+                   (True, 0, 792, 64, 256, 128, 32, 2, 128)]
 
 
 @contextlib.contextmanager
@@ -237,16 +240,18 @@ def attention_sweep(seconds=300.0, dtype=torch.float16):
     try:
         with recorded_launches() as launches, cuda_settings(
                 (A.MMA_TAIL, A.MMA_BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED,
-                 A.MIN_SPLIT_KEYS, A.MERGE_BATCH_BYTES, A.MMA_TILE, A.MMA_STAGES)) as apply:
+                 A.MIN_SPLIT_KEYS, A.MERGE_BATCH_BYTES, A.MMA_TILE, A.MMA_STAGES,
+                 A.MMA_STAGE_ALIGN)) as apply:
             for seq_len, ragged in ((1, False), (1, True), (4, False)):
-                for (mma, tail, wanted, splits, min_keys, batch, tile,
-                     stages) in DECODE_SETTINGS:
+                for (mma, tail, wanted, splits, min_keys, batch, tile, stages,
+                     align) in DECODE_SETTINGS:
                     A.MMA_BACKENDS = ("cuda",) if mma else ()
                     A.DECODE_MOST_SPLITS = splits
-                    apply((tail, wanted, wanted, min_keys, batch, tile, stages))
+                    apply((tail, wanted, wanted, min_keys, batch, tile, stages, align))
                     print(f"setting tensor cores {mma} MMA_TAIL={tail} blocks wanted {wanted} "
                           f"DECODE_MOST_SPLITS={splits} MIN_SPLIT_KEYS={min_keys} "
                           f"MERGE_BATCH_BYTES={batch} MMA_TILE={tile} MMA_STAGES={stages} "
+                          f"MMA_STAGE_ALIGN={align} "
                           f"seq_len "
                           f"{seq_len}" + (" ragged kv_lens" if ragged else ""), flush=True)
                     for case in ATTENTION_CASES[:3] if ragged else ATTENTION_CASES:

@@ -205,9 +205,6 @@ ATTENTION_CASES = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 3
 #: (MERGE_BATCH_BYTES), the tensor-core route's keys a tile (MMA_TILE) and stages
 #: (MMA_STAGES), the stages' alignment in bytes (MMA_STAGE_ALIGN))
 DECODE_SETTINGS = [(True, 2, 792, 64, 256, 128, 32, 2, 128),
-                   (True, 2, 792, 64, 256, 128, 16, 4, 128),
-                   (True, 2, 792, 64, 256, 128, 16, 3, 128),
-                   (True, 2, 1056, 64, 256, 128, 16, 3, 128),
                    (True, 0, 792, 64, 256, 128, 32, 2, 128)]
 
 

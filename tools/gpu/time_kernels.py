@@ -430,6 +430,9 @@ def rotary_case(R, launches, gbps, name, tables, label, shape=(8, 4096, 32, 8, 1
 if __name__ == "__main__":
     if sys.argv[1:2] == ["attention"]:
         attention()
+    elif sys.argv[1:2] == ["attention-dims"]:  # decode_kernel's rows (float32, other dims)
+        for dim, dt in ((128, torch.float32), (256, torch.float16), (80, torch.float16)):
+            attention(dim, dt)
     elif sys.argv[1:2] == ["attention-splits"]:  # split-K launch sweep (issue 15)
         attention(settings=[(264, 256), (528, 256), (1056, 256), (1056, 128), (2112, 128),
                             (4224, 64)])

@@ -95,7 +95,8 @@ FORMAT, COMPUTE = compile_time("FORMAT", "COMPUTE")
 #: a value row (V_CHUNKS), their rows' words in shared memory (K_ROW: 16 bytes of
 #: padding, so lanes reading different rows hit different banks; V_ROW), the
 #: words a lane reads of a value row (V_WORDS), tiles in flight (STAGES); shared
-#: array sizes in words (K_STAGE_WORDS, V_STAGE_WORDS, Q_WORDS: + 3 to align)
+#: array sizes in words (K_STAGE_WORDS, V_STAGE_WORDS, Q_WORDS: + 3 to align; the
+#: tensor-core route's stages: + STAGE_ALIGN / 4 - 1)
 K_CHUNKS, V_CHUNKS, K_ROW, V_ROW, V_WORDS, STAGES = compile_time(
     "K_CHUNKS", "V_CHUNKS", "K_ROW", "V_ROW", "V_WORDS", "STAGES")
 STAGE_ALIGN = compile_time("STAGE_ALIGN")
@@ -1081,7 +1082,7 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
     16(l%4) + (0..15). Splits are merged as in decode_kernel. A masked key's p is
     exactly 0; its value still enters the product (0 * inf is NaN: the
     definition's matmul does the same)."""
-    k_stage = gpu.shared.array(K_STAGE_WORDS, uint32)  # + 3 words: a 16-byte aligned start
+    k_stage = gpu.shared.array(K_STAGE_WORDS, uint32)  # + STAGE_ALIGN / 4 - 1: an aligned start
     v_stage = gpu.shared.array(V_STAGE_WORDS, uint32)
     exchange = gpu.shared.array((1, EXCHANGE_LANES), COMPUTE)
     mma_exchange = gpu.shared.array((2, 6, MMA_LANES), uint32)

@@ -2153,6 +2153,7 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
     v_found = _key_words(chosen, vs, vview)
     if k_found is None or v_found is None:
         return False
+    (k_words, (kw_b, kw_h, kw_k)), (v_words, (vw_b, vw_h, vw_k)) = k_found, v_found
     row_tiles = -(-(heads_q // heads_kv * seq_len) // rows)
     longest = min(cache_len, opts.window + seq_len) if opts.window else cache_len
     splits = min(split_count(chosen.name, batch * heads_kv * row_tiles, longest,
@@ -2165,7 +2166,7 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
     if mma:
         constants = mma_constants(
             chosen.name, dtype, head_dim, head_dim_v, splits > 1, has_lse, opts.constants(),
-            here, k_found[1][2] * 2 == head_dim and v_found[1][2] * 2 == head_dim_v)
+            here, kw_k == head_dim // 2 and vw_k == head_dim_v // 2)  # rows' words apart
     else:
         constants = decode_constants(chosen.name, warp, dtype, head_dim, head_dim_v, rows,
                                      splits > 1, has_lse, opts.constants(), here)
@@ -2179,7 +2180,6 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
     groups = row_tiles * batch * heads_kv
     tickets = _workspace(chosen, stream, "tickets", ((2 if tails else 1) * groups,), np.int32) \
         if here or tails else _no_tickets(chosen)
-    (k_words, (kw_b, kw_h, kw_k)), (v_words, (vw_b, vw_h, vw_k)) = k_found, v_found
     kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
     grid = (splits, row_tiles, batch * heads_kv)
     op.launch(DECODE_MMA if mma else DECODE, chosen, op.Launch.of(constants, grid, (warp, 1), dict(

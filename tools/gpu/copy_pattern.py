@@ -26,6 +26,7 @@ async_commit = INTRINSICS["async_commit"]["cuda"]
 async_wait = INTRINSICS["async_wait"]["cuda"]
 load_v4 = INTRINSICS["load_v4"]["cuda"]
 store_v4 = INTRINSICS["store_v4"]["cuda"]
+align128_skip = INTRINSICS["align128_skip"]["cuda"]
 
 ROW = 64  # words of a 256-byte row
 TILE = 32
@@ -33,18 +34,6 @@ STAGES = 2
 BLOCKS = 1024
 ROWS = 32 * 8 * 2048  # B32 Hkv8 L2048: 134 MB of K, the same of V
 SH_WORDS = 2 * STAGES * TILE * ROW + 64  # K and V stages, + 256 bytes to align
-
-
-@intrinsic
-def line_skip(typingctx, array):
-    """Words of ``array`` to skip to a 128-byte aligned address."""
-    def codegen(context, builder, sig, args):
-        ary = context.make_array(sig.args[0])(context, builder, args[0])
-        i64 = ir.IntType(64)
-        low = builder.and_(builder.ptrtoint(ary.data, i64), ir.Constant(i64, 127))
-        skip = builder.and_(builder.sub(ir.Constant(i64, 128), low), ir.Constant(i64, 127))
-        return builder.udiv(skip, ir.Constant(i64, 4))
-    return types.int64(array), codegen
 
 
 @intrinsic
@@ -78,7 +67,7 @@ def make(kind, off):
     def stream(kw, vw, out, rows_per_block):
         sh = cuda.shared.array(SH_WORDS, uint32)
         lane = int64(cuda.threadIdx.x)
-        at = line_skip(sh) + shift
+        at = align128_skip(sh) + shift
         first = int64(cuda.blockIdx.x) * rows_per_block
         tiles = rows_per_block // TILE
         chunk = lane % 16

@@ -248,9 +248,8 @@ def attention_sweep(seconds=300.0, dtype=torch.float16):
                     print(f"setting tensor cores {mma} MMA_TAIL={tail} blocks wanted {wanted} "
                           f"DECODE_MOST_SPLITS={splits} MIN_SPLIT_KEYS={min_keys} "
                           f"MERGE_BATCH_BYTES={batch} MMA_TILE={tile} MMA_STAGES={stages} "
-                          f"MMA_STAGE_ALIGN={align} "
-                          f"seq_len "
-                          f"{seq_len}" + (" ragged kv_lens" if ragged else ""), flush=True)
+                          f"MMA_STAGE_ALIGN={align} seq_len {seq_len}"
+                          + (" ragged kv_lens" if ragged else ""), flush=True)
                     for case in ATTENTION_CASES[:3] if ragged else ATTENTION_CASES:
                         if time.perf_counter() > stop:
                             return

@@ -128,7 +128,7 @@ MERGE_HERE = compile_time("MERGE_HERE")
 MERGE_BATCH, MERGE_DIMS, MERGE_WIDTH, RESET = compile_time("MERGE_BATCH", "MERGE_DIMS",
                                                           "MERGE_WIDTH", "RESET")
 #: the tensor-core decode route (decode_mma_kernel): keys per tile (TILE) and its
-#: 8-key n-tiles (KEY_TILES), 16-byte chunks a lane reads of a key row (QK_CHUNKS =
+#: 8-key n-tiles of a warp (KEY_TILES), 16-byte chunks a lane reads of a key row (QK_CHUNKS =
 #: head_dim / 32), 64-dim slots of a value row (V_SLOTS) and its 8-dim n-tiles
 #: (V_TILES), local array sizes (Q_FRAGS, O_SLOTS, S_SLOTS) and the lanes of the
 #: simulator's fragment exchange (MMA_LANES: 32 on sim, 1 elsewhere)
@@ -770,47 +770,53 @@ def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, 
 
 
 def merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, splits, b, hkv, group,
-                 seq_len, tile_row, rows_total, lane):
-    """The last block (one warp) of a (row tile, batch x KV head): its rows' ``splits``
-    partials merged with their log-sum-exp into ``out`` (and ``lse``). ``part_flat``:
-    the partials [splits, batch, heads_q, seq_len, HEAD_DIM_V] as one float32 row.
+                 seq_len, tile_row, rows_total, thread):
+    """The last block (WARPS warps) of a (row tile, batch x KV head): its rows'
+    ``splits`` partials merged with their log-sum-exp into ``out`` (and ``lse``).
+    ``part_flat``: the partials [splits, batch, heads_q, seq_len, HEAD_DIM_V] as one
+    float32 row.
 
     Every (row, split) lse is read at once into ``weight_sh`` [ROWS, MOST_SPLITS + 2]
-    and turned into weights row by row (the row's max and sum at the end); then each
-    lane sums MERGE_VECS 16-byte pieces of the tile's rows over the splits,
-    MERGE_SPLITS splits' loads issued together (clamped, so the loads of a trip are
-    one unconditional batch): a merge costs about splits / MERGE_SPLITS memory
-    round trips, not one per split and dim."""
+    and turned into weights, warp w taking rows w, w + WARPS, ... (the row's max and
+    sum at the end); then each thread sums MERGE_VECS 16-byte pieces of the tile's
+    rows over the splits, MERGE_SPLITS splits' loads issued together (clamped, so
+    the loads of a trip are one unconditional batch): a merge costs about splits /
+    MERGE_SPLITS memory round trips, not one per split and dim."""
     heads_q = part_lse.shape[2]
+    warp = thread // WARP
+    lane = thread - warp * WARP
     valid = min(int64(ROWS), rows_total - tile_row)
-    for i in range(lane, valid * splits, WARP):
+    for i in range(thread, valid * splits, THREADS):
         r = int64(udiv32(i, splits))
         sp = i - r * splits
         hh, qq = head_and_query(tile_row + r, seq_len)
         weight_sh[r, sp] = part_lse[sp, b, hkv * group + hh, qq]
     gpu.syncthreads()
-    for r in range(ROWS):
-        if r >= valid:  # the same on every lane: the exchanges stay uniform
+    for r0 in range(0, ROWS, WARPS):
+        if r0 >= valid:  # the same on every thread: the exchanges stay uniform
             break
+        r = r0 + warp
         top = COMPUTE(NEG_INF)
-        for sp in range(lane, splits, WARP):
-            top = nan_max(top, weight_sh[r, sp])
+        if r < valid:
+            for sp in range(lane, splits, WARP):
+                top = nan_max(top, weight_sh[r, sp])
         mask = WARP // 2
         while mask > 0:
-            top = nan_max(top, lane_xor(exchange, 0, lane, top, mask))
+            top = nan_max(top, lane_xor(exchange, warp, lane, top, mask))
             mask //= 2
         total = COMPUTE(0)
-        for sp in range(lane, splits, WARP):
-            f = COMPUTE(0)
-            if top != NEG_INF and weight_sh[r, sp] != NEG_INF:
-                f = COMPUTE(math.exp(weight_sh[r, sp] - top))
-            weight_sh[r, sp] = f
-            total += f
+        if r < valid:
+            for sp in range(lane, splits, WARP):
+                f = COMPUTE(0)
+                if top != NEG_INF and weight_sh[r, sp] != NEG_INF:
+                    f = COMPUTE(math.exp(weight_sh[r, sp] - top))
+                weight_sh[r, sp] = f
+                total += f
         mask = WARP // 2
         while mask > 0:
-            total += lane_xor(exchange, 0, lane, total, mask)
+            total += lane_xor(exchange, warp, lane, total, mask)
             mask //= 2
-        if lane == 0:
+        if lane == 0 and r < valid:
             weight_sh[r, MOST_SPLITS] = top
             weight_sh[r, MOST_SPLITS + 1] = total
     gpu.syncthreads()
@@ -819,14 +825,14 @@ def merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, splits, b, 
     split_stride = part_lse.shape[1] * heads_q * seq_len * HEAD_DIM_V
     first = ((b * heads_q + hkv * group) * seq_len + tile_row) * HEAD_DIM_V
     acc = gpu.local.array(MERGE_SLOTS, COMPUTE)
-    for i0 in range(lane, pieces, WARP * MERGE_VECS):
+    for i0 in range(thread, pieces, THREADS * MERGE_VECS):
         for j in range(MERGE_SLOTS):
             acc[j] = COMPUTE(0)
         for sp0 in range(0, splits, MERGE_SPLITS):
             for t in range(MERGE_SPLITS):
                 sp = min(sp0 + t, splits - 1)
                 for j in range(MERGE_VECS):
-                    i = min(i0 + j * WARP, pieces - 1)
+                    i = min(i0 + j * THREADS, pieces - 1)
                     r = i // per_row
                     w = weight_sh[r, sp] if sp0 + t < splits else COMPUTE(0)
                     x0, x1, x2, x3 = load_v4(part_flat, sp * split_stride + first + i * 4)
@@ -835,7 +841,7 @@ def merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, splits, b, 
                     acc[4 * j + 2] += w * as_f32(x2)
                     acc[4 * j + 3] += w * as_f32(x3)
         for j in range(MERGE_VECS):
-            i = i0 + j * WARP
+            i = i0 + j * THREADS
             if i < pieces:
                 r = i // per_row
                 d = (i - r * per_row) * 4
@@ -865,7 +871,7 @@ def block_place(q, heads_kv):
             int64(gpu.blockIdx.y) * ROWS, bh, b, bh - b * heads_kv)
 
 
-def group_bounds(row_lo, row_hi, lane, tile_row, rows_total, seq_len, row_offset, window,
+def group_bounds(row_lo, row_hi, thread, tile_row, rows_total, seq_len, row_offset, window,
                  kv_len, cache_len):
     """The kept keys of the block's ROWS rows: ``row_lo``/``row_hi`` (shared) get each
     row's [lo, hi) (empty for a row past rows_total); returns (first, last), the
@@ -883,7 +889,7 @@ def group_bounds(row_lo, row_hi, lane, tile_row, rows_total, seq_len, row_offset
                                kv_len, cache_len)
             both_lo = max(both_lo, lo)
             both_hi = min(both_hi, hi)
-        if lane == 0:
+        if thread == 0:
             row_lo[r] = lo
             row_hi[r] = hi
         if hi > lo:
@@ -910,16 +916,16 @@ def staged_chunk(chunk, row, keys):
     return chunk ^ (((row >> 1) & 3) << 1)
 
 
-def mma_copies(stage_words, at, row_words, chunks, stage, lane, words, base, stride, tile,
+def mma_copies(stage_words, at, row_words, chunks, stage, thread, words, base, stride, tile,
                end, keys):
     """Start the copies of the TILE key (``keys``) or value rows from ``tile`` (keys
     past ``end`` read key end - 1) into ``stage``, each chunk where staged_chunk
-    puts it. A lane copies chunk ``lane % chunks`` of rows ``lane // chunks + m *
-    WARP // chunks``: in a whole tile its source and destination only step by a
-    fixed stride (DENSE_ROWS: the row's own length, a compile-time constant)."""
-    per = WARP // chunks  # rows a copy instruction covers
-    chunk = lane % chunks
-    first = lane // chunks
+    puts it. Thread t of the block copies chunk ``t % chunks`` of rows ``t // chunks
+    + m * THREADS // chunks``: in a whole tile its source and destination only step
+    by a fixed stride (DENSE_ROWS: the row's own length, a compile-time constant)."""
+    per = THREADS // chunks  # rows a copy instruction covers
+    chunk = thread % chunks
+    first = thread // chunks
     dst = at + (stage * TILE + first) * row_words
     if DENSE_ROWS:  # rows back to back in memory: each copy's offset a constant
         stride = int64(row_words)
@@ -930,20 +936,20 @@ def mma_copies(stage_words, at, row_words, chunks, stage, lane, words, base, str
                    src + m * per * stride)
             dst += per * row_words
     else:  # the split's last tile: a plain loop (clamped keys)
-        for c in range(lane, TILE * chunks, WARP):
+        for c in range(thread, TILE * chunks, THREADS):
             j = c // chunks
             copy16(stage_words, at + (stage * TILE + j) * row_words
                    + staged_chunk(chunk, j, keys) * 4, words,
                    base + min(tile + j, end - 1) * stride + chunk * 4)
 
 
-def mma_stage_tile(k_stage, v_stage, k_at, v_at, stage, lane, k_words, v_words, k_base,
+def mma_stage_tile(k_stage, v_stage, k_at, v_at, stage, thread, k_words, v_words, k_base,
                    v_base, kw_k, vw_k, tile, end):
     """Start the copies of a tile's key rows, then its value rows, into ``stage``."""
-    mma_copies(k_stage, k_at, K_ROW, K_CHUNKS, stage, lane, k_words, k_base, kw_k, tile, end,
-               True)
-    mma_copies(v_stage, v_at, V_ROW, V_CHUNKS, stage, lane, v_words, v_base, vw_k, tile, end,
-               False)
+    mma_copies(k_stage, k_at, K_ROW, K_CHUNKS, stage, thread, k_words, k_base, kw_k, tile,
+               end, True)
+    mma_copies(v_stage, v_at, V_ROW, V_CHUNKS, stage, thread, v_words, v_base, vw_k, tile,
+               end, False)
 
 
 def pack_pair(lo, hi):
@@ -967,20 +973,24 @@ def value_products(o, u, exchange, lane, a0, a1, a2, a3, x, y, z, w):
 
 
 def mma_tile(k_stage, v_stage, k_at, v_at, stage, tile, end, both_lo, both_hi, row_lo, row_hi,
-             qf, o, s, m0, m1, l0, l1, scale, lane, exchange, mma_exchange):
-    """One staged tile of TILE keys from key ``tile`` (keys at or past ``end`` not
-    kept) folded into the online softmax of the block's 16 rows: S = Q K^T on the
-    tensor cores, the rows' max (a row's four lanes), p = exp2(S - max), O += P V.
-    Returns the rows' new (m0, m1, l0, l1) (rows g and g + 8 of lane's fragments)."""
+             qf, o, s, m0, m1, l0, l1, scale, warp, lane, exchange, mma_exchange):
+    """Warp ``warp``'s part of a staged tile of TILE keys from key ``tile`` (keys at
+    or past ``end`` not kept): its TILE / WARPS keys from ``tile + warp * TILE /
+    WARPS``, folded into the warp's online softmax of the block's 16 rows: S = Q K^T
+    on the tensor cores, the rows' max (a row's four lanes), p = exp2(S - max), O +=
+    P V. Returns the rows' new (m0, m1, l0, l1) (rows g and g + 8 of lane's
+    fragments)."""
     g = lane >> 2
     quad = lane & 3
-    # S = Q K^T: n-tile t is keys 8t .. 8t + 7; lane reads key 8t + g
+    part = warp * (8 * KEY_TILES)  # the warp's first row of the tile
+    tile += part
+    # S = Q K^T: n-tile t is keys 8t .. 8t + 7 of the part; lane reads key 8t + g
     for t in range(KEY_TILES):
         c0 = COMPUTE(0)
         c1 = COMPUTE(0)
         c2 = COMPUTE(0)
         c3 = COMPUTE(0)
-        row_at = k_at + (stage * TILE + 8 * t + g) * K_ROW
+        row_at = k_at + (stage * TILE + part + 8 * t + g) * K_ROW
         for i in range(QK_CHUNKS):
             w0, w1, w2, w3 = load_v4(k_stage, row_at + staged_chunk(quad + 4 * i, g, True) * 4)
             at = 8 * i
@@ -994,7 +1004,7 @@ def mma_tile(k_stage, v_stage, k_at, v_at, stage, tile, end, both_lo, both_hi, r
         s[4 * t + 1] = c1 * scale
         s[4 * t + 2] = c2 * scale
         s[4 * t + 3] = c3 * scale
-    if not (tile >= both_lo and tile + TILE <= min(both_hi, end)):
+    if not (tile >= both_lo and tile + 8 * KEY_TILES <= min(both_hi, end)):
         for t in range(KEY_TILES):
             for e in range(2):
                 key = tile + 8 * t + 2 * quad + e
@@ -1009,8 +1019,8 @@ def mma_tile(k_stage, v_stage, k_at, v_at, stage, tile, end, both_lo, both_hi, r
         top0 = max_nan(top0, max_nan(s[4 * t], s[4 * t + 1]))
         top1 = max_nan(top1, max_nan(s[4 * t + 2], s[4 * t + 3]))
     for mask in (1, 2):  # the row's four lanes
-        top0 = max_nan(top0, lane_xor(exchange, 0, lane, top0, mask))
-        top1 = max_nan(top1, lane_xor(exchange, 0, lane, top1, mask))
+        top0 = max_nan(top0, lane_xor(exchange, warp, lane, top0, mask))
+        top1 = max_nan(top1, lane_xor(exchange, warp, lane, top1, mask))
     new0 = max_nan(m0, top0)
     new1 = max_nan(m1, top1)
     if new0 != m0 and new0 != NEG_INF:
@@ -1047,7 +1057,7 @@ def mma_tile(k_stage, v_stage, k_at, v_at, stage, tile, end, both_lo, both_hi, r
         a1 = pack_pair(s[lo_t + 2], s[lo_t + 3])
         a2 = pack_pair(s[hi_t], s[hi_t + 1])
         a3 = pack_pair(s[hi_t + 2], s[hi_t + 3])
-        row = 16 * kk + 2 * quad  # the tile rows of its keys: +0, +1, +8, +9
+        row = part + 16 * kk + 2 * quad  # the tile rows of its keys: +0, +1, +8, +9
         for vs in range(V_SLOTS):  # (all four staged as row 2 quad: one swizzle)
             at = v_at + (stage * TILE + row) * V_ROW \
                 + staged_chunk(g + 8 * vs, 2 * quad, False) * 4
@@ -1084,8 +1094,8 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
     definition's matmul does the same)."""
     k_stage = gpu.shared.array(K_STAGE_WORDS, uint32)  # + STAGE_ALIGN / 4 - 1: an aligned start
     v_stage = gpu.shared.array(V_STAGE_WORDS, uint32)
-    exchange = gpu.shared.array((1, EXCHANGE_LANES), COMPUTE)
-    mma_exchange = gpu.shared.array((2, 6, MMA_LANES), uint32)
+    exchange = gpu.shared.array((WARPS, EXCHANGE_LANES), COMPUTE)
+    mma_exchange = gpu.shared.array((WARPS, 2, 6, MMA_LANES), uint32)
     weight_sh = gpu.shared.array((ROWS, WEIGHT_SLOTS), COMPUTE)
     row_lo = gpu.shared.array(ROWS, int64)
     row_hi = gpu.shared.array(ROWS, int64)
@@ -1093,13 +1103,15 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
     qf = gpu.local.array(Q_FRAGS, uint32)
     o = gpu.local.array(O_SLOTS, COMPUTE)
     s = gpu.local.array(S_SLOTS, COMPUTE)
-    lane = int64(gpu.threadIdx.x)
+    thread = int64(gpu.threadIdx.x)
+    warp = thread >> 5 if WARPS > 1 else int64(0)  # (a constant for one warp)
+    lane = thread & 31
     g = lane >> 2
     quad = lane & 3
     seq_len, group, rows_total, split, splits, tile_row, bh, b, hkv = block_place(q, heads_kv)
     row_offset = q_offsets[b] if USE_Q_OFFSETS else offset
     first, last, both_lo, both_hi = group_bounds(
-        row_lo, row_hi, lane, tile_row, rows_total, seq_len, row_offset, window,
+        row_lo, row_hi, thread, tile_row, rows_total, seq_len, row_offset, window,
         kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
     m0 = COMPUTE(NEG_INF)
     m1 = COMPUTE(NEG_INF)
@@ -1131,10 +1143,10 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
     stage_tile = gpu.local.array(STAGES, int64)
     for ahead in range(STAGES - 1):
         nxt, pending = next_tile(int64(ahead - 1), own, own_lo, shared, tiles, pending,
-                                 tickets, tail_at, last_sh, lane)
+                                 tickets, tail_at, last_sh, thread)
         stage_tile[ahead] = nxt
         if nxt < tiles:
-            mma_stage_tile(k_stage, v_stage, k_at, v_at, ahead, lane, k_words, v_words,
+            mma_stage_tile(k_stage, v_stage, k_at, v_at, ahead, thread, k_words, v_words,
                            k_base, v_base, kw_k, vw_k, first + nxt * TILE, last)
         async_commit()
     # Q's A fragments, read while the first tile is on its way: k-step 2i + j takes
@@ -1160,30 +1172,32 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
     while cur < tiles:
         ahead = it + STAGES - 1
         nxt, pending = next_tile(ahead - 1, own, own_lo, shared, tiles, pending, tickets,
-                                 tail_at, last_sh, lane)
+                                 tail_at, last_sh, thread)
         stage_tile[ahead % STAGES] = nxt
         if nxt < tiles:  # its copies go out before this tile is computed
-            mma_stage_tile(k_stage, v_stage, k_at, v_at, ahead % STAGES, lane, k_words,
+            mma_stage_tile(k_stage, v_stage, k_at, v_at, ahead % STAGES, thread, k_words,
                            v_words, k_base, v_base, kw_k, vw_k, first + nxt * TILE, last)
         async_commit()
         async_wait(STAGES - 1)
         gpu.syncthreads()  # every lane's copies of this tile have landed
         m0, m1, l0, l1 = mma_tile(k_stage, v_stage, k_at, v_at, it % STAGES,
                                   first + cur * TILE, last, both_lo, both_hi, row_lo, row_hi,
-                                  qf, o, s, m0, m1, l0, l1, scale, lane, exchange,
-                                  mma_exchange)
+                                  qf, o, s, m0, m1, l0, l1, scale, warp, lane, exchange,
+                                  mma_exchange[warp])
         gpu.syncthreads()  # the stage is written again next
         it += 1
         cur = stage_tile[it % STAGES]
     for mask in (1, 2):
-        l0 += lane_xor(exchange, 0, lane, l0, mask)
-        l1 += lane_xor(exchange, 0, lane, l1, mask)
+        l0 += lane_xor(exchange, warp, lane, l0, mask)
+        l1 += lane_xor(exchange, warp, lane, l1, mask)
+    if WARPS > 1:  # the warps' keys were parts of each tile: warp 0 folds them in
+        m0, m1, l0, l1 = fold_warps(v_stage, v_at, o, m0, m1, l0, l1, warp, lane)
     # lane's dims: n-tile 8vs + e holds dims 64vs + 16 quad + e (o[4n], rows g / g + 8
     # in o[4n] / o[4n + 2]) and 64vs + 16 quad + 8 + e (o[4n + 1], o[4n + 3])
     for half in range(2):
         row = tile_row + g + 8 * half
         total = l1 if half else l0
-        if row < rows_total:
+        if row < rows_total and warp == 0:
             h, qq = head_and_query(row, seq_len)
             h += hkv * group
             inverse = COMPUTE(1) / total if total != 0 else COMPUTE(0)
@@ -1206,43 +1220,94 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
                     lse[b, h, qq, 0] = row_lse
     if SPLIT and MERGE_HERE:
         merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh, tickets,
-                         splits, b, hkv, bh, group, seq_len, tile_row, rows_total, lane)
-        if TAIL > 0 and last_sh[0] != 0 and lane == 0:  # no split claims any more
+                         splits, b, hkv, bh, group, seq_len, tile_row, rows_total, thread)
+        if TAIL > 0 and last_sh[0] != 0 and thread == 0:  # no split claims any more
             tickets[tail_at] = int32(0)
 
 
-def next_tile(it, own, own_lo, shared, tiles, pending, tickets, tail_at, last_sh, lane):
+def fold_warps(v_stage, v_at, o, m0, m1, l0, l1, warp, lane):
+    """Warp 0 of a decode_mma_kernel block folds the other warps' online softmax
+    states (their parts of every tile: each lane's o, and its rows' max m and sum l,
+    already summed over the row's lanes) into its own, as mma_tile folds a tile:
+    each side weighted by pow2(its max - the new max). The states pass through the
+    value stage (no tile is in flight any more). Returns warp 0's (m0, m1, l0, l1)."""
+    gpu.syncthreads()  # every warp is done with the stages
+    span = (O_SLOTS + 4) * 32
+    if warp > 0:
+        at = v_at + (warp - 1) * span + lane
+        for i in range(O_SLOTS):
+            v_stage[at + 32 * i] = as_u32(o[i])
+        v_stage[at + 32 * O_SLOTS] = as_u32(m0)
+        v_stage[at + 32 * (O_SLOTS + 1)] = as_u32(m1)
+        v_stage[at + 32 * (O_SLOTS + 2)] = as_u32(l0)
+        v_stage[at + 32 * (O_SLOTS + 3)] = as_u32(l1)
+    gpu.syncthreads()
+    if warp == 0:
+        for w in range(1, WARPS):
+            at = v_at + (w - 1) * span + lane
+            other0 = as_f32(v_stage[at + 32 * O_SLOTS])
+            other1 = as_f32(v_stage[at + 32 * (O_SLOTS + 1)])
+            new0 = max_nan(m0, other0)
+            new1 = max_nan(m1, other1)
+            own0 = COMPUTE(1)
+            own1 = COMPUTE(1)
+            its0 = COMPUTE(1)
+            its1 = COMPUTE(1)
+            if new0 != NEG_INF:
+                if new0 != m0:
+                    own0 = pair_weight(m0, new0)
+                if new0 != other0:
+                    its0 = pair_weight(other0, new0)
+            if new1 != NEG_INF:
+                if new1 != m1:
+                    own1 = pair_weight(m1, new1)
+                if new1 != other1:
+                    its1 = pair_weight(other1, new1)
+            l0 = l0 * own0 + as_f32(v_stage[at + 32 * (O_SLOTS + 2)]) * its0
+            l1 = l1 * own1 + as_f32(v_stage[at + 32 * (O_SLOTS + 3)]) * its1
+            for u in range(V_TILES):  # o[4u], o[4u + 1]: row g; o[4u + 2], o[4u + 3]: g + 8
+                for e in range(4):
+                    i = 4 * u + e
+                    mine = own1 if e >= 2 else own0
+                    theirs = its1 if e >= 2 else its0
+                    o[i] = o[i] * mine + as_f32(v_stage[at + 32 * i]) * theirs
+            m0 = new0
+            m1 = new1
+    return m0, m1, l0, l1
+
+
+def next_tile(it, own, own_lo, shared, tiles, pending, tickets, tail_at, last_sh, thread):
     """The group tile a decode_mma_kernel block takes after its iteration ``it``
-    (-1: its first), and lane 0's pending claim: the block's own run first, then
+    (-1: its first), and thread 0's pending claim: the block's own run first, then
     (TAIL) the shared tail's tiles as claimed from the group's counter
-    ``tickets[tail_at]``. Lane 0 makes each claim a call before the one that reads
+    ``tickets[tail_at]``. Thread 0 makes each claim a call before the one that reads
     it (the first while the run's last tile is taken; at once for a block with no
     run), and shares it through ``last_sh``. ``tiles`` or more: none left."""
     tail = SPLIT and TAIL > 0
     if it + 1 < own:
-        if tail and it + 2 == own and lane == 0:  # the tail's first claim
+        if tail and it + 2 == own and thread == 0:  # the tail's first claim
             pending = fetch_add(tickets, tail_at, 1)
         return own_lo + it + 1, pending
     if not tail:
         return tiles, pending
-    if own == 0 and it < 0 and lane == 0:  # no run of its own: the first claim, now
+    if own == 0 and it < 0 and thread == 0:  # no run of its own: the first claim, now
         pending = fetch_add(tickets, tail_at, 1)
-    if lane == 0:
+    if thread == 0:
         last_sh[0] = pending
     gpu.syncthreads()
     nxt = shared + int64(last_sh[0])
     gpu.syncthreads()  # last_sh is written again by the next claim
-    if nxt < tiles and lane == 0:
+    if nxt < tiles and thread == 0:
         pending = fetch_add(tickets, tail_at, 1)
     return nxt, pending
 
 
 def merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh, tickets,
-                     splits, b, hkv, bh, group, seq_len, tile_row, rows_total, lane):
+                     splits, b, hkv, bh, group, seq_len, tile_row, rows_total, thread):
     """The split's block takes a ticket of its (row tile, batch x KV head); the last
     to finish merges them all (merge_splits) and sets the ticket back to 0."""
     gpu.syncthreads()
-    if lane == 0:
+    if thread == 0:
         slot = int64(gpu.blockIdx.y) * int64(gpu.gridDim.z) + bh
         done = ticket(tickets, slot)
         last_sh[0] = int32(1) if done == splits - 1 else int32(0)
@@ -1251,7 +1316,7 @@ def merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh
     gpu.syncthreads()
     if last_sh[0] != 0:
         merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, splits, b, hkv,
-                     group, seq_len, tile_row, rows_total, lane)
+                     group, seq_len, tile_row, rows_total, thread)
 
 
 #: query rows per task of the CPU kernel (a multiple of 4: its dot products take four
@@ -1688,6 +1753,16 @@ MMA_STAGES = {"cuda": 2, "sim": 2}
 #: copy bandwidth aligned, 0.84 / 0.80 from 16 / 64 bytes past a line)
 MMA_STAGE_ALIGN = {"cuda": 128, "sim": 128}
 MMA_ROWS = 16
+#: warps per block of the tensor-core route: each takes TILE / WARPS keys of every
+#: staged tile (its own online softmax, folded into warp 0's at the end), so a tile
+#: is computed in 1 / WARPS of the time on the same shared memory. One: two warps
+#: (ptxas held to 168 registers, 6 blocks an SM) were slower at seq_len 1 on an H200
+#: (2026-12-03 r36, floor/call: B8 0.71 -> 0.67, B1 0.72 -> 0.69, B32 0.84 -> 0.83;
+#: B32 at seq_len 4 0.63 -> 0.68): the tile's compute is not what bounds the route
+MMA_WARPS = {"cuda": 1, "sim": 1}
+#: blocks of the tensor-core route an SM must hold with MMA_WARPS > 1 (cuda: ptxas
+#: keeps the registers within what they leave; shared memory holds 6 on an H200)
+MMA_BLOCKS_PER_SM = {"cuda": 6}
 #: tiles per split of a split tensor-core launch left to a shared tail (TAIL), which
 #: the group's blocks claim as they end their own runs: blocks on faster SMs take more
 MMA_TAIL = {"cuda": 2, "sim": 2}
@@ -1707,12 +1782,13 @@ def mma_applies(warp: int, dtype_name: str, head_dim: int, head_dim_v: int,
         and head_dim_v in (64, 128) and not opts_constants.get("HAS_MASK_FN")
 
 
-def _mma_shared(head_dim: int, head_dim_v: int, stages: int, tile: int) -> int:
+def _mma_shared(head_dim: int, head_dim_v: int, stages: int, tile: int, warps: int) -> int:
     """Static shared bytes of a tensor-core decode variant (its stages, the merge's
-    weights, the exchanges at the simulator's 32 lanes: a bound for cuda's, row
-    bounds, the ticket flag)."""
+    weights, the exchanges of ``warps`` warps at the simulator's 32 lanes: a bound
+    for cuda's, row bounds, the ticket flag)."""
     return 2 * stages * tile * (head_dim + head_dim_v) + 2 * 128 \
-        + 4 * (MMA_ROWS * (DECODE_MOST_SPLITS + 2) + 32 + 2 * 6 * 32 + 4 * MMA_ROWS + 1)
+        + 4 * (MMA_ROWS * (DECODE_MOST_SPLITS + 2) + warps * (32 + 2 * 6 * 32)
+               + 4 * MMA_ROWS + 1)
 
 
 def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v: int,
@@ -1723,24 +1799,28 @@ def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v:
     their rows' lengths)."""
     stages, tile = MMA_STAGES.get(backend_name, 2), MMA_TILE.get(backend_name, 32)
     align = MMA_STAGE_ALIGN.get(backend_name, 16)
-    if stages < 2 or tile % 16 or _mma_shared(head_dim, head_dim_v, stages, tile) \
+    warps = max(1, min(MMA_WARPS.get(backend_name, 1), tile // 16))  # 16 keys a warp
+    if stages < 2 or tile % (16 * warps) or _mma_shared(head_dim, head_dim_v, stages, tile,
+                                                        warps) \
             > DECODE_SHARED_BYTES:  # pragma: no cover
         raise AssertionError(f"head dims {head_dim}/{head_dim_v}: {stages} stages of "
-                             f"{tile} keys (2 or more stages of a multiple of 16 keys, "
-                             f"within DECODE_SHARED_BYTES)")
+                             f"{tile} keys for {warps} warps (2 or more stages of a "
+                             f"multiple of 16 keys a warp, within DECODE_SHARED_BYTES)")
     k_row, v_row = head_dim // 2, head_dim_v // 2
     return _merge_choice(dict(
                 TAIL=MMA_TAIL.get(backend_name, 0) if split else 0,
-                WARP=32, WARPS=1, THREADS=32, ROWS=MMA_ROWS, HEAD_DIM=head_dim,
-                HEAD_DIM_V=head_dim_v, TILE=tile, KEY_TILES=tile // 8,
+                WARP=32, WARPS=warps, THREADS=32 * warps, ROWS=MMA_ROWS, HEAD_DIM=head_dim,
+                HEAD_DIM_V=head_dim_v, TILE=tile, KEY_TILES=tile // (8 * warps),
                 QK_CHUNKS=head_dim // 32, V_SLOTS=head_dim_v // 64, V_TILES=head_dim_v // 8,
-                Q_FRAGS=head_dim // 4, O_SLOTS=head_dim_v // 2, S_SLOTS=tile // 2,
+                Q_FRAGS=head_dim // 4, O_SLOTS=head_dim_v // 2, S_SLOTS=tile // (2 * warps),
                 K_CHUNKS=head_dim // 8, V_CHUNKS=head_dim_v // 8, K_ROW=k_row, V_ROW=v_row,
                 STAGES=stages, STAGE_ALIGN=align, DENSE_ROWS=dense_rows,
                 K_STAGE_WORDS=stages * tile * k_row + align // 4 - 1,
                 V_STAGE_WORDS=stages * tile * v_row + align // 4 - 1,
                 EXCHANGE_LANES=32 if backend_name == "sim" else 1,
                 MMA_LANES=32 if backend_name == "sim" else 1,
+                LAUNCH_BOUNDS=(32 * warps, MMA_BLOCKS_PER_SM[backend_name])
+                if warps > 1 and MMA_BLOCKS_PER_SM.get(backend_name) else None,
                 **merge_constants(backend_name, 32, MMA_ROWS, head_dim_v), SPLIT=split,
                 HAS_LSE=has_lse, ELEMENT=_element_type(dtype_name),
                 **format_constants(dtype_name), **opts_constants), split and merge_here)
@@ -2117,7 +2197,7 @@ def _launch_gpu(chosen, stream, ks, kview, vs, vview, q_, k_, v_, o_, lse_view, 
                                value_bytes(warp, dtype, head_dim_v) if v_found else 0)
     part_out, part_lse, _ = _split_parts(chosen, stream, splits,
                                          (batch, heads_q, seq_len, head_dim_v), dtype)
-    kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream)
+    kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
     lse_arg = _lse_or_dummy(chosen, lse_view, dtype)
     # splits on x; group row tiles on y; every (batch, KV head) on z
     grid = (splits,) + kc.fold_grid(chosen, 1, row_tiles, batch * heads_kv)[1:]
@@ -2127,9 +2207,11 @@ def _launch_gpu(chosen, stream, ks, kview, vs, vview, q_, k_, v_, o_, lse_view, 
         kw_k=np.int64(kw_k), v_words=v_words, vw_b=np.int64(vw_b), vw_h=np.int64(vw_h),
         vw_k=np.int64(vw_k), out=o_, lse=lse_arg, part_out=part_out, part_lse=part_lse,
         scale=cscale, offset=np.int64(opts.offset), window=np.int64(opts.window),
-        kv_lens=kv_lens, q_offsets=q_offsets)), stream)
+        kv_lens=kv_lens, q_offsets=q_offsets)), stream, fast_key,
+        keep=(part_out, part_lse, words, v_words, kv_lens, q_offsets))
     if splits > 1:
-        _launch_merge(chosen, stream, part_out, part_lse, o_, lse_arg, dtype, has_lse)
+        _launch_merge(chosen, stream, part_out, part_lse, o_, lse_arg, dtype, has_lse,
+                      fast_key)
 
 
 def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscale, opts, dtype,
@@ -2182,7 +2264,8 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
         if here or tails else _no_tickets(chosen)
     kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
     grid = (splits, row_tiles, batch * heads_kv)
-    op.launch(DECODE_MMA if mma else DECODE, chosen, op.Launch.of(constants, grid, (warp, 1), dict(
+    op.launch(DECODE_MMA if mma else DECODE, chosen, op.Launch.of(
+        constants, grid, (constants["THREADS"], 1), dict(
         q=q_, k_words=k_words, kw_b=np.int64(kw_b), kw_h=np.int64(kw_h), kw_k=np.int64(kw_k),
         v_words=v_words, vw_b=np.int64(vw_b), vw_h=np.int64(vw_h), vw_k=np.int64(vw_k),
         out=o_, lse=_lse_or_dummy(chosen, lse_view, dtype), part_out=part_out,
@@ -2415,8 +2498,8 @@ DECODE_MMA = op.register(op.Family(
     helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS, cpu_helpers=(pow2_host,),
     gpu_helpers=(from_compute, pow2, block_place, group_bounds, head_and_query, split_keys,
                  query_word, staged_chunk, mma_copies, mma_stage_tile, pack_pair,
-                 value_products, pair_weight, merge_splits, merge_last_split, mma_tile,
-                 next_tile),
+                  value_products, pair_weight, merge_splits, merge_last_split, mma_tile,
+                 fold_warps, next_tile),
     args=DECODE.args,
     aot_variants=None,  # NVIDIA's mma.sync and the simulator only: nothing for AMD
 ))

@@ -225,6 +225,12 @@ def _jitters(backend: Backend, kind: str, fastmath=()):
         njit(fastmath=flags, inline="always")
 
 
+def _bounded(jit, bounds):
+    """A kernel jit with numba-cuda's ``launch_bounds`` (threads a block, fewest blocks
+    an SM must hold): ptxas then keeps the registers within what those blocks leave."""
+    return lambda f, cache=False: jit(launch_bounds=tuple(bounds), cache=cache)(f)
+
+
 def _is_user_code(constants: dict) -> bool:
     fn = constants.get("MASK_FN")
     return fn is not None and not getattr(fn, "_numba_causal_builtin", False)
@@ -252,7 +258,9 @@ def build(backend: Backend, kernel, helpers=(), kind="kernel", **constants):
     ``constants`` become compile-time globals of the kernel and its helpers; a
     ``MASK_FN`` constant (a user predicate) is compiled as a device function; a
     ``HOST_FASTMATH`` constant (a tuple of LLVM fast-math flags) compiles a host
-    loop ('cpu', 'cpu_serial') and its helpers with them, the helpers inlined.
+    loop ('cpu', 'cpu_serial') and its helpers with them, the helpers inlined; a
+    ``LAUNCH_BOUNDS`` constant (threads a block, fewest blocks an SM holds) bounds
+    a cuda kernel's registers (numba-cuda's ``launch_bounds``).
     """
     key = (backend.name, kind, kernel, tuple(sorted(constants.items(), key=lambda kv: kv[0])))
     with _LOCK:
@@ -260,6 +268,9 @@ def build(backend: Backend, kernel, helpers=(), kind="kernel", **constants):
         if compiled is not None:
             return compiled
         jit, device_jit = _jitters(backend, kind, constants.get("HOST_FASTMATH", ()))
+        bounds = constants.get("LAUNCH_BOUNDS")
+        if bounds and kind == "kernel" and backend.name == "cuda":
+            jit = _bounded(jit, bounds)
         gpu = backend.gpu if kind == "kernel" else None
         # numba caches on disk only what it can locate: code from a file, not a notebook cell
         on_disk = (not _is_user_code(constants) and os.path.isfile(kernel.__code__.co_filename)

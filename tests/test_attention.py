@@ -346,14 +346,27 @@ def test_mma_route_on_the_simulator(rng, monkeypatch, case):
     assert routes[0][1] or "kv_lens" not in options  # the split case splits
 
 
-@pytest.mark.parametrize("tile, stages", [(16, 3)])
-def test_mma_route_deeper_pipelines_on_the_simulator(rng, monkeypatch, tile, stages):
-    """The route's pipeline settings (MMA_TILE, MMA_STAGES): 16-key tiles three
-    stages deep (a ring of a size not a power of two), split, with the shared
-    tail's tiles claimed STAGES - 1 iterations ahead, match the definition."""
+@pytest.mark.parametrize("tile, stages, warps", [(16, 3, 1), (32, 3, 2), (32, 2, 1)])
+def test_mma_route_pipelines_on_the_simulator(rng, monkeypatch, tile, stages, warps):
+    """The route's pipeline settings (MMA_TILE, MMA_STAGES, MMA_WARPS): 16-key tiles
+    three stages deep (a ring of a size not a power of two; one warp, as a warp
+    takes 16 keys or more), 32-key tiles split between two warps three deep, and one
+    warp taking whole tiles, split, with the shared tail's tiles claimed STAGES - 1
+    iterations ahead, match the definition."""
     monkeypatch.setitem(A.MMA_TILE, "sim", tile)
     monkeypatch.setitem(A.MMA_STAGES, "sim", stages)
+    monkeypatch.setitem(A.MMA_WARPS, "sim", warps)
+    seen = []
+    real = A.mma_constants
+
+    def spy(*args, **kwargs):
+        seen.append(real(*args, **kwargs))
+        return seen[-1]
+
+    monkeypatch.setattr(A, "mma_constants", spy)
     test_mma_route_on_the_simulator(rng, monkeypatch, MMA_CASES["split_kv_lens_0_strided"])
+    assert [(c["TILE"], c["STAGES"], c["WARPS"], c["THREADS"]) for c in seen] \
+        == [(tile, stages, warps, 32 * warps)]
 
 
 def test_mma_applies():
@@ -570,13 +583,15 @@ def test_decode_route_on_the_gpu(gpu_only, rng, monkeypatch, dtype):
 @pytest.mark.gpu
 def test_attention_replay_computes_new_contents(gpu_only, rng):
     """A repeated call on the same torch CUDA tensors is a replayed launch (split
-    and not: a split launch replays with its merge): new contents of q, k and v
-    give the new result, every time."""
+    and not: a split launch replays with its merge), on the decode routes and on the
+    general kernel (head_dim 80): new contents of q, k and v give the new result,
+    every time."""
     torch = pytest.importorskip("torch")
     if gpu_only != "cuda":
         pytest.skip("the replay is numba-cuda's")
 
-    for shape in [(1, 8, 2, 1, 9000, 128), (4, 8, 8, 2, 700, 64)]:
+    for shape in [(1, 8, 2, 1, 9000, 128), (4, 8, 8, 2, 700, 64), (1, 8, 2, 1, 9000, 80),
+                  (4, 8, 8, 2, 700, 80)]:
         tq, tk, tv = (torch.empty(a.shape, dtype=torch.float16, device="cuda")
                       for a in make(rng, shape, "float32"))
         out = torch.empty(tq.shape, dtype=torch.float16, device="cuda")
@@ -602,14 +617,16 @@ def test_only_int64_cuda_kv_lens_are_read_in_place():
 
 
 @pytest.mark.gpu
-def test_attention_replay_reads_kv_lens_on_the_gpu(gpu_only, rng):
-    """kv_lens as an int64 CUDA tensor replays with the launch: new lengths written
-    into the same tensor (one of them 0: a sequence with no key) give the new
-    result, every time; an int32 tensor is validated and copied each call."""
+@pytest.mark.parametrize("head_dim", [128, 80])
+def test_attention_replay_reads_kv_lens_on_the_gpu(gpu_only, rng, head_dim):
+    """kv_lens as an int64 CUDA tensor replays with the launch (the decode route;
+    the general kernel at head_dim 80): new lengths written into the same tensor
+    (one of them 0: a sequence with no key) give the new result, every time; an
+    int32 tensor is validated and copied each call."""
     torch = pytest.importorskip("torch")
     if gpu_only != "cuda":
         pytest.skip("the replay is numba-cuda's")
-    shape = (4, 8, 2, 1, 3000, 128)
+    shape = (4, 8, 2, 1, 3000, head_dim)
     tq, tk, tv = (torch.from_numpy(a).to("cuda", torch.float16)
                   for a in make(rng, shape, "float32"))
     rounded = [a.float().cpu().numpy() for a in (tq, tk, tv)]

@@ -71,7 +71,9 @@ def report(out_dir, name, family, constants, ptxas=None, nvdisasm=None):
     with ``ptxas``, its register and spill report; with ``nvdisasm`` too, the SASS
     (OUT/<name>.sass) and its instruction histogram."""
     fn = kc.bind_for_aot(family.gpu_kernel, family.gpu_helper_list("cuda"), constants, cuda)
-    ptx, _ = cuda.compile_ptx(fn, family.signature(constants), cc=(9, 0))
+    bounds = constants.get("LAUNCH_BOUNDS")
+    ptx, _ = cuda.compile_ptx(fn, family.signature(constants), cc=(9, 0),
+                              launch_bounds=tuple(bounds) if bounds else None)
     path = os.path.join(out_dir, name + ".ptx")
     open(path, "w").write(ptx)
     c = counts(ptx)

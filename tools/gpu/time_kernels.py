@@ -203,9 +203,10 @@ ATTENTION_CASES = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 3
 #: split (MMA_TAIL), blocks wanted (MMA_BLOCKS_WANTED, DECODE_BLOCKS_WANTED),
 #: DECODE_MOST_SPLITS, MIN_SPLIT_KEYS, merge_kernel's bytes a lane loads a trip
 #: (MERGE_BATCH_BYTES), the tensor-core route's keys a tile (MMA_TILE) and stages
-#: (MMA_STAGES), the stages' alignment in bytes (MMA_STAGE_ALIGN))
-DECODE_SETTINGS = [(True, 2, 792, 64, 256, 128, 32, 2, 128),
-                   (True, 0, 792, 64, 256, 128, 32, 2, 128)]
+#: (MMA_STAGES), the stages' alignment in bytes (MMA_STAGE_ALIGN), its warps a block
+#: (MMA_WARPS) and the blocks an SM must hold (MMA_BLOCKS_PER_SM; 0: no launch bounds)
+DECODE_SETTINGS = [(True, 2, 792, 64, 256, 128, 32, 2, 128, 1, 6),
+                   (True, 2, 792, 64, 256, 128, 32, 2, 128, 2, 6)]
 
 
 @contextlib.contextmanager
@@ -238,17 +239,19 @@ def attention_sweep(seconds=300.0, dtype=torch.float16):
         with recorded_launches() as launches, cuda_settings(
                 (A.MMA_TAIL, A.MMA_BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED,
                  A.MIN_SPLIT_KEYS, A.MERGE_BATCH_BYTES, A.MMA_TILE, A.MMA_STAGES,
-                 A.MMA_STAGE_ALIGN)) as apply:
+                 A.MMA_STAGE_ALIGN, A.MMA_WARPS, A.MMA_BLOCKS_PER_SM)) as apply:
             for seq_len, ragged in ((1, False), (1, True), (4, False)):
                 for (mma, tail, wanted, splits, min_keys, batch, tile, stages,
-                     align) in DECODE_SETTINGS:
+                     align, warps, per_sm) in DECODE_SETTINGS:
                     A.MMA_BACKENDS = ("cuda",) if mma else ()
                     A.DECODE_MOST_SPLITS = splits
-                    apply((tail, wanted, wanted, min_keys, batch, tile, stages, align))
+                    apply((tail, wanted, wanted, min_keys, batch, tile, stages, align, warps,
+                           per_sm))
                     print(f"setting tensor cores {mma} MMA_TAIL={tail} blocks wanted {wanted} "
                           f"DECODE_MOST_SPLITS={splits} MIN_SPLIT_KEYS={min_keys} "
                           f"MERGE_BATCH_BYTES={batch} MMA_TILE={tile} MMA_STAGES={stages} "
-                          f"MMA_STAGE_ALIGN={align} seq_len {seq_len}"
+                          f"MMA_STAGE_ALIGN={align} MMA_WARPS={warps} "
+                          f"MMA_BLOCKS_PER_SM={per_sm} seq_len {seq_len}"
                           + (" ragged kv_lens" if ragged else ""), flush=True)
                     for case in ATTENTION_CASES[:3] if ragged else ATTENTION_CASES:
                         if time.perf_counter() > stop:
@@ -319,7 +322,8 @@ def attention_case(causal_attention, launches, gbps, case, head_dim, dtype, seq_
         q, k, v, attn_mask=mask, enable_gqa=True), 50)
     floor = 2 * valid_keys * hkv * head_dim * q.element_size() / (gbps * 1e6)
     shapes = "; ".join(f"{f.name} grid={p.grid} block={p.block} ROWS={p.constants.get('ROWS')} "
-                       f"STAGES={p.constants.get('STAGES')}"
+                       f"STAGES={p.constants.get('STAGES')} "
+                       f"LAUNCH_BOUNDS={p.constants.get('LAUNCH_BOUNDS')}"
                        for _, p, _, f in first)
     print(f"attention B{b} Hq{hq} Hkv{hkv} S{seq_len} L{n}{' ragged' if ragged else ''} "
           f"d{head_dim} {str(dtype)[6:]} blocks wanted "

@@ -1092,8 +1092,10 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
     16(l%4) + (0..15). Splits are merged as in decode_kernel. A masked key's p is
     exactly 0; its value still enters the product (0 * inf is NaN: the
     definition's matmul does the same)."""
-    k_stage = gpu.shared.array(K_STAGE_WORDS, uint32)  # + STAGE_ALIGN / 4 - 1: an aligned start
-    v_stage = gpu.shared.array(V_STAGE_WORDS, uint32)
+    # the stages, in dynamic shared memory (the launch's STAGE_BYTES: K's stages, then
+    # V's, from the first 128-byte line): the same words as k_stage and v_stage
+    k_stage = gpu.shared.array(0, uint32)
+    v_stage = k_stage
     exchange = gpu.shared.array((WARPS, EXCHANGE_LANES), COMPUTE)
     mma_exchange = gpu.shared.array((WARPS, 2, 6, MMA_LANES), uint32)
     weight_sh = gpu.shared.array((ROWS, WEIGHT_SLOTS), COMPUTE)
@@ -1133,10 +1135,9 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
     v_base = b * vw_b + hkv * vw_h
     if STAGE_ALIGN == 128:
         k_at = align128_skip(k_stage)
-        v_at = align128_skip(v_stage)
     else:
         k_at = align16_skip(k_stage)
-        v_at = align16_skip(v_stage)
+    v_at = k_at + STAGES * TILE * K_ROW  # (a multiple of 128 bytes)
     pending = int32(0)  # lane 0's claim of a shared tile, read an iteration later
     # the tile of each stage: iteration it computes stage it % STAGES while the copies
     # of the STAGES - 1 after it are in flight (the first STAGES - 1 go out now)
@@ -1738,12 +1739,17 @@ def decode_constants(backend_name: str, warp: int, dtype_name: str, head_dim: in
 
 #: backends that launch the tensor-core decode route (warp_mma: cuda's mma.sync, the
 #: simulator's shared-memory spelling, so the route's logic runs without a GPU);
-#: keys per tile (a multiple of 16) and stages (at least 2: STAGES - 1 tiles in
-#: flight while one is computed). 32 keys x 2 stages measured best on an H200
-#: (2026-12-03 r23: 16 keys x 3 or 4 stages were slower on every row; 32 x 3 does
-#: not fit DECODE_SHARED_BYTES)
+#: keys per tile (a multiple of 16 a warp) and stages (at least 2: STAGES - 1 tiles
+#: in flight while one is computed). cuda: 64 keys x 2 stages, a tile shared by two
+#: warps, measured best on an H200 (2026-12-03 r39, floor/call at seq_len 1, B8 / B1
+#: / B32 / MHA: 0.70 / 0.69 / 0.92 / 1.00 against 0.71 / 0.72 / 0.83 / 0.94 for 32
+#: keys x 2 stages of one warp; at seq_len 4 0.57 / 0.62 / 0.87 / 0.98 against 0.50 /
+#: 0.58 / 0.63 / 0.91): each block streams 16 KB of K and of V at a time, and blocks
+#: of 16-key tiles were slower (r23), as were 3 or 4 stages of 32 (r38) and 128-key
+#: tiles of four warps (r39). The simulator keeps 32 keys and one warp (fast tests;
+#: test_mma_route_pipelines_on_the_simulator runs cuda's setting)
 MMA_BACKENDS = ("cuda", "sim")
-MMA_TILE = {"cuda": 32, "sim": 32}
+MMA_TILE = {"cuda": 64, "sim": 32}
 MMA_STAGES = {"cuda": 2, "sim": 2}
 #: where the stages start (bytes): a warp's cp.async of a 128-byte line of K or V
 #: reaches L2 as one request of 4 sectors only when its shared destination is a
@@ -1755,22 +1761,22 @@ MMA_STAGE_ALIGN = {"cuda": 128, "sim": 128}
 MMA_ROWS = 16
 #: warps per block of the tensor-core route: each takes TILE / WARPS keys of every
 #: staged tile (its own online softmax, folded into warp 0's at the end), so a tile
-#: is computed in 1 / WARPS of the time on the same shared memory. One: two warps
-#: (ptxas held to 168 registers, 6 blocks an SM) were slower at seq_len 1 on an H200
-#: (2026-12-03 r36, floor/call: B8 0.71 -> 0.67, B1 0.72 -> 0.69, B32 0.84 -> 0.83;
-#: B32 at seq_len 4 0.63 -> 0.68): the tile's compute is not what bounds the route
-MMA_WARPS = {"cuda": 1, "sim": 1}
+#: is computed in 1 / WARPS of the time on the same shared memory (two warps on
+#: 32-key tiles, 6 blocks an SM, were slower at seq_len 1: r36; on 64-key tiles,
+#: each warp taking 32 keys, they are the route's setting: r39)
+MMA_WARPS = {"cuda": 2, "sim": 1}
 #: blocks of the tensor-core route an SM must hold with MMA_WARPS > 1 (cuda: ptxas
-#: keeps the registers within what they leave; shared memory holds 6 on an H200)
-MMA_BLOCKS_PER_SM = {"cuda": 6}
+#: keeps the registers within what they leave; an H200's shared memory holds 3 of
+#: 64-key tiles x 2 stages, 65 KB a block)
+MMA_BLOCKS_PER_SM = {"cuda": 3}
 #: tiles per split of a split tensor-core launch left to a shared tail (TAIL), which
 #: the group's blocks claim as they end their own runs: blocks on faster SMs take more
 MMA_TAIL = {"cuda": 2, "sim": 2}
-#: blocks of the tensor-core route resident at once on an H200 (132 SMs x 6: two
-#: stages' shared memory, 37 KB a block, allow 6 one-warp blocks per SM): the key
-#: splits fill one wave and no more (2 stages at 792 blocks measured best, against
-#: 1 stage at 792 and 1056: docs/data/h200-2026-12-02/session5, r6)
-MMA_BLOCKS_WANTED = {"cuda": 792, "sim": 4}
+#: blocks of the tensor-core route resident at once on an H200 (132 SMs x 3: two
+#: stages of 64 keys, 65 KB a block, allow 3 per SM): the key splits fill one wave
+#: and no more (one wave measured best: docs/data/h200-2026-12-02/session5, r6, and
+#: 2026-12-03 r4)
+MMA_BLOCKS_WANTED = {"cuda": 396, "sim": 4}
 
 
 def mma_applies(warp: int, dtype_name: str, head_dim: int, head_dim_v: int,
@@ -1782,11 +1788,24 @@ def mma_applies(warp: int, dtype_name: str, head_dim: int, head_dim_v: int,
         and head_dim_v in (64, 128) and not opts_constants.get("HAS_MASK_FN")
 
 
-def _mma_shared(head_dim: int, head_dim_v: int, stages: int, tile: int, warps: int) -> int:
-    """Static shared bytes of a tensor-core decode variant (its stages, the merge's
-    weights, the exchanges of ``warps`` warps at the simulator's 32 lanes: a bound
-    for cuda's, row bounds, the ticket flag)."""
-    return 2 * stages * tile * (head_dim + head_dim_v) + 2 * 128 \
+#: the most shared memory a tensor-core decode block may take (static and dynamic):
+#: what every GPU of its reach (sm_80 and later) lets a block ask for
+MMA_SHARED_BYTES = 99 * 1024
+
+
+def _mma_stage_bytes(head_dim: int, head_dim_v: int, stages: int, tile: int,
+                     align: int) -> int:
+    """STAGE_BYTES: the dynamic shared memory of a tensor-core decode block, its
+    stages of K and V rows (+ align - 4 bytes: their start moved to an aligned one)."""
+    return 2 * stages * tile * (head_dim + head_dim_v) + align - 4
+
+
+def _mma_shared(head_dim: int, head_dim_v: int, stages: int, tile: int, warps: int,
+                align: int = 128) -> int:
+    """Shared bytes of a tensor-core decode block: its stages (dynamic), the merge's
+    weights, the exchanges of ``warps`` warps at the simulator's 32 lanes (a bound
+    for cuda's), row bounds and the ticket flag (static)."""
+    return _mma_stage_bytes(head_dim, head_dim_v, stages, tile, align) \
         + 4 * (MMA_ROWS * (DECODE_MOST_SPLITS + 2) + warps * (32 + 2 * 6 * 32)
                + 4 * MMA_ROWS + 1)
 
@@ -1801,11 +1820,11 @@ def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v:
     align = MMA_STAGE_ALIGN.get(backend_name, 16)
     warps = max(1, min(MMA_WARPS.get(backend_name, 1), tile // 16))  # 16 keys a warp
     if stages < 2 or tile % (16 * warps) or _mma_shared(head_dim, head_dim_v, stages, tile,
-                                                        warps) \
-            > DECODE_SHARED_BYTES:  # pragma: no cover
+                                                        warps, align) \
+            > MMA_SHARED_BYTES:  # pragma: no cover
         raise AssertionError(f"head dims {head_dim}/{head_dim_v}: {stages} stages of "
                              f"{tile} keys for {warps} warps (2 or more stages of a "
-                             f"multiple of 16 keys a warp, within DECODE_SHARED_BYTES)")
+                             f"multiple of 16 keys a warp, within MMA_SHARED_BYTES)")
     k_row, v_row = head_dim // 2, head_dim_v // 2
     return _merge_choice(dict(
                 TAIL=MMA_TAIL.get(backend_name, 0) if split else 0,
@@ -1815,8 +1834,7 @@ def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v:
                 Q_FRAGS=head_dim // 4, O_SLOTS=head_dim_v // 2, S_SLOTS=tile // (2 * warps),
                 K_CHUNKS=head_dim // 8, V_CHUNKS=head_dim_v // 8, K_ROW=k_row, V_ROW=v_row,
                 STAGES=stages, STAGE_ALIGN=align, DENSE_ROWS=dense_rows,
-                K_STAGE_WORDS=stages * tile * k_row + align // 4 - 1,
-                V_STAGE_WORDS=stages * tile * v_row + align // 4 - 1,
+                STAGE_BYTES=_mma_stage_bytes(head_dim, head_dim_v, stages, tile, align),
                 EXCHANGE_LANES=32 if backend_name == "sim" else 1,
                 MMA_LANES=32 if backend_name == "sim" else 1,
                 LAUNCH_BOUNDS=(32 * warps, MMA_BLOCKS_PER_SM[backend_name])
@@ -2264,16 +2282,18 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
         if here or tails else _no_tickets(chosen)
     kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
     grid = (splits, row_tiles, batch * heads_kv)
-    op.launch(DECODE_MMA if mma else DECODE, chosen, op.Launch.of(
-        constants, grid, (constants["THREADS"], 1), dict(
+    args = dict(
         q=q_, k_words=k_words, kw_b=np.int64(kw_b), kw_h=np.int64(kw_h), kw_k=np.int64(kw_k),
         v_words=v_words, vw_b=np.int64(vw_b), vw_h=np.int64(vw_h), vw_k=np.int64(vw_k),
         out=o_, lse=_lse_or_dummy(chosen, lse_view, dtype), part_out=part_out,
         part_lse=part_lse, part_flat=part_flat, tickets=tickets, scale=cscale,
-        heads_kv=np.int64(heads_kv),
-        cache_len=np.int64(cache_len), offset=np.int64(opts.offset),
-        window=np.int64(opts.window), kv_lens=kv_lens, q_offsets=q_offsets)), stream,
-        fast_key, keep=(part_out, part_lse, part_flat, tickets, kv_lens))
+        heads_kv=np.int64(heads_kv), cache_len=np.int64(cache_len),
+        offset=np.int64(opts.offset), window=np.int64(opts.window), kv_lens=kv_lens,
+        q_offsets=q_offsets)
+    # the tensor-core route's stages are dynamic shared memory (STAGE_BYTES)
+    op.launch(DECODE_MMA if mma else DECODE, chosen, op.Launch.of(
+        constants, grid, (constants["THREADS"], 1), args, constants.get("STAGE_BYTES", 0)),
+        stream, fast_key, keep=(part_out, part_lse, part_flat, tickets, kv_lens))
     if splits > 1 and not here:
         _launch_merge(chosen, stream, part_out, part_lse, o_,
                       _lse_or_dummy(chosen, lse_view, dtype), dtype, has_lse, fast_key,

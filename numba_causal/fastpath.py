@@ -90,14 +90,14 @@ class _Replay:
 
     __slots__ = ("handle", "dims", "stream", "params", "_keep", "_args", "_launch")
 
-    def __init__(self, handle, grid, block, stream, values, keep=()):
+    def __init__(self, handle, grid, block, stream, values, keep=(), shared=0):
         self.handle = handle
         self.dims = tuple(grid) + (tuple(block) + (1, 1))[:3]
         self.stream = stream
         self._keep = (values, keep)
         self.params = (ctypes.c_void_p * len(values))(*[ctypes.addressof(v) for v in values])
         self._args = ((ctypes.c_void_p(handle),) + tuple(ctypes.c_uint(d) for d in self.dims)
-                      + (ctypes.c_uint(0), ctypes.c_void_p(stream), self.params, None))
+                      + (ctypes.c_uint(shared), ctypes.c_void_p(stream), self.params, None))
         self._launch = _raw_launch()
 
     def __call__(self) -> bool:
@@ -399,12 +399,13 @@ def _numba_spec(ty) -> list:
 
 
 def remember(key, family, constants, dispatcher, grid, block, stream, args, keep=(),
-             then=False) -> None:
+             then=False, shared=0) -> None:
     """Keep the launch just made through ``dispatcher`` for ``key``: in memory (with
     ``keep``, the workspaces its arguments point into, alive as long as it is), and
     the cubin on disk for later processes. ``then``: the launch follows the one
-    just kept for ``key`` (a replay makes both, in order; memory only). Any surprise
-    in numba's internals just leaves the fast path unused."""
+    just kept for ``key`` (a replay makes both, in order; memory only); ``shared``:
+    its dynamic shared bytes (a launch that takes some is replayed from memory
+    only). Any surprise in numba's internals just leaves the fast path unused."""
     from numba.core import types
 
     if type(key) is tuple:
@@ -423,7 +424,9 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args, keep
                 make = _CTYPES[str(ty)]
                 values.append(make(float(val) if isinstance(ty, types.Float) else int(val)))
         stream_handle = int(stream.handle) if stream is not None and stream.handle else key.stream
-        replay = _Replay(handle, grid, block, stream_handle, values, keep)
+        replay = _Replay(handle, grid, block, stream_handle, values, keep, shared)
+        if shared:
+            _allow_function_shared(handle, shared)
         if then:
             with _LOCK:
                 first = _CACHE.pop(key, None)
@@ -431,7 +434,7 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args, keep
                     _CACHE[key] = _Chain(first, replay)
             return
         _remember(key, replay)
-        if not isinstance(key, CallKey):
+        if not isinstance(key, CallKey) or shared:
             return  # replayed from memory only
         cc = _compute_capability(key.device)
         digest = _variant_digest(family, constants, [_numba_spec(t) for t in argtypes], cc)
@@ -451,6 +454,13 @@ def _write_record(digest, cubin, entry_name) -> None:
     (folder / f"{digest}.json").write_text(json.dumps({"entry": entry_name}))
     tmp.write_bytes(code)
     os.replace(tmp, target)
+
+
+def _allow_function_shared(function: int, nbytes: int) -> None:
+    """The CUfunction a replay launches may take ``nbytes`` of dynamic shared memory
+    (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, 8)."""
+    _check(_cuda().cuFuncSetAttribute(ctypes.c_void_p(function), 8, ctypes.c_int(nbytes)),
+           "cuFuncSetAttribute")
 
 
 def _function_handle(handle) -> int:

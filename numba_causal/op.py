@@ -145,18 +145,20 @@ class Family:
 
 @dataclass(frozen=True)
 class Launch:
-    """A planned GPU launch: compile-time constants, grid, block and the
-    arguments by name (ordered by the family's ``args`` at launch)."""
+    """A planned GPU launch: compile-time constants, grid, block, the arguments
+    by name (ordered by the family's ``args`` at launch) and the bytes of dynamic
+    shared memory a block takes (``shared``: its ``gpu.shared.array(0, ...)``)."""
 
     constants: MappingProxyType
     grid: tuple
     block: tuple
     args: MappingProxyType
+    shared: int = 0
 
     @staticmethod
-    def of(constants: dict, grid, block, args: dict) -> "Launch":
+    def of(constants: dict, grid, block, args: dict, shared: int = 0) -> "Launch":
         return Launch(MappingProxyType(dict(constants)), tuple(grid), tuple(block),
-                      MappingProxyType(dict(args)))
+                      MappingProxyType(dict(args)), int(shared))
 
 
 _FAMILIES: dict = {}
@@ -272,15 +274,43 @@ def launch(family: Family, backend: Backend, plan: Launch, stream, fast_key=None
     kernel = family.build(backend, "kernel", dict(plan.constants))
     args = tuple(plan.args[arg.name] for arg in family.args)
     with kc.launch_guard(backend, "kernel"), _no_numba_warnings():
-        configured = kernel[plan.grid, plan.block, stream] if stream else kernel[plan.grid,
-                                                                                 plan.block]
+        if plan.shared:
+            allow_shared(backend, kernel, args, plan.shared)
+            configured = kernel[plan.grid, plan.block, stream or 0, plan.shared]
+        elif stream:
+            configured = kernel[plan.grid, plan.block, stream]
+        else:
+            configured = kernel[plan.grid, plan.block]
         configured(*args)
     if fast_key is not None and backend.name == "cuda":
         from . import fastpath
 
         fastpath.remember(fast_key, family, dict(plan.constants), kernel, plan.grid,
-                          plan.block, stream, args, keep, then)
+                          plan.block, stream, args, keep, then, plan.shared)
     return kernel
+
+
+_SHARED_ALLOWED: dict = {}
+
+
+def allow_shared(backend: Backend, kernel, args, nbytes: int) -> None:
+    """Let ``kernel``'s variant for ``args`` take ``nbytes`` of dynamic shared memory
+    a block: on cuda, past the 48 KiB a block gets without asking, up to what the
+    device allows (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, once per
+    variant); the simulator needs nothing."""
+    if backend.name != "cuda":
+        return
+    argtypes = tuple(kernel.typeof_pyval(a) for a in args)
+    overload = kernel.overloads.get(argtypes) or kernel.compile(argtypes)
+    function = overload._codelibrary.get_cufunc()
+    key = (id(function), nbytes)
+    if _SHARED_ALLOWED.get(key) is function:
+        return
+    from numba.cuda.cudadrv.driver import binding, driver
+
+    attr = binding.CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
+    driver.cuKernelSetAttribute(attr, int(nbytes), function.handle, function.device.id)
+    _SHARED_ALLOWED[key] = function
 
 
 _WARNINGS_LOCK = threading.Lock()

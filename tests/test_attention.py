@@ -346,13 +346,15 @@ def test_mma_route_on_the_simulator(rng, monkeypatch, case):
     assert routes[0][1] or "kv_lens" not in options  # the split case splits
 
 
-@pytest.mark.parametrize("tile, stages, warps", [(16, 3, 1), (32, 3, 2), (32, 2, 1)])
+@pytest.mark.parametrize("tile, stages, warps", [(16, 3, 1), (32, 3, 2), (32, 2, 1),
+                                                 (A.MMA_TILE["cuda"], A.MMA_STAGES["cuda"],
+                                                  A.MMA_WARPS["cuda"])])
 def test_mma_route_pipelines_on_the_simulator(rng, monkeypatch, tile, stages, warps):
     """The route's pipeline settings (MMA_TILE, MMA_STAGES, MMA_WARPS): 16-key tiles
     three stages deep (a ring of a size not a power of two; one warp, as a warp
-    takes 16 keys or more), 32-key tiles split between two warps three deep, and one
-    warp taking whole tiles, split, with the shared tail's tiles claimed STAGES - 1
-    iterations ahead, match the definition."""
+    takes 16 keys or more), 32-key tiles split between two warps three deep, one
+    warp taking whole tiles, and cuda's setting, split, with the shared tail's tiles
+    claimed STAGES - 1 iterations ahead, match the definition."""
     monkeypatch.setitem(A.MMA_TILE, "sim", tile)
     monkeypatch.setitem(A.MMA_STAGES, "sim", stages)
     monkeypatch.setitem(A.MMA_WARPS, "sim", warps)
@@ -557,6 +559,39 @@ def test_decode_shapes_on_the_gpu(gpu_only, rng):
         got = causal_attention(tq, tk, tv, kv_lens=kv_lens, backend=gpu_only)
         rounded = [a.float().cpu().numpy() for a in (tq, tk, tv)]
         check(got.float().cpu().numpy(), definition(*rounded, kv_lens=kv_lens)[0], "float16")
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("stages, warps", [(3, 1), (3, 2)])
+def test_mma_route_past_48k_of_shared_memory_on_the_gpu(gpu_only, rng, monkeypatch, stages,
+                                                        warps):
+    """Three 32-key stages of the tensor-core route take 48 KiB of dynamic shared
+    memory and more (the launch asks the driver for it, and so does its replay; the
+    package's two 64-key stages take 64 KiB):
+    split and not, one and two warps, called twice (the second a replay), each
+    matching the definition."""
+    torch = pytest.importorskip("torch")
+    if gpu_only != "cuda":
+        pytest.skip("the tensor-core route is numba-cuda's")
+    monkeypatch.setitem(A.MMA_TILE, "cuda", 32)
+    monkeypatch.setitem(A.MMA_STAGES, "cuda", stages)
+    monkeypatch.setitem(A.MMA_WARPS, "cuda", warps)
+    fastpath.clear()
+    routes = _decode_routes(monkeypatch)
+    for shape in [(1, 32, 8, 1, 9000, 128), (64, 32, 32, 1, 300, 128)]:
+        tq, tk, tv = (torch.empty(a.shape, dtype=torch.float16, device="cuda")
+                      for a in make(rng, shape, "float32"))
+        out = torch.empty(tq.shape, dtype=torch.float16, device="cuda")
+        for _ in range(2):
+            for t, a in zip((tq, tk, tv), make(rng, shape, "float32")):
+                t.copy_(torch.from_numpy(a))
+            causal_attention(tq, tk, tv, out=out, backend="cuda")
+            rounded = [a.float().cpu().numpy() for a in (tq, tk, tv)]
+            check(out.float().cpu().numpy(), definition(*rounded)[0], "float16")
+    fastpath.clear()
+    assert [r[0] for r in routes] == ["mma"] * 2 and routes[0][1] and not routes[1][1], routes
+    assert A.mma_constants("cuda", "float16", 128, 128, True, False, {})["STAGE_BYTES"] \
+        == 2 * stages * 32 * 256 + 124 > 48 * 1024
 
 
 @pytest.mark.gpu

@@ -63,7 +63,7 @@ def recorded_launches():
 def relaunch(kernel, plan, stream, family):
     """A callable that makes one recorded launch again, with its arguments."""
     args = tuple(plan.args[a.name] for a in family.args)
-    go = kernel[plan.grid, plan.block, stream] if stream else kernel[plan.grid, plan.block]
+    go = kernel[plan.grid, plan.block, stream or 0, plan.shared]
     return lambda: go(*args)
 
 
@@ -206,7 +206,10 @@ ATTENTION_CASES = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 3
 #: (MMA_STAGES), the stages' alignment in bytes (MMA_STAGE_ALIGN), its warps a block
 #: (MMA_WARPS) and the blocks an SM must hold (MMA_BLOCKS_PER_SM; 0: no launch bounds)
 DECODE_SETTINGS = [(True, 2, 792, 64, 256, 128, 32, 2, 128, 1, 6),
-                   (True, 2, 792, 64, 256, 128, 32, 2, 128, 2, 6)]
+                   (True, 2, 396, 64, 256, 128, 64, 2, 128, 2, 3),
+                   (True, 2, 396, 64, 256, 128, 64, 2, 128, 4, 3),
+                   (True, 2, 264, 64, 256, 128, 64, 3, 128, 2, 2),
+                   (True, 2, 132, 64, 256, 128, 128, 2, 128, 4, 1)]
 
 
 @contextlib.contextmanager
@@ -234,7 +237,8 @@ def attention_sweep(seconds=300.0, dtype=torch.float16):
 
     gbps = copy_bandwidth()
     stop = time.perf_counter() + seconds
-    backends, most_splits = A.MMA_BACKENDS, A.DECODE_MOST_SPLITS
+    backends, most_splits, most_shared = A.MMA_BACKENDS, A.DECODE_MOST_SPLITS, A.MMA_SHARED_BYTES
+    A.MMA_SHARED_BYTES = 227 * 1024  # an H100's or H200's most a block may ask for
     try:
         with recorded_launches() as launches, cuda_settings(
                 (A.MMA_TAIL, A.MMA_BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED,
@@ -259,7 +263,8 @@ def attention_sweep(seconds=300.0, dtype=torch.float16):
                         attention_case(causal_attention, launches, gbps, case, 128, dtype,
                                        seq_len, ragged)
     finally:
-        A.MMA_BACKENDS, A.DECODE_MOST_SPLITS = backends, most_splits
+        A.MMA_BACKENDS, A.DECODE_MOST_SPLITS, A.MMA_SHARED_BYTES = backends, most_splits, \
+            most_shared
 
 
 def attention(head_dim=128, dtype=torch.float16, settings=((None, None),)):

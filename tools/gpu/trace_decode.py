@@ -189,7 +189,7 @@ def trace_case(backend, launches, gbps, traced, case, seq_len, out_dir, dtype=to
     trace = backend.gpu.as_cuda_array(trace_t)
     built = kc.build(backend, traced, family.gpu_helper_list("cuda")
                      + (("globaltimer", globaltimer), ("smid", smid)), **dict(plan.constants))
-    go = built[plan.grid, plan.block, stream]
+    go = built[plan.grid, plan.block, stream or 0, plan.shared]
     want = out.clone()
     out.zero_()
     for _ in range(3):  # the last of a few back to back

@@ -371,6 +371,16 @@ def test_mma_route_pipelines_on_the_simulator(rng, monkeypatch, tile, stages, wa
         == [(tile, stages, warps, 32 * warps)]
 
 
+@pytest.mark.parametrize("case", MMA_CASES.values(), ids=list(MMA_CASES))
+def test_mma_route_in_cuda_setting_on_the_simulator(rng, monkeypatch, case):
+    """Every simulator case again with cuda's pipeline setting (MMA_TILE, MMA_STAGES,
+    MMA_WARPS: 64-key tiles shared by two warps, each with an online softmax of its
+    own folded into warp 0's at the end)."""
+    for table in (A.MMA_TILE, A.MMA_STAGES, A.MMA_WARPS):
+        monkeypatch.setitem(table, "sim", table["cuda"])
+    test_mma_route_on_the_simulator(rng, monkeypatch, case)
+
+
 def test_mma_applies():
     assert A.mma_applies(32, "float16", 128, 128, {})
     assert A.mma_applies(32, "bfloat16", 64, 128, {})

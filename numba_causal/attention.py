@@ -1078,11 +1078,15 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
                       offset, window, kv_lens, q_offsets):
     """GPU kernel, the tensor-core decode route (16-bit k and v): arguments as
     decode_kernel's, ROWS = 16 (the rows of an m16n8k16 product), WARP = 32, STAGES
-    stages of TILE keys (MMA_STAGES, MMA_TILE).
+    stages of TILE keys (MMA_STAGES, MMA_TILE) in dynamic shared memory (the
+    launch's STAGE_BYTES), WARPS warps a block (MMA_WARPS).
 
-    One warp per block takes its split's keys in tiles of TILE keys, each copied to
-    shared memory STAGES - 1 tiles ahead of the one computed (``copy16``; the first
-    STAGES - 1 while the queries are read). Per tile (mma_tile): S = Q K^T with ``warp_mma`` (Q's
+    A block takes its split's keys in tiles of TILE keys, each copied to shared
+    memory by all its threads STAGES - 1 tiles ahead of the one computed
+    (``copy16``; the first STAGES - 1 while the queries are read). Warp w computes
+    keys w TILE / WARPS ... of every tile into an online softmax of its own, and
+    warp 0 folds the others' in at the end (fold_warps). Per tile and warp
+    (mma_tile): S = Q K^T with ``warp_mma`` (Q's
     fragments held in registers all along; lane l reads key 8t + l/4's chunks l%4,
     l%4 + 4, ... as its B fragments: a dot product may take its dims in any order,
     so Q's fragments are read in the same one), the online softmax on S's

@@ -593,6 +593,15 @@ def pair_weight(m, new_max):
     return pow2(m - new_max)
 
 
+def fold_weight(m, new_max):
+    """The weight of a state whose max is ``m`` when it is folded into one of max
+    ``new_max`` (mma_tile's rescale rule): 1 where the max stays, or every max is
+    -inf; else pair_weight."""
+    if new_max == NEG_INF or new_max == m:
+        return COMPUTE(1)
+    return pair_weight(m, new_max)
+
+
 def head_and_query(row, seq_len):
     """(row // seq_len, row % seq_len) in 32-bit arithmetic (a group row's query head
     within the group and its query; rows and seq_len fit 32 bits)."""
@@ -1254,20 +1263,10 @@ def fold_warps(v_stage, v_at, o, m0, m1, l0, l1, warp, lane):
             other1 = as_f32(v_stage[at + 32 * (O_SLOTS + 1)])
             new0 = max_nan(m0, other0)
             new1 = max_nan(m1, other1)
-            own0 = COMPUTE(1)
-            own1 = COMPUTE(1)
-            its0 = COMPUTE(1)
-            its1 = COMPUTE(1)
-            if new0 != NEG_INF:
-                if new0 != m0:
-                    own0 = pair_weight(m0, new0)
-                if new0 != other0:
-                    its0 = pair_weight(other0, new0)
-            if new1 != NEG_INF:
-                if new1 != m1:
-                    own1 = pair_weight(m1, new1)
-                if new1 != other1:
-                    its1 = pair_weight(other1, new1)
+            own0 = fold_weight(m0, new0)
+            own1 = fold_weight(m1, new1)
+            its0 = fold_weight(other0, new0)
+            its1 = fold_weight(other1, new1)
             l0 = l0 * own0 + as_f32(v_stage[at + 32 * (O_SLOTS + 2)]) * its0
             l1 = l1 * own1 + as_f32(v_stage[at + 32 * (O_SLOTS + 3)]) * its1
             for u in range(V_TILES):  # o[4u], o[4u + 1]: row g; o[4u + 2], o[4u + 3]: g + 8
@@ -2522,8 +2521,8 @@ DECODE_MMA = op.register(op.Family(
     helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS, cpu_helpers=(pow2_host,),
     gpu_helpers=(from_compute, pow2, block_place, group_bounds, head_and_query, split_keys,
                  query_word, staged_chunk, mma_copies, mma_stage_tile, pack_pair,
-                  value_products, pair_weight, merge_splits, merge_last_split, mma_tile,
-                 fold_warps, next_tile),
+                  value_products, pair_weight, fold_weight, merge_splits, merge_last_split,
+                 mma_tile, fold_warps, next_tile),
     args=DECODE.args,
     aot_variants=None,  # NVIDIA's mma.sync and the simulator only: nothing for AMD
 ))

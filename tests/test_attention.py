@@ -571,6 +571,22 @@ def test_decode_shapes_on_the_gpu(gpu_only, rng):
         check(got.float().cpu().numpy(), definition(*rounded, kv_lens=kv_lens)[0], "float16")
 
 
+def _calls_on_new_contents(torch, rng, shape, calls):
+    """fp16 torch CUDA q, k, v and out of ``shape``: ``calls`` calls on the same
+    tensors (after the first, replays), each on new contents and each checked
+    against the definition; returns (q, k, v, out)."""
+    tq, tk, tv = (torch.empty(a.shape, dtype=torch.float16, device="cuda")
+                  for a in make(rng, shape, "float32"))
+    out = torch.empty(tq.shape, dtype=torch.float16, device="cuda")
+    for _ in range(calls):
+        for t, a in zip((tq, tk, tv), make(rng, shape, "float32")):
+            t.copy_(torch.from_numpy(a))
+        assert causal_attention(tq, tk, tv, out=out, backend="cuda") is out
+        rounded = [a.float().cpu().numpy() for a in (tq, tk, tv)]
+        check(out.float().cpu().numpy(), definition(*rounded)[0], "float16")
+    return tq, tk, tv, out
+
+
 @pytest.mark.gpu
 @pytest.mark.parametrize("stages, warps", [(3, 1), (3, 2)])
 def test_mma_route_past_48k_of_shared_memory_on_the_gpu(gpu_only, rng, monkeypatch, stages,
@@ -589,15 +605,7 @@ def test_mma_route_past_48k_of_shared_memory_on_the_gpu(gpu_only, rng, monkeypat
     fastpath.clear()
     routes = _decode_routes(monkeypatch)
     for shape in [(1, 32, 8, 1, 9000, 128), (64, 32, 32, 1, 300, 128)]:
-        tq, tk, tv = (torch.empty(a.shape, dtype=torch.float16, device="cuda")
-                      for a in make(rng, shape, "float32"))
-        out = torch.empty(tq.shape, dtype=torch.float16, device="cuda")
-        for _ in range(2):
-            for t, a in zip((tq, tk, tv), make(rng, shape, "float32")):
-                t.copy_(torch.from_numpy(a))
-            causal_attention(tq, tk, tv, out=out, backend="cuda")
-            rounded = [a.float().cpu().numpy() for a in (tq, tk, tv)]
-            check(out.float().cpu().numpy(), definition(*rounded)[0], "float16")
+        _calls_on_new_contents(torch, rng, shape, 2)
     fastpath.clear()
     assert [r[0] for r in routes] == ["mma"] * 2 and routes[0][1] and not routes[1][1], routes
     assert A.mma_constants("cuda", "float16", 128, 128, True, False, {})["STAGE_BYTES"] \
@@ -637,15 +645,7 @@ def test_attention_replay_computes_new_contents(gpu_only, rng):
 
     for shape in [(1, 8, 2, 1, 9000, 128), (4, 8, 8, 2, 700, 64), (1, 8, 2, 1, 9000, 80),
                   (4, 8, 8, 2, 700, 80)]:
-        tq, tk, tv = (torch.empty(a.shape, dtype=torch.float16, device="cuda")
-                      for a in make(rng, shape, "float32"))
-        out = torch.empty(tq.shape, dtype=torch.float16, device="cuda")
-        for _ in range(3):
-            for t, a in zip((tq, tk, tv), make(rng, shape, "float32")):
-                t.copy_(torch.from_numpy(a))
-            assert causal_attention(tq, tk, tv, out=out, backend="cuda") is out
-            rounded = [a.float().cpu().numpy() for a in (tq, tk, tv)]
-            check(out.float().cpu().numpy(), definition(*rounded)[0], "float16")
+        tq, tk, tv, out = _calls_on_new_contents(torch, rng, shape, 3)
         base = fastpath.call_key(tq, "cuda", None, None, math.inf, True)
         assert fastpath.known_launch(fastpath.tensors_key("attention", base, tq, tk, tv,
                                                           out)) is not None

@@ -119,6 +119,9 @@ TAIL = compile_time("TAIL")
 MOST_SPLITS, WEIGHT_SLOTS = compile_time("MOST_SPLITS", "WEIGHT_SLOTS")
 MERGE_VECS, MERGE_SPLITS, MERGE_SLOTS = compile_time("MERGE_VECS", "MERGE_SPLITS",
                                                      "MERGE_SLOTS")
+#: merge_splits: the words of a trip's loads (MERGE_WORDS) and the lse a thread loads
+#: (MERGE_LSE_LOADS: ROWS x MOST_SPLITS over the block)
+MERGE_WORDS, MERGE_LSE_LOADS = compile_time("MERGE_WORDS", "MERGE_LSE_LOADS")
 #: whether a split decode launch merges its splits itself (the last split to finish:
 #: merge_last_split) or leaves them to merge_kernel
 MERGE_HERE = compile_time("MERGE_HERE")
@@ -785,21 +788,36 @@ def merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, splits, b, 
     ``part_flat``: the partials [splits, batch, heads_q, seq_len, HEAD_DIM_V] as one
     float32 row.
 
-    Every (row, split) lse is read at once into ``weight_sh`` [ROWS, MOST_SPLITS + 2]
-    and turned into weights, warp w taking rows w, w + WARPS, ... (the row's max and
-    sum at the end); then each thread sums MERGE_VECS 16-byte pieces of the tile's
-    rows over the splits, MERGE_SPLITS splits' loads issued together (clamped, so
-    the loads of a trip are one unconditional batch): a merge costs about splits /
-    MERGE_SPLITS memory round trips, not one per split and dim."""
+    Each thread sums MERGE_VECS 16-byte pieces of the tile's rows over the splits,
+    MERGE_SPLITS splits' loads issued together (merge_trip_loads: one unconditional
+    batch). Its first trip's loads go out first; then every (row, split) lse is read
+    at once (MERGE_LSE_LOADS a thread) into ``weight_sh`` [ROWS, MOST_SPLITS + 2] and
+    turned into weights, warp w taking rows w, w + WARPS, ... (the row's max and sum
+    at the end). So the weights' round trip to L2 and the first trip's overlap: a
+    merge of up to MERGE_SPLITS splits costs one round trip, more about splits /
+    MERGE_SPLITS."""
     heads_q = part_lse.shape[2]
     warp = thread // WARP
     lane = thread - warp * WARP
     valid = min(int64(ROWS), rows_total - tile_row)
-    for i in range(thread, valid * splits, THREADS):
+    per_row = HEAD_DIM_V // 4
+    pieces = valid * per_row
+    split_stride = part_lse.shape[1] * heads_q * seq_len * HEAD_DIM_V
+    first = ((b * heads_q + hkv * group) * seq_len + tile_row) * HEAD_DIM_V
+    x = gpu.local.array(MERGE_WORDS, uint32)
+    merge_trip_loads(x, part_flat, thread, 0, splits, pieces, split_stride, first)
+    got = gpu.local.array(MERGE_LSE_LOADS, COMPUTE)
+    cells = valid * splits
+    for k in range(MERGE_LSE_LOADS):  # every load out before any is used
+        i = min(thread + k * THREADS, cells - 1)
         r = int64(udiv32(i, splits))
-        sp = i - r * splits
         hh, qq = head_and_query(tile_row + r, seq_len)
-        weight_sh[r, sp] = part_lse[sp, b, hkv * group + hh, qq]
+        got[k] = part_lse[i - r * splits, b, hkv * group + hh, qq]
+    for k in range(MERGE_LSE_LOADS):
+        i = thread + k * THREADS
+        if i < cells:
+            r = int64(udiv32(i, splits))
+            weight_sh[r, i - r * splits] = got[k]
     gpu.syncthreads()
     for r0 in range(0, ROWS, WARPS):
         if r0 >= valid:  # the same on every thread: the exchanges stay uniform
@@ -829,26 +847,22 @@ def merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, splits, b, 
             weight_sh[r, MOST_SPLITS] = top
             weight_sh[r, MOST_SPLITS + 1] = total
     gpu.syncthreads()
-    per_row = HEAD_DIM_V // 4
-    pieces = valid * per_row
-    split_stride = part_lse.shape[1] * heads_q * seq_len * HEAD_DIM_V
-    first = ((b * heads_q + hkv * group) * seq_len + tile_row) * HEAD_DIM_V
     acc = gpu.local.array(MERGE_SLOTS, COMPUTE)
     for i0 in range(thread, pieces, THREADS * MERGE_VECS):
         for j in range(MERGE_SLOTS):
             acc[j] = COMPUTE(0)
         for sp0 in range(0, splits, MERGE_SPLITS):
+            if i0 != thread or sp0 != 0:  # (the first trip's loads went out above)
+                merge_trip_loads(x, part_flat, i0, sp0, splits, pieces, split_stride, first)
             for t in range(MERGE_SPLITS):
-                sp = min(sp0 + t, splits - 1)
                 for j in range(MERGE_VECS):
                     i = min(i0 + j * THREADS, pieces - 1)
                     r = i // per_row
-                    w = weight_sh[r, sp] if sp0 + t < splits else COMPUTE(0)
-                    x0, x1, x2, x3 = load_v4(part_flat, sp * split_stride + first + i * 4)
-                    acc[4 * j] += w * as_f32(x0)
-                    acc[4 * j + 1] += w * as_f32(x1)
-                    acc[4 * j + 2] += w * as_f32(x2)
-                    acc[4 * j + 3] += w * as_f32(x3)
+                    w = weight_sh[r, min(sp0 + t, splits - 1)] if sp0 + t < splits \
+                        else COMPUTE(0)
+                    at = 4 * (t * MERGE_VECS + j)
+                    for e in range(4):
+                        acc[4 * j + e] += w * as_f32(x[at + e])
         for j in range(MERGE_VECS):
             i = i0 + j * THREADS
             if i < pieces:
@@ -865,6 +879,22 @@ def merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, splits, b, 
                     if total != 0:
                         row_lse = weight_sh[r, MOST_SPLITS] + COMPUTE(math.log(total))
                     lse[b, h, qq, 0] = row_lse
+
+
+def merge_trip_loads(x, part_flat, i0, sp0, splits, pieces, split_stride, first):
+    """One trip of merge_splits' loads into ``x`` [MERGE_WORDS] uint32: splits sp0 ...
+    sp0 + MERGE_SPLITS - 1 of this thread's MERGE_VECS 16-byte pieces i0, i0 + THREADS,
+    ... (both clamped, so the trip is one unconditional batch of loads)."""
+    for t in range(MERGE_SPLITS):
+        sp = min(sp0 + t, splits - 1)
+        for j in range(MERGE_VECS):
+            i = min(i0 + j * THREADS, pieces - 1)
+            w0, w1, w2, w3 = load_v4(part_flat, sp * split_stride + first + i * 4)
+            at = 4 * (t * MERGE_VECS + j)
+            x[at] = w0
+            x[at + 1] = w1
+            x[at + 2] = w2
+            x[at + 3] = w3
 
 
 # --- the tensor-core decode route ----------------------------------------------------------
@@ -1677,7 +1707,9 @@ def _merge_choice(constants: dict, here: bool) -> dict:
     MERGE_SPLITS of them: its weights hold as many, + max and sum); without it the
     merge's weights take no shared memory."""
     most = constants["MERGE_SPLITS"] if here else 0
-    return dict(constants, MERGE_HERE=here, MOST_SPLITS=most, WEIGHT_SLOTS=most + 2)
+    return dict(constants, MERGE_HERE=here, MOST_SPLITS=most, WEIGHT_SLOTS=most + 2,
+                MERGE_WORDS=constants["MERGE_SLOTS"] * constants["MERGE_SPLITS"],
+                MERGE_LSE_LOADS=max(1, -(-constants["ROWS"] * most // constants["THREADS"])))
 
 
 def _decode_layout(warp: int, itemsize: int, head_dim: int, head_dim_v: int, rows: int,
@@ -2500,7 +2532,8 @@ DECODE = op.register(op.Family(
     helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS, cpu_helpers=(pow2_host,),
     gpu_helpers=(to_compute, from_compute, pow2, decode_word, decode_chunk,
                  decode_value_words, tile_copies, stage_tile, pair_weight, block_place,
-                 group_bounds, head_and_query, split_keys, merge_splits, merge_last_split),
+                 group_bounds, head_and_query, split_keys, merge_splits, merge_trip_loads,
+                 merge_last_split),
     args=(op.array("q", "ELEMENT", 4), op.array("k_words", "uint32", 1),
           op.scalar("kw_b", "int64"), op.scalar("kw_h", "int64"), op.scalar("kw_k", "int64"),
           op.array("v_words", "uint32", 1), op.scalar("vw_b", "int64"),
@@ -2521,8 +2554,8 @@ DECODE_MMA = op.register(op.Family(
     helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS, cpu_helpers=(pow2_host,),
     gpu_helpers=(from_compute, pow2, block_place, group_bounds, head_and_query, split_keys,
                  query_word, staged_chunk, mma_copies, mma_stage_tile, pack_pair,
-                  value_products, pair_weight, fold_weight, merge_splits, merge_last_split,
-                 mma_tile, fold_warps, next_tile),
+                 value_products, pair_weight, fold_weight, merge_splits, merge_trip_loads,
+                 merge_last_split, mma_tile, fold_warps, next_tile),
     args=DECODE.args,
     aot_variants=None,  # NVIDIA's mma.sync and the simulator only: nothing for AMD
 ))

@@ -239,6 +239,36 @@ def test_splits_merge_in_the_launch_or_in_merge_kernel(gpu_backend, rng, monkeyp
     assert len(families) == (1 if here and not general else 2), families
 
 
+@pytest.mark.parametrize("dtype, head_dim", [("bfloat16", 64), ("float32", 32)])
+def test_launch_merges_rows_over_several_rounds(gpu_backend, rng, monkeypatch, dtype,
+                                                head_dim):
+    """A split launch merging its own splits over 16 group rows (GQA-4 at seq_len 4):
+    a thread's pieces take more than one round on the simulator (its first trip of
+    loads, issued before the weights, belongs to the first round only), and the
+    merge gives the definition with lse, a window and a sequence of no key."""
+    if gpu_backend == "sim":
+        for table in (A.BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED, A.MMA_BLOCKS_WANTED):
+            monkeypatch.setitem(table, "sim", 16)
+        monkeypatch.setitem(A.MIN_SPLIT_KEYS, "sim", 8)
+    plans = []
+    real = A.op.launch
+    monkeypatch.setattr(A.op, "launch", lambda family, backend, plan, *a, **kw: plans.append(
+        (family.name, plan.constants)) or real(family, backend, plan, *a, **kw))
+    cache = 40 if gpu_backend == "sim" else 3000
+    q, k, v = make(rng, (2, 8, 2, 4, cache, head_dim), dtype)
+    options = dict(kv_lens=[0, cache - 11], window=cache // 2)
+    out, lse = causal_attention(q, k, v, return_lse=True, backend=gpu_backend, **options)
+    want, want_lse = definition(q, k, v, **options)
+    check(out, want, dtype)
+    check_lse(lse, want_lse)
+    assert len(plans) == 1 and plans[0][0] != "causal_attention", plans
+    c = dict(plans[0][1])
+    assert c["SPLIT"] and c["MERGE_HERE"], "the split launch merges its splits itself"
+    if gpu_backend == "sim":
+        pieces = c["ROWS"] * head_dim // 4  # 16-byte pieces of float32 partials
+        assert pieces > c["THREADS"] * c["MERGE_VECS"], "several rounds"
+
+
 @pytest.mark.parametrize("dtype, head_dim", [("float16", 32), ("float32", 80),
                                              ("float64", 8)])
 def test_merge_kernel_in_several_trips(gpu_backend, rng, monkeypatch, dtype, head_dim):

@@ -32,6 +32,7 @@ from numba.cuda.extending import intrinsic
 
 from numba_causal import attention as A
 from numba_causal import compile as kc
+from numba_causal import op
 from numba_causal.backends import get_backend
 from numba_causal.compile import GPU, compile_time
 
@@ -64,7 +65,7 @@ STAMPS = ("enter", "first tile", "loop end", "end")
 
 _TAIL = '''
     t_end = globaltimer()
-    if lane == 0:
+    if thread == 0:
         blk = (int64(gpu.blockIdx.z) * int64(gpu.gridDim.y) + int64(gpu.blockIdx.y)) \\
             * int64(gpu.gridDim.x) + int64(gpu.blockIdx.x)
         trace[blk * 8] = t_enter
@@ -87,8 +88,8 @@ def traced_source() -> str:
 
     once("def decode_mma_kernel(", "def traced_decode_mma_kernel(")
     once("kv_lens, q_offsets):", "kv_lens, q_offsets, trace):")
-    once("    lane = int64(gpu.threadIdx.x)\n",
-         "    lane = int64(gpu.threadIdx.x)\n    t_enter = globaltimer()\n    t_first = t_enter\n")
+    once("    thread = int64(gpu.threadIdx.x)\n",
+         "    thread = int64(gpu.threadIdx.x)\n    t_enter = globaltimer()\n    t_first = t_enter\n")
     once("        gpu.syncthreads()  # every lane's copies of this tile have landed\n",
          "        gpu.syncthreads()  # every lane's copies of this tile have landed\n"
          "        if it == 0:\n            t_first = globaltimer()\n")
@@ -189,6 +190,7 @@ def trace_case(backend, launches, gbps, traced, case, seq_len, out_dir, dtype=to
     trace = backend.gpu.as_cuda_array(trace_t)
     built = kc.build(backend, traced, family.gpu_helper_list("cuda")
                      + (("globaltimer", globaltimer), ("smid", smid)), **dict(plan.constants))
+    op.allow_shared(backend, built, args + (trace,), plan.shared)  # past 48 KiB
     go = built[plan.grid, plan.block, stream or 0, plan.shared]
     want = out.clone()
     out.zero_()

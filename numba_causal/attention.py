@@ -110,6 +110,13 @@ max_nan = compile_time("max_nan")
 #: the tensor-core route: k's and v's rows back to back (key stride = the row)
 DENSE_ROWS = compile_time("DENSE_ROWS")
 fetch_add = compile_time("fetch_add")
+#: the tensor-core route's cluster merge (sm_90 thread-block clusters): the launch's
+#: splits as one cluster (CLUSTER of them; 0: none), local array sizes, and the
+#: cluster primitives (intrinsics: cuda only)
+CLUSTER, CLUSTER_SLOTS, CLUSTER_WORDS = compile_time("CLUSTER", "CLUSTER_SLOTS",
+                                                     "CLUSTER_WORDS")
+cluster_sync, peer_load, peer_load_v4 = compile_time("cluster_sync", "peer_load",
+                                                     "peer_load_v4")
 #: the tensor-core decode route's shared tail: tiles per split a split launch
 #: leaves to whichever of the group's blocks ends its own tiles first (TAIL; 0: none)
 TAIL = compile_time("TAIL")
@@ -119,9 +126,11 @@ TAIL = compile_time("TAIL")
 MOST_SPLITS, WEIGHT_SLOTS = compile_time("MOST_SPLITS", "WEIGHT_SLOTS")
 MERGE_VECS, MERGE_SPLITS, MERGE_SLOTS = compile_time("MERGE_VECS", "MERGE_SPLITS",
                                                      "MERGE_SLOTS")
-#: merge_splits: the words of a trip's loads (MERGE_WORDS) and the lse a thread loads
-#: (MERGE_LSE_LOADS: ROWS x MOST_SPLITS over the block)
-MERGE_WORDS, MERGE_LSE_LOADS = compile_time("MERGE_WORDS", "MERGE_LSE_LOADS")
+#: merge_splits: the words of a trip's loads (MERGE_WORDS), the lse a thread loads
+#: (MERGE_LSE_LOADS: ROWS x MOST_SPLITS over the block), and whether the first trip's
+#: loads go out before the lse (MERGE_EARLY)
+MERGE_WORDS, MERGE_LSE_LOADS, MERGE_EARLY = compile_time("MERGE_WORDS", "MERGE_LSE_LOADS",
+                                                         "MERGE_EARLY")
 #: whether a split decode launch merges its splits itself (the last split to finish:
 #: merge_last_split) or leaves them to merge_kernel
 MERGE_HERE = compile_time("MERGE_HERE")
@@ -805,19 +814,26 @@ def merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, splits, b, 
     split_stride = part_lse.shape[1] * heads_q * seq_len * HEAD_DIM_V
     first = ((b * heads_q + hkv * group) * seq_len + tile_row) * HEAD_DIM_V
     x = gpu.local.array(MERGE_WORDS, uint32)
-    merge_trip_loads(x, part_flat, thread, 0, splits, pieces, split_stride, first)
+    if MERGE_EARLY:
+        merge_trip_loads(x, part_flat, thread, 0, splits, pieces, split_stride, first)
     got = gpu.local.array(MERGE_LSE_LOADS, COMPUTE)
     cells = valid * splits
-    for k in range(MERGE_LSE_LOADS):  # every load out before any is used
-        i = min(thread + k * THREADS, cells - 1)
-        r = int64(udiv32(i, splits))
-        hh, qq = head_and_query(tile_row + r, seq_len)
-        got[k] = part_lse[i - r * splits, b, hkv * group + hh, qq]
-    for k in range(MERGE_LSE_LOADS):
-        i = thread + k * THREADS
-        if i < cells:
+    if MERGE_EARLY:
+        for k in range(MERGE_LSE_LOADS):  # every load out before any is used
+            i = min(thread + k * THREADS, cells - 1)
             r = int64(udiv32(i, splits))
-            weight_sh[r, i - r * splits] = got[k]
+            hh, qq = head_and_query(tile_row + r, seq_len)
+            got[k] = part_lse[i - r * splits, b, hkv * group + hh, qq]
+        for k in range(MERGE_LSE_LOADS):
+            i = thread + k * THREADS
+            if i < cells:
+                r = int64(udiv32(i, splits))
+                weight_sh[r, i - r * splits] = got[k]
+    else:
+        for i in range(thread, cells, THREADS):
+            r = int64(udiv32(i, splits))
+            hh, qq = head_and_query(tile_row + r, seq_len)
+            weight_sh[r, i - r * splits] = part_lse[i - r * splits, b, hkv * group + hh, qq]
     gpu.syncthreads()
     for r0 in range(0, ROWS, WARPS):
         if r0 >= valid:  # the same on every thread: the exchanges stay uniform
@@ -852,6 +868,18 @@ def merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, splits, b, 
         for j in range(MERGE_SLOTS):
             acc[j] = COMPUTE(0)
         for sp0 in range(0, splits, MERGE_SPLITS):
+            if not MERGE_EARLY:  # each load summed as it comes (hip: see MERGE_EARLY)
+                for t in range(MERGE_SPLITS):
+                    sp = min(sp0 + t, splits - 1)
+                    for j in range(MERGE_VECS):
+                        i = min(i0 + j * THREADS, pieces - 1)
+                        w = weight_sh[i // per_row, sp] if sp0 + t < splits else COMPUTE(0)
+                        w0, w1, w2, w3 = load_v4(part_flat, sp * split_stride + first + i * 4)
+                        acc[4 * j] += w * as_f32(w0)
+                        acc[4 * j + 1] += w * as_f32(w1)
+                        acc[4 * j + 2] += w * as_f32(w2)
+                        acc[4 * j + 3] += w * as_f32(w3)
+                continue
             if i0 != thread or sp0 != 0:  # (the first trip's loads went out above)
                 merge_trip_loads(x, part_flat, i0, sp0, splits, pieces, split_stride, first)
             for t in range(MERGE_SPLITS):
@@ -1250,7 +1278,9 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
                     for second in range(2):
                         d = 64 * vs + 16 * quad + 8 * second + e
                         result = o[4 * (8 * vs + e) + 2 * half + second] * inverse
-                        if SPLIT:
+                        if SPLIT and CLUSTER > 0:  # (its own shared memory, see below)
+                            k_stage[k_at + (g + 8 * half) * HEAD_DIM_V + d] = as_u32(result)
+                        elif SPLIT:
                             part_out[split, b, h, qq, d] = result
                         else:
                             out[b, h, qq, d] = from_compute(result)
@@ -1258,15 +1288,80 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
                 row_lse = COMPUTE(NEG_INF)
                 if total != 0:
                     row_lse = (m1 if half else m0) * COMPUTE(LN2) + COMPUTE(math.log(total))
-                if SPLIT:
+                if SPLIT and CLUSTER > 0:
+                    k_stage[k_at + ROWS * HEAD_DIM_V + g + 8 * half] = as_u32(row_lse)
+                elif SPLIT:
                     part_lse[split, b, h, qq] = row_lse
                 elif HAS_LSE:
                     lse[b, h, qq, 0] = row_lse
-    if SPLIT and MERGE_HERE:
+    if SPLIT and MERGE_HERE and CLUSTER > 0:  # the splits are one cluster: no round trip
+        cluster_sync()  # every split's partials are in its shared memory
+        if TAIL > 0 and split == 0 and thread == 0:  # no split claims any more
+            tickets[tail_at] = int32(0)
+        merge_cluster(k_stage, k_at, out, lse, split, b, hkv, group, seq_len, tile_row,
+                      rows_total, thread)
+        cluster_sync()  # no block leaves while the others read its shared memory
+    elif SPLIT and MERGE_HERE:
         merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh, tickets,
                          splits, b, hkv, bh, group, seq_len, tile_row, rows_total, thread)
         if TAIL > 0 and last_sh[0] != 0 and thread == 0:  # no split claims any more
             tickets[tail_at] = int32(0)
+
+
+def merge_cluster(stage, at, out, lse, rank, b, hkv, group, seq_len, tile_row, rows_total,
+                  thread):
+    """Split ``rank`` of a cluster launch (the CLUSTER splits of a (row tile, batch x
+    KV head) as one thread-block cluster) merges its share of the rows: 16-byte
+    pieces rank, rank + CLUSTER, ... (THREADS a round). Each split left its
+    normalised partial [ROWS, HEAD_DIM_V] and then its ROWS lse as float32 words at
+    ``stage[at:]`` of its own shared memory; a thread reads its piece and row lse
+    from every split through distributed shared memory (``peer_load``, all loads out
+    before any is used) and merges them with their log-sum-exp as merge_splits
+    does."""
+    valid = min(int64(ROWS), rows_total - tile_row)
+    per_row = HEAD_DIM_V // 4
+    pieces = valid * per_row
+    lse_at = at + ROWS * HEAD_DIM_V
+    got = gpu.local.array(CLUSTER_SLOTS, COMPUTE)
+    x = gpu.local.array(CLUSTER_WORDS, uint32)
+    i = rank + CLUSTER * thread
+    while i < pieces:
+        r = i // per_row
+        d = (i - r * per_row) * 4
+        for sp in range(CLUSTER):
+            got[sp] = as_f32(peer_load(stage, lse_at + r, sp))
+            w0, w1, w2, w3 = peer_load_v4(stage, at + r * HEAD_DIM_V + d, sp)
+            x[4 * sp] = w0
+            x[4 * sp + 1] = w1
+            x[4 * sp + 2] = w2
+            x[4 * sp + 3] = w3
+        top = COMPUTE(NEG_INF)
+        for sp in range(CLUSTER):
+            top = nan_max(top, got[sp])
+        total = COMPUTE(0)
+        acc0 = acc1 = acc2 = acc3 = COMPUTE(0)
+        for sp in range(CLUSTER):
+            f = COMPUTE(0)
+            if top != NEG_INF and got[sp] != NEG_INF:
+                f = COMPUTE(math.exp(got[sp] - top))
+            total += f
+            acc0 += f * as_f32(x[4 * sp])
+            acc1 += f * as_f32(x[4 * sp + 1])
+            acc2 += f * as_f32(x[4 * sp + 2])
+            acc3 += f * as_f32(x[4 * sp + 3])
+        inverse = COMPUTE(1) / total if total != 0 else COMPUTE(0)
+        h, qq = head_and_query(tile_row + r, seq_len)
+        h += hkv * group
+        out[b, h, qq, d] = from_compute(acc0 * inverse)
+        out[b, h, qq, d + 1] = from_compute(acc1 * inverse)
+        out[b, h, qq, d + 2] = from_compute(acc2 * inverse)
+        out[b, h, qq, d + 3] = from_compute(acc3 * inverse)
+        if HAS_LSE and d == 0:
+            row_lse = COMPUTE(NEG_INF)
+            if total != 0:
+                row_lse = top + COMPUTE(math.log(total))
+            lse[b, h, qq, 0] = row_lse
+        i += CLUSTER * THREADS
 
 
 def fold_warps(v_stage, v_at, o, m0, m1, l0, l1, warp, lane):
@@ -1654,6 +1749,11 @@ MERGE_LOADS = 32
 #: most 16-byte pieces a lane of the merge sums at once: 4, but 1 on hip (its
 #: accumulators went to scratch on gfx1100 with 4: the AMD compile check)
 MERGE_MOST_VECS = {"hip": 1}
+#: whether merge_splits sends its first trip of partial loads before the lse (one
+#: round trip for both: H200, 2026-12-04 r3), holding a trip in registers: not on hip,
+#: where decode_kernel's split variants then spilled more (the AMD compile check:
+#: 599 -> 778 VGPRs on gfx90a)
+MERGE_EARLY_LOADS = {"hip": False}
 
 
 def merge_constants(backend_name: str, warp: int, rows: int, head_dim_v: int) -> dict:
@@ -1663,6 +1763,7 @@ def merge_constants(backend_name: str, warp: int, rows: int, head_dim_v: int) ->
     vecs = min(MERGE_MOST_VECS.get(backend_name, 4),
                _pow2_at_least(-(-rows * head_dim_v // (4 * warp))))
     return dict(MERGE_VECS=vecs, MERGE_SPLITS=MERGE_LOADS // vecs, MERGE_SLOTS=4 * vecs,
+                MERGE_EARLY=MERGE_EARLY_LOADS.get(backend_name, True),
                 MOST_SPLITS=DECODE_MOST_SPLITS, WEIGHT_SLOTS=DECODE_MOST_SPLITS + 2)
 
 
@@ -1807,11 +1908,16 @@ MMA_BLOCKS_PER_SM = {"cuda": 3}
 #: tiles per split of a split tensor-core launch left to a shared tail (TAIL), which
 #: the group's blocks claim as they end their own runs: blocks on faster SMs take more
 MMA_TAIL = {"cuda": 2, "sim": 2}
-#: blocks of the tensor-core route resident at once on an H200 (132 SMs x 3: two
-#: stages of 64 keys, 65 KB a block, allow 3 per SM): the key splits fill one wave
-#: and no more (one wave measured best: docs/data/h200-2026-12-02/session5, r6, and
-#: 2026-12-03 r4)
-MMA_BLOCKS_WANTED = {"cuda": 396, "sim": 4}
+#: blocks of the tensor-core route a split launch asks for: on an H200, 2 per SM of
+#: the 3 that fit (132 SMs; two stages of 64 keys, 65 KB a block). Key splits that
+#: merge as one thread-block cluster (MMA_CLUSTERS) must all run in one wave, and a
+#: GPC packs clusters less densely than blocks: 58 clusters of 6 (348 blocks) ran
+#: at once where 396 were asked for, and the rest made a second wave (2026-12-04 r7).
+#: At 264 B8 L4096 takes 4 splits, as 64 clusters of 4: floor/call 0.75 against
+#: 0.72 for 6 splits merged by a ticket at 396, 0.65 against 0.59 at seq_len 4,
+#: B1 L32768 0.72 against 0.70 (33 splits, merge_kernel), the rest unchanged
+#: (2026-12-04 r8). Fewer waves than one were slower before (2026-12-03 r4)
+MMA_BLOCKS_WANTED = {"cuda": 264, "sim": 4}
 
 
 def mma_applies(warp: int, dtype_name: str, head_dim: int, head_dim_v: int,
@@ -1821,6 +1927,29 @@ def mma_applies(warp: int, dtype_name: str, head_dim: int, head_dim_v: int,
     registers), no mask_fn (a predicate per key and row stays on decode_kernel)."""
     return warp == 32 and dtype_name in ("float16", "bfloat16") and head_dim in (64, 128) \
         and head_dim_v in (64, 128) and not opts_constants.get("HAS_MASK_FN")
+
+
+#: the tensor-core route's launches that merge their own splits (at most MERGE_SPLITS)
+#: do it as one thread-block cluster where clusters run (MMA_CLUSTERS: sm_90 and
+#: later on cuda), through distributed shared memory (merge_cluster): no partial
+#: goes to global memory and no ticket is taken (H200, 2026-12-04 r8: B8 L4096 0.0424
+#: ms in 4 splits against 0.0432 ms by a ticket). At most MMA_MOST_CLUSTER blocks (the
+#: portable cluster size); MMA_BLOCKS_WANTED keeps the clusters in one wave
+MMA_CLUSTERS = {"cuda": True}
+MMA_MOST_CLUSTER = 8
+_CLUSTER_DEVICES: dict = {}
+
+
+def clusters_run(chosen) -> bool:
+    """Whether ``chosen``'s current device runs thread-block clusters (MMA_CLUSTERS
+    for the backend, compute capability 9.0 or later; asked once per device)."""
+    if not MMA_CLUSTERS.get(chosen.name):
+        return False
+    device = chosen.gpu.get_current_device()
+    runs = _CLUSTER_DEVICES.get(device.id)
+    if runs is None:
+        runs = _CLUSTER_DEVICES[device.id] = tuple(device.compute_capability) >= (9, 0)
+    return runs
 
 
 #: the most shared memory a tensor-core decode block may take (static and dynamic):
@@ -1847,10 +1976,11 @@ def _mma_shared(head_dim: int, head_dim_v: int, stages: int, tile: int, warps: i
 
 def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v: int,
                   split: bool, has_lse: bool, opts_constants: dict,
-                  merge_here: bool = True, dense_rows: bool = True) -> dict:
+                  merge_here: bool = True, dense_rows: bool = True, cluster: int = 0) -> dict:
     """Every compile-time constant of a tensor-core decode launch (where mma_applies;
     ``merge_here`` as decode_constants'; ``dense_rows``: k's and v's key strides are
-    their rows' lengths)."""
+    their rows' lengths; ``cluster``: the launch's splits, merged as one thread-block
+    cluster (merge_cluster), or 0)."""
     stages, tile = MMA_STAGES.get(backend_name, 2), MMA_TILE.get(backend_name, 32)
     align = MMA_STAGE_ALIGN.get(backend_name, 16)
     warps = max(1, min(MMA_WARPS.get(backend_name, 1), tile // 16))  # 16 keys a warp
@@ -1876,6 +2006,9 @@ def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v:
                 if warps > 1 and MMA_BLOCKS_PER_SM.get(backend_name) else None,
                 **merge_constants(backend_name, 32, MMA_ROWS, head_dim_v), SPLIT=split,
                 HAS_LSE=has_lse, ELEMENT=_element_type(dtype_name),
+                CLUSTER=cluster, CLUSTER_SLOTS=max(cluster, 1),
+                CLUSTER_WORDS=4 * max(cluster, 1),
+                CLUSTER_DIMS=(cluster, 1, 1) if cluster else None,
                 **format_constants(dtype_name), **opts_constants), split and merge_here)
 
 
@@ -2299,9 +2432,12 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
     has_lse = lse_view is not None
     here = merges_here(chosen.name, warp, rows, head_dim_v, splits)
     if mma:
+        cluster = splits if here and splits <= MMA_MOST_CLUSTER and clusters_run(chosen) \
+            else 0
         constants = mma_constants(
             chosen.name, dtype, head_dim, head_dim_v, splits > 1, has_lse, opts.constants(),
-            here, kw_k == head_dim // 2 and vw_k == head_dim_v // 2)  # rows' words apart
+            here, kw_k == head_dim // 2 and vw_k == head_dim_v // 2,  # rows' words apart
+            cluster)
     else:
         constants = decode_constants(chosen.name, warp, dtype, head_dim, head_dim_v, rows,
                                      splits > 1, has_lse, opts.constants(), here)
@@ -2555,7 +2691,7 @@ DECODE_MMA = op.register(op.Family(
     gpu_helpers=(from_compute, pow2, block_place, group_bounds, head_and_query, split_keys,
                  query_word, staged_chunk, mma_copies, mma_stage_tile, pack_pair,
                  value_products, pair_weight, fold_weight, merge_splits, merge_trip_loads,
-                 merge_last_split, mma_tile, fold_warps, next_tile),
+                 merge_last_split, merge_cluster, mma_tile, fold_warps, next_tile),
     args=DECODE.args,
     aot_variants=None,  # NVIDIA's mma.sync and the simulator only: nothing for AMD
 ))

@@ -225,10 +225,53 @@ def _jitters(backend: Backend, kind: str, fastmath=()):
         njit(fastmath=flags, inline="always")
 
 
-def _bounded(jit, bounds):
+def _bounded(jit, bounds, cluster=None):
     """A kernel jit with numba-cuda's ``launch_bounds`` (threads a block, fewest blocks
-    an SM must hold): ptxas then keeps the registers within what those blocks leave."""
-    return lambda f, cache=False: jit(launch_bounds=tuple(bounds), cache=cache)(f)
+    an SM must hold: ptxas then keeps the registers within what those blocks leave)
+    and, with ``cluster`` (x, y, z), a compile-time thread-block cluster shape."""
+    if cluster:
+        _annotate_clusters()
+        bounds = _ClusterBounds(bounds or ())
+        bounds.cluster = tuple(cluster)
+    else:
+        bounds = tuple(bounds)
+    return lambda f, cache=False: jit(launch_bounds=bounds, cache=cache)(f)
+
+
+class _ClusterBounds(tuple):
+    """Launch bounds that carry a cluster shape (``cluster``) to _annotate_clusters."""
+
+    cluster = ()
+
+
+def _annotate_clusters() -> None:
+    """Teach numba-cuda's launch-bounds step the cluster shape: a _ClusterBounds adds
+    NVVM's ``cluster_dim_x/y/z`` kernel annotations, which NVVM emits as PTX
+    ``.reqnctapercluster`` (sm_90): every launch of the kernel, numba's or a plain
+    ``cuLaunchKernel``, then runs its blocks in clusters of that shape. numba-cuda
+    0.30 sets only ``cluster_max_blocks``, so its step is wrapped, once."""
+    from numba.cuda.cudadrv import nvvm
+
+    if getattr(nvvm.set_launch_bounds, "_numba_causal_clusters", False):
+        return
+    plain = nvvm.set_launch_bounds
+
+    def set_launch_bounds(kernel, launch_bounds):
+        cluster = getattr(launch_bounds, "cluster", ())
+        plain(kernel, (tuple(launch_bounds) or None) if cluster else launch_bounds)
+        if cluster:
+            from llvmlite import ir
+            from numba.cuda import cgutils
+
+            module = kernel.module
+            notes = cgutils.get_or_insert_named_metadata(module, "nvvm.annotations")
+            for prop, size in zip(("cluster_dim_x", "cluster_dim_y", "cluster_dim_z"),
+                                  cluster):
+                notes.add(module.add_metadata((kernel, ir.MetaDataString(module, prop),
+                                               ir.Constant(ir.IntType(32), size))))
+
+    set_launch_bounds._numba_causal_clusters = True
+    nvvm.set_launch_bounds = set_launch_bounds
 
 
 def _is_user_code(constants: dict) -> bool:
@@ -260,7 +303,8 @@ def build(backend: Backend, kernel, helpers=(), kind="kernel", **constants):
     ``HOST_FASTMATH`` constant (a tuple of LLVM fast-math flags) compiles a host
     loop ('cpu', 'cpu_serial') and its helpers with them, the helpers inlined; a
     ``LAUNCH_BOUNDS`` constant (threads a block, fewest blocks an SM holds) bounds
-    a cuda kernel's registers (numba-cuda's ``launch_bounds``).
+    a cuda kernel's registers (numba-cuda's ``launch_bounds``); a ``CLUSTER_DIMS``
+    constant (x, y, z) makes a cuda kernel run in thread-block clusters (sm_90).
     """
     key = (backend.name, kind, kernel, tuple(sorted(constants.items(), key=lambda kv: kv[0])))
     with _LOCK:
@@ -268,9 +312,9 @@ def build(backend: Backend, kernel, helpers=(), kind="kernel", **constants):
         if compiled is not None:
             return compiled
         jit, device_jit = _jitters(backend, kind, constants.get("HOST_FASTMATH", ()))
-        bounds = constants.get("LAUNCH_BOUNDS")
-        if bounds and kind == "kernel" and backend.name == "cuda":
-            jit = _bounded(jit, bounds)
+        bounds, cluster = constants.get("LAUNCH_BOUNDS"), constants.get("CLUSTER_DIMS")
+        if (bounds or cluster) and kind == "kernel" and backend.name == "cuda":
+            jit = _bounded(jit, bounds, cluster)
         gpu = backend.gpu if kind == "kernel" else None
         # numba caches on disk only what it can locate: code from a file, not a notebook cell
         on_disk = (not _is_user_code(constants) and os.path.isfile(kernel.__code__.co_filename)

@@ -436,6 +436,53 @@ def _make_fetch_add(hardware):
     return _fetch_add
 
 
+def _cluster_sync(typingctx):
+    """``cluster_sync()``: a barrier of every thread of the thread-block cluster, with
+    release and acquire semantics: shared-memory writes before it are seen by the
+    cluster's other blocks after it (sm_90, ``barrier.cluster``). NVIDIA only; every
+    thread of each block calls it at the same point."""
+    def codegen(context, builder, sig, args):
+        asm = ir.InlineAsm(ir.FunctionType(ir.VoidType(), []),
+                           "barrier.cluster.arrive.release.aligned; "
+                           "barrier.cluster.wait.acquire.aligned;", "", side_effect=True)
+        builder.call(asm, [])
+        return context.get_dummy_value()
+    return types.void(), codegen
+
+
+def _make_peer_load(n):
+    """``peer_load(a, i, rank)`` (n = 1: a uint32) and ``peer_load_v4`` (n = 4: a tuple
+    of four, ``a[i]`` 16-byte aligned): the words at ``a[i]`` of *shared* array ``a``
+    in block ``rank`` of this thread-block cluster (its distributed shared memory:
+    ``mapa`` then ``ld.shared::cluster``, sm_90). NVIDIA only."""
+    def _peer_load(typingctx, array, index, rank):
+        if not (_is_array(array) and _is_int(index, rank)):
+            return None
+        result = types.uint32 if n == 1 else types.UniTuple(types.uint32, n)
+
+        def codegen(context, builder, sig, args):
+            ptr = _element_pointer(context, builder, sig.args[0], args[0], sig.args[1],
+                                   args[1])
+            peer = context.cast(builder, args[2], sig.args[2], types.int32)
+            outs = ",".join(["=r"] * n)
+            regs = "$0" if n == 1 else "{" + ", ".join(f"${k}" for k in range(n)) + "}"
+            kind = "u32" if n == 1 else f"v{n}.u32"
+            ret = _I32 if n == 1 else ir.LiteralStructType([_I32] * n)
+            asm = ir.InlineAsm(
+                ir.FunctionType(ret, [_I64, _I32]),
+                f"{{ .reg .u64 g; .reg .u32 s, r; cvta.to.shared.u64 g, ${n}; "
+                f"cvt.u32.u64 s, g; mapa.shared::cluster.u32 r, s, ${n + 1}; "
+                f"ld.shared::cluster.{kind} {regs}, [r]; }}",
+                f"{outs},l,r", side_effect=True)
+            got = builder.call(asm, [builder.ptrtoint(ptr, _I64), peer])
+            if n == 1:
+                return got
+            return context.make_tuple(builder, sig.return_type,
+                                      [builder.extract_value(got, k) for k in range(n)])
+        return result(array, index, rank), codegen
+    return _peer_load
+
+
 def _make_copy16(hardware):
     """``copy16(dst, i, src, j)``: the 16 bytes at ``src[j]`` into ``dst[i]`` (uint32
     words, 16-byte aligned; ``dst`` in shared memory). NVIDIA: ``cp.async.cg`` (sm_80+,
@@ -978,6 +1025,11 @@ def _build() -> dict:
         name = f"warp_{kind}"
         table[name] = Spellings(cuda=_CudaSpelling(_named(_make_warp_reduce(kind), name)),
                                 hip=warp_max_hip if kind == "max" else warp_sum_hip)
+    # thread-block clusters (sm_90): NVIDIA only, the tensor-core route's cluster merge
+    for name, definition in (("cluster_sync", _cluster_sync),
+                             ("peer_load", _make_peer_load(1)),
+                             ("peer_load_v4", _make_peer_load(4))):
+        table[name] = Spellings(cuda=_CudaSpelling(_named(definition, name)))
     for kind in ("f16", "bf16"):  # tensor cores: NVIDIA only (primitives.warp_mma)
         name = f"mma_{kind}"
         table[name] = Spellings(cuda=_CudaSpelling(_named(_make_mma(kind), name)))

@@ -642,6 +642,75 @@ def test_mma_route_past_48k_of_shared_memory_on_the_gpu(gpu_only, rng, monkeypat
         == 2 * stages * 32 * 256 + 124 > 48 * 1024
 
 
+def _cluster_plans(monkeypatch):
+    """A list each tensor-core launch planned from now on appends its (SPLIT,
+    MERGE_HERE, CLUSTER, CLUSTER_DIMS) to."""
+    seen, real = [], A.mma_constants
+
+    def spy(*args, **kwargs):
+        constants = real(*args, **kwargs)
+        seen.append(tuple(constants[n] for n in ("SPLIT", "MERGE_HERE", "CLUSTER",
+                                                  "CLUSTER_DIMS")))
+        return constants
+
+    monkeypatch.setattr(A, "mma_constants", spy)
+    return seen
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("splits", [3, 8])
+def test_splits_merge_as_one_cluster_on_the_gpu(gpu_only, rng, monkeypatch, splits):
+    """A tensor-core launch of 2 to 8 key splits merges them as one thread-block
+    cluster (sm_90): the plan says so (CLUSTER, the cluster shape), and with the
+    clusters switched off the same call merges by ticket. Both match the definition
+    with lse, ragged kv_lens with an empty sequence, a window, and seq_len 1 and 4
+    (4 and 16 group rows); the second call of each is a replay on new contents."""
+    torch = pytest.importorskip("torch")
+    if gpu_only != "cuda":
+        pytest.skip("thread-block clusters are numba-cuda's (sm_90)")
+    if not A.clusters_run(A.get_backend("cuda")):
+        pytest.skip("this GPU runs no thread-block clusters (compute capability < 9.0)")
+    for clusters in (True, False):
+        monkeypatch.setitem(A.MMA_CLUSTERS, "cuda", clusters)
+        fastpath.clear()
+        plans = _cluster_plans(monkeypatch)
+        for seq_len in (1, 4):
+            shape = (3, 8, 2, seq_len, 1500, 128)
+            # 6 groups: the blocks wanted give each `splits` key splits
+            monkeypatch.setitem(A.MMA_BLOCKS_WANTED, "cuda", 6 * splits)
+            kv_lens = torch.tensor([0, 1499, 977], device="cuda")
+            tq, tk, tv = (torch.empty(a.shape, dtype=torch.bfloat16, device="cuda")
+                          for a in make(rng, shape, "float32"))
+            out = torch.empty(tq.shape, dtype=torch.bfloat16, device="cuda")
+            for _ in range(2):
+                for t, a in zip((tq, tk, tv), make(rng, shape, "float32")):
+                    t.copy_(torch.from_numpy(a))
+                got = causal_attention(tq, tk, tv, kv_lens=kv_lens, window=700, out=out,
+                                       return_lse=True, backend="cuda")
+                rounded = [a.float().cpu().numpy() for a in (tq, tk, tv)]
+                want, want_lse = definition(*rounded, kv_lens=kv_lens.cpu().numpy(),
+                                            window=700)
+                check(got[0].float().cpu().numpy(), want, "bfloat16")
+                check_lse(got[1].cpu().numpy(), want_lse)
+        fastpath.clear()
+        cluster = splits if clusters else 0
+        assert plans and set(plans) == {(True, True, cluster, (splits, 1, 1) if clusters
+                                         else None)}, plans
+
+
+def test_no_clusters_off_cuda(rng, monkeypatch):
+    """The simulator plans no thread-block cluster (its split launches merge by
+    ticket), whatever MMA_CLUSTERS says for cuda."""
+    for table in (A.BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED, A.MMA_BLOCKS_WANTED):
+        monkeypatch.setitem(table, "sim", 16)
+    monkeypatch.setitem(A.MIN_SPLIT_KEYS, "sim", 8)
+    plans = _cluster_plans(monkeypatch)
+    q, k, v = make(rng, (1, 4, 1, 1, 40, 64), "bfloat16")
+    check(causal_attention(q, k, v, backend="sim"), definition(q, k, v)[0], "bfloat16")
+    assert plans == [(True, True, 0, None)], plans
+    assert not A.clusters_run(A.get_backend("sim"))
+
+
 @pytest.mark.gpu
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
 def test_decode_route_on_the_gpu(gpu_only, rng, monkeypatch, dtype):

@@ -38,6 +38,9 @@ def variants():
             c = A.mma_constants("cuda", name, 128, 128, split, False, PLAIN.constants())
             yield (f"mma_{name}_s{c['STAGES']}" + ("_split" if split else ""),
                    A.DECODE_MMA, c)
+        c = A.mma_constants("cuda", name, 128, 128, True, False, PLAIN.constants(),
+                            cluster=6)  # B8 L4096's six splits as one cluster
+        yield f"mma_{name}_s{c['STAGES']}_cluster6", A.DECODE_MMA, c
     for name in ("float16", "bfloat16", "float32"):
         for rows_total in (1, 4, 16):
             rows = A.decode_rows("cuda", 32, name, 128, 128, rows_total)
@@ -71,9 +74,13 @@ def report(out_dir, name, family, constants, ptxas=None, nvdisasm=None):
     with ``ptxas``, its register and spill report; with ``nvdisasm`` too, the SASS
     (OUT/<name>.sass) and its instruction histogram."""
     fn = kc.bind_for_aot(family.gpu_kernel, family.gpu_helper_list("cuda"), constants, cuda)
-    bounds = constants.get("LAUNCH_BOUNDS")
+    bounds, cluster = constants.get("LAUNCH_BOUNDS"), constants.get("CLUSTER_DIMS")
+    if cluster:  # the package's launch bounds with a cluster shape (compile._bounded)
+        kc._annotate_clusters()
+        bounds = kc._ClusterBounds(bounds or ())
+        bounds.cluster = tuple(cluster)
     ptx, _ = cuda.compile_ptx(fn, family.signature(constants), cc=(9, 0),
-                              launch_bounds=tuple(bounds) if bounds else None)
+                              launch_bounds=bounds if bounds else None)
     path = os.path.join(out_dir, name + ".ptx")
     open(path, "w").write(ptx)
     c = counts(ptx)

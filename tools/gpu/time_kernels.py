@@ -204,12 +204,13 @@ ATTENTION_CASES = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 3
 #: DECODE_MOST_SPLITS, MIN_SPLIT_KEYS, merge_kernel's bytes a lane loads a trip
 #: (MERGE_BATCH_BYTES), the tensor-core route's keys a tile (MMA_TILE) and stages
 #: (MMA_STAGES), the stages' alignment in bytes (MMA_STAGE_ALIGN), its warps a block
-#: (MMA_WARPS) and the blocks an SM must hold (MMA_BLOCKS_PER_SM; 0: no launch bounds)
-DECODE_SETTINGS = [(True, 2, 792, 64, 256, 128, 32, 2, 128, 1, 6),
-                   (True, 2, 396, 64, 256, 128, 64, 2, 128, 2, 3),
-                   (True, 2, 396, 64, 256, 128, 64, 2, 128, 4, 3),
-                   (True, 2, 264, 64, 256, 128, 64, 3, 128, 2, 2),
-                   (True, 2, 132, 64, 256, 128, 128, 2, 128, 4, 1)]
+#: (MMA_WARPS), the blocks an SM must hold (MMA_BLOCKS_PER_SM; 0: no launch bounds) and
+#: whether a launch merging its own splits does it as one thread-block cluster
+#: (MMA_CLUSTERS)
+DECODE_SETTINGS = [(True, 2, 396, 64, 256, 128, 64, 2, 128, 2, 3, False),
+                   (True, 2, 264, 64, 256, 128, 64, 2, 128, 2, 3, True),
+                   (True, 2, 264, 64, 256, 128, 64, 2, 128, 2, 3, False),
+                   (True, 2, 396, 64, 256, 128, 64, 2, 128, 2, 3, True)]
 
 
 @contextlib.contextmanager
@@ -243,19 +244,21 @@ def attention_sweep(seconds=300.0, dtype=torch.float16):
         with recorded_launches() as launches, cuda_settings(
                 (A.MMA_TAIL, A.MMA_BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED,
                  A.MIN_SPLIT_KEYS, A.MERGE_BATCH_BYTES, A.MMA_TILE, A.MMA_STAGES,
-                 A.MMA_STAGE_ALIGN, A.MMA_WARPS, A.MMA_BLOCKS_PER_SM)) as apply:
+                 A.MMA_STAGE_ALIGN, A.MMA_WARPS, A.MMA_BLOCKS_PER_SM,
+                 A.MMA_CLUSTERS)) as apply:
             for seq_len, ragged in ((1, False), (1, True), (4, False)):
                 for (mma, tail, wanted, splits, min_keys, batch, tile, stages,
-                     align, warps, per_sm) in DECODE_SETTINGS:
+                     align, warps, per_sm, clusters) in DECODE_SETTINGS:
                     A.MMA_BACKENDS = ("cuda",) if mma else ()
                     A.DECODE_MOST_SPLITS = splits
                     apply((tail, wanted, wanted, min_keys, batch, tile, stages, align, warps,
-                           per_sm))
+                           per_sm, clusters))
                     print(f"setting tensor cores {mma} MMA_TAIL={tail} blocks wanted {wanted} "
                           f"DECODE_MOST_SPLITS={splits} MIN_SPLIT_KEYS={min_keys} "
                           f"MERGE_BATCH_BYTES={batch} MMA_TILE={tile} MMA_STAGES={stages} "
                           f"MMA_STAGE_ALIGN={align} MMA_WARPS={warps} "
-                          f"MMA_BLOCKS_PER_SM={per_sm} seq_len {seq_len}"
+                          f"MMA_BLOCKS_PER_SM={per_sm} MMA_CLUSTERS={clusters} "
+                          f"seq_len {seq_len}"
                           + (" ragged kv_lens" if ragged else ""), flush=True)
                     for case in ATTENTION_CASES[:3] if ragged else ATTENTION_CASES:
                         if time.perf_counter() > stop:

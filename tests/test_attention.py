@@ -660,24 +660,26 @@ def _cluster_plans(monkeypatch):
 @pytest.mark.gpu
 @pytest.mark.parametrize("splits", [3, 8])
 def test_splits_merge_as_one_cluster_on_the_gpu(gpu_only, rng, monkeypatch, splits):
-    """A tensor-core launch of 2 to 8 key splits merges them as one thread-block
+    """A tensor-core launch of 3 or 8 key splits merges them as one thread-block
     cluster (sm_90): the plan says so (CLUSTER, the cluster shape), and with the
     clusters switched off the same call merges by ticket. Both match the definition
-    with lse, ragged kv_lens with an empty sequence, a window, and seq_len 1 and 4
-    (4 and 16 group rows); the second call of each is a replay on new contents."""
+    with lse, ragged kv_lens (a live CUDA tensor) with an empty sequence, a window,
+    and seq_len 1 and 4 (4 and 16 group rows), twice on new contents."""
     torch = pytest.importorskip("torch")
     if gpu_only != "cuda":
         pytest.skip("thread-block clusters are numba-cuda's (sm_90)")
     if not A.clusters_run(A.get_backend("cuda")):
         pytest.skip("this GPU runs no thread-block clusters (compute capability < 9.0)")
+    # 6 groups (3 sequences x 2 KV heads): 6 x splits blocks wanted give each group
+    # `splits` key splits (split_count, whole waves), splits of 64 keys or more
+    monkeypatch.setitem(A.MMA_BLOCKS_WANTED, "cuda", 6 * splits)
+    monkeypatch.setitem(A.MIN_SPLIT_KEYS, "cuda", 64)
     for clusters in (True, False):
         monkeypatch.setitem(A.MMA_CLUSTERS, "cuda", clusters)
         fastpath.clear()
         plans = _cluster_plans(monkeypatch)
         for seq_len in (1, 4):
             shape = (3, 8, 2, seq_len, 1500, 128)
-            # 6 groups: the blocks wanted give each `splits` key splits
-            monkeypatch.setitem(A.MMA_BLOCKS_WANTED, "cuda", 6 * splits)
             kv_lens = torch.tensor([0, 1499, 977], device="cuda")
             tq, tk, tv = (torch.empty(a.shape, dtype=torch.bfloat16, device="cuda")
                           for a in make(rng, shape, "float32"))
@@ -685,11 +687,11 @@ def test_splits_merge_as_one_cluster_on_the_gpu(gpu_only, rng, monkeypatch, spli
             for _ in range(2):
                 for t, a in zip((tq, tk, tv), make(rng, shape, "float32")):
                     t.copy_(torch.from_numpy(a))
-                got = causal_attention(tq, tk, tv, kv_lens=kv_lens, window=700, out=out,
+                got = causal_attention(tq, tk, tv, kv_lens=kv_lens, window=1400, out=out,
                                        return_lse=True, backend="cuda")
                 rounded = [a.float().cpu().numpy() for a in (tq, tk, tv)]
                 want, want_lse = definition(*rounded, kv_lens=kv_lens.cpu().numpy(),
-                                            window=700)
+                                            window=1400)
                 check(got[0].float().cpu().numpy(), want, "bfloat16")
                 check_lse(got[1].cpu().numpy(), want_lse)
         fastpath.clear()

@@ -225,17 +225,23 @@ def _jitters(backend: Backend, kind: str, fastmath=()):
         njit(fastmath=flags, inline="always")
 
 
+def launch_bounds(bounds, cluster=None):
+    """numba-cuda's ``launch_bounds`` for a kernel: ``bounds`` (threads a block, fewest
+    blocks an SM must hold: ptxas then keeps the registers within what those blocks
+    leave) and, with ``cluster`` (x, y, z), a compile-time thread-block cluster shape
+    (a _ClusterBounds); None for neither."""
+    if not cluster:
+        return tuple(bounds) if bounds else None
+    _annotate_clusters()
+    carried = _ClusterBounds(bounds or ())
+    carried.cluster = tuple(cluster)
+    return carried
+
+
 def _bounded(jit, bounds, cluster=None):
-    """A kernel jit with numba-cuda's ``launch_bounds`` (threads a block, fewest blocks
-    an SM must hold: ptxas then keeps the registers within what those blocks leave)
-    and, with ``cluster`` (x, y, z), a compile-time thread-block cluster shape."""
-    if cluster:
-        _annotate_clusters()
-        bounds = _ClusterBounds(bounds or ())
-        bounds.cluster = tuple(cluster)
-    else:
-        bounds = tuple(bounds)
-    return lambda f, cache=False: jit(launch_bounds=bounds, cache=cache)(f)
+    """A kernel jit with launch_bounds(bounds, cluster)."""
+    value = launch_bounds(bounds, cluster)
+    return lambda f, cache=False: jit(launch_bounds=value, cache=cache)(f)
 
 
 class _ClusterBounds(tuple):

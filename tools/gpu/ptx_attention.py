@@ -74,13 +74,9 @@ def report(out_dir, name, family, constants, ptxas=None, nvdisasm=None):
     with ``ptxas``, its register and spill report; with ``nvdisasm`` too, the SASS
     (OUT/<name>.sass) and its instruction histogram."""
     fn = kc.bind_for_aot(family.gpu_kernel, family.gpu_helper_list("cuda"), constants, cuda)
-    bounds, cluster = constants.get("LAUNCH_BOUNDS"), constants.get("CLUSTER_DIMS")
-    if cluster:  # the package's launch bounds with a cluster shape (compile._bounded)
-        kc._annotate_clusters()
-        bounds = kc._ClusterBounds(bounds or ())
-        bounds.cluster = tuple(cluster)
     ptx, _ = cuda.compile_ptx(fn, family.signature(constants), cc=(9, 0),
-                              launch_bounds=bounds if bounds else None)
+                              launch_bounds=kc.launch_bounds(constants.get("LAUNCH_BOUNDS"),
+                                                             constants.get("CLUSTER_DIMS")))
     path = os.path.join(out_dir, name + ".ptx")
     open(path, "w").write(ptx)
     c = counts(ptx)

@@ -850,9 +850,7 @@ def merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, splits, b, 
         total = COMPUTE(0)
         if r < valid:
             for sp in range(lane, splits, WARP):
-                f = COMPUTE(0)
-                if top != NEG_INF and weight_sh[r, sp] != NEG_INF:
-                    f = COMPUTE(math.exp(weight_sh[r, sp] - top))
+                f = lse_weight(weight_sh[r, sp], top)
                 weight_sh[r, sp] = f
                 total += f
         mask = WARP // 2
@@ -903,10 +901,24 @@ def merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, splits, b, 
                 for e in range(4):
                     out[b, h, qq, d + e] = from_compute(acc[4 * j + e] * inverse)
                 if HAS_LSE and d == 0:
-                    row_lse = COMPUTE(NEG_INF)
-                    if total != 0:
-                        row_lse = weight_sh[r, MOST_SPLITS] + COMPUTE(math.log(total))
-                    lse[b, h, qq, 0] = row_lse
+                    lse[b, h, qq, 0] = merged_lse(weight_sh[r, MOST_SPLITS], total)
+
+
+def lse_weight(value, top):
+    """exp(value - top): the weight of a split whose lse is ``value`` in a merge whose
+    largest lse is ``top``; 0 for a split that kept no key (-inf) and where none did;
+    NaN stays NaN."""
+    if top == NEG_INF or value == NEG_INF:
+        return COMPUTE(0)
+    return COMPUTE(math.exp(value - top))
+
+
+def merged_lse(top, total):
+    """The log-sum-exp of merged splits (``top`` their largest lse, ``total`` the sum of
+    their lse_weight): -inf where no split kept a key."""
+    if total == 0:
+        return COMPUTE(NEG_INF)
+    return top + COMPUTE(math.log(total))
 
 
 def merge_trip_loads(x, part_flat, i0, sp0, splits, pieces, split_stride, first):
@@ -1324,6 +1336,7 @@ def merge_cluster(stage, at, out, lse, rank, b, hkv, group, seq_len, tile_row, r
     lse_at = at + ROWS * HEAD_DIM_V
     got = gpu.local.array(CLUSTER_SLOTS, COMPUTE)
     x = gpu.local.array(CLUSTER_WORDS, uint32)
+    acc = gpu.local.array(4, COMPUTE)
     i = rank + CLUSTER * thread
     while i < pieces:
         r = i // per_row
@@ -1339,28 +1352,20 @@ def merge_cluster(stage, at, out, lse, rank, b, hkv, group, seq_len, tile_row, r
         for sp in range(CLUSTER):
             top = nan_max(top, got[sp])
         total = COMPUTE(0)
-        acc0 = acc1 = acc2 = acc3 = COMPUTE(0)
+        for e in range(4):
+            acc[e] = COMPUTE(0)
         for sp in range(CLUSTER):
-            f = COMPUTE(0)
-            if top != NEG_INF and got[sp] != NEG_INF:
-                f = COMPUTE(math.exp(got[sp] - top))
+            f = lse_weight(got[sp], top)
             total += f
-            acc0 += f * as_f32(x[4 * sp])
-            acc1 += f * as_f32(x[4 * sp + 1])
-            acc2 += f * as_f32(x[4 * sp + 2])
-            acc3 += f * as_f32(x[4 * sp + 3])
+            for e in range(4):
+                acc[e] += f * as_f32(x[4 * sp + e])
         inverse = COMPUTE(1) / total if total != 0 else COMPUTE(0)
         h, qq = head_and_query(tile_row + r, seq_len)
         h += hkv * group
-        out[b, h, qq, d] = from_compute(acc0 * inverse)
-        out[b, h, qq, d + 1] = from_compute(acc1 * inverse)
-        out[b, h, qq, d + 2] = from_compute(acc2 * inverse)
-        out[b, h, qq, d + 3] = from_compute(acc3 * inverse)
+        for e in range(4):
+            out[b, h, qq, d + e] = from_compute(acc[e] * inverse)
         if HAS_LSE and d == 0:
-            row_lse = COMPUTE(NEG_INF)
-            if total != 0:
-                row_lse = top + COMPUTE(math.log(total))
-            lse[b, h, qq, 0] = row_lse
+            lse[b, h, qq, 0] = merged_lse(top, total)
         i += CLUSTER * THREADS
 
 
@@ -2669,7 +2674,7 @@ DECODE = op.register(op.Family(
     gpu_helpers=(to_compute, from_compute, pow2, decode_word, decode_chunk,
                  decode_value_words, tile_copies, stage_tile, pair_weight, block_place,
                  group_bounds, head_and_query, split_keys, merge_splits, merge_trip_loads,
-                 merge_last_split),
+                 lse_weight, merged_lse, merge_last_split),
     args=(op.array("q", "ELEMENT", 4), op.array("k_words", "uint32", 1),
           op.scalar("kw_b", "int64"), op.scalar("kw_h", "int64"), op.scalar("kw_k", "int64"),
           op.array("v_words", "uint32", 1), op.scalar("vw_b", "int64"),
@@ -2691,7 +2696,8 @@ DECODE_MMA = op.register(op.Family(
     gpu_helpers=(from_compute, pow2, block_place, group_bounds, head_and_query, split_keys,
                  query_word, staged_chunk, mma_copies, mma_stage_tile, pack_pair,
                  value_products, pair_weight, fold_weight, merge_splits, merge_trip_loads,
-                 merge_last_split, merge_cluster, mma_tile, fold_warps, next_tile),
+                 lse_weight, merged_lse, merge_last_split, merge_cluster, mma_tile,
+                 fold_warps, next_tile),
     args=DECODE.args,
     aot_variants=None,  # NVIDIA's mma.sync and the simulator only: nothing for AMD
 ))

@@ -184,6 +184,27 @@ def test_keys_past_kv_lens_and_before_the_window_are_never_read(backend, rng):
 
 # --- flash-decoding splits ---------------------------------------------------------
 
+def _few_blocks_on_the_simulator(monkeypatch, blocks=16):
+    """The simulator's routes ask for ``blocks`` blocks, splits of 8 keys or more: a
+    small cache is split in keys there."""
+    for table in (A.BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED, A.MMA_BLOCKS_WANTED):
+        monkeypatch.setitem(table, "sim", blocks)
+    monkeypatch.setitem(A.MIN_SPLIT_KEYS, "sim", 8)
+
+
+def _planned_launches(monkeypatch):
+    """A list each GPU launch from now on appends its (family name, grid, constants)
+    to."""
+    planned, real = [], A.op.launch
+
+    def spy(family, chosen, launch, *args, **kwargs):
+        planned.append((family.name, launch.grid, launch.constants))
+        return real(family, chosen, launch, *args, **kwargs)
+
+    monkeypatch.setattr(A.op, "launch", spy)
+    return planned
+
+
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
 def test_split_keys_combine_with_their_lse(gpu_backend, rng, monkeypatch, dtype):
     """Few (batch, KV head) blocks: the keys are split and combined; a sequence with
@@ -215,14 +236,9 @@ def test_splits_merge_in_the_launch_or_in_merge_kernel(gpu_backend, rng, monkeyp
     sequence with no key and a split with no kept key; merge_kernel is launched
     exactly when the launch does not merge."""
     if gpu_backend == "sim":
-        for table in (A.BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED, A.MMA_BLOCKS_WANTED):
-            monkeypatch.setitem(table, "sim", 16)
-        monkeypatch.setitem(A.MIN_SPLIT_KEYS, "sim", 8)
+        _few_blocks_on_the_simulator(monkeypatch)
     monkeypatch.setattr(A, "merges_here", lambda *a: here and 1 < a[-1])
-    families = []
-    real = A.op.launch
-    monkeypatch.setattr(A.op, "launch", lambda family, *a, **kw: families.append(family.name)
-                        or real(family, *a, **kw))
+    planned = _planned_launches(monkeypatch)
     cache = 40 if gpu_backend == "sim" else 3000
     q, k, v = make(rng, (2, 4, 2, 1, cache, head_dim), dtype)
     options = dict(kv_lens=[0, cache - 11], window=cache // 2)
@@ -232,6 +248,7 @@ def test_splits_merge_in_the_launch_or_in_merge_kernel(gpu_backend, rng, monkeyp
     check_lse(lse, want_lse)
     warp = A.SIM_WARP if gpu_backend == "sim" else get_backend(gpu_backend).warp
     general = not A.decode_applies(warp, dtype, head_dim, head_dim)
+    families = [name for name, _, _ in planned]
     assert general == (dtype == "float64"), "each dtype is to take its intended route"
     assert (families[0] == "causal_attention") == general, families
     assert families[-1] == ("causal_attention_merge" if general or not here
@@ -247,13 +264,8 @@ def test_launch_merges_rows_over_several_rounds(gpu_backend, rng, monkeypatch, d
     loads, issued before the weights, belongs to the first round only), and the
     merge gives the definition with lse, a window and a sequence of no key."""
     if gpu_backend == "sim":
-        for table in (A.BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED, A.MMA_BLOCKS_WANTED):
-            monkeypatch.setitem(table, "sim", 16)
-        monkeypatch.setitem(A.MIN_SPLIT_KEYS, "sim", 8)
-    plans = []
-    real = A.op.launch
-    monkeypatch.setattr(A.op, "launch", lambda family, backend, plan, *a, **kw: plans.append(
-        (family.name, plan.constants)) or real(family, backend, plan, *a, **kw))
+        _few_blocks_on_the_simulator(monkeypatch)
+    plans = _planned_launches(monkeypatch)
     cache = 40 if gpu_backend == "sim" else 3000
     q, k, v = make(rng, (2, 8, 2, 4, cache, head_dim), dtype)
     options = dict(kv_lens=[0, cache - 11], window=cache // 2)
@@ -262,7 +274,7 @@ def test_launch_merges_rows_over_several_rounds(gpu_backend, rng, monkeypatch, d
     check(out, want, dtype)
     check_lse(lse, want_lse)
     assert len(plans) == 1 and plans[0][0] != "causal_attention", plans
-    c = dict(plans[0][1])
+    c = dict(plans[0][2])
     assert c["SPLIT"] and c["MERGE_HERE"], "the split launch merges its splits itself"
     if gpu_backend == "sim":
         pieces = c["ROWS"] * head_dim // 4  # 16-byte pieces of float32 partials
@@ -276,15 +288,12 @@ def test_merge_kernel_in_several_trips(gpu_backend, rng, monkeypatch, dtype, hea
     cut to 16: a lane loads 16 bytes of partials a trip), dims that do not fill its
     lanes (80) and a sequence with no key: the definition's result and lse."""
     if gpu_backend == "sim":
-        for table in (A.BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED, A.MMA_BLOCKS_WANTED):
-            monkeypatch.setitem(table, "sim", 48)
-    monkeypatch.setitem(A.MIN_SPLIT_KEYS, gpu_backend, 8 if gpu_backend == "sim" else 32)
+        _few_blocks_on_the_simulator(monkeypatch, 48)
+    else:
+        monkeypatch.setitem(A.MIN_SPLIT_KEYS, gpu_backend, 32)
     monkeypatch.setitem(A.MERGE_BATCH_BYTES, gpu_backend, 16)
     monkeypatch.setattr(A, "merges_here", lambda *a: False)
-    planned = []
-    real = A.op.launch
-    monkeypatch.setattr(A.op, "launch", lambda family, chosen, launch, *a, **kw: planned.append(
-        (family.name, launch.grid, launch.constants)) or real(family, chosen, launch, *a, **kw))
+    planned = _planned_launches(monkeypatch)
     cache = 120 if gpu_backend == "sim" else 3000
     q, k, v = make(rng, (2, 4, 2, 1, cache, head_dim), dtype)
     options = dict(kv_lens=[0, cache - 11], window=cache - 20)
@@ -703,9 +712,7 @@ def test_splits_merge_as_one_cluster_on_the_gpu(gpu_only, rng, monkeypatch, spli
 def test_no_clusters_off_cuda(rng, monkeypatch):
     """The simulator plans no thread-block cluster (its split launches merge by
     ticket), whatever MMA_CLUSTERS says for cuda."""
-    for table in (A.BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED, A.MMA_BLOCKS_WANTED):
-        monkeypatch.setitem(table, "sim", 16)
-    monkeypatch.setitem(A.MIN_SPLIT_KEYS, "sim", 8)
+    _few_blocks_on_the_simulator(monkeypatch)
     plans = _cluster_plans(monkeypatch)
     q, k, v = make(rng, (1, 4, 1, 1, 40, 64), "bfloat16")
     check(causal_attention(q, k, v, backend="sim"), definition(q, k, v)[0], "bfloat16")

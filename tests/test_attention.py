@@ -192,6 +192,18 @@ def _few_blocks_on_the_simulator(monkeypatch, blocks=16):
     monkeypatch.setitem(A.MIN_SPLIT_KEYS, "sim", 8)
 
 
+def _split_call_matches_definition(gpu_backend, rng, dtype, heads_q, seq_len, head_dim):
+    """One call on 2 sequences x 2 KV heads (the first with no key, the second 11 keys
+    short of the cache) with a window, against the definition's result and lse."""
+    cache = 40 if gpu_backend == "sim" else 3000
+    q, k, v = make(rng, (2, heads_q, 2, seq_len, cache, head_dim), dtype)
+    options = dict(kv_lens=[0, cache - 11], window=cache // 2)
+    out, lse = causal_attention(q, k, v, return_lse=True, backend=gpu_backend, **options)
+    want, want_lse = definition(q, k, v, **options)
+    check(out, want, dtype)
+    check_lse(lse, want_lse)
+
+
 def _planned_launches(monkeypatch):
     """A list each GPU launch from now on appends its (family name, grid, constants)
     to."""
@@ -239,13 +251,7 @@ def test_splits_merge_in_the_launch_or_in_merge_kernel(gpu_backend, rng, monkeyp
         _few_blocks_on_the_simulator(monkeypatch)
     monkeypatch.setattr(A, "merges_here", lambda *a: here and 1 < a[-1])
     planned = _planned_launches(monkeypatch)
-    cache = 40 if gpu_backend == "sim" else 3000
-    q, k, v = make(rng, (2, 4, 2, 1, cache, head_dim), dtype)
-    options = dict(kv_lens=[0, cache - 11], window=cache // 2)
-    out, lse = causal_attention(q, k, v, return_lse=True, backend=gpu_backend, **options)
-    want, want_lse = definition(q, k, v, **options)
-    check(out, want, dtype)
-    check_lse(lse, want_lse)
+    _split_call_matches_definition(gpu_backend, rng, dtype, 4, 1, head_dim)
     warp = A.SIM_WARP if gpu_backend == "sim" else get_backend(gpu_backend).warp
     general = not A.decode_applies(warp, dtype, head_dim, head_dim)
     families = [name for name, _, _ in planned]
@@ -266,13 +272,7 @@ def test_launch_merges_rows_over_several_rounds(gpu_backend, rng, monkeypatch, d
     if gpu_backend == "sim":
         _few_blocks_on_the_simulator(monkeypatch)
     plans = _planned_launches(monkeypatch)
-    cache = 40 if gpu_backend == "sim" else 3000
-    q, k, v = make(rng, (2, 8, 2, 4, cache, head_dim), dtype)
-    options = dict(kv_lens=[0, cache - 11], window=cache // 2)
-    out, lse = causal_attention(q, k, v, return_lse=True, backend=gpu_backend, **options)
-    want, want_lse = definition(q, k, v, **options)
-    check(out, want, dtype)
-    check_lse(lse, want_lse)
+    _split_call_matches_definition(gpu_backend, rng, dtype, 8, 4, head_dim)
     assert len(plans) == 1 and plans[0][0] != "causal_attention", plans
     c = dict(plans[0][2])
     assert c["SPLIT"] and c["MERGE_HERE"], "the split launch merges its splits itself"

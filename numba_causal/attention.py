@@ -110,11 +110,12 @@ max_nan = compile_time("max_nan")
 #: the tensor-core route: k's and v's rows back to back (key stride = the row)
 DENSE_ROWS = compile_time("DENSE_ROWS")
 fetch_add = compile_time("fetch_add")
-#: the tensor-core route's cluster merge (sm_90 thread-block clusters): the launch's
-#: splits as one cluster (CLUSTER of them; 0: none), local array sizes, and the
-#: cluster primitives (intrinsics: cuda only)
-CLUSTER, CLUSTER_SLOTS, CLUSTER_WORDS = compile_time("CLUSTER", "CLUSTER_SLOTS",
-                                                     "CLUSTER_WORDS")
+#: the tensor-core route's cluster merge (sm_90 thread-block clusters): a group's
+#: splits as CLUSTERS clusters of CLUSTER blocks each (CLUSTER 0: none), local array
+#: sizes (CLUSTER_SLOTS >= CLUSTER and CLUSTERS; CLUSTER_WORDS = 4 CLUSTER_SLOTS), and
+#: the cluster primitives (intrinsics: cuda only)
+CLUSTER, CLUSTERS, CLUSTER_SLOTS, CLUSTER_WORDS = compile_time(
+    "CLUSTER", "CLUSTERS", "CLUSTER_SLOTS", "CLUSTER_WORDS")
 cluster_sync, peer_load, peer_load_v4 = compile_time("cluster_sync", "peer_load",
                                                      "peer_load_v4")
 #: the tensor-core decode route's shared tail: tiles per split a split launch
@@ -1306,13 +1307,18 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
                     part_lse[split, b, h, qq] = row_lse
                 elif HAS_LSE:
                     lse[b, h, qq, 0] = row_lse
-    if SPLIT and MERGE_HERE and CLUSTER > 0:  # the splits are one cluster: no round trip
+    if SPLIT and MERGE_HERE and CLUSTER > 0:  # the splits are clusters: no round trip
         cluster_sync()  # every split's partials are in its shared memory
-        if TAIL > 0 and split == 0 and thread == 0:  # no split claims any more
+        if TAIL > 0 and CLUSTERS == 1 and split == 0 and thread == 0:  # no more claims
             tickets[tail_at] = int32(0)
-        merge_cluster(k_stage, k_at, out, lse, split, b, hkv, group, seq_len, tile_row,
-                      rows_total, thread)
+        rank = split % max(CLUSTER, 1)  # (CLUSTER 0: a branch never taken)
+        merge_cluster(k_stage, k_at, out, lse, part_flat, part_lse, rank, split, b, hkv,
+                      group, seq_len, tile_row, rows_total, thread)
         cluster_sync()  # no block leaves while the others read its shared memory
+        if CLUSTERS > 1:  # the clusters' partials, merged by the last of each rank
+            merge_last_cluster(part_flat, part_lse, out, lse, last_sh, tickets, rank,
+                               tail_at, b, hkv, bh, group, seq_len, tile_row, rows_total,
+                               thread)
     elif SPLIT and MERGE_HERE:
         merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh, tickets,
                          splits, b, hkv, bh, group, seq_len, tile_row, rows_total, thread)
@@ -1320,16 +1326,19 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
             tickets[tail_at] = int32(0)
 
 
-def merge_cluster(stage, at, out, lse, rank, b, hkv, group, seq_len, tile_row, rows_total,
-                  thread):
-    """Split ``rank`` of a cluster launch (the CLUSTER splits of a (row tile, batch x
-    KV head) as one thread-block cluster) merges its share of the rows: 16-byte
-    pieces rank, rank + CLUSTER, ... (THREADS a round). Each split left its
-    normalised partial [ROWS, HEAD_DIM_V] and then its ROWS lse as float32 words at
-    ``stage[at:]`` of its own shared memory; a thread reads its piece and row lse
-    from every split through distributed shared memory (``peer_load``, all loads out
-    before any is used) and merges them with their log-sum-exp as merge_splits
-    does."""
+def merge_cluster(stage, at, out, lse, part_flat, part_lse, rank, split, b, hkv, group,
+                  seq_len, tile_row, rows_total, thread):
+    """Block ``rank`` of a thread-block cluster of CLUSTER key splits (block ``split``
+    of the launch) merges its share of the rows: 16-byte pieces rank, rank +
+    CLUSTER, ... (THREADS a round). Each split left its normalised partial [ROWS,
+    HEAD_DIM_V] and then its ROWS lse as float32 words at ``stage[at:]`` of its own
+    shared memory; a thread reads its piece and row lse from every split through
+    distributed shared memory (``peer_load``, all loads out before any is used) and
+    merges them with their log-sum-exp (merge_pieces). The merged pieces go to
+    ``out`` (and ``lse``) when the cluster is the group's only one (CLUSTERS 1), else
+    to slot ``split`` of the partials (``part_flat``, and the rows' lse to
+    ``part_lse``: a rank writes a row's lse with its first piece of the row) for
+    merge_last_cluster."""
     valid = min(int64(ROWS), rows_total - tile_row)
     per_row = HEAD_DIM_V // 4
     pieces = valid * per_row
@@ -1337,6 +1346,9 @@ def merge_cluster(stage, at, out, lse, rank, b, hkv, group, seq_len, tile_row, r
     got = gpu.local.array(CLUSTER_SLOTS, COMPUTE)
     x = gpu.local.array(CLUSTER_WORDS, uint32)
     acc = gpu.local.array(4, COMPUTE)
+    heads_q = part_lse.shape[2]
+    first = ((b * heads_q + hkv * group) * seq_len + tile_row) * HEAD_DIM_V
+    slot_at = split * (part_lse.shape[1] * heads_q * seq_len * HEAD_DIM_V) + first
     i = rank + CLUSTER * thread
     while i < pieces:
         r = i // per_row
@@ -1348,20 +1360,91 @@ def merge_cluster(stage, at, out, lse, rank, b, hkv, group, seq_len, tile_row, r
             x[4 * sp + 1] = w1
             x[4 * sp + 2] = w2
             x[4 * sp + 3] = w3
-        top = COMPUTE(NEG_INF)
-        for sp in range(CLUSTER):
-            top = nan_max(top, got[sp])
-        total = COMPUTE(0)
-        for e in range(4):
-            acc[e] = COMPUTE(0)
-        for sp in range(CLUSTER):
-            f = lse_weight(got[sp], top)
-            total += f
-            for e in range(4):
-                acc[e] += f * as_f32(x[4 * sp + e])
+        top, total = merge_pieces(got, x, acc, CLUSTER)
         inverse = COMPUTE(1) / total if total != 0 else COMPUTE(0)
         h, qq = head_and_query(tile_row + r, seq_len)
         h += hkv * group
+        if CLUSTERS > 1:
+            for e in range(4):
+                part_flat[slot_at + i * 4 + e] = acc[e] * inverse
+            if i - r * per_row < CLUSTER:
+                part_lse[split, b, h, qq] = merged_lse(top, total)
+        else:
+            for e in range(4):
+                out[b, h, qq, d + e] = from_compute(acc[e] * inverse)
+            if HAS_LSE and d == 0:
+                lse[b, h, qq, 0] = merged_lse(top, total)
+        i += CLUSTER * THREADS
+
+
+def merge_pieces(got, x, acc, n):
+    """The merge of ``n`` normalised 16-byte pieces of a row (``x`` [4 n] float32 words)
+    with their lse (``got`` [n]): their lse_weight-weighted sum into ``acc`` [4];
+    returns (the largest lse, the sum of the weights)."""
+    top = COMPUTE(NEG_INF)
+    for sp in range(n):
+        top = nan_max(top, got[sp])
+    total = COMPUTE(0)
+    for e in range(4):
+        acc[e] = COMPUTE(0)
+    for sp in range(n):
+        f = lse_weight(got[sp], top)
+        total += f
+        for e in range(4):
+            acc[e] += f * as_f32(x[4 * sp + e])
+    return top, total
+
+
+def merge_last_cluster(part_flat, part_lse, out, lse, last_sh, tickets, rank, tail_at, b,
+                       hkv, bh, group, seq_len, tile_row, rows_total, thread):
+    """The second level of a group's merge in CLUSTERS clusters: block ``rank`` of each
+    cluster, its pieces written by merge_cluster, takes a ticket of its (group, rank);
+    the last of the CLUSTERS to do so merges those pieces of every cluster (slots
+    rank, rank + CLUSTER, ... of the partials; all loads out before any is used)
+    into ``out`` (and ``lse``) and sets the ticket back to 0. The rank-0 one also
+    sets the group's shared-tail counter back to 0 (TAIL): every block of the group
+    has passed its cluster's barrier, and so ended its claims, before the last rank-0
+    ticket. Tickets: [groups] of merge_last_split, [groups] of the tails (TAIL),
+    then [CLUSTER, groups] of these."""
+    groups = int64(gpu.gridDim.y) * int64(gpu.gridDim.z)
+    gpu.syncthreads()  # every thread's pieces are written
+    if thread == 0:
+        slot = ((2 if TAIL > 0 else 1) + rank) * groups + int64(gpu.blockIdx.y) \
+            * int64(gpu.gridDim.z) + bh
+        done = ticket(tickets, slot)
+        last_sh[0] = int32(1) if done == CLUSTERS - 1 else int32(0)
+        if done == CLUSTERS - 1:
+            tickets[slot] = int32(0)
+            if TAIL > 0 and rank == 0:
+                tickets[tail_at] = int32(0)
+    gpu.syncthreads()
+    if last_sh[0] == 0:
+        return
+    valid = min(int64(ROWS), rows_total - tile_row)
+    per_row = HEAD_DIM_V // 4
+    pieces = valid * per_row
+    heads_q = part_lse.shape[2]
+    split_stride = part_lse.shape[1] * heads_q * seq_len * HEAD_DIM_V
+    first = ((b * heads_q + hkv * group) * seq_len + tile_row) * HEAD_DIM_V
+    got = gpu.local.array(CLUSTER_SLOTS, COMPUTE)
+    x = gpu.local.array(CLUSTER_WORDS, uint32)
+    acc = gpu.local.array(4, COMPUTE)
+    i = rank + CLUSTER * thread
+    while i < pieces:
+        r = i // per_row
+        d = (i - r * per_row) * 4
+        h, qq = head_and_query(tile_row + r, seq_len)
+        h += hkv * group
+        for c in range(CLUSTERS):
+            slot = c * CLUSTER + rank
+            got[c] = part_lse[slot, b, h, qq]
+            w0, w1, w2, w3 = load_v4(part_flat, slot * split_stride + first + i * 4)
+            x[4 * c] = w0
+            x[4 * c + 1] = w1
+            x[4 * c + 2] = w2
+            x[4 * c + 3] = w3
+        top, total = merge_pieces(got, x, acc, CLUSTERS)
+        inverse = COMPUTE(1) / total if total != 0 else COMPUTE(0)
         for e in range(4):
             out[b, h, qq, d + e] = from_compute(acc[e] * inverse)
         if HAS_LSE and d == 0:
@@ -1957,6 +2040,32 @@ def clusters_run(chosen) -> bool:
     return runs
 
 
+#: a group of more splits than MMA_MOST_CLUSTER merges them in two levels (each
+#: cluster's, then the clusters': merge_cluster, merge_last_cluster) in clusters of
+#: MMA_TWO_LEVEL_CLUSTER blocks, where a block holds at most MMA_TWO_LEVEL_ROWS rows
+#: (more go to merge_kernel). H200, 2026-12-04 r11 (`time_kernels.py attention-sweep`,
+#: the public call, fp16): B1 L32768 at seq_len 1 (4 rows) 0.0446 ms with
+#: merge_kernel, 0.0440 in clusters of 8, 0.0431 in clusters of 4; at seq_len 4 (16
+#: rows) 0.0503 ms with merge_kernel, 0.0515 / 0.0512 as clusters
+MMA_TWO_LEVEL_CLUSTER = 4
+MMA_TWO_LEVEL_ROWS = {"cuda": 8}
+
+
+def cluster_plan(backend_name: str, splits: int, rows: int) -> tuple:
+    """(blocks a cluster, clusters a group) for a tensor-core launch of ``splits`` key
+    splits of ``rows`` query rows a block on a GPU that runs clusters, or (0, 1):
+    none (its splits merge by ticket or in merge_kernel). Up to MMA_MOST_CLUSTER
+    splits are one cluster; more, clusters of MMA_TWO_LEVEL_CLUSTER (the splits past
+    a multiple of it are dropped) where ``rows`` <= MMA_TWO_LEVEL_ROWS."""
+    if splits < 2 or not MMA_CLUSTERS.get(backend_name):
+        return 0, 1
+    if splits <= MMA_MOST_CLUSTER:
+        return splits, 1
+    if rows > MMA_TWO_LEVEL_ROWS.get(backend_name, 0):
+        return 0, 1
+    return MMA_TWO_LEVEL_CLUSTER, splits // MMA_TWO_LEVEL_CLUSTER
+
+
 #: the most shared memory a tensor-core decode block may take (static and dynamic):
 #: what every GPU of its reach (sm_80 and later) lets a block ask for
 MMA_SHARED_BYTES = 99 * 1024
@@ -1981,11 +2090,12 @@ def _mma_shared(head_dim: int, head_dim_v: int, stages: int, tile: int, warps: i
 
 def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v: int,
                   split: bool, has_lse: bool, opts_constants: dict,
-                  merge_here: bool = True, dense_rows: bool = True, cluster: int = 0) -> dict:
+                  merge_here: bool = True, dense_rows: bool = True, cluster: int = 0,
+                  clusters: int = 1) -> dict:
     """Every compile-time constant of a tensor-core decode launch (where mma_applies;
     ``merge_here`` as decode_constants'; ``dense_rows``: k's and v's key strides are
-    their rows' lengths; ``cluster``: the launch's splits, merged as one thread-block
-    cluster (merge_cluster), or 0)."""
+    their rows' lengths; ``cluster``, ``clusters``: a group's splits as ``clusters``
+    thread-block clusters of ``cluster`` blocks (cluster_plan), or 0)."""
     stages, tile = MMA_STAGES.get(backend_name, 2), MMA_TILE.get(backend_name, 32)
     align = MMA_STAGE_ALIGN.get(backend_name, 16)
     warps = max(1, min(MMA_WARPS.get(backend_name, 1), tile // 16))  # 16 keys a warp
@@ -2011,8 +2121,9 @@ def mma_constants(backend_name: str, dtype_name: str, head_dim: int, head_dim_v:
                 if warps > 1 and MMA_BLOCKS_PER_SM.get(backend_name) else None,
                 **merge_constants(backend_name, 32, MMA_ROWS, head_dim_v), SPLIT=split,
                 HAS_LSE=has_lse, ELEMENT=_element_type(dtype_name),
-                CLUSTER=cluster, CLUSTER_SLOTS=max(cluster, 1),
-                CLUSTER_WORDS=4 * max(cluster, 1),
+                CLUSTER=cluster, CLUSTERS=clusters if cluster else 1,
+                CLUSTER_SLOTS=max(cluster, clusters, 1),
+                CLUSTER_WORDS=4 * max(cluster, clusters, 1),
                 CLUSTER_DIMS=(cluster, 1, 1) if cluster else None,
                 **format_constants(dtype_name), **opts_constants), split and merge_here)
 
@@ -2436,25 +2547,29 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
         return False
     has_lse = lse_view is not None
     here = merges_here(chosen.name, warp, rows, head_dim_v, splits)
+    cluster, clusters = cluster_plan(chosen.name, splits, min(
+        rows, heads_q // heads_kv * seq_len)) if mma and clusters_run(chosen) else (0, 1)
+    if cluster:  # the launch merges its splits as clusters
+        splits, here = cluster * clusters, True
     if mma:
-        cluster = splits if here and splits <= MMA_MOST_CLUSTER and clusters_run(chosen) \
-            else 0
         constants = mma_constants(
             chosen.name, dtype, head_dim, head_dim_v, splits > 1, has_lse, opts.constants(),
             here, kw_k == head_dim // 2 and vw_k == head_dim_v // 2,  # rows' words apart
-            cluster)
+            cluster, clusters)
     else:
         constants = decode_constants(chosen.name, warp, dtype, head_dim, head_dim_v, rows,
                                      splits > 1, has_lse, opts.constants(), here)
-    if here and splits > constants["MOST_SPLITS"]:  # its merge's weights hold MOST_SPLITS
+    if here and not cluster and splits > constants["MOST_SPLITS"]:  # its weights' size
         raise AssertionError(f"{splits} key splits merged in the launch: it holds "
                              f"{constants['MOST_SPLITS']}")
     part_out, part_lse, part_flat = _split_parts(chosen, stream, splits,
                                                  (batch, heads_q, seq_len, head_dim_v), dtype)
-    # the merge's tickets [groups], then (TAIL) the shared tails' counters [groups]
+    # the merge's tickets [groups], then (TAIL) the shared tails' counters [groups], then
+    # (clusters > 1) the clusters' merge's [cluster, groups]
     tails = splits > 1 and constants.get("TAIL", 0) > 0
     groups = row_tiles * batch * heads_kv
-    tickets = _workspace(chosen, stream, "tickets", ((2 if tails else 1) * groups,), np.int32) \
+    tickets = _workspace(chosen, stream, "tickets", (
+        (2 if tails else 1) * groups + (cluster * groups if clusters > 1 else 0),), np.int32) \
         if here or tails else _no_tickets(chosen)
     kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
     grid = (splits, row_tiles, batch * heads_kv)
@@ -2696,8 +2811,8 @@ DECODE_MMA = op.register(op.Family(
     gpu_helpers=(from_compute, pow2, block_place, group_bounds, head_and_query, split_keys,
                  query_word, staged_chunk, mma_copies, mma_stage_tile, pack_pair,
                  value_products, pair_weight, fold_weight, merge_splits, merge_trip_loads,
-                 lse_weight, merged_lse, merge_last_split, merge_cluster, mma_tile,
-                 fold_warps, next_tile),
+                 lse_weight, merged_lse, merge_last_split, merge_cluster, merge_pieces,
+                 merge_last_cluster, mma_tile, fold_warps, next_tile),
     args=DECODE.args,
     aot_variants=None,  # NVIDIA's mma.sync and the simulator only: nothing for AMD
 ))

@@ -250,6 +250,7 @@ def test_splits_merge_in_the_launch_or_in_merge_kernel(gpu_backend, rng, monkeyp
     if gpu_backend == "sim":
         _few_blocks_on_the_simulator(monkeypatch)
     monkeypatch.setattr(A, "merges_here", lambda *a: here and 1 < a[-1])
+    monkeypatch.setitem(A.MMA_CLUSTERS, "cuda", False)  # (their merge: the cluster tests)
     planned = _planned_launches(monkeypatch)
     _split_call_matches_definition(gpu_backend, rng, dtype, 4, 1, head_dim)
     warp = A.SIM_WARP if gpu_backend == "sim" else get_backend(gpu_backend).warp
@@ -653,13 +654,13 @@ def test_mma_route_past_48k_of_shared_memory_on_the_gpu(gpu_only, rng, monkeypat
 
 def _cluster_plans(monkeypatch):
     """A list each tensor-core launch planned from now on appends its (SPLIT,
-    MERGE_HERE, CLUSTER, CLUSTER_DIMS) to."""
+    MERGE_HERE, CLUSTER, CLUSTERS, CLUSTER_DIMS) to."""
     seen, real = [], A.mma_constants
 
     def spy(*args, **kwargs):
         constants = real(*args, **kwargs)
         seen.append(tuple(constants[n] for n in ("SPLIT", "MERGE_HERE", "CLUSTER",
-                                                  "CLUSTER_DIMS")))
+                                                  "CLUSTERS", "CLUSTER_DIMS")))
         return constants
 
     monkeypatch.setattr(A, "mma_constants", spy)
@@ -667,13 +668,18 @@ def _cluster_plans(monkeypatch):
 
 
 @pytest.mark.gpu
-@pytest.mark.parametrize("splits", [3, 8])
-def test_splits_merge_as_one_cluster_on_the_gpu(gpu_only, rng, monkeypatch, splits):
+@pytest.mark.parametrize("splits, cluster, clusters", [(3, 3, 1), (8, 8, 1), (12, 4, 3),
+                                                       (21, 4, 5)])
+def test_splits_merge_as_clusters_on_the_gpu(gpu_only, rng, monkeypatch, splits, cluster,
+                                             clusters):
     """A tensor-core launch of 3 or 8 key splits merges them as one thread-block
-    cluster (sm_90): the plan says so (CLUSTER, the cluster shape), and with the
-    clusters switched off the same call merges by ticket. Both match the definition
+    cluster (sm_90), of 12 or 21 as 3 or 5 clusters of 4 whose partials the last
+    block of each rank merges (16 rows a block allowed): the plan says so (CLUSTER,
+    CLUSTERS, the cluster shape), and with the clusters switched off the same call
+    merges by ticket (up to 8 splits) or in merge_kernel. All match the definition
     with lse, ragged kv_lens (a live CUDA tensor) with an empty sequence, a window,
-    and seq_len 1 and 4 (4 and 16 group rows), twice on new contents."""
+    and seq_len 1 and 4 (4 and 16 group rows), twice on new contents (the tickets and
+    the shared tails' counters are left at 0 for the next launch)."""
     torch = pytest.importorskip("torch")
     if gpu_only != "cuda":
         pytest.skip("thread-block clusters are numba-cuda's (sm_90)")
@@ -683,8 +689,11 @@ def test_splits_merge_as_one_cluster_on_the_gpu(gpu_only, rng, monkeypatch, spli
     # `splits` key splits (split_count, whole waves), splits of 64 keys or more
     monkeypatch.setitem(A.MMA_BLOCKS_WANTED, "cuda", 6 * splits)
     monkeypatch.setitem(A.MIN_SPLIT_KEYS, "cuda", 64)
-    for clusters in (True, False):
-        monkeypatch.setitem(A.MMA_CLUSTERS, "cuda", clusters)
+    monkeypatch.setitem(A.MMA_TWO_LEVEL_ROWS, "cuda", 16)
+    assert A.split_count("cuda", 6, 1401, A.MMA_BLOCKS_WANTED, True) == splits
+    assert A.cluster_plan("cuda", splits, 16) == (cluster, clusters)
+    for on in (True, False):
+        monkeypatch.setitem(A.MMA_CLUSTERS, "cuda", on)
         fastpath.clear()
         plans = _cluster_plans(monkeypatch)
         for seq_len in (1, 4):
@@ -704,9 +713,20 @@ def test_splits_merge_as_one_cluster_on_the_gpu(gpu_only, rng, monkeypatch, spli
                 check(got[0].float().cpu().numpy(), want, "bfloat16")
                 check_lse(got[1].cpu().numpy(), want_lse)
         fastpath.clear()
-        cluster = splits if clusters else 0
-        assert plans and set(plans) == {(True, True, cluster, (splits, 1, 1) if clusters
-                                         else None)}, plans
+        want = (True, True, cluster, clusters, (cluster, 1, 1)) if on \
+            else (True, splits <= 8, 0, 1, None)
+        assert plans and set(plans) == {want}, plans
+
+
+def test_cluster_plan():
+    """cuda: up to 8 splits are one cluster; more, clusters of 4 (a multiple of 4 of
+    the splits kept) where a block holds at most 8 rows, else none (merge_kernel);
+    one split or another backend: none (written out by hand)."""
+    want = {(2, 16): (2, 1), (8, 16): (8, 1), (9, 8): (4, 2), (33, 4): (4, 8),
+            (35, 1): (4, 8), (64, 8): (4, 16), (9, 9): (0, 1), (33, 16): (0, 1),
+            (1, 4): (0, 1)}
+    assert {k: A.cluster_plan("cuda", *k) for k in want} == want
+    assert A.cluster_plan("sim", 4, 4) == A.cluster_plan("hip", 4, 4) == (0, 1)
 
 
 def test_no_clusters_off_cuda(rng, monkeypatch):
@@ -716,7 +736,7 @@ def test_no_clusters_off_cuda(rng, monkeypatch):
     plans = _cluster_plans(monkeypatch)
     q, k, v = make(rng, (1, 4, 1, 1, 40, 64), "bfloat16")
     check(causal_attention(q, k, v, backend="sim"), definition(q, k, v)[0], "bfloat16")
-    assert plans == [(True, True, 0, None)], plans
+    assert plans == [(True, True, 0, 1, None)], plans
     assert not A.clusters_run(A.get_backend("sim"))
 
 

@@ -38,9 +38,11 @@ def variants():
             c = A.mma_constants("cuda", name, 128, 128, split, False, PLAIN.constants())
             yield (f"mma_{name}_s{c['STAGES']}" + ("_split" if split else ""),
                    A.DECODE_MMA, c)
-        c = A.mma_constants("cuda", name, 128, 128, True, False, PLAIN.constants(),
-                            cluster=6)  # B8 L4096's six splits as one cluster
-        yield f"mma_{name}_s{c['STAGES']}_cluster6", A.DECODE_MMA, c
+        for cluster, clusters in ((4, 1), (4, 8)):  # B8 L4096's 4 splits, B1 L32768's 32
+            c = A.mma_constants("cuda", name, 128, 128, True, True, PLAIN.constants(),
+                                cluster=cluster, clusters=clusters)
+            yield (f"mma_{name}_s{c['STAGES']}_cluster{cluster}x{clusters}", A.DECODE_MMA,
+                   c)
     for name in ("float16", "bfloat16", "float32"):
         for rows_total in (1, 4, 16):
             rows = A.decode_rows("cuda", 32, name, 128, 128, rows_total)

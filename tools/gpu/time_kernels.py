@@ -205,12 +205,12 @@ ATTENTION_CASES = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 3
 #: (MERGE_BATCH_BYTES), the tensor-core route's keys a tile (MMA_TILE) and stages
 #: (MMA_STAGES), the stages' alignment in bytes (MMA_STAGE_ALIGN), its warps a block
 #: (MMA_WARPS), the blocks an SM must hold (MMA_BLOCKS_PER_SM; 0: no launch bounds) and
-#: whether a launch merging its own splits does it as one thread-block cluster
-#: (MMA_CLUSTERS)
-DECODE_SETTINGS = [(True, 2, 396, 64, 256, 128, 64, 2, 128, 2, 3, False),
-                   (True, 2, 264, 64, 256, 128, 64, 2, 128, 2, 3, True),
-                   (True, 2, 264, 64, 256, 128, 64, 2, 128, 2, 3, False),
-                   (True, 2, 396, 64, 256, 128, 64, 2, 128, 2, 3, True)]
+#: whether a split launch merges its splits as thread-block clusters (MMA_CLUSTERS),
+#: the blocks a cluster of a launch in several clusters (MMA_TWO_LEVEL_CLUSTER) and
+#: the most rows a block of such a launch may hold (MMA_TWO_LEVEL_ROWS; 0: none)
+DECODE_SETTINGS = [(True, 2, 264, 64, 256, 128, 64, 2, 128, 2, 3, True, 4, 8),
+                   (True, 2, 264, 64, 256, 128, 64, 2, 128, 2, 3, True, 4, 0),
+                   (True, 2, 264, 64, 256, 128, 64, 2, 128, 2, 3, True, 8, 16)]
 
 
 @contextlib.contextmanager
@@ -239,25 +239,30 @@ def attention_sweep(seconds=300.0, dtype=torch.float16):
     gbps = copy_bandwidth()
     stop = time.perf_counter() + seconds
     backends, most_splits, most_shared = A.MMA_BACKENDS, A.DECODE_MOST_SPLITS, A.MMA_SHARED_BYTES
+    two_level_cluster = A.MMA_TWO_LEVEL_CLUSTER
     A.MMA_SHARED_BYTES = 227 * 1024  # an H100's or H200's most a block may ask for
     try:
         with recorded_launches() as launches, cuda_settings(
                 (A.MMA_TAIL, A.MMA_BLOCKS_WANTED, A.DECODE_BLOCKS_WANTED,
                  A.MIN_SPLIT_KEYS, A.MERGE_BATCH_BYTES, A.MMA_TILE, A.MMA_STAGES,
                  A.MMA_STAGE_ALIGN, A.MMA_WARPS, A.MMA_BLOCKS_PER_SM,
-                 A.MMA_CLUSTERS)) as apply:
+                 A.MMA_CLUSTERS, A.MMA_TWO_LEVEL_ROWS)) as apply:
             for seq_len, ragged in ((1, False), (1, True), (4, False)):
                 for (mma, tail, wanted, splits, min_keys, batch, tile, stages,
-                     align, warps, per_sm, clusters) in DECODE_SETTINGS:
+                     align, warps, per_sm, clusters, cluster_blocks,
+                     two_level_rows) in DECODE_SETTINGS:
                     A.MMA_BACKENDS = ("cuda",) if mma else ()
                     A.DECODE_MOST_SPLITS = splits
+                    A.MMA_TWO_LEVEL_CLUSTER = cluster_blocks
                     apply((tail, wanted, wanted, min_keys, batch, tile, stages, align, warps,
-                           per_sm, clusters))
+                           per_sm, clusters, two_level_rows))
                     print(f"setting tensor cores {mma} MMA_TAIL={tail} blocks wanted {wanted} "
                           f"DECODE_MOST_SPLITS={splits} MIN_SPLIT_KEYS={min_keys} "
                           f"MERGE_BATCH_BYTES={batch} MMA_TILE={tile} MMA_STAGES={stages} "
                           f"MMA_STAGE_ALIGN={align} MMA_WARPS={warps} "
                           f"MMA_BLOCKS_PER_SM={per_sm} MMA_CLUSTERS={clusters} "
+                          f"MMA_TWO_LEVEL_CLUSTER={cluster_blocks} "
+                          f"MMA_TWO_LEVEL_ROWS={two_level_rows} "
                           f"seq_len {seq_len}"
                           + (" ragged kv_lens" if ragged else ""), flush=True)
                     for case in ATTENTION_CASES[:3] if ragged else ATTENTION_CASES:
@@ -268,6 +273,7 @@ def attention_sweep(seconds=300.0, dtype=torch.float16):
     finally:
         A.MMA_BACKENDS, A.DECODE_MOST_SPLITS, A.MMA_SHARED_BYTES = backends, most_splits, \
             most_shared
+        A.MMA_TWO_LEVEL_CLUSTER = two_level_cluster
 
 
 def attention(head_dim=128, dtype=torch.float16, settings=((None, None),)):

@@ -896,13 +896,8 @@ def merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, splits, b, 
                 r = i // per_row
                 d = (i - r * per_row) * 4
                 h, qq = head_and_query(tile_row + r, seq_len)
-                h += hkv * group
-                total = weight_sh[r, MOST_SPLITS + 1]
-                inverse = COMPUTE(1) / total if total != 0 else COMPUTE(0)
-                for e in range(4):
-                    out[b, h, qq, d + e] = from_compute(acc[4 * j + e] * inverse)
-                if HAS_LSE and d == 0:
-                    lse[b, h, qq, 0] = merged_lse(weight_sh[r, MOST_SPLITS], total)
+                store_piece(out, lse, acc, 4 * j, weight_sh[r, MOST_SPLITS],
+                            weight_sh[r, MOST_SPLITS + 1], b, h + hkv * group, qq, d)
 
 
 def lse_weight(value, top):
@@ -920,6 +915,18 @@ def merged_lse(top, total):
     if total == 0:
         return COMPUTE(NEG_INF)
     return top + COMPUTE(math.log(total))
+
+
+def store_piece(out, lse, acc, at, top, total, b, h, qq, d):
+    """A merged 16-byte piece of query row (b, h, qq), dims d ... d + 3: ``acc[at:at +
+    4]`` (the weighted sums) over ``total`` (their weights' sum; 0: no key kept, zeros)
+    into ``out``, and with HAS_LSE the row's lse (``top``: the largest split lse) from
+    the piece at d = 0."""
+    inverse = COMPUTE(1) / total if total != 0 else COMPUTE(0)
+    for e in range(4):
+        out[b, h, qq, d + e] = from_compute(acc[at + e] * inverse)
+    if HAS_LSE and d == 0:
+        lse[b, h, qq, 0] = merged_lse(top, total)
 
 
 def merge_trip_loads(x, part_flat, i0, sp0, splits, pieces, split_stride, first):
@@ -1361,19 +1368,16 @@ def merge_cluster(stage, at, out, lse, part_flat, part_lse, rank, split, b, hkv,
             x[4 * sp + 2] = w2
             x[4 * sp + 3] = w3
         top, total = merge_pieces(got, x, acc, CLUSTER)
-        inverse = COMPUTE(1) / total if total != 0 else COMPUTE(0)
         h, qq = head_and_query(tile_row + r, seq_len)
         h += hkv * group
         if CLUSTERS > 1:
+            inverse = COMPUTE(1) / total if total != 0 else COMPUTE(0)
             for e in range(4):
                 part_flat[slot_at + i * 4 + e] = acc[e] * inverse
             if i - r * per_row < CLUSTER:
                 part_lse[split, b, h, qq] = merged_lse(top, total)
         else:
-            for e in range(4):
-                out[b, h, qq, d + e] = from_compute(acc[e] * inverse)
-            if HAS_LSE and d == 0:
-                lse[b, h, qq, 0] = merged_lse(top, total)
+            store_piece(out, lse, acc, 0, top, total, b, h, qq, d)
         i += CLUSTER * THREADS
 
 
@@ -1444,11 +1448,7 @@ def merge_last_cluster(part_flat, part_lse, out, lse, last_sh, tickets, rank, ta
             x[4 * c + 2] = w2
             x[4 * c + 3] = w3
         top, total = merge_pieces(got, x, acc, CLUSTERS)
-        inverse = COMPUTE(1) / total if total != 0 else COMPUTE(0)
-        for e in range(4):
-            out[b, h, qq, d + e] = from_compute(acc[e] * inverse)
-        if HAS_LSE and d == 0:
-            lse[b, h, qq, 0] = merged_lse(top, total)
+        store_piece(out, lse, acc, 0, top, total, b, h, qq, d)
         i += CLUSTER * THREADS
 
 
@@ -2789,7 +2789,7 @@ DECODE = op.register(op.Family(
     gpu_helpers=(to_compute, from_compute, pow2, decode_word, decode_chunk,
                  decode_value_words, tile_copies, stage_tile, pair_weight, block_place,
                  group_bounds, head_and_query, split_keys, merge_splits, merge_trip_loads,
-                 lse_weight, merged_lse, merge_last_split),
+                 store_piece, lse_weight, merged_lse, merge_last_split),
     args=(op.array("q", "ELEMENT", 4), op.array("k_words", "uint32", 1),
           op.scalar("kw_b", "int64"), op.scalar("kw_h", "int64"), op.scalar("kw_k", "int64"),
           op.array("v_words", "uint32", 1), op.scalar("vw_b", "int64"),
@@ -2811,8 +2811,8 @@ DECODE_MMA = op.register(op.Family(
     gpu_helpers=(from_compute, pow2, block_place, group_bounds, head_and_query, split_keys,
                  query_word, staged_chunk, mma_copies, mma_stage_tile, pack_pair,
                  value_products, pair_weight, fold_weight, merge_splits, merge_trip_loads,
-                 lse_weight, merged_lse, merge_last_split, merge_cluster, merge_pieces,
-                 merge_last_cluster, mma_tile, fold_warps, next_tile),
+                 store_piece, lse_weight, merged_lse, merge_last_split, merge_cluster,
+                 merge_pieces, merge_last_cluster, mma_tile, fold_warps, next_tile),
     args=DECODE.args,
     aot_variants=None,  # NVIDIA's mma.sync and the simulator only: nothing for AMD
 ))

@@ -516,9 +516,7 @@ def merge_kernel(part_flat, part_lse, out, lse, tickets):
                     top = nan_max(top, weight_sh[sp])
                 top = row_reduce(exchange, partial, 0, thread, top, True)  # (its barriers)
                 for sp in range(thread, splits, THREADS):
-                    w = COMPUTE(0)
-                    if top != NEG_INF:
-                        w = COMPUTE(math.exp(weight_sh[sp] - top))
+                    w = lse_weight(weight_sh[sp], top)
                     weight_sh[sp] = w
                     total += w
                 total = row_reduce(exchange, partial, 0, thread, total, False)  # (barriers)
@@ -544,10 +542,7 @@ def merge_kernel(part_flat, part_lse, out, lse, tickets):
                 value += sums_sh[other, d]
             out[b, h, qq, d] = from_compute(value * inverse)
         if HAS_LSE and thread == 0:
-            row_lse = COMPUTE(NEG_INF)
-            if total != 0:
-                row_lse = top + COMPUTE(math.log(total))
-            lse[b, h, qq, 0] = row_lse
+            lse[b, h, qq, 0] = merged_lse(top, total)
         gpu.syncthreads()  # weight_sh and sums_sh are written again for the next row
         row += int64(gpu.gridDim.x)
 
@@ -2820,7 +2815,8 @@ DECODE_MMA = op.register(op.Family(
 MERGE = op.register(op.Family(
     name="causal_attention_merge",
     gpu_kernel=merge_kernel, cpu_kernel=merge_kernel, reference=merge_kernel,
-    helpers=(), gpu_helpers=(from_compute, reductions.row_reduce) + reductions.HELPERS,
+    helpers=(), gpu_helpers=(from_compute, lse_weight, merged_lse, reductions.row_reduce)
+    + reductions.HELPERS,
     args=(op.array("part_flat", "COMPUTE", 1), op.array("part_lse", "COMPUTE", 2),
           op.array("out", "ELEMENT", 4), op.array("lse", "COMPUTE", 4),
           op.array("tickets", "int32", 1)),

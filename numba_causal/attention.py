@@ -786,6 +786,21 @@ def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, 
                          splits, b, hkv, bh, group, seq_len, tile_row, rows_total, lane)
 
 
+def tile_pieces(part_lse, b, hkv, group, seq_len, tile_row, rows_total):
+    """Where a row tile's partials lie, as 16-byte pieces of ``part_flat`` (the
+    partials [splits, batch, heads_q, seq_len, HEAD_DIM_V] as one float32 row): the
+    tile's valid rows, pieces a row, pieces in all, the words from one split's
+    partials to the next, and the tile's first word in split 0's. The group's rows
+    are back to back (row = head in group x seq_len + query), so piece i of the tile
+    is at split x stride + first + 4 i."""
+    heads_q = part_lse.shape[2]
+    valid = min(int64(ROWS), rows_total - tile_row)
+    per_row = HEAD_DIM_V // 4
+    split_stride = part_lse.shape[1] * heads_q * seq_len * HEAD_DIM_V
+    first = ((b * heads_q + hkv * group) * seq_len + tile_row) * HEAD_DIM_V
+    return valid, per_row, valid * per_row, split_stride, first
+
+
 def merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, splits, b, hkv, group,
                  seq_len, tile_row, rows_total, thread):
     """The last block (WARPS warps) of a (row tile, batch x KV head): its rows'
@@ -801,14 +816,10 @@ def merge_splits(part_flat, part_lse, out, lse, weight_sh, exchange, splits, b, 
     at the end). So the weights' round trip to L2 and the first trip's overlap: a
     merge of up to MERGE_SPLITS splits costs one round trip, more about splits /
     MERGE_SPLITS."""
-    heads_q = part_lse.shape[2]
     warp = thread // WARP
     lane = thread - warp * WARP
-    valid = min(int64(ROWS), rows_total - tile_row)
-    per_row = HEAD_DIM_V // 4
-    pieces = valid * per_row
-    split_stride = part_lse.shape[1] * heads_q * seq_len * HEAD_DIM_V
-    first = ((b * heads_q + hkv * group) * seq_len + tile_row) * HEAD_DIM_V
+    valid, per_row, pieces, split_stride, first = tile_pieces(
+        part_lse, b, hkv, group, seq_len, tile_row, rows_total)
     x = gpu.local.array(MERGE_WORDS, uint32)
     if MERGE_EARLY:
         merge_trip_loads(x, part_flat, thread, 0, splits, pieces, split_stride, first)
@@ -1341,16 +1352,13 @@ def merge_cluster(stage, at, out, lse, part_flat, part_lse, rank, split, b, hkv,
     to slot ``split`` of the partials (``part_flat``, and the rows' lse to
     ``part_lse``: a rank writes a row's lse with its first piece of the row) for
     merge_last_cluster."""
-    valid = min(int64(ROWS), rows_total - tile_row)
-    per_row = HEAD_DIM_V // 4
-    pieces = valid * per_row
+    _, per_row, pieces, split_stride, first = tile_pieces(
+        part_lse, b, hkv, group, seq_len, tile_row, rows_total)
     lse_at = at + ROWS * HEAD_DIM_V
     got = gpu.local.array(CLUSTER_SLOTS, COMPUTE)
     x = gpu.local.array(CLUSTER_WORDS, uint32)
     acc = gpu.local.array(4, COMPUTE)
-    heads_q = part_lse.shape[2]
-    first = ((b * heads_q + hkv * group) * seq_len + tile_row) * HEAD_DIM_V
-    slot_at = split * (part_lse.shape[1] * heads_q * seq_len * HEAD_DIM_V) + first
+    slot_at = split * split_stride + first
     i = rank + CLUSTER * thread
     while i < pieces:
         r = i // per_row
@@ -1419,12 +1427,8 @@ def merge_last_cluster(part_flat, part_lse, out, lse, last_sh, tickets, rank, ta
     gpu.syncthreads()
     if last_sh[0] == 0:
         return
-    valid = min(int64(ROWS), rows_total - tile_row)
-    per_row = HEAD_DIM_V // 4
-    pieces = valid * per_row
-    heads_q = part_lse.shape[2]
-    split_stride = part_lse.shape[1] * heads_q * seq_len * HEAD_DIM_V
-    first = ((b * heads_q + hkv * group) * seq_len + tile_row) * HEAD_DIM_V
+    _, per_row, pieces, split_stride, first = tile_pieces(
+        part_lse, b, hkv, group, seq_len, tile_row, rows_total)
     got = gpu.local.array(CLUSTER_SLOTS, COMPUTE)
     x = gpu.local.array(CLUSTER_WORDS, uint32)
     acc = gpu.local.array(4, COMPUTE)
@@ -2012,12 +2016,12 @@ def mma_applies(warp: int, dtype_name: str, head_dim: int, head_dim_v: int,
         and head_dim_v in (64, 128) and not opts_constants.get("HAS_MASK_FN")
 
 
-#: the tensor-core route's launches that merge their own splits (at most MERGE_SPLITS)
-#: do it as one thread-block cluster where clusters run (MMA_CLUSTERS: sm_90 and
-#: later on cuda), through distributed shared memory (merge_cluster): no partial
-#: goes to global memory and no ticket is taken (H200, 2026-12-04 r8: B8 L4096 0.0424
-#: ms in 4 splits against 0.0432 ms by a ticket). At most MMA_MOST_CLUSTER blocks (the
-#: portable cluster size); MMA_BLOCKS_WANTED keeps the clusters in one wave
+#: where clusters run (MMA_CLUSTERS: sm_90 and later on cuda), a split tensor-core
+#: launch merges up to MMA_MOST_CLUSTER splits (the portable cluster size) as one
+#: thread-block cluster, through distributed shared memory (merge_cluster): no
+#: partial goes to global memory and no ticket is taken (H200, 2026-12-04 r8: B8
+#: L4096 0.0424 ms in 4 splits against 0.0432 ms by a ticket); more as below
+#: (cluster_plan). MMA_BLOCKS_WANTED keeps the clusters in one wave
 MMA_CLUSTERS = {"cuda": True}
 MMA_MOST_CLUSTER = 8
 _CLUSTER_DEVICES: dict = {}
@@ -2783,8 +2787,8 @@ DECODE = op.register(op.Family(
     helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS, cpu_helpers=(pow2_host,),
     gpu_helpers=(to_compute, from_compute, pow2, decode_word, decode_chunk,
                  decode_value_words, tile_copies, stage_tile, pair_weight, block_place,
-                 group_bounds, head_and_query, split_keys, merge_splits, merge_trip_loads,
-                 store_piece, lse_weight, merged_lse, merge_last_split),
+                 group_bounds, head_and_query, split_keys, tile_pieces, merge_splits,
+                 merge_trip_loads, store_piece, lse_weight, merged_lse, merge_last_split),
     args=(op.array("q", "ELEMENT", 4), op.array("k_words", "uint32", 1),
           op.scalar("kw_b", "int64"), op.scalar("kw_h", "int64"), op.scalar("kw_k", "int64"),
           op.array("v_words", "uint32", 1), op.scalar("vw_b", "int64"),
@@ -2805,9 +2809,10 @@ DECODE_MMA = op.register(op.Family(
     helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS, cpu_helpers=(pow2_host,),
     gpu_helpers=(from_compute, pow2, block_place, group_bounds, head_and_query, split_keys,
                  query_word, staged_chunk, mma_copies, mma_stage_tile, pack_pair,
-                 value_products, pair_weight, fold_weight, merge_splits, merge_trip_loads,
-                 store_piece, lse_weight, merged_lse, merge_last_split, merge_cluster,
-                 merge_pieces, merge_last_cluster, mma_tile, fold_warps, next_tile),
+                 value_products, pair_weight, fold_weight, tile_pieces, merge_splits,
+                 merge_trip_loads, store_piece, lse_weight, merged_lse, merge_last_split,
+                 merge_cluster, merge_pieces, merge_last_cluster, mma_tile, fold_warps,
+                 next_tile),
     args=DECODE.args,
     aot_variants=None,  # NVIDIA's mma.sync and the simulator only: nothing for AMD
 ))

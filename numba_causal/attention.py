@@ -106,6 +106,7 @@ lane_xor = compile_time("lane_xor")  # the backend's primitive (primitives.py)
 copy16, async_commit, async_wait, align16_skip, align128_skip, ticket, store, as_u32 = \
     compile_time("copy16", "async_commit", "async_wait", "align16_skip", "align128_skip",
                  "ticket", "store", "as_u32")
+store_v4, store_v2 = compile_time("store_v4", "store_v2")
 max_nan = compile_time("max_nan")
 #: the tensor-core route: k's and v's rows back to back (key stride = the row)
 DENSE_ROWS = compile_time("DENSE_ROWS")
@@ -118,6 +119,9 @@ CLUSTER, CLUSTERS, CLUSTER_SLOTS, CLUSTER_WORDS = compile_time(
     "CLUSTER", "CLUSTERS", "CLUSTER_SLOTS", "CLUSTER_WORDS")
 cluster_sync, peer_load, peer_load_v4 = compile_time("cluster_sync", "peer_load",
                                                      "peer_load_v4")
+#: a programmatic dependent launch (op.Family.dependent_launch): every kernel here
+#: waits on entry for the grids before it (cuda, sm_90: op.dependent_launches)
+PDL, grid_dependency_wait = compile_time("PDL", "grid_dependency_wait")
 #: the tensor-core decode route's shared tail: tiles per split a split launch
 #: leaves to whichever of the group's blocks ends its own tiles first (TAIL; 0: none)
 TAIL = compile_time("TAIL")
@@ -293,6 +297,8 @@ def attention_kernel(q, k, v, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw
     by the loops), block (WARP, WARPS). Every loop that holds a barrier or a warp
     reduction runs the same number of times on every lane of the block.
     """
+    if PDL:  # a programmatic dependent launch: the grids before it end first
+        grid_dependency_wait()
     q_sh = gpu.shared.array((ROWS, HEAD_DIM), COMPUTE)
     p_sh = gpu.shared.array((WARPS, ROWS, WARP), COMPUTE)
     m_sh = gpu.shared.array((WARPS, ROWS), COMPUTE)
@@ -478,6 +484,8 @@ def merge_kernel(part_flat, part_lse, out, lse, tickets):
     reduced (row_reduce: their max, then the weights' sum), so a merge of up to
     WARPS * MERGE_BATCH // MERGE_DIMS splits costs one round trip to L2; the warps'
     sums are then added through shared memory."""
+    if PDL:  # a programmatic dependent launch: the grids before it end first
+        grid_dependency_wait()
     weight_sh = gpu.shared.array(MOST_SPLITS, COMPUTE)
     sums_sh = gpu.shared.array((WARPS, MERGE_WIDTH), COMPUTE)
     partial = gpu.shared.array((1, WARPS), COMPUTE)
@@ -643,6 +651,8 @@ def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, 
     (WARP, 1). Keys past the split's end are clamped and not kept, so every lane
     runs every tile and lane exchanges and barriers stay uniform.
     """
+    if PDL:  # a programmatic dependent launch: the grids before it end first
+        grid_dependency_wait()
     q_sh = gpu.shared.array(Q_WORDS, uint32)  # float32 bits [ROWS, HEAD_DIM], + 3 words
     p_sh = gpu.shared.array((ROWS, WARP), COMPUTE)
     k_stage = gpu.shared.array(K_STAGE_WORDS, uint32)  # + 3 words: a 16-byte aligned start
@@ -1189,6 +1199,8 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
     16(l%4) + (0..15). Splits are merged as in decode_kernel. A masked key's p is
     exactly 0; its value still enters the product (0 * inf is NaN: the
     definition's matmul does the same)."""
+    if PDL:  # a programmatic dependent launch: the grids before it end first
+        grid_dependency_wait()
     # the stages, in dynamic shared memory (the launch's STAGE_BYTES: K's stages, then
     # V's, from the first 128-byte line): the same words as k_stage and v_stage
     k_stage = gpu.shared.array(0, uint32)
@@ -1288,8 +1300,9 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
     for mask in (1, 2):
         l0 += lane_xor(exchange, warp, lane, l0, mask)
         l1 += lane_xor(exchange, warp, lane, l1, mask)
+    both = tile_row + 8 < rows_total  # rows g + 8 hold queries too (else padding)
     if WARPS > 1:  # the warps' keys were parts of each tile: warp 0 folds them in
-        m0, m1, l0, l1 = fold_warps(v_stage, v_at, o, m0, m1, l0, l1, warp, lane)
+        m0, m1, l0, l1 = fold_warps(v_stage, v_at, o, m0, m1, l0, l1, warp, lane, both)
     # lane's dims: n-tile 8vs + e holds dims 64vs + 16 quad + e (o[4n], rows g / g + 8
     # in o[4n] / o[4n + 2]) and 64vs + 16 quad + 8 + e (o[4n + 1], o[4n + 3])
     for half in range(2):
@@ -1299,17 +1312,26 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
             h, qq = head_and_query(row, seq_len)
             h += hkv * group
             inverse = COMPUTE(1) / total if total != 0 else COMPUTE(0)
-            for vs in range(V_SLOTS):
-                for e in range(8):
+            if SPLIT and CLUSTER > 0:  # (its own shared memory, see below): 16 bytes a store
+                for vs in range(V_SLOTS):
                     for second in range(2):
-                        d = 64 * vs + 16 * quad + 8 * second + e
-                        result = o[4 * (8 * vs + e) + 2 * half + second] * inverse
-                        if SPLIT and CLUSTER > 0:  # (its own shared memory, see below)
-                            k_stage[k_at + (g + 8 * half) * HEAD_DIM_V + d] = as_u32(result)
-                        elif SPLIT:
-                            part_out[split, b, h, qq, d] = result
-                        else:
-                            out[b, h, qq, d] = from_compute(result)
+                        at = k_at + (g + 8 * half) * HEAD_DIM_V + 64 * vs + 16 * quad \
+                            + 8 * second
+                        for four in range(2):
+                            n = 4 * (8 * vs + 4 * four) + 2 * half + second
+                            store_v4(k_stage, at + 4 * four, as_u32(o[n] * inverse),
+                                     as_u32(o[n + 4] * inverse), as_u32(o[n + 8] * inverse),
+                                     as_u32(o[n + 12] * inverse))
+            else:
+                for vs in range(V_SLOTS):
+                    for e in range(8):
+                        for second in range(2):
+                            d = 64 * vs + 16 * quad + 8 * second + e
+                            result = o[4 * (8 * vs + e) + 2 * half + second] * inverse
+                            if SPLIT:
+                                part_out[split, b, h, qq, d] = result
+                            else:
+                                out[b, h, qq, d] = from_compute(result)
             if quad == 0:
                 row_lse = COMPUTE(NEG_INF)
                 if total != 0:
@@ -1451,42 +1473,49 @@ def merge_last_cluster(part_flat, part_lse, out, lse, last_sh, tickets, rank, ta
         i += CLUSTER * THREADS
 
 
-def fold_warps(v_stage, v_at, o, m0, m1, l0, l1, warp, lane):
+def fold_warps(v_stage, v_at, o, m0, m1, l0, l1, warp, lane, both):
     """Warp 0 of a decode_mma_kernel block folds the other warps' online softmax
     states (their parts of every tile: each lane's o, and its rows' max m and sum l,
     already summed over the row's lanes) into its own, as mma_tile folds a tile:
     each side weighted by pow2(its max - the new max). The states pass through the
-    value stage (no tile is in flight any more). Returns warp 0's (m0, m1, l0, l1)."""
+    value stage (no tile is in flight any more), 16 bytes a lane a store, lanes side
+    by side; ``both``: rows g + 8 hold queries (else only rows g's states pass).
+    Returns warp 0's (m0, m1, l0, l1)."""
     gpu.syncthreads()  # every warp is done with the stages
     span = (O_SLOTS + 4) * 32
     if warp > 0:
-        at = v_at + (warp - 1) * span + lane
-        for i in range(O_SLOTS):
-            v_stage[at + 32 * i] = as_u32(o[i])
-        v_stage[at + 32 * O_SLOTS] = as_u32(m0)
-        v_stage[at + 32 * (O_SLOTS + 1)] = as_u32(m1)
-        v_stage[at + 32 * (O_SLOTS + 2)] = as_u32(l0)
-        v_stage[at + 32 * (O_SLOTS + 3)] = as_u32(l1)
+        at = v_at + (warp - 1) * span + 4 * lane
+        store_v4(v_stage, at, as_u32(m0), as_u32(m1), as_u32(l0), as_u32(l1))
+        for u in range(V_TILES):  # o[4u], o[4u + 1]: row g; o[4u + 2], o[4u + 3]: g + 8
+            if both:
+                store_v4(v_stage, at + 128 * (u + 1), as_u32(o[4 * u]), as_u32(o[4 * u + 1]),
+                         as_u32(o[4 * u + 2]), as_u32(o[4 * u + 3]))
+            else:
+                store_v2(v_stage, at + 128 * (u + 1), as_u32(o[4 * u]), as_u32(o[4 * u + 1]))
     gpu.syncthreads()
     if warp == 0:
         for w in range(1, WARPS):
-            at = v_at + (w - 1) * span + lane
-            other0 = as_f32(v_stage[at + 32 * O_SLOTS])
-            other1 = as_f32(v_stage[at + 32 * (O_SLOTS + 1)])
+            at = v_at + (w - 1) * span + 4 * lane
+            w0, w1, w2, w3 = load_v4(v_stage, at)
+            other0 = as_f32(w0)
+            other1 = as_f32(w1)
             new0 = max_nan(m0, other0)
             new1 = max_nan(m1, other1)
             own0 = fold_weight(m0, new0)
             own1 = fold_weight(m1, new1)
             its0 = fold_weight(other0, new0)
             its1 = fold_weight(other1, new1)
-            l0 = l0 * own0 + as_f32(v_stage[at + 32 * (O_SLOTS + 2)]) * its0
-            l1 = l1 * own1 + as_f32(v_stage[at + 32 * (O_SLOTS + 3)]) * its1
-            for u in range(V_TILES):  # o[4u], o[4u + 1]: row g; o[4u + 2], o[4u + 3]: g + 8
-                for e in range(4):
-                    i = 4 * u + e
-                    mine = own1 if e >= 2 else own0
-                    theirs = its1 if e >= 2 else its0
-                    o[i] = o[i] * mine + as_f32(v_stage[at + 32 * i]) * theirs
+            l0 = l0 * own0 + as_f32(w2) * its0
+            l1 = l1 * own1 + as_f32(w3) * its1
+            for u in range(V_TILES):
+                if both:
+                    x0, x1, x2, x3 = load_v4(v_stage, at + 128 * (u + 1))
+                    o[4 * u + 2] = o[4 * u + 2] * own1 + as_f32(x2) * its1
+                    o[4 * u + 3] = o[4 * u + 3] * own1 + as_f32(x3) * its1
+                else:
+                    x0, x1 = load_v2(v_stage, at + 128 * (u + 1))
+                o[4 * u] = o[4 * u] * own0 + as_f32(x0) * its0
+                o[4 * u + 1] = o[4 * u + 1] * own0 + as_f32(x1) * its0
             m0 = new0
             m1 = new1
     return m0, m1, l0, l1
@@ -2774,6 +2803,7 @@ ATTENTION = op.register(op.Family(
           op.scalar("window", "int64"), op.array("kv_lens", "int64", 1),
           op.array("q_offsets", "int64", 1)),
     aot_variants=_aot_variants,
+    dependent_launch=True,
     bench=bench_attention, bench_label="attention",
     bench_shapes={"gpu": _GPU_SHAPES,
                   "cpu": [((1, 32, 8, 1, 4096, 128), ("float32", "float16")),
@@ -2801,6 +2831,7 @@ DECODE = op.register(op.Family(
           op.scalar("offset", "int64"), op.scalar("window", "int64"),
           op.array("kv_lens", "int64", 1), op.array("q_offsets", "int64", 1)),
     aot_variants=_decode_aot_variants,
+    dependent_launch=True,
 ))
 
 DECODE_MMA = op.register(op.Family(
@@ -2815,6 +2846,7 @@ DECODE_MMA = op.register(op.Family(
                  next_tile),
     args=DECODE.args,
     aot_variants=None,  # NVIDIA's mma.sync and the simulator only: nothing for AMD
+    dependent_launch=True,
 ))
 
 MERGE = op.register(op.Family(
@@ -2826,4 +2858,5 @@ MERGE = op.register(op.Family(
           op.array("out", "ELEMENT", 4), op.array("lse", "COMPUTE", 4),
           op.array("tickets", "int32", 1)),
     aot_variants=_merge_aot_variants,
+    dependent_launch=True,
 ))

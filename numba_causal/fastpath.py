@@ -82,15 +82,65 @@ def _compute_capability(device: int) -> tuple:
     return major.value, minor.value
 
 
+class _LaunchAttribute(ctypes.Structure):
+    """CUlaunchAttribute: an id, then its value (a 64-byte union) 8 bytes in."""
+
+    _fields_ = [("id", ctypes.c_uint), ("pad", ctypes.c_char * 4),
+                ("value", ctypes.c_char * 64)]
+
+
+class _LaunchConfig(ctypes.Structure):
+    """CUlaunchConfig: grid, block, dynamic shared bytes, stream, attributes."""
+
+    _fields_ = [("grid_x", ctypes.c_uint), ("grid_y", ctypes.c_uint), ("grid_z", ctypes.c_uint),
+                ("block_x", ctypes.c_uint), ("block_y", ctypes.c_uint),
+                ("block_z", ctypes.c_uint), ("shared", ctypes.c_uint),
+                ("stream", ctypes.c_void_p), ("attrs", ctypes.POINTER(_LaunchAttribute)),
+                ("count", ctypes.c_uint)]
+
+
+#: CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION: the launch may begin while
+#: the kernel before it on the stream ends (its value: an int, 1)
+_PROGRAMMATIC_STREAM_SERIALIZATION = 6
+
+
+def launches_dependent(cc) -> bool:
+    """Whether a GPU of compute capability ``cc`` takes programmatic dependent
+    launches here: sm_90 or later, and a driver with cuLaunchKernelEx (CUDA 12.0
+    and later). op.dependent_launches asks this once per device."""
+    if tuple(cc) < (9, 0):
+        return False
+    try:
+        _cuda().cuLaunchKernelEx
+    except AttributeError:
+        return False
+    return True
+
+
+def dependent_config(dims, shared, stream) -> tuple:
+    """(CUlaunchConfig, its one attribute) of a programmatic dependent launch of
+    ``dims`` (grid x, y, z, block x, y, z) on ``stream``."""
+    attr = _LaunchAttribute(_PROGRAMMATIC_STREAM_SERIALIZATION)
+    ctypes.memmove(ctypes.addressof(attr) + _LaunchAttribute.value.offset,
+                   ctypes.byref(ctypes.c_int(1)), ctypes.sizeof(ctypes.c_int))
+    return _LaunchConfig(*dims, shared, stream, ctypes.pointer(attr), 1), attr
+
+
 class _Replay:
     """One launch, ready to repeat: function handle, launch shape, stream, parameters.
 
     The driver call's arguments are made once, as ctypes objects, and the call goes
-    through a function pointer without ``argtypes``: a replay converts nothing."""
+    through a function pointer without ``argtypes``: a replay converts nothing.
+    ``dependent``: the kernel waits for the grids before it on entry
+    (op.Family.dependent_launch, compiled with PDL), so it is launched as their
+    programmatic dependent (cuLaunchKernelEx); should the driver refuse that
+    launch (nothing runs then), it and later replays launch plainly."""
 
-    __slots__ = ("handle", "dims", "stream", "params", "_keep", "_args", "_launch")
+    __slots__ = ("handle", "dims", "stream", "params", "_keep", "_args", "_launch",
+                 "_dependent")
 
-    def __init__(self, handle, grid, block, stream, values, keep=(), shared=0):
+    def __init__(self, handle, grid, block, stream, values, keep=(), shared=0,
+                 dependent=False):
         self.handle = handle
         self.dims = tuple(grid) + (tuple(block) + (1, 1))[:3]
         self.stream = stream
@@ -99,8 +149,21 @@ class _Replay:
         self._args = ((ctypes.c_void_p(handle),) + tuple(ctypes.c_uint(d) for d in self.dims)
                       + (ctypes.c_uint(shared), ctypes.c_void_p(stream), self.params, None))
         self._launch = _raw_launch()
+        self._dependent = None
+        if dependent:
+            config, attr = dependent_config(self.dims, shared, stream)
+            self._dependent = (_raw_launch_ex(), (ctypes.byref(config), self._args[0],
+                                                  self.params, None), config, attr)
 
     def __call__(self) -> bool:
+        if self._dependent is not None:
+            launch_ex, args = self._dependent[:2]
+            err = launch_ex(*args)
+            if err == _CUDA_ERROR_INVALID_CONTEXT:  # this thread has no context yet
+                return False
+            if not err:
+                return True
+            self._dependent = None  # refused (nothing launched): plain launches from now
         err = self._launch(*self._args)
         if err == _CUDA_ERROR_INVALID_CONTEXT:  # this thread has no context yet
             return False
@@ -120,6 +183,15 @@ class _Chain:
 
     def __call__(self) -> bool:
         return self.first() and self.then()
+
+
+def _raw_launch_ex():
+    """cuLaunchKernelEx as a ctypes function pointer of its own (see _raw_launch)."""
+    launch = _state.get("raw_launch_ex")
+    if launch is None:
+        launch = _state["raw_launch_ex"] = _cuda()["cuLaunchKernelEx"]
+        launch.restype = ctypes.c_int
+    return launch
 
 
 def _raw_launch():
@@ -424,7 +496,8 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args, keep
                 make = _CTYPES[str(ty)]
                 values.append(make(float(val) if isinstance(ty, types.Float) else int(val)))
         stream_handle = int(stream.handle) if stream is not None and stream.handle else key.stream
-        replay = _Replay(handle, grid, block, stream_handle, values, keep, shared)
+        replay = _Replay(handle, grid, block, stream_handle, values, keep, shared,
+                         dependent=bool(constants.get("PDL")))
         if shared:
             _allow_function_shared(handle, shared)
         if then:
@@ -503,6 +576,8 @@ def _from_disk(key, scores, planner):
     if plan is None:
         return None
     family, constants, grid, block, named = plan
+    cc = _compute_capability(key.device)
+    constants = family.variant(constants, launches_dependent(cc))  # as op.launch made it
     spec, values = [], []
     for arg in family.args:  # the declared order; types from the planned values
         value = named[arg.name]
@@ -513,11 +588,12 @@ def _from_disk(key, scores, planner):
             type_name = np.asarray(value).dtype.name
             spec.append([type_name])
             values.append(_CTYPES[type_name](int(value)))
-    digest = _variant_digest(family, constants, spec, _compute_capability(key.device))
+    digest = _variant_digest(family, constants, spec, cc)
     function = _load_function(digest, key.device)
     if function is None:
         return None
-    entry = _Replay(function, grid, block, key.stream, values)
+    entry = _Replay(function, grid, block, key.stream, values,
+                    dependent=bool(constants.get("PDL")))
     _remember(key, entry)
     return entry
 

@@ -450,6 +450,19 @@ def _cluster_sync(typingctx):
     return types.void(), codegen
 
 
+def _grid_dependency_wait(typingctx):
+    """``grid_dependency_wait()``: wait until the grids this one was launched as a
+    programmatic dependent of have ended and their memory writes are visible
+    (sm_90, ``griddepcontrol.wait``; at once for a launch that depends on none).
+    NVIDIA only; a kernel launched so (op.Family.dependent_launch) calls it before
+    it reads or writes global memory."""
+    def codegen(context, builder, sig, args):
+        builder.call(ir.InlineAsm(ir.FunctionType(ir.VoidType(), []),
+                                  "griddepcontrol.wait;", "~{memory}", side_effect=True), [])
+        return context.get_dummy_value()
+    return types.void(), codegen
+
+
 def _make_peer_load(n):
     """``peer_load(a, i, rank)`` (n = 1: a uint32) and ``peer_load_v4`` (n = 4: a tuple
     of four, ``a[i]`` 16-byte aligned): the words at ``a[i]`` of *shared* array ``a``
@@ -1025,10 +1038,11 @@ def _build() -> dict:
         name = f"warp_{kind}"
         table[name] = Spellings(cuda=_CudaSpelling(_named(_make_warp_reduce(kind), name)),
                                 hip=warp_max_hip if kind == "max" else warp_sum_hip)
-    # thread-block clusters (sm_90): NVIDIA only, the tensor-core route's cluster merge
+    # thread-block clusters and dependent launches (sm_90): NVIDIA only
     for name, definition in (("cluster_sync", _cluster_sync),
                              ("peer_load", _make_peer_load(1)),
-                             ("peer_load_v4", _make_peer_load(4))):
+                             ("peer_load_v4", _make_peer_load(4)),
+                             ("grid_dependency_wait", _grid_dependency_wait)):
         table[name] = Spellings(cuda=_CudaSpelling(_named(definition, name)))
     for kind in ("f16", "bf16"):  # tensor cores: NVIDIA only (primitives.warp_mma)
         name = f"mma_{kind}"

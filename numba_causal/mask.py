@@ -34,6 +34,9 @@ from .dtypes import fill_bits
 from .options import PLAIN, mask_options
 
 gpu = GPU
+#: a programmatic dependent launch (op.Family.dependent_launch): the kernel waits on
+#: entry for the grids before it (cuda, sm_90: op.dependent_launches)
+PDL, grid_dependency_wait = compile_time("PDL", "grid_dependency_wait")
 #: compile-time constants: lanes per row, rows per block, elements per 8-byte word
 #: (1: no word view), and the mask options' switches (options.MaskOptions.constants)
 LANES, ROWS, WORD = compile_time("LANES", "ROWS", "WORD")
@@ -238,6 +241,8 @@ def causal_mask_kernel(s, w, fill, fill_word, offset, window, kv_lens, q_offsets
     indices (rows below 2**30 keys), on a 1-D grid of about one wave (STAGING);
     else indices are int64 throughout.
     """
+    if PDL:  # a programmatic dependent launch: the grids before it end first
+        grid_dependency_wait()
     if VEC > 0:
         mask_rows_vec(s, fill_word, offset, window, kv_lens, q_offsets)
         return
@@ -559,6 +564,7 @@ def _torch_peers(ctx, x, where) -> dict:
 
 CAUSAL_MASK = op.register(op.Family(
     name="causal_mask",
+    dependent_launch=True,
     gpu_kernel=causal_mask_kernel, cpu_kernel=causal_mask_cpu,
     reference=causal_mask_definition,
     helpers=(kept_keys, host_row),

@@ -81,7 +81,12 @@ class Family:
     of each primitive (primitives.py) is added per backend. ``args``: the GPU
     kernel's arguments in order (:func:`array`, :func:`scalar`).
     ``aot_variants(warp)``: every (name, constants) the launcher can produce for
-    a target of ``warp`` lanes, for the ahead-of-time catalog. ``bench``: an
+    a target of ``warp`` lanes, for the ahead-of-time catalog.
+    ``dependent_launch``: the GPU kernel's first statement is ``if PDL:
+    grid_dependency_wait()`` (no global memory touched before it), so that on a
+    GPU that can (:func:`dependent_launches`) it is compiled with ``PDL`` True and
+    replayed as a programmatic dependent of the kernel before it (see
+    :meth:`variant`). ``bench``: an
     optional ``(bench.BenchContext, shape, dtype) -> bench.Row``,
     ``bench_label`` its short name in tables and ``--ops``; ``bench_shapes`` its
     default cases [(shape, dtypes)] per sweep ('gpu', 'cpu', 'quick').
@@ -96,6 +101,7 @@ class Family:
     gpu_helpers: tuple = ()
     cpu_helpers: tuple = ()
     aot_variants: Optional[Callable] = None
+    dependent_launch: bool = False
     bench: Optional[Callable] = None
     bench_label: str = ""
     bench_shapes: dict = field(default_factory=dict)
@@ -107,6 +113,16 @@ class Family:
         (``definitions``: their Python definitions, for a digest)."""
         return (self.helpers + self.gpu_helpers + primitives.gpu_primitives(target)
                 + intrinsics.device_primitives(target, definitions=definitions))
+
+    def variant(self, constants, dependent: bool = False) -> dict:
+        """The compile-time constants of a GPU variant as planned (``constants``),
+        with ``PDL`` for a ``dependent_launch`` family: ``dependent``, whether the
+        GPU replays it as a programmatic dependent launch
+        (:func:`dependent_launches`; False for the AOT catalog)."""
+        made = dict(constants)
+        if self.dependent_launch:
+            made["PDL"] = bool(dependent)
+        return made
 
     def host_helper_list(self) -> tuple:
         """The CPU kernel's and the reference's helpers (with the CPU spelling of
@@ -202,6 +218,7 @@ def aot_catalog(gpu, warp: int) -> list:
     specs = []
     for family in families().values():
         for name, constants in (family.aot_variants(warp) if family.aot_variants else ()):
+            constants = family.variant(constants)
             fn = kc.bind_for_aot(family.gpu_kernel, family.gpu_helper_list(backend_name),
                                  constants, gpu)
             specs.append(kc.KernelSpec(name, fn, family.signature(constants), family.name,
@@ -271,7 +288,8 @@ def launch(family: Family, backend: Backend, plan: Launch, stream, fast_key=None
     ``stream``; with a ``fast_key`` (cuda), keep the launch for the fast path, and
     with it the objects in ``keep`` (workspaces the launch's arguments point into);
     ``then``: after the launch kept last for ``fast_key`` (a replay makes both)."""
-    kernel = family.build(backend, "kernel", dict(plan.constants))
+    constants = family.variant(plan.constants, dependent_launches(backend))
+    kernel = family.build(backend, "kernel", constants)
     args = tuple(plan.args[arg.name] for arg in family.args)
     with kc.launch_guard(backend, "kernel"), _no_numba_warnings():
         if plan.shared:
@@ -285,9 +303,30 @@ def launch(family: Family, backend: Backend, plan: Launch, stream, fast_key=None
     if fast_key is not None and backend.name == "cuda":
         from . import fastpath
 
-        fastpath.remember(fast_key, family, dict(plan.constants), kernel, plan.grid,
-                          plan.block, stream, args, keep, then, plan.shared)
+        fastpath.remember(fast_key, family, constants, kernel, plan.grid, plan.block, stream,
+                          args, keep, then, plan.shared)
     return kernel
+
+
+_DEPENDENT_DEVICES: dict = {}
+
+
+def dependent_launches(backend: Backend) -> bool:
+    """Whether ``backend``'s current GPU replays kernels as programmatic dependent
+    launches (PDL): cuda, compute capability 9.0 or later and a driver with
+    ``cuLaunchKernelEx`` (fastpath.launches_dependent; asked once per device). Such a launch is placed while
+    the kernel before it on the stream ends, instead of after: back-to-back
+    decode calls on an H200 took about 2 µs less each (docs/attention.md)."""
+    if backend.name != "cuda":
+        return False
+    device = backend.gpu.get_current_device()
+    runs = _DEPENDENT_DEVICES.get(device.id)
+    if runs is None:
+        from . import fastpath
+
+        runs = _DEPENDENT_DEVICES[device.id] = fastpath.launches_dependent(
+            device.compute_capability)
+    return runs
 
 
 _SHARED_ALLOWED: dict = {}

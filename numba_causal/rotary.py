@@ -71,6 +71,9 @@ from .elements import HELPERS as ELEMENT_HELPERS
 from .options import _as_int, _per_sequence
 
 gpu = GPU
+#: a programmatic dependent launch (op.Family.dependent_launch): the kernel waits on
+#: entry for the grids before it (cuda, sm_90: op.dependent_launches)
+PDL, grid_dependency_wait = compile_time("PDL", "grid_dependency_wait")
 #: compile-time constants: lanes per block, elements per 16-byte chunk (1: the
 #: element path), pairs per lane chunk, pairing convention, cos/sin from tables,
 #: where positions come from, and the element / table formats (elements.py)
@@ -300,6 +303,8 @@ def rotary_kernel(q, k, q_origin, q_sb, q_sh, q_ss, q_sd, k_origin, k_sb, k_sh, 
     applied to each of its q and k heads. A clipped grid folds into the row loop;
     no barriers, so idle lanes simply return.
     """
+    if PDL:  # a programmatic dependent launch: the grids before it end first
+        grid_dependency_wait()
     cs = gpu.local.array(CH, COMPUTE)
     sn = gpu.local.array(CH, COMPUTE)
     t = int64(gpu.threadIdx.x)
@@ -1152,6 +1157,7 @@ def _bench_host(ctx, batch, seq_len, q_heads, k_heads, head_dim, name, tables):
 
 ROTARY = op.register(op.Family(
     name="rotary",
+    dependent_launch=True,
     gpu_kernel=rotary_kernel, cpu_kernel=rotary_cpu, reference=rotary_definition,
     helpers=ELEMENT_HELPERS + HELPERS + (rotate_pair,), gpu_helpers=GPU_HELPERS,
     args=(op.array("q", "ELEMENT", 1), op.array("k", "ELEMENT", 1),

@@ -79,6 +79,9 @@ from .mask import block_row, host_row, kept_keys
 from .options import PLAIN, mask_options
 
 gpu = GPU
+#: a programmatic dependent launch (op.Family.dependent_launch): the kernel waits on
+#: entry for the grids before it (cuda, sm_90: op.dependent_launches)
+PDL, grid_dependency_wait = compile_time("PDL", "grid_dependency_wait")
 #: compile-time constants (launch_constants, elements.format_constants and
 #: options.MaskOptions.constants set them per variant): lanes per row, rows per
 #: block, lanes per row within a warp (SPAN), shared exchange width, partial
@@ -350,6 +353,8 @@ def causal_softmax_kernel(s, out, s_words, out_words, scale, offset, window, kv_
     is read again to be written. Indices into rows are unsigned: no
     negative-index wraparound code.
     """
+    if PDL:  # a programmatic dependent launch: the grids before it end first
+        grid_dependency_wait()
     values = gpu.local.array(CHUNK_SLOTS, COMPUTE)
     raw = gpu.local.array(RAW, uint32)
     exchange_max = gpu.shared.array((ROWS, EXCHANGE_LANES), COMPUTE)
@@ -974,6 +979,7 @@ def _bench_cpu(ctx, shape, dtype):
 
 CAUSAL_SOFTMAX = op.register(op.Family(
     name="causal_softmax",
+    dependent_launch=True,
     gpu_kernel=causal_softmax_kernel, cpu_kernel=causal_softmax_cpu,
     reference=causal_softmax_definition,
     helpers=HELPERS, gpu_helpers=(reductions.row_reduce, reductions.row_reduce_alternating,

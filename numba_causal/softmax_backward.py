@@ -74,6 +74,9 @@ from .options import PLAIN, mask_options
 from .softmax import _check_scale, vec_launch
 
 gpu = GPU
+#: a programmatic dependent launch (op.Family.dependent_launch): the kernel waits on
+#: entry for the grids before it (cuda, sm_90: op.dependent_launches)
+PDL, grid_dependency_wait = compile_time("PDL", "grid_dependency_wait")
 #: compile-time constants (launch_constants, elements.format_constants and
 #: options.MaskOptions.constants set them per variant): lanes per row, rows per
 #: block, lanes per row within a warp (SPAN), shared exchange width, partial sums
@@ -314,6 +317,8 @@ def causal_softmax_backward_kernel(probs, grad, out, scale, offset, window, kv_l
     again to be written. ``out`` may be ``grad`` or ``probs``: each key is read
     and written by the same lane, read first.
     """
+    if PDL:  # a programmatic dependent launch: the grids before it end first
+        grid_dependency_wait()
     p_raw = gpu.local.array(SLOTS, RAW)
     g_raw = gpu.local.array(SLOTS, RAW)
     exchange = gpu.shared.array((ROWS, EXCHANGE_LANES), SUM)
@@ -825,6 +830,7 @@ def _bench_cpu(ctx, shape, dtype):
 
 CAUSAL_SOFTMAX_BACKWARD = op.register(op.Family(
     name="causal_softmax_backward",
+    dependent_launch=True,
     gpu_kernel=causal_softmax_backward_kernel, cpu_kernel=causal_softmax_backward_cpu,
     reference=causal_softmax_backward_definition,
     helpers=HELPERS,

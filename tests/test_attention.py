@@ -779,6 +779,41 @@ def test_attention_replay_computes_new_contents(gpu_only, rng):
                                                           out)) is not None
 
 
+@pytest.mark.gpu
+def test_dependent_replays_wait_for_the_kernels_before_them(gpu_only, rng):
+    """On an sm_90 GPU a replayed attention call is a programmatic dependent launch
+    (its split launch and its merge_kernel both; op.dependent_launches). Right before
+    each call, torch kernels write new q, k and v (negating other tensors) and fill
+    ``out`` with NaN; right after it, a torch kernel reads ``out``. Every call's
+    result matches the definition on those new contents: the launch waited for the
+    kernels before it, and its writes came after theirs. Shapes: one cluster of 4
+    splits, and 33 splits of 16 rows merged by merge_kernel."""
+    torch = pytest.importorskip("torch")
+    if gpu_only != "cuda":
+        pytest.skip("the replay is numba-cuda's")
+    device = torch.cuda.current_device()
+    dependent = torch.cuda.get_device_capability(device) >= (9, 0)
+    for shape, launches in [((8, 32, 8, 1, 2048, 128), 1), ((1, 32, 8, 4, 9000, 128), 2)]:
+        sources = [[torch.from_numpy(-a).to("cuda", torch.float16)
+                    for a in make(rng, shape, "float32")] for _ in range(4)]
+        tq, tk, tv = (torch.empty_like(a) for a in sources[0])
+        out = torch.empty(tq.shape, dtype=torch.float16, device="cuda")
+        for q_src, k_src, v_src in sources:
+            torch.neg(q_src, out=tq)
+            torch.neg(k_src, out=tk)
+            torch.neg(v_src, out=tv)
+            out.fill_(float("nan"))
+            assert causal_attention(tq, tk, tv, out=out, backend="cuda") is out
+            got = (out.float() * 1).cpu().numpy()
+            rounded = [(-a).float().cpu().numpy() for a in (q_src, k_src, v_src)]
+            check(got, definition(*rounded)[0], "float16")
+        base = fastpath.call_key(tq, "cuda", None, None, math.inf, True)
+        replay = fastpath.known_launch(fastpath.tensors_key("attention", base, tq, tk, tv, out))
+        chain = [replay.first, replay.then] if launches == 2 else [replay]
+        assert len(chain) == launches
+        assert all((r._dependent is not None) == dependent for r in chain), chain
+
+
 def test_only_int64_cuda_kv_lens_are_read_in_place():
     """kv_lens replays (read where it lives) only as a contiguous int64 CUDA tensor on
     q's device; any other kind is validated and copied at every call."""

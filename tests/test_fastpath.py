@@ -245,3 +245,42 @@ def test_negative_zero_and_nan_fills_are_not_replayed_as_others():
         nc.apply_causal_mask(x, fill=fill, backend="cuda")
         masked = x[expected(base).isneginf()]
         assert torch.equal(torch.signbit(masked), torch.full_like(masked, fill).signbit())
+
+
+def _replays():
+    """The replays the fast path keeps (a chain's launches one by one)."""
+    for entry in fastpath._CACHE.values():
+        yield from (entry.first, entry.then) if type(entry) is fastpath._Chain else (entry,)
+
+
+@pytest.mark.parametrize("op_name", ["mask", "softmax", "softmax_backward"])
+def test_dependent_replays_wait_for_the_kernels_before_them(op_name):
+    """On an sm_90 GPU a replayed call is a programmatic dependent launch
+    (op.dependent_launches). Right before each call torch kernels write its inputs
+    (negating or converting other tensors) and fill its output with NaN; right after
+    it a torch kernel reads the result. Every call gives the result of its new
+    contents: the launch waited for the kernels before it, and wrote after them."""
+    fastpath.clear()
+    dependent = torch.cuda.get_device_capability() >= (9, 0)
+    shape = (2, 3, 5, 70)
+    x, probs, out = (torch.empty(shape, device="cuda") for _ in range(3))
+    for _ in range(3):
+        source = torch.randn(shape, device="cuda")
+        torch.neg(source, out=x)
+        out.fill_(float("nan"))
+        if op_name == "mask":
+            nc.apply_causal_mask(x, backend="cuda")
+            assert torch.equal(x * 1, expected(-source))
+            continue
+        if op_name == "softmax":
+            got = nc.causal_softmax(x, scale=0.3, out=out, backend="cuda") * 1
+            want = _softmax_want(-source, 0.3)
+        else:
+            probs.copy_(_softmax_want(torch.randn(shape, device="cuda"), 1.0))  # a kernel
+            got = nc.causal_softmax_backward(probs, x, scale=0.5, out=out, backend="cuda") * 1
+            pd, gd = probs.double(), x.double()
+            want = torch.where(probs > 0, 0.5 * pd * (gd - (gd * pd).sum(-1, keepdim=True)),
+                               0.0)
+        assert (got.double() - want).abs().max().item() <= 1e-5, op_name
+    replays = list(_replays())
+    assert replays and all((r._dependent is not None) == dependent for r in replays)

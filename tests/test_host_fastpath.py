@@ -161,3 +161,47 @@ def test_backend_variable_is_read_on_every_call(monkeypatch):
     assert backends.auto_means_cuda_for_torch(None) is True
     monkeypatch.setenv("NUMBA_CAUSAL_BACKEND", "cpu")
     assert backends.auto_means_cuda_for_torch(None) is False
+
+
+def test_dependent_launch_config_has_the_cuda_h_layout():
+    """cuLaunchKernelEx's arguments for a programmatic dependent launch, byte for byte
+    as cuda.h (CUDA 12 and 13) lays them out, read back with ``struct`` rather than
+    through the ctypes fields: CUlaunchConfig is grid and block (6 uints), the dynamic
+    shared bytes, the stream at byte 32, the attribute array at 40 and its count at
+    48 (56 bytes); its one CUlaunchAttribute is id 6
+    (CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION), 4 bytes of padding, and
+    a 64-byte value whose first int is 1 (72 bytes)."""
+    import ctypes
+    import struct
+
+    config, attr = fastpath.dependent_config((5, 3, 2, 64, 2, 1), 4096, 0xABC0)
+    assert ctypes.sizeof(config) == 56 and ctypes.sizeof(attr) == 72
+    assert struct.unpack("<7I4xQQI4x", bytes(config)) == (
+        5, 3, 2, 64, 2, 1, 4096, 0xABC0, ctypes.addressof(attr), 1)
+    raw = bytes(attr)
+    assert struct.unpack_from("<I4xi", raw) == (6, 1) and raw[4:8] == bytes(4)
+    assert raw[12:] == bytes(60)
+
+
+def test_dependent_families_take_pdl():
+    """op.Family.variant adds the PDL constant to the variants of the families whose
+    kernels wait on entry (every family of the package): False off a GPU that
+    launches dependents (the simulator and the CPU, the AOT catalog: no flag); a
+    family declared without ``dependent_launch`` gets no PDL constant."""
+    import dataclasses
+
+    from numba_causal import op
+    from numba_causal.backends import get_backend
+
+    assert not op.dependent_launches(get_backend("sim"))
+    assert not op.dependent_launches(get_backend("cpu"))
+    families = op.families()
+    assert set(families) == {"causal_mask", "causal_softmax", "causal_softmax_backward",
+                             "rotary", "causal_attention", "causal_attention_decode",
+                             "causal_attention_decode_mma", "causal_attention_merge"}
+    for family in families.values():
+        assert family.dependent_launch, family.name
+        assert family.variant({"ROWS": 4}) == {"ROWS": 4, "PDL": False}
+        assert family.variant({"ROWS": 4}, True) == {"ROWS": 4, "PDL": True}
+    plain = dataclasses.replace(mask.CAUSAL_MASK, dependent_launch=False)
+    assert plain.variant({"ROWS": 4}, True) == {"ROWS": 4}

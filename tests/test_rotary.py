@@ -587,6 +587,34 @@ def test_torch_cuda_repeated_call_replays_the_launch():
         np.testing.assert_allclose(x.cpu().numpy(), want, rtol=0, atol=1e-4)
 
 
+@pytest.mark.gpu
+def test_dependent_replays_wait_for_the_kernels_before_them():
+    """On an sm_90 GPU a replayed apply_rotary is a programmatic dependent launch
+    (op.dependent_launches). Right before each call torch kernels write new q and k
+    (negating other tensors); right after it one reads them. Every call rotates its
+    new contents, once: the launch waited for the kernels before it."""
+    torch = _cuda_torch()
+    if "cuda" not in nc.available_backends():
+        pytest.skip("the fast path is numba-cuda's")
+    from numba_causal import fastpath
+
+    fastpath.clear()
+    q = torch.empty(3, 4, 2, 32, device="cuda")
+    k = torch.empty(3, 4, 1, 32, device="cuda")
+    pos = positions_of(3, 4, offset=5)
+    for _ in range(3):
+        q_src, k_src = torch.randn_like(q), torch.randn_like(k)
+        torch.neg(q_src, out=q)
+        torch.neg(k_src, out=k)
+        apply_rotary(q, k, offset=5, layout="bshd", backend="cuda")
+        for x, src in ((q * 1, q_src), (k * 1, k_src)):
+            want = wanted(-src.cpu().numpy(), pos, "float32", layout="bshd")
+            np.testing.assert_allclose(x.cpu().numpy(), want, rtol=0, atol=1e-4)
+    dependent = torch.cuda.get_device_capability() >= (9, 0)
+    replays = list(fastpath._CACHE.values())
+    assert replays and all((r._dependent is not None) == dependent for r in replays)
+
+
 def test_benchmark_rows_on_the_cpu():
     """The family's benchmark checks its result before timing and reports its floor."""
     from numba_causal import bench

@@ -75,6 +75,7 @@ def report(out_dir, name, family, constants, ptxas=None, nvdisasm=None):
     """Compile one variant for sm_90: OUT/<name>.ptx and its instruction counts;
     with ``ptxas``, its register and spill report; with ``nvdisasm`` too, the SASS
     (OUT/<name>.sass) and its instruction histogram."""
+    constants = family.variant(constants, True)  # as an H200 launches it (op.dependent_launches)
     fn = kc.bind_for_aot(family.gpu_kernel, family.gpu_helper_list("cuda"), constants, cuda)
     ptx, _ = cuda.compile_ptx(fn, family.signature(constants), cc=(9, 0),
                               launch_bounds=kc.launch_bounds(constants.get("LAUNCH_BOUNDS"),

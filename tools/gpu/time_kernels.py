@@ -207,10 +207,14 @@ ATTENTION_CASES = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 3
 #: (MMA_WARPS), the blocks an SM must hold (MMA_BLOCKS_PER_SM; 0: no launch bounds) and
 #: whether a split launch merges its splits as thread-block clusters (MMA_CLUSTERS),
 #: the blocks a cluster of a launch in several clusters (MMA_TWO_LEVEL_CLUSTER) and
-#: the most rows a block of such a launch may hold (MMA_TWO_LEVEL_ROWS; 0: none)
-DECODE_SETTINGS = [(True, 2, 264, 64, 256, 128, 64, 2, 128, 2, 3, True, 4, 8),
-                   (True, 2, 264, 64, 256, 128, 64, 2, 128, 2, 3, True, 4, 0),
-                   (True, 2, 264, 64, 256, 128, 64, 2, 128, 2, 3, True, 8, 16)]
+#: the most rows a block of such a launch may hold (MMA_TWO_LEVEL_ROWS; 0: none), and
+#: the most splits merged as one cluster (MMA_MOST_CLUSTER; more: in two levels)
+DECODE_SETTINGS = [(True, 2, 264, 64, 256, 128, 64, 2, 128, 2, 3, True, 4, 8, 8),
+                   (True, 2, 264, 64, 256, 128, 64, 2, 128, 2, 3, True, 2, 16, 2),
+                   (True, 4, 264, 64, 256, 128, 64, 2, 128, 2, 3, True, 2, 16, 2),
+                   (True, 2, 528, 64, 256, 128, 64, 2, 128, 2, 3, True, 4, 16, 4),
+                   (True, 2, 792, 64, 256, 128, 64, 2, 128, 2, 3, True, 4, 16, 4),
+                   (True, 2, 1056, 64, 256, 128, 64, 2, 128, 2, 3, True, 4, 16, 4)]
 
 
 @contextlib.contextmanager
@@ -239,7 +243,7 @@ def attention_sweep(seconds=300.0, dtype=torch.float16):
     gbps = copy_bandwidth()
     stop = time.perf_counter() + seconds
     backends, most_splits, most_shared = A.MMA_BACKENDS, A.DECODE_MOST_SPLITS, A.MMA_SHARED_BYTES
-    two_level_cluster = A.MMA_TWO_LEVEL_CLUSTER
+    two_level_cluster, most_cluster = A.MMA_TWO_LEVEL_CLUSTER, A.MMA_MOST_CLUSTER
     A.MMA_SHARED_BYTES = 227 * 1024  # an H100's or H200's most a block may ask for
     try:
         with recorded_launches() as launches, cuda_settings(
@@ -250,10 +254,11 @@ def attention_sweep(seconds=300.0, dtype=torch.float16):
             for seq_len, ragged in ((1, False), (1, True), (4, False)):
                 for (mma, tail, wanted, splits, min_keys, batch, tile, stages,
                      align, warps, per_sm, clusters, cluster_blocks,
-                     two_level_rows) in DECODE_SETTINGS:
+                     two_level_rows, cluster_most) in DECODE_SETTINGS:
                     A.MMA_BACKENDS = ("cuda",) if mma else ()
                     A.DECODE_MOST_SPLITS = splits
                     A.MMA_TWO_LEVEL_CLUSTER = cluster_blocks
+                    A.MMA_MOST_CLUSTER = cluster_most
                     apply((tail, wanted, wanted, min_keys, batch, tile, stages, align, warps,
                            per_sm, clusters, two_level_rows))
                     print(f"setting tensor cores {mma} MMA_TAIL={tail} blocks wanted {wanted} "
@@ -263,6 +268,7 @@ def attention_sweep(seconds=300.0, dtype=torch.float16):
                           f"MMA_BLOCKS_PER_SM={per_sm} MMA_CLUSTERS={clusters} "
                           f"MMA_TWO_LEVEL_CLUSTER={cluster_blocks} "
                           f"MMA_TWO_LEVEL_ROWS={two_level_rows} "
+                          f"MMA_MOST_CLUSTER={cluster_most} "
                           f"seq_len {seq_len}"
                           + (" ragged kv_lens" if ragged else ""), flush=True)
                     for case in ATTENTION_CASES[:3] if ragged else ATTENTION_CASES:
@@ -273,7 +279,7 @@ def attention_sweep(seconds=300.0, dtype=torch.float16):
     finally:
         A.MMA_BACKENDS, A.DECODE_MOST_SPLITS, A.MMA_SHARED_BYTES = backends, most_splits, \
             most_shared
-        A.MMA_TWO_LEVEL_CLUSTER = two_level_cluster
+        A.MMA_TWO_LEVEL_CLUSTER, A.MMA_MOST_CLUSTER = two_level_cluster, most_cluster
 
 
 def attention(head_dim=128, dtype=torch.float16, settings=((None, None),)):

@@ -6,7 +6,7 @@ Issue 15's shapes (fp16, head_dim 128). For each, the public call's launches
 (decode_mma_kernel's key splits, then merge_kernel) are recorded; the split
 launch is relaunched as a *traced* copy of the same source: lane 0 of each
 block reads ``%globaltimer`` (ns) on entry, when its first tile has landed,
-after its last tile and at its end (its partials stored), and ``%smid``. The
+after its last tile, at the end's steps (END_STAMPS) and at its end, and ``%smid``. The
 copy is made from the kernel's own text (inspect.getsource) with those reads
 inserted; nothing in the package changes. Printed per shape: the kernels'
 durations and the gap between them in 30 public calls (torch profiler), the
@@ -62,23 +62,32 @@ def smid(typingctx):
 
 
 STAMPS = ("enter", "first tile", "loop end", "end")
+#: stamps of the end's steps (trace columns 5-8 of COLUMNS; 0 where a launch has no
+#: such step): warp 0 has folded the other warps' states in; its partials are in its
+#: shared memory; the cluster's first barrier has passed; merge_cluster is done
+END_STAMPS = ("folded", "stored", "synced", "merged")
+COLUMNS = 9
 
 _TAIL = '''
     t_end = globaltimer()
     if thread == 0:
         blk = (int64(gpu.blockIdx.z) * int64(gpu.gridDim.y) + int64(gpu.blockIdx.y)) \\
             * int64(gpu.gridDim.x) + int64(gpu.blockIdx.x)
-        trace[blk * 8] = t_enter
-        trace[blk * 8 + 1] = t_first
-        trace[blk * 8 + 2] = t_loop
-        trace[blk * 8 + 3] = t_end
-        trace[blk * 8 + 4] = int64(smid())
+        trace[blk * 9] = t_enter
+        trace[blk * 9 + 1] = t_first
+        trace[blk * 9 + 2] = t_loop
+        trace[blk * 9 + 3] = t_end
+        trace[blk * 9 + 4] = int64(smid())
+        trace[blk * 9 + 5] = t_folded
+        trace[blk * 9 + 6] = t_stored
+        trace[blk * 9 + 7] = t_synced
+        trace[blk * 9 + 8] = t_merged
 '''
 
 
 def traced_source() -> str:
     """decode_mma_kernel's text with the timer reads inserted (and a ``trace``
-    argument: int64 [blocks * 8])."""
+    argument: int64 [blocks * COLUMNS])."""
     src = inspect.getsource(A.decode_mma_kernel).rstrip() + "\n"
 
     def once(old, new):
@@ -89,12 +98,20 @@ def traced_source() -> str:
     once("def decode_mma_kernel(", "def traced_decode_mma_kernel(")
     once("kv_lens, q_offsets):", "kv_lens, q_offsets, trace):")
     once("    thread = int64(gpu.threadIdx.x)\n",
-         "    thread = int64(gpu.threadIdx.x)\n    t_enter = globaltimer()\n    t_first = t_enter\n")
+         "    thread = int64(gpu.threadIdx.x)\n    t_enter = globaltimer()\n    t_first = t_enter\n"
+         "    t_stored = int64(0)\n    t_synced = int64(0)\n    t_merged = int64(0)\n")
     once("        gpu.syncthreads()  # every lane's copies of this tile have landed\n",
          "        gpu.syncthreads()  # every lane's copies of this tile have landed\n"
          "        if it == 0:\n            t_first = globaltimer()\n")
     once("    for mask in (1, 2):\n        l0 += lane_xor",
          "    t_loop = globaltimer()\n    for mask in (1, 2):\n        l0 += lane_xor")
+    once("    # lane's dims: n-tile", "    t_folded = globaltimer()\n    # lane's dims: n-tile")
+    once("        cluster_sync()  # every split's partials are in its shared memory\n",
+         "        t_stored = globaltimer()\n"
+         "        cluster_sync()  # every split's partials are in its shared memory\n"
+         "        t_synced = globaltimer()\n")
+    once("        cluster_sync()  # no block leaves while",
+         "        t_merged = globaltimer()\n        cluster_sync()  # no block leaves while")
     return src + _TAIL
 
 
@@ -186,10 +203,11 @@ def trace_case(backend, launches, gbps, traced, case, seq_len, out_dir, dtype=to
     assert family is A.DECODE_MMA, family.name
     args = tuple(plan.args[a.name] for a in family.args)
     blocks = int(np.prod(plan.grid))
-    trace_t = torch.zeros(blocks * 8, dtype=torch.int64, device="cuda")
+    trace_t = torch.zeros(blocks * COLUMNS, dtype=torch.int64, device="cuda")
     trace = backend.gpu.as_cuda_array(trace_t)
     built = kc.build(backend, traced, family.gpu_helper_list("cuda")
-                     + (("globaltimer", globaltimer), ("smid", smid)), **dict(plan.constants))
+                     + (("globaltimer", globaltimer), ("smid", smid)),
+                     **family.variant(plan.constants, op.dependent_launches(backend)))
     op.allow_shared(backend, built, args + (trace,), plan.shared)  # past 48 KiB
     go = built[plan.grid, plan.block, stream or 0, plan.shared]
     want = out.clone()
@@ -201,7 +219,7 @@ def trace_case(backend, launches, gbps, traced, case, seq_len, out_dir, dtype=to
     torch.cuda.synchronize()
     err = (out.float() - want.float()).abs().max().item()
     floor_us = 2 * valid * hkv * d * q.element_size() / (gbps * 1e3)
-    t = trace_t.view(blocks, 8).cpu().numpy()
+    t = trace_t.view(blocks, COLUMNS).cpu().numpy()
     name = f"B{b}-Hq{hq}-Hkv{hkv}-S{seq_len}-L{n}" + ("-ragged" if ragged else "")
     if out_dir:
         np.save(f"{out_dir}/trace-{name}.npy", t)
@@ -218,6 +236,10 @@ def trace_case(backend, launches, gbps, traced, case, seq_len, out_dir, dtype=to
     print(f"  {'first tile':>12} - enter: {percentiles(us[:, 1] - us[:, 0])}")
     print(f"  {'loop':>12} (first->end): {percentiles(loop)}")
     print(f"  {'parts':>12} (loop->end): {percentiles(us[:, 3] - us[:, 2])}")
+    steps = [(2, "loop end")] + [(5 + i, s) for i, s in enumerate(END_STAMPS)
+                                 if t[:, 5 + i].all()] + [(3, "end")]
+    for (a, was), (z, now) in zip(steps, steps[1:]):
+        print(f"  {now:>12} - {was}: {percentiles((t[:, z] - t[:, a]) / 1e3)}")
     sm = t[:, 4].astype(np.int64)
     per_sm = np.bincount(sm)
     load = per_sm[sm]  # blocks sharing each block's SM

@@ -195,11 +195,11 @@ def test_dependent_families_take_pdl():
 
     assert not op.dependent_launches(get_backend("sim"))
     assert not op.dependent_launches(get_backend("cpu"))
-    families = op.families()
-    assert set(families) == {"causal_mask", "causal_softmax", "causal_softmax_backward",
-                             "rotary", "causal_attention", "causal_attention_decode",
-                             "causal_attention_decode_mma", "causal_attention_merge"}
-    for family in families.values():
+    families = op.families()  # (with any a test registered, as docs' ALiBi example)
+    for name in ("causal_mask", "causal_softmax", "causal_softmax_backward", "rotary",
+                 "causal_attention", "causal_attention_decode",
+                 "causal_attention_decode_mma", "causal_attention_merge"):
+        family = families[name]
         assert family.dependent_launch, family.name
         assert family.variant({"ROWS": 4}) == {"ROWS": 4, "PDL": False}
         assert family.variant({"ROWS": 4}, True) == {"ROWS": 4, "PDL": True}

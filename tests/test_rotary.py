@@ -562,16 +562,23 @@ def test_error_messages_name_the_problem(rng):
         apply_rotary(q, **_tables(8, 4, np.float16), backend="cpu")
 
 
-@pytest.mark.gpu
-def test_torch_cuda_repeated_call_replays_the_launch():
-    """A second identical call on torch CUDA tensors replays the recorded launch
-    (fastpath.py): it rotates again, by the same angles."""
+def _fresh_fast_path():
+    """(torch, fastpath) with the fast path's cache emptied; skips without torch CUDA
+    or the cuda backend (the fast path is numba-cuda's)."""
     torch = _cuda_torch()
     if "cuda" not in nc.available_backends():
         pytest.skip("the fast path is numba-cuda's")
     from numba_causal import fastpath
 
     fastpath.clear()
+    return torch, fastpath
+
+
+@pytest.mark.gpu
+def test_torch_cuda_repeated_call_replays_the_launch():
+    """A second identical call on torch CUDA tensors replays the recorded launch
+    (fastpath.py): it rotates again, by the same angles."""
+    torch, fastpath = _fresh_fast_path()
     q = torch.randn(3, 4, 2, 32, device="cuda")
     k = torch.randn(3, 4, 1, 32, device="cuda")
     q0, k0 = q.cpu().numpy(), k.cpu().numpy()
@@ -593,12 +600,7 @@ def test_dependent_replays_wait_for_the_kernels_before_them():
     (op.dependent_launches). Right before each call torch kernels write new q and k
     (negating other tensors); right after it one reads them. Every call rotates its
     new contents, once: the launch waited for the kernels before it."""
-    torch = _cuda_torch()
-    if "cuda" not in nc.available_backends():
-        pytest.skip("the fast path is numba-cuda's")
-    from numba_causal import fastpath
-
-    fastpath.clear()
+    torch, fastpath = _fresh_fast_path()
     q = torch.empty(3, 4, 2, 32, device="cuda")
     k = torch.empty(3, 4, 1, 32, device="cuda")
     pos = positions_of(3, 4, offset=5)

@@ -4,8 +4,9 @@ dependent launch (PDL), in one run.
     python tools/gpu/pdl_ops.py
 
 For each op (fp16 and fp32 where it applies): the call on torch CUDA tensors is made
-once (compiled, recorded for the fast path), then timed over 200 back-to-back calls
-with CUDA events (median of 5), first with dependent launches switched off for the
+once (compiled, recorded for the fast path), then timed with the benchmark's timer
+(CUDA events around back-to-back calls; r20 ran this tool's first form, 200 calls a
+sample, median of 5), first with dependent launches switched off for the
 device (``op._DEPENDENT_DEVICES``, the fast path cleared: every kernel compiled with
 PDL False and replayed by cuLaunchKernel), then on (the package's default on sm_90).
 Each result is checked against the other setting's (bit for bit).
@@ -13,27 +14,17 @@ Each result is checked against the other setting's (bit for bit).
 
 from __future__ import annotations
 
-import statistics
-
 import torch
 
 import numba_causal as nc
 from numba_causal import fastpath, op
+from numba_causal.benchkit import TorchTimer
 
 
-def timed(call, n=200, samples=5):
-    call()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(samples):
-        start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        for _ in range(n):
-            call()
-        stop.record()
-        stop.synchronize()
-        times.append(start.elapsed_time(stop) / n * 1e3)
-    return statistics.median(times)
+def timed(call) -> float:
+    """µs a call: the package's benchmark timer (benchkit.TorchTimer: CUDA events
+    around enough back-to-back calls to span 10 ms, median of 5 samples)."""
+    return TorchTimer(repeats=5)(call) * 1e3
 
 
 def cases():
@@ -81,7 +72,7 @@ def cases():
 
 def main():
     device = torch.cuda.current_device()
-    print(f"{torch.cuda.get_device_name(device)}; us per call, 200 back to back, median of 5")
+    print(f"{torch.cuda.get_device_name(device)}; us per call (benchkit.TorchTimer, 5 samples)")
     print("| call | plain | dependent (PDL) | saved |")
     print("|---|---|---|---|")
     for name, make in cases():

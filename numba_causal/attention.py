@@ -2053,19 +2053,10 @@ def mma_applies(warp: int, dtype_name: str, head_dim: int, head_dim_v: int,
 #: (cluster_plan). MMA_BLOCKS_WANTED keeps the clusters in one wave
 MMA_CLUSTERS = {"cuda": True}
 MMA_MOST_CLUSTER = 8
-_CLUSTER_DEVICES: dict = {}
-
-
 def clusters_run(chosen) -> bool:
     """Whether ``chosen``'s current device runs thread-block clusters (MMA_CLUSTERS
-    for the backend, compute capability 9.0 or later; asked once per device)."""
-    if not MMA_CLUSTERS.get(chosen.name):
-        return False
-    device = chosen.gpu.get_current_device()
-    runs = _CLUSTER_DEVICES.get(device.id)
-    if runs is None:
-        runs = _CLUSTER_DEVICES[device.id] = tuple(device.compute_capability) >= (9, 0)
-    return runs
+    for the backend, compute capability 9.0 or later: op.compute_capability)."""
+    return bool(MMA_CLUSTERS.get(chosen.name)) and op.compute_capability(chosen) >= (9, 0)
 
 
 #: a group of more splits than MMA_MOST_CLUSTER merges them in two levels (each

@@ -436,31 +436,30 @@ def _make_fetch_add(hardware):
     return _fetch_add
 
 
-def _cluster_sync(typingctx):
-    """``cluster_sync()``: a barrier of every thread of the thread-block cluster, with
-    release and acquire semantics: shared-memory writes before it are seen by the
-    cluster's other blocks after it (sm_90, ``barrier.cluster``). NVIDIA only; every
-    thread of each block calls it at the same point."""
-    def codegen(context, builder, sig, args):
-        asm = ir.InlineAsm(ir.FunctionType(ir.VoidType(), []),
-                           "barrier.cluster.arrive.release.aligned; "
-                           "barrier.cluster.wait.acquire.aligned;", "", side_effect=True)
-        builder.call(asm, [])
-        return context.get_dummy_value()
-    return types.void(), codegen
+def _asm_statement(text, clobbers=""):
+    """The typing of a PTX statement with no operands and no result (``text``; its
+    ``clobbers``, e.g. ``~{memory}``), kept in place (side effect)."""
+    def statement(typingctx):
+        def codegen(context, builder, sig, args):
+            builder.call(ir.InlineAsm(ir.FunctionType(ir.VoidType(), []), text, clobbers,
+                                      side_effect=True), [])
+            return context.get_dummy_value()
+        return types.void(), codegen
+    return statement
 
 
-def _grid_dependency_wait(typingctx):
-    """``grid_dependency_wait()``: wait until the grids this one was launched as a
-    programmatic dependent of have ended and their memory writes are visible
-    (sm_90, ``griddepcontrol.wait``; at once for a launch that depends on none).
-    NVIDIA only; a kernel launched so (op.Family.dependent_launch) calls it before
-    it reads or writes global memory."""
-    def codegen(context, builder, sig, args):
-        builder.call(ir.InlineAsm(ir.FunctionType(ir.VoidType(), []),
-                                  "griddepcontrol.wait;", "~{memory}", side_effect=True), [])
-        return context.get_dummy_value()
-    return types.void(), codegen
+#: ``cluster_sync()``: a barrier of every thread of the thread-block cluster, with
+#: release and acquire semantics: shared-memory writes before it are seen by the
+#: cluster's other blocks after it (sm_90, ``barrier.cluster``). NVIDIA only; every
+#: thread of each block calls it at the same point.
+_cluster_sync = _asm_statement("barrier.cluster.arrive.release.aligned; "
+                               "barrier.cluster.wait.acquire.aligned;")
+#: ``grid_dependency_wait()``: wait until the grids this one was launched as a
+#: programmatic dependent of have ended and their memory writes are visible (sm_90,
+#: ``griddepcontrol.wait``; at once for a launch that depends on none). NVIDIA only;
+#: a kernel launched so (op.Family.dependent_launch) calls it before it reads or
+#: writes global memory.
+_grid_dependency_wait = _asm_statement("griddepcontrol.wait;", "~{memory}")
 
 
 def _make_peer_load(n):

@@ -308,25 +308,29 @@ def launch(family: Family, backend: Backend, plan: Launch, stream, fast_key=None
     return kernel
 
 
-_DEPENDENT_DEVICES: dict = {}
+_CAPABILITIES: dict = {}
+
+
+def compute_capability(backend: Backend) -> tuple:
+    """(major, minor) of ``backend``'s current GPU (asked once per device)."""
+    device = backend.gpu.get_current_device()
+    cc = _CAPABILITIES.get(device.id)
+    if cc is None:
+        cc = _CAPABILITIES[device.id] = tuple(device.compute_capability)
+    return cc
 
 
 def dependent_launches(backend: Backend) -> bool:
     """Whether ``backend``'s current GPU replays kernels as programmatic dependent
     launches (PDL): cuda, compute capability 9.0 or later and a driver with
-    ``cuLaunchKernelEx`` (fastpath.launches_dependent; asked once per device). Such a launch is placed while
-    the kernel before it on the stream ends, instead of after: back-to-back
+    ``cuLaunchKernelEx`` (fastpath.launches_dependent). Such a launch is placed
+    while the kernel before it on the stream ends, instead of after: back-to-back
     decode calls on an H200 took about 2 µs less each (docs/attention.md)."""
     if backend.name != "cuda":
         return False
-    device = backend.gpu.get_current_device()
-    runs = _DEPENDENT_DEVICES.get(device.id)
-    if runs is None:
-        from . import fastpath
+    from . import fastpath
 
-        runs = _DEPENDENT_DEVICES[device.id] = fastpath.launches_dependent(
-            device.compute_capability)
-    return runs
+    return fastpath.launches_dependent(compute_capability(backend))
 
 
 _SHARED_ALLOWED: dict = {}

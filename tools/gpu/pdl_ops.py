@@ -6,9 +6,9 @@ dependent launch (PDL), in one run.
 For each op (fp16 and fp32 where it applies): the call on torch CUDA tensors is made
 once (compiled, recorded for the fast path), then timed with the benchmark's timer
 (CUDA events around back-to-back calls; r20 ran this tool's first form, 200 calls a
-sample, median of 5), first with dependent launches switched off for the
-device (``op._DEPENDENT_DEVICES``, the fast path cleared: every kernel compiled with
-PDL False and replayed by cuLaunchKernel), then on (the package's default on sm_90).
+sample, median of 5), first with dependent launches switched off
+(``op.dependent_launches`` replaced, the fast path cleared: every kernel compiled
+with PDL False and replayed by cuLaunchKernel), then on (the package's default on sm_90).
 Each result is checked against the other setting's (bit for bit).
 """
 
@@ -73,18 +73,19 @@ def cases():
 def main():
     device = torch.cuda.current_device()
     print(f"{torch.cuda.get_device_name(device)}; us per call (benchkit.TorchTimer, 5 samples)")
+    decides = op.dependent_launches
     print("| call | plain | dependent (PDL) | saved |")
     print("|---|---|---|---|")
     for name, make in cases():
         results, times = [], []
         for dependent in (False, True):
-            op._DEPENDENT_DEVICES[device] = dependent
+            op.dependent_launches = lambda backend, on=dependent: on and decides(backend)
             fastpath.clear()
             torch.manual_seed(0)
             call, result = make()
             times.append(timed(call))
             results.append(result.clone())
-        op._DEPENDENT_DEVICES.pop(device, None)
+        op.dependent_launches = decides
         same = torch.equal(results[0], results[1]) or torch.equal(
             results[0].isnan(), results[1].isnan())
         print(f"| {name} | {times[0]:.1f} | {times[1]:.1f} | {times[0] - times[1]:.1f}"

@@ -67,6 +67,25 @@ def relaunch(kernel, plan, stream, family):
     return lambda: go(*args)
 
 
+def active_clusters(kernel, plan, family) -> int:
+    """How many of ``plan``'s thread-block clusters the GPU runs at once
+    (cuOccupancyMaxActiveClusters at its block and dynamic shared bytes); 0 for a
+    launch of no clusters."""
+    if not plan.constants.get("CLUSTER_DIMS"):
+        return 0
+    from numba.cuda.cudadrv.driver import binding, driver
+
+    args = tuple(plan.args[a.name] for a in family.args)
+    function = kernel.overloads[tuple(kernel.typeof_pyval(a) for a in args)] \
+        ._codelibrary.get_cufunc()
+    config = binding.CUlaunchConfig()
+    config.gridDimX, config.gridDimY, config.gridDimZ = plan.grid
+    config.blockDimX, config.blockDimY, config.blockDimZ = plan.block + (1,) * (3 - len(plan.block))
+    config.sharedMemBytes = plan.shared
+    config.numAttrs = 0
+    return int(driver.cuOccupancyMaxActiveClusters(function.handle, config))
+
+
 def copy_bandwidth() -> float:
     """GB/s of a 1 GiB device copy (read + write), printed."""
     copy = torch.empty(2**28, device="cuda")
@@ -210,11 +229,11 @@ ATTENTION_CASES = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 3
 #: the most rows a block of such a launch may hold (MMA_TWO_LEVEL_ROWS; 0: none), and
 #: the most splits merged as one cluster (MMA_MOST_CLUSTER; more: in two levels)
 DECODE_SETTINGS = [(True, 2, 264, 64, 256, 128, 64, 2, 128, 2, 3, True, 4, 8, 8),
-                   (True, 2, 264, 64, 256, 128, 64, 2, 128, 2, 3, True, 2, 16, 2),
-                   (True, 4, 264, 64, 256, 128, 64, 2, 128, 2, 3, True, 2, 16, 2),
-                   (True, 2, 528, 64, 256, 128, 64, 2, 128, 2, 3, True, 4, 16, 4),
-                   (True, 2, 792, 64, 256, 128, 64, 2, 128, 2, 3, True, 4, 16, 4),
-                   (True, 2, 1056, 64, 256, 128, 64, 2, 128, 2, 3, True, 4, 16, 4)]
+                   (True, 2, 132, 64, 256, 128, 64, 3, 128, 2, 3, True, 4, 8, 8),
+                   (True, 2, 132, 64, 256, 128, 64, 4, 128, 2, 3, True, 4, 8, 8),
+                   (True, 4, 132, 64, 256, 128, 64, 4, 128, 2, 3, True, 4, 8, 8),
+                   (True, 2, 198, 64, 256, 128, 64, 3, 128, 2, 3, True, 4, 8, 8),
+                   (True, 2, 264, 64, 256, 128, 64, 2, 128, 2, 3, True, 4, 8, 8)]
 
 
 @contextlib.contextmanager
@@ -342,9 +361,10 @@ def attention_case(causal_attention, launches, gbps, case, head_dim, dtype, seq_
         q, k, v, attn_mask=mask, enable_gqa=True), 50)
     floor = 2 * valid_keys * hkv * head_dim * q.element_size() / (gbps * 1e6)
     shapes = "; ".join(f"{f.name} grid={p.grid} block={p.block} ROWS={p.constants.get('ROWS')} "
-                       f"STAGES={p.constants.get('STAGES')} "
+                       f"STAGES={p.constants.get('STAGES')} shared={p.shared} "
+                       f"clusters at once={active_clusters(kn, p, f)} "
                        f"LAUNCH_BOUNDS={p.constants.get('LAUNCH_BOUNDS')}"
-                       for _, p, _, f in first)
+                       for kn, p, _, f in first)
     print(f"attention B{b} Hq{hq} Hkv{hkv} S{seq_len} L{n}{' ragged' if ragged else ''} "
           f"d{head_dim} {str(dtype)[6:]} blocks wanted "
           f"{A.BLOCKS_WANTED['cuda']}, min split keys {A.MIN_SPLIT_KEYS['cuda']} (max err "

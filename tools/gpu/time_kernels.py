@@ -229,10 +229,11 @@ ATTENTION_CASES = [(8, 32, 8, 4096), (1, 32, 8, 32768), (32, 32, 8, 2048), (8, 3
 #: the most rows a block of such a launch may hold (MMA_TWO_LEVEL_ROWS; 0: none), and
 #: the most splits merged as one cluster (MMA_MOST_CLUSTER; more: in two levels)
 DECODE_SETTINGS = [(True, 2, 264, 64, 256, 128, 64, 2, 128, 2, 3, True, 4, 8, 8),
-                   (True, 2, 132, 64, 256, 128, 64, 3, 128, 2, 3, True, 4, 8, 8),
-                   (True, 2, 132, 64, 256, 128, 64, 4, 128, 2, 3, True, 4, 8, 8),
-                   (True, 4, 132, 64, 256, 128, 64, 4, 128, 2, 3, True, 4, 8, 8),
-                   (True, 2, 198, 64, 256, 128, 64, 3, 128, 2, 3, True, 4, 8, 8),
+                   (True, 2, 528, 64, 256, 128, 64, 2, 128, 2, 3, False, 4, 8, 8),
+                   (True, 2, 792, 64, 256, 128, 64, 2, 128, 2, 3, False, 4, 8, 8),
+                   (True, 2, 1056, 64, 256, 128, 64, 2, 128, 2, 3, False, 4, 8, 8),
+                   (True, 0, 1056, 64, 256, 128, 64, 2, 128, 2, 3, False, 4, 8, 8),
+                   (True, 2, 1584, 64, 256, 128, 64, 2, 128, 2, 3, False, 4, 8, 8),
                    (True, 2, 264, 64, 256, 128, 64, 2, 128, 2, 3, True, 4, 8, 8)]
 
 

@@ -2564,12 +2564,44 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
                  DECODE_MOST_SPLITS)
     if not kc.grid_fits(chosen, splits, row_tiles, batch * heads_kv):
         return False
-    has_lse = lse_view is not None
     here = merges_here(chosen.name, warp, rows, head_dim_v, splits)
     cluster, clusters = cluster_plan(chosen.name, splits, min(
         rows, heads_q // heads_kv * seq_len)) if mma and clusters_run(chosen) else (0, 1)
-    if cluster:  # the launch merges its splits as clusters
-        splits, here = cluster * clusters, True
+    unclustered = splits, here
+    while True:  # once, or twice where the clusters planned do not fit the GPU at once
+        plan, keep, tails = _decode_plan(
+            chosen, stream, mma, cluster, clusters, unclustered, warp, rows, row_tiles,
+            dtype, q_, o_, lse_view, cscale, opts, live_kv_lens, k_words, (kw_b, kw_h, kw_k),
+            v_words, (vw_b, vw_h, vw_k), heads_kv, cache_len)
+        # clusters that do not all fit at once leave some for a second wave (31 µs
+        # later on an H200, 2026-12-04 r7): their splits then merge by ticket or in
+        # merge_kernel
+        if not cluster or op.clusters_at_once(DECODE_MMA, chosen, plan) * cluster \
+                >= int(np.prod(plan.grid)):
+            break
+        cluster, clusters = 0, 1
+    splits, here = plan.grid[0], plan.constants["MERGE_HERE"]
+    op.launch(DECODE_MMA if mma else DECODE, chosen, plan, stream, fast_key, keep=keep)
+    if splits > 1 and not here:
+        part_out, part_lse, tickets = keep[0], keep[1], keep[3]
+        _launch_merge(chosen, stream, part_out, part_lse, o_,
+                      _lse_or_dummy(chosen, lse_view, dtype), dtype, lse_view is not None,
+                      fast_key, tickets if tails else None)
+    return True
+
+
+def _decode_plan(chosen, stream, mma, cluster, clusters, unclustered, warp, rows, row_tiles,
+                 dtype, q_, o_, lse_view, cscale, opts, live_kv_lens, k_words, k_strides,
+                 v_words, v_strides, heads_kv, cache_len):
+    """(the op.Launch of a decode route, the workspaces it writes to keep with a replay:
+    part_out, part_lse, part_flat, tickets, kv_lens, and whether its splits share a
+    tail): its splits as ``clusters`` clusters of ``cluster`` blocks a group, or
+    (``cluster`` 0) the ``unclustered`` (splits, merged in the launch)."""
+    batch, heads_q, seq_len, head_dim = q_.shape
+    head_dim_v = o_.shape[3]
+    (kw_b, kw_h, kw_k), (vw_b, vw_h, vw_k) = k_strides, v_strides
+    has_lse = lse_view is not None
+    splits, here = (cluster * clusters, True) if cluster else unclustered
     if mma:
         constants = mma_constants(
             chosen.name, dtype, head_dim, head_dim_v, splits > 1, has_lse, opts.constants(),
@@ -2601,14 +2633,9 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
         offset=np.int64(opts.offset), window=np.int64(opts.window), kv_lens=kv_lens,
         q_offsets=q_offsets)
     # the tensor-core route's stages are dynamic shared memory (STAGE_BYTES)
-    op.launch(DECODE_MMA if mma else DECODE, chosen, op.Launch.of(
-        constants, grid, (constants["THREADS"], 1), args, constants.get("STAGE_BYTES", 0)),
-        stream, fast_key, keep=(part_out, part_lse, part_flat, tickets, kv_lens))
-    if splits > 1 and not here:
-        _launch_merge(chosen, stream, part_out, part_lse, o_,
-                      _lse_or_dummy(chosen, lse_view, dtype), dtype, has_lse, fast_key,
-                      tickets if tails else None)
-    return True
+    return op.Launch.of(constants, grid, (constants["THREADS"], 1), args,
+                        constants.get("STAGE_BYTES", 0)), \
+        (part_out, part_lse, part_flat, tickets, kv_lens), tails
 
 
 def causal_attention_reference(q, k, v, *, scale=None, offset=None, window=None,

@@ -282,15 +282,22 @@ def per_sequence_on(backend: Backend, opts, stream, live_kv_lens=None) -> tuple:
 
 # --- launch ------------------------------------------------------------------------------
 
+def _planned_kernel(family: Family, backend: Backend, plan: Launch) -> tuple:
+    """(constants, kernel, args) of ``plan``: the variant of ``family``'s GPU kernel
+    that op.launch launches (PDL where dependent_launches), built (cached), and its
+    arguments in the family's order."""
+    constants = family.variant(plan.constants, dependent_launches(backend))
+    args = tuple(plan.args[arg.name] for arg in family.args)
+    return constants, family.build(backend, "kernel", constants), args
+
+
 def launch(family: Family, backend: Backend, plan: Launch, stream, fast_key=None, keep=(),
            then=False):
     """Compile (cached) and launch ``family``'s GPU kernel as planned, on
     ``stream``; with a ``fast_key`` (cuda), keep the launch for the fast path, and
     with it the objects in ``keep`` (workspaces the launch's arguments point into);
     ``then``: after the launch kept last for ``fast_key`` (a replay makes both)."""
-    constants = family.variant(plan.constants, dependent_launches(backend))
-    kernel = family.build(backend, "kernel", constants)
-    args = tuple(plan.args[arg.name] for arg in family.args)
+    constants, kernel, args = _planned_kernel(family, backend, plan)
     with kc.launch_guard(backend, "kernel"), _no_numba_warnings():
         if plan.shared:
             allow_shared(backend, kernel, args, plan.shared)
@@ -343,9 +350,7 @@ def allow_shared(backend: Backend, kernel, args, nbytes: int) -> None:
     variant); the simulator needs nothing."""
     if backend.name != "cuda":
         return
-    argtypes = tuple(kernel.typeof_pyval(a) for a in args)
-    overload = kernel.overloads.get(argtypes) or kernel.compile(argtypes)
-    function = overload._codelibrary.get_cufunc()
+    function = _cu_function(kernel, args)
     key = (id(function), nbytes)
     if _SHARED_ALLOWED.get(key) is function:
         return
@@ -354,6 +359,42 @@ def allow_shared(backend: Backend, kernel, args, nbytes: int) -> None:
     attr = binding.CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
     driver.cuKernelSetAttribute(attr, int(nbytes), function.handle, function.device.id)
     _SHARED_ALLOWED[key] = function
+
+
+def _cu_function(kernel, args):
+    """The compiled CUfunction (numba's wrapper) of ``kernel``'s variant for ``args``."""
+    argtypes = tuple(kernel.typeof_pyval(a) for a in args)
+    overload = kernel.overloads.get(argtypes) or kernel.compile(argtypes)
+    return overload._codelibrary.get_cufunc()
+
+
+_CLUSTERS_AT_ONCE: dict = {}
+
+
+def clusters_at_once(family: Family, backend: Backend, plan: Launch) -> int:
+    """How many thread-block clusters of ``plan`` (a launch of ``family``'s kernel
+    with CLUSTER_DIMS) ``backend``'s current GPU runs at once: the driver's
+    cuOccupancyMaxActiveClusters for the variant op.launch would launch, at the plan's
+    block and dynamic shared bytes (asked once per variant and configuration; cuda)."""
+    _, kernel, args = _planned_kernel(family, backend, plan)
+    with kc.launch_guard(backend, "kernel"), _no_numba_warnings():
+        if plan.shared:
+            allow_shared(backend, kernel, args, plan.shared)
+        function = _cu_function(kernel, args)
+    block = tuple(plan.block) + (1,) * (3 - len(plan.block))
+    key = (id(function), block, plan.shared)
+    found = _CLUSTERS_AT_ONCE.get(key)
+    if found is None or found[0] is not function:
+        from numba.cuda.cudadrv.driver import binding, driver
+
+        config = binding.CUlaunchConfig()
+        config.gridDimX, config.gridDimY, config.gridDimZ = plan.grid
+        config.blockDimX, config.blockDimY, config.blockDimZ = block
+        config.sharedMemBytes = plan.shared
+        config.numAttrs = 0
+        found = _CLUSTERS_AT_ONCE[key] = (
+            function, int(driver.cuOccupancyMaxActiveClusters(function.handle, config)))
+    return found[1]
 
 
 _WARNINGS_LOCK = threading.Lock()

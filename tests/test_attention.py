@@ -718,6 +718,41 @@ def test_splits_merge_as_clusters_on_the_gpu(gpu_only, rng, monkeypatch, splits,
         assert plans and set(plans) == {want}, plans
 
 
+@pytest.mark.gpu
+def test_clusters_that_do_not_fit_at_once_merge_otherwise(gpu_only, rng, monkeypatch):
+    """A launch whose clusters the GPU cannot run all at once (the driver's count,
+    op.clusters_at_once, here cut to one short of the 6 planned) merges its splits by
+    ticket instead, since the clusters left over would wait for a second wave: the
+    cluster plan is asked about once (the driver's own count for it is positive), the
+    launch made is the unclustered one, and the result matches the definition."""
+    torch = pytest.importorskip("torch")
+    if gpu_only != "cuda":
+        pytest.skip("thread-block clusters are numba-cuda's (sm_90)")
+    if not A.clusters_run(A.get_backend("cuda")):
+        pytest.skip("this GPU runs no thread-block clusters (compute capability < 9.0)")
+    monkeypatch.setitem(A.MMA_BLOCKS_WANTED, "cuda", 6 * 4)  # 6 groups x 4 splits
+    monkeypatch.setitem(A.MIN_SPLIT_KEYS, "cuda", 64)
+    real, asked = A.op.clusters_at_once, []
+
+    def one_short(family, backend, plan):
+        asked.append((real(family, backend, plan), plan.grid,
+                      plan.constants["CLUSTER_DIMS"]))
+        return 5
+
+    monkeypatch.setattr(A.op, "clusters_at_once", one_short)
+    fastpath.clear()
+    plans = _cluster_plans(monkeypatch)
+    shape = (3, 8, 2, 1, 1500, 128)
+    tq, tk, tv = (torch.from_numpy(a).to("cuda", torch.float16)
+                  for a in make(rng, shape, "float32"))
+    got = causal_attention(tq, tk, tv, backend="cuda")
+    fastpath.clear()
+    want, _ = definition(*(t.float().cpu().numpy() for t in (tq, tk, tv)))
+    check(got.float().cpu().numpy(), want, "float16")
+    assert len(asked) == 1 and asked[0][0] >= 1 and asked[0][1:] == ((4, 1, 6), (4, 1, 1))
+    assert plans == [(True, True, 4, 1, (4, 1, 1)), (True, True, 0, 1, None)], plans
+
+
 def test_cluster_plan():
     """cuda: up to 8 splits are one cluster; more, clusters of 4 (a multiple of 4 of
     the splits kept) where a block holds at most 8 rows, else none (merge_kernel);

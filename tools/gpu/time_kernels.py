@@ -21,6 +21,7 @@ import time
 import torch
 
 from numba_causal import op
+from numba_causal.backends import get_backend
 from numba_causal.mask import apply_causal_mask
 from numba_causal.softmax import causal_softmax
 
@@ -67,23 +68,12 @@ def relaunch(kernel, plan, stream, family):
     return lambda: go(*args)
 
 
-def active_clusters(kernel, plan, family) -> int:
+def active_clusters(plan, family) -> int:
     """How many of ``plan``'s thread-block clusters the GPU runs at once
-    (cuOccupancyMaxActiveClusters at its block and dynamic shared bytes); 0 for a
-    launch of no clusters."""
+    (op.clusters_at_once); 0 for a launch of no clusters."""
     if not plan.constants.get("CLUSTER_DIMS"):
         return 0
-    from numba.cuda.cudadrv.driver import binding, driver
-
-    args = tuple(plan.args[a.name] for a in family.args)
-    function = kernel.overloads[tuple(kernel.typeof_pyval(a) for a in args)] \
-        ._codelibrary.get_cufunc()
-    config = binding.CUlaunchConfig()
-    config.gridDimX, config.gridDimY, config.gridDimZ = plan.grid
-    config.blockDimX, config.blockDimY, config.blockDimZ = plan.block + (1,) * (3 - len(plan.block))
-    config.sharedMemBytes = plan.shared
-    config.numAttrs = 0
-    return int(driver.cuOccupancyMaxActiveClusters(function.handle, config))
+    return op.clusters_at_once(family, get_backend("cuda"), plan)
 
 
 def copy_bandwidth() -> float:
@@ -363,9 +353,9 @@ def attention_case(causal_attention, launches, gbps, case, head_dim, dtype, seq_
     floor = 2 * valid_keys * hkv * head_dim * q.element_size() / (gbps * 1e6)
     shapes = "; ".join(f"{f.name} grid={p.grid} block={p.block} ROWS={p.constants.get('ROWS')} "
                        f"STAGES={p.constants.get('STAGES')} shared={p.shared} "
-                       f"clusters at once={active_clusters(kn, p, f)} "
+                       f"clusters at once={active_clusters(p, f)} "
                        f"LAUNCH_BOUNDS={p.constants.get('LAUNCH_BOUNDS')}"
-                       for kn, p, _, f in first)
+                       for _, p, _, f in first)
     print(f"attention B{b} Hq{hq} Hkv{hkv} S{seq_len} L{n}{' ragged' if ragged else ''} "
           f"d{head_dim} {str(dtype)[6:]} blocks wanted "
           f"{A.BLOCKS_WANTED['cuda']}, min split keys {A.MIN_SPLIT_KEYS['cuda']} (max err "

@@ -1816,6 +1816,23 @@ def plan_constants(backend_name: str, warp: int, dtype_name: str, head_dim: int,
                 **opts_constants)
 
 
+#: the SM count that the cuda entries of BLOCKS_WANTED, DECODE_BLOCKS_WANTED and
+#: MMA_BLOCKS_WANTED were measured for (an H200's): a GPU of other SMs scales them
+#: (scaled_blocks). hip's stay as they are (unmeasured)
+REFERENCE_SMS = 132
+
+
+def scaled_blocks(chosen, table: dict) -> dict:
+    """``table`` (blocks wanted by backend) for ``chosen``'s current GPU: on cuda its
+    entry scaled from REFERENCE_SMS to the GPU's SM count (op.device_attribute
+    MULTIPROCESSOR_COUNT), so that a smaller GPU's launch makes the same waves;
+    elsewhere ``table`` itself."""
+    if chosen.name != "cuda" or chosen.name not in table:
+        return table
+    sms = op.device_attribute(chosen, "MULTIPROCESSOR_COUNT")
+    return dict(table, cuda=max(1, table["cuda"] * sms // REFERENCE_SMS))
+
+
 def split_count(backend_name: str, blocks: int, keys: int, wanted_blocks=None,
                 whole_wave: bool = False) -> int:
     """Key splits per (row tile, KV head): enough blocks for about 2 per SM (or
@@ -2503,7 +2520,8 @@ def _launch_gpu(chosen, stream, ks, kview, vs, vview, q_, k_, v_, o_, lse_view, 
     rows = rows_per_block(rows_total, head_dim, head_dim_v, dtype, chosen.name)
     row_tiles = -(-rows_total // rows)
     longest = min(cache_len, opts.window + seq_len) if opts.window else cache_len
-    splits = split_count(chosen.name, batch * heads_kv * row_tiles, longest)
+    splits = split_count(chosen.name, batch * heads_kv * row_tiles, longest,
+                         scaled_blocks(chosen, BLOCKS_WANTED))
     found = _key_words(chosen, ks, kview)
     words, (kw_b, kw_h, kw_k) = found if found is not None else (None, (0, 0, 0))
     no_words = constant_on(chosen, "attention: no words", np.zeros(4, np.uint32))
@@ -2559,9 +2577,8 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
     (k_words, (kw_b, kw_h, kw_k)), (v_words, (vw_b, vw_h, vw_k)) = k_found, v_found
     row_tiles = -(-(heads_q // heads_kv * seq_len) // rows)
     longest = min(cache_len, opts.window + seq_len) if opts.window else cache_len
-    splits = min(split_count(chosen.name, batch * heads_kv * row_tiles, longest,
-                             MMA_BLOCKS_WANTED if mma else DECODE_BLOCKS_WANTED, mma),
-                 DECODE_MOST_SPLITS)
+    splits = min(split_count(chosen.name, batch * heads_kv * row_tiles, longest, scaled_blocks(
+        chosen, MMA_BLOCKS_WANTED if mma else DECODE_BLOCKS_WANTED), mma), DECODE_MOST_SPLITS)
     if not kc.grid_fits(chosen, splits, row_tiles, batch * heads_kv):
         return False
     here = merges_here(chosen.name, warp, rows, head_dim_v, splits)

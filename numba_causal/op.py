@@ -327,6 +327,12 @@ def compute_capability(backend: Backend) -> tuple:
     return cc
 
 
+def device_attribute(backend: Backend, name: str) -> int:
+    """``backend``'s current GPU's CUdevice_attribute ``name`` without its prefix (e.g.
+    "MULTIPROCESSOR_COUNT"; numba asks the driver once per device). cuda."""
+    return int(getattr(backend.gpu.get_current_device(), name))
+
+
 def dependent_launches(backend: Backend) -> bool:
     """Whether ``backend``'s current GPU replays kernels as programmatic dependent
     launches (PDL): cuda, compute capability 9.0 or later and a driver with

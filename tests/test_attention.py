@@ -9,6 +9,7 @@ thread per lane.
 import math
 import os
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -430,6 +431,32 @@ def test_mma_applies():
     assert not A.mma_applies(64, "float16", 128, 128, {})
     assert not A.mma_applies(32, "float16", 128, 128, {"HAS_MASK_FN": True})
     assert A.MMA_BACKENDS == ("cuda", "sim")  # hip: no spelling of warp_mma
+
+
+def test_blocks_wanted_scale_with_the_gpu_s_sms(monkeypatch):
+    """cuda's blocks wanted were measured on an H200 (132 SMs): a GPU of 66 SMs wants
+    half of them, one of 264 twice as many; other backends' tables stay as they are
+    (numbers written out by hand)."""
+    seen = []
+
+    def sms(count):
+        def attribute(backend, name):
+            seen.append(name)
+            return count
+        monkeypatch.setattr(A.op, "device_attribute", attribute)
+
+    cuda = types.SimpleNamespace(name="cuda")
+    table = {"cuda": 264, "sim": 4}
+    sms(66)
+    assert A.scaled_blocks(cuda, table) == {"cuda": 132, "sim": 4}
+    assert A.scaled_blocks(cuda, {"cuda": 792})["cuda"] == 396
+    sms(264)
+    assert A.scaled_blocks(cuda, table)["cuda"] == 528
+    sms(1)
+    assert A.scaled_blocks(cuda, {"cuda": 100})["cuda"] == 1  # never 0
+    assert seen == ["MULTIPROCESSOR_COUNT"] * 4
+    assert A.scaled_blocks(types.SimpleNamespace(name="sim"), table) is table
+    assert A.split_count("cuda", 8, 32768, {"cuda": 132}) == 17  # 8 groups on 66 SMs
 
 
 def test_split_count():

@@ -292,6 +292,24 @@ def attention_sweep(seconds=300.0, dtype=torch.float16):
         A.MMA_TWO_LEVEL_CLUSTER, A.MMA_MOST_CLUSTER = two_level_cluster, most_cluster
 
 
+def attention_switch(table, name, rounds=3, dtype=torch.float16):
+    """The package's ``table`` (a dict of a cuda setting, e.g. MMA_CLUSTERS) on and
+    off in turn, ``rounds`` times, on the split shapes of issue 15 (B8, B1) at
+    seq_len 1 and 4: the public call as attention_case times it."""
+    from numba_causal.attention import causal_attention
+
+    gbps = copy_bandwidth()
+    with recorded_launches() as launches, cuda_settings((table,)) as apply:
+        for _ in range(rounds):
+            for on in (True, False):
+                apply((on,))
+                print(f"{name}={on}", flush=True)
+                for seq_len in (1, 4):
+                    for case in ATTENTION_CASES[:2]:
+                        attention_case(causal_attention, launches, gbps, case, 128, dtype,
+                                       seq_len)
+
+
 def attention(head_dim=128, dtype=torch.float16, settings=((None, None),)):
     """Decode attention (seq_len 1, issue 15's shapes): every launch of one public
     call (split-K partials, then the combine) relaunched back to back, CUDA events
@@ -472,6 +490,9 @@ if __name__ == "__main__":
                             (4224, 64)])
     elif sys.argv[1:2] == ["attention-sweep"]:  # the decode route's settings (issue 15)
         attention_sweep(float(sys.argv[2]) if len(sys.argv) > 2 else 300.0)
+    elif sys.argv[1:2] == ["attention-switch"]:  # a cuda setting of attention on / off
+        from numba_causal import attention as _A
+        attention_switch(getattr(_A, sys.argv[2]), sys.argv[2])
     elif sys.argv[1:2] == ["rotary-sweep"]:  # issue 14's shape per launch setting
         rotary_sweep(float(sys.argv[2]) if len(sys.argv) > 2 else 120.0)
     elif sys.argv[1:2] == ["sweep"]:

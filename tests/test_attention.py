@@ -780,6 +780,24 @@ def test_clusters_that_do_not_fit_at_once_merge_otherwise(gpu_only, rng, monkeyp
     assert plans == [(True, True, 4, 1, (4, 1, 1)), (True, True, 0, 1, None)], plans
 
 
+def test_clusters_that_do_not_fit_fall_back_on_the_simulator(rng, monkeypatch):
+    """The fallback's plan on the simulator: clusters allowed there for this test, the
+    driver's count replaced by 0, the launch of 5 splits is planned as one cluster,
+    asked about once, then planned and made as a launch that merges by ticket; the
+    result matches the definition."""
+    _few_blocks_on_the_simulator(monkeypatch)
+    monkeypatch.setitem(A.MMA_CLUSTERS, "sim", True)
+    monkeypatch.setattr(A, "clusters_run", lambda chosen: True)
+    asked = []
+    monkeypatch.setattr(A.op, "clusters_at_once",
+                        lambda family, backend, plan: asked.append(plan.grid) or 0)
+    plans = _cluster_plans(monkeypatch)
+    q, k, v = make(rng, (1, 4, 1, 1, 40, 64), "bfloat16")
+    check(causal_attention(q, k, v, backend="sim"), definition(q, k, v)[0], "bfloat16")
+    assert asked == [(5, 1, 1)]
+    assert plans == [(True, True, 5, 1, (5, 1, 1)), (True, True, 0, 1, None)], plans
+
+
 def test_cluster_plan():
     """cuda: up to 8 splits are one cluster; more, clusters of 4 (a multiple of 4 of
     the splits kept) where a block holds at most 8 rows, else none (merge_kernel);

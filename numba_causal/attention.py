@@ -2582,77 +2582,63 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
     if not kc.grid_fits(chosen, splits, row_tiles, batch * heads_kv):
         return False
     here = merges_here(chosen.name, warp, rows, head_dim_v, splits)
+    has_lse = lse_view is not None
+
+    def planned(cluster, clusters):
+        """(the launch, whether its splits share a tail) with its splits as
+        ``clusters`` clusters of ``cluster`` blocks a group, or (``cluster`` 0) as
+        planned above."""
+        splits_, here_ = (cluster * clusters, True) if cluster else (splits, here)
+        if mma:
+            constants = mma_constants(
+                chosen.name, dtype, head_dim, head_dim_v, splits_ > 1, has_lse,
+                opts.constants(), here_,
+                kw_k == head_dim // 2 and vw_k == head_dim_v // 2,  # rows' words apart
+                cluster, clusters)
+        else:
+            constants = decode_constants(chosen.name, warp, dtype, head_dim, head_dim_v, rows,
+                                         splits_ > 1, has_lse, opts.constants(), here_)
+        if here_ and not cluster and splits_ > constants["MOST_SPLITS"]:  # weights' size
+            raise AssertionError(f"{splits_} key splits merged in the launch: it holds "
+                                 f"{constants['MOST_SPLITS']}")
+        part_out, part_lse, part_flat = _split_parts(
+            chosen, stream, splits_, (batch, heads_q, seq_len, head_dim_v), dtype)
+        # the merge's tickets [groups], then (TAIL) the shared tails' counters [groups],
+        # then (clusters > 1) the clusters' merge's [cluster, groups]
+        tails = splits_ > 1 and constants.get("TAIL", 0) > 0
+        groups = row_tiles * batch * heads_kv
+        tickets = _workspace(chosen, stream, "tickets", (
+            (2 if tails else 1) * groups + (cluster * groups if clusters > 1 else 0),),
+            np.int32) if here_ or tails else _no_tickets(chosen)
+        kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
+        args = dict(
+            q=q_, k_words=k_words, kw_b=np.int64(kw_b), kw_h=np.int64(kw_h),
+            kw_k=np.int64(kw_k), v_words=v_words, vw_b=np.int64(vw_b), vw_h=np.int64(vw_h),
+            vw_k=np.int64(vw_k), out=o_, lse=_lse_or_dummy(chosen, lse_view, dtype),
+            part_out=part_out, part_lse=part_lse, part_flat=part_flat, tickets=tickets,
+            scale=cscale, heads_kv=np.int64(heads_kv), cache_len=np.int64(cache_len),
+            offset=np.int64(opts.offset), window=np.int64(opts.window), kv_lens=kv_lens,
+            q_offsets=q_offsets)
+        # the tensor-core route's stages are dynamic shared memory (STAGE_BYTES)
+        return op.Launch.of(constants, (splits_, row_tiles, batch * heads_kv),
+                            (constants["THREADS"], 1), args,
+                            constants.get("STAGE_BYTES", 0)), tails
+
     cluster, clusters = cluster_plan(chosen.name, splits, min(
         rows, heads_q // heads_kv * seq_len)) if mma and clusters_run(chosen) else (0, 1)
-    unclustered = splits, here
-    while True:  # once, or twice where the clusters planned do not fit the GPU at once
-        plan, keep, tails = _decode_plan(
-            chosen, stream, mma, cluster, clusters, unclustered, warp, rows, row_tiles,
-            dtype, q_, o_, lse_view, cscale, opts, live_kv_lens, k_words, (kw_b, kw_h, kw_k),
-            v_words, (vw_b, vw_h, vw_k), heads_kv, cache_len)
-        # clusters that do not all fit at once leave some for a second wave (31 µs
-        # later on an H200, 2026-12-04 r7): their splits then merge by ticket or in
-        # merge_kernel
-        if not cluster or op.clusters_at_once(DECODE_MMA, chosen, plan) * cluster \
-                >= int(np.prod(plan.grid)):
-            break
-        cluster, clusters = 0, 1
-    splits, here = plan.grid[0], plan.constants["MERGE_HERE"]
-    op.launch(DECODE_MMA if mma else DECODE, chosen, plan, stream, fast_key, keep=keep)
-    if splits > 1 and not here:
-        part_out, part_lse, tickets = keep[0], keep[1], keep[3]
-        _launch_merge(chosen, stream, part_out, part_lse, o_,
-                      _lse_or_dummy(chosen, lse_view, dtype), dtype, lse_view is not None,
-                      fast_key, tickets if tails else None)
+    plan, tails = planned(cluster, clusters)
+    # clusters that do not all fit at once leave some for a second wave (31 µs later on
+    # an H200, 2026-12-04 r7): their splits then merge by ticket or in merge_kernel
+    if cluster and op.clusters_at_once(DECODE_MMA, chosen, plan) * cluster \
+            < int(np.prod(plan.grid)):
+        plan, tails = planned(0, 1)
+    a = plan.args
+    op.launch(DECODE_MMA if mma else DECODE, chosen, plan, stream, fast_key,
+              keep=(a["part_out"], a["part_lse"], a["part_flat"], a["tickets"], a["kv_lens"]))
+    if plan.grid[0] > 1 and not plan.constants["MERGE_HERE"]:
+        _launch_merge(chosen, stream, a["part_out"], a["part_lse"], o_, a["lse"], dtype,
+                      has_lse, fast_key, a["tickets"] if tails else None)
     return True
-
-
-def _decode_plan(chosen, stream, mma, cluster, clusters, unclustered, warp, rows, row_tiles,
-                 dtype, q_, o_, lse_view, cscale, opts, live_kv_lens, k_words, k_strides,
-                 v_words, v_strides, heads_kv, cache_len):
-    """(the op.Launch of a decode route, the workspaces it writes to keep with a replay:
-    part_out, part_lse, part_flat, tickets, kv_lens, and whether its splits share a
-    tail): its splits as ``clusters`` clusters of ``cluster`` blocks a group, or
-    (``cluster`` 0) the ``unclustered`` (splits, merged in the launch)."""
-    batch, heads_q, seq_len, head_dim = q_.shape
-    head_dim_v = o_.shape[3]
-    (kw_b, kw_h, kw_k), (vw_b, vw_h, vw_k) = k_strides, v_strides
-    has_lse = lse_view is not None
-    splits, here = (cluster * clusters, True) if cluster else unclustered
-    if mma:
-        constants = mma_constants(
-            chosen.name, dtype, head_dim, head_dim_v, splits > 1, has_lse, opts.constants(),
-            here, kw_k == head_dim // 2 and vw_k == head_dim_v // 2,  # rows' words apart
-            cluster, clusters)
-    else:
-        constants = decode_constants(chosen.name, warp, dtype, head_dim, head_dim_v, rows,
-                                     splits > 1, has_lse, opts.constants(), here)
-    if here and not cluster and splits > constants["MOST_SPLITS"]:  # its weights' size
-        raise AssertionError(f"{splits} key splits merged in the launch: it holds "
-                             f"{constants['MOST_SPLITS']}")
-    part_out, part_lse, part_flat = _split_parts(chosen, stream, splits,
-                                                 (batch, heads_q, seq_len, head_dim_v), dtype)
-    # the merge's tickets [groups], then (TAIL) the shared tails' counters [groups], then
-    # (clusters > 1) the clusters' merge's [cluster, groups]
-    tails = splits > 1 and constants.get("TAIL", 0) > 0
-    groups = row_tiles * batch * heads_kv
-    tickets = _workspace(chosen, stream, "tickets", (
-        (2 if tails else 1) * groups + (cluster * groups if clusters > 1 else 0),), np.int32) \
-        if here or tails else _no_tickets(chosen)
-    kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
-    grid = (splits, row_tiles, batch * heads_kv)
-    args = dict(
-        q=q_, k_words=k_words, kw_b=np.int64(kw_b), kw_h=np.int64(kw_h), kw_k=np.int64(kw_k),
-        v_words=v_words, vw_b=np.int64(vw_b), vw_h=np.int64(vw_h), vw_k=np.int64(vw_k),
-        out=o_, lse=_lse_or_dummy(chosen, lse_view, dtype), part_out=part_out,
-        part_lse=part_lse, part_flat=part_flat, tickets=tickets, scale=cscale,
-        heads_kv=np.int64(heads_kv), cache_len=np.int64(cache_len),
-        offset=np.int64(opts.offset), window=np.int64(opts.window), kv_lens=kv_lens,
-        q_offsets=q_offsets)
-    # the tensor-core route's stages are dynamic shared memory (STAGE_BYTES)
-    return op.Launch.of(constants, grid, (constants["THREADS"], 1), args,
-                        constants.get("STAGE_BYTES", 0)), \
-        (part_out, part_lse, part_flat, tickets, kv_lens), tails
 
 
 def causal_attention_reference(q, k, v, *, scale=None, offset=None, window=None,

@@ -43,6 +43,8 @@ LANES, ROWS, WORD = compile_time("LANES", "ROWS", "WORD")
 #: the 16-byte path: elements per 16-byte chunk (0: the word/element path), and rows
 #: per round whose edge sectors a block stages in shared memory at once
 VEC, STAGE, EDGE_WORDS = compile_time("VEC", "STAGE", "EDGE_WORDS")  # EDGE_WORDS: 16 * STAGE
+#: the 16-byte path's lane passes start on LANES-chunk boundaries (ALIGNED_PASSES)
+ALIGNED = compile_time("ALIGNED")
 # device primitives (intrinsics.py), bound into every GPU kernel by op.Family
 load_v4, store_v4, i32, u32, add32, mul32, mad32 = compile_time(
     "load_v4", "store_v4", "i32", "u32", "add32", "mul32", "mad32")
@@ -147,11 +149,16 @@ def fill_chunks(row, start, stop, lo, hi, fill_lo, fill_hi, lane, edges, at, s0)
     keys only is one 16-byte store of fill; a chunk holding kept keys too (in one
     of the row's edge sectors) is written with its kept keys' own bits (integer
     words: NaN payloads and -0.0 unchanged), read from ``edges[at:]`` where they
-    were staged (edge sector s0's two chunks, then the other's)."""
-    c = add32(start, lane)
+    were staged (edge sector s0's two chunks, then the other's). With ALIGNED each
+    pass of the lanes covers LANES chunks from a multiple of LANES (a warp store:
+    whole 128-byte lines), its lanes before ``start`` storing nothing; else the
+    passes start at ``start``."""
+    c = add32(start - start % LANES, lane) if ALIGNED else add32(start, lane)
     while c < stop:
         kb = mul32(c, VEC)
-        if kb + VEC <= lo or kb >= hi:
+        if ALIGNED and c < start:
+            pass  # (an aligned pass's lanes before the range)
+        elif kb + VEC <= lo or kb >= hi:
             store_v4(row, u32(kb), fill_lo, fill_hi, fill_lo, fill_hi)
         else:
             e = at + (0 if c // 2 == s0 else 8) + 4 * (c % 2)
@@ -312,6 +319,12 @@ LAUNCH = {"cuda": (1, 4), "hip": (1, 8), "sim": (1, 1)}
 #: rows a round (an MI300X CU holds 64 KB of LDS), unmeasured. The simulator's small
 #: rounds take several per block.
 STAGING = {"cuda": (660, 512, 8), "hip": (528, 128, 4), "sim": (3, 2, 1)}
+#: key widths (bytes) whose 16-byte path passes are LANES-aligned (fill_chunks). H200,
+#: 2026-12-04 r39 (`bench --ops mask`, aligned against not, twice): float32
+#: 4x32x2048² 0.81 -> 0.83 of the floor, 1x8x8192² 0.85 -> 0.89; float16/bfloat16
+#: 0.75 -> 0.73, so not for 2-byte keys. hip: unmeasured (not aligned); the
+#: simulator aligns as cuda, so that CPU tests run both forms.
+ALIGNED_PASSES = {"cuda": (4, 8), "sim": (4, 8)}
 
 
 #: write rows as 16-byte chunks where the layout allows (vec_layout)
@@ -347,12 +360,13 @@ def plan_launch(shape, itemsize, has_words, bits, opts, backend, vec_ok=False) -
     lanes = warps * backend.warp
     word = 8 // itemsize if has_words else 1
     constants = dict(LANES=lanes, ROWS=rows, WORD=word, VEC=0, STAGE=1, EDGE_WORDS=16,
-                     **opts.constants())
+                     ALIGNED=False, **opts.constants())
     fill_word = np.array([bits] * (8 // itemsize), dtype=bits.dtype).view(np.uint64)[0]
     if vec_ok:  # every row in turn on about a wave of blocks (mask_rows_vec)
         blocks, stage, rows = STAGING.get(backend.name, STAGING["sim"])
         constants.update(LANES=backend.warp, ROWS=rows, VEC=16 // itemsize, STAGE=stage,
-                         EDGE_WORDS=16 * stage)
+                         EDGE_WORDS=16 * stage,
+                         ALIGNED=itemsize in ALIGNED_PASSES.get(backend.name, ()))
         grid = (max(1, min(blocks, -(-shape[0] * shape[1] * shape[2] // rows))), 1, 1)
         lanes = backend.warp
     else:  # one block row per query row, ROWS rows per block; heads and batch ride y, z
@@ -377,7 +391,7 @@ def _aot_variants(warp: int):
                     continue  # options are independent of the word path: once per width
                 yield (f"causal_mask_{bits}" + ("_words" if word > 1 else "") + suffix,
                        dict(ELEMENT=bits, LANES=warps * warp, ROWS=rows, WORD=word, VEC=0,
-                            STAGE=1, EDGE_WORDS=16, **option_constants))
+                            STAGE=1, EDGE_WORDS=16, ALIGNED=False, **option_constants))
         itemsize = 8 // per_word
         for suffix, option_constants in options.items():  # the 16-byte path (no mask_fn)
             if suffix != "_mask_fn":
@@ -385,7 +399,7 @@ def _aot_variants(warp: int):
                 yield (f"causal_mask_{bits}_vec" + suffix,
                        dict(ELEMENT=bits, LANES=warp, ROWS=vec_rows, WORD=per_word,
                             VEC=16 // itemsize, STAGE=stage, EDGE_WORDS=16 * stage,
-                            **option_constants))
+                            ALIGNED=False, **option_constants))
 
 
 def _odd_keys(b, h, q_pos, k):

@@ -223,6 +223,28 @@ def test_vec_edge_keeps_exact_bits(backend, rng, dtype, options):
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("offset", [-3, 0, 37, 101])
+def test_vec_passes_aligned_or_not_write_the_masked_keys_only(backend, rng, dtype, offset):
+    """Rows of many lane passes whose masked tail starts anywhere in a pass: with
+    lane passes aligned to the lanes (4- and 8-byte keys on cuda and the simulator:
+    mask.ALIGNED_PASSES) the lanes before the tail's first chunk store nothing, and
+    every masked key is still written; 2-byte keys take unaligned passes."""
+    shape = (1, 2, 6, 400)
+    x = random_scores(rng, shape, dtype)
+    before = x.copy()
+    got = device_roundtrip(backend, x, lambda a: nc.apply_causal_mask(a, offset=offset,
+                                                                      backend=backend))
+    assert_bits_equal(got, expected(before, masked_where(shape, offset=offset)))
+    if backend == "sim":
+        from numba_causal import compile as kc
+
+        vec = 16 // x.dtype.itemsize
+        aligned = {e.constants.get("ALIGNED") for e in kc.compiled(backend, "causal_mask_kernel")
+                   if e.constants.get("VEC") == vec}
+        assert aligned == {x.dtype.itemsize != 2}
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 def test_vec_guard_band(backend, rng, dtype):
     """Aligned rows with gaps between them (16-byte path): the sectors around each
     row's edge are read and written back, but never past the row's own elements."""

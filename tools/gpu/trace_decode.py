@@ -1,6 +1,7 @@
 """Where the time of a decode attention launch goes: a timeline of every block.
 
-    python tools/gpu/trace_decode.py [seq_len [out_dir]] [--read] [--ragged]
+    python tools/gpu/trace_decode.py [seq_len [out_dir]] [--read] [--ragged] [--split-only]
+        [--ticket=acq_rel]
 
 Issue 15's shapes (fp16, head_dim 128). For each, the public call's launches
 (decode_mma_kernel's key splits, then merge_kernel) are recorded; the split
@@ -16,7 +17,11 @@ varies with the blocks sharing an SM, the split and the (batch, KV head)
 read-only kernel streaming the same K and V bytes with 16-byte loads (the same
 block count, and a full grid): the fixed cost of a launch that only reads.
 ``--ragged``: the B8 and B1 shapes with the benchmark's kv_lens (uniform in
-[L/2, L], seeded with L); the floor counts the valid keys.
+[L/2, L], seeded with L); the floor counts the valid keys. ``--split-only``: the B8
+and B1 shapes only. ``--ticket=acq_rel``: each shape again with the traced copy's
+ticket one ``atom.add.acq_rel.gpu`` instead of the package's membar.gl, atom.add,
+membar.gl. A two-level cluster merge (B1) prints its steps (LEVEL2_STAMPS) for the
+blocks that were not last and for the last.
 """
 
 from __future__ import annotations
@@ -66,22 +71,29 @@ STAMPS = ("enter", "first tile", "loop end", "end")
 #: such step): warp 0 has folded the other warps' states in; its partials are in its
 #: shared memory; the cluster's first barrier has passed; merge_cluster is done
 END_STAMPS = ("folded", "stored", "synced", "merged")
-COLUMNS = 9
+#: stamps of a two-level cluster merge (merge_last_cluster; columns 9-11, 0 where there
+#: is none): its first barrier has passed; the ticket has been drawn and shared; the
+#: last cluster's merge of the clusters' pieces is issued (0 in a block that is not last)
+LEVEL2_STAMPS = ("level 2 in", "ticket", "level 2 merged")
+COLUMNS = 12
 
 _TAIL = '''
     t_end = globaltimer()
     if thread == 0:
         blk = (int64(gpu.blockIdx.z) * int64(gpu.gridDim.y) + int64(gpu.blockIdx.y)) \\
             * int64(gpu.gridDim.x) + int64(gpu.blockIdx.x)
-        trace[blk * 9] = t_enter
-        trace[blk * 9 + 1] = t_first
-        trace[blk * 9 + 2] = t_loop
-        trace[blk * 9 + 3] = t_end
-        trace[blk * 9 + 4] = int64(smid())
-        trace[blk * 9 + 5] = t_folded
-        trace[blk * 9 + 6] = t_stored
-        trace[blk * 9 + 7] = t_synced
-        trace[blk * 9 + 8] = t_merged
+        trace[blk * 12] = t_enter
+        trace[blk * 12 + 1] = t_first
+        trace[blk * 12 + 2] = t_loop
+        trace[blk * 12 + 3] = t_end
+        trace[blk * 12 + 4] = int64(smid())
+        trace[blk * 12 + 5] = t_folded
+        trace[blk * 12 + 6] = t_stored
+        trace[blk * 12 + 7] = t_synced
+        trace[blk * 12 + 8] = t_merged
+        trace[blk * 12 + 9] = t_l1
+        trace[blk * 12 + 10] = t_l2
+        trace[blk * 12 + 11] = t_l3
 '''
 
 
@@ -99,7 +111,8 @@ def traced_source() -> str:
     once("kv_lens, q_offsets):", "kv_lens, q_offsets, trace):")
     once("    thread = int64(gpu.threadIdx.x)\n",
          "    thread = int64(gpu.threadIdx.x)\n    t_enter = globaltimer()\n    t_first = t_enter\n"
-         "    t_stored = int64(0)\n    t_synced = int64(0)\n    t_merged = int64(0)\n")
+         "    t_stored = int64(0)\n    t_synced = int64(0)\n    t_merged = int64(0)\n"
+         "    t_l1 = int64(0)\n    t_l2 = int64(0)\n    t_l3 = int64(0)\n")
     once("        gpu.syncthreads()  # every lane's copies of this tile have landed\n",
          "        gpu.syncthreads()  # every lane's copies of this tile have landed\n"
          "        if it == 0:\n            t_first = globaltimer()\n")
@@ -112,7 +125,45 @@ def traced_source() -> str:
          "        t_synced = globaltimer()\n")
     once("        cluster_sync()  # no block leaves while",
          "        t_merged = globaltimer()\n        cluster_sync()  # no block leaves while")
+    once("            merge_last_cluster(part_flat,",
+         "            t_l1, t_l2, t_l3 = merge_last_cluster(part_flat,")
     return src + _TAIL
+
+
+def traced_merge_last_cluster():
+    """merge_last_cluster with LEVEL2_STAMPS read, returned as a tuple."""
+    src = inspect.getsource(A.merge_last_cluster).rstrip() + "\n"
+    for old, new in (
+            ("    gpu.syncthreads()  # every thread's pieces are written\n",
+             "    gpu.syncthreads()  # every thread's pieces are written\n"
+             "    t_l1 = globaltimer()\n"),
+            ("    gpu.syncthreads()\n    if last_sh[0] == 0:\n        return\n",
+             "    gpu.syncthreads()\n    t_l2 = globaltimer()\n    if last_sh[0] == 0:\n"
+             "        return t_l1, t_l2, int64(0)\n")):
+        assert src.count(old) == 1, old
+        src = src.replace(old, new)
+    namespace = dict(vars(A))
+    exec(compile(src + "    return t_l1, t_l2, globaltimer()\n", "<traced merge_last_cluster>",
+                 "exec"), namespace)
+    return namespace["merge_last_cluster"]
+
+
+def _ticket_acq_rel(typingctx, array, index):
+    """The ticket (intrinsics.ticket's contract) as one ``atom.add.acq_rel.gpu``: release
+    orders this thread's writes (and, through the barrier before it, the block's)
+    before the add, acquire orders the add before the loads after it; no membar.gl."""
+    from numba_causal.intrinsics import _I32, _I64, _element_pointer
+
+    def codegen(context, builder, sig, args):
+        ptr = _element_pointer(context, builder, sig.args[0], args[0], sig.args[1], args[1])
+        asm = ir.InlineAsm(ir.FunctionType(_I32, [_I64]),
+                           "atom.add.acq_rel.gpu.u32 $0, [$1], 1;", "=r,l", side_effect=True)
+        return builder.call(asm, [builder.ptrtoint(ptr, _I64)])
+    return types.int32(array, index), codegen
+
+
+#: ticket spellings the trace can compile its copy with (``--ticket NAME``)
+TICKETS = {"package": None, "acq_rel": intrinsic(_ticket_acq_rel)}
 
 
 def traced_kernel():
@@ -177,7 +228,7 @@ def profile_call(call, n=30):
 
 
 def trace_case(backend, launches, gbps, traced, case, seq_len, out_dir, dtype=torch.float16,
-               d=128, ragged=False):
+               d=128, ragged=False, ticket="package"):
     from time_kernels import relaunch
 
     b, hq, hkv, n = case
@@ -195,6 +246,9 @@ def trace_case(backend, launches, gbps, traced, case, seq_len, out_dir, dtype=to
     def call():
         A.causal_attention(q, k, v, out=out, backend="cuda", **kw)
 
+    from numba_causal import fastpath
+
+    fastpath.clear()  # a replay of an earlier call makes no launch of its own to record
     launches.clear()
     call()
     torch.cuda.synchronize()
@@ -205,8 +259,12 @@ def trace_case(backend, launches, gbps, traced, case, seq_len, out_dir, dtype=to
     blocks = int(np.prod(plan.grid))
     trace_t = torch.zeros(blocks * COLUMNS, dtype=torch.int64, device="cuda")
     trace = backend.gpu.as_cuda_array(trace_t)
+    extra = (("merge_last_cluster", traced_merge_last_cluster()),)
+    if TICKETS[ticket] is not None:
+        extra += (("ticket", TICKETS[ticket]),)
     built = kc.build(backend, traced, family.gpu_helper_list("cuda")
-                     + (("globaltimer", globaltimer), ("smid", smid)),
+                     + (("globaltimer", globaltimer), ("smid", smid)) + extra,
+                     TRACE_TICKET=list(TICKETS).index(ticket),
                      **family.variant(plan.constants, op.dependent_launches(backend)))
     op.allow_shared(backend, built, args + (trace,), plan.shared)  # past 48 KiB
     go = built[plan.grid, plan.block, stream or 0, plan.shared]
@@ -220,7 +278,8 @@ def trace_case(backend, launches, gbps, traced, case, seq_len, out_dir, dtype=to
     err = (out.float() - want.float()).abs().max().item()
     floor_us = 2 * valid * hkv * d * q.element_size() / (gbps * 1e3)
     t = trace_t.view(blocks, COLUMNS).cpu().numpy()
-    name = f"B{b}-Hq{hq}-Hkv{hkv}-S{seq_len}-L{n}" + ("-ragged" if ragged else "")
+    name = f"B{b}-Hq{hq}-Hkv{hkv}-S{seq_len}-L{n}" + ("-ragged" if ragged else "") + (
+        "" if ticket == "package" else f"-ticket-{ticket}")
     if out_dir:
         np.save(f"{out_dir}/trace-{name}.npy", t)
     us = (t[:, :4] - t[:, 0].min()) / 1e3
@@ -240,6 +299,21 @@ def trace_case(backend, launches, gbps, traced, case, seq_len, out_dir, dtype=to
                                  if t[:, 5 + i].all()] + [(3, "end")]
     for (a, was), (z, now) in zip(steps, steps[1:]):
         print(f"  {now:>12} - {was}: {percentiles((t[:, z] - t[:, a]) / 1e3)}")
+    two = t[:, 9] > 0  # blocks of a two-level cluster merge
+    if two.any():
+        last = two & (t[:, 11] > 0)
+        for sel, who in ((two & ~last, "not last"), (last, "last")):
+            if not sel.any():
+                continue
+            ts = t[sel]
+            print(f"  level 2, {who} ({sel.sum()} blocks): in - merged "
+                  f"{percentiles((ts[:, 9] - ts[:, 8]) / 1e3)}")
+            print(f"  {'':>10} ticket - in {percentiles((ts[:, 10] - ts[:, 9]) / 1e3)}")
+            if who == "last":
+                print(f"  {'':>10} merged - ticket {percentiles((ts[:, 11] - ts[:, 10]) / 1e3)}")
+                print(f"  {'':>10} end - merged {percentiles((ts[:, 3] - ts[:, 11]) / 1e3)}")
+            else:
+                print(f"  {'':>10} end - ticket {percentiles((ts[:, 3] - ts[:, 10]) / 1e3)}")
     sm = t[:, 4].astype(np.int64)
     per_sm = np.bincount(sm)
     load = per_sm[sm]  # blocks sharing each block's SM
@@ -275,19 +349,23 @@ def read_case(backend, gbps, k, v, blocks):
 
 
 def main():
-    seq_len = int(sys.argv[1]) if len(sys.argv) > 1 else 1
-    out_dir = sys.argv[2] if len(sys.argv) > 2 else None
+    words = [a for a in sys.argv[1:] if not a.startswith("--")]
+    seq_len = int(words[0]) if words else 1
+    out_dir = words[1] if len(words) > 1 else None
     backend = get_backend("cuda")
     gbps = copy_bandwidth()
     traced = traced_kernel()
     ragged = "--ragged" in sys.argv
     with recorded_launches() as launches:
-        for case in ATTENTION_CASES[:2] if ragged else ATTENTION_CASES:
-            blocks, k, v = trace_case(backend, launches, gbps, traced, case, seq_len, out_dir,
-                                      ragged=ragged)
-            if "--read" in sys.argv:
-                read_case(backend, gbps, k, v, blocks)
-            del k, v
+        cases = ATTENTION_CASES[:2] if ragged or "--split-only" in sys.argv else ATTENTION_CASES
+        tickets = ["package"] + [a.split("=", 1)[1] for a in sys.argv if a.startswith("--ticket=")]
+        for case in cases:
+            for ticket in tickets:
+                blocks, k, v = trace_case(backend, launches, gbps, traced, case, seq_len,
+                                          out_dir, ragged=ragged, ticket=ticket)
+                if "--read" in sys.argv:
+                    read_case(backend, gbps, k, v, blocks)
+                del k, v
 
 
 if __name__ == "__main__":

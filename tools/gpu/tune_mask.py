@@ -11,9 +11,14 @@ floor per variant and shape; writes JSON to the path in argv[1] if given.
     python tools/gpu/tune_mask.py bounds   # what any valid mask can reach (bounds_main)
     python tools/gpu/tune_mask.py options  # window= and kv_lens= against plain causal
     python tools/gpu/tune_mask.py edges16 [words]  # edge sectors read first, 16-byte stores
+    python tools/gpu/tune_mask.py prefetch  # edge sectors asked of L2, partial stores, no wait
+    python tools/gpu/tune_mask.py sector-reads  # one 32-byte read a row: edge, random, first
+    python tools/gpu/tune_mask.py structure  # the product rebuilt without its reads / stores
+    python tools/gpu/tune_mask.py twopass  # edges asked of L2 first, then a many-wave fill
 """
 
 import contextlib
+import dataclasses
 import json
 import sys
 import time
@@ -177,6 +182,147 @@ def tail_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
         for c in range(first - first % 32 + lane, chunks, 32):
             if c >= first:
                 store_v4(flat, row + 4 * c, fill_u32, fill_u32, fill_u32, fill_u32)
+
+
+def tail_strided_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
+    """tail_kernel's stores (BOUND EXPERIMENT, not a valid mask) on the product's grid:
+    block ``x`` of G (one wave) takes rows ``x + i * G``, warp ``w`` of WARPS_T its rows
+    ``i = w, w + WARPS_T, ...``: the stores alone, in the product's order."""
+    lane = int64(gpu.threadIdx.x)
+    g = int64(gpu.gridDim.x)
+    x = int64(gpu.blockIdx.x)
+    mine = (n_rows - x + g - 1) // g
+    chunks = words // 4
+    for i in range(int64(gpu.threadIdx.y), mine, WARPS_T):
+        r = x + i * g
+        hi = first_masked(r, words, offset, seq_len)
+        first = (hi * ITEM + ALIGN - 1) // ALIGN * (ALIGN // 16)
+        row = r * words
+        for c in range(first - first % 32 + lane, chunks, 32):
+            if c >= first:
+                store_v4(flat, row + 4 * c, fill_u32, fill_u32, fill_u32, fill_u32)
+
+
+WARPS_T = compile_time("WARPS_T")
+MODE, SH_T = compile_time("MODE", "SH_T")  # staged experiment
+
+
+def whole_sectors16(flat, row, words, hi, fill_u32, lane):
+    """The masked sectors of a row from its first whole one to its end, 16-byte stores."""
+    chunks = words // 4
+    first = (hi * ITEM + 31) // 32 * 2
+    for c in range(first - first % 32 + lane, chunks, 32):
+        if c >= first:
+            store_v4(flat, row + 4 * c, fill_u32, fill_u32, fill_u32, fill_u32)
+
+
+def edge_sector16(flat, sh, i, row, hi, fill_u32, lane):
+    """Lanes 0 and 1 write the row's edge sector whole (when the tail starts inside
+    one), its kept elements' bits from ``sh[8 i:]``."""
+    if (hi * ITEM) % 32 != 0 and lane < 2:
+        sector = (hi * ITEM) // 32
+        at = row + sector * 8 + 4 * lane
+        elem = (sector * 32 + 16 * lane) // ITEM
+        per = 4 // ITEM
+        e = i * 8 + 4 * lane
+        store_v4(flat, at, edge_word(sh[e], elem, hi, fill_u32),
+                 edge_word(sh[e + 1], elem + per, hi, fill_u32),
+                 edge_word(sh[e + 2], elem + 2 * per, hi, fill_u32),
+                 edge_word(sh[e + 3], elem + 3 * per, hi, fill_u32))
+
+
+EC = compile_time("EC")  # chunks of 16 bytes a staged edge region
+
+
+def tail_region_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
+    """tail_staged_kernel's MODE 0 (edges copied first, one barrier, then stores; a
+    valid mask) with the edge widened to the EC-chunk region (EC 2: the 32-byte
+    sector; 4: the 64-byte pair; 8: the 128-byte line) in which the row's tail
+    starts: a thread a row copies the region whole, and the row's warp writes it
+    whole (its kept elements with their own bits), then every chunk after it."""
+    sh = gpu.shared.array(SH_T, uint32)
+    lane = int64(gpu.threadIdx.x)
+    warp = int64(gpu.threadIdx.y)
+    g = int64(gpu.gridDim.x)
+    x = int64(gpu.blockIdx.x)
+    mine = (n_rows - x + g - 1) // g
+    for i in range(warp * 32 + lane, mine, 32 * WARPS_T):
+        r = x + i * g
+        hi = first_masked(r, words, offset, seq_len)
+        if (hi * ITEM) % (16 * EC) != 0:
+            rc = (hi * ITEM) // (16 * EC) * EC
+            for j in range(EC):
+                copy16(sh, (i * EC + j) * 4, flat, r * words + (rc + j) * 4)
+    async_commit()
+    async_wait(0)
+    gpu.syncthreads()
+    chunks = words // 4
+    per = 4 // ITEM
+    for i in range(warp, mine, WARPS_T):
+        r = x + i * g
+        row = r * words
+        hi = first_masked(r, words, offset, seq_len)
+        first = (hi * ITEM + 15) // 16
+        if (hi * ITEM) % (16 * EC) != 0:
+            rc = (hi * ITEM) // (16 * EC) * EC
+            first = rc + EC
+            if lane < EC:
+                c = rc + lane
+                elem = c * 16 // ITEM
+                e = (i * EC + lane) * 4
+                store_v4(flat, row + 4 * c, edge_word(sh[e], elem, hi, fill_u32),
+                         edge_word(sh[e + 1], elem + per, hi, fill_u32),
+                         edge_word(sh[e + 2], elem + 2 * per, hi, fill_u32),
+                         edge_word(sh[e + 3], elem + 3 * per, hi, fill_u32))
+        for c in range(first - first % 32 + lane, chunks, 32):
+            if c >= first:
+                store_v4(flat, row + 4 * c, fill_u32, fill_u32, fill_u32, fill_u32)
+
+
+def tail_staged_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
+    """STAGED EXPERIMENT on the product's grid (block ``x`` of G: rows ``x + i G``, warp
+    ``w`` of WARPS_T its rows ``i = w, w + WARPS_T, ...``; all of a block's rows in one
+    round, SH_T words of shared memory = 8 a row): a thread a row first starts the
+    copy (cp.async) of its row's edge sector into shared memory. MODE 0: every thread
+    waits for its copies, one barrier, then each row's whole masked sectors and its
+    edge sector with its kept bits (a valid mask). MODE 1: as 0, the edge sector not
+    written (NOT valid: the cost of the copies and the barrier alone). MODE 2: each
+    warp first writes the whole sectors of its first row while the copies are in
+    flight, then the wait and the barrier, then that row's edge sector and the rest
+    (valid)."""
+    sh = gpu.shared.array(SH_T, uint32)
+    lane = int64(gpu.threadIdx.x)
+    warp = int64(gpu.threadIdx.y)
+    g = int64(gpu.gridDim.x)
+    x = int64(gpu.blockIdx.x)
+    mine = (n_rows - x + g - 1) // g
+    for i in range(warp * 32 + lane, mine, 32 * WARPS_T):
+        r = x + i * g
+        hi = first_masked(r, words, offset, seq_len)
+        if (hi * ITEM) % 32 != 0:
+            at = r * words + (hi * ITEM) // 32 * 8
+            copy16(sh, i * 8, flat, at)
+            copy16(sh, i * 8 + 4, flat, at + 4)
+    async_commit()
+    start = warp
+    if MODE == 2 and warp < mine:
+        r = x + warp * g
+        whole_sectors16(flat, r * words, words, first_masked(r, words, offset, seq_len),
+                        fill_u32, lane)
+    async_wait(0)
+    gpu.syncthreads()
+    if MODE == 2 and warp < mine:
+        r = x + warp * g
+        edge_sector16(flat, sh, warp, r * words, first_masked(r, words, offset, seq_len),
+                      fill_u32, lane)
+        start = warp + WARPS_T
+    for i in range(start, mine, WARPS_T):
+        r = x + i * g
+        hi = first_masked(r, words, offset, seq_len)
+        whole_sectors16(flat, r * words, words, hi, fill_u32, lane)
+        if MODE != 1:
+            edge_sector16(flat, sh, i, r * words, hi, fill_u32, lane)
+
 
 
 RB, WARPS_N, SH_WORDS, STRIDED = compile_time("RB", "WARPS_N", "SH_WORDS", "STRIDED")  # fused
@@ -344,6 +490,460 @@ def fusedp16_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
                 write_row16(flat, r * words, words, hi, fill_u32, lane, sh[i * 8],
                             sh[i * 8 + 1], sh[i * 8 + 2], sh[i * 8 + 3], sh[i * 8 + 4],
                             sh[i * 8 + 5], sh[i * 8 + 6], sh[i * 8 + 7])
+
+
+AHEAD, LAST, EL_BITS = compile_time("AHEAD", "LAST", "EL_BITS")  # prefetch experiment
+
+
+def _make_prefetch_l2(hint):
+    """``prefetch_l2(a, i)``: ask L2 for the sector of ``a[i]`` (``prefetch.global.L2``
+    with eviction priority ``hint``); no register waits for it (fire and forget)."""
+    from llvmlite import ir
+    from numba.core import types
+    from numba_causal.intrinsics import _I64, _element_pointer, _is_array, _is_int
+
+    def prefetch_l2(typingctx, array, index):
+        if not (_is_array(array) and _is_int(index)):
+            return None
+
+        def codegen(context, builder, sig, args):
+            ptr = _element_pointer(context, builder, sig.args[0], args[0], sig.args[1], args[1])
+            asm = ir.InlineAsm(ir.FunctionType(ir.VoidType(), [_I64]),
+                               "{ .reg .u64 g; cvta.to.global.u64 g, $0; "
+                               f"prefetch.global.L2{hint} [g]; }}", "l", side_effect=True)
+            builder.call(asm, [builder.ptrtoint(ptr, _I64)])
+            return context.get_dummy_value()
+        return types.void(array, index), codegen
+    from numba.cuda.extending import intrinsic
+    return intrinsic(prefetch_l2)
+
+
+def prefetch_edge(el, r, words, offset, seq_len):
+    """Ask L2 (no wait) for row ``r``'s edge sector, where its masked tail starts
+    inside one (``el``: the rows' elements; LAST: evict_last priority)."""
+    hi = first_masked(r, words, offset, seq_len)
+    if (hi * ITEM) % 32 != 0:
+        at = r * (words * 4 // ITEM) + hi
+        if LAST:
+            prefetch_last(el, at)
+        else:
+            prefetch_normal(el, at)
+
+
+def write_row_partial(flat, el, r, words, hi, fill_u32, fill_el, lane):
+    """Row ``r``'s masked tail with no read: the masked elements of its edge sector
+    as element stores (one warp store, a byte-masked partial sector: L2 merges it
+    with the sector's kept bytes, fetched by then or on eviction), then every whole
+    masked sector as 16-byte stores."""
+    keys = words * 4 // ITEM
+    end = min((hi * ITEM + 31) // 32 * 32 // ITEM, keys)  # the first whole sector's key
+    if hi + lane < end:
+        el[r * keys + hi + lane] = fill_el
+    chunks = words // 4
+    first = end * ITEM // 16
+    row = r * words
+    for c in range(first - first % 32 + lane, chunks, 32):
+        if c >= first:
+            store_v4(flat, row + 4 * c, fill_u32, fill_u32, fill_u32, fill_u32)
+
+
+def partial_kernel(flat, el, words, n_rows, fill_u32, fill_el, offset, seq_len):
+    """PREFETCH EXPERIMENT, a valid mask that reads nothing and writes no kept byte: a
+    warp per row (ROWS consecutive rows a block, a grid of many waves) writes the
+    row's masked elements only (write_row_partial). AHEAD > 0: lane 0 first asks L2
+    for the edge sector of row ``r + AHEAD`` (rows ``< AHEAD`` ask for their own), so
+    the sector is in L2 when that row's partial store arrives and nothing is read
+    back at eviction; no thread ever waits for a read."""
+    lane = int64(gpu.threadIdx.x)
+    r = int64(gpu.blockIdx.x) * ROWS + int64(gpu.threadIdx.y)
+    if r < n_rows:
+        if AHEAD > 0:
+            if lane == 0 and r + AHEAD < n_rows:
+                prefetch_edge(el, r + AHEAD, words, offset, seq_len)
+            if lane == 1 and r < AHEAD:
+                prefetch_edge(el, r, words, offset, seq_len)
+        hi = first_masked(r, words, offset, seq_len)
+        write_row_partial(flat, el, r, words, hi, fill_u32, fill_el, lane)
+
+
+def partial_strided_kernel(flat, el, words, n_rows, fill_u32, fill_el, offset, seq_len):
+    """PREFETCH EXPERIMENT, one wave: block ``x`` of G takes rows ``x + i * G`` (as the
+    product), warp ``w`` its rows ``i = w, w + WARPS_N, ...``. The block's threads
+    first ask L2 for the edge sectors of its first AHEAD rows (all of them when
+    AHEAD >= its rows), then a warp writing row ``i`` asks for row ``i + AHEAD``'s;
+    rows are written as partial_kernel's (no read, no wait)."""
+    lane = int64(gpu.threadIdx.x)
+    warp = int64(gpu.threadIdx.y)
+    g = int64(gpu.gridDim.x)
+    x = int64(gpu.blockIdx.x)
+    mine = (n_rows - x + g - 1) // g
+    for i in range(warp * 32 + lane, min(AHEAD, mine), 32 * WARPS_N):
+        prefetch_edge(el, x + i * g, words, offset, seq_len)
+    for i in range(warp, mine, WARPS_N):
+        if lane == 0 and i + AHEAD < mine:
+            prefetch_edge(el, x + (i + AHEAD) * g, words, offset, seq_len)
+        r = x + i * g
+        hi = first_masked(r, words, offset, seq_len)
+        write_row_partial(flat, el, r, words, hi, fill_u32, fill_el, lane)
+
+
+def prefetch_main():
+    """Valid masks that never wait for a read (issue 12 item 3): each row's edge
+    sector written partially (its masked elements only), L2 asked for the sector
+    beforehand (prefetch.global.L2, evict_last or normal) so that it merges there,
+    at several distances, on a grid of many waves and on the product's one-wave
+    strided grid; against the product, the same partial stores with no prefetch,
+    and the stores-alone bound (tails rounded up to a sector: not a valid mask).
+    Bit-exact against the definition."""
+    timer, fill_gbps = fill_floor_timer()
+    backend = get_backend("cuda")
+    pf = (("prefetch_last", _make_prefetch_l2("::evict_last")),
+          ("prefetch_normal", _make_prefetch_l2("::evict_normal")))
+    helpers = intrinsics.device_primitives("cuda") + pf + (
+        first_masked, prefetch_edge, write_row_partial)
+    for shape, dtype in SHAPES:
+        x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
+        name = f"{'x'.join(map(str, shape)):>16} {str(dtype)[6:]:>8}"
+        n_rows = shape[0] * shape[1] * shape[2]
+        item = x.element_size()
+        words = shape[3] * item // 4
+        flat = backend.gpu.from_cuda_array_interface(dict(
+            x.view(torch.int32).__cuda_array_interface__, typestr="<u4", shape=(n_rows * words,),
+            strides=None, stream=None), owner=x, sync=False)
+        el = backend.gpu.from_cuda_array_interface(dict(
+            x.view({2: torch.int16, 4: torch.int32}[item]).__cuda_array_interface__,
+            typestr=f"<u{item}", shape=(n_rows * shape[3],), strides=None, stream=None),
+            owner=x, sync=False)
+        fill = {4: 0xFF800000, 2: 0xFC00FC00}[item] if x.dtype != torch.bfloat16 else 0xFF80FF80
+        fill_u32 = np.uint32(fill)
+        fill_el = np.uint32(fill) if item == 4 else np.uint16(fill & 0xFFFF)
+        offset = np.int64(shape[3] - shape[2])
+        args = (flat, el, np.int64(words), np.int64(n_rows), fill_u32, fill_el, offset,
+                np.int64(shape[2]))
+        runs = {"product": run_variant("product", x, 1, 4)}
+        bound = kc.build(backend, tail_kernel, helpers, ROWS=4, ALIGN=32, ITEM=item)[
+            -(-n_rows // 4), (32, 4)]
+        runs["bound: stores alone (tails rounded up to a sector, NOT a valid mask)"] = (
+            lambda: bound(flat, np.int64(words), np.int64(n_rows), np.uint32(0xFF800000),
+                          offset, np.int64(shape[2])))
+        for ahead, last in [(0, 0), (4096, 1), (16384, 1), (65536, 1), (16384, 0),
+                            (n_rows, 1)]:
+            k = kc.build(backend, partial_kernel, helpers, ROWS=8, AHEAD=ahead, LAST=last,
+                         ITEM=item)[-(-n_rows // 8), (32, 8)]
+            what = "no prefetch" if ahead == 0 else \
+                f"prefetch {ahead} rows ahead, {'evict_last' if last else 'evict_normal'}"
+            runs[f"partial, many waves, {what}"] = lambda k=k: k(*args)
+        for blocks, warps in [(660, 8)]:
+            rb = -(-n_rows // blocks)
+            for ahead, last in [(0, 0), (2 * warps, 1), (4 * warps, 1), (8 * warps, 1),
+                                (4 * warps, 0), (rb, 1), (rb, 0)]:
+                k = kc.build(backend, partial_strided_kernel, helpers, WARPS_N=warps,
+                             AHEAD=ahead, LAST=last, ITEM=item)[blocks, (32, warps)]
+                what = "no prefetch" if ahead == 0 else ("all edges first" if ahead == rb else
+                                                        f"prefetch {ahead} rows ahead") + \
+                    f", {'evict_last' if last else 'evict_normal'}"
+                runs[f"partial, {blocks} blocks strided, {what}"] = lambda k=k: k(*args)
+        for label, run in runs.items():
+            ok, ms = checked_ms(run, x, before, want, timer)
+            print(f"{name} {label}: {ms:.4f} ms  floor {floor_ms:.4f}  ratio {floor_ms / ms:.3f}"
+                  f"{'' if ok or 'NOT' in label else '  WRONG'}", flush=True)
+        del x, before, want, flat, el
+
+
+WHERE, EVERY = compile_time("WHERE", "EVERY")  # sector-read experiment
+
+
+def sector_reads_kernel(flat, sink, words, n_rows, offset, seq_len):
+    """SECTOR-READ EXPERIMENT: a thread per EVERY-th row reads one 32-byte sector of
+    the row (two 16-byte loads) and writes one word only if their xor is a value it
+    never is in practice (so the loads stay). WHERE 0: the row's edge sector (where
+    its causal tail starts, as the mask must read it); 1: a sector at a pseudo-random
+    column; 2: the row's first sector (every read one row stride after the last)."""
+    r = (int64(gpu.blockIdx.x) * int64(gpu.blockDim.x) + int64(gpu.threadIdx.x)) * EVERY
+    if r < n_rows:
+        sectors = words // 8
+        if WHERE == 0:
+            sector = min(first_masked(r, words, offset, seq_len) * ITEM // 32, sectors - 1)
+        elif WHERE == 1:
+            sector = ((r * 2654435761) >> 7) % sectors
+        else:
+            sector = int64(0)
+        w0, w1, w2, w3 = load_v4(flat, r * words + sector * 8)
+        w4, w5, w6, w7 = load_v4(flat, r * words + sector * 8 + 4)
+        acc = w0 ^ w1 ^ w2 ^ w3 ^ w4 ^ w5 ^ w6 ^ w7
+        if acc == uint32(0x9E3779B9):
+            sink[0] = acc
+
+
+def sector_reads_main():
+    """What one 32-byte read a row costs (issue 12 item 3): the edge sectors the mask
+    must read, against a sector at a random column and the row's first, for every
+    row and every second row, alone in a launch (gpu_ms: the GPU's time, not the
+    launch's host time) -- is the cost the rows' count, their addresses, or the
+    diagonal's?"""
+    fill_floor_timer()
+    backend = get_backend("cuda")
+    helpers = intrinsics.device_primitives("cuda") + (first_masked,)
+    sink = backend.gpu.as_cuda_array(torch.zeros(1, dtype=torch.int32, device="cuda"))
+    for shape, dtype in (SHAPES[0], SHAPES[1], SHAPES[3]):
+        x = torch.randn(shape, device="cuda", dtype=dtype)
+        n_rows = shape[0] * shape[1] * shape[2]
+        item = x.element_size()
+        words = shape[3] * item // 4
+        flat = backend.gpu.from_cuda_array_interface(dict(
+            x.view(torch.int32).__cuda_array_interface__, typestr="<u4", shape=(n_rows * words,),
+            strides=None, stream=None), owner=x, sync=False)
+        for every in (1, 2, 4):
+            for where, label in ((0, "edge sector"), (1, "random column"), (2, "first sector")):
+                k = kc.build(backend, sector_reads_kernel, helpers, WHERE=where, EVERY=every,
+                             ITEM=item)[-(-n_rows // (256 * every)), 256]
+                ms = gpu_ms(lambda: k(flat, sink, np.int64(words), np.int64(n_rows),
+                                      np.int64(shape[3] - shape[2]), np.int64(shape[2])))
+                reads = -(-n_rows // every)
+                print(f"{'x'.join(map(str, shape)):>16} {str(dtype)[6:]:>8} one {label} "
+                      f"every {every} rows ({reads} reads): {ms * 1e3:.1f} us, "
+                      f"{reads / ms / 1e6:.2f} G sectors/s", flush=True)
+        del x, flat
+
+
+def gpu_ms(fn, n=20, rounds=5):
+    """The GPU's time of ``fn`` (ms a call, median of ``rounds``): ``n`` calls queued
+    behind a sleeping kernel and timed by events, so that a launch's host time (about
+    29 us through numba's dispatcher, more than a short kernel takes) is not timed."""
+    start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    fn()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(rounds):
+        torch.cuda._sleep(4_000_000)  # ~2 ms: the n launches are queued before it ends
+        start.record()
+        for _ in range(n):
+            fn()
+        stop.record()
+        stop.synchronize()
+        times.append(start.elapsed_time(stop) / n)
+    return float(np.median(times))
+
+
+def _void_intrinsic(n_args, name):
+    """An intrinsic of ``n_args`` arguments that does nothing (a primitive left out)."""
+    from numba.core import types
+    from numba.cuda.extending import intrinsic
+
+    def body(typingctx, *args):
+        def codegen(context, builder, sig, args):
+            return context.get_dummy_value()
+        return types.void(*args), codegen
+    params = ", ".join(f"a{i}" for i in range(n_args))
+    namespace = {"body": body}
+    exec(f"def {name}(typingctx, {params}):\n    return body(typingctx, {params})", namespace)
+    return intrinsic(namespace[name])
+
+
+EDGE_LAST = compile_time("EDGE_LAST")  # two-pass experiment
+
+
+def prefetch_edges_kernel(flat, words, n_rows, offset, seq_len):
+    """TWO-PASS EXPERIMENT, pass 1: a thread a row asks L2 for the row's edge sector
+    (prefetch.global.L2, LAST: evict_last) and waits for nothing."""
+    r = int64(gpu.blockIdx.x) * int64(gpu.blockDim.x) + int64(gpu.threadIdx.x)
+    if r < n_rows:
+        hi = first_masked(r, words, offset, seq_len)
+        if (hi * ITEM) % 32 != 0:
+            at = r * words + (hi * ITEM) // 32 * 8
+            if LAST:
+                prefetch_last(flat, at)
+            else:
+                prefetch_normal(flat, at)
+
+
+def fill_own_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
+    """TWO-PASS EXPERIMENT, pass 2 (or alone): a warp a row, ROWS consecutive rows a
+    block, many waves; lanes 0 and 1 read the row's edge sector (an L2 hit after pass
+    1) and write it whole with its kept bits (a valid mask), EDGE_LAST 0: first (the
+    warp waits for the read), 1: after the row's other sectors (it does not)."""
+    lane = int64(gpu.threadIdx.x)
+    r = int64(gpu.blockIdx.x) * ROWS + int64(gpu.threadIdx.y)
+    if r < n_rows:
+        hi = first_masked(r, words, offset, seq_len)
+        row = r * words
+        need = (hi * ITEM) % 32 != 0
+        sector = (hi * ITEM) // 32
+        c = 2 * sector + lane
+        e0 = e1 = e2 = e3 = uint32(0)
+        if need and lane < 2:
+            e0, e1, e2, e3 = load_v4(flat, row + 4 * c)
+        per = 4 // ITEM
+        elem = c * 16 // ITEM
+        if EDGE_LAST == 0 and need and lane < 2:
+            store_v4(flat, row + 4 * c, edge_word(e0, elem, hi, fill_u32),
+                     edge_word(e1, elem + per, hi, fill_u32),
+                     edge_word(e2, elem + 2 * per, hi, fill_u32),
+                     edge_word(e3, elem + 3 * per, hi, fill_u32))
+        chunks = words // 4
+        first = (hi * ITEM + 31) // 32 * 2
+        for k in range(first - first % 32 + lane, chunks, 32):
+            if k >= first:
+                store_v4(flat, row + 4 * k, fill_u32, fill_u32, fill_u32, fill_u32)
+        if EDGE_LAST == 1 and need and lane < 2:
+            store_v4(flat, row + 4 * c, edge_word(e0, elem, hi, fill_u32),
+                     edge_word(e1, elem + per, hi, fill_u32),
+                     edge_word(e2, elem + 2 * per, hi, fill_u32),
+                     edge_word(e3, elem + 3 * per, hi, fill_u32))
+
+
+def twopass_main():
+    """Many-wave fills that read each row's edge sector in the row's own warp (a valid
+    mask; issue 12 item 3), alone or after a launch that asks L2 for every edge
+    sector first (prefetch, evict_last or normal), the edge written first or last;
+    against the product and the stores-alone bound, on the GPU alone (gpu_ms)."""
+    _, fill_gbps = fill_floor_timer()
+    backend = get_backend("cuda")
+    pf = (("prefetch_last", _make_prefetch_l2("::evict_last")),
+          ("prefetch_normal", _make_prefetch_l2("::evict_normal")))
+    helpers = intrinsics.device_primitives("cuda") + pf + (first_masked, edge_word)
+    for shape, dtype in SHAPES:
+        x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
+        name = f"{'x'.join(map(str, shape)):>16} {str(dtype)[6:]:>8}"
+        n_rows = shape[0] * shape[1] * shape[2]
+        item = x.element_size()
+        words = shape[3] * item // 4
+        fill = {4: 0xFF800000, 2: 0xFC00FC00}[item] if x.dtype != torch.bfloat16 else 0xFF80FF80
+        flat = backend.gpu.from_cuda_array_interface(dict(
+            x.view(torch.int32).__cuda_array_interface__, typestr="<u4", shape=(n_rows * words,),
+            strides=None, stream=None), owner=x, sync=False)
+        geo = (np.int64(words), np.int64(n_rows))
+        pos = (np.int64(shape[3] - shape[2]), np.int64(shape[2]))
+        runs = {"product": run_variant("product", x, 1, 4)}
+        bound = kc.build(backend, tail_kernel, helpers, ROWS=4, ALIGN=32, ITEM=item)[
+            -(-n_rows // 4), (32, 4)]
+        runs["bound: stores alone (NOT valid)"] = lambda: bound(flat, *geo, np.uint32(fill), *pos)
+        pre = {last: kc.build(backend, prefetch_edges_kernel, helpers, LAST=last, ITEM=item)[
+            -(-n_rows // 256), 256] for last in (0, 1)}
+        for rows in (4, 8):
+            for edge_last in (0, 1):
+                fk = kc.build(backend, fill_own_kernel, helpers, ROWS=rows, EDGE_LAST=edge_last,
+                              ITEM=item)[-(-n_rows // rows), (32, rows)]
+                where = "last" if edge_last else "first"
+                runs[f"own reads, edge {where}, {rows} rows a block"] = (
+                    lambda f=fk: f(flat, *geo, np.uint32(fill), *pos))
+                for last in (1, 0):
+                    runs[f"prefetch pass ({'evict_last' if last else 'evict_normal'}) + own "
+                         f"reads, edge {where}, {rows} rows a block"] = (
+                        lambda f=fk, p=pre[last]: (p(flat, *geo, *pos),
+                                                   f(flat, *geo, np.uint32(fill), *pos)))
+        for label, run in runs.items():
+            x.copy_(before)
+            run()
+            torch.cuda.synchronize()
+            ok = torch.equal(x.view(torch.uint8), want.view(torch.uint8))
+            ms = gpu_ms(run)
+            print(f"{name} {label}: {ms * 1e3:.1f} us  ratio {floor_ms / ms:.3f}"
+                  f"{'' if ok or 'NOT' in label else '  WRONG'}", flush=True)
+        del x, before, want, flat
+
+
+def structure_main():
+    """Where the product's time goes (issue 12 item 3): its own recorded launch rebuilt
+    as it is, without the edge sectors' copies (copy16 a no-op: the edge sectors'
+    kept bits are then wrong, NOT a valid mask), and without its stores (store_v4 a
+    no-op: the reads and the index work alone), each timed on the GPU alone (gpu_ms);
+    with the stores-alone bound (tail_kernel, sectors) and the sector reads alone."""
+    sys.path.insert(0, __file__.rsplit("/", 1)[0])
+    from time_kernels import recorded_launches
+
+    from numba_causal import apply_causal_mask, fastpath
+
+    _, fill_gbps = fill_floor_timer()
+    backend = get_backend("cuda")
+    uncached = dataclasses.replace(backend, disk_cache=False)  # helpers made here
+    helpers = intrinsics.device_primitives("cuda") + (first_masked,)
+    sink = backend.gpu.as_cuda_array(torch.zeros(1, dtype=torch.int32, device="cuda"))
+    for shape, dtype in SHAPES:
+        x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
+        name = f"{'x'.join(map(str, shape)):>16} {str(dtype)[6:]:>8}"
+        fastpath.clear()
+        with recorded_launches() as launches:  # (the fast path's launch is not recorded:
+            # kv_lens as a list of full lengths takes the planned route, the same mask)
+            apply_causal_mask(x, kv_lens=[shape[3]] * shape[0], backend="cuda")
+        torch.cuda.synchronize()
+        ok = torch.equal(x.view(torch.uint8), want.view(torch.uint8))
+        _, plan, stream, family = launches[-1]
+        args = tuple(plan.args[a.name] for a in family.args)
+        rows = {"product (the public call)": (lambda: apply_causal_mask(x, backend="cuda"), ok)}
+        for label, extra in (("rebuilt as it is", ()),
+                             ("no edge copies (NOT valid)", (("copy16", _void_intrinsic(4, "copy16")),)),
+                             ("no stores (reads and index work only)",
+                              (("store_v4", _void_intrinsic(6, "store_v4")),))):
+            built = kc.build(uncached, family.gpu_kernel, family.gpu_helper_list("cuda") + extra,
+                             STRUCTURE=label, **family.variant(plan.constants, False))
+            go = built[plan.grid, plan.block, stream or 0, plan.shared]
+            x.copy_(before)
+            go(*args)
+            torch.cuda.synchronize()
+            rows[label] = ((lambda go=go: go(*args)),
+                           torch.equal(x.view(torch.uint8), want.view(torch.uint8)))
+        n_rows = shape[0] * shape[1] * shape[2]
+        item = x.element_size()
+        words = shape[3] * item // 4
+        fill = {4: 0xFF800000, 2: 0xFC00FC00}[item] if x.dtype != torch.bfloat16 else 0xFF80FF80
+        flat = backend.gpu.from_cuda_array_interface(dict(
+            x.view(torch.int32).__cuda_array_interface__, typestr="<u4", shape=(n_rows * words,),
+            strides=None, stream=None), owner=x, sync=False)
+        bound = kc.build(backend, tail_kernel, helpers, ROWS=4, ALIGN=32, ITEM=item)[
+            -(-n_rows // 4), (32, 4)]
+        rows["bound: stores alone (tails rounded up to a sector, NOT valid)"] = (
+            lambda: bound(flat, np.int64(words), np.int64(n_rows), np.uint32(0xFF800000),
+                          np.int64(shape[3] - shape[2]), np.int64(shape[2])), False)
+        for blocks, warps in ((660, 8), (1320, 4)):
+            strided = kc.build(backend, tail_strided_kernel, helpers, WARPS_T=warps, ALIGN=32,
+                               ITEM=item)[blocks, (32, warps)]
+            rows[f"bound on the product's grid ({blocks} blocks of {warps} warps, rows "
+                 f"strided; NOT valid)"] = (
+                lambda k=strided: k(flat, np.int64(words), np.int64(n_rows),
+                                    np.uint32(0xFF800000), np.int64(shape[3] - shape[2]),
+                                    np.int64(shape[2])), False)
+        staged_helpers = helpers + (edge_word, whole_sectors16, edge_sector16)
+        for mode, what in ((1, "edges copied first, edge sector not written: NOT valid"),
+                           (0, "edges copied first (valid)"),
+                           (2, "first rows written while the edges are copied (valid)")):
+            for blocks, warps in ((660, 8), (1320, 4)):
+                rb = -(-n_rows // blocks)
+                staged = kc.build(backend, tail_staged_kernel, staged_helpers, WARPS_T=warps,
+                                  MODE=mode, SH_T=8 * rb, ITEM=item)[blocks, (32, warps)]
+                x.copy_(before)
+                staged(flat, np.int64(words), np.int64(n_rows), np.uint32(fill),
+                       np.int64(shape[3] - shape[2]), np.int64(shape[2]))
+                torch.cuda.synchronize()
+                valid = torch.equal(x.view(torch.uint8), want.view(torch.uint8))
+                rows[f"staged, {what}, {blocks} blocks of {warps} warps"] = (
+                    lambda k=staged: k(flat, np.int64(words), np.int64(n_rows), np.uint32(fill),
+                                       np.int64(shape[3] - shape[2]), np.int64(shape[2])),
+                    valid)
+        for ec, blocks, warps in ((2, 660, 8), (4, 660, 8), (4, 1320, 4), (8, 1320, 4)):
+            rb = -(-n_rows // blocks)
+            if 4 * ec * rb * 4 * -(-blocks // 132) > 220 * 1024:
+                continue  # the regions of a wave do not fit in shared memory
+            region = kc.build(backend, tail_region_kernel, staged_helpers, WARPS_T=warps, EC=ec,
+                              SH_T=4 * ec * rb, ITEM=item)[blocks, (32, warps)]
+            x.copy_(before)
+            region(flat, np.int64(words), np.int64(n_rows), np.uint32(fill),
+                   np.int64(shape[3] - shape[2]), np.int64(shape[2]))
+            torch.cuda.synchronize()
+            valid = torch.equal(x.view(torch.uint8), want.view(torch.uint8))
+            rows[f"regions of {16 * ec} bytes copied first, {blocks} blocks of {warps} warps"] = (
+                lambda k=region: k(flat, np.int64(words), np.int64(n_rows), np.uint32(fill),
+                                   np.int64(shape[3] - shape[2]), np.int64(shape[2])), valid)
+        reads = kc.build(backend, sector_reads_kernel, helpers, WHERE=0, EVERY=1, ITEM=item)[
+            -(-n_rows // 256), 256]
+        rows["the edge sectors' reads alone (a thread a row)"] = (
+            lambda: reads(flat, sink, np.int64(words), np.int64(n_rows),
+                          np.int64(shape[3] - shape[2]), np.int64(shape[2])), False)
+        for label, (run, valid) in rows.items():
+            ms = gpu_ms(run)
+            print(f"{name} {label}: {ms * 1e3:.1f} us  floor {floor_ms * 1e3:.1f}  ratio "
+                  f"{floor_ms / ms:.3f}{'  (valid)' if valid else ''}", flush=True)
+        del x, before, want, flat
 
 
 def gather_edges_kernel(u, scratch, offset, seq_len):
@@ -580,7 +1180,7 @@ def options_main():
     lengths) against plain causal, per byte written: each case checked bit for bit
     against ``masked_fill`` of its own boolean mask, then timed; the floor is the
     case's masked bytes at the fill bandwidth of this run."""
-    from numba_causal import apply_causal_mask
+    from numba_causal import apply_causal_mask, fastpath
 
     timer, fill_gbps = fill_floor_timer()
     shape = (4, 32, 2048, 2048)
@@ -678,7 +1278,7 @@ def run_variant(kind, x, warps, rows, offset=None):
     offset = shape[3] - shape[2] if offset is None else offset
     if kind == "product":
         mask.LAUNCH["cuda"] = (warps, rows)
-        from numba_causal import apply_causal_mask
+        from numba_causal import apply_causal_mask, fastpath
         return lambda: apply_causal_mask(x, backend="cuda", offset=offset)
     if kind in ("seed", "aligned"):
         source = seed_kernel if kind == "seed" else aligned_kernel
@@ -750,6 +1350,14 @@ if __name__ == "__main__":
         bounds_main()
     elif sys.argv[1:2] == ["options"]:
         options_main()
+    elif sys.argv[1:2] == ["sector-reads"]:
+        sector_reads_main()
+    elif sys.argv[1:2] == ["twopass"]:
+        twopass_main()
+    elif sys.argv[1:2] == ["structure"]:
+        structure_main()
+    elif sys.argv[1:2] == ["prefetch"]:
+        prefetch_main()
     elif sys.argv[1:2] == ["edges16"]:  # [words: run the variants named so]
         edges16_main(tuple(sys.argv[2:]) or ("",))
     else:

@@ -172,80 +172,54 @@ def tail_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
     the triangle's write pattern alone, a bound for any valid mask (which writes
     at least these bytes, plus the kept bits of every edge sector). ``flat``: the
     rows' uint32 words, ``words`` a row."""
-    lane = int64(gpu.threadIdx.x)
     r = int64(gpu.blockIdx.x) * ROWS + int64(gpu.threadIdx.y)
     if r < n_rows:
-        chunks = words // 4
-        hi = first_masked(r, words, offset, seq_len)
-        first = (hi * ITEM + ALIGN - 1) // ALIGN * (ALIGN // 16)
-        row = r * words
-        for c in range(first - first % 32 + lane, chunks, 32):
-            if c >= first:
-                store_v4(flat, row + 4 * c, fill_u32, fill_u32, fill_u32, fill_u32)
+        rounded_tail(flat, r, words, fill_u32, offset, seq_len, int64(gpu.threadIdx.x))
+
+
+def rounded_tail(flat, r, words, fill_u32, offset, seq_len, lane):
+    """Row ``r``'s tail from its first masked byte rounded up to ALIGN bytes, 16-byte
+    stores of fill in lane passes from multiples of 32 chunks (the bound kernels)."""
+    first = (first_masked(r, words, offset, seq_len) * ITEM + ALIGN - 1) // ALIGN * (ALIGN // 16)
+    for c in range(first - first % 32 + lane, words // 4, 32):
+        if c >= first:
+            store_v4(flat, r * words + 4 * c, fill_u32, fill_u32, fill_u32, fill_u32)
 
 
 def tail_strided_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
     """tail_kernel's stores (BOUND EXPERIMENT, not a valid mask) on the product's grid:
     block ``x`` of G (one wave) takes rows ``x + i * G``, warp ``w`` of WARPS_T its rows
     ``i = w, w + WARPS_T, ...``: the stores alone, in the product's order."""
-    lane = int64(gpu.threadIdx.x)
     g = int64(gpu.gridDim.x)
     x = int64(gpu.blockIdx.x)
-    mine = (n_rows - x + g - 1) // g
-    chunks = words // 4
-    for i in range(int64(gpu.threadIdx.y), mine, WARPS_T):
-        r = x + i * g
-        hi = first_masked(r, words, offset, seq_len)
-        first = (hi * ITEM + ALIGN - 1) // ALIGN * (ALIGN // 16)
-        row = r * words
-        for c in range(first - first % 32 + lane, chunks, 32):
-            if c >= first:
-                store_v4(flat, row + 4 * c, fill_u32, fill_u32, fill_u32, fill_u32)
+    for i in range(int64(gpu.threadIdx.y), (n_rows - x + g - 1) // g, WARPS_T):
+        rounded_tail(flat, x + i * g, words, fill_u32, offset, seq_len, int64(gpu.threadIdx.x))
 
 
 WARPS_T = compile_time("WARPS_T")
 MODE, SH_T = compile_time("MODE", "SH_T")  # staged experiment
 
 
-def whole_sectors16(flat, row, words, hi, fill_u32, lane):
-    """The masked sectors of a row from its first whole one to its end, 16-byte stores."""
-    chunks = words // 4
-    first = (hi * ITEM + 31) // 32 * 2
-    for c in range(first - first % 32 + lane, chunks, 32):
+def region_after(hi):
+    """The first chunk after the EC-chunk region (EC 2: the 32-byte sector; 4: the
+    64-byte pair; 8: the 128-byte line) in which key ``hi`` lies, or ``hi``'s own
+    chunk where it starts one (no region to rewrite)."""
+    if (hi * ITEM) % (16 * EC) != 0:
+        return (hi * ITEM) // (16 * EC) * EC + EC
+    return hi * ITEM // 16
+
+
+def whole_from(flat, row, words, first, fill_u32, lane):
+    """Chunks ``first`` to the row's end as 16-byte stores of fill, in passes of 32
+    chunks from a multiple of 32 (a warp store: whole 128-byte lines)."""
+    for c in range(first - first % 32 + lane, words // 4, 32):
         if c >= first:
             store_v4(flat, row + 4 * c, fill_u32, fill_u32, fill_u32, fill_u32)
 
 
-def edge_sector16(flat, sh, i, row, hi, fill_u32, lane):
-    """Lanes 0 and 1 write the row's edge sector whole (when the tail starts inside
-    one), its kept elements' bits from ``sh[8 i:]``."""
-    if (hi * ITEM) % 32 != 0 and lane < 2:
-        sector = (hi * ITEM) // 32
-        at = row + sector * 8 + 4 * lane
-        elem = (sector * 32 + 16 * lane) // ITEM
-        per = 4 // ITEM
-        e = i * 8 + 4 * lane
-        store_v4(flat, at, edge_word(sh[e], elem, hi, fill_u32),
-                 edge_word(sh[e + 1], elem + per, hi, fill_u32),
-                 edge_word(sh[e + 2], elem + 2 * per, hi, fill_u32),
-                 edge_word(sh[e + 3], elem + 3 * per, hi, fill_u32))
-
-
-EC = compile_time("EC")  # chunks of 16 bytes a staged edge region
-
-
-def tail_region_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
-    """tail_staged_kernel's MODE 0 (edges copied first, one barrier, then stores; a
-    valid mask) with the edge widened to the EC-chunk region (EC 2: the 32-byte
-    sector; 4: the 64-byte pair; 8: the 128-byte line) in which the row's tail
-    starts: a thread a row copies the region whole, and the row's warp writes it
-    whole (its kept elements with their own bits), then every chunk after it."""
-    sh = gpu.shared.array(SH_T, uint32)
-    lane = int64(gpu.threadIdx.x)
-    warp = int64(gpu.threadIdx.y)
-    g = int64(gpu.gridDim.x)
-    x = int64(gpu.blockIdx.x)
-    mine = (n_rows - x + g - 1) // g
+def stage_regions(sh, flat, x, g, mine, words, offset, seq_len, warp, lane):
+    """A thread a row (of the block's rows ``x + i g``) starts copying (cp.async) the
+    row's edge region into ``sh[4 EC i:]`` where its tail starts inside one."""
     for i in range(warp * 32 + lane, mine, 32 * WARPS_T):
         r = x + i * g
         hi = first_masked(r, words, offset, seq_len)
@@ -254,74 +228,65 @@ def tail_region_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
             for j in range(EC):
                 copy16(sh, (i * EC + j) * 4, flat, r * words + (rc + j) * 4)
     async_commit()
-    async_wait(0)
-    gpu.syncthreads()
-    chunks = words // 4
-    per = 4 // ITEM
-    for i in range(warp, mine, WARPS_T):
-        r = x + i * g
-        row = r * words
-        hi = first_masked(r, words, offset, seq_len)
-        first = (hi * ITEM + 15) // 16
-        if (hi * ITEM) % (16 * EC) != 0:
-            rc = (hi * ITEM) // (16 * EC) * EC
-            first = rc + EC
-            if lane < EC:
-                c = rc + lane
-                elem = c * 16 // ITEM
-                e = (i * EC + lane) * 4
-                store_v4(flat, row + 4 * c, edge_word(sh[e], elem, hi, fill_u32),
-                         edge_word(sh[e + 1], elem + per, hi, fill_u32),
-                         edge_word(sh[e + 2], elem + 2 * per, hi, fill_u32),
-                         edge_word(sh[e + 3], elem + 3 * per, hi, fill_u32))
-        for c in range(first - first % 32 + lane, chunks, 32):
-            if c >= first:
-                store_v4(flat, row + 4 * c, fill_u32, fill_u32, fill_u32, fill_u32)
+
+
+def edge_region16(flat, sh, i, row, hi, fill_u32, lane):
+    """Lanes below EC write the row's edge region whole (where its tail starts inside
+    one), its kept elements' bits from ``sh[4 EC i:]``."""
+    if (hi * ITEM) % (16 * EC) != 0 and lane < EC:
+        c = (hi * ITEM) // (16 * EC) * EC + lane
+        elem = c * 16 // ITEM
+        per = 4 // ITEM
+        e = (i * EC + lane) * 4
+        store_v4(flat, row + 4 * c, edge_word(sh[e], elem, hi, fill_u32),
+                 edge_word(sh[e + 1], elem + per, hi, fill_u32),
+                 edge_word(sh[e + 2], elem + 2 * per, hi, fill_u32),
+                 edge_word(sh[e + 3], elem + 3 * per, hi, fill_u32))
+
+
+EC = compile_time("EC")  # chunks of 16 bytes a staged edge region
 
 
 def tail_staged_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
     """STAGED EXPERIMENT on the product's grid (block ``x`` of G: rows ``x + i G``, warp
     ``w`` of WARPS_T its rows ``i = w, w + WARPS_T, ...``; all of a block's rows in one
-    round, SH_T words of shared memory = 8 a row): a thread a row first starts the
-    copy (cp.async) of its row's edge sector into shared memory. MODE 0: every thread
-    waits for its copies, one barrier, then each row's whole masked sectors and its
-    edge sector with its kept bits (a valid mask). MODE 1: as 0, the edge sector not
+    round; EC 2: the edge sector): a thread a row first starts the copy (cp.async) of
+    its row's edge region into shared memory (stage_regions). MODE 0: every thread waits for its
+    copies, one barrier, then each row's whole masked sectors and then its edge
+    sector with its kept bits (a valid mask). MODE 1: as 0, the edge sector not
     written (NOT valid: the cost of the copies and the barrier alone). MODE 2: each
     warp first writes the whole sectors of its first row while the copies are in
     flight, then the wait and the barrier, then that row's edge sector and the rest
-    (valid)."""
+    (valid). MODE 3: as 0, but each row's edge region first, then the chunks after
+    it, in address order (valid); with EC 4 or 8 the region is the 64-byte pair or
+    the 128-byte line the tail starts in, copied and rewritten whole."""
     sh = gpu.shared.array(SH_T, uint32)
     lane = int64(gpu.threadIdx.x)
     warp = int64(gpu.threadIdx.y)
     g = int64(gpu.gridDim.x)
     x = int64(gpu.blockIdx.x)
     mine = (n_rows - x + g - 1) // g
-    for i in range(warp * 32 + lane, mine, 32 * WARPS_T):
-        r = x + i * g
-        hi = first_masked(r, words, offset, seq_len)
-        if (hi * ITEM) % 32 != 0:
-            at = r * words + (hi * ITEM) // 32 * 8
-            copy16(sh, i * 8, flat, at)
-            copy16(sh, i * 8 + 4, flat, at + 4)
-    async_commit()
+    stage_regions(sh, flat, x, g, mine, words, offset, seq_len, warp, lane)
     start = warp
     if MODE == 2 and warp < mine:
         r = x + warp * g
-        whole_sectors16(flat, r * words, words, first_masked(r, words, offset, seq_len),
-                        fill_u32, lane)
+        whole_from(flat, r * words, words, region_after(first_masked(r, words, offset, seq_len)),
+                   fill_u32, lane)
     async_wait(0)
     gpu.syncthreads()
     if MODE == 2 and warp < mine:
         r = x + warp * g
-        edge_sector16(flat, sh, warp, r * words, first_masked(r, words, offset, seq_len),
+        edge_region16(flat, sh, warp, r * words, first_masked(r, words, offset, seq_len),
                       fill_u32, lane)
         start = warp + WARPS_T
     for i in range(start, mine, WARPS_T):
         r = x + i * g
         hi = first_masked(r, words, offset, seq_len)
-        whole_sectors16(flat, r * words, words, hi, fill_u32, lane)
-        if MODE != 1:
-            edge_sector16(flat, sh, i, r * words, hi, fill_u32, lane)
+        if MODE == 3:
+            edge_region16(flat, sh, i, r * words, hi, fill_u32, lane)
+        whole_from(flat, r * words, words, region_after(hi), fill_u32, lane)
+        if MODE == 0 or MODE == 2:
+            edge_region16(flat, sh, i, r * words, hi, fill_u32, lane)
 
 
 
@@ -518,6 +483,13 @@ def _make_prefetch_l2(hint):
     return intrinsic(prefetch_l2)
 
 
+def prefetch_primitives():
+    """(name, intrinsic) pairs ``prefetch_last`` and ``prefetch_normal``: prefetch_l2
+    with evict_last and evict_normal priority, for a kernel's helper list."""
+    return (("prefetch_last", _make_prefetch_l2("::evict_last")),
+            ("prefetch_normal", _make_prefetch_l2("::evict_normal")))
+
+
 def prefetch_edge(el, r, words, offset, seq_len):
     """Ask L2 (no wait) for row ``r``'s edge sector, where its masked tail starts
     inside one (``el``: the rows' elements; LAST: evict_last priority)."""
@@ -597,24 +569,17 @@ def prefetch_main():
     Bit-exact against the definition."""
     timer, fill_gbps = fill_floor_timer()
     backend = get_backend("cuda")
-    pf = (("prefetch_last", _make_prefetch_l2("::evict_last")),
-          ("prefetch_normal", _make_prefetch_l2("::evict_normal")))
-    helpers = intrinsics.device_primitives("cuda") + pf + (
-        first_masked, prefetch_edge, write_row_partial)
+    helpers = intrinsics.device_primitives("cuda") + prefetch_primitives() + (
+        first_masked, rounded_tail, prefetch_edge, write_row_partial)
     for shape, dtype in SHAPES:
         x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
-        name = f"{'x'.join(map(str, shape)):>16} {str(dtype)[6:]:>8}"
-        n_rows = shape[0] * shape[1] * shape[2]
-        item = x.element_size()
-        words = shape[3] * item // 4
-        flat = backend.gpu.from_cuda_array_interface(dict(
-            x.view(torch.int32).__cuda_array_interface__, typestr="<u4", shape=(n_rows * words,),
-            strides=None, stream=None), owner=x, sync=False)
+        name, n_rows, item, words = case_layout(x)
+        flat = word_view(backend, x)
         el = backend.gpu.from_cuda_array_interface(dict(
             x.view({2: torch.int16, 4: torch.int32}[item]).__cuda_array_interface__,
             typestr=f"<u{item}", shape=(n_rows * shape[3],), strides=None, stream=None),
             owner=x, sync=False)
-        fill = {4: 0xFF800000, 2: 0xFC00FC00}[item] if x.dtype != torch.bfloat16 else 0xFF80FF80
+        fill = fill_u32_of(x)
         fill_u32 = np.uint32(fill)
         fill_el = np.uint32(fill) if item == 4 else np.uint16(fill & 0xFFFF)
         offset = np.int64(shape[3] - shape[2])
@@ -683,16 +648,14 @@ def sector_reads_main():
     diagonal's?"""
     fill_floor_timer()
     backend = get_backend("cuda")
-    helpers = intrinsics.device_primitives("cuda") + (first_masked,)
+    helpers = intrinsics.device_primitives("cuda") + (first_masked, rounded_tail)
     sink = backend.gpu.as_cuda_array(torch.zeros(1, dtype=torch.int32, device="cuda"))
     for shape, dtype in (SHAPES[0], SHAPES[1], SHAPES[3]):
         x = torch.randn(shape, device="cuda", dtype=dtype)
         n_rows = shape[0] * shape[1] * shape[2]
         item = x.element_size()
         words = shape[3] * item // 4
-        flat = backend.gpu.from_cuda_array_interface(dict(
-            x.view(torch.int32).__cuda_array_interface__, typestr="<u4", shape=(n_rows * words,),
-            strides=None, stream=None), owner=x, sync=False)
+        flat = word_view(backend, x)
         for every in (1, 2, 4):
             for where, label in ((0, "edge sector"), (1, "random column"), (2, "first sector")):
                 k = kc.build(backend, sector_reads_kernel, helpers, WHERE=where, EVERY=every,
@@ -799,19 +762,13 @@ def twopass_main():
     against the product and the stores-alone bound, on the GPU alone (gpu_ms)."""
     _, fill_gbps = fill_floor_timer()
     backend = get_backend("cuda")
-    pf = (("prefetch_last", _make_prefetch_l2("::evict_last")),
-          ("prefetch_normal", _make_prefetch_l2("::evict_normal")))
-    helpers = intrinsics.device_primitives("cuda") + pf + (first_masked, edge_word)
+    helpers = intrinsics.device_primitives("cuda") + prefetch_primitives() + (
+        first_masked, rounded_tail, edge_word)
     for shape, dtype in SHAPES:
         x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
-        name = f"{'x'.join(map(str, shape)):>16} {str(dtype)[6:]:>8}"
-        n_rows = shape[0] * shape[1] * shape[2]
-        item = x.element_size()
-        words = shape[3] * item // 4
-        fill = {4: 0xFF800000, 2: 0xFC00FC00}[item] if x.dtype != torch.bfloat16 else 0xFF80FF80
-        flat = backend.gpu.from_cuda_array_interface(dict(
-            x.view(torch.int32).__cuda_array_interface__, typestr="<u4", shape=(n_rows * words,),
-            strides=None, stream=None), owner=x, sync=False)
+        name, n_rows, item, words = case_layout(x)
+        fill = fill_u32_of(x)
+        flat = word_view(backend, x)
         geo = (np.int64(words), np.int64(n_rows))
         pos = (np.int64(shape[3] - shape[2]), np.int64(shape[2]))
         runs = {"product": run_variant("product", x, 1, 4)}
@@ -857,7 +814,7 @@ def structure_main():
     _, fill_gbps = fill_floor_timer()
     backend = get_backend("cuda")
     uncached = dataclasses.replace(backend, disk_cache=False)  # helpers made here
-    helpers = intrinsics.device_primitives("cuda") + (first_masked,)
+    helpers = intrinsics.device_primitives("cuda") + (first_masked, rounded_tail)
     sink = backend.gpu.as_cuda_array(torch.zeros(1, dtype=torch.int32, device="cuda"))
     for shape, dtype in SHAPES:
         x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
@@ -872,7 +829,8 @@ def structure_main():
         args = tuple(plan.args[a.name] for a in family.args)
         rows = {"product (the public call)": (lambda: apply_causal_mask(x, backend="cuda"), ok)}
         for label, extra in (("rebuilt as it is", ()),
-                             ("no edge copies (NOT valid)", (("copy16", _void_intrinsic(4, "copy16")),)),
+                             ("no edge copies (NOT valid)",
+                              (("copy16", _void_intrinsic(4, "copy16")),)),
                              ("no stores (reads and index work only)",
                               (("store_v4", _void_intrinsic(6, "store_v4")),))):
             built = kc.build(uncached, family.gpu_kernel, family.gpu_helper_list("cuda") + extra,
@@ -886,10 +844,8 @@ def structure_main():
         n_rows = shape[0] * shape[1] * shape[2]
         item = x.element_size()
         words = shape[3] * item // 4
-        fill = {4: 0xFF800000, 2: 0xFC00FC00}[item] if x.dtype != torch.bfloat16 else 0xFF80FF80
-        flat = backend.gpu.from_cuda_array_interface(dict(
-            x.view(torch.int32).__cuda_array_interface__, typestr="<u4", shape=(n_rows * words,),
-            strides=None, stream=None), owner=x, sync=False)
+        fill = fill_u32_of(x)
+        flat = word_view(backend, x)
         bound = kc.build(backend, tail_kernel, helpers, ROWS=4, ALIGN=32, ITEM=item)[
             -(-n_rows // 4), (32, 4)]
         rows["bound: stores alone (tails rounded up to a sector, NOT valid)"] = (
@@ -903,37 +859,29 @@ def structure_main():
                 lambda k=strided: k(flat, np.int64(words), np.int64(n_rows),
                                     np.uint32(0xFF800000), np.int64(shape[3] - shape[2]),
                                     np.int64(shape[2])), False)
-        staged_helpers = helpers + (edge_word, whole_sectors16, edge_sector16)
-        for mode, what in ((1, "edges copied first, edge sector not written: NOT valid"),
-                           (0, "edges copied first (valid)"),
-                           (2, "first rows written while the edges are copied (valid)")):
-            for blocks, warps in ((660, 8), (1320, 4)):
-                rb = -(-n_rows // blocks)
-                staged = kc.build(backend, tail_staged_kernel, staged_helpers, WARPS_T=warps,
-                                  MODE=mode, SH_T=8 * rb, ITEM=item)[blocks, (32, warps)]
-                x.copy_(before)
-                staged(flat, np.int64(words), np.int64(n_rows), np.uint32(fill),
-                       np.int64(shape[3] - shape[2]), np.int64(shape[2]))
-                torch.cuda.synchronize()
-                valid = torch.equal(x.view(torch.uint8), want.view(torch.uint8))
-                rows[f"staged, {what}, {blocks} blocks of {warps} warps"] = (
-                    lambda k=staged: k(flat, np.int64(words), np.int64(n_rows), np.uint32(fill),
-                                       np.int64(shape[3] - shape[2]), np.int64(shape[2])),
-                    valid)
-        for ec, blocks, warps in ((2, 660, 8), (4, 660, 8), (4, 1320, 4), (8, 1320, 4)):
+        staged_helpers = helpers + (edge_word, region_after, whole_from, stage_regions,
+                                    edge_region16)
+        geo = (np.int64(words), np.int64(n_rows), np.uint32(fill),
+               np.int64(shape[3] - shape[2]), np.int64(shape[2]))
+        grids = ((660, 8), (1320, 4))
+        cases = ([(1, 2, g, "edges copied first, edge sector not written: NOT valid")
+                  for g in grids]
+                 + [(0, 2, g, "edges copied first, edge sector after the row") for g in grids]
+                 + [(2, 2, g, "first rows written while the edges are copied") for g in grids]
+                 + [(3, ec, g, f"edge region of {16 * ec} bytes first, then the row")
+                    for ec, g in ((2, grids[0]), (4, grids[0]), (4, grids[1]), (8, grids[1]))])
+        for mode, ec, (blocks, warps), what in cases:
             rb = -(-n_rows // blocks)
             if 4 * ec * rb * 4 * -(-blocks // 132) > 220 * 1024:
                 continue  # the regions of a wave do not fit in shared memory
-            region = kc.build(backend, tail_region_kernel, staged_helpers, WARPS_T=warps, EC=ec,
-                              SH_T=4 * ec * rb, ITEM=item)[blocks, (32, warps)]
+            staged = kc.build(backend, tail_staged_kernel, staged_helpers, WARPS_T=warps,
+                              MODE=mode, EC=ec, SH_T=4 * ec * rb, ITEM=item)[blocks, (32, warps)]
             x.copy_(before)
-            region(flat, np.int64(words), np.int64(n_rows), np.uint32(fill),
-                   np.int64(shape[3] - shape[2]), np.int64(shape[2]))
+            staged(flat, *geo)
             torch.cuda.synchronize()
             valid = torch.equal(x.view(torch.uint8), want.view(torch.uint8))
-            rows[f"regions of {16 * ec} bytes copied first, {blocks} blocks of {warps} warps"] = (
-                lambda k=region: k(flat, np.int64(words), np.int64(n_rows), np.uint32(fill),
-                                   np.int64(shape[3] - shape[2]), np.int64(shape[2])), valid)
+            rows[f"staged, {what}, {blocks} blocks of {warps} warps"] = (
+                lambda k=staged: k(flat, *geo), valid)
         reads = kc.build(backend, sector_reads_kernel, helpers, WHERE=0, EVERY=1, ITEM=item)[
             -(-n_rows // 256), 256]
         rows["the edge sectors' reads alone (a thread a row)"] = (
@@ -1031,6 +979,28 @@ def run_edges(x, rows, offset=None):
     return {"both": both, "gather": gather_pass, "fill": fill_pass}
 
 
+def fill_u32_of(x):
+    """-inf in ``x``'s dtype, repeated to fill one 32-bit word."""
+    return {4: 0xFF800000, 2: 0xFC00FC00}[x.element_size()] if x.dtype != torch.bfloat16 \
+        else 0xFF80FF80
+
+
+def case_layout(x):
+    """(printed name, rows, bytes a key, 32-bit words a row) of a [b, h, s, l] case."""
+    shape = tuple(x.shape)
+    return (f"{'x'.join(map(str, shape)):>16} {str(x.dtype)[6:]:>8}",
+            shape[0] * shape[1] * shape[2], x.element_size(), shape[3] * x.element_size() // 4)
+
+
+def word_view(backend, x):
+    """The contiguous CUDA tensor ``x`` as one flat numba device array of its uint32
+    words (zero-copy, on no stream)."""
+    return backend.gpu.from_cuda_array_interface(dict(
+        x.view(torch.int32).__cuda_array_interface__, typestr="<u4",
+        shape=(x.numel() * x.element_size() // 4,), strides=None, stream=None), owner=x,
+        sync=False)
+
+
 def fill_floor_timer():
     """(timer, fill GB/s measured now), the header line printed."""
     timer = TorchTimer(repeats=30, warmup=3)
@@ -1123,14 +1093,12 @@ def edges16_main(only=("",)):
         n_rows = shape[0] * shape[1] * shape[2]
         words = shape[3] * x.element_size() // 4
         item = x.element_size()
-        flat = backend.gpu.from_cuda_array_interface(dict(
-            x.view(torch.int32).__cuda_array_interface__, typestr="<u4", shape=(n_rows * words,),
-            strides=None, stream=None), owner=x, sync=False)
+        flat = word_view(backend, x)
         scratch_t = torch.zeros(n_rows * 8, dtype=torch.int32, device="cuda")
         scratch = backend.gpu.from_cuda_array_interface(dict(
             scratch_t.__cuda_array_interface__, typestr="<u4", stream=None), owner=scratch_t,
             sync=False)
-        fill = {4: 0xFF800000, 2: 0xFC00FC00}[item] if x.dtype != torch.bfloat16 else 0xFF80FF80
+        fill = fill_u32_of(x)
         fill_u32 = np.uint32(fill)
         offset = np.int64(shape[3] - shape[2])
         common = (np.int64(words), np.int64(n_rows))
@@ -1180,7 +1148,7 @@ def options_main():
     lengths) against plain causal, per byte written: each case checked bit for bit
     against ``masked_fill`` of its own boolean mask, then timed; the floor is the
     case's masked bytes at the fill bandwidth of this run."""
-    from numba_causal import apply_causal_mask, fastpath
+    from numba_causal import apply_causal_mask
 
     timer, fill_gbps = fill_floor_timer()
     shape = (4, 32, 2048, 2048)
@@ -1220,7 +1188,7 @@ def bounds_main():
     kernel shape). Ratios are to the fill floor of the masked bytes."""
     timer, fill_gbps = fill_floor_timer()
     backend = get_backend("cuda")
-    helpers = intrinsics.device_primitives("cuda") + (first_masked,)
+    helpers = intrinsics.device_primitives("cuda") + (first_masked, rounded_tail)
     for shape, dtype in SHAPES:
         x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
         name = f"{'x'.join(map(str, shape)):>16} {str(dtype)[6:]:>8}"
@@ -1243,9 +1211,7 @@ def bounds_main():
                   f"): {ms:.4f} ms  ratio {floor_ms / ms:.3f}", flush=True)
         n_rows = shape[0] * shape[1] * shape[2]
         words = shape[3] * x.element_size() // 4
-        flat = backend.gpu.from_cuda_array_interface(dict(
-            x.view(torch.int32).__cuda_array_interface__, typestr="<u4", shape=(n_rows * words,),
-            strides=None, stream=None), owner=x, sync=False)
+        flat = word_view(backend, x)
         for align, offset in [(16, 0), (32, 0), (64, 0), (128, 0), (512, 0),
                               (32, -shape[3])]:
             k = kc.build(backend, tail_kernel, helpers, ROWS=4, ALIGN=align,
@@ -1278,7 +1244,7 @@ def run_variant(kind, x, warps, rows, offset=None):
     offset = shape[3] - shape[2] if offset is None else offset
     if kind == "product":
         mask.LAUNCH["cuda"] = (warps, rows)
-        from numba_causal import apply_causal_mask, fastpath
+        from numba_causal import apply_causal_mask
         return lambda: apply_causal_mask(x, backend="cuda", offset=offset)
     if kind in ("seed", "aligned"):
         source = seed_kernel if kind == "seed" else aligned_kernel
@@ -1343,22 +1309,11 @@ def main():
                       fh, indent=1)
 
 
+#: subcommands (the module docstring lists them); none: main()
+COMMANDS = {"edges": edges_main, "bounds": bounds_main, "options": options_main,
+            "sector-reads": sector_reads_main, "twopass": twopass_main,
+            "structure": structure_main, "prefetch": prefetch_main,
+            "edges16": lambda: edges16_main(tuple(sys.argv[2:]) or ("",))}  # [words]
+
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["edges"]:
-        edges_main()
-    elif sys.argv[1:2] == ["bounds"]:
-        bounds_main()
-    elif sys.argv[1:2] == ["options"]:
-        options_main()
-    elif sys.argv[1:2] == ["sector-reads"]:
-        sector_reads_main()
-    elif sys.argv[1:2] == ["twopass"]:
-        twopass_main()
-    elif sys.argv[1:2] == ["structure"]:
-        structure_main()
-    elif sys.argv[1:2] == ["prefetch"]:
-        prefetch_main()
-    elif sys.argv[1:2] == ["edges16"]:  # [words: run the variants named so]
-        edges16_main(tuple(sys.argv[2:]) or ("",))
-    else:
-        main()
+    COMMANDS.get(sys.argv[1] if len(sys.argv) > 1 else "", main)()

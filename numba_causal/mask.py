@@ -320,9 +320,9 @@ LAUNCH = {"cuda": (1, 4), "hip": (1, 8), "sim": (1, 1)}
 #: rounds take several per block.
 STAGING = {"cuda": (660, 512, 8), "hip": (528, 128, 4), "sim": (3, 2, 1)}
 #: key widths (bytes) whose 16-byte path passes are LANES-aligned (fill_chunks). H200,
-#: 2026-12-04 r39 (`bench --ops mask`, aligned against not, twice): float32
-#: 4x32x2048² 0.81 -> 0.83 of the floor, 1x8x8192² 0.85 -> 0.89; float16/bfloat16
-#: 0.75 -> 0.73, so not for 2-byte keys. hip: unmeasured (not aligned); the
+#: 2026-12-04 (`bench --ops mask`, aligned against not in turn, r39 and r41): float32
+#: 4x32x2048² 0.81 -> 0.83 of the floor, 1x8x8192² 0.84 -> 0.89; float16/bfloat16
+#: 0.75 -> 0.73 (r39), so not for 2-byte keys. hip: unmeasured (not aligned); the
 #: simulator aligns as cuda, so that CPU tests run both forms.
 ALIGNED_PASSES = {"cuda": (4, 8), "sim": (4, 8)}
 

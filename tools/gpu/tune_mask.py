@@ -15,6 +15,7 @@ floor per variant and shape; writes JSON to the path in argv[1] if given.
     python tools/gpu/tune_mask.py sector-reads  # one 32-byte read a row: edge, random, first
     python tools/gpu/tune_mask.py structure  # the product rebuilt without its reads / stores
     python tools/gpu/tune_mask.py twopass  # edges asked of L2 first, then a many-wave fill
+    python tools/gpu/tune_mask.py threepass  # edges saved, stores with no read, edges written last
 """
 
 import contextlib
@@ -355,6 +356,27 @@ def gather16_kernel(flat, scratch, words, n_rows, offset, seq_len):
             w0, w1, w2, w3, w4, w5, w6, w7 = read_edge(flat, r, words, hi)
             store_v4(scratch, r * 8, w0, w1, w2, w3)
             store_v4(scratch, r * 8 + 4, w4, w5, w6, w7)
+
+
+def scatter16_kernel(flat, scratch, words, n_rows, fill_u32, offset, seq_len):
+    """EDGE EXPERIMENT (16 bytes), the third pass of threepass_main: a thread per row
+    writes the row's edge sector whole (two 16-byte stores) from its words in
+    ``scratch`` (gather16_kernel's), its kept elements with their own bits, the rest
+    fill; a row whose tail starts on a sector writes nothing."""
+    r = int64(gpu.blockIdx.x) * int64(gpu.blockDim.x) + int64(gpu.threadIdx.x)
+    if r < n_rows:
+        hi = first_masked(r, words, offset, seq_len)
+        if (hi * ITEM) % 32 != 0:
+            sector = (hi * ITEM) // 32
+            per = 4 // ITEM
+            for half in range(2):
+                w0, w1, w2, w3 = load_v4(scratch, r * 8 + 4 * half)
+                elem = (sector * 32 + 16 * half) // ITEM
+                store_v4(flat, r * words + sector * 8 + 4 * half,
+                         edge_word(w0, elem, hi, fill_u32),
+                         edge_word(w1, elem + per, hi, fill_u32),
+                         edge_word(w2, elem + 2 * per, hi, fill_u32),
+                         edge_word(w3, elem + 3 * per, hi, fill_u32))
 
 
 def fill16_kernel(flat, scratch, words, n_rows, fill_u32, offset, seq_len):
@@ -798,6 +820,57 @@ def twopass_main():
             print(f"{name} {label}: {ms * 1e3:.1f} us  ratio {floor_ms / ms:.3f}"
                   f"{'' if ok or 'NOT' in label else '  WRONG'}", flush=True)
         del x, before, want, flat
+
+
+def threepass_main():
+    """A valid mask in three launches (issue 12 item 3), no read while the triangle's
+    stores stream: (1) a thread a row copies its edge sector to a scratch buffer
+    (gather16_kernel), (2) the whole masked sectors after each edge, no read at all
+    (tail_kernel at ALIGN 32: the stores-alone bound's kernel, many waves; or
+    tail_strided_kernel on the package's grid), (3) a thread a row writes its edge
+    sector whole from the scratch (scatter16_kernel). Against the package and each
+    pass alone, on the GPU alone (gpu_ms); bit-exact against the definition."""
+    _, fill_gbps = fill_floor_timer()
+    backend = get_backend("cuda")
+    helpers = intrinsics.device_primitives("cuda") + (first_masked, rounded_tail, read_edge,
+                                                      edge_word)
+    for shape, dtype in SHAPES:
+        x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
+        name, n_rows, item, words = case_layout(x)
+        flat = word_view(backend, x)
+        scratch_t = torch.zeros(n_rows * 8, dtype=torch.int32, device="cuda")
+        scratch = word_view(backend, scratch_t)
+        geo = (np.int64(words), np.int64(n_rows))
+        pos = (np.int64(shape[3] - shape[2]), np.int64(shape[2]))
+        fill = np.uint32(fill_u32_of(x))
+        rows_grid = (-(-n_rows // 256), 256)
+        gather = kc.build(backend, gather16_kernel, helpers, ITEM=item)[rows_grid]
+        scatter = kc.build(backend, scatter16_kernel, helpers, ITEM=item)[rows_grid]
+        stores = {"many waves": kc.build(backend, tail_kernel, helpers, ROWS=4, ALIGN=32,
+                                         ITEM=item)[-(-n_rows // 4), (32, 4)],
+                  "the package's grid": kc.build(backend, tail_strided_kernel, helpers,
+                                                 WARPS_T=8, ALIGN=32, ITEM=item)[660, (32, 8)]}
+        runs = {"the package": (run_variant("product", x, 1, 4), True)}
+        for where, store in stores.items():
+            runs[f"three passes, stores on {where}"] = (
+                lambda st=store: (gather(flat, scratch, *geo, *pos),
+                                  st(flat, *geo, fill, *pos),
+                                  scatter(flat, scratch, *geo, fill, *pos)), True)
+            runs[f"pass 2 alone, {where} (NOT valid)"] = (
+                lambda st=store: st(flat, *geo, fill, *pos), False)
+        runs["pass 1 alone (edges to scratch)"] = (
+            lambda: gather(flat, scratch, *geo, *pos), False)
+        runs["pass 3 alone (edges from scratch)"] = (
+            lambda: scatter(flat, scratch, *geo, fill, *pos), False)
+        for label, (run, valid) in runs.items():
+            x.copy_(before)
+            run()
+            torch.cuda.synchronize()
+            ok = torch.equal(x.view(torch.uint8), want.view(torch.uint8))
+            ms = gpu_ms(run)
+            print(f"{name} {label}: {ms * 1e3:.1f} us  ratio {floor_ms / ms:.3f}"
+                  f"{'' if ok or not valid else '  WRONG'}", flush=True)
+        del x, before, want, flat, scratch, scratch_t
 
 
 def structure_main():
@@ -1313,6 +1386,7 @@ def main():
 COMMANDS = {"edges": edges_main, "bounds": bounds_main, "options": options_main,
             "sector-reads": sector_reads_main, "twopass": twopass_main,
             "structure": structure_main, "prefetch": prefetch_main,
+            "threepass": threepass_main,
             "edges16": lambda: edges16_main(tuple(sys.argv[2:]) or ("",))}  # [words]
 
 if __name__ == "__main__":

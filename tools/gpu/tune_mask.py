@@ -812,11 +812,7 @@ def twopass_main():
                         lambda f=fk, p=pre[last]: (p(flat, *geo, *pos),
                                                    f(flat, *geo, np.uint32(fill), *pos)))
         for label, run in runs.items():
-            x.copy_(before)
-            run()
-            torch.cuda.synchronize()
-            ok = torch.equal(x.view(torch.uint8), want.view(torch.uint8))
-            ms = gpu_ms(run)
+            ok, ms = checked_ms(run, x, before, want, gpu_ms)
             print(f"{name} {label}: {ms * 1e3:.1f} us  ratio {floor_ms / ms:.3f}"
                   f"{'' if ok or 'NOT' in label else '  WRONG'}", flush=True)
         del x, before, want, flat
@@ -863,11 +859,7 @@ def threepass_main():
         runs["pass 3 alone (edges from scratch)"] = (
             lambda: scatter(flat, scratch, *geo, fill, *pos), False)
         for label, (run, valid) in runs.items():
-            x.copy_(before)
-            run()
-            torch.cuda.synchronize()
-            ok = torch.equal(x.view(torch.uint8), want.view(torch.uint8))
-            ms = gpu_ms(run)
+            ok, ms = checked_ms(run, x, before, want, gpu_ms)
             print(f"{name} {label}: {ms * 1e3:.1f} us  ratio {floor_ms / ms:.3f}"
                   f"{'' if ok or not valid else '  WRONG'}", flush=True)
         del x, before, want, flat, scratch, scratch_t
@@ -891,7 +883,6 @@ def structure_main():
     sink = backend.gpu.as_cuda_array(torch.zeros(1, dtype=torch.int32, device="cuda"))
     for shape, dtype in SHAPES:
         x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
-        name = f"{'x'.join(map(str, shape)):>16} {str(dtype)[6:]:>8}"
         fastpath.clear()
         with recorded_launches() as launches:  # (the fast path's launch is not recorded:
             # kv_lens as a list of full lengths takes the planned route, the same mask)
@@ -909,34 +900,26 @@ def structure_main():
             built = kc.build(uncached, family.gpu_kernel, family.gpu_helper_list("cuda") + extra,
                              STRUCTURE=label, **family.variant(plan.constants, False))
             go = built[plan.grid, plan.block, stream or 0, plan.shared]
-            x.copy_(before)
-            go(*args)
-            torch.cuda.synchronize()
-            rows[label] = ((lambda go=go: go(*args)),
-                           torch.equal(x.view(torch.uint8), want.view(torch.uint8)))
-        n_rows = shape[0] * shape[1] * shape[2]
-        item = x.element_size()
-        words = shape[3] * item // 4
+            run = (lambda go=go: go(*args))
+            rows[label] = (run, leaves_want(run, x, before, want))
+        name, n_rows, item, words = case_layout(x)
         fill = fill_u32_of(x)
         flat = word_view(backend, x)
+        pos = (np.int64(shape[3] - shape[2]), np.int64(shape[2]))
+        geo = (np.int64(words), np.int64(n_rows), np.uint32(fill), *pos)
+        bound_geo = (np.int64(words), np.int64(n_rows), np.uint32(0xFF800000), *pos)
+        grids = ((660, 8), (1320, 4))
         bound = kc.build(backend, tail_kernel, helpers, ROWS=4, ALIGN=32, ITEM=item)[
             -(-n_rows // 4), (32, 4)]
         rows["bound: stores alone (tails rounded up to a sector, NOT valid)"] = (
-            lambda: bound(flat, np.int64(words), np.int64(n_rows), np.uint32(0xFF800000),
-                          np.int64(shape[3] - shape[2]), np.int64(shape[2])), False)
-        for blocks, warps in ((660, 8), (1320, 4)):
+            lambda: bound(flat, *bound_geo), False)
+        for blocks, warps in grids:
             strided = kc.build(backend, tail_strided_kernel, helpers, WARPS_T=warps, ALIGN=32,
                                ITEM=item)[blocks, (32, warps)]
             rows[f"bound on the product's grid ({blocks} blocks of {warps} warps, rows "
-                 f"strided; NOT valid)"] = (
-                lambda k=strided: k(flat, np.int64(words), np.int64(n_rows),
-                                    np.uint32(0xFF800000), np.int64(shape[3] - shape[2]),
-                                    np.int64(shape[2])), False)
+                 f"strided; NOT valid)"] = (lambda k=strided: k(flat, *bound_geo), False)
         staged_helpers = helpers + (edge_word, region_after, whole_from, stage_regions,
                                     edge_region16)
-        geo = (np.int64(words), np.int64(n_rows), np.uint32(fill),
-               np.int64(shape[3] - shape[2]), np.int64(shape[2]))
-        grids = ((660, 8), (1320, 4))
         cases = ([(1, 2, g, "edges copied first, edge sector not written: NOT valid")
                   for g in grids]
                  + [(0, 2, g, "edges copied first, edge sector after the row") for g in grids]
@@ -949,17 +932,13 @@ def structure_main():
                 continue  # the regions of a wave do not fit in shared memory
             staged = kc.build(backend, tail_staged_kernel, staged_helpers, WARPS_T=warps,
                               MODE=mode, EC=ec, SH_T=4 * ec * rb, ITEM=item)[blocks, (32, warps)]
-            x.copy_(before)
-            staged(flat, *geo)
-            torch.cuda.synchronize()
-            valid = torch.equal(x.view(torch.uint8), want.view(torch.uint8))
+            run = (lambda k=staged: k(flat, *geo))
             rows[f"staged, {what}, {blocks} blocks of {warps} warps"] = (
-                lambda k=staged: k(flat, *geo), valid)
+                run, leaves_want(run, x, before, want))
         reads = kc.build(backend, sector_reads_kernel, helpers, WHERE=0, EVERY=1, ITEM=item)[
             -(-n_rows // 256), 256]
         rows["the edge sectors' reads alone (a thread a row)"] = (
-            lambda: reads(flat, sink, np.int64(words), np.int64(n_rows),
-                          np.int64(shape[3] - shape[2]), np.int64(shape[2])), False)
+            lambda: reads(flat, sink, np.int64(words), np.int64(n_rows), *pos), False)
         for label, (run, valid) in rows.items():
             ms = gpu_ms(run)
             print(f"{name} {label}: {ms * 1e3:.1f} us  floor {floor_ms * 1e3:.1f}  ratio "
@@ -1083,13 +1062,17 @@ def fill_floor_timer():
     return timer, fill_gbps
 
 
-def checked_ms(run, x, before, want, timer):
-    """(whether one ``run()`` from ``before`` leaves ``x`` bit for bit ``want``, then
-    the time of ``run`` in ms)."""
+def leaves_want(run, x, before, want) -> bool:
+    """Whether one ``run()`` from ``before`` leaves ``x`` bit for bit ``want``."""
     x.copy_(before)
     run()
     torch.cuda.synchronize()
-    return torch.equal(x.view(torch.uint8), want.view(torch.uint8)), timer(run)
+    return torch.equal(x.view(torch.uint8), want.view(torch.uint8))
+
+
+def checked_ms(run, x, before, want, timer):
+    """(leaves_want, then the time of ``run`` in ms by ``timer``)."""
+    return leaves_want(run, x, before, want), timer(run)
 
 
 def mask_case(shape, dtype, fill_gbps):

@@ -82,6 +82,15 @@ def _compute_capability(device: int) -> tuple:
     return major.value, minor.value
 
 
+def shared_an_sm(device: int) -> int:
+    """Bytes of shared memory an SM of CUDA device ``device`` has (the driver's
+    CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR, 81; no numba)."""
+    value = ctypes.c_int()
+    _check(_cuda().cuDeviceGetAttribute(ctypes.byref(value), 81, device),
+           "cuDeviceGetAttribute")
+    return value.value
+
+
 class _LaunchAttribute(ctypes.Structure):
     """CUlaunchAttribute: an id, then its value (a 64-byte union) 8 bytes in."""
 
@@ -476,8 +485,9 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args, keep
     ``keep``, the workspaces its arguments point into, alive as long as it is), and
     the cubin on disk for later processes. ``then``: the launch follows the one
     just kept for ``key`` (a replay makes both, in order; memory only); ``shared``:
-    its dynamic shared bytes (a launch that takes some is replayed from memory
-    only). Any surprise in numba's internals just leaves the fast path unused."""
+    its dynamic shared bytes (a launch that takes more than _SHARED_UNASKED is
+    replayed from memory only). Any surprise in numba's internals just leaves the
+    fast path unused."""
     from numba.core import types
 
     if type(key) is tuple:
@@ -498,7 +508,7 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args, keep
         stream_handle = int(stream.handle) if stream is not None and stream.handle else key.stream
         replay = _Replay(handle, grid, block, stream_handle, values, keep, shared,
                          dependent=bool(constants.get("PDL")))
-        if shared:
+        if shared > _SHARED_UNASKED:
             _allow_function_shared(handle, shared)
         if then:
             with _LOCK:
@@ -507,7 +517,7 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args, keep
                     _CACHE[key] = _Chain(first, replay)
             return
         _remember(key, replay)
-        if not isinstance(key, CallKey) or shared:
+        if not isinstance(key, CallKey) or shared > _SHARED_UNASKED:
             return  # replayed from memory only
         cc = _compute_capability(key.device)
         digest = _variant_digest(family, constants, [_numba_spec(t) for t in argtypes], cc)
@@ -529,11 +539,23 @@ def _write_record(digest, cubin, entry_name) -> None:
     os.replace(tmp, target)
 
 
+#: dynamic shared bytes a launch takes without a function attribute: a launch from a
+#: stored cubin takes at most this (its planner, mask._plan_from_tensor, says how much)
+_SHARED_UNASKED = 48 * 1024
+
+
+_SHARED_SET: dict = {}  # CUfunction -> the most dynamic shared bytes it was allowed
+
+
 def _allow_function_shared(function: int, nbytes: int) -> None:
     """The CUfunction a replay launches may take ``nbytes`` of dynamic shared memory
-    (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, 8)."""
+    (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, 8): raised, never lowered (a
+    lower limit would fail the replays of the function that take more)."""
+    if _SHARED_SET.get(function, 0) >= nbytes:
+        return
     _check(_cuda().cuFuncSetAttribute(ctypes.c_void_p(function), 8, ctypes.c_int(nbytes)),
            "cuFuncSetAttribute")
+    _SHARED_SET[function] = nbytes
 
 
 def _function_handle(handle) -> int:
@@ -575,7 +597,8 @@ def _from_disk(key, scores, planner):
     plan = planner(scores, key, _CUDA_BACKEND)
     if plan is None:
         return None
-    family, constants, grid, block, named = plan
+    family, constants, grid, block, named, *more = plan
+    shared = more[0] if more else 0  # dynamic shared bytes (48 KB at most)
     cc = _compute_capability(key.device)
     constants = family.variant(constants, launches_dependent(cc))  # as op.launch made it
     spec, values = [], []
@@ -592,7 +615,7 @@ def _from_disk(key, scores, planner):
     function = _load_function(digest, key.device)
     if function is None:
         return None
-    entry = _Replay(function, grid, block, key.stream, values,
+    entry = _Replay(function, grid, block, key.stream, values, shared=shared,
                     dependent=bool(constants.get("PDL")))
     _remember(key, entry)
     return entry

@@ -13,17 +13,18 @@ when given). Key ``k`` is *kept* iff
 
 Every other key is set to ``fill`` (-inf); kept elements keep their exact bits.
 On the GPU's 16-byte path (contiguous 16-byte aligned rows, no mask_fn) the
-chunks of the 32-byte sector a row's kept range starts or ends in are read (first,
-into shared memory) and written back with their kept elements' own bits (integer
-words: NaN payloads and -0.0 unchanged), so every store covers whole sectors;
-elsewhere kept elements are not written at all (docs/semantics.md).
+chunks of the 32-byte sector a row's kept range starts or ends in are read and
+written back with their kept elements' own bits (integer words: NaN payloads and
+-0.0 unchanged), by other blocks than the ones writing the row's other sectors,
+so every store covers whole sectors; elsewhere kept elements are not written at
+all (docs/semantics.md).
 A negative offset (``cache_len < seq_len``) leaves the leading rows fully masked.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import int32, int64, prange, uint32, uint64
+from numba import int64, prange, uint64
 
 from . import compile as kc
 from . import fastpath, op
@@ -40,15 +41,13 @@ PDL, grid_dependency_wait = compile_time("PDL", "grid_dependency_wait")
 #: compile-time constants: lanes per row, rows per block, elements per 8-byte word
 #: (1: no word view), and the mask options' switches (options.MaskOptions.constants)
 LANES, ROWS, WORD = compile_time("LANES", "ROWS", "WORD")
-#: the 16-byte path: elements per 16-byte chunk (0: the word/element path), and rows
-#: per round whose edge sectors a block stages in shared memory at once
-VEC, STAGE, EDGE_WORDS = compile_time("VEC", "STAGE", "EDGE_WORDS")  # EDGE_WORDS: 16 * STAGE
+#: the 16-byte path: elements per 16-byte chunk (0: the word/element path)
+VEC = compile_time("VEC")
 #: the 16-byte path's lane passes start on LANES-chunk boundaries (ALIGNED_PASSES)
 ALIGNED = compile_time("ALIGNED")
 # device primitives (intrinsics.py), bound into every GPU kernel by op.Family
-load_v4, store_v4, i32, u32, add32, mul32, mad32 = compile_time(
-    "load_v4", "store_v4", "i32", "u32", "add32", "mul32", "mad32")
-copy16, async_commit, async_wait = compile_time("copy16", "async_commit", "async_wait")
+load_v4, store_v4, i32, u32, add32, sub32, mul32, mad32, udiv32 = compile_time(
+    "load_v4", "store_v4", "i32", "u32", "add32", "sub32", "mul32", "mad32", "udiv32")
 CAUSAL, USE_KV_LENS, USE_Q_OFFSETS, HAS_MASK_FN, MASK_FN = compile_time(
     "CAUSAL", "USE_KV_LENS", "USE_Q_OFFSETS", "HAS_MASK_FN", "MASK_FN")
 
@@ -144,97 +143,102 @@ def edge_sectors(lo, hi, cache_len):
     return s0, s1
 
 
-def fill_chunks(row, start, stop, lo, hi, fill_lo, fill_hi, lane, edges, at, s0):
-    """Lane ``lane``'s share of chunks [start, stop) of a row: a chunk of masked
-    keys only is one 16-byte store of fill; a chunk holding kept keys too (in one
-    of the row's edge sectors) is written with its kept keys' own bits (integer
-    words: NaN payloads and -0.0 unchanged), read from ``edges[at:]`` where they
-    were staged (edge sector s0's two chunks, then the other's). With ALIGNED each
-    pass of the lanes covers LANES chunks from a multiple of LANES (a warp store:
-    whole 128-byte lines), its lanes before ``start`` storing nothing; else the
-    passes start at ``start``."""
+def fill_chunks(row, start, stop, fill_lo, fill_hi, lane):
+    """Lane ``lane``'s share of chunks [start, stop) of a row, every one of masked
+    keys only: one 16-byte store of fill each (``fill_lo``, ``fill_hi``: the fill's
+    two 32-bit halves of an 8-byte word). With ALIGNED each pass of the lanes covers
+    LANES chunks from a multiple of LANES (a warp store: whole 128-byte lines), its
+    lanes before ``start`` storing nothing; else the passes start at ``start``."""
     c = add32(start - start % LANES, lane) if ALIGNED else add32(start, lane)
     while c < stop:
-        kb = mul32(c, VEC)
-        if ALIGNED and c < start:
-            pass  # (an aligned pass's lanes before the range)
-        elif kb + VEC <= lo or kb >= hi:
-            store_v4(row, u32(kb), fill_lo, fill_hi, fill_lo, fill_hi)
-        else:
-            e = at + (0 if c // 2 == s0 else 8) + 4 * (c % 2)
-            m0 = masked_bits(kb, 0, lo, hi)
-            m1 = masked_bits(kb, 1, lo, hi)
-            m2 = masked_bits(kb, 2, lo, hi)
-            m3 = masked_bits(kb, 3, lo, hi)
-            store_v4(row, u32(kb), (edges[e] & ~m0) | (fill_lo & m0),
-                     (edges[e + 1] & ~m1) | (fill_hi & m1),
-                     (edges[e + 2] & ~m2) | (fill_lo & m2), (edges[e + 3] & ~m3) | (fill_hi & m3))
+        if not ALIGNED or c >= start:
+            store_v4(row, u32(mul32(c, VEC)), fill_lo, fill_hi, fill_lo, fill_hi)
         c = add32(c, LANES)
 
 
-def stage_edges(s, edges, meta, rows, k, offset, window, kv_lens, q_offsets):
-    """Start copying the edge sectors (edge_sectors) of the block's rows of round
-    ``k`` into ``edges`` (16 words a row), a thread per row, and keep each row's
-    (b, h, q, lo, hi) in ``meta`` (the warps that write the rows do no index
-    arithmetic); copy16 is cp.async on NVIDIA: no thread waits for it, so every
-    copy of the round is in flight at once."""
-    cache_len = s.shape[3]
-    for i in range(mad32(gpu.threadIdx.y, LANES, gpu.threadIdx.x), STAGE, LANES * ROWS):
-        r = int64(gpu.blockIdx.x) + (k * STAGE + i) * int64(gpu.gridDim.x)
-        if r < rows:
-            b, h, q, _, lo, hi = host_row(r, s.shape[1], s.shape[2], cache_len, offset, window,
-                                          kv_lens, q_offsets)
-            lo, hi = i32(lo), i32(hi)  # keys below 2**30: 32-bit sector arithmetic
-            meta[i, 0], meta[i, 1], meta[i, 2], meta[i, 3], meta[i, 4] = b, h, q, lo, hi
-            row = s[uint64(b), uint64(h), uint64(q)]
-            s0, s1 = edge_sectors(lo, hi, cache_len)
-            for side in range(2):
-                sector = s0 if side == 0 else s1
-                if sector >= 0:
-                    copy16(edges, i * 16 + side * 8, row, 2 * sector * VEC)
-                    if 2 * sector + 1 < cache_len // VEC:
-                        copy16(edges, i * 16 + side * 8 + 4, row, (2 * sector + 1) * VEC)
-    async_commit()
+def merged_chunk(w0, w1, w2, w3, kb, lo, hi, fill_lo, fill_hi):
+    """The chunk at key ``kb`` whose words were ``w0..w3``: its kept keys ([lo, hi))
+    with their own bits (integer words: NaN payloads and -0.0 unchanged), the rest
+    fill."""
+    m0, m1 = masked_bits(kb, 0, lo, hi), masked_bits(kb, 1, lo, hi)
+    m2, m3 = masked_bits(kb, 2, lo, hi), masked_bits(kb, 3, lo, hi)
+    return ((w0 & ~m0) | (fill_lo & m0), (w1 & ~m1) | (fill_hi & m1),
+            (w2 & ~m2) | (fill_lo & m2), (w3 & ~m3) | (fill_hi & m3))
 
 
-def mask_row_vec(row, lo, hi, chunks, fill_lo, fill_hi, lane, edges, at):
-    """One row on the 16-byte path: the chunks holding keys [0, lo) and [hi,
-    cache_len), each end widened to a 32-byte sector (2 chunks), in one or two
-    disjoint chunk ranges (no chunk is written twice: lanes never race); the edge
-    sectors' kept bits from ``edges[at:]``."""
-    head = min(add32((lo + 2 * VEC - 1) // (2 * VEC), 0) * 2, chunks) if lo > 0 else 0
-    tail = max(min(add32(hi // (2 * VEC), 0) * 2, chunks), head)
-    if hi >= mul32(chunks, VEC):
-        tail = chunks  # nothing masked at the end
-    s0 = edge_sectors(lo, hi, mul32(chunks, VEC))[0]
-    fill_chunks(row, 0, head, lo, hi, fill_lo, fill_hi, lane, edges, at, s0)
-    fill_chunks(row, tail, chunks, lo, hi, fill_lo, fill_hi, lane, edges, at, s0)
+def mask_edges_vec(row, lo, hi, chunks, fill_lo, fill_hi):
+    """One row's edge sectors (edge_sectors), by one thread: each sector's chunks
+    read (two 16-byte loads; one where the row ends inside the sector), then
+    written back whole (merged_chunk)."""
+    s0, s1 = edge_sectors(lo, hi, mul32(chunks, VEC))
+    for side in range(2):
+        sector = s0 if side == 0 else s1
+        if sector >= 0:
+            kb = mul32(2 * sector, VEC)
+            two = 2 * sector + 1 < chunks
+            w0, w1, w2, w3 = load_v4(row, u32(kb))
+            v0 = v1 = v2 = v3 = u32(0)
+            if two:
+                v0, v1, v2, v3 = load_v4(row, u32(kb + VEC))
+            a0, a1, a2, a3 = merged_chunk(w0, w1, w2, w3, kb, lo, hi, fill_lo, fill_hi)
+            store_v4(row, u32(kb), a0, a1, a2, a3)
+            if two:
+                b0, b1, b2, b3 = merged_chunk(v0, v1, v2, v3, add32(kb, VEC), lo, hi, fill_lo,
+                                              fill_hi)
+                store_v4(row, u32(kb + VEC), b0, b1, b2, b3)
+
+
+def mask_row_vec(row, lo, hi, chunks, fill_lo, fill_hi, lane):
+    """One row's whole sectors of masked keys by a warp, with no read: the chunks
+    before the sector ``lo`` falls inside and after the one ``hi`` falls inside (a
+    row's edge sectors are mask_edges_vec's), two disjoint chunk ranges."""
+    head = min(mul32(lo // (2 * VEC), 2), chunks)
+    tail = chunks if hi >= mul32(chunks, VEC) else min(mul32((hi + 2 * VEC - 1) // (2 * VEC), 2),
+                                                       chunks)
+    fill_chunks(row, 0, head, fill_lo, fill_hi, lane)
+    fill_chunks(row, tail, chunks, fill_lo, fill_hi, lane)
+
+
+def vec_row(s, r, offset, window, kv_lens, q_offsets):
+    """Flat row ``r`` of the 16-byte path -> (its elements, its kept keys lo, hi):
+    host_row's indices in 32-bit arithmetic (the launcher's vec_layout keeps the
+    rows below 2**31)."""
+    batch, heads, seq_len, cache_len = s.shape
+    bh = udiv32(r, seq_len)
+    q = sub32(r, mul32(bh, seq_len))
+    b = udiv32(bh, heads)
+    h = sub32(bh, mul32(b, heads))
+    pos = int64(q) + (q_offsets[b] if USE_Q_OFFSETS else offset)
+    lo, hi = kept_keys(pos, window, kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
+    return s[uint64(b), uint64(h), uint64(q)], i32(lo), i32(hi)
 
 
 def mask_rows_vec(s, fill_word, offset, window, kv_lens, q_offsets):
-    """The GPU kernel's 16-byte path, on a grid of about one wave of blocks: block
-    ``x`` of G takes rows ``x, x + G, x + 2G, ...`` of the flattened [batch * heads *
-    seq_len] rows (so each block gets rows of every length of a causal triangle), in
-    rounds of up to STAGE rows (one round where G * STAGE rows cover them all). A
-    round first copies the edge sectors of all its rows into shared memory, then its
-    warps write whole sectors of a row each: every read of the round is made before
-    any of its stores (reads mixed into the stores cost more: docs/benchmarks.md)."""
+    """The GPU kernel's 16-byte path: one launch of two kinds of block on disjoint
+    sectors, so that neither waits for the other. Of the grid's G blocks, the first
+    E = ceil(G / (LANES + 1)) take the rows' edge sectors, a thread a row
+    (mask_edges_vec: read, then written back whole); the other G - E write every
+    other masked sector, a warp a row (mask_row_vec: stores only). Rows are the
+    flattened [batch * heads * seq_len] ones, each kind of block striding over them.
+    The edge blocks come first in the grid, so their reads are made before most of
+    the stores: reads mixed into the stores cost more (docs/benchmarks.md)."""
     batch, heads, seq_len, cache_len = s.shape
-    edges = gpu.shared.array(EDGE_WORDS, uint32)  # STAGE rows x 2 sectors x 8 words
-    meta = gpu.shared.array((STAGE, 5), int32)  # b, h, q, lo, hi of each row
     rows = batch * heads * seq_len
-    mine = (rows - int64(gpu.blockIdx.x) + int64(gpu.gridDim.x) - 1) // int64(gpu.gridDim.x)
+    chunks = i32(cache_len // VEC)
     fill_lo, fill_hi = u32(fill_word & uint64(0xFFFFFFFF)), u32(fill_word >> uint64(32))
-    for k in range((mine + STAGE - 1) // STAGE):
-        stage_edges(s, edges, meta, rows, k, offset, window, kv_lens, q_offsets)
-        async_wait(0)
-        gpu.syncthreads()
-        last = min(STAGE, mine - k * STAGE)
-        for i in range(i32(gpu.threadIdx.y), last, ROWS):
-            mask_row_vec(s[uint64(meta[i, 0]), uint64(meta[i, 1]), uint64(meta[i, 2])],
-                         i32(meta[i, 3]), i32(meta[i, 4]), i32(cache_len // VEC), fill_lo,
-                         fill_hi, i32(gpu.threadIdx.x), edges, i * 16)
-        gpu.syncthreads()  # before the next round's copies reuse the edges
+    blocks, block = int64(gpu.gridDim.x), int64(gpu.blockIdx.x)
+    edge_blocks = (blocks + LANES) // (LANES + 1)
+    if block < edge_blocks:
+        threads = LANES * ROWS
+        first = block * threads + mad32(gpu.threadIdx.y, LANES, gpu.threadIdx.x)
+        for r in range(first, rows, edge_blocks * threads):
+            row, lo, hi = vec_row(s, r, offset, window, kv_lens, q_offsets)
+            mask_edges_vec(row, lo, hi, chunks, fill_lo, fill_hi)
+        return
+    first = (block - edge_blocks) * ROWS + int64(gpu.threadIdx.y)
+    for r in range(first, rows, (blocks - edge_blocks) * ROWS):
+        row, lo, hi = vec_row(s, r, offset, window, kv_lens, q_offsets)
+        mask_row_vec(row, lo, hi, chunks, fill_lo, fill_hi, i32(gpu.threadIdx.x))
 
 
 def causal_mask_kernel(s, w, fill, fill_word, offset, window, kv_lens, q_offsets):
@@ -245,8 +249,8 @@ def causal_mask_kernel(s, w, fill, fill_word, offset, window, kv_lens, q_offsets
     block row masks one query row, its LANES lanes striding over the masked keys.
     Grid dimensions clipped to the device limit fold into the strided loops.
     With VEC > 0 (mask_rows_vec) a row goes in 16-byte chunks with 32-bit chunk
-    indices (rows below 2**30 keys), on a 1-D grid of about one wave (STAGING);
-    else indices are int64 throughout.
+    indices (rows below 2**30 keys), on a 1-D grid of edge blocks then store
+    blocks (SPLIT); else indices are int64 throughout.
     """
     if PDL:  # a programmatic dependent launch: the grids before it end first
         grid_dependency_wait()
@@ -311,14 +315,25 @@ def causal_mask_definition(s, fill, offset, window, kv_lens, q_offsets):
 #: per block), tuned on the H200 (2026-12-02) when it was the 16-byte path's too. The
 #: simulator runs one Python thread per lane: keep it small.
 LAUNCH = {"cuda": (1, 4), "hip": (1, 8), "sim": (1, 1)}
-#: the 16-byte path per backend: (blocks of its grid, rows per round a block stages,
-#: rows per block (warps)). cuda: 660 blocks of 8 warps are one wave on an H200 (5 an
-#: SM: 40-48 registers a thread and 42 KB of shared memory, ptxas); 512 rows a round
-#: make one round of up to 337,920 rows. Measured (docs/benchmarks.md, 2026-12-03 r6):
-#: 528 or 1320 blocks (of 4 warps) within 1 %, rounds of 256 4-10 % slower. hip: 128
-#: rows a round (an MI300X CU holds 64 KB of LDS), unmeasured. The simulator's small
-#: rounds take several per block.
-STAGING = {"cuda": (660, 512, 8), "hip": (528, 128, 4), "sim": (3, 2, 1)}
+#: the 16-byte path per backend (mask_rows_vec): (rows a block: warps of a store block,
+#: LANES x ROWS threads of an edge block; most store blocks, then they stride). Store
+#: blocks enough for a row a warp make many waves; an edge block follows from every
+#: LANES store blocks (a row a thread). cuda, H200 2026-12-04 (tools/gpu/tune_mask.py
+#: split, r44): float32 4x32x2048² 0.87 of the floor, float16 0.80, against 0.83 and 0.75
+#: for the one-wave kernel that staged each round's edge sectors in shared memory
+#: before its stores; 4 or 8 rows a block within 0.5 %; edge blocks spread among the
+#: store blocks 0.48-0.72. hip: unmeasured. The simulator: few blocks, striding.
+SPLIT = {"cuda": (4, 1 << 22), "hip": (4, 1 << 22), "sim": (1, 3)}
+#: the 16-byte path: the bytes of rows (their whole lengths) an SM's blocks hold at
+#: once, which vec_shared keeps them near; None: as many blocks as registers allow.
+#: cuda, H200 2026-12-04 (tools/gpu/tune_mask.py split, r53-r55: blocks of 4 warps, an
+#: SM's held down by unused shared memory): float32 4x32x2048² 0.87 of the floor at
+#: the 16 its registers allow, 0.896 at 4 (128 KB of rows), 0.89 at 7; float16 0.79 at
+#: 16, 0.80 at 4 to 6, 0.81 at 7 (112 KB); float32 1x8x8192² 0.88 at 16, 0.936 at 4
+#: (512 KB; 48 KB a block holds an H200 SM to 4), 0.945 at 8 warps. Fewer rows at
+#: once stream better until the edge reads (the first blocks) have too few loads in
+#: flight: float16 0.51 at 8 warps an SM.
+ROW_BYTES_AN_SM = {"cuda": 112 * 1024}
 #: key widths (bytes) whose 16-byte path passes are LANES-aligned (fill_chunks). H200,
 #: 2026-12-04 (`bench --ops mask`, aligned against not in turn, r39 and r41): float32
 #: 4x32x2048² 0.81 -> 0.83 of the floor, 1x8x8192² 0.84 -> 0.89; float16/bfloat16
@@ -334,10 +349,11 @@ ROW_VECTORS = True
 def vec_layout(ptr: int, shape, strides, itemsize: int, opts) -> bool:
     """True where the 16-byte path applies: no mask_fn, contiguous rows starting on
     16-byte boundaries, cache_len a multiple of the chunk and below 2**30 (32-bit
-    chunk indices)."""
+    chunk indices), fewer than 2**31 rows (32-bit row indices: vec_row)."""
     vec = 16 // itemsize
     return (ROW_VECTORS and opts.mask_fn is None and strides[3] == itemsize
             and shape[3] % vec == 0 and shape[3] < 2**30 and ptr % 16 == 0
+            and shape[0] * shape[1] * shape[2] < 2**31
             and all(st % 16 == 0 for st in strides[:3]))
 
 
@@ -359,21 +375,35 @@ def plan_launch(shape, itemsize, has_words, bits, opts, backend, vec_ok=False) -
     warps, rows = LAUNCH.get(backend.name, (1, 1))
     lanes = warps * backend.warp
     word = 8 // itemsize if has_words else 1
-    constants = dict(LANES=lanes, ROWS=rows, WORD=word, VEC=0, STAGE=1, EDGE_WORDS=16,
-                     ALIGNED=False, **opts.constants())
+    constants = dict(LANES=lanes, ROWS=rows, WORD=word, VEC=0, ALIGNED=False,
+                     **opts.constants())
     fill_word = np.array([bits] * (8 // itemsize), dtype=bits.dtype).view(np.uint64)[0]
-    if vec_ok:  # every row in turn on about a wave of blocks (mask_rows_vec)
-        blocks, stage, rows = STAGING.get(backend.name, STAGING["sim"])
-        constants.update(LANES=backend.warp, ROWS=rows, VEC=16 // itemsize, STAGE=stage,
-                         EDGE_WORDS=16 * stage,
+    if vec_ok:  # edge blocks, then store blocks (mask_rows_vec)
+        rows, most = SPLIT.get(backend.name, SPLIT["sim"])
+        constants.update(LANES=backend.warp, ROWS=rows, VEC=16 // itemsize,
                          ALIGNED=itemsize in ALIGNED_PASSES.get(backend.name, ()))
-        grid = (max(1, min(blocks, -(-shape[0] * shape[1] * shape[2] // rows))), 1, 1)
+        store_blocks = max(1, min(most, -(-shape[0] * shape[1] * shape[2] // rows)))
+        grid = (store_blocks + -(-store_blocks // backend.warp), 1, 1)
         lanes = backend.warp
     else:  # one block row per query row, ROWS rows per block; heads and batch ride y, z
         grid = kc.fold_grid(backend, -(-shape[2] // rows), shape[1], shape[0])
     scalars = dict(fill=bits, fill_word=fill_word, offset=np.int64(opts.offset),
                    window=np.int64(opts.window))
     return constants, grid, (lanes, rows), scalars
+
+
+def vec_shared(backend_name: str, shape, itemsize: int, shared_an_sm) -> int:
+    """The dynamic shared memory (bytes, never touched) a block of the 16-byte path
+    takes on a GPU of backend ``backend_name`` whose SMs have ``shared_an_sm()``
+    bytes of it, so that an SM holds the blocks of about ROW_BYTES_AN_SM of rows
+    (2 blocks at least; 48 KB a block at most, what a launch may take unasked: 4
+    blocks on an H100 or H200); 0 where not held down."""
+    target = ROW_BYTES_AN_SM.get(backend_name)
+    if not target:
+        return 0
+    blocks = max(2, round(target / (SPLIT[backend_name][0] * shape[3] * itemsize)))
+    shared = min(shared_an_sm() // blocks - 1024, 48 * 1024)  # 1 KB a block: the system's
+    return shared if shared >= 1024 else 0
 
 
 def _aot_variants(warp: int):
@@ -391,15 +421,13 @@ def _aot_variants(warp: int):
                     continue  # options are independent of the word path: once per width
                 yield (f"causal_mask_{bits}" + ("_words" if word > 1 else "") + suffix,
                        dict(ELEMENT=bits, LANES=warps * warp, ROWS=rows, WORD=word, VEC=0,
-                            STAGE=1, EDGE_WORDS=16, ALIGNED=False, **option_constants))
+                            ALIGNED=False, **option_constants))
         itemsize = 8 // per_word
         for suffix, option_constants in options.items():  # the 16-byte path (no mask_fn)
             if suffix != "_mask_fn":
-                _, stage, vec_rows = STAGING["hip"]
                 yield (f"causal_mask_{bits}_vec" + suffix,
-                       dict(ELEMENT=bits, LANES=warp, ROWS=vec_rows, WORD=per_word,
-                            VEC=16 // itemsize, STAGE=stage, EDGE_WORDS=16 * stage,
-                            ALIGNED=False, **option_constants))
+                       dict(ELEMENT=bits, LANES=warp, ROWS=SPLIT["hip"][0], WORD=per_word,
+                            VEC=16 // itemsize, ALIGNED=False, **option_constants))
 
 
 def _odd_keys(b, h, q_pos, k):
@@ -424,9 +452,12 @@ def _mask(s, bits, opts, chosen, fast_key=None, host_key=None, live_kv_lens=None
             vec_layout(ptr, s.shape, strides, bits.itemsize, opts))
         kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
         words = target.words if constants["WORD"] > 1 else no_words(chosen)
+        shared = vec_shared(chosen.name, s.shape, bits.itemsize, lambda: op.device_attribute(
+            chosen, "MAX_SHARED_MEMORY_PER_MULTIPROCESSOR")) if constants["VEC"] else 0
         op.launch(CAUSAL_MASK, chosen, op.Launch.of(
             constants, grid, block, dict(s=target.bits, w=words, kv_lens=kv_lens,
-                                         q_offsets=q_offsets, **scalars)), stream, fast_key)
+                                         q_offsets=q_offsets, **scalars), shared),
+                  stream, fast_key)
 
 
 def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, kv_lens=None,
@@ -473,8 +504,9 @@ def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, k
 
 def _plan_from_tensor(scores, key, backend):
     """The fast path's plan for a torch CUDA tensor seen under ``key``, from shapes
-    alone: (family, constants, grid, block, args by name), arrays as
-    fastpath.DeviceArray descriptions; None when there is nothing to launch."""
+    alone: (family, constants, grid, block, args by name, dynamic shared bytes),
+    arrays as fastpath.DeviceArray descriptions; None when there is nothing to
+    launch."""
     s = inspect_scores(scores)
     if s.size == 0:
         return None
@@ -488,7 +520,9 @@ def _plan_from_tensor(scores, key, backend):
     args = dict(s=fastpath.DeviceArray(ptr, s.shape, s.strides, itemsize, bits.dtype.name),
                 w=words or fastpath.NULL_ARRAY4,
                 kv_lens=fastpath.NULL_ARRAY1, q_offsets=fastpath.NULL_ARRAY1, **scalars)
-    return CAUSAL_MASK, constants, grid, block, args
+    shared = vec_shared(backend.name, s.shape, itemsize,
+                        lambda: fastpath.shared_an_sm(key.device)) if constants["VEC"] else 0
+    return CAUSAL_MASK, constants, grid, block, args, shared
 
 
 def causal_mask_reference(scores, *, offset=None, fill=float("-inf"), window=None,
@@ -582,8 +616,8 @@ CAUSAL_MASK = op.register(op.Family(
     gpu_kernel=causal_mask_kernel, cpu_kernel=causal_mask_cpu,
     reference=causal_mask_definition,
     helpers=(kept_keys, host_row),
-    gpu_helpers=(fill_keys, masked_bits, edge_sectors, fill_chunks, stage_edges, mask_row_vec,
-                 mask_rows_vec),
+    gpu_helpers=(fill_keys, masked_bits, edge_sectors, fill_chunks, merged_chunk,
+                 mask_edges_vec, mask_row_vec, vec_row, mask_rows_vec),
     args=(op.array("s", "ELEMENT", 4), op.array("w", "uint64", 4), op.scalar("fill", "ELEMENT"),
           op.scalar("fill_word", "uint64"), op.scalar("offset", "int64"),
           op.scalar("window", "int64"), op.array("kv_lens", "int64", 1),

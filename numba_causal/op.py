@@ -352,19 +352,20 @@ _SHARED_ALLOWED: dict = {}
 def allow_shared(backend: Backend, kernel, args, nbytes: int) -> None:
     """Let ``kernel``'s variant for ``args`` take ``nbytes`` of dynamic shared memory
     a block: on cuda, past the 48 KiB a block gets without asking, up to what the
-    device allows (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, once per
-    variant); the simulator needs nothing."""
-    if backend.name != "cuda":
+    device allows (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES). The attribute
+    is a variant's one limit, so it only ever rises: set lower, it would fail a
+    launch of the variant that takes more; the simulator needs nothing."""
+    if backend.name != "cuda" or nbytes <= 48 * 1024:
         return
     function = _cu_function(kernel, args)
-    key = (id(function), nbytes)
-    if _SHARED_ALLOWED.get(key) is function:
+    allowed = _SHARED_ALLOWED.get(id(function))
+    if allowed is not None and allowed[0] is function and allowed[1] >= nbytes:
         return
     from numba.cuda.cudadrv.driver import binding, driver
 
     attr = binding.CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
     driver.cuKernelSetAttribute(attr, int(nbytes), function.handle, function.device.id)
-    _SHARED_ALLOWED[key] = function
+    _SHARED_ALLOWED[id(function)] = (function, nbytes)
 
 
 def _cu_function(kernel, args):

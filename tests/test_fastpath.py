@@ -81,32 +81,46 @@ def test_requires_grad_goes_through_autograd():
 _NEW_PROCESS = """
 import sys, torch
 import numba_causal as nc
-x = torch.randn(3, 2, 33, 70, device="cuda")
-q = torch.arange(33, device="cuda")[:, None] + 37
-want = x.masked_fill(torch.arange(70, device="cuda")[None, :] > q, float("-inf"))
+x = torch.randn(3, 2, {seq_len}, {cache_len}, device="cuda")
+q = torch.arange({seq_len}, device="cuda")[:, None] + {cache_len} - {seq_len}
+want = x.masked_fill(torch.arange({cache_len}, device="cuda")[None, :] > q, float("-inf"))
 nc.apply_causal_mask(x)
 torch.cuda.synchronize()
 print(bool(torch.equal(x, want)), "numba_cuda" in sys.modules)
 """
 
 
-def _new_process(cache_dir):
+def _new_process(cache_dir, seq_len=33, cache_len=70):
     import os
     import subprocess
     import sys
 
     env = dict(os.environ, NUMBA_CAUSAL_CACHE_DIR=str(cache_dir))
-    out = subprocess.run([sys.executable, "-c", _NEW_PROCESS], env=env, check=True,
+    code = _NEW_PROCESS.format(seq_len=seq_len, cache_len=cache_len)
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
                          capture_output=True, text=True).stdout.split()
     return out[-2] == "True", out[-1] == "True"
 
 
-def test_new_process_loads_stored_kernel_without_numba_cuda(tmp_path):
-    correct, used_numba = _new_process(tmp_path)  # compiles, stores the cubin
+@pytest.mark.parametrize("cache_len", [70, 2048])
+def test_new_process_loads_stored_kernel_without_numba_cuda(tmp_path, cache_len):
+    """The element path (70 keys), and the 16-byte path (2048 float32 keys: its
+    blocks take 48 KB of dynamic shared memory, mask.vec_shared, planned again from
+    shapes alone in the new process)."""
+    correct, used_numba = _new_process(tmp_path, cache_len=cache_len)  # compiles, stores
     assert correct and used_numba
     assert list(tmp_path.glob("*.cubin"))
-    correct, used_numba = _new_process(tmp_path)  # loads it with the driver alone
+    correct, used_numba = _new_process(tmp_path, cache_len=cache_len)  # the driver alone
     assert correct and not used_numba
+
+
+def test_shared_an_sm_is_the_devices():
+    """fastpath.shared_an_sm (the driver's attribute 81, no numba) is what numba
+    reports as MAX_SHARED_MEMORY_PER_MULTIPROCESSOR."""
+    from numba import cuda
+
+    device = cuda.get_current_device()
+    assert fastpath.shared_an_sm(device.id) == device.MAX_SHARED_MEMORY_PER_MULTIPROCESSOR
 
 
 def test_corrupt_store_falls_back_to_full_path(tmp_path):

@@ -261,7 +261,8 @@ def test_vec_guard_band(backend, rng, dtype):
 
 def test_vec_layout_rules():
     """The 16-byte path needs contiguous rows on 16-byte boundaries, cache_len a
-    multiple of the chunk, and no mask_fn (its per-key writes stay element-wise)."""
+    multiple of the chunk, fewer than 2**31 rows, and no mask_fn (its per-key
+    writes stay element-wise)."""
     from numba_causal import mask
     from numba_causal.options import mask_options
 
@@ -271,5 +272,33 @@ def test_vec_layout_rules():
     assert not mask.vec_layout(64, (1, 1, 4, 16), (256, 256, 72, 4), 4, plain)
     assert not mask.vec_layout(64, (1, 1, 4, 18), (288, 288, 72, 4), 4, plain)
     assert not mask.vec_layout(64, (1, 1, 4, 16), (512, 512, 128, 8), 4, plain)
+    many = (2**16, 2**15, 1, 16)  # 2**31 rows: past vec_row's 32-bit row indices
+    assert mask.vec_layout(64, (2**16, 2**15 - 1, 1, 16), (2**21, 64, 64, 4), 4, plain)
+    assert not mask.vec_layout(64, many, (2**21, 64, 64, 4), 4, mask_options(many))
     with_fn = mask_options((1, 1, 4, 16), mask_fn=lambda b, h, q, k: True)
     assert not mask.vec_layout(64, (1, 1, 4, 16), (256, 256, 64, 4), 4, with_fn)
+
+
+def test_vec_shared_holds_an_sm_to_the_rows_in_flight():
+    """The 16-byte path's unused shared memory a block (mask.vec_shared): on cuda,
+    an SM of 228 KB holds blocks of about 112 KB of rows (blocks of 4 rows): 7 blocks
+    of float16 rows of 2048 keys (16 KB a block), 4 of float32 (32 KB; 56 KB capped to
+    48 KB), 2 at least; none on the simulator or hip."""
+    from numba_causal import mask
+
+    h200 = (lambda: 228 * 1024)
+    assert mask.vec_shared("cuda", (4, 32, 2048, 2048), 2, h200) == 228 * 1024 // 7 - 1024
+    assert mask.vec_shared("cuda", (4, 32, 2048, 2048), 4, h200) == 48 * 1024
+    assert mask.vec_shared("cuda", (1, 8, 8192, 8192), 4, h200) == 48 * 1024
+    assert mask.vec_shared("cuda", (1, 1, 64, 64), 2, h200) == 0  # 224 blocks: registers
+    for name in ("sim", "hip"):
+        assert mask.vec_shared(name, (4, 32, 2048, 2048), 4, h200) == 0
+
+
+def test_vec_rows_of_any_length_in_turn(backend, rng):
+    """One 16-byte-path variant over rows of 2048, 1024 and again 2048 float32 keys:
+    on cuda its blocks take different unused shared memory (mask.vec_shared: 48 KB,
+    31.6 KB, 48 KB on an H200), and each launch must still run and mask right (a
+    kernel's shared-memory limit set down to the smaller failed the third)."""
+    for cache_len in (2048, 1024, 2048):
+        check_mask(backend, rng, shrink_for_sim(backend, (1, 2, 8, cache_len)))

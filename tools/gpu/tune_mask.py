@@ -16,9 +16,16 @@ floor per variant and shape; writes JSON to the path in argv[1] if given.
     python tools/gpu/tune_mask.py structure  # the product rebuilt without its reads / stores
     python tools/gpu/tune_mask.py twopass  # edges asked of L2 first, then a many-wave fill
     python tools/gpu/tune_mask.py threepass  # edges saved, stores with no read, edges written last
+    python tools/gpu/tune_mask.py split [first]  # stores with no read beside edge blocks, one launch
+    python tools/gpu/tune_mask.py fed  # edges to an L2-kept scratch, a fill fed from it
+
+The package's mask took split's form on 2026-12-04 (r56): edge blocks first, store
+blocks with no read, an SM held to about ROW_BYTES_AN_SM of rows (mask.vec_shared).
+``structure`` (copy16 made a no-op) was written for the earlier one-wave kernel that
+staged edge sectors with copy16; on the current kernel its "no edge copies" row is
+the kernel as it is.
 """
 
-import contextlib
 import dataclasses
 import json
 import sys
@@ -26,7 +33,7 @@ import time
 
 import numpy as np
 import torch
-from numba import int64, uint32
+from numba import int64, uint32, uint64
 
 import numba_causal.mask as mask
 from numba_causal import compile as kc
@@ -292,6 +299,152 @@ def tail_staged_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
 
 
 RB, WARPS_N, SH_WORDS, STRIDED = compile_time("RB", "WARPS_N", "SH_WORDS", "STRIDED")  # fused
+
+
+def _make_store_v4_hint(policy):
+    """``store_v4_<policy>(a, i, w0, w1, w2, w3)``: store_v4 (16 bytes at &a[i]) with
+    an L2 eviction priority: ``st.global.L2::cache_hint`` under a
+    ``createpolicy.fractional.L2::<policy>`` policy (evict_first, evict_last), or,
+    for ``cs``, ``st.global.cs`` (streamed: evict first in L1 and L2)."""
+    from llvmlite import ir
+    from numba.core import types
+    from numba_causal.intrinsics import _I32, _I64, _element_pointer, _is_array, _is_int, _word
+
+    if policy == "cs":
+        text = ("{ .reg .u64 g; cvta.to.global.u64 g, $0; "
+                "st.global.cs.v4.u32 [g], {$1, $2, $3, $4}; }")
+    else:
+        text = ("{ .reg .u64 g; .reg .b64 p; cvta.to.global.u64 g, $0; "
+                f"createpolicy.fractional.L2::{policy}.b64 p, 1.0; "
+                "st.global.L2::cache_hint.v4.u32 [g], {$1, $2, $3, $4}, p; }")
+
+    def store_v4_hint(typingctx, array, index, w0, w1, w2, w3):
+        if not (_is_array(array) and _is_int(index)):
+            return None
+
+        def codegen(context, builder, sig, args):
+            ptr = _element_pointer(context, builder, sig.args[0], args[0], sig.args[1], args[1])
+            asm = ir.InlineAsm(ir.FunctionType(ir.VoidType(), [_I64] + [_I32] * 4), text,
+                               "l,r,r,r,r,~{memory}", side_effect=True)
+            builder.call(asm, [builder.ptrtoint(ptr, _I64)] + [
+                _word(builder, v, t) for v, t in zip(args[2:], sig.args[2:])])
+            return context.get_dummy_value()
+        return types.void(array, index, w0, w1, w2, w3), codegen
+    from numba.cuda.extending import intrinsic
+    return intrinsic(store_v4_hint)
+
+
+def hinted_stores(scratch, fill):
+    """(name, function) pairs binding ``store_scratch`` and ``store_fill`` (the
+    scratch-fed experiment's two kinds of store) to store_v4 (``""``) or a hinted
+    store (``cs``, ``evict_first``, ``evict_last``)."""
+    plain = dict(intrinsics.device_primitives("cuda"))["store_v4"]
+    return tuple((name, _make_store_v4_hint(hint) if hint else plain)
+                 for name, hint in (("store_scratch", scratch), ("store_fill", fill)))
+
+
+def gather_hint_kernel(flat, scratch, words, n_rows, offset, seq_len):
+    """EDGE EXPERIMENT: gather16_kernel with its scratch stores through
+    ``store_scratch`` (an L2 eviction hint, so that the scratch stays in L2)."""
+    r = int64(gpu.blockIdx.x) * int64(gpu.blockDim.x) + int64(gpu.threadIdx.x)
+    if r < n_rows:
+        hi = first_masked(r, words, offset, seq_len)
+        if (hi * ITEM) % 32 != 0:
+            w0, w1, w2, w3, w4, w5, w6, w7 = read_edge(flat, r, words, hi)
+            store_scratch(scratch, r * 8, w0, w1, w2, w3)
+            store_scratch(scratch, r * 8 + 4, w4, w5, w6, w7)
+
+
+def fed_kernel(flat, scratch, words, n_rows, fill_u32, offset, seq_len):
+    """EDGE EXPERIMENT, the second launch after gather_hint_kernel: a warp a row
+    (ROWS a block, many waves) writes every whole sector after the row's edge
+    through ``store_fill`` and then (lanes 0 and 1) the edge sector whole, its kept
+    elements from the scratch words lanes 0 and 1 loaded first (an L2 hit when the
+    scratch stayed there): the row is never read."""
+    lane = int64(gpu.threadIdx.x)
+    r = int64(gpu.blockIdx.x) * ROWS + int64(gpu.threadIdx.y)
+    if r < n_rows:
+        hi = first_masked(r, words, offset, seq_len)
+        edge = (hi * ITEM) % 32 != 0
+        w0 = w1 = w2 = w3 = uint32(0)
+        if edge and lane < 2:
+            w0, w1, w2, w3 = load_v4(scratch, r * 8 + 4 * lane)
+        first = (hi * ITEM + 31) // 32 * 2
+        for c in range(first - first % 32 + lane, words // 4, 32):
+            if c >= first:
+                store_fill(flat, r * words + 4 * c, fill_u32, fill_u32, fill_u32, fill_u32)
+        if edge and lane < 2:
+            sector = (hi * ITEM) // 32
+            per = 4 // ITEM
+            elem = (sector * 32 + 16 * lane) // ITEM
+            store_fill(flat, r * words + sector * 8 + 4 * lane, edge_word(w0, elem, hi, fill_u32),
+                       edge_word(w1, elem + per, hi, fill_u32),
+                       edge_word(w2, elem + 2 * per, hi, fill_u32),
+                       edge_word(w3, elem + 3 * per, hi, fill_u32))
+
+
+EVERY, EDGE_AT = compile_time("EVERY", "EDGE_AT")  # split experiment
+
+
+def edge_rmw(flat, r, words, fill_u32, offset, seq_len):
+    """Row ``r``'s edge sector read and written back whole (two 16-byte loads, two
+    16-byte stores): its kept elements with their own bits, the rest fill; a row
+    whose masked tail starts on a sector boundary touches nothing."""
+    hi = first_masked(r, words, offset, seq_len)
+    if (hi * ITEM) % 32 != 0:
+        w0, w1, w2, w3, w4, w5, w6, w7 = read_edge(flat, r, words, hi)
+        sector = (hi * ITEM) // 32
+        per = 4 // ITEM
+        elem = sector * 32 // ITEM
+        at = r * words + sector * 8
+        store_v4(flat, at, edge_word(w0, elem, hi, fill_u32),
+                 edge_word(w1, elem + per, hi, fill_u32),
+                 edge_word(w2, elem + 2 * per, hi, fill_u32),
+                 edge_word(w3, elem + 3 * per, hi, fill_u32))
+        store_v4(flat, at + 4, edge_word(w4, elem + 4 * per, hi, fill_u32),
+                 edge_word(w5, elem + 5 * per, hi, fill_u32),
+                 edge_word(w6, elem + 6 * per, hi, fill_u32),
+                 edge_word(w7, elem + 7 * per, hi, fill_u32))
+
+
+def split_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
+    """EDGE EXPERIMENT, a valid mask in one launch with no wait: two kinds of block
+    touch disjoint sectors, so neither waits for the other. Store blocks (ROWS warps,
+    a row each) write every whole sector after a row's edge (tail_kernel's stores at
+    ALIGN 32, no read); edge blocks (32 * ROWS threads, a row each) read each edge
+    sector and write it back whole (edge_rmw). EDGE_AT 0: an edge block before each
+    EVERY store blocks, taking their rows; 1: after them; 2: every edge block
+    first in the grid."""
+    b = int64(gpu.blockIdx.x)
+    lane = int64(gpu.threadIdx.x)
+    tid = int64(gpu.threadIdx.y) * 32 + lane
+    if EDGE_AT == 2:
+        n_edge = (n_rows + 32 * ROWS - 1) // (32 * ROWS)
+        if b < n_edge:
+            if b * 32 * ROWS + tid < n_rows:
+                edge_rmw(flat, b * 32 * ROWS + tid, words, fill_u32, offset, seq_len)
+            return
+        sb = b - n_edge
+    else:
+        g = b // (EVERY + 1)
+        k = b % (EVERY + 1)
+        if k == (0 if EDGE_AT == 0 else EVERY):
+            for r in range(g * EVERY * ROWS + tid, min((g + 1) * EVERY * ROWS, n_rows),
+                           32 * ROWS):
+                edge_rmw(flat, r, words, fill_u32, offset, seq_len)
+            return
+        sb = g * EVERY + k - (1 if EDGE_AT == 0 else 0)
+    r = sb * ROWS + int64(gpu.threadIdx.y)
+    if r < n_rows:
+        rounded_tail(flat, r, words, fill_u32, offset, seq_len, lane)
+
+
+def split_blocks(n_rows, rows, every, edge_at):
+    """split_kernel's grid size."""
+    n_store = -(-n_rows // rows)
+    if edge_at == 2:
+        return -(-n_rows // (32 * rows)) + n_store
+    return -(-n_store // every) * (every + 1)
 
 
 def first_masked(r, words, offset, seq_len):
@@ -865,6 +1018,161 @@ def threepass_main():
         del x, before, want, flat, scratch, scratch_t
 
 
+INDEX64 = compile_time("INDEX64")  # package_direct's row indices (vec_row_int64)
+
+
+def vec_row_int64(s, r, offset, window, kv_lens, q_offsets):
+    """mask.vec_row with the package's host_row (64-bit divisions) instead of 32-bit
+    index arithmetic: in every block (INDEX64 3), the edge blocks only (1) or the
+    store blocks only (2)."""
+    batch, heads, seq_len, cache_len = s.shape
+    blocks = int64(gpu.gridDim.x)
+    edge = int64(gpu.blockIdx.x) < (blocks + LANES) // (LANES + 1)
+    if not (INDEX64 & (1 if edge else 2)):
+        return vec_row32(s, r, offset, window, kv_lens, q_offsets)
+    b, h, q, _, lo, hi = host_row(r, heads, seq_len, cache_len, offset, window, kv_lens,
+                                  q_offsets)
+    return s[uint64(b), uint64(h), uint64(q)], i32(lo), i32(hi)
+
+
+def package_direct(x, backend, index64=0, per_sm=0, rows=0, **overrides):
+    """The package's mask kernel for ``x`` (a contiguous [b, h, s, l] CUDA tensor,
+    default bottom-right causal) as the launcher plans it, compiled without PDL and
+    launched by numba directly (no fast path, no programmatic dependent launch);
+    ``overrides``: compile-time constants changed (LAUNCH_BOUNDS None: none);
+    ``index64``: rows indexed by host_row (vec_row_int64's INDEX64), as before
+    2026-12-04 r50; ``per_sm``: at most that many blocks an SM (unused dynamic shared
+    memory of 228 KB / per_sm - 1 KB a block, an H100's or H200's SM, 48 KB at most: 4
+    or more), 0: as the package holds them (mask.vec_shared);
+    ``rows``: rows (warps) a block other than mask.SPLIT's."""
+    from numba_causal.arrays import no_words
+    from numba_causal.options import mask_options
+
+    shape, item = tuple(x.shape), x.element_size()
+    bits = np.array(fill_u32_of(x) & ((1 << (8 * item)) - 1), dtype=f"<u{item}")[()]
+    saved = mask.SPLIT["cuda"]
+    if rows:
+        mask.SPLIT["cuda"] = (rows,) + saved[1:]
+    try:
+        constants, grid, block, scalars = mask.plan_launch(shape, item, True, bits,
+                                                           mask_options(shape), backend, True)
+    finally:
+        mask.SPLIT["cuda"] = saved
+    constants.update(ELEMENT=bits.dtype.name, PDL=False, **overrides)
+    if constants.get("LAUNCH_BOUNDS", 0) is None:
+        del constants["LAUNCH_BOUNDS"]
+    family = mask.CAUSAL_MASK
+    helpers = family.gpu_helper_list("cuda")
+    if index64:
+        helpers = tuple(h for h in helpers if h is not mask.vec_row) + (
+            ("vec_row", vec_row_int64), ("vec_row32", mask.vec_row))
+    shared = (min(228 * 1024 // per_sm - 1024, 48 * 1024) if per_sm else
+              mask.vec_shared(backend, shape, item))
+    built = kc.build(backend, family.gpu_kernel, helpers, INDEX64=index64, **constants)
+    s = backend.gpu.from_cuda_array_interface(dict(
+        x.view({2: torch.int16, 4: torch.int32}[item]).__cuda_array_interface__,
+        typestr=f"<u{item}", stream=None), owner=x, sync=False)
+    none = backend.gpu.to_device(np.zeros(1, np.int64))
+    args = (s, no_words(backend), scalars["fill"], scalars["fill_word"], scalars["offset"],
+            scalars["window"], none, none)
+    kernel = built[grid, block, 0, shared]
+    return lambda: kernel(*args)
+
+
+#: (label, compile-time constants changed) of the package's kernel in split_main
+PACKAGE_TRIALS = [(f"{rows} rows a block, at most {n} blocks an SM ({rows * n} warps)",
+                   [("per_sm", n), ("rows", rows)])
+                  for rows, n in [(4, 4), (4, 5), (4, 7), (2, 4), (2, 5), (2, 6), (2, 8),
+                                  (2, 10), (1, 8), (1, 12), (1, 16), (1, 20), (1, 24)]]
+
+
+def split_main():
+    """A valid mask in one launch of two kinds of block on disjoint sectors
+    (split_kernel): stores with no read, and edge sectors read and written back
+    whole by other blocks meanwhile, interleaved (an edge block every EVERY store
+    blocks, before or after them) or all first; against the package and the
+    stores-alone bound, on the GPU alone (gpu_ms); bit-exact against the definition."""
+    _, fill_gbps = fill_floor_timer()
+    backend = get_backend("cuda")
+    helpers = intrinsics.device_primitives("cuda") + (first_masked, rounded_tail, read_edge,
+                                                       edge_word, edge_rmw)
+    for shape, dtype in SHAPES:
+        x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
+        name, n_rows, item, words = case_layout(x)
+        flat = word_view(backend, x)
+        geo = (np.int64(words), np.int64(n_rows))
+        pos = (np.int64(shape[3] - shape[2]), np.int64(shape[2]))
+        fill = np.uint32(fill_u32_of(x))
+        bound = kc.build(backend, tail_kernel, helpers, ROWS=4, ALIGN=32, ITEM=item)[
+            -(-n_rows // 4), (32, 4)]
+        runs = {"the package": (run_variant("product", x, 1, 4), True),
+                "the package's kernel, launched directly": (package_direct(x, backend), True),
+                **{f"the package's kernel, launched directly, {k}": (
+                    package_direct(x, backend, **dict(v)), True) for k, v in PACKAGE_TRIALS},
+                "stores alone (NOT valid)": (lambda: bound(flat, *geo, fill, *pos), False)}
+        spread = [] if "first" in sys.argv[2:] else [(e, a) for e in (8, 32, 128) for a in (0, 1)]
+        for rows in (4, 8):
+            for every, edge_at in [(0, 2)] + spread:
+                k = kc.build(backend, split_kernel, helpers, ROWS=rows, ALIGN=32, ITEM=item,
+                             EVERY=max(every, 1), EDGE_AT=edge_at)[
+                    split_blocks(n_rows, rows, max(every, 1), edge_at), (32, rows)]
+                where = ("all first" if edge_at == 2 else
+                         f"one {'before' if edge_at == 0 else 'after'} every {every}")
+                runs[f"split, {rows} rows a block, edge blocks {where}"] = (
+                    lambda f=k: f(flat, *geo, fill, *pos), True)
+        for label, (run, valid) in runs.items():
+            ok, ms = checked_ms(run, x, before, want, gpu_ms)
+            print(f"{name} {label}: {ms * 1e3:.1f} us  ratio {floor_ms / ms:.3f}"
+                  f"{'' if ok or not valid else '  WRONG'}", flush=True)
+        del x, before, want, flat
+
+
+def fed_main():
+    """A valid mask in two launches (issue 12 item 3): the edge sectors to a scratch
+    buffer with an L2 eviction hint (gather_hint_kernel), then a many-wave fill whose
+    rows take their edge sector's kept bits from the scratch (fed_kernel; the fill's
+    stores plain or streamed, so that they do not evict the scratch from L2);
+    against the package, split_kernel (edges first) and the stores-alone bound, on
+    the GPU alone (gpu_ms); bit-exact against the definition."""
+    _, fill_gbps = fill_floor_timer()
+    backend = get_backend("cuda")
+    base = intrinsics.device_primitives("cuda") + (first_masked, rounded_tail, read_edge,
+                                                    edge_word, edge_rmw)
+    for shape, dtype in SHAPES:
+        x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
+        name, n_rows, item, words = case_layout(x)
+        flat = word_view(backend, x)
+        scratch_t = torch.zeros(n_rows * 8, dtype=torch.int32, device="cuda")
+        scratch = word_view(backend, scratch_t)
+        geo = (np.int64(words), np.int64(n_rows))
+        pos = (np.int64(shape[3] - shape[2]), np.int64(shape[2]))
+        fill = np.uint32(fill_u32_of(x))
+        bound = kc.build(backend, tail_kernel, base, ROWS=4, ALIGN=32, ITEM=item)[
+            -(-n_rows // 4), (32, 4)]
+        split = kc.build(backend, split_kernel, base, ROWS=4, ALIGN=32, ITEM=item, EVERY=1,
+                         EDGE_AT=2)[split_blocks(n_rows, 4, 1, 2), (32, 4)]
+        runs = {"the package": (run_variant("product", x, 1, 4), True),
+                "stores alone (NOT valid)": (lambda: bound(flat, *geo, fill, *pos), False),
+                "split, edge blocks all first": (lambda: split(flat, *geo, fill, *pos), True)}
+        for hint_scratch, hint_fill in [("", ""), ("evict_last", ""), ("", "cs"),
+                                        ("evict_last", "cs"), ("evict_last", "evict_first")]:
+            helpers = base + hinted_stores(hint_scratch, hint_fill)
+            gather = kc.build(backend, gather_hint_kernel, helpers, ITEM=item,
+                              HINTS=(hint_scratch, hint_fill))[-(-n_rows // 256), 256]
+            for rows in (4, 8):
+                fed = kc.build(backend, fed_kernel, helpers, ROWS=rows, ITEM=item,
+                               HINTS=(hint_scratch, hint_fill))[-(-n_rows // rows), (32, rows)]
+                runs[f"fed, scratch stores {hint_scratch or 'plain'}, fill stores "
+                     f"{hint_fill or 'plain'}, {rows} rows a block"] = (
+                    lambda g=gather, f=fed: (g(flat, scratch, *geo, *pos),
+                                             f(flat, scratch, *geo, fill, *pos)), True)
+        for label, (run, valid) in runs.items():
+            ok, ms = checked_ms(run, x, before, want, gpu_ms)
+            print(f"{name} {label}: {ms * 1e3:.1f} us  ratio {floor_ms / ms:.3f}"
+                  f"{'' if ok or not valid else '  WRONG'}", flush=True)
+        del x, before, want, flat, scratch, scratch_t
+
+
 def structure_main():
     """Where the product's time goes (issue 12 item 3): its own recorded launch rebuilt
     as it is, without the edge sectors' copies (copy16 a no-op: the edge sectors'
@@ -1112,27 +1420,6 @@ def edges_main():
         del x, before, want
 
 
-#: mask.STAGING["cuda"] settings edges16_main times the package with: (blocks, rows a
-#: round, warps a block); 54 registers a thread: 4 blocks of 8 warps an SM, 9 of 4
-PRODUCT_STAGING = [(660, 512, 8), (528, 512, 8), (1320, 256, 4), (396, 512, 8), (660, 256, 8)]
-
-
-@contextlib.contextmanager
-def staging(setting):
-    """mask.STAGING["cuda"] = ``setting`` inside, the fast path's launches planned
-    afresh on the way in and out."""
-    from numba_causal import fastpath
-
-    saved = mask.STAGING["cuda"]
-    mask.STAGING["cuda"] = setting
-    fastpath.clear()
-    try:
-        yield
-    finally:
-        mask.STAGING["cuda"] = saved
-        fastpath.clear()
-
-
 def edges16_main(only=("",)):
     """Valid masks with every store whole sectors (16-byte chunks): the edge sectors
     read first -- by a launch of their own into a scratch buffer (two passes), or
@@ -1190,12 +1477,6 @@ def edges16_main(only=("",)):
             ok, ms = checked_ms(run, x, before, want, timer)
             print(f"{name} {label}: {ms:.4f} ms  floor {floor_ms:.4f}  ratio {floor_ms / ms:.3f}"
                   f"{'' if ok or label == 'gather alone' else '  WRONG'}", flush=True)
-        for setting in PRODUCT_STAGING if any(w in "product staging" for w in only) else ():
-            with staging(setting):
-                ok, ms = checked_ms(fn, x, before, want, timer)
-            print(f"{name} product, {setting[0]} blocks of {setting[2]} warps, rounds of "
-                  f"{setting[1]}: {ms:.4f} ms  ratio {floor_ms / ms:.3f}{'' if ok else '  WRONG'}",
-                  flush=True)
         del x, before, want, flat, scratch, scratch_t
 
 
@@ -1369,7 +1650,7 @@ def main():
 COMMANDS = {"edges": edges_main, "bounds": bounds_main, "options": options_main,
             "sector-reads": sector_reads_main, "twopass": twopass_main,
             "structure": structure_main, "prefetch": prefetch_main,
-            "threepass": threepass_main,
+            "threepass": threepass_main, "split": split_main, "fed": fed_main,
             "edges16": lambda: edges16_main(tuple(sys.argv[2:]) or ("",))}  # [words]
 
 if __name__ == "__main__":

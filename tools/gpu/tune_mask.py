@@ -18,6 +18,7 @@ floor per variant and shape; writes JSON to the path in argv[1] if given.
     python tools/gpu/tune_mask.py threepass  # edges saved, stores with no read, edges written last
     python tools/gpu/tune_mask.py split [first]  # stores with no read beside edge blocks, one launch
     python tools/gpu/tune_mask.py fed  # edges to an L2-kept scratch, a fill fed from it
+    python tools/gpu/tune_mask.py rows-in-flight  # the package at each ROW_BYTES_AN_SM
 
 The package's mask took split's form on 2026-12-04 (r56): edge blocks first, store
 blocks with no read, an SM held to about ROW_BYTES_AN_SM of rows (mask.vec_shared).
@@ -343,20 +344,8 @@ def hinted_stores(scratch, fill):
                  for name, hint in (("store_scratch", scratch), ("store_fill", fill)))
 
 
-def gather_hint_kernel(flat, scratch, words, n_rows, offset, seq_len):
-    """EDGE EXPERIMENT: gather16_kernel with its scratch stores through
-    ``store_scratch`` (an L2 eviction hint, so that the scratch stays in L2)."""
-    r = int64(gpu.blockIdx.x) * int64(gpu.blockDim.x) + int64(gpu.threadIdx.x)
-    if r < n_rows:
-        hi = first_masked(r, words, offset, seq_len)
-        if (hi * ITEM) % 32 != 0:
-            w0, w1, w2, w3, w4, w5, w6, w7 = read_edge(flat, r, words, hi)
-            store_scratch(scratch, r * 8, w0, w1, w2, w3)
-            store_scratch(scratch, r * 8 + 4, w4, w5, w6, w7)
-
-
 def fed_kernel(flat, scratch, words, n_rows, fill_u32, offset, seq_len):
-    """EDGE EXPERIMENT, the second launch after gather_hint_kernel: a warp a row
+    """EDGE EXPERIMENT, the second launch after gather16_kernel: a warp a row
     (ROWS a block, many waves) writes every whole sector after the row's edge
     through ``store_fill`` and then (lanes 0 and 1) the edge sector whole, its kept
     elements from the scratch words lanes 0 and 1 loaded first (an L2 hit when the
@@ -501,14 +490,15 @@ def write_row16(flat, row, words, hi, fill_u32, lane, e0, e1, e2, e3, e4, e5, e6
 def gather16_kernel(flat, scratch, words, n_rows, offset, seq_len):
     """EDGE EXPERIMENT (16 bytes), pass 1: a thread per row reads the row's edge
     sector (two 16-byte loads) into ``scratch`` [rows * 8] when the masked tail
-    starts inside one."""
+    starts inside one, through ``store_scratch`` (store_v4, or one with an L2
+    eviction hint: hinted_stores)."""
     r = int64(gpu.blockIdx.x) * int64(gpu.blockDim.x) + int64(gpu.threadIdx.x)
     if r < n_rows:
         hi = first_masked(r, words, offset, seq_len)
         if (hi * ITEM) % 32 != 0:
             w0, w1, w2, w3, w4, w5, w6, w7 = read_edge(flat, r, words, hi)
-            store_v4(scratch, r * 8, w0, w1, w2, w3)
-            store_v4(scratch, r * 8 + 4, w4, w5, w6, w7)
+            store_scratch(scratch, r * 8, w0, w1, w2, w3)
+            store_scratch(scratch, r * 8 + 4, w4, w5, w6, w7)
 
 
 def scatter16_kernel(flat, scratch, words, n_rows, fill_u32, offset, seq_len):
@@ -982,7 +972,7 @@ def threepass_main():
     _, fill_gbps = fill_floor_timer()
     backend = get_backend("cuda")
     helpers = intrinsics.device_primitives("cuda") + (first_masked, rounded_tail, read_edge,
-                                                      edge_word)
+                                                      edge_word) + hinted_stores("", "")
     for shape, dtype in SHAPES:
         x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
         name, n_rows, item, words = case_layout(x)
@@ -1129,7 +1119,7 @@ def split_main():
 
 def fed_main():
     """A valid mask in two launches (issue 12 item 3): the edge sectors to a scratch
-    buffer with an L2 eviction hint (gather_hint_kernel), then a many-wave fill whose
+    buffer with an L2 eviction hint (gather16_kernel), then a many-wave fill whose
     rows take their edge sector's kept bits from the scratch (fed_kernel; the fill's
     stores plain or streamed, so that they do not evict the scratch from L2);
     against the package, split_kernel (edges first) and the stores-alone bound, on
@@ -1157,7 +1147,7 @@ def fed_main():
         for hint_scratch, hint_fill in [("", ""), ("evict_last", ""), ("", "cs"),
                                         ("evict_last", "cs"), ("evict_last", "evict_first")]:
             helpers = base + hinted_stores(hint_scratch, hint_fill)
-            gather = kc.build(backend, gather_hint_kernel, helpers, ITEM=item,
+            gather = kc.build(backend, gather16_kernel, helpers, ITEM=item,
                               HINTS=(hint_scratch, hint_fill))[-(-n_rows // 256), 256]
             for rows in (4, 8):
                 fed = kc.build(backend, fed_kernel, helpers, ROWS=rows, ITEM=item,
@@ -1171,6 +1161,34 @@ def fed_main():
             print(f"{name} {label}: {ms * 1e3:.1f} us  ratio {floor_ms / ms:.3f}"
                   f"{'' if ok or not valid else '  WRONG'}", flush=True)
         del x, before, want, flat, scratch, scratch_t
+
+
+def rows_in_flight_main(kbytes=(64, 80, 96, 112, 128, 160, 224)):
+    """The package's mask at each ``mask.ROW_BYTES_AN_SM["cuda"]`` (KB of rows an SM's
+    blocks hold at once: mask.vec_shared), each case checked bit for bit, then timed
+    on the GPU alone (gpu_ms); the blocks an SM each setting gives are printed."""
+    from numba_causal import apply_causal_mask, fastpath
+
+    _, fill_gbps = fill_floor_timer()
+    saved = mask.ROW_BYTES_AN_SM["cuda"]
+    try:
+        for shape, dtype in SHAPES:
+            x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
+            name = case_layout(x)[0]
+            for kb in kbytes:
+                mask.ROW_BYTES_AN_SM["cuda"] = kb * 1024
+                fastpath.clear()
+                shared = mask.vec_shared("cuda", shape, x.element_size(),
+                                         lambda: 228 * 1024)
+                ok, ms = checked_ms(lambda: apply_causal_mask(x, backend="cuda"), x, before,
+                                    want, gpu_ms)
+                print(f"{name} {kb} KB of rows an SM ({shared} B shared a block): "
+                      f"{ms * 1e3:.1f} us  ratio {floor_ms / ms:.3f}{'' if ok else '  WRONG'}",
+                      flush=True)
+            del x, before, want
+    finally:
+        mask.ROW_BYTES_AN_SM["cuda"] = saved
+        fastpath.clear()
 
 
 def structure_main():
@@ -1429,7 +1447,8 @@ def edges16_main(only=("",)):
     timer, fill_gbps = fill_floor_timer()
     backend = get_backend("cuda")
     helpers = intrinsics.device_primitives("cuda") + (first_masked, read_edge, edge_word,
-                                                      write_row16, stage_edges)
+                                                      write_row16, stage_edges) + hinted_stores(
+                                                          "", "")
     for shape, dtype in SHAPES:
         x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
         name = f"{'x'.join(map(str, shape)):>16} {str(dtype)[6:]:>8}"
@@ -1651,6 +1670,7 @@ COMMANDS = {"edges": edges_main, "bounds": bounds_main, "options": options_main,
             "sector-reads": sector_reads_main, "twopass": twopass_main,
             "structure": structure_main, "prefetch": prefetch_main,
             "threepass": threepass_main, "split": split_main, "fed": fed_main,
+            "rows-in-flight": rows_in_flight_main,
             "edges16": lambda: edges16_main(tuple(sys.argv[2:]) or ("",))}  # [words]
 
 if __name__ == "__main__":

@@ -1,12 +1,18 @@
 """Draw the 2026-12-04 mask study (issue 12 item 3) from its raw output, no GPU needed.
 
     python tools/plot_mask_study.py [OUT.png]
+    python tools/plot_mask_study.py occupancy [OUT.png]
 
 Reads docs/data/h200-2026-12-04/r37-mask-structure.txt (`tune_mask.py structure`),
 r38-mask-twopass.txt (`tune_mask.py twopass`) and r41-ab-*.txt (`numba-causal bench
 --ops mask`, the package before and after its aligned passes) and draws, per case, each
 variant's floor/time with issue 12's bar: which layouts of the stores reach it and
 which valid masks do. Default OUT: docs/img/mask-study-h200-2026-12-04.png.
+
+``occupancy``: the package's edge-and-store-block kernel (`tune_mask.py split first`,
+r53-r55) at each number of blocks an SM was asked to hold (unused shared memory a
+block), per case: floor/time against the warps an SM asked for, by warps a block.
+Default OUT: docs/img/mask-occupancy-h200-2026-12-04.png.
 """
 
 from __future__ import annotations
@@ -99,6 +105,62 @@ def main(out: str) -> None:
     print(out)
 
 
+HELD = re.compile(r"launched directly, (?:(\d) rows a block, )?at most (\d+) blocks an SM")
+
+
+def held_ratios() -> dict:
+    """{(shape, dtype): {"free": [floor/time as registers allow], warps a block:
+    {warps an SM asked: [floor/time]}}} from r53-r55 (`split first`)."""
+    got = {}
+    for run in ("r53-split-occupancy", "r54-split-occupancy2", "r55-split-occupancy3"):
+        for line in open(os.path.join(DATA, f"{run}.txt")):
+            m = LINE.match(line)
+            if not m or "launched directly" not in m[3]:
+                continue
+            case = got.setdefault((m[1], m[2]), {"free": []})
+            if m[3].endswith("launched directly"):
+                case["free"].append(float(m[4]))
+            elif (h := HELD.search(m[3])) is not None:
+                rows = int(h[1] or 4)
+                case.setdefault(rows, {}).setdefault(rows * int(h[2]), []).append(float(m[4]))
+    return got
+
+
+def occupancy_main(out: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    held = held_ratios()
+    fig, axes = plt.subplots(1, len(CASES), figsize=(15, 4.2), sharey=True)
+    for ax, (shape, dtype, bar) in zip(axes, CASES):
+        case = held[(shape, dtype)]
+        for rows, colour in ((4, "tab:blue"), (2, "tab:orange"), (1, "tab:green")):
+            points = case.get(rows, {})
+            warps = sorted(points)
+            ax.plot(warps, [sum(points[w]) / len(points[w]) for w in warps], "o-",
+                    color=colour, label=f"blocks of {rows} warp{'s' if rows > 1 else ''}")
+        free = sum(case["free"]) / len(case["free"])
+        ax.axhline(free, color="gray", linestyle=":", label="as registers allow")
+        ax.axhline(bar, color="tab:red", linestyle="--", label="issue 12's bar")
+        ax.set_xlabel("warps an SM (asked, by unused shared memory a block)")
+        ax.set_title(f"{shape} {dtype}", fontsize=10)
+        ax.set_ylim(0.45, 1.0)
+    axes[0].set_ylabel("floor / time")
+    axes[0].legend(fontsize=8, loc="lower right")
+    fig.suptitle("The mask's edge and store blocks on an H200, 2026-12-04 (tune_mask.py split "
+                 "first, r53-r55; the GPU's time alone): fewer rows in flight stream better, "
+                 "until the edge reads starve", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    print(out)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else
-         os.path.join(ROOT, "docs", "img", "mask-study-h200-2026-12-04.png"))
+    if sys.argv[1:2] == ["occupancy"]:
+        occupancy_main(sys.argv[2] if len(sys.argv) > 2 else
+                       os.path.join(ROOT, "docs", "img", "mask-occupancy-h200-2026-12-04.png"))
+    else:
+        main(sys.argv[1] if len(sys.argv) > 1 else
+             os.path.join(ROOT, "docs", "img", "mask-study-h200-2026-12-04.png"))

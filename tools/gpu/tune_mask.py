@@ -1057,7 +1057,8 @@ def package_direct(x, backend, index64=0, per_sm=0, rows=0, **overrides):
         helpers = tuple(h for h in helpers if h is not mask.vec_row) + (
             ("vec_row", vec_row_int64), ("vec_row32", mask.vec_row))
     shared = (min(228 * 1024 // per_sm - 1024, 48 * 1024) if per_sm else
-              mask.vec_shared(backend, shape, item))
+              mask.vec_shared("cuda", shape, item, lambda: int(
+                  backend.gpu.get_current_device().MAX_SHARED_MEMORY_PER_MULTIPROCESSOR)))
     built = kc.build(backend, family.gpu_kernel, helpers, INDEX64=index64, **constants)
     s = backend.gpu.from_cuda_array_interface(dict(
         x.view({2: torch.int16, 4: torch.int32}[item]).__cuda_array_interface__,
@@ -1178,8 +1179,9 @@ def rows_in_flight_main(kbytes=(64, 80, 96, 112, 128, 160, 224)):
             for kb in kbytes:
                 mask.ROW_BYTES_AN_SM["cuda"] = kb * 1024
                 fastpath.clear()
-                shared = mask.vec_shared("cuda", shape, x.element_size(),
-                                         lambda: 228 * 1024)
+                shared = mask.vec_shared("cuda", shape, x.element_size(), lambda: int(
+                    get_backend("cuda").gpu.get_current_device()
+                    .MAX_SHARED_MEMORY_PER_MULTIPROCESSOR))
                 ok, ms = checked_ms(lambda: apply_causal_mask(x, backend="cuda"), x, before,
                                     want, gpu_ms)
                 print(f"{name} {kb} KB of rows an SM ({shared} B shared a block): "

@@ -1025,7 +1025,96 @@ def vec_row_int64(s, r, offset, window, kv_lens, q_offsets):
     return s[uint64(b), uint64(h), uint64(q)], i32(lo), i32(hi)
 
 
-def package_direct(x, backend, index64=0, per_sm=0, rows=0, **overrides):
+EDGE_ILP = compile_time("EDGE_ILP")  # rows an edge thread takes a pass (mask_rows_vec_ilp)
+
+
+def one_edge(lo, hi, chunks):
+    """(the row's edge sector or -1, whether it has two: mask.edge_sectors)."""
+    s0, s1 = edge_sectors(lo, hi, mul32(chunks, VEC))
+    return (s0 if s0 >= 0 else s1), s0 >= 0 and s1 >= 0
+
+
+def load_sector(row, sector, chunks):
+    """The 8 words of chunks 2 * sector and 2 * sector + 1 of ``row`` (zeros for a
+    chunk past the row or no sector)."""
+    w0 = w1 = w2 = w3 = w4 = w5 = w6 = w7 = u32(0)
+    if sector >= 0:
+        w0, w1, w2, w3 = load_v4(row, u32(mul32(2 * sector, VEC)))
+        if 2 * sector + 1 < chunks:
+            w4, w5, w6, w7 = load_v4(row, u32(mul32(2 * sector + 1, VEC)))
+    return w0, w1, w2, w3, w4, w5, w6, w7
+
+
+def store_sector(row, sector, chunks, lo, hi, fill_lo, fill_hi, w0, w1, w2, w3, w4, w5, w6,
+                 w7):
+    """load_sector's words written back whole (mask.merged_chunk)."""
+    if sector >= 0:
+        kb = mul32(2 * sector, VEC)
+        a0, a1, a2, a3 = merged_chunk(w0, w1, w2, w3, kb, lo, hi, fill_lo, fill_hi)
+        store_v4(row, u32(kb), a0, a1, a2, a3)
+        if 2 * sector + 1 < chunks:
+            b0, b1, b2, b3 = merged_chunk(w4, w5, w6, w7, add32(kb, VEC), lo, hi, fill_lo,
+                                          fill_hi)
+            store_v4(row, u32(kb + VEC), b0, b1, b2, b3)
+
+
+def mask_rows_vec_ilp(s, fill_word, offset, window, kv_lens, q_offsets):
+    """EDGE EXPERIMENT: mask.mask_rows_vec with each edge thread taking two rows a
+    pass (EDGE_ILP 2), both rows' edge sectors loaded before either is written, so
+    that an SM held to fewer blocks keeps as many edge loads in flight; the first
+    E = ceil(G / (2 LANES + 1)) blocks are edge blocks. A row with two edge sectors
+    (window=) goes through mask.mask_edges_vec."""
+    batch, heads, seq_len, cache_len = s.shape
+    rows = batch * heads * seq_len
+    chunks = i32(cache_len // VEC)
+    fill_lo, fill_hi = u32(fill_word & uint64(0xFFFFFFFF)), u32(fill_word >> uint64(32))
+    blocks, block = int64(gpu.gridDim.x), int64(gpu.blockIdx.x)
+    edge_blocks = (blocks + EDGE_ILP * LANES) // (EDGE_ILP * LANES + 1)
+    if block < edge_blocks:
+        threads = LANES * ROWS
+        first = block * 2 * threads + mad32(gpu.threadIdx.y, LANES, gpu.threadIdx.x)
+        for ra in range(first, rows, edge_blocks * 2 * threads):
+            rb = ra + threads
+            row_a, lo_a, hi_a = vec_row(s, ra, offset, window, kv_lens, q_offsets)
+            sa, two_a = one_edge(lo_a, hi_a, chunks)
+            row_b, lo_b, hi_b = vec_row(s, min(rb, rows - 1), offset, window, kv_lens,
+                                        q_offsets)
+            sb, two_b = one_edge(lo_b, hi_b, chunks)
+            if rb >= rows:
+                sb, two_b = -1, False
+            if two_a or two_b:
+                mask_edges_vec(row_a, lo_a, hi_a, chunks, fill_lo, fill_hi)
+                if rb < rows:
+                    mask_edges_vec(row_b, lo_b, hi_b, chunks, fill_lo, fill_hi)
+            else:
+                a0, a1, a2, a3, a4, a5, a6, a7 = load_sector(row_a, sa, chunks)
+                b0, b1, b2, b3, b4, b5, b6, b7 = load_sector(row_b, sb, chunks)
+                store_sector(row_a, sa, chunks, lo_a, hi_a, fill_lo, fill_hi, a0, a1, a2, a3,
+                             a4, a5, a6, a7)
+                store_sector(row_b, sb, chunks, lo_b, hi_b, fill_lo, fill_hi, b0, b1, b2, b3,
+                             b4, b5, b6, b7)
+        return
+    first = (block - edge_blocks) * ROWS + int64(gpu.threadIdx.y)
+    for r in range(first, rows, (blocks - edge_blocks) * ROWS):
+        row, lo, hi = vec_row(s, r, offset, window, kv_lens, q_offsets)
+        mask_row_vec(row, lo, hi, chunks, fill_lo, fill_hi, i32(gpu.threadIdx.x))
+
+
+def ilp_helpers(helpers):
+    """The package's mask helpers with mask_rows_vec_ilp bound as mask_rows_vec."""
+    return tuple(h for h in helpers if h is not mask.mask_rows_vec) + (
+        ("mask_rows_vec", mask_rows_vec_ilp), one_edge, load_sector, store_sector)
+
+
+def ilp_grid(n_rows, backend_name="cuda", warp=32):
+    """mask_rows_vec_ilp's grid: mask.plan_launch's store blocks (mask.SPLIT), then an
+    edge block for every 2 * warp of them."""
+    rows, most = mask.SPLIT[backend_name]
+    store_blocks = max(1, min(most, -(-n_rows // rows)))
+    return (store_blocks + -(-store_blocks // (2 * warp)), 1, 1)
+
+
+def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, **overrides):
     """The package's mask kernel for ``x`` (a contiguous [b, h, s, l] CUDA tensor,
     default bottom-right causal) as the launcher plans it, compiled without PDL and
     launched by numba directly (no fast path, no programmatic dependent launch);
@@ -1034,7 +1123,8 @@ def package_direct(x, backend, index64=0, per_sm=0, rows=0, **overrides):
     2026-12-04 r50; ``per_sm``: at most that many blocks an SM (unused dynamic shared
     memory of 228 KB / per_sm - 1 KB a block, an H100's or H200's SM, 48 KB at most: 4
     or more), 0: as the package holds them (mask.vec_shared);
-    ``rows``: rows (warps) a block other than mask.SPLIT's."""
+    ``rows``: rows (warps) a block other than mask.SPLIT's; ``edge_ilp``: 2 for
+    mask_rows_vec_ilp (two rows an edge thread a pass)."""
     from numba_causal.arrays import no_words
     from numba_causal.options import mask_options
 
@@ -1046,6 +1136,8 @@ def package_direct(x, backend, index64=0, per_sm=0, rows=0, **overrides):
     try:
         constants, grid, block, scalars = mask.plan_launch(shape, item, True, bits,
                                                            mask_options(shape), backend, True)
+        if edge_ilp:
+            grid = ilp_grid(shape[0] * shape[1] * shape[2])
     finally:
         mask.SPLIT["cuda"] = saved
     constants.update(ELEMENT=bits.dtype.name, PDL=False, **overrides)
@@ -1059,7 +1151,10 @@ def package_direct(x, backend, index64=0, per_sm=0, rows=0, **overrides):
     shared = (min(228 * 1024 // per_sm - 1024, 48 * 1024) if per_sm else
               mask.vec_shared("cuda", shape, item, lambda: int(
                   backend.gpu.get_current_device().MAX_SHARED_MEMORY_PER_MULTIPROCESSOR)))
-    built = kc.build(backend, family.gpu_kernel, helpers, INDEX64=index64, **constants)
+    if edge_ilp:
+        helpers = ilp_helpers(helpers)
+    built = kc.build(backend, family.gpu_kernel, helpers, INDEX64=index64, EDGE_ILP=edge_ilp,
+                     **constants)
     s = backend.gpu.from_cuda_array_interface(dict(
         x.view({2: torch.int16, 4: torch.int32}[item]).__cuda_array_interface__,
         typestr=f"<u{item}", stream=None), owner=x, sync=False)
@@ -1070,11 +1165,12 @@ def package_direct(x, backend, index64=0, per_sm=0, rows=0, **overrides):
     return lambda: kernel(*args)
 
 
-#: (label, compile-time constants changed) of the package's kernel in split_main
-PACKAGE_TRIALS = [(f"{rows} rows a block, at most {n} blocks an SM ({rows * n} warps)",
-                   [("per_sm", n), ("rows", rows)])
-                  for rows, n in [(4, 4), (4, 5), (4, 7), (2, 4), (2, 5), (2, 6), (2, 8),
-                                  (2, 10), (1, 8), (1, 12), (1, 16), (1, 20), (1, 24)]]
+#: (label, package_direct arguments) of the package's kernel in split_main
+PACKAGE_TRIALS = [("two rows an edge thread", [("edge_ilp", 2)])] + [
+    (f"{rows} rows a block, at most {n} blocks an SM ({rows * n} warps)"
+     f"{', two rows an edge thread' if ilp else ''}",
+     [("per_sm", n), ("rows", rows), ("edge_ilp", ilp)])
+    for rows, n in [(4, 4), (4, 7), (2, 4), (2, 6), (1, 12)] for ilp in (0, 2)]
 
 
 def split_main():

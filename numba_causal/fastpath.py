@@ -75,20 +75,23 @@ def _current_context(device: int):
     return ctx.value
 
 
+def _device_attribute(device: int, attribute: int) -> int:
+    """CUDA device ``device``'s CUdevice_attribute number ``attribute``, from the
+    driver (no numba)."""
+    value = ctypes.c_int()
+    _check(_cuda().cuDeviceGetAttribute(ctypes.byref(value), attribute, device),
+           "cuDeviceGetAttribute")
+    return value.value
+
+
 def _compute_capability(device: int) -> tuple:
-    lib, major, minor = _cuda(), ctypes.c_int(), ctypes.c_int()
-    _check(lib.cuDeviceGetAttribute(ctypes.byref(major), 75, device), "cuDeviceGetAttribute")
-    _check(lib.cuDeviceGetAttribute(ctypes.byref(minor), 76, device), "cuDeviceGetAttribute")
-    return major.value, minor.value
+    return _device_attribute(device, 75), _device_attribute(device, 76)  # major, minor
 
 
 def shared_an_sm(device: int) -> int:
-    """Bytes of shared memory an SM of CUDA device ``device`` has (the driver's
-    CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR, 81; no numba)."""
-    value = ctypes.c_int()
-    _check(_cuda().cuDeviceGetAttribute(ctypes.byref(value), 81, device),
-           "cuDeviceGetAttribute")
-    return value.value
+    """Bytes of shared memory an SM of CUDA device ``device`` has
+    (CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR, 81)."""
+    return _device_attribute(device, 81)
 
 
 class _LaunchAttribute(ctypes.Structure):
@@ -485,7 +488,7 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args, keep
     ``keep``, the workspaces its arguments point into, alive as long as it is), and
     the cubin on disk for later processes. ``then``: the launch follows the one
     just kept for ``key`` (a replay makes both, in order; memory only); ``shared``:
-    its dynamic shared bytes (a launch that takes more than _SHARED_UNASKED is
+    its dynamic shared bytes (a launch that takes more than SHARED_UNASKED is
     replayed from memory only). Any surprise in numba's internals just leaves the
     fast path unused."""
     from numba.core import types
@@ -508,7 +511,7 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args, keep
         stream_handle = int(stream.handle) if stream is not None and stream.handle else key.stream
         replay = _Replay(handle, grid, block, stream_handle, values, keep, shared,
                          dependent=bool(constants.get("PDL")))
-        if shared > _SHARED_UNASKED:
+        if shared > SHARED_UNASKED:
             _allow_function_shared(handle, shared)
         if then:
             with _LOCK:
@@ -517,7 +520,7 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args, keep
                     _CACHE[key] = _Chain(first, replay)
             return
         _remember(key, replay)
-        if not isinstance(key, CallKey) or shared > _SHARED_UNASKED:
+        if not isinstance(key, CallKey) or shared > SHARED_UNASKED:
             return  # replayed from memory only
         cc = _compute_capability(key.device)
         digest = _variant_digest(family, constants, [_numba_spec(t) for t in argtypes], cc)
@@ -539,9 +542,11 @@ def _write_record(digest, cubin, entry_name) -> None:
     os.replace(tmp, target)
 
 
-#: dynamic shared bytes a launch takes without a function attribute: a launch from a
-#: stored cubin takes at most this (its planner, mask._plan_from_tensor, says how much)
-_SHARED_UNASKED = 48 * 1024
+#: dynamic shared bytes a block may take without its kernel's
+#: CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES raised (op.allow_shared and the
+#: replays raise it only past this); a launch from a stored cubin takes at most this
+#: (its planner, mask._plan_from_tensor, says how much)
+SHARED_UNASKED = 48 * 1024
 
 
 _SHARED_SET: dict = {}  # CUfunction -> the most dynamic shared bytes it was allowed

@@ -402,7 +402,8 @@ def vec_shared(backend_name: str, shape, itemsize: int, shared_an_sm) -> int:
     if not target:
         return 0
     blocks = max(2, round(target / (SPLIT[backend_name][0] * shape[3] * itemsize)))
-    shared = min(shared_an_sm() // blocks - 1024, 48 * 1024)  # 1 KB a block: the system's
+    shared = min(shared_an_sm() // blocks - 1024,  # 1 KB a block: the system's
+                 fastpath.SHARED_UNASKED)
     return shared if shared >= 1024 else 0
 
 

@@ -355,7 +355,9 @@ def allow_shared(backend: Backend, kernel, args, nbytes: int) -> None:
     device allows (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES). The attribute
     is a variant's one limit, so it only ever rises: set lower, it would fail a
     launch of the variant that takes more; the simulator needs nothing."""
-    if backend.name != "cuda" or nbytes <= 48 * 1024:
+    from .fastpath import SHARED_UNASKED
+
+    if backend.name != "cuda" or nbytes <= SHARED_UNASKED:
         return
     function = _cu_function(kernel, args)
     allowed = _SHARED_ALLOWED.get(id(function))

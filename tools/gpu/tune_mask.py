@@ -932,14 +932,12 @@ def twopass_main():
     for shape, dtype in SHAPES:
         x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
         name, n_rows, item, words = case_layout(x)
-        fill = fill_u32_of(x)
         flat = word_view(backend, x)
-        geo = (np.int64(words), np.int64(n_rows))
-        pos = (np.int64(shape[3] - shape[2]), np.int64(shape[2]))
+        geo, pos, fill = row_args(x)
         runs = {"product": run_variant("product", x, 1, 4)}
         bound = kc.build(backend, tail_kernel, helpers, ROWS=4, ALIGN=32, ITEM=item)[
             -(-n_rows // 4), (32, 4)]
-        runs["bound: stores alone (NOT valid)"] = lambda: bound(flat, *geo, np.uint32(fill), *pos)
+        runs["bound: stores alone (NOT valid)"] = lambda: bound(flat, *geo, fill, *pos)
         pre = {last: kc.build(backend, prefetch_edges_kernel, helpers, LAST=last, ITEM=item)[
             -(-n_rows // 256), 256] for last in (0, 1)}
         for rows in (4, 8):
@@ -948,12 +946,12 @@ def twopass_main():
                               ITEM=item)[-(-n_rows // rows), (32, rows)]
                 where = "last" if edge_last else "first"
                 runs[f"own reads, edge {where}, {rows} rows a block"] = (
-                    lambda f=fk: f(flat, *geo, np.uint32(fill), *pos))
+                    lambda f=fk: f(flat, *geo, fill, *pos))
                 for last in (1, 0):
                     runs[f"prefetch pass ({'evict_last' if last else 'evict_normal'}) + own "
                          f"reads, edge {where}, {rows} rows a block"] = (
                         lambda f=fk, p=pre[last]: (p(flat, *geo, *pos),
-                                                   f(flat, *geo, np.uint32(fill), *pos)))
+                                                   f(flat, *geo, fill, *pos)))
         for label, run in runs.items():
             ok, ms = checked_ms(run, x, before, want, gpu_ms)
             print(f"{name} {label}: {ms * 1e3:.1f} us  ratio {floor_ms / ms:.3f}"
@@ -977,11 +975,8 @@ def threepass_main():
         x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
         name, n_rows, item, words = case_layout(x)
         flat = word_view(backend, x)
-        scratch_t = torch.zeros(n_rows * 8, dtype=torch.int32, device="cuda")
-        scratch = word_view(backend, scratch_t)
-        geo = (np.int64(words), np.int64(n_rows))
-        pos = (np.int64(shape[3] - shape[2]), np.int64(shape[2]))
-        fill = np.uint32(fill_u32_of(x))
+        scratch_t, scratch = edge_scratch(backend, n_rows)
+        geo, pos, fill = row_args(x)
         rows_grid = (-(-n_rows // 256), 256)
         gather = kc.build(backend, gather16_kernel, helpers, ITEM=item)[rows_grid]
         scatter = kc.build(backend, scatter16_kernel, helpers, ITEM=item)[rows_grid]
@@ -1187,9 +1182,7 @@ def split_main():
         x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
         name, n_rows, item, words = case_layout(x)
         flat = word_view(backend, x)
-        geo = (np.int64(words), np.int64(n_rows))
-        pos = (np.int64(shape[3] - shape[2]), np.int64(shape[2]))
-        fill = np.uint32(fill_u32_of(x))
+        geo, pos, fill = row_args(x)
         bound = kc.build(backend, tail_kernel, helpers, ROWS=4, ALIGN=32, ITEM=item)[
             -(-n_rows // 4), (32, 4)]
         runs = {"the package": (run_variant("product", x, 1, 4), True),
@@ -1229,11 +1222,8 @@ def fed_main():
         x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
         name, n_rows, item, words = case_layout(x)
         flat = word_view(backend, x)
-        scratch_t = torch.zeros(n_rows * 8, dtype=torch.int32, device="cuda")
-        scratch = word_view(backend, scratch_t)
-        geo = (np.int64(words), np.int64(n_rows))
-        pos = (np.int64(shape[3] - shape[2]), np.int64(shape[2]))
-        fill = np.uint32(fill_u32_of(x))
+        scratch_t, scratch = edge_scratch(backend, n_rows)
+        geo, pos, fill = row_args(x)
         bound = kc.build(backend, tail_kernel, base, ROWS=4, ALIGN=32, ITEM=item)[
             -(-n_rows // 4), (32, 4)]
         split = kc.build(backend, split_kernel, base, ROWS=4, ALIGN=32, ITEM=item, EVERY=1,
@@ -1477,6 +1467,23 @@ def word_view(backend, x):
         sync=False)
 
 
+def row_args(x):
+    """(geo, pos, fill) that the tool's row kernels take for a [b, h, s, l] case ``x``:
+    (32-bit words a row, rows), (offset, seq_len) of the default bottom-right mask,
+    and the fill as one uint32 word."""
+    _, n_rows, _, words = case_layout(x)
+    shape = x.shape
+    return ((np.int64(words), np.int64(n_rows)),
+            (np.int64(shape[3] - shape[2]), np.int64(shape[2])), np.uint32(fill_u32_of(x)))
+
+
+def edge_scratch(backend, n_rows):
+    """(tensor, uint32 device view) of a zeroed scratch buffer of 8 words a row: one
+    edge sector each."""
+    tensor = torch.zeros(n_rows * 8, dtype=torch.int32, device="cuda")
+    return tensor, word_view(backend, tensor)
+
+
 def fill_floor_timer():
     """(timer, fill GB/s measured now), the header line printed."""
     timer = TorchTimer(repeats=30, warmup=3)
@@ -1554,10 +1561,7 @@ def edges16_main(only=("",)):
         words = shape[3] * x.element_size() // 4
         item = x.element_size()
         flat = word_view(backend, x)
-        scratch_t = torch.zeros(n_rows * 8, dtype=torch.int32, device="cuda")
-        scratch = backend.gpu.from_cuda_array_interface(dict(
-            scratch_t.__cuda_array_interface__, typestr="<u4", stream=None), owner=scratch_t,
-            sync=False)
+        scratch_t, scratch = edge_scratch(backend, n_rows)
         fill = fill_u32_of(x)
         fill_u32 = np.uint32(fill)
         offset = np.int64(shape[3] - shape[2])

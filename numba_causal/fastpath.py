@@ -499,7 +499,7 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args, keep
         argtypes = tuple(dispatcher.typeof_pyval(a) for a in args)
         kernel = dispatcher.overloads[argtypes]
         library = kernel._codelibrary
-        handle = _function_handle(library.get_cufunc().handle)
+        handle = function_handle(library.get_cufunc().handle)
         values = []
         for ty, val in zip(argtypes, args):
             if isinstance(ty, types.Array):
@@ -512,7 +512,7 @@ def remember(key, family, constants, dispatcher, grid, block, stream, args, keep
         replay = _Replay(handle, grid, block, stream_handle, values, keep, shared,
                          dependent=bool(constants.get("PDL")))
         if shared > SHARED_UNASKED:
-            _allow_function_shared(handle, shared)
+            allow_function_shared(handle, shared)
         if then:
             with _LOCK:
                 first = _CACHE.pop(key, None)
@@ -549,21 +549,34 @@ def _write_record(digest, cubin, entry_name) -> None:
 SHARED_UNASKED = 48 * 1024
 
 
-_SHARED_SET: dict = {}  # CUfunction -> the most dynamic shared bytes it was allowed
+_SHARED_SET: dict = {}  # CUfunction -> dynamic shared bytes it is known to allow at least
 
 
-def _allow_function_shared(function: int, nbytes: int) -> None:
-    """The CUfunction a replay launches may take ``nbytes`` of dynamic shared memory
-    (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, 8): raised, never lowered (a
-    lower limit would fail the replays of the function that take more)."""
+def function_shared(function: int) -> int:
+    """The dynamic shared bytes a block of CUfunction ``function`` may take now (its
+    CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, 8, as the driver holds it)."""
+    value = ctypes.c_int()
+    _check(_cuda().cuFuncGetAttribute(ctypes.byref(value), 8, ctypes.c_void_p(function)),
+           "cuFuncGetAttribute")
+    return value.value
+
+
+def allow_function_shared(function: int, nbytes: int) -> None:
+    """Let a block of CUfunction ``function`` take ``nbytes`` of dynamic shared memory:
+    its limit (function_shared) raised to ``nbytes`` where the driver holds less,
+    never lowered. The one setter of the limit, for numba's launches (op.allow_shared)
+    and the replays alike: one kernel's variant launched by both with different sizes
+    keeps the largest either asked for (a limit set below another launch's size fails
+    that launch). ``_SHARED_SET`` only spares the driver query."""
     if _SHARED_SET.get(function, 0) >= nbytes:
         return
-    _check(_cuda().cuFuncSetAttribute(ctypes.c_void_p(function), 8, ctypes.c_int(nbytes)),
-           "cuFuncSetAttribute")
+    if function_shared(function) < nbytes:
+        _check(_cuda().cuFuncSetAttribute(ctypes.c_void_p(function), 8, ctypes.c_int(nbytes)),
+               "cuFuncSetAttribute")
     _SHARED_SET[function] = nbytes
 
 
-def _function_handle(handle) -> int:
+def function_handle(handle) -> int:
     """A CUfunction for cuLaunchKernel (cuda.core loads kernels as CUkernel)."""
     if type(handle).__name__ == "CUkernel":
         from cuda.bindings import driver

@@ -332,7 +332,8 @@ SPLIT = {"cuda": (4, 1 << 22), "hip": (4, 1 << 22), "sim": (1, 3)}
 #: 16, 0.80 at 4 to 6, 0.81 at 7 (112 KB); float32 1x8x8192² 0.88 at 16, 0.936 at 4
 #: (512 KB; 48 KB a block holds an H200 SM to 4), 0.945 at 8 warps. Fewer rows at
 #: once stream better until the edge reads (the first blocks) have too few loads in
-#: flight: float16 0.51 at 8 warps an SM.
+#: flight: float16 0.51 at 8 warps an SM. Swept again (r59, `rows-in-flight`): float16
+#: 0.805-0.823 from 64 to 224 KB, best at 112; float32 0.900 from 64 to 160 KB.
 ROW_BYTES_AN_SM = {"cuda": 112 * 1024}
 #: key widths (bytes) whose 16-byte path passes are LANES-aligned (fill_chunks). H200,
 #: 2026-12-04 (`bench --ops mask`, aligned against not in turn, r39 and r41): float32

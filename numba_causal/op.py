@@ -346,28 +346,17 @@ def dependent_launches(backend: Backend) -> bool:
     return fastpath.launches_dependent(compute_capability(backend))
 
 
-_SHARED_ALLOWED: dict = {}
-
-
 def allow_shared(backend: Backend, kernel, args, nbytes: int) -> None:
     """Let ``kernel``'s variant for ``args`` take ``nbytes`` of dynamic shared memory
     a block: on cuda, past the 48 KiB a block gets without asking, up to what the
-    device allows (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES). The attribute
-    is a variant's one limit, so it only ever rises: set lower, it would fail a
-    launch of the variant that takes more; the simulator needs nothing."""
-    from .fastpath import SHARED_UNASKED
+    device allows (fastpath.allow_function_shared: the variant's one limit, shared
+    with the fast path's replays, only ever raised); the simulator needs nothing."""
+    from . import fastpath
 
-    if backend.name != "cuda" or nbytes <= SHARED_UNASKED:
+    if backend.name != "cuda" or nbytes <= fastpath.SHARED_UNASKED:
         return
     function = _cu_function(kernel, args)
-    allowed = _SHARED_ALLOWED.get(id(function))
-    if allowed is not None and allowed[0] is function and allowed[1] >= nbytes:
-        return
-    from numba.cuda.cudadrv.driver import binding, driver
-
-    attr = binding.CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
-    driver.cuKernelSetAttribute(attr, int(nbytes), function.handle, function.device.id)
-    _SHARED_ALLOWED[id(function)] = (function, nbytes)
+    fastpath.allow_function_shared(fastpath.function_handle(function.handle), nbytes)
 
 
 def _cu_function(kernel, args):

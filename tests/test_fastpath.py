@@ -298,3 +298,59 @@ def test_dependent_replays_wait_for_the_kernels_before_them(op_name):
         assert (got.double() - want).abs().max().item() <= 1e-5, op_name
     replays = list(_replays())
     assert replays and all((r._dependent is not None) == dependent for r in replays)
+
+
+def _shared_kernel():
+    """A fresh kernel (its own shared-memory limit) that reads back its dynamic
+    shared memory, and its argument."""
+    import numpy as np
+    from numba import cuda
+
+    @cuda.jit
+    def touch(out):
+        buf = cuda.shared.array(0, np.float32)
+        buf[cuda.threadIdx.x] = cuda.threadIdx.x
+        cuda.syncthreads()
+        out[cuda.threadIdx.x] = buf[cuda.threadIdx.x]
+
+    return touch, cuda.device_array(32, np.float32)
+
+
+def _driver_limit(function: int) -> int:
+    """CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES of ``function``, asked of the
+    driver through cuda.bindings (not the package's ctypes query)."""
+    from cuda.bindings import driver
+
+    attr = driver.CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
+    err, value = driver.cuFuncGetAttribute(attr, driver.CUfunction(function))
+    assert int(err) == 0
+    return value
+
+
+@pytest.mark.parametrize("first", ["numba", "replay"])
+def test_shared_limit_is_never_set_down_by_the_other_path(first):
+    """op.allow_shared (numba's launches) and the fast path's replays both raise a
+    variant's dynamic shared-memory limit; the one that asks for less afterwards
+    must not set it below what the other raised it to (that launch would then fail
+    with CUDA_ERROR_INVALID_VALUE), in either order."""
+    import numpy as np
+    from numba import cuda
+
+    from numba_causal import op
+    from numba_causal.backends import get_backend
+
+    if getattr(cuda.get_current_device(), "MAX_SHARED_MEMORY_PER_BLOCK_OPTIN", 0) < 100 * 1024:
+        pytest.skip("needs 100 KB of shared memory a block")
+    touch, out = _shared_kernel()
+    backend, big, small = get_backend("cuda"), 100 * 1024, 60 * 1024
+    function = fastpath.function_handle(op._cu_function(touch, (out,)).handle)
+    if first == "numba":
+        op.allow_shared(backend, touch, (out,), big)
+        fastpath.allow_function_shared(function, small)
+    else:
+        fastpath.allow_function_shared(function, big)
+        op.allow_shared(backend, touch, (out,), small)
+    assert _driver_limit(function) >= big
+    touch[1, 32, 0, big](out)  # numba's own launch at the larger size
+    cuda.synchronize()
+    np.testing.assert_array_equal(out.copy_to_host(), np.arange(32, dtype=np.float32))

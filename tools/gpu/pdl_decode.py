@@ -72,7 +72,7 @@ def driver_launch(dispatcher, plan, family, stream, dependent=False):
     args = tuple(plan.args[a.name] for a in family.args)
     argtypes = tuple(dispatcher.typeof_pyval(a) for a in args)
     library = dispatcher.overloads[argtypes]._codelibrary
-    handle = ctypes.c_void_p(fastpath._function_handle(library.get_cufunc().handle))
+    handle = ctypes.c_void_p(fastpath.function_handle(library.get_cufunc().handle))
     values = []
     for ty, val in zip(argtypes, args):
         if isinstance(ty, types.Array):
@@ -83,7 +83,7 @@ def driver_launch(dispatcher, plan, family, stream, dependent=False):
             values.append(make(float(val) if isinstance(ty, types.Float) else int(val)))
     params = (ctypes.c_void_p * len(values))(*[ctypes.addressof(v) for v in values])
     if plan.shared:
-        fastpath._allow_function_shared(handle.value, plan.shared)
+        fastpath.allow_function_shared(handle.value, plan.shared)
     dims = tuple(plan.grid) + (tuple(plan.block) + (1, 1))[:3]
     lib = fastpath._cuda()
     if dependent:

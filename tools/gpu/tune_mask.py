@@ -18,7 +18,8 @@ floor per variant and shape; writes JSON to the path in argv[1] if given.
     python tools/gpu/tune_mask.py threepass  # edges saved, stores with no read, edges written last
     python tools/gpu/tune_mask.py split [first]  # stores with no read beside edge blocks, one launch
     python tools/gpu/tune_mask.py fed  # edges to an L2-kept scratch, a fill fed from it
-    python tools/gpu/tune_mask.py rows-in-flight  # the package at each ROW_BYTES_AN_SM
+    python tools/gpu/tune_mask.py rows-in-flight [small]  # the package at each ROW_BYTES_AN_SM
+    python tools/gpu/tune_mask.py persist [two]  # store blocks striding; edges and stores as two launches
 
 The package's mask took split's form on 2026-12-04 (r56): edge blocks first, store
 blocks with no read, an SM held to about ROW_BYTES_AN_SM of rows (mask.vec_shared).
@@ -1095,6 +1096,35 @@ def mask_rows_vec_ilp(s, fill_word, offset, window, kv_lens, q_offsets):
         mask_row_vec(row, lo, hi, chunks, fill_lo, fill_hi, i32(gpu.threadIdx.x))
 
 
+EDGE_BLOCKS = compile_time("EDGE_BLOCKS")  # mask_rows_vec_persist's edge blocks
+
+
+def mask_rows_vec_persist(s, fill_word, offset, window, kv_lens, q_offsets):
+    """STORE-BLOCK EXPERIMENT: mask.mask_rows_vec with EDGE_BLOCKS edge blocks (a
+    compile-time count: as many as the package's grid of a row a warp has) and any
+    number of store blocks after them, which stride over the rows: a grid of a few
+    waves of store blocks instead of one block every ROWS rows, so that an SM starts
+    fewer blocks (65,536 store blocks for 4x32x2048 rows: 2 GHz / 465 M blocks a
+    second in float16)."""
+    batch, heads, seq_len, cache_len = s.shape
+    rows = batch * heads * seq_len
+    chunks = i32(cache_len // VEC)
+    fill_lo, fill_hi = u32(fill_word & uint64(0xFFFFFFFF)), u32(fill_word >> uint64(32))
+    blocks, block = int64(gpu.gridDim.x), int64(gpu.blockIdx.x)
+    edge_blocks = int64(EDGE_BLOCKS)
+    if block < edge_blocks:
+        threads = LANES * ROWS
+        first = block * threads + mad32(gpu.threadIdx.y, LANES, gpu.threadIdx.x)
+        for r in range(first, rows, edge_blocks * threads):
+            row, lo, hi = vec_row(s, r, offset, window, kv_lens, q_offsets)
+            mask_edges_vec(row, lo, hi, chunks, fill_lo, fill_hi)
+        return
+    first = (block - edge_blocks) * ROWS + int64(gpu.threadIdx.y)
+    for r in range(first, rows, (blocks - edge_blocks) * ROWS):
+        row, lo, hi = vec_row(s, r, offset, window, kv_lens, q_offsets)
+        mask_row_vec(row, lo, hi, chunks, fill_lo, fill_hi, i32(gpu.threadIdx.x))
+
+
 def ilp_helpers(helpers):
     """The package's mask helpers with mask_rows_vec_ilp bound as mask_rows_vec."""
     return tuple(h for h in helpers if h is not mask.mask_rows_vec) + (
@@ -1109,7 +1139,8 @@ def ilp_grid(n_rows, backend_name="cuda", warp=32):
     return (store_blocks + -(-store_blocks // (2 * warp)), 1, 1)
 
 
-def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, **overrides):
+def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, store_waves=0,
+                   **overrides):
     """The package's mask kernel for ``x`` (a contiguous [b, h, s, l] CUDA tensor,
     default bottom-right causal) as the launcher plans it, compiled without PDL and
     launched by numba directly (no fast path, no programmatic dependent launch);
@@ -1119,7 +1150,9 @@ def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, **overri
     memory of 228 KB / per_sm - 1 KB a block, an H100's or H200's SM, 48 KB at most: 4
     or more), 0: as the package holds them (mask.vec_shared);
     ``rows``: rows (warps) a block other than mask.SPLIT's; ``edge_ilp``: 2 for
-    mask_rows_vec_ilp (two rows an edge thread a pass)."""
+    mask_rows_vec_ilp (two rows an edge thread a pass); ``store_waves``: store
+    blocks striding over the rows, that many times the blocks the GPU holds at once
+    (mask_rows_vec_persist), the package's edge blocks before them."""
     from numba_causal.arrays import no_words
     from numba_causal.options import mask_options
 
@@ -1133,6 +1166,7 @@ def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, **overri
                                                            mask_options(shape), backend, True)
         if edge_ilp:
             grid = ilp_grid(shape[0] * shape[1] * shape[2])
+        edge_blocks = (grid[0] + 32) // 33  # mask_rows_vec's E of the package's grid
     finally:
         mask.SPLIT["cuda"] = saved
     constants.update(ELEMENT=bits.dtype.name, PDL=False, **overrides)
@@ -1148,8 +1182,14 @@ def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, **overri
                   backend.gpu.get_current_device().MAX_SHARED_MEMORY_PER_MULTIPROCESSOR)))
     if edge_ilp:
         helpers = ilp_helpers(helpers)
+    if store_waves:
+        helpers = tuple(h for h in helpers if h is not mask.mask_rows_vec) + (
+            ("mask_rows_vec", mask_rows_vec_persist),)
+        sms = backend.gpu.get_current_device().MULTIPROCESSOR_COUNT
+        held = min(228 * 1024 // (shared + 1024) if shared else 64, 64 // constants["ROWS"])
+        grid = (edge_blocks + store_waves * sms * held, 1, 1)
     built = kc.build(backend, family.gpu_kernel, helpers, INDEX64=index64, EDGE_ILP=edge_ilp,
-                     **constants)
+                     EDGE_BLOCKS=edge_blocks, **constants)
     s = backend.gpu.from_cuda_array_interface(dict(
         x.view({2: torch.int16, 4: torch.int32}[item]).__cuda_array_interface__,
         typestr=f"<u{item}", stream=None), owner=x, sync=False)
@@ -1166,6 +1206,102 @@ PACKAGE_TRIALS = [("two rows an edge thread", [("edge_ilp", 2)])] + [
      f"{', two rows an edge thread' if ilp else ''}",
      [("per_sm", n), ("rows", rows), ("edge_ilp", ilp)])
     for rows, n in [(4, 4), (4, 7), (2, 4), (2, 6), (1, 12)] for ilp in (0, 2)]
+#: (label, package_direct arguments) of persist_main: store blocks striding
+PERSIST_TRIALS = [
+    (f"store blocks {waves}x what the GPU holds"
+     f"{f', {rows} rows a block, at most {n} blocks an SM' if rows else ''}",
+     [("store_waves", waves), ("rows", rows), ("per_sm", n)])
+    for rows, n, all_waves in [(0, 0, (1, 2, 4, 8, 16)), (8, 4, (2, 4, 8)), (4, 5, (2, 4, 8)),
+                               (4, 9, (2, 4, 8))]
+    for waves in all_waves]
+
+
+def two_launches(x, backend, edges_first=True, edge_rows=4, parts="both", shared=None,
+                 **overrides):
+    """A valid mask in two launches of mask_rows_vec_persist on disjoint sectors: one
+    of edge blocks only (EDGE_BLOCKS the whole grid, a thread a row, ``edge_rows``
+    warps a block, no shared memory held: as many edge loads in flight as the SMs
+    take), one of store blocks only (EDGE_BLOCKS 0, a warp a row, held as the package
+    holds them, or by ``shared`` bytes a block); ``edges_first``: their order on the
+    stream; ``parts`` "edges" or "stores": that launch alone (NOT a valid mask);
+    ``overrides``: the store launch's compile-time constants changed (ALIGNED)."""
+    from numba_causal.arrays import no_words
+    from numba_causal.options import mask_options
+
+    shape, item = tuple(x.shape), x.element_size()
+    n_rows = shape[0] * shape[1] * shape[2]
+    bits = np.array(fill_u32_of(x) & ((1 << (8 * item)) - 1), dtype=f"<u{item}")[()]
+    constants, grid, block, scalars = mask.plan_launch(shape, item, True, bits,
+                                                       mask_options(shape), backend, True)
+    constants.update(ELEMENT=bits.dtype.name, PDL=False)
+    helpers = tuple(h for h in mask.CAUSAL_MASK.gpu_helper_list("cuda")
+                    if h is not mask.mask_rows_vec) + (("mask_rows_vec", mask_rows_vec_persist),)
+    if shared is None:
+        shared = mask.vec_shared("cuda", shape, item, lambda: int(
+            backend.gpu.get_current_device().MAX_SHARED_MEMORY_PER_MULTIPROCESSOR))
+    edge_blocks = -(-n_rows // (32 * edge_rows))
+    edges = kc.build(backend, mask.CAUSAL_MASK.gpu_kernel, helpers, EDGE_BLOCKS=edge_blocks,
+                     **dict(constants, ROWS=edge_rows))[edge_blocks, (32, edge_rows)]
+    stores = kc.build(backend, mask.CAUSAL_MASK.gpu_kernel, helpers, EDGE_BLOCKS=0,
+                      **dict(constants, **overrides))[
+        -(-n_rows // constants["ROWS"]), block, 0, shared]
+    s = backend.gpu.from_cuda_array_interface(dict(
+        x.view({2: torch.int16, 4: torch.int32}[item]).__cuda_array_interface__,
+        typestr=f"<u{item}", stream=None), owner=x, sync=False)
+    none = backend.gpu.to_device(np.zeros(1, np.int64))
+    args = (s, no_words(backend), scalars["fill"], scalars["fill_word"], scalars["offset"],
+            scalars["window"], none, none)
+    if parts != "both":
+        alone = edges if parts == "edges" else stores
+        return lambda: alone(*args)
+    first, second = (edges, stores) if edges_first else (stores, edges)
+    return lambda: (first(*args), second(*args))
+
+
+#: (label, two_launches arguments, valid) of persist_main's "two" rows
+TWO_TRIALS = [
+    ("two launches, edges first", {}, True),
+    ("edges alone, 4 rows a block (NOT valid)", dict(parts="edges"), False),
+    ("stores alone, held as the package (NOT valid)", dict(parts="stores"), False),
+    ("stores alone, not held (NOT valid)", dict(parts="stores", shared=0), False),
+    ("stores alone, 48 KB a block (NOT valid)", dict(parts="stores", shared=48 * 1024), False),
+    ("stores alone, held as the package, aligned passes (NOT valid)",
+     dict(parts="stores", ALIGNED=True), False),
+    ("stores alone, not held, aligned passes (NOT valid)",
+     dict(parts="stores", shared=0, ALIGNED=True), False),
+    ("stores alone, held as the package, unaligned passes (NOT valid)",
+     dict(parts="stores", ALIGNED=False), False)]
+
+
+def persist_main():
+    """The package's mask against the same kernel with a few waves of store blocks
+    striding over the rows (mask_rows_vec_persist: fewer blocks for the GPU to start),
+    and as two launches (two_launches: the edge blocks at full occupancy), each part
+    alone; each valid one bit-exact against the definition, all timed on the GPU alone
+    (gpu_ms)."""
+    _, fill_gbps = fill_floor_timer()
+    backend = get_backend("cuda")
+    helpers = intrinsics.device_primitives("cuda") + (first_masked, rounded_tail)
+    for shape, dtype in SHAPES:
+        x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
+        name, n_rows, item, words = case_layout(x)
+        flat = word_view(backend, x)
+        geo, pos, fill = row_args(x)
+        bound = kc.build(backend, tail_kernel, helpers, ROWS=4, ALIGN=32, ITEM=item)[
+            -(-n_rows // 4), (32, 4)]
+        runs = {"the package": (run_variant("product", x, 1, 4), True),
+                "the package's kernel, launched directly": (package_direct(x, backend), True),
+                "stores alone, tail_kernel (NOT valid)": (
+                    lambda: bound(flat, *geo, fill, *pos), False),
+                **{k: (two_launches(x, backend, **v), ok) for k, v, ok in TWO_TRIALS},
+                **({} if "two" in sys.argv[2:] else {
+                    f"the package's kernel, launched directly, {k}": (package_direct(
+                        x, backend, **dict(v)), True) for k, v in PERSIST_TRIALS})}
+        for label, (run, valid) in runs.items():
+            ok, ms = checked_ms(run, x, before, want, gpu_ms)
+            print(f"{name} {label}: {ms * 1e3:.1f} us  ratio {floor_ms / ms:.3f}"
+                  f"{'' if ok or not valid else '  WRONG'}", flush=True)
+        del x, before, want, flat
 
 
 def split_main():
@@ -1252,25 +1388,30 @@ def fed_main():
 
 def rows_in_flight_main(kbytes=(64, 80, 96, 112, 128, 160, 224)):
     """The package's mask at each ``mask.ROW_BYTES_AN_SM["cuda"]`` (KB of rows an SM's
-    blocks hold at once: mask.vec_shared), each case checked bit for bit, then timed
-    on the GPU alone (gpu_ms); the blocks an SM each setting gives are printed."""
+    blocks hold at once: mask.vec_shared; 0: not held), each case checked bit for
+    bit, then timed on the GPU alone (gpu_ms); the blocks an SM each setting gives
+    are printed. ``rows-in-flight small``: SMALL_SHAPES (grids of one or two waves),
+    held as the package holds them and not held."""
     from numba_causal import apply_causal_mask, fastpath
 
     _, fill_gbps = fill_floor_timer()
     saved = mask.ROW_BYTES_AN_SM["cuda"]
+    shapes = SHAPES
+    if "small" in sys.argv[2:]:
+        shapes, kbytes = SMALL_SHAPES, (0, 112)
     try:
-        for shape, dtype in SHAPES:
+        for shape, dtype in shapes:
             x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
             name = case_layout(x)[0]
             for kb in kbytes:
-                mask.ROW_BYTES_AN_SM["cuda"] = kb * 1024
+                mask.ROW_BYTES_AN_SM["cuda"] = kb * 1024 or None
                 fastpath.clear()
                 shared = mask.vec_shared("cuda", shape, x.element_size(), lambda: int(
                     get_backend("cuda").gpu.get_current_device()
                     .MAX_SHARED_MEMORY_PER_MULTIPROCESSOR))
                 ok, ms = checked_ms(lambda: apply_causal_mask(x, backend="cuda"), x, before,
                                     want, gpu_ms)
-                print(f"{name} {kb} KB of rows an SM ({shared} B shared a block): "
+                print(f"{name} {kb or 'any'} KB of rows an SM ({shared} B shared a block): "
                       f"{ms * 1e3:.1f} us  ratio {floor_ms / ms:.3f}{'' if ok else '  WRONG'}",
                       flush=True)
             del x, before, want
@@ -1732,6 +1873,12 @@ SHAPES = [((4, 32, 2048, 2048), torch.float32), ((4, 32, 2048, 2048), torch.floa
           ((4, 32, 2048, 2048), torch.bfloat16), ((1, 8, 8192, 8192), torch.float32)]
 
 
+#: rows_in_flight_main's small cases: grids the GPU holds at once, or nearly
+SMALL_SHAPES = [((1, 1, 4096, 4096), torch.float32), ((1, 1, 4096, 4096), torch.float16),
+                ((1, 32, 1024, 1024), torch.float32), ((8, 32, 16, 4096), torch.float16),
+                ((1, 8, 2048, 2048), torch.bfloat16)]
+
+
 def main():
     timer, fill_gbps = fill_floor_timer()
     results = []
@@ -1772,7 +1919,7 @@ COMMANDS = {"edges": edges_main, "bounds": bounds_main, "options": options_main,
             "sector-reads": sector_reads_main, "twopass": twopass_main,
             "structure": structure_main, "prefetch": prefetch_main,
             "threepass": threepass_main, "split": split_main, "fed": fed_main,
-            "rows-in-flight": rows_in_flight_main,
+            "rows-in-flight": rows_in_flight_main, "persist": persist_main,
             "edges16": lambda: edges16_main(tuple(sys.argv[2:]) or ("",))}  # [words]
 
 if __name__ == "__main__":

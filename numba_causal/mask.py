@@ -338,9 +338,11 @@ ROW_BYTES_AN_SM = {"cuda": 112 * 1024}
 #: key widths (bytes) whose 16-byte path passes are LANES-aligned (fill_chunks). H200,
 #: 2026-12-04 (`bench --ops mask`, aligned against not in turn, r39 and r41): float32
 #: 4x32x2048² 0.81 -> 0.83 of the floor, 1x8x8192² 0.84 -> 0.89; float16/bfloat16
-#: 0.75 -> 0.73 (r39), so not for 2-byte keys. hip: unmeasured (not aligned); the
-#: simulator aligns as cuda, so that CPU tests run both forms.
-ALIGNED_PASSES = {"cuda": (4, 8), "sim": (4, 8)}
+#: 0.75 -> 0.73 with the kernel of then (r39); with the edge and store blocks of
+#: mask_rows_vec, 2-byte keys too (r68, in turn, twice: float16/bfloat16 0.1404-0.1410
+#: -> 0.1390-0.1396 ms, 0.82 -> 0.83). hip: unmeasured (not aligned). The simulator
+#: aligns 4- and 8-byte keys only, so that CPU tests run both forms.
+ALIGNED_PASSES = {"cuda": (2, 4, 8), "sim": (4, 8)}
 
 
 #: write rows as 16-byte chunks where the layout allows (vec_layout)

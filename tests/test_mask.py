@@ -226,9 +226,10 @@ def test_vec_edge_keeps_exact_bits(backend, rng, dtype, options):
 @pytest.mark.parametrize("offset", [-3, 0, 37, 101])
 def test_vec_passes_aligned_or_not_write_the_masked_keys_only(backend, rng, dtype, offset):
     """Rows of many lane passes whose masked tail starts anywhere in a pass: with
-    lane passes aligned to the lanes (4- and 8-byte keys on cuda and the simulator:
-    mask.ALIGNED_PASSES) the lanes before the tail's first chunk store nothing, and
-    every masked key is still written; 2-byte keys take unaligned passes."""
+    lane passes aligned to the lanes (mask.ALIGNED_PASSES: every key width on cuda,
+    4- and 8-byte keys on the simulator) the lanes before the tail's first chunk store
+    nothing, and every masked key is still written; unaligned passes (2-byte keys on
+    the simulator) start at the tail's first chunk."""
     shape = (1, 2, 6, 400)
     x = random_scores(rng, shape, dtype)
     before = x.copy()

@@ -1097,6 +1097,7 @@ def mask_rows_vec_ilp(s, fill_word, offset, window, kv_lens, q_offsets):
 
 
 EDGE_BLOCKS = compile_time("EDGE_BLOCKS")  # mask_rows_vec_persist's edge blocks
+EDGES_LAST = compile_time("EDGES_LAST")  # ... at the grid's end instead of its start
 
 
 def mask_rows_vec_persist(s, fill_word, offset, window, kv_lens, q_offsets):
@@ -1112,6 +1113,8 @@ def mask_rows_vec_persist(s, fill_word, offset, window, kv_lens, q_offsets):
     fill_lo, fill_hi = u32(fill_word & uint64(0xFFFFFFFF)), u32(fill_word >> uint64(32))
     blocks, block = int64(gpu.gridDim.x), int64(gpu.blockIdx.x)
     edge_blocks = int64(EDGE_BLOCKS)
+    if EDGES_LAST:  # the grid's last EDGE_BLOCKS blocks take the edges
+        block = (block + edge_blocks) % blocks
     if block < edge_blocks:
         threads = LANES * ROWS
         first = block * threads + mad32(gpu.threadIdx.y, LANES, gpu.threadIdx.x)
@@ -1140,7 +1143,7 @@ def ilp_grid(n_rows, backend_name="cuda", warp=32):
 
 
 def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, store_waves=0,
-                   **overrides):
+                   edges_last=False, **overrides):
     """The package's mask kernel for ``x`` (a contiguous [b, h, s, l] CUDA tensor,
     default bottom-right causal) as the launcher plans it, compiled without PDL and
     launched by numba directly (no fast path, no programmatic dependent launch);
@@ -1152,7 +1155,8 @@ def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, store_wa
     ``rows``: rows (warps) a block other than mask.SPLIT's; ``edge_ilp``: 2 for
     mask_rows_vec_ilp (two rows an edge thread a pass); ``store_waves``: store
     blocks striding over the rows, that many times the blocks the GPU holds at once
-    (mask_rows_vec_persist), the package's edge blocks before them."""
+    (mask_rows_vec_persist), the package's edge blocks before them; ``edges_last``:
+    the package's grid with its edge blocks last (mask_rows_vec_persist)."""
     from numba_causal.arrays import no_words
     from numba_causal.options import mask_options
 
@@ -1182,14 +1186,15 @@ def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, store_wa
                   backend.gpu.get_current_device().MAX_SHARED_MEMORY_PER_MULTIPROCESSOR)))
     if edge_ilp:
         helpers = ilp_helpers(helpers)
-    if store_waves:
+    if store_waves or edges_last:
         helpers = tuple(h for h in helpers if h is not mask.mask_rows_vec) + (
             ("mask_rows_vec", mask_rows_vec_persist),)
+    if store_waves:
         sms = backend.gpu.get_current_device().MULTIPROCESSOR_COUNT
         held = min(228 * 1024 // (shared + 1024) if shared else 64, 64 // constants["ROWS"])
         grid = (edge_blocks + store_waves * sms * held, 1, 1)
     built = kc.build(backend, family.gpu_kernel, helpers, INDEX64=index64, EDGE_ILP=edge_ilp,
-                     EDGE_BLOCKS=edge_blocks, **constants)
+                     EDGE_BLOCKS=edge_blocks, EDGES_LAST=edges_last, **constants)
     s = backend.gpu.from_cuda_array_interface(dict(
         x.view({2: torch.int16, 4: torch.int32}[item]).__cuda_array_interface__,
         typestr=f"<u{item}", stream=None), owner=x, sync=False)
@@ -1241,9 +1246,10 @@ def two_launches(x, backend, edges_first=True, edge_rows=4, parts="both", shared
             backend.gpu.get_current_device().MAX_SHARED_MEMORY_PER_MULTIPROCESSOR))
     edge_blocks = -(-n_rows // (32 * edge_rows))
     edges = kc.build(backend, mask.CAUSAL_MASK.gpu_kernel, helpers, EDGE_BLOCKS=edge_blocks,
-                     **dict(constants, ROWS=edge_rows))[edge_blocks, (32, edge_rows)]
+                     EDGES_LAST=False, **dict(constants, ROWS=edge_rows))[
+        edge_blocks, (32, edge_rows)]
     stores = kc.build(backend, mask.CAUSAL_MASK.gpu_kernel, helpers, EDGE_BLOCKS=0,
-                      **dict(constants, **overrides))[
+                      EDGES_LAST=False, **dict(constants, **overrides))[
         -(-n_rows // constants["ROWS"]), block, 0, shared]
     s = backend.gpu.from_cuda_array_interface(dict(
         x.view({2: torch.int16, 4: torch.int32}[item]).__cuda_array_interface__,
@@ -1291,6 +1297,8 @@ def persist_main():
             -(-n_rows // 4), (32, 4)]
         runs = {"the package": (run_variant("product", x, 1, 4), True),
                 "the package's kernel, launched directly": (package_direct(x, backend), True),
+                "the package's kernel, launched directly, edge blocks last": (
+                    package_direct(x, backend, edges_last=True), True),
                 "stores alone, tail_kernel (NOT valid)": (
                     lambda: bound(flat, *geo, fill, *pos), False),
                 **{k: (two_launches(x, backend, **v), ok) for k, v, ok in TWO_TRIALS},

@@ -997,10 +997,7 @@ def threepass_main():
             lambda: gather(flat, scratch, *geo, *pos), False)
         runs["pass 3 alone (edges from scratch)"] = (
             lambda: scatter(flat, scratch, *geo, fill, *pos), False)
-        for label, (run, valid) in runs.items():
-            ok, ms = checked_ms(run, x, before, want, gpu_ms)
-            print(f"{name} {label}: {ms * 1e3:.1f} us  ratio {floor_ms / ms:.3f}"
-                  f"{'' if ok or not valid else '  WRONG'}", flush=True)
+        report_runs(name, runs, x, before, want, floor_ms)
         del x, before, want, flat, scratch, scratch_t
 
 
@@ -1157,7 +1154,6 @@ def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, store_wa
     blocks striding over the rows, that many times the blocks the GPU holds at once
     (mask_rows_vec_persist), the package's edge blocks before them; ``edges_last``:
     the package's grid with its edge blocks last (mask_rows_vec_persist)."""
-    from numba_causal.arrays import no_words
     from numba_causal.options import mask_options
 
     shape, item = tuple(x.shape), x.element_size()
@@ -1195,12 +1191,7 @@ def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, store_wa
         grid = (edge_blocks + store_waves * sms * held, 1, 1)
     built = kc.build(backend, family.gpu_kernel, helpers, INDEX64=index64, EDGE_ILP=edge_ilp,
                      EDGE_BLOCKS=edge_blocks, EDGES_LAST=edges_last, **constants)
-    s = backend.gpu.from_cuda_array_interface(dict(
-        x.view({2: torch.int16, 4: torch.int32}[item]).__cuda_array_interface__,
-        typestr=f"<u{item}", stream=None), owner=x, sync=False)
-    none = backend.gpu.to_device(np.zeros(1, np.int64))
-    args = (s, no_words(backend), scalars["fill"], scalars["fill_word"], scalars["offset"],
-            scalars["window"], none, none)
+    args = package_args(x, backend, scalars)
     kernel = built[grid, block, 0, shared]
     return lambda: kernel(*args)
 
@@ -1230,7 +1221,6 @@ def two_launches(x, backend, edges_first=True, edge_rows=4, parts="both", shared
     holds them, or by ``shared`` bytes a block); ``edges_first``: their order on the
     stream; ``parts`` "edges" or "stores": that launch alone (NOT a valid mask);
     ``overrides``: the store launch's compile-time constants changed (ALIGNED)."""
-    from numba_causal.arrays import no_words
     from numba_causal.options import mask_options
 
     shape, item = tuple(x.shape), x.element_size()
@@ -1251,12 +1241,7 @@ def two_launches(x, backend, edges_first=True, edge_rows=4, parts="both", shared
     stores = kc.build(backend, mask.CAUSAL_MASK.gpu_kernel, helpers, EDGE_BLOCKS=0,
                       EDGES_LAST=False, **dict(constants, **overrides))[
         -(-n_rows // constants["ROWS"]), block, 0, shared]
-    s = backend.gpu.from_cuda_array_interface(dict(
-        x.view({2: torch.int16, 4: torch.int32}[item]).__cuda_array_interface__,
-        typestr=f"<u{item}", stream=None), owner=x, sync=False)
-    none = backend.gpu.to_device(np.zeros(1, np.int64))
-    args = (s, no_words(backend), scalars["fill"], scalars["fill_word"], scalars["offset"],
-            scalars["window"], none, none)
+    args = package_args(x, backend, scalars)
     if parts != "both":
         alone = edges if parts == "edges" else stores
         return lambda: alone(*args)
@@ -1305,10 +1290,7 @@ def persist_main():
                 **({} if "two" in sys.argv[2:] else {
                     f"the package's kernel, launched directly, {k}": (package_direct(
                         x, backend, **dict(v)), True) for k, v in PERSIST_TRIALS})}
-        for label, (run, valid) in runs.items():
-            ok, ms = checked_ms(run, x, before, want, gpu_ms)
-            print(f"{name} {label}: {ms * 1e3:.1f} us  ratio {floor_ms / ms:.3f}"
-                  f"{'' if ok or not valid else '  WRONG'}", flush=True)
+        report_runs(name, runs, x, before, want, floor_ms)
         del x, before, want, flat
 
 
@@ -1344,10 +1326,7 @@ def split_main():
                          f"one {'before' if edge_at == 0 else 'after'} every {every}")
                 runs[f"split, {rows} rows a block, edge blocks {where}"] = (
                     lambda f=k: f(flat, *geo, fill, *pos), True)
-        for label, (run, valid) in runs.items():
-            ok, ms = checked_ms(run, x, before, want, gpu_ms)
-            print(f"{name} {label}: {ms * 1e3:.1f} us  ratio {floor_ms / ms:.3f}"
-                  f"{'' if ok or not valid else '  WRONG'}", flush=True)
+        report_runs(name, runs, x, before, want, floor_ms)
         del x, before, want, flat
 
 
@@ -1387,10 +1366,7 @@ def fed_main():
                      f"{hint_fill or 'plain'}, {rows} rows a block"] = (
                     lambda g=gather, f=fed: (g(flat, scratch, *geo, *pos),
                                              f(flat, scratch, *geo, fill, *pos)), True)
-        for label, (run, valid) in runs.items():
-            ok, ms = checked_ms(run, x, before, want, gpu_ms)
-            print(f"{name} {label}: {ms * 1e3:.1f} us  ratio {floor_ms / ms:.3f}"
-                  f"{'' if ok or not valid else '  WRONG'}", flush=True)
+        report_runs(name, runs, x, before, want, floor_ms)
         del x, before, want, flat, scratch, scratch_t
 
 
@@ -1653,6 +1629,31 @@ def leaves_want(run, x, before, want) -> bool:
 def checked_ms(run, x, before, want, timer):
     """(leaves_want, then the time of ``run`` in ms by ``timer``)."""
     return leaves_want(run, x, before, want), timer(run)
+
+
+def package_args(x, backend, scalars):
+    """The package's kernel arguments for ``x`` (a contiguous [b, h, s, l] CUDA tensor,
+    viewed as unsigned keys; no word view, no kv_lens or q_offsets) and
+    mask.plan_launch's ``scalars``."""
+    from numba_causal.arrays import no_words
+
+    item = x.element_size()
+    s = backend.gpu.from_cuda_array_interface(dict(
+        x.view({2: torch.int16, 4: torch.int32}[item]).__cuda_array_interface__,
+        typestr=f"<u{item}", stream=None), owner=x, sync=False)
+    none = backend.gpu.to_device(np.zeros(1, np.int64))
+    return (s, no_words(backend), scalars["fill"], scalars["fill_word"], scalars["offset"],
+            scalars["window"], none, none)
+
+
+def report_runs(name, runs, x, before, want, floor_ms):
+    """Each of ``runs`` ({label: (run, valid)}) checked against ``want`` and timed on
+    the GPU alone (gpu_ms), a line each: µs and floor/time, WRONG where a valid run
+    left other bits than ``want``."""
+    for label, (run, valid) in runs.items():
+        ok, ms = checked_ms(run, x, before, want, gpu_ms)
+        print(f"{name} {label}: {ms * 1e3:.1f} us  ratio {floor_ms / ms:.3f}"
+              f"{'' if ok or not valid else '  WRONG'}", flush=True)
 
 
 def mask_case(shape, dtype, fill_gbps):

@@ -611,12 +611,13 @@ def _load_function(digest, device):
 
 
 def _from_disk(key, scores, planner):
-    """Plan the launch for ``scores`` in pure Python and load its stored cubin."""
+    """Plan the launch for ``scores`` in pure Python and load its stored cubin. The
+    plan: (family, constants, grid, block, args by name, dynamic shared bytes: 48 KB
+    at most), as mask._plan_from_tensor gives it, or None."""
     plan = planner(scores, key, _CUDA_BACKEND)
     if plan is None:
         return None
-    family, constants, grid, block, named, *more = plan
-    shared = more[0] if more else 0  # dynamic shared bytes (48 KB at most)
+    family, constants, grid, block, named, shared = plan
     cc = _compute_capability(key.device)
     constants = family.variant(constants, launches_dependent(cc))  # as op.launch made it
     spec, values = [], []

@@ -73,20 +73,29 @@ def host_row(r, heads, seq_len, cache_len, offset, window, kv_lens, q_offsets):
     return b, h, q, pos, lo, hi
 
 
-def block_row(seq_len, cache_len, offset, window, kv_lens, q_offsets):
-    """The query row of this block row on a loop-free GPU grid (ceil(seq_len / ROWS),
-    heads, batch), block (LANES, ROWS): (b, h, q, active, pos, lo, hi). A row past
-    seq_len is inactive: q = seq_len - 1 and lo = hi = 0 (it idles through its
-    block's reductions)."""
-    b, h = int64(gpu.blockIdx.z), int64(gpu.blockIdx.y)
-    q = int64(mad32(gpu.blockIdx.x, ROWS, gpu.threadIdx.y))
+def query_keys(q, seq_len, row_offset, window, kv_len, cache_len):
+    """A GPU block row's query ``q`` (of a batch whose rows start at ``row_offset``
+    and keep ``kv_len`` keys) -> (q, active, pos, lo, hi). A row past seq_len is
+    inactive: q = seq_len - 1 and lo = hi = 0 (it idles through its block's
+    reductions)."""
     active = q < seq_len
     if not active:
         q = seq_len - 1
-    pos = q + (q_offsets[b] if USE_Q_OFFSETS else offset)
-    lo, hi = kept_keys(pos, window, kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
+    pos = q + row_offset
+    lo, hi = kept_keys(pos, window, kv_len, cache_len)
     if not active:
         lo = hi = 0
+    return q, active, pos, lo, hi
+
+
+def block_row(seq_len, cache_len, offset, window, kv_lens, q_offsets):
+    """The query row of this block row on a loop-free GPU grid (ceil(seq_len / ROWS),
+    heads, batch), block (LANES, ROWS): (b, h, q, active, pos, lo, hi) (query_keys)."""
+    b, h = int64(gpu.blockIdx.z), int64(gpu.blockIdx.y)
+    q, active, pos, lo, hi = query_keys(
+        int64(mad32(gpu.blockIdx.x, ROWS, gpu.threadIdx.y)), seq_len,
+        q_offsets[b] if USE_Q_OFFSETS else offset, window,
+        kv_lens[b] if USE_KV_LENS else cache_len, cache_len)
     return b, h, q, active, pos, lo, hi
 
 
@@ -213,11 +222,30 @@ def vec_row(s, r, offset, window, kv_lens, q_offsets):
     return s[uint64(b), uint64(h), uint64(q)], i32(lo), i32(hi)
 
 
+def block_roles(blocks, block):
+    """(E, the block's place): the first E = ceil(G / (LANES + 1)) of a grid's G blocks
+    take the rows' edge sectors (mask_edge_rows: a thread a row, so that E blocks' rows
+    match the other G - E blocks' rows a warp), the block in place ``block``. A
+    variant rebinds this one decision (tools/gpu/tune_mask.py)."""
+    return (blocks + LANES) // (LANES + 1), block
+
+
+def mask_edge_rows(s, block, edge_blocks, rows, chunks, fill_lo, fill_hi, offset, window,
+                   kv_lens, q_offsets):
+    """Edge block ``block`` of ``edge_blocks``: a thread a row, striding over the
+    flattened rows, each row's edge sectors read, then written back whole
+    (mask_edges_vec)."""
+    threads = LANES * ROWS
+    first = block * threads + mad32(gpu.threadIdx.y, LANES, gpu.threadIdx.x)
+    for r in range(first, rows, edge_blocks * threads):
+        row, lo, hi = vec_row(s, r, offset, window, kv_lens, q_offsets)
+        mask_edges_vec(row, lo, hi, chunks, fill_lo, fill_hi)
+
+
 def mask_rows_vec(s, fill_word, offset, window, kv_lens, q_offsets):
     """The GPU kernel's 16-byte path: one launch of two kinds of block on disjoint
-    sectors, so that neither waits for the other. Of the grid's G blocks, the first
-    E = ceil(G / (LANES + 1)) take the rows' edge sectors, a thread a row
-    (mask_edges_vec: read, then written back whole); the other G - E write every
+    sectors, so that neither waits for the other (block_roles): edge blocks take the
+    rows' edge sectors, a thread a row (mask_edge_rows); store blocks write every
     other masked sector, a warp a row (mask_row_vec: stores only). Rows are the
     flattened [batch * heads * seq_len] ones, each kind of block striding over them.
     The edge blocks come first in the grid, so their reads are made before most of
@@ -226,14 +254,11 @@ def mask_rows_vec(s, fill_word, offset, window, kv_lens, q_offsets):
     rows = batch * heads * seq_len
     chunks = i32(cache_len // VEC)
     fill_lo, fill_hi = u32(fill_word & uint64(0xFFFFFFFF)), u32(fill_word >> uint64(32))
-    blocks, block = int64(gpu.gridDim.x), int64(gpu.blockIdx.x)
-    edge_blocks = (blocks + LANES) // (LANES + 1)
+    blocks = int64(gpu.gridDim.x)
+    edge_blocks, block = block_roles(blocks, int64(gpu.blockIdx.x))
     if block < edge_blocks:
-        threads = LANES * ROWS
-        first = block * threads + mad32(gpu.threadIdx.y, LANES, gpu.threadIdx.x)
-        for r in range(first, rows, edge_blocks * threads):
-            row, lo, hi = vec_row(s, r, offset, window, kv_lens, q_offsets)
-            mask_edges_vec(row, lo, hi, chunks, fill_lo, fill_hi)
+        mask_edge_rows(s, block, edge_blocks, rows, chunks, fill_lo, fill_hi, offset, window,
+                       kv_lens, q_offsets)
         return
     first = (block - edge_blocks) * ROWS + int64(gpu.threadIdx.y)
     for r in range(first, rows, (blocks - edge_blocks) * ROWS):
@@ -621,7 +646,8 @@ CAUSAL_MASK = op.register(op.Family(
     reference=causal_mask_definition,
     helpers=(kept_keys, host_row),
     gpu_helpers=(fill_keys, masked_bits, edge_sectors, fill_chunks, merged_chunk,
-                 mask_edges_vec, mask_row_vec, vec_row, mask_rows_vec),
+                 mask_edges_vec, mask_row_vec, vec_row, block_roles, mask_edge_rows,
+                 mask_rows_vec),
     args=(op.array("s", "ELEMENT", 4), op.array("w", "uint64", 4), op.scalar("fill", "ELEMENT"),
           op.scalar("fill_word", "uint64"), op.scalar("offset", "int64"),
           op.scalar("window", "int64"), op.array("kv_lens", "int64", 1),

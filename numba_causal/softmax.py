@@ -75,7 +75,7 @@ from .arrays import cai_strides, check_out, empty_like, inspect_scores, no_words
 from .backends import get_backend, spelling
 from .compile import GPU, compile_time
 from .elements import FLOAT16, FORMATS, compute_dtype, float_view, format_constants
-from .mask import block_row, host_row, kept_keys
+from .mask import block_row, host_row, kept_keys, query_keys
 from .options import PLAIN, mask_options
 
 gpu = GPU
@@ -379,12 +379,8 @@ def causal_softmax_kernel(s, out, s_words, out_words, scale, offset, window, kv_
         while h < heads:
             first = int64(gpu.blockIdx.x) * ROWS
             while first < seq_len:
-                q = first + slot
-                active = q < seq_len
-                pos = q + row_offset
-                lo, hi = kept_keys(pos, window, kv_len, cache_len)
-                if not active:
-                    q, lo, hi = seq_len - 1, 0, 0
+                q, active, pos, lo, hi = query_keys(first + slot, seq_len, row_offset, window,
+                                                    kv_len, cache_len)
                 words = cache_len // WORD if active else 0
                 lo_word, hi_word = lo // WORD, (hi + WORD - 1) // WORD  # words of kept keys
                 span = uint64(hi - lo)
@@ -986,7 +982,7 @@ CAUSAL_SOFTMAX = op.register(op.Family(
                                   load_tile, exp_tile, store_tile,
                                   key_kept, load_chunks, decode_chunks, exp_chunks,
                                   store_chunks, nan_row_chunks, softmax_row_vec,
-                                  block_row, softmax_rows_vec),
+                                  query_keys, block_row, softmax_rows_vec),
     args=(op.array("s", "ELEMENT", 4), op.array("out", "ELEMENT", 4),
           op.array("s_words", "uint64", 4), op.array("out_words", "uint64", 4),
           op.scalar("scale", "COMPUTE"), op.scalar("offset", "int64"),

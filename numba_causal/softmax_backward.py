@@ -69,7 +69,7 @@ from .arrays import check_like, check_out, empty_like, inspect_scores
 from .backends import get_backend, spelling
 from .compile import GPU, compile_time
 from .elements import FLOAT16, FLOAT32, FORMATS, compute_dtype, float_view, format_constants
-from .mask import block_row, host_row, kept_keys
+from .mask import block_row, host_row, kept_keys, query_keys
 from .options import PLAIN, mask_options
 from .softmax import _check_scale, vec_launch
 
@@ -338,12 +338,8 @@ def causal_softmax_backward_kernel(probs, grad, out, scale, offset, window, kv_l
         while h < heads:
             first = int64(gpu.blockIdx.x) * ROWS
             while first < seq_len:
-                q = first + slot
-                active = q < seq_len
-                pos = q + row_offset
-                lo, hi = kept_keys(pos, window, kv_len, cache_len)
-                if not active:
-                    q, lo, hi = seq_len - 1, 0, 0
+                q, active, pos, lo, hi = query_keys(first + slot, seq_len, row_offset, window,
+                                                    kv_len, cache_len)
                 units = cache_len // VEC if active else 0
                 lo_unit, hi_unit = lo // VEC, (hi + VEC - 1) // VEC
                 one_tile = hi_unit - lo_unit <= CHUNK * LANES
@@ -836,8 +832,8 @@ CAUSAL_SOFTMAX_BACKWARD = op.register(op.Family(
     helpers=HELPERS,
     gpu_helpers=(reductions.row_reduce, reductions.row_reduce_alternating, unit_index,
                  load_units, unit_key, unit_inside, key_kept, dot_units, unit_out, out_word,
-                 store_unit_words, store_units, zero_unit, backward_row_one_pass, block_row,
-                 backward_rows_one_pass),
+                 store_unit_words, store_units, zero_unit, backward_row_one_pass, query_keys,
+                 block_row, backward_rows_one_pass),
     args=(op.array("probs", "ELEMENT", 4), op.array("grad", "ELEMENT", 4),
           op.array("out", "ELEMENT", 4), op.scalar("scale", "COMPUTE"),
           op.scalar("offset", "int64"), op.scalar("window", "int64"),

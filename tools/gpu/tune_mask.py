@@ -1009,8 +1009,8 @@ def vec_row_int64(s, r, offset, window, kv_lens, q_offsets):
     index arithmetic: in every block (INDEX64 3), the edge blocks only (1) or the
     store blocks only (2)."""
     batch, heads, seq_len, cache_len = s.shape
-    blocks = int64(gpu.gridDim.x)
-    edge = int64(gpu.blockIdx.x) < (blocks + LANES) // (LANES + 1)
+    edge_blocks, block = block_roles(int64(gpu.gridDim.x), int64(gpu.blockIdx.x))
+    edge = block < edge_blocks
     if not (INDEX64 & (1 if edge else 2)):
         return vec_row32(s, r, offset, window, kv_lens, q_offsets)
     b, h, q, _, lo, hi = host_row(r, heads, seq_len, cache_len, offset, window, kv_lens,
@@ -1018,7 +1018,7 @@ def vec_row_int64(s, r, offset, window, kv_lens, q_offsets):
     return s[uint64(b), uint64(h), uint64(q)], i32(lo), i32(hi)
 
 
-EDGE_ILP = compile_time("EDGE_ILP")  # rows an edge thread takes a pass (mask_rows_vec_ilp)
+EDGE_ILP = compile_time("EDGE_ILP")  # rows an edge thread takes a pass (edge_rows_ilp)
 
 
 def one_edge(lo, hi, chunks):
@@ -1051,88 +1051,72 @@ def store_sector(row, sector, chunks, lo, hi, fill_lo, fill_hi, w0, w1, w2, w3, 
             store_v4(row, u32(kb + VEC), b0, b1, b2, b3)
 
 
-def mask_rows_vec_ilp(s, fill_word, offset, window, kv_lens, q_offsets):
-    """EDGE EXPERIMENT: mask.mask_rows_vec with each edge thread taking two rows a
-    pass (EDGE_ILP 2), both rows' edge sectors loaded before either is written, so
-    that an SM held to fewer blocks keeps as many edge loads in flight; the first
-    E = ceil(G / (2 LANES + 1)) blocks are edge blocks. A row with two edge sectors
-    (window=) goes through mask.mask_edges_vec."""
-    batch, heads, seq_len, cache_len = s.shape
-    rows = batch * heads * seq_len
-    chunks = i32(cache_len // VEC)
-    fill_lo, fill_hi = u32(fill_word & uint64(0xFFFFFFFF)), u32(fill_word >> uint64(32))
-    blocks, block = int64(gpu.gridDim.x), int64(gpu.blockIdx.x)
-    edge_blocks = (blocks + EDGE_ILP * LANES) // (EDGE_ILP * LANES + 1)
-    if block < edge_blocks:
-        threads = LANES * ROWS
-        first = block * 2 * threads + mad32(gpu.threadIdx.y, LANES, gpu.threadIdx.x)
-        for ra in range(first, rows, edge_blocks * 2 * threads):
-            rb = ra + threads
-            row_a, lo_a, hi_a = vec_row(s, ra, offset, window, kv_lens, q_offsets)
-            sa, two_a = one_edge(lo_a, hi_a, chunks)
-            row_b, lo_b, hi_b = vec_row(s, min(rb, rows - 1), offset, window, kv_lens,
-                                        q_offsets)
-            sb, two_b = one_edge(lo_b, hi_b, chunks)
-            if rb >= rows:
-                sb, two_b = -1, False
-            if two_a or two_b:
-                mask_edges_vec(row_a, lo_a, hi_a, chunks, fill_lo, fill_hi)
-                if rb < rows:
-                    mask_edges_vec(row_b, lo_b, hi_b, chunks, fill_lo, fill_hi)
-            else:
-                a0, a1, a2, a3, a4, a5, a6, a7 = load_sector(row_a, sa, chunks)
-                b0, b1, b2, b3, b4, b5, b6, b7 = load_sector(row_b, sb, chunks)
-                store_sector(row_a, sa, chunks, lo_a, hi_a, fill_lo, fill_hi, a0, a1, a2, a3,
-                             a4, a5, a6, a7)
-                store_sector(row_b, sb, chunks, lo_b, hi_b, fill_lo, fill_hi, b0, b1, b2, b3,
-                             b4, b5, b6, b7)
-        return
-    first = (block - edge_blocks) * ROWS + int64(gpu.threadIdx.y)
-    for r in range(first, rows, (blocks - edge_blocks) * ROWS):
-        row, lo, hi = vec_row(s, r, offset, window, kv_lens, q_offsets)
-        mask_row_vec(row, lo, hi, chunks, fill_lo, fill_hi, i32(gpu.threadIdx.x))
+def ilp_roles(blocks, block):
+    """mask.block_roles for two rows an edge thread (EDGE_ILP 2): the first
+    E = ceil(G / (2 LANES + 1)) blocks are edge blocks."""
+    return (blocks + EDGE_ILP * LANES) // (EDGE_ILP * LANES + 1), block
 
 
-EDGE_BLOCKS = compile_time("EDGE_BLOCKS")  # mask_rows_vec_persist's edge blocks
+def edge_rows_ilp(s, block, edge_blocks, rows, chunks, fill_lo, fill_hi, offset, window,
+                  kv_lens, q_offsets):
+    """EDGE EXPERIMENT: mask.mask_edge_rows with each edge thread taking two rows a
+    pass, both rows' edge sectors loaded before either is written, so that an SM
+    held to fewer blocks keeps as many edge loads in flight. A row with two edge
+    sectors (window=) goes through mask.mask_edges_vec."""
+    threads = LANES * ROWS
+    first = block * 2 * threads + mad32(gpu.threadIdx.y, LANES, gpu.threadIdx.x)
+    for ra in range(first, rows, edge_blocks * 2 * threads):
+        rb = ra + threads
+        row_a, lo_a, hi_a = vec_row(s, ra, offset, window, kv_lens, q_offsets)
+        sa, two_a = one_edge(lo_a, hi_a, chunks)
+        row_b, lo_b, hi_b = vec_row(s, min(rb, rows - 1), offset, window, kv_lens, q_offsets)
+        sb, two_b = one_edge(lo_b, hi_b, chunks)
+        if rb >= rows:
+            sb, two_b = -1, False
+        if two_a or two_b:
+            mask_edges_vec(row_a, lo_a, hi_a, chunks, fill_lo, fill_hi)
+            if rb < rows:
+                mask_edges_vec(row_b, lo_b, hi_b, chunks, fill_lo, fill_hi)
+        else:
+            a0, a1, a2, a3, a4, a5, a6, a7 = load_sector(row_a, sa, chunks)
+            b0, b1, b2, b3, b4, b5, b6, b7 = load_sector(row_b, sb, chunks)
+            store_sector(row_a, sa, chunks, lo_a, hi_a, fill_lo, fill_hi, a0, a1, a2, a3,
+                         a4, a5, a6, a7)
+            store_sector(row_b, sb, chunks, lo_b, hi_b, fill_lo, fill_hi, b0, b1, b2, b3,
+                         b4, b5, b6, b7)
+
+
+EDGE_BLOCKS = compile_time("EDGE_BLOCKS")  # persist_roles' edge blocks
 EDGES_LAST = compile_time("EDGES_LAST")  # ... at the grid's end instead of its start
 
 
-def mask_rows_vec_persist(s, fill_word, offset, window, kv_lens, q_offsets):
-    """STORE-BLOCK EXPERIMENT: mask.mask_rows_vec with EDGE_BLOCKS edge blocks (a
+def persist_roles(blocks, block):
+    """STORE-BLOCK EXPERIMENT: mask.block_roles with EDGE_BLOCKS edge blocks (a
     compile-time count: as many as the package's grid of a row a warp has) and any
-    number of store blocks after them, which stride over the rows: a grid of a few
-    waves of store blocks instead of one block every ROWS rows, so that an SM starts
-    fewer blocks (65,536 store blocks for 4x32x2048 rows: 2 GHz / 465 M blocks a
-    second in float16)."""
-    batch, heads, seq_len, cache_len = s.shape
-    rows = batch * heads * seq_len
-    chunks = i32(cache_len // VEC)
-    fill_lo, fill_hi = u32(fill_word & uint64(0xFFFFFFFF)), u32(fill_word >> uint64(32))
-    blocks, block = int64(gpu.gridDim.x), int64(gpu.blockIdx.x)
+    number of store blocks, which stride over the rows: a grid of a few waves of
+    store blocks instead of one block every ROWS rows, so that an SM starts fewer
+    blocks (65,536 store blocks for 4x32x2048 rows: 2 GHz / 465 M blocks a second in
+    float16); with EDGES_LAST the grid's last EDGE_BLOCKS blocks take the edges."""
     edge_blocks = int64(EDGE_BLOCKS)
-    if EDGES_LAST:  # the grid's last EDGE_BLOCKS blocks take the edges
-        block = (block + edge_blocks) % blocks
-    if block < edge_blocks:
-        threads = LANES * ROWS
-        first = block * threads + mad32(gpu.threadIdx.y, LANES, gpu.threadIdx.x)
-        for r in range(first, rows, edge_blocks * threads):
-            row, lo, hi = vec_row(s, r, offset, window, kv_lens, q_offsets)
-            mask_edges_vec(row, lo, hi, chunks, fill_lo, fill_hi)
-        return
-    first = (block - edge_blocks) * ROWS + int64(gpu.threadIdx.y)
-    for r in range(first, rows, (blocks - edge_blocks) * ROWS):
-        row, lo, hi = vec_row(s, r, offset, window, kv_lens, q_offsets)
-        mask_row_vec(row, lo, hi, chunks, fill_lo, fill_hi, i32(gpu.threadIdx.x))
+    return edge_blocks, (block + edge_blocks) % blocks if EDGES_LAST else block
+
+
+def rebound(helpers, *pairs):
+    """The package's mask helpers with ``pairs`` ((name, function)) bound in place of
+    the package's functions of those names."""
+    names = {name for name, _ in pairs}
+    return tuple(h for h in helpers if getattr(h, "__name__", None) not in names) + pairs
 
 
 def ilp_helpers(helpers):
-    """The package's mask helpers with mask_rows_vec_ilp bound as mask_rows_vec."""
-    return tuple(h for h in helpers if h is not mask.mask_rows_vec) + (
-        ("mask_rows_vec", mask_rows_vec_ilp), one_edge, load_sector, store_sector)
+    """The package's mask helpers with two rows an edge thread (ilp_roles,
+    edge_rows_ilp)."""
+    return rebound(helpers, ("block_roles", ilp_roles), ("mask_edge_rows", edge_rows_ilp)) + (
+        one_edge, load_sector, store_sector)
 
 
 def ilp_grid(n_rows, backend_name="cuda", warp=32):
-    """mask_rows_vec_ilp's grid: mask.plan_launch's store blocks (mask.SPLIT), then an
+    """edge_rows_ilp's grid: mask.plan_launch's store blocks (mask.SPLIT), then an
     edge block for every 2 * warp of them."""
     rows, most = mask.SPLIT[backend_name]
     store_blocks = max(1, min(most, -(-n_rows // rows)))
@@ -1150,10 +1134,10 @@ def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, store_wa
     memory of 228 KB / per_sm - 1 KB a block, an H100's or H200's SM, 48 KB at most: 4
     or more), 0: as the package holds them (mask.vec_shared);
     ``rows``: rows (warps) a block other than mask.SPLIT's; ``edge_ilp``: 2 for
-    mask_rows_vec_ilp (two rows an edge thread a pass); ``store_waves``: store
+    ilp_helpers (two rows an edge thread a pass); ``store_waves``: store
     blocks striding over the rows, that many times the blocks the GPU holds at once
-    (mask_rows_vec_persist), the package's edge blocks before them; ``edges_last``:
-    the package's grid with its edge blocks last (mask_rows_vec_persist)."""
+    (persist_roles), the package's edge blocks before them; ``edges_last``:
+    the package's grid with its edge blocks last (persist_roles)."""
     from numba_causal.options import mask_options
 
     shape, item = tuple(x.shape), x.element_size()
@@ -1175,16 +1159,14 @@ def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, store_wa
     family = mask.CAUSAL_MASK
     helpers = family.gpu_helper_list("cuda")
     if index64:
-        helpers = tuple(h for h in helpers if h is not mask.vec_row) + (
-            ("vec_row", vec_row_int64), ("vec_row32", mask.vec_row))
+        helpers = rebound(helpers, ("vec_row", vec_row_int64)) + (("vec_row32", mask.vec_row),)
     shared = (min(228 * 1024 // per_sm - 1024, 48 * 1024) if per_sm else
               mask.vec_shared("cuda", shape, item, lambda: int(
                   backend.gpu.get_current_device().MAX_SHARED_MEMORY_PER_MULTIPROCESSOR)))
     if edge_ilp:
         helpers = ilp_helpers(helpers)
     if store_waves or edges_last:
-        helpers = tuple(h for h in helpers if h is not mask.mask_rows_vec) + (
-            ("mask_rows_vec", mask_rows_vec_persist),)
+        helpers = rebound(helpers, ("block_roles", persist_roles))
     if store_waves:
         sms = backend.gpu.get_current_device().MULTIPROCESSOR_COUNT
         held = min(228 * 1024 // (shared + 1024) if shared else 64, 64 // constants["ROWS"])
@@ -1214,10 +1196,10 @@ PERSIST_TRIALS = [
 
 def two_launches(x, backend, edges_first=True, edge_rows=4, parts="both", shared=None,
                  **overrides):
-    """A valid mask in two launches of mask_rows_vec_persist on disjoint sectors: one
-    of edge blocks only (EDGE_BLOCKS the whole grid, a thread a row, ``edge_rows``
-    warps a block, no shared memory held: as many edge loads in flight as the SMs
-    take), one of store blocks only (EDGE_BLOCKS 0, a warp a row, held as the package
+    """A valid mask in two launches of the package's kernel with persist_roles, on
+    disjoint sectors: one of edge blocks only (EDGE_BLOCKS the whole grid, a thread a
+    row, ``edge_rows`` warps a block, no shared memory held: as many edge loads in
+    flight as the SMs take), one of store blocks only (EDGE_BLOCKS 0, a warp a row, held as the package
     holds them, or by ``shared`` bytes a block); ``edges_first``: their order on the
     stream; ``parts`` "edges" or "stores": that launch alone (NOT a valid mask);
     ``overrides``: the store launch's compile-time constants changed (ALIGNED)."""
@@ -1229,8 +1211,7 @@ def two_launches(x, backend, edges_first=True, edge_rows=4, parts="both", shared
     constants, grid, block, scalars = mask.plan_launch(shape, item, True, bits,
                                                        mask_options(shape), backend, True)
     constants.update(ELEMENT=bits.dtype.name, PDL=False)
-    helpers = tuple(h for h in mask.CAUSAL_MASK.gpu_helper_list("cuda")
-                    if h is not mask.mask_rows_vec) + (("mask_rows_vec", mask_rows_vec_persist),)
+    helpers = rebound(mask.CAUSAL_MASK.gpu_helper_list("cuda"), ("block_roles", persist_roles))
     if shared is None:
         shared = mask.vec_shared("cuda", shape, item, lambda: int(
             backend.gpu.get_current_device().MAX_SHARED_MEMORY_PER_MULTIPROCESSOR))
@@ -1266,7 +1247,7 @@ TWO_TRIALS = [
 
 def persist_main():
     """The package's mask against the same kernel with a few waves of store blocks
-    striding over the rows (mask_rows_vec_persist: fewer blocks for the GPU to start),
+    striding over the rows (persist_roles: fewer blocks for the GPU to start),
     and as two launches (two_launches: the edge blocks at full occupancy), each part
     alone; each valid one bit-exact against the definition, all timed on the GPU alone
     (gpu_ms)."""

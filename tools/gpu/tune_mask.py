@@ -20,6 +20,7 @@ floor per variant and shape; writes JSON to the path in argv[1] if given.
     python tools/gpu/tune_mask.py fed  # edges to an L2-kept scratch, a fill fed from it
     python tools/gpu/tune_mask.py rows-in-flight [small]  # the package at each ROW_BYTES_AN_SM
     python tools/gpu/tune_mask.py persist [two]  # store blocks striding; edges and stores as two launches
+    python tools/gpu/tune_mask.py index  # 64-bit row indices at several KB of rows an SM
 
 The package's mask took split's form on 2026-12-04 (r56): edge blocks first, store
 blocks with no read, an SM held to about ROW_BYTES_AN_SM of rows (mask.vec_shared).
@@ -1385,6 +1386,39 @@ def rows_in_flight_main(kbytes=(64, 80, 96, 112, 128, 160, 224)):
         fastpath.clear()
 
 
+#: index_main's settings: KB of rows an SM (mask.ROW_BYTES_AN_SM), and where rows are
+#: indexed in 64-bit arithmetic (vec_row_int64's INDEX64: 0 none, 1 edge blocks, 2 store
+#: blocks, 3 both)
+INDEX_TRIALS = [(kb, where) for kb in (112, 144, 176) for where in (0, 1, 2, 3)]
+
+
+def index_main():
+    """The package's kernel launched directly with its rows indexed in 64-bit
+    arithmetic (host_row: slower row starts, so fewer rows in flight; r51-r52 found
+    it faster for float32 before an SM's blocks were held down) in the edge blocks,
+    the store blocks or both, at several KB of rows an SM (mask.ROW_BYTES_AN_SM):
+    whether the two compose. Each checked bit for bit, timed on the GPU alone."""
+    _, fill_gbps = fill_floor_timer()
+    backend = get_backend("cuda")
+    saved = mask.ROW_BYTES_AN_SM["cuda"]
+    where_names = ("32-bit row indices", "64-bit in edge blocks", "64-bit in store blocks",
+                   "64-bit in both")
+    try:
+        for shape, dtype in SHAPES:
+            x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
+            name = case_layout(x)[0]
+            runs = {"the package": (run_variant("product", x, 1, 4), True)}
+            for kb, where in INDEX_TRIALS:
+                mask.ROW_BYTES_AN_SM["cuda"] = kb * 1024
+                runs[f"launched directly, {kb} KB of rows an SM, {where_names[where]}"] = (
+                    package_direct(x, backend, index64=where), True)
+            mask.ROW_BYTES_AN_SM["cuda"] = saved
+            report_runs(name, runs, x, before, want, floor_ms)
+            del x, before, want
+    finally:
+        mask.ROW_BYTES_AN_SM["cuda"] = saved
+
+
 def structure_main():
     """Where the product's time goes (issue 12 item 3): its own recorded launch rebuilt
     as it is, without the edge sectors' copies (copy16 a no-op: the edge sectors'
@@ -1910,6 +1944,7 @@ COMMANDS = {"edges": edges_main, "bounds": bounds_main, "options": options_main,
             "structure": structure_main, "prefetch": prefetch_main,
             "threepass": threepass_main, "split": split_main, "fed": fed_main,
             "rows-in-flight": rows_in_flight_main, "persist": persist_main,
+            "index": index_main,
             "edges16": lambda: edges16_main(tuple(sys.argv[2:]) or ("",))}  # [words]
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ floor per variant and shape; writes JSON to the path in argv[1] if given.
     python tools/gpu/tune_mask.py rows-in-flight [small]  # the package at each ROW_BYTES_AN_SM
     python tools/gpu/tune_mask.py persist [two]  # store blocks striding; edges and stores as two launches
     python tools/gpu/tune_mask.py index  # 64-bit row indices at several KB of rows an SM
+    python tools/gpu/tune_mask.py lines  # the edge thread completes its sector's 128-byte line
 
 The package's mask took split's form on 2026-12-04 (r56): edge blocks first, store
 blocks with no read, an SM held to about ROW_BYTES_AN_SM of rows (mask.vec_shared).
@@ -1125,7 +1126,7 @@ def ilp_grid(n_rows, backend_name="cuda", warp=32):
 
 
 def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, store_waves=0,
-                   edges_last=False, **overrides):
+                   edges_last=False, lines=False, **overrides):
     """The package's mask kernel for ``x`` (a contiguous [b, h, s, l] CUDA tensor,
     default bottom-right causal) as the launcher plans it, compiled without PDL and
     launched by numba directly (no fast path, no programmatic dependent launch);
@@ -1138,7 +1139,8 @@ def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, store_wa
     ilp_helpers (two rows an edge thread a pass); ``store_waves``: store
     blocks striding over the rows, that many times the blocks the GPU holds at once
     (persist_roles), the package's edge blocks before them; ``edges_last``:
-    the package's grid with its edge blocks last (persist_roles)."""
+    the package's grid with its edge blocks last (persist_roles); ``lines``: the edge
+    thread completes its edge sector's 128-byte line (line_helpers)."""
     from numba_causal.options import mask_options
 
     shape, item = tuple(x.shape), x.element_size()
@@ -1166,6 +1168,8 @@ def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, store_wa
                   backend.gpu.get_current_device().MAX_SHARED_MEMORY_PER_MULTIPROCESSOR)))
     if edge_ilp:
         helpers = ilp_helpers(helpers)
+    if lines:
+        helpers = line_helpers(helpers)
     if store_waves or edges_last:
         helpers = rebound(helpers, ("block_roles", persist_roles))
     if store_waves:
@@ -1196,14 +1200,15 @@ PERSIST_TRIALS = [
 
 
 def two_launches(x, backend, edges_first=True, edge_rows=4, parts="both", shared=None,
-                 **overrides):
+                 lines=False, **overrides):
     """A valid mask in two launches of the package's kernel with persist_roles, on
     disjoint sectors: one of edge blocks only (EDGE_BLOCKS the whole grid, a thread a
     row, ``edge_rows`` warps a block, no shared memory held: as many edge loads in
     flight as the SMs take), one of store blocks only (EDGE_BLOCKS 0, a warp a row, held as the package
     holds them, or by ``shared`` bytes a block); ``edges_first``: their order on the
     stream; ``parts`` "edges" or "stores": that launch alone (NOT a valid mask);
-    ``overrides``: the store launch's compile-time constants changed (ALIGNED)."""
+    ``overrides``: the store launch's compile-time constants changed (ALIGNED);
+    ``lines``: line_helpers in both launches."""
     from numba_causal.options import mask_options
 
     shape, item = tuple(x.shape), x.element_size()
@@ -1213,6 +1218,8 @@ def two_launches(x, backend, edges_first=True, edge_rows=4, parts="both", shared
                                                        mask_options(shape), backend, True)
     constants.update(ELEMENT=bits.dtype.name, PDL=False)
     helpers = rebound(mask.CAUSAL_MASK.gpu_helper_list("cuda"), ("block_roles", persist_roles))
+    if lines:
+        helpers = line_helpers(helpers)
     if shared is None:
         shared = mask.vec_shared("cuda", shape, item, lambda: int(
             backend.gpu.get_current_device().MAX_SHARED_MEMORY_PER_MULTIPROCESSOR))
@@ -1384,6 +1391,84 @@ def rows_in_flight_main(kbytes=(64, 80, 96, 112, 128, 160, 224)):
     finally:
         mask.ROW_BYTES_AN_SM["cuda"] = saved
         fastpath.clear()
+
+
+LINE_CHUNKS = 8  # 16-byte chunks in a 128-byte line (line_edges)
+
+
+def line_end(sector, chunks):
+    """The chunk after the 128-byte line that holds 32-byte sector ``sector`` of a
+    row (rows start on 128-byte boundaries), at most ``chunks``."""
+    return min(mul32(mul32(sector, 2) // LINE_CHUNKS + 1, LINE_CHUNKS), chunks)
+
+
+def edge_rows_line(s, block, edge_blocks, rows, chunks, fill_lo, fill_hi, offset, window,
+                   kv_lens, q_offsets):
+    """LINE EXPERIMENT: mask.mask_edge_rows whose thread, after a row's right edge
+    sector (the one ``hi`` falls inside), also fills the rest of that sector's
+    128-byte line, so that the line's masked part is written at one time by one
+    thread (its write-back one burst) and the store blocks start on a line
+    (mask_row_vec_line)."""
+    threads = LANES * ROWS
+    first = block * threads + mad32(gpu.threadIdx.y, LANES, gpu.threadIdx.x)
+    for r in range(first, rows, edge_blocks * threads):
+        row, lo, hi = vec_row(s, r, offset, window, kv_lens, q_offsets)
+        mask_edges_vec(row, lo, hi, chunks, fill_lo, fill_hi)
+        _, right = edge_sectors(lo, hi, mul32(chunks, VEC))
+        if right >= 0:
+            c = add32(mul32(right, 2), 2)
+            stop = line_end(right, chunks)
+            while c < stop:
+                store_v4(row, u32(mul32(c, VEC)), fill_lo, fill_hi, fill_lo, fill_hi)
+                c = add32(c, 1)
+
+
+def mask_row_vec_line(row, lo, hi, chunks, fill_lo, fill_hi, lane):
+    """mask.mask_row_vec for edge_rows_line: where a row has a right edge sector, its
+    stores after the keys start at the next 128-byte line."""
+    head = min(mul32(lo // (2 * VEC), 2), chunks)
+    _, right = edge_sectors(lo, hi, mul32(chunks, VEC))
+    if right >= 0:
+        tail = line_end(right, chunks)
+    else:
+        tail = chunks if hi >= mul32(chunks, VEC) else min(
+            mul32((hi + 2 * VEC - 1) // (2 * VEC), 2), chunks)
+    fill_chunks(row, 0, head, fill_lo, fill_hi, lane)
+    fill_chunks(row, tail, chunks, fill_lo, fill_hi, lane)
+
+
+def line_helpers(helpers):
+    """The package's mask helpers with line_edges: edge_rows_line, mask_row_vec_line."""
+    return rebound(helpers, ("mask_edge_rows", edge_rows_line),
+                   ("mask_row_vec", mask_row_vec_line)) + (line_end,)
+
+
+def lines_main():
+    """The package's kernel with line_edges (the edge thread completes its edge
+    sector's 128-byte line; the store blocks start on the next line) against the
+    package and the direct launch, and each part alone as two_launches times it
+    (NOT valid), on the GPU alone; each valid one bit-exact against the definition."""
+    _, fill_gbps = fill_floor_timer()
+    backend = get_backend("cuda")
+    for shape, dtype in SHAPES:
+        x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
+        name = case_layout(x)[0]
+        runs = {"the package": (run_variant("product", x, 1, 4), True),
+                "launched directly": (package_direct(x, backend), True),
+                "launched directly, line edges": (package_direct(x, backend, lines=True), True),
+                "launched directly, line edges, edge blocks last": (
+                    package_direct(x, backend, lines=True, edges_last=True), True),
+                "two launches, edges first": (two_launches(x, backend), True),
+                "two launches, line edges, edges first": (two_launches(x, backend, lines=True),
+                                                          True),
+                "stores alone (NOT valid)": (two_launches(x, backend, parts="stores"), False),
+                "stores alone, line tails (NOT valid)": (
+                    two_launches(x, backend, parts="stores", lines=True), False),
+                "edges alone (NOT valid)": (two_launches(x, backend, parts="edges"), False),
+                "edges alone, line fills (NOT valid)": (
+                    two_launches(x, backend, parts="edges", lines=True), False)}
+        report_runs(name, runs, x, before, want, floor_ms)
+        del x, before, want
 
 
 #: index_main's settings: KB of rows an SM (mask.ROW_BYTES_AN_SM), and where rows are
@@ -1944,7 +2029,7 @@ COMMANDS = {"edges": edges_main, "bounds": bounds_main, "options": options_main,
             "structure": structure_main, "prefetch": prefetch_main,
             "threepass": threepass_main, "split": split_main, "fed": fed_main,
             "rows-in-flight": rows_in_flight_main, "persist": persist_main,
-            "index": index_main,
+            "index": index_main, "lines": lines_main,
             "edges16": lambda: edges16_main(tuple(sys.argv[2:]) or ("",))}  # [words]
 
 if __name__ == "__main__":

@@ -68,7 +68,8 @@ from . import dtypes, elements, fastpath, op, reductions
 from .arrays import constant_on, inspect_scores, overlaps
 from .backends import get_backend, spelling
 from .compile import GPU, compile_time
-from .elements import FORMATS, compute_dtype, float_view, format_constants
+from .elements import (FORMATS, compute_dtype, element_of, element_value, float_view,
+                       format_constants)
 from .mask import kept_keys
 from .options import PLAIN, mask_options
 
@@ -173,24 +174,6 @@ LOG2E = 1.0 / LN2
 
 # --- device helpers ---------------------------------------------------------------------
 
-def to_compute(e):
-    """A stored element as the compute type (GPU: hardware conversions)."""
-    if FORMAT == FLOAT16:
-        return f16_to_f32(e)
-    if FORMAT == BFLOAT16:
-        return bf16_to_f32(e)
-    return COMPUTE(e)
-
-
-def from_compute(x):
-    """A compute-type value as the stored element (GPU: round to nearest even)."""
-    if FORMAT == FLOAT16:
-        return f32_to_f16(x)
-    if FORMAT == BFLOAT16:
-        return f32_to_bf16(x)
-    return COMPUTE(x)
-
-
 def pow2(x):
     """2**x in the compute type; 2**-inf is 0."""
     if FORMAT == FLOAT64:
@@ -235,7 +218,7 @@ def key_scores(s, q_sh, k, k_words, base, b, hkv, key, x):
                         s[r] = t
     else:
         for d in range(HEAD_DIM):
-            xv = to_compute(k[b, hkv, key, d])
+            xv = element_value(k[b, hkv, key, d])
             for r in range(ROWS):
                 s[r] += q_sh[r, d] * xv
 
@@ -268,7 +251,7 @@ def load_values(vv, slot, v, v_words, base, b, hkv, key, lane):
     else:
         for i in range(VPL):
             d = min(lane + i * WARP, HEAD_DIM_V - 1)
-            vv[slot * VPL + i] = to_compute(v[b, hkv, key, d])
+            vv[slot * VPL + i] = element_value(v[b, hkv, key, d])
 
 
 def split_keys(first, last, split, splits, tile):
@@ -356,7 +339,7 @@ def attention_kernel(q, k, v, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw
                 value = COMPUTE(0)
                 if tile_row + r < rows_total:
                     h = hkv * group + (tile_row + r) // seq_len
-                    value = to_compute(q[b, h, (tile_row + r) % seq_len, d]) * scale
+                    value = element_value(q[b, h, (tile_row + r) % seq_len, d]) * scale
                 q_sh[r, d] = value
             for r in range(ROWS):
                 m[r] = COMPUTE(NEG_INF)
@@ -459,7 +442,7 @@ def attention_kernel(q, k, v, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw
                         if d == 0:
                             part_lse[split, b, h, qq] = row_lse
                     else:
-                        out[b, h, qq, d] = from_compute(result)
+                        out[b, h, qq, d] = element_of(result)
                         if HAS_LSE and d == 0:
                             lse[b, h, qq, 0] = row_lse
             gpu.syncthreads()  # shared memory is reused by the next folded tile
@@ -548,7 +531,7 @@ def merge_kernel(part_flat, part_lse, out, lse, tickets):
             value = sums_sh[0, d]
             for other in range(1, WARPS):
                 value += sums_sh[other, d]
-            out[b, h, qq, d] = from_compute(value * inverse)
+            out[b, h, qq, d] = element_of(value * inverse)
         if HAS_LSE and thread == 0:
             lse[b, h, qq, 0] = merged_lse(top, total)
         gpu.syncthreads()  # weight_sh and sums_sh are written again for the next row
@@ -686,7 +669,7 @@ def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, 
         value = COMPUTE(0)
         if tile_row + r < rows_total:
             h, qq = head_and_query(tile_row + r, seq_len)
-            value = to_compute(q[b, hkv * group + h, qq, i - r * HEAD_DIM]) * scale
+            value = element_value(q[b, hkv * group + h, qq, i - r * HEAD_DIM]) * scale
         store(q_sh, q_at + i, as_u32(value))
     gpu.syncthreads()
     # this split's keys: a multiple of WARP keys of the union
@@ -785,7 +768,7 @@ def decode_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, out, 
                 if SPLIT:
                     part_out[split, b, h, qq, d] = result
                 else:
-                    out[b, h, qq, d] = from_compute(result)
+                    out[b, h, qq, d] = element_of(result)
             if lane == 0:
                 if SPLIT:
                     part_lse[split, b, h, qq] = row_lse
@@ -940,7 +923,7 @@ def store_piece(out, lse, acc, at, top, total, b, h, qq, d):
     the piece at d = 0."""
     inverse = COMPUTE(1) / total if total != 0 else COMPUTE(0)
     for e in range(4):
-        out[b, h, qq, d + e] = from_compute(acc[at + e] * inverse)
+        out[b, h, qq, d + e] = element_of(acc[at + e] * inverse)
     if HAS_LSE and d == 0:
         lse[b, h, qq, 0] = merged_lse(top, total)
 
@@ -1331,7 +1314,7 @@ def decode_mma_kernel(q, k_words, kw_b, kw_h, kw_k, v_words, vw_b, vw_h, vw_k, o
                             if SPLIT:
                                 part_out[split, b, h, qq, d] = result
                             else:
-                                out[b, h, qq, d] = from_compute(result)
+                                out[b, h, qq, d] = element_of(result)
             if quad == 0:
                 row_lse = COMPUTE(NEG_INF)
                 if total != 0:
@@ -2811,7 +2794,7 @@ ATTENTION = op.register(op.Family(
     name="causal_attention",
     gpu_kernel=attention_kernel, cpu_kernel=attention_cpu, reference=attention_definition,
     helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS, cpu_helpers=(pow2_host,),
-    gpu_helpers=(reductions.row_reduce, to_compute, from_compute, pow2,
+    gpu_helpers=(reductions.row_reduce, element_value, element_of, pow2,
                  decode_word, key_scores, value_dim, load_values, split_keys),
     args=(op.array("q", "ELEMENT", 4), op.array("k", "ELEMENT", 4),
           op.array("v", "ELEMENT", 4), op.array("k_words", "uint32", 1),
@@ -2836,7 +2819,7 @@ DECODE = op.register(op.Family(
     name="causal_attention_decode",
     gpu_kernel=decode_kernel, cpu_kernel=attention_cpu, reference=attention_definition,
     helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS, cpu_helpers=(pow2_host,),
-    gpu_helpers=(to_compute, from_compute, pow2, decode_word, decode_chunk,
+    gpu_helpers=(element_value, element_of, pow2, decode_word, decode_chunk,
                  decode_value_words, tile_copies, stage_tile, pair_weight, block_place,
                  group_bounds, head_and_query, split_keys, tile_pieces, merge_splits,
                  merge_trip_loads, store_piece, lse_weight, merged_lse, merge_last_split),
@@ -2859,7 +2842,7 @@ DECODE_MMA = op.register(op.Family(
     name="causal_attention_decode_mma",
     gpu_kernel=decode_mma_kernel, cpu_kernel=attention_cpu, reference=attention_definition,
     helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS, cpu_helpers=(pow2_host,),
-    gpu_helpers=(from_compute, pow2, block_place, group_bounds, head_and_query, split_keys,
+    gpu_helpers=(element_of, pow2, block_place, group_bounds, head_and_query, split_keys,
                  query_word, staged_chunk, mma_copies, mma_stage_tile, pack_pair,
                  value_products, pair_weight, fold_weight, tile_pieces, merge_splits,
                  merge_trip_loads, store_piece, lse_weight, merged_lse, merge_last_split,
@@ -2873,7 +2856,7 @@ DECODE_MMA = op.register(op.Family(
 MERGE = op.register(op.Family(
     name="causal_attention_merge",
     gpu_kernel=merge_kernel, cpu_kernel=merge_kernel, reference=merge_kernel,
-    helpers=(), gpu_helpers=(from_compute, lse_weight, merged_lse, reductions.row_reduce)
+    helpers=(), gpu_helpers=(element_of, lse_weight, merged_lse, reductions.row_reduce)
     + reductions.HELPERS,
     args=(op.array("part_flat", "COMPUTE", 1), op.array("part_lse", "COMPUTE", 2),
           op.array("out", "ELEMENT", 4), op.array("lse", "COMPUTE", 4),

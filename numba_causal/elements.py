@@ -6,7 +6,9 @@ float32 and float64 as float views, or as the bits of 8-byte words. The
 conversions below are written once for every backend with integer arithmetic on
 float32's bits (bit casts are NumPy scalar views, which numba, numba-cuda and
 numba-hip compile to a plain bitcast and the simulator runs as NumPy; numba-hip
-has no float16 type).
+has no float16 type). ``element_value`` and ``element_of`` convert through the
+backend's own primitives instead (intrinsics.py: the GPU's hardware conversions),
+for the families that bind them (CONVERSIONS).
 
 Compile-time constants a kernel using these helpers sets (compile.build):
 ``FORMAT`` (one of FLOAT16, BFLOAT16, FLOAT32, FLOAT64: how an element is read
@@ -24,6 +26,10 @@ from .compile import compile_time
 
 FORMAT, COMPUTE, WORD, KEY_BITS, KEY_MASK = compile_time(
     "FORMAT", "COMPUTE", "WORD", "KEY_BITS", "KEY_MASK")
+#: the backend's hardware 16-bit conversions (intrinsics.device_primitives), for
+#: element_value and element_of
+f16_to_f32, bf16_to_f32, f32_to_f16, f32_to_bf16 = compile_time(
+    "f16_to_f32", "bf16_to_f32", "f32_to_f16", "f32_to_bf16")
 
 #: element formats: how a kernel reads and writes an element
 FLOAT16, BFLOAT16, FLOAT32, FLOAT64 = 0, 1, 2, 3
@@ -143,6 +149,26 @@ def float_to_element(p):
     return COMPUTE(p)
 
 
+def element_value(e):
+    """An element (16-bit bits, or the float) as the compute type, through the
+    backend's conversion primitive (intrinsics.py: hardware on GPUs)."""
+    if FORMAT == FLOAT16:
+        return f16_to_f32(e)
+    if FORMAT == BFLOAT16:
+        return bf16_to_f32(e)
+    return COMPUTE(e)
+
+
+def element_of(v):
+    """A compute-type value as the element stored (round to nearest even), through
+    the backend's conversion primitive."""
+    if FORMAT == FLOAT16:
+        return f32_to_f16(v)
+    if FORMAT == BFLOAT16:
+        return f32_to_bf16(v)
+    return COMPUTE(v)
+
+
 # --- keys in 8-byte words (GPU kernel) -------------------------------------------------
 #
 # With WORD > 1 the GPU kernel reads and writes rows as 8-byte words (a uint64 view
@@ -187,3 +213,6 @@ def empty_word():
 HELPERS = (float32_bits, bits_float32, half_bits_to_float32, bfloat16_bits_to_float32,
            float32_to_half_bits, float32_to_bfloat16_bits, element_to_float, float_to_element,
            word_key, key_bits, with_key, empty_word)
+#: element_value and element_of, for a family whose helper list has the backend's
+#: conversion primitives (intrinsics.device_primitives)
+CONVERSIONS = (element_value, element_of)

@@ -65,8 +65,10 @@ from .arrays import (Scores, _device_view, cai_strides, constant_on, device_copy
                      inspect_scores, overlaps)
 from .backends import auto_means_cuda_for_torch, get_backend
 from .compile import GPU, compile_time
-from .elements import (BFLOAT16, FLOAT16, FLOAT32, FORMATS, compute_dtype, element_to_float,
-                       float_to_element, float_view, format_constants)
+from .elements import (BFLOAT16, FLOAT16, FLOAT32, FORMATS, compute_dtype, element_of,
+                       element_to_float, element_value, float_to_element, float_view,
+                       format_constants)
+from .elements import CONVERSIONS
 from .elements import HELPERS as ELEMENT_HELPERS
 from .options import _as_int, _per_sequence
 
@@ -92,24 +94,6 @@ LAYOUTS = ("bhsd", "bshd")
 
 
 # --- helpers (device functions on GPUs, @njit on the CPU) -------------------------------
-
-def element_value(e):
-    """An element (16-bit bits, or the float) as the compute type (hardware conversion)."""
-    if FORMAT == FLOAT16:
-        return f16_to_f32(e)
-    if FORMAT == BFLOAT16:
-        return bf16_to_f32(e)
-    return COMPUTE(e)
-
-
-def element_of(v):
-    """A compute-type value as the element stored (round to nearest even)."""
-    if FORMAT == FLOAT16:
-        return f32_to_f16(v)
-    if FORMAT == BFLOAT16:
-        return f32_to_bf16(v)
-    return v
-
 
 def table_value(e):
     """A cos/sin table entry as the compute type."""
@@ -280,7 +264,7 @@ def rotate_heads(x, row, sh, sd, first_head, heads, per_row, j0, pairs, cs, sn, 
 
 
 #: helpers of every rotary kernel (the GPU kernel adds its chunk helpers)
-HELPERS = (element_value, element_of, table_value, rotated, row_position, cos_sin)
+HELPERS = (table_value, rotated, row_position, cos_sin)
 GPU_HELPERS = (table_chunk, lo16, hi16, pack16, rotate_words, rotate_pair_word, chunk_offsets,
                store_rotated, load_step, rotate_heads)
 
@@ -1159,7 +1143,7 @@ ROTARY = op.register(op.Family(
     name="rotary",
     dependent_launch=True,
     gpu_kernel=rotary_kernel, cpu_kernel=rotary_cpu, reference=rotary_definition,
-    helpers=ELEMENT_HELPERS + HELPERS + (rotate_pair,), gpu_helpers=GPU_HELPERS,
+    helpers=ELEMENT_HELPERS + CONVERSIONS + HELPERS + (rotate_pair,), gpu_helpers=GPU_HELPERS,
     args=(op.array("q", "ELEMENT", 1), op.array("k", "ELEMENT", 1),
           op.scalar("q_origin", "int64"), op.scalar("q_sb", "int64"),
           op.scalar("q_sh", "int64"), op.scalar("q_ss", "int64"), op.scalar("q_sd", "int64"),

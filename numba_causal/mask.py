@@ -349,17 +349,20 @@ LAUNCH = {"cuda": (1, 4), "hip": (1, 8), "sim": (1, 1)}
 #: before its stores; 4 or 8 rows a block within 0.5 %; edge blocks spread among the
 #: store blocks 0.48-0.72. hip: unmeasured. The simulator: few blocks, striding.
 SPLIT = {"cuda": (4, 1 << 22), "hip": (4, 1 << 22), "sim": (1, 3)}
-#: the 16-byte path: the bytes of rows (their whole lengths) an SM's blocks hold at
-#: once, which vec_shared keeps them near; None: as many blocks as registers allow.
-#: cuda, H200 2026-12-04 (tools/gpu/tune_mask.py split, r53-r55: blocks of 4 warps, an
-#: SM's held down by unused shared memory): float32 4x32x2048² 0.87 of the floor at
-#: the 16 its registers allow, 0.896 at 4 (128 KB of rows), 0.89 at 7; float16 0.79 at
-#: 16, 0.80 at 4 to 6, 0.81 at 7 (112 KB); float32 1x8x8192² 0.88 at 16, 0.936 at 4
-#: (512 KB; 48 KB a block holds an H200 SM to 4), 0.945 at 8 warps. Fewer rows at
-#: once stream better until the edge reads (the first blocks) have too few loads in
-#: flight: float16 0.51 at 8 warps an SM. Swept again (r59, `rows-in-flight`): float16
-#: 0.805-0.823 from 64 to 224 KB, best at 112; float32 0.900 from 64 to 160 KB.
-ROW_BYTES_AN_SM = {"cuda": 112 * 1024}
+#: the 16-byte path: the masked bytes (what the store blocks write) of the rows an SM's
+#: blocks hold at once, which vec_shared keeps them near (masked_per_row: the rows'
+#: average); None: as many blocks as registers allow. cuda, H200 2026-12-04: first
+#: tuned as 112 KB of whole rows (tools/gpu/tune_mask.py split, r53-r55, blocks of 4
+#: warps held down by unused shared memory: float32 4x32x2048² 0.87 of the floor at
+#: the 16 blocks its registers allow, 0.896 at 4, 0.89 at 7; float16 0.79 at 16, 0.81
+#: at 7; float32 1x8x8192² 0.88 at 16, 0.936 at 4; r59, `rows-in-flight`: float16
+#: 0.805-0.823 from 64 to 224 KB, best at 112, float32 0.900 from 64 to 160), which a
+#: causal square's rows (half masked) make 56 KB of masked bytes: the same blocks. Rows
+#: that mask little (a few queries over a long cache) then held far too few: 8x32x1024
+#: queries over 4096 float16 keys 139.4 us held against 108.8 not held, 8x32x256 30.7
+#: against 22.3 (r76, `rows-in-flight short`); counted by their masked bytes they are
+#: held little or not at all.
+MASKED_BYTES_AN_SM = {"cuda": 56 * 1024}
 #: key widths (bytes) whose 16-byte path passes are LANES-aligned (fill_chunks). H200,
 #: 2026-12-04 (`bench --ops mask`, aligned against not in turn, r39 and r41): float32
 #: 4x32x2048² 0.81 -> 0.83 of the floor, 1x8x8192² 0.84 -> 0.89; float16/bfloat16
@@ -420,16 +423,36 @@ def plan_launch(shape, itemsize, has_words, bits, opts, backend, vec_ok=False) -
     return constants, grid, (lanes, rows), scalars
 
 
-def vec_shared(backend_name: str, shape, itemsize: int, shared_an_sm) -> int:
+def masked_per_row(shape, opts) -> float:
+    """The keys a query row of [batch, heads, seq_len, cache_len] ``shape`` masks on
+    average under ``opts`` (kept_keys' causal and window terms; kv_lens, q_offsets
+    and mask_fn, which vary per call, counted as masking nothing more)."""
+    _, _, seq_len, cache_len = shape
+    first = opts.offset + 1  # row 0's hi before clipping: pos + 1
+
+    def clipped_sum(start):  # sum over the rows of clip(start + q, 0, cache_len)
+        last = start + seq_len - 1
+        a, b = max(start, 0), min(last, cache_len)
+        middle = (a + b) * (b - a + 1) // 2 if b >= a else 0
+        return middle + max(0, last - max(start, cache_len + 1) + 1) * cache_len
+
+    kept = clipped_sum(first) if opts.causal else seq_len * cache_len
+    if opts.window > 0:
+        kept -= clipped_sum(first - opts.window)
+    return cache_len - kept / seq_len
+
+
+def vec_shared(backend_name: str, masked_bytes: float, shared_an_sm) -> int:
     """The dynamic shared memory (bytes, never touched) a block of the 16-byte path
     takes on a GPU of backend ``backend_name`` whose SMs have ``shared_an_sm()``
-    bytes of it, so that an SM holds the blocks of about ROW_BYTES_AN_SM of rows
-    (2 blocks at least; 48 KB a block at most, what a launch may take unasked: 4
-    blocks on an H100 or H200); 0 where not held down."""
-    target = ROW_BYTES_AN_SM.get(backend_name)
+    bytes of it, for rows that mask ``masked_bytes`` on average (masked_per_row
+    times the key's bytes), so that an SM holds the blocks of about
+    MASKED_BYTES_AN_SM of them (2 blocks at least; 48 KB a block at most, what a
+    launch may take unasked: 4 blocks on an H100 or H200); 0 where not held down."""
+    target = MASKED_BYTES_AN_SM.get(backend_name)
     if not target:
         return 0
-    blocks = max(2, round(target / (SPLIT[backend_name][0] * shape[3] * itemsize)))
+    blocks = max(2, round(target / max(SPLIT[backend_name][0] * masked_bytes, 1)))
     shared = min(shared_an_sm() // blocks - 1024,  # 1 KB a block: the system's
                  fastpath.SHARED_UNASKED)
     return shared if shared >= 1024 else 0
@@ -481,8 +504,10 @@ def _mask(s, bits, opts, chosen, fast_key=None, host_key=None, live_kv_lens=None
             vec_layout(ptr, s.shape, strides, bits.itemsize, opts))
         kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
         words = target.words if constants["WORD"] > 1 else no_words(chosen)
-        shared = vec_shared(chosen.name, s.shape, bits.itemsize, lambda: op.device_attribute(
-            chosen, "MAX_SHARED_MEMORY_PER_MULTIPROCESSOR")) if constants["VEC"] else 0
+        shared = vec_shared(
+            chosen.name, masked_per_row(s.shape, opts) * bits.itemsize,
+            lambda: op.device_attribute(chosen, "MAX_SHARED_MEMORY_PER_MULTIPROCESSOR")
+        ) if constants["VEC"] else 0
         op.launch(CAUSAL_MASK, chosen, op.Launch.of(
             constants, grid, block, dict(s=target.bits, w=words, kv_lens=kv_lens,
                                          q_offsets=q_offsets, **scalars), shared),
@@ -549,7 +574,7 @@ def _plan_from_tensor(scores, key, backend):
     args = dict(s=fastpath.DeviceArray(ptr, s.shape, s.strides, itemsize, bits.dtype.name),
                 w=words or fastpath.NULL_ARRAY4,
                 kv_lens=fastpath.NULL_ARRAY1, q_offsets=fastpath.NULL_ARRAY1, **scalars)
-    shared = vec_shared(backend.name, s.shape, itemsize,
+    shared = vec_shared(backend.name, masked_per_row(s.shape, opts) * itemsize,
                         lambda: fastpath.shared_an_sm(key.device)) if constants["VEC"] else 0
     return CAUSAL_MASK, constants, grid, block, args, shared
 
@@ -656,6 +681,7 @@ CAUSAL_MASK = op.register(op.Family(
     bench=bench_causal_mask, bench_label="mask",
     bench_shapes={"gpu": [((4, 32, 2048, 2048), ("float32", "float16", "bfloat16")),
                           ((8, 32, 1, 4096), ("float32",)),
+                          ((8, 32, 1024, 4096), ("float16",)),
                           ((1, 8, 8192, 8192), ("float32",)),
                           ((4096, 4096), ("float32",))],
                   "cpu": [((4, 32, 1024, 1024), ("float32",)),

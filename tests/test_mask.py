@@ -280,20 +280,48 @@ def test_vec_layout_rules():
     assert not mask.vec_layout(64, (1, 1, 4, 16), (256, 256, 64, 4), 4, with_fn)
 
 
-def test_vec_shared_holds_an_sm_to_the_rows_in_flight():
+def test_vec_shared_holds_an_sm_to_the_masked_bytes_in_flight():
     """The 16-byte path's unused shared memory a block (mask.vec_shared): on cuda,
-    an SM of 228 KB holds blocks of about 112 KB of rows (blocks of 4 rows): 7 blocks
-    of float16 rows of 2048 keys (16 KB a block), 4 of float32 (32 KB; 56 KB capped to
-    48 KB), 2 at least; none on the simulator or hip."""
+    an SM of 228 KB holds blocks of about 56 KB of masked bytes (blocks of 4 rows):
+    7 blocks of float16 causal rows of 2048 keys (1023.5 masked a row on average), 4
+    of float32 (56 KB capped to 48 KB), 2 at least; rows that mask little (a few
+    queries over a long cache) are held less or not at all; none on the simulator or
+    hip."""
     from numba_causal import mask
+    from numba_causal.options import mask_options
 
-    h200 = (lambda: 228 * 1024)
-    assert mask.vec_shared("cuda", (4, 32, 2048, 2048), 2, h200) == 228 * 1024 // 7 - 1024
-    assert mask.vec_shared("cuda", (4, 32, 2048, 2048), 4, h200) == 48 * 1024
-    assert mask.vec_shared("cuda", (1, 8, 8192, 8192), 4, h200) == 48 * 1024
-    assert mask.vec_shared("cuda", (1, 1, 64, 64), 2, h200) == 0  # 224 blocks: registers
+    def shared(backend_name, shape, itemsize, **options):
+        masked = mask.masked_per_row(shape, mask_options(shape, **options))
+        return mask.vec_shared(backend_name, masked * itemsize, lambda: 228 * 1024)
+
+    assert shared("cuda", (4, 32, 2048, 2048), 2) == 228 * 1024 // 7 - 1024
+    assert shared("cuda", (4, 32, 2048, 2048), 4) == 48 * 1024
+    assert shared("cuda", (1, 8, 8192, 8192), 4) == 48 * 1024
+    assert shared("cuda", (1, 1, 64, 64), 2) == 0  # 224 blocks: registers decide
+    assert shared("cuda", (8, 32, 1024, 4096), 2) == 228 * 1024 // 14 - 1024
+    assert shared("cuda", (8, 32, 16, 4096), 2) == 0
+    # a window masks the keys before it too: rows of 3072 masked keys, 2 blocks an SM
+    # (114 KB a block, capped to 48 KB)
+    assert shared("cuda", (8, 32, 16, 4096), 2, window=1024) == 48 * 1024
     for name in ("sim", "hip"):
-        assert mask.vec_shared(name, (4, 32, 2048, 2048), 4, h200) == 0
+        assert shared(name, (4, 32, 2048, 2048), 4) == 0
+
+
+@pytest.mark.parametrize("shape, options", [
+    ((1, 1, 7, 7), {}), ((1, 1, 5, 13), {}), ((1, 1, 13, 5), {}), ((1, 1, 9, 16), {"window": 3}),
+    ((1, 1, 9, 16), {"offset": -4}), ((1, 1, 9, 16), {"offset": 30}),
+    ((1, 1, 9, 16), {"offset": 20, "window": 6}), ((1, 1, 12, 10), {"causal": False}),
+    ((1, 1, 12, 10), {"causal": False, "window": 4, "offset": -2}),
+    ((1, 1, 6, 10), {"window": 40, "offset": 3})])
+def test_masked_per_row_counts_what_the_reference_masks(shape, options):
+    """mask.masked_per_row (the launcher's closed form) against the keys the
+    reference definition masks, counted on a tensor of ones."""
+    from numba_causal import mask
+    from numba_causal.options import mask_options
+
+    ones = np.ones(shape, np.float64)
+    want = float(np.isneginf(mask.causal_mask_reference(ones, **options)).sum() / shape[2])
+    assert mask.masked_per_row(shape, mask_options(shape, **options)) == pytest.approx(want)
 
 
 def test_vec_rows_of_any_length_in_turn(backend, rng):

@@ -18,13 +18,14 @@ floor per variant and shape; writes JSON to the path in argv[1] if given.
     python tools/gpu/tune_mask.py threepass  # edges saved, stores with no read, edges written last
     python tools/gpu/tune_mask.py split [first]  # stores with no read beside edge blocks, one launch
     python tools/gpu/tune_mask.py fed  # edges to an L2-kept scratch, a fill fed from it
-    python tools/gpu/tune_mask.py rows-in-flight [small]  # the package at each ROW_BYTES_AN_SM
+    python tools/gpu/tune_mask.py rows-in-flight [small|short]  # the package at each MASKED_BYTES_AN_SM
     python tools/gpu/tune_mask.py persist [two]  # store blocks striding; edges and stores as two launches
     python tools/gpu/tune_mask.py index  # 64-bit row indices at several KB of rows an SM
     python tools/gpu/tune_mask.py lines  # the edge thread completes its sector's 128-byte line
 
 The package's mask took split's form on 2026-12-04 (r56): edge blocks first, store
-blocks with no read, an SM held to about ROW_BYTES_AN_SM of rows (mask.vec_shared).
+blocks with no read, an SM held to about ROW_BYTES_AN_SM of rows (mask.vec_shared; since
+r77 MASKED_BYTES_AN_SM of masked bytes).
 ``structure`` (copy16 made a no-op) was written for the earlier one-wave kernel that
 staged edge sectors with copy16; on the current kernel its "no edge copies" row is
 the kernel as it is.
@@ -1164,8 +1165,7 @@ def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, store_wa
     if index64:
         helpers = rebound(helpers, ("vec_row", vec_row_int64)) + (("vec_row32", mask.vec_row),)
     shared = (min(228 * 1024 // per_sm - 1024, 48 * 1024) if per_sm else
-              mask.vec_shared("cuda", shape, item, lambda: int(
-                  backend.gpu.get_current_device().MAX_SHARED_MEMORY_PER_MULTIPROCESSOR)))
+              package_shared(backend, shape, item))
     if edge_ilp:
         helpers = ilp_helpers(helpers)
     if lines:
@@ -1221,8 +1221,7 @@ def two_launches(x, backend, edges_first=True, edge_rows=4, parts="both", shared
     if lines:
         helpers = line_helpers(helpers)
     if shared is None:
-        shared = mask.vec_shared("cuda", shape, item, lambda: int(
-            backend.gpu.get_current_device().MAX_SHARED_MEMORY_PER_MULTIPROCESSOR))
+        shared = package_shared(backend, shape, item)
     edge_blocks = -(-n_rows // (32 * edge_rows))
     edges = kc.build(backend, mask.CAUSAL_MASK.gpu_kernel, helpers, EDGE_BLOCKS=edge_blocks,
                      EDGES_LAST=False, **dict(constants, ROWS=edge_rows))[
@@ -1359,37 +1358,51 @@ def fed_main():
         del x, before, want, flat, scratch, scratch_t
 
 
-def rows_in_flight_main(kbytes=(64, 80, 96, 112, 128, 160, 224)):
-    """The package's mask at each ``mask.ROW_BYTES_AN_SM["cuda"]`` (KB of rows an SM's
-    blocks hold at once: mask.vec_shared; 0: not held), each case checked bit for
-    bit, then timed on the GPU alone (gpu_ms); the blocks an SM each setting gives
-    are printed. ``rows-in-flight small``: SMALL_SHAPES (grids of one or two waves),
-    held as the package holds them and not held."""
+def package_shared(backend, shape, itemsize):
+    """The dynamic shared bytes a block of the package's 16-byte path takes for a
+    default causal mask of ``shape`` (mask.vec_shared of its masked bytes a row)."""
+    from numba_causal.options import mask_options
+
+    return mask.vec_shared("cuda", mask.masked_per_row(shape, mask_options(shape)) * itemsize,
+                           lambda: int(backend.gpu.get_current_device()
+                                       .MAX_SHARED_MEMORY_PER_MULTIPROCESSOR))
+
+
+def rows_in_flight_main(kbytes=(32, 40, 48, 56, 64, 80, 112)):
+    """The package's mask at each ``mask.MASKED_BYTES_AN_SM["cuda"]`` (KB of masked
+    bytes an SM's blocks hold at once: mask.vec_shared; 0: not held), each case
+    checked bit for bit, then timed on the GPU alone (gpu_ms); the shared bytes a
+    block each setting gives are printed. ``rows-in-flight small``: SMALL_SHAPES
+    (grids of one or two waves), ``rows-in-flight short``: SHORT_SHAPES (a few
+    queries over a long cache), each not held, held as the package holds them, and
+    held as it did before 2026-12-04 r77 (by whole rows: masked_per_row taken as
+    half a row)."""
     from numba_causal import apply_causal_mask, fastpath
 
     _, fill_gbps = fill_floor_timer()
-    saved = mask.ROW_BYTES_AN_SM["cuda"]
-    shapes = SHAPES
-    if "small" in sys.argv[2:]:
-        shapes, kbytes = SMALL_SHAPES, (0, 112)
+    saved, counted = mask.MASKED_BYTES_AN_SM["cuda"], mask.masked_per_row
+    shapes, settings = SHAPES, [(kb, False) for kb in kbytes]
+    if "small" in sys.argv[2:] or "short" in sys.argv[2:]:
+        shapes = SMALL_SHAPES if "small" in sys.argv[2:] else SHORT_SHAPES
+        settings = [(0, False), (saved // 1024, False), (saved // 1024, True)]
     try:
         for shape, dtype in shapes:
             x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
             name = case_layout(x)[0]
-            for kb in kbytes:
-                mask.ROW_BYTES_AN_SM["cuda"] = kb * 1024 or None
+            for kb, by_rows in settings:
+                mask.MASKED_BYTES_AN_SM["cuda"] = kb * 1024 or None
+                mask.masked_per_row = (lambda shape, opts: shape[3] / 2) if by_rows else counted
                 fastpath.clear()
-                shared = mask.vec_shared("cuda", shape, x.element_size(), lambda: int(
-                    get_backend("cuda").gpu.get_current_device()
-                    .MAX_SHARED_MEMORY_PER_MULTIPROCESSOR))
+                shared = package_shared(get_backend("cuda"), shape, x.element_size())
                 ok, ms = checked_ms(lambda: apply_causal_mask(x, backend="cuda"), x, before,
                                     want, gpu_ms)
-                print(f"{name} {kb or 'any'} KB of rows an SM ({shared} B shared a block): "
-                      f"{ms * 1e3:.1f} us  ratio {floor_ms / ms:.3f}{'' if ok else '  WRONG'}",
-                      flush=True)
+                label = (f"{kb} KB masked an SM" + (" (by whole rows: before r77)"
+                                                    if by_rows else "")) if kb else "not held"
+                print(f"{name} {label} ({shared} B shared a block): {ms * 1e3:.1f} us  "
+                      f"ratio {floor_ms / ms:.3f}{'' if ok else '  WRONG'}", flush=True)
             del x, before, want
     finally:
-        mask.ROW_BYTES_AN_SM["cuda"] = saved
+        mask.MASKED_BYTES_AN_SM["cuda"], mask.masked_per_row = saved, counted
         fastpath.clear()
 
 
@@ -1471,21 +1484,22 @@ def lines_main():
         del x, before, want
 
 
-#: index_main's settings: KB of rows an SM (mask.ROW_BYTES_AN_SM), and where rows are
+#: index_main's settings: KB of masked bytes an SM (mask.MASKED_BYTES_AN_SM; r73 ran
+#: 112, 144 and 176 KB of whole rows, the same blocks), and where rows are
 #: indexed in 64-bit arithmetic (vec_row_int64's INDEX64: 0 none, 1 edge blocks, 2 store
 #: blocks, 3 both)
-INDEX_TRIALS = [(kb, where) for kb in (112, 144, 176) for where in (0, 1, 2, 3)]
+INDEX_TRIALS = [(kb, where) for kb in (56, 72, 88) for where in (0, 1, 2, 3)]
 
 
 def index_main():
     """The package's kernel launched directly with its rows indexed in 64-bit
     arithmetic (host_row: slower row starts, so fewer rows in flight; r51-r52 found
     it faster for float32 before an SM's blocks were held down) in the edge blocks,
-    the store blocks or both, at several KB of rows an SM (mask.ROW_BYTES_AN_SM):
+    the store blocks or both, at several KB of masked bytes an SM (mask.MASKED_BYTES_AN_SM):
     whether the two compose. Each checked bit for bit, timed on the GPU alone."""
     _, fill_gbps = fill_floor_timer()
     backend = get_backend("cuda")
-    saved = mask.ROW_BYTES_AN_SM["cuda"]
+    saved = mask.MASKED_BYTES_AN_SM["cuda"]
     where_names = ("32-bit row indices", "64-bit in edge blocks", "64-bit in store blocks",
                    "64-bit in both")
     try:
@@ -1494,14 +1508,14 @@ def index_main():
             name = case_layout(x)[0]
             runs = {"the package": (run_variant("product", x, 1, 4), True)}
             for kb, where in INDEX_TRIALS:
-                mask.ROW_BYTES_AN_SM["cuda"] = kb * 1024
-                runs[f"launched directly, {kb} KB of rows an SM, {where_names[where]}"] = (
+                mask.MASKED_BYTES_AN_SM["cuda"] = kb * 1024
+                runs[f"launched directly, {kb} KB masked an SM, {where_names[where]}"] = (
                     package_direct(x, backend, index64=where), True)
-            mask.ROW_BYTES_AN_SM["cuda"] = saved
+            mask.MASKED_BYTES_AN_SM["cuda"] = saved
             report_runs(name, runs, x, before, want, floor_ms)
             del x, before, want
     finally:
-        mask.ROW_BYTES_AN_SM["cuda"] = saved
+        mask.MASKED_BYTES_AN_SM["cuda"] = saved
 
 
 def structure_main():
@@ -1986,6 +2000,11 @@ SHAPES = [((4, 32, 2048, 2048), torch.float32), ((4, 32, 2048, 2048), torch.floa
 SMALL_SHAPES = [((1, 1, 4096, 4096), torch.float32), ((1, 1, 4096, 4096), torch.float16),
                 ((1, 32, 1024, 1024), torch.float32), ((8, 32, 16, 4096), torch.float16),
                 ((1, 8, 2048, 2048), torch.bfloat16)]
+#: ... ``rows-in-flight short``: a few queries over a long cache (chunked prefill,
+#: speculative decoding), from nearly nothing masked a row to a few KB
+SHORT_SHAPES = [((8, 32, s, 4096), dtype) for s in (4, 16, 64, 256, 1024)
+                for dtype in (torch.float16, torch.float32)] + [
+    ((1, 32, s, 32768), torch.float16) for s in (16, 256)]
 
 
 def main():

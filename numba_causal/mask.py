@@ -45,6 +45,8 @@ LANES, ROWS, WORD = compile_time("LANES", "ROWS", "WORD")
 VEC = compile_time("VEC")
 #: the 16-byte path's lane passes start on LANES-chunk boundaries (ALIGNED_PASSES)
 ALIGNED = compile_time("ALIGNED")
+#: the 16-byte path: the most store blocks a launch has (SPLIT's; edge_block_count)
+SPLIT_MOST = compile_time("SPLIT_MOST")
 # device primitives (intrinsics.py), bound into every GPU kernel by op.Family
 load_v4, store_v4, i32, u32, add32, sub32, mul32, mad32, udiv32 = compile_time(
     "load_v4", "store_v4", "i32", "u32", "add32", "sub32", "mul32", "mad32", "udiv32")
@@ -222,12 +224,22 @@ def vec_row(s, r, offset, window, kv_lens, q_offsets):
     return s[uint64(b), uint64(h), uint64(q)], i32(lo), i32(hi)
 
 
-def block_roles(blocks, block):
-    """(E, the block's place): the first E = ceil(G / (LANES + 1)) of a grid's G blocks
-    take the rows' edge sectors (mask_edge_rows: a thread a row, so that E blocks' rows
-    match the other G - E blocks' rows a warp), the block in place ``block``. A
-    variant rebinds this one decision (tools/gpu/tune_mask.py)."""
-    return (blocks + LANES) // (LANES + 1), block
+def edge_block_count(rows, lanes, rows_a_block, most):
+    """The edge blocks of a 16-byte-path grid over ``rows`` flattened rows: a thread a
+    row (``lanes`` x ``rows_a_block`` threads a block), as many as ``most`` store blocks
+    would bring (one for every ``lanes`` of them). The launcher and the kernel
+    (block_roles) both count them here."""
+    threads = lanes * rows_a_block
+    return min((rows + threads - 1) // threads, (most + lanes - 1) // lanes)
+
+
+def block_roles(rows, blocks, block):
+    """(E, the block's place): the first E = edge_block_count of a grid's blocks take
+    the rows' edge sectors (mask_edge_rows: a thread a row), the other blocks the stores
+    (a warp a row at a time, striding when the launch has fewer store blocks than rows
+    a block: plan_launch), the block in place ``block``. A variant rebinds this one
+    decision (tools/gpu/tune_mask.py)."""
+    return edge_block_count(rows, LANES, ROWS, SPLIT_MOST), block
 
 
 def mask_edge_rows(s, block, edge_blocks, rows, chunks, fill_lo, fill_hi, offset, window,
@@ -255,7 +267,7 @@ def mask_rows_vec(s, fill_word, offset, window, kv_lens, q_offsets):
     chunks = i32(cache_len // VEC)
     fill_lo, fill_hi = u32(fill_word & uint64(0xFFFFFFFF)), u32(fill_word >> uint64(32))
     blocks = int64(gpu.gridDim.x)
-    edge_blocks, block = block_roles(blocks, int64(gpu.blockIdx.x))
+    edge_blocks, block = block_roles(rows, blocks, int64(gpu.blockIdx.x))
     if block < edge_blocks:
         mask_edge_rows(s, block, edge_blocks, rows, chunks, fill_lo, fill_hi, offset, window,
                        kv_lens, q_offsets)
@@ -349,6 +361,33 @@ LAUNCH = {"cuda": (1, 4), "hip": (1, 8), "sim": (1, 1)}
 #: before its stores; 4 or 8 rows a block within 0.5 %; edge blocks spread among the
 #: store blocks 0.48-0.72. hip: unmeasured. The simulator: few blocks, striding.
 SPLIT = {"cuda": (4, 1 << 22), "hip": (4, 1 << 22), "sim": (1, 3)}
+#: the 16-byte path: the masked bytes a store warp writes at least (rows a warp, one
+#: after the other, where rows mask less), and the store blocks a launch keeps however
+#: little its rows mask (about what an H200 holds at once: 132 SMs x 16 blocks of 4
+#: warps). cuda, H200 2026-12-04 (`tune_mask.py persist short`, r78: store blocks
+#: striding over a few queries over 4096 keys): 8x32x256 float16 rows (255 masked bytes
+#: each) 22.4 us a block every 4 rows, 15.5 at one wave of blocks (8 rows a warp);
+#: 8x32x1024 float16 (1 KB) 108.7 against 92.7 at 2 rows a warp; float32 (2 KB) best
+#: at a row a warp, as the square masks are (2 KB and more a row).
+STORE_BYTES_A_WARP = {"cuda": 2048}
+STORE_BLOCKS_LEAST = {"cuda": 2048}
+
+
+def store_block_count(backend_name: str, n_rows: int, rows_a_block: int, most: int,
+                      masked_bytes: float) -> int:
+    """The store blocks of a 16-byte-path launch over ``n_rows`` rows that mask
+    ``masked_bytes`` on average: a block every ``rows_a_block`` rows (a row a warp),
+    at most ``most``; on a backend with STORE_BYTES_A_WARP, fewer where a row masks
+    less than that (its warps take several rows), never fewer than STORE_BLOCKS_LEAST."""
+    blocks = max(1, min(most, -(-n_rows // rows_a_block)))
+    per_warp = STORE_BYTES_A_WARP.get(backend_name)
+    if per_warp:
+        rows_a_warp = max(1, round(per_warp / max(masked_bytes, 1)))
+        blocks = min(blocks, max(-(-n_rows // (rows_a_block * rows_a_warp)),
+                                 STORE_BLOCKS_LEAST[backend_name]))
+    return blocks
+
+
 #: the 16-byte path: the masked bytes (what the store blocks write) of the rows an SM's
 #: blocks hold at once, which vec_shared keeps them near (masked_per_row: the rows'
 #: average); None: as many blocks as registers allow. cuda, H200 2026-12-04: first
@@ -406,15 +445,18 @@ def plan_launch(shape, itemsize, has_words, bits, opts, backend, vec_ok=False) -
     warps, rows = LAUNCH.get(backend.name, (1, 1))
     lanes = warps * backend.warp
     word = 8 // itemsize if has_words else 1
-    constants = dict(LANES=lanes, ROWS=rows, WORD=word, VEC=0, ALIGNED=False,
+    split_rows, most = SPLIT.get(backend.name, SPLIT["sim"])
+    constants = dict(LANES=lanes, ROWS=rows, WORD=word, VEC=0, ALIGNED=False, SPLIT_MOST=most,
                      **opts.constants())
     fill_word = np.array([bits] * (8 // itemsize), dtype=bits.dtype).view(np.uint64)[0]
     if vec_ok:  # edge blocks, then store blocks (mask_rows_vec)
-        rows, most = SPLIT.get(backend.name, SPLIT["sim"])
+        rows = split_rows
         constants.update(LANES=backend.warp, ROWS=rows, VEC=16 // itemsize,
                          ALIGNED=itemsize in ALIGNED_PASSES.get(backend.name, ()))
-        store_blocks = max(1, min(most, -(-shape[0] * shape[1] * shape[2] // rows)))
-        grid = (store_blocks + -(-store_blocks // backend.warp), 1, 1)
+        n_rows = shape[0] * shape[1] * shape[2]
+        store_blocks = store_block_count(backend.name, n_rows, rows, most,
+                                         masked_per_row(shape, opts) * itemsize)
+        grid = (edge_block_count(n_rows, backend.warp, rows, most) + store_blocks, 1, 1)
         lanes = backend.warp
     else:  # one block row per query row, ROWS rows per block; heads and batch ride y, z
         grid = kc.fold_grid(backend, -(-shape[2] // rows), shape[1], shape[0])
@@ -473,13 +515,14 @@ def _aot_variants(warp: int):
                     continue  # options are independent of the word path: once per width
                 yield (f"causal_mask_{bits}" + ("_words" if word > 1 else "") + suffix,
                        dict(ELEMENT=bits, LANES=warps * warp, ROWS=rows, WORD=word, VEC=0,
-                            ALIGNED=False, **option_constants))
+                            ALIGNED=False, SPLIT_MOST=SPLIT["hip"][1], **option_constants))
         itemsize = 8 // per_word
         for suffix, option_constants in options.items():  # the 16-byte path (no mask_fn)
             if suffix != "_mask_fn":
                 yield (f"causal_mask_{bits}_vec" + suffix,
                        dict(ELEMENT=bits, LANES=warp, ROWS=SPLIT["hip"][0], WORD=per_word,
-                            VEC=16 // itemsize, ALIGNED=False, **option_constants))
+                            VEC=16 // itemsize, ALIGNED=False, SPLIT_MOST=SPLIT["hip"][1],
+                            **option_constants))
 
 
 def _odd_keys(b, h, q_pos, k):
@@ -671,8 +714,8 @@ CAUSAL_MASK = op.register(op.Family(
     reference=causal_mask_definition,
     helpers=(kept_keys, host_row),
     gpu_helpers=(fill_keys, masked_bits, edge_sectors, fill_chunks, merged_chunk,
-                 mask_edges_vec, mask_row_vec, vec_row, block_roles, mask_edge_rows,
-                 mask_rows_vec),
+                 mask_edges_vec, mask_row_vec, vec_row, edge_block_count, block_roles,
+                 mask_edge_rows, mask_rows_vec),
     args=(op.array("s", "ELEMENT", 4), op.array("w", "uint64", 4), op.scalar("fill", "ELEMENT"),
           op.scalar("fill_word", "uint64"), op.scalar("offset", "int64"),
           op.scalar("window", "int64"), op.array("kv_lens", "int64", 1),

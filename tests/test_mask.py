@@ -324,6 +324,42 @@ def test_masked_per_row_counts_what_the_reference_masks(shape, options):
     assert mask.masked_per_row(shape, mask_options(shape, **options)) == pytest.approx(want)
 
 
+def test_store_blocks_follow_the_bytes_a_row_masks():
+    """mask.plan_launch's 16-byte grid on cuda: a thread a row in the edge blocks
+    (edge_block_count), and a store block every 4 rows where a row masks 2 KB or more;
+    where rows mask less, a warp takes about 2 KB of them in turn
+    (STORE_BYTES_A_WARP), never fewer than 2048 store blocks (STORE_BLOCKS_LEAST);
+    hip keeps a block every 4 rows."""
+    import types
+
+    from numba_causal import mask
+    from numba_causal.options import mask_options
+
+    def grid(backend_name, shape, itemsize, **options):
+        backend = types.SimpleNamespace(name=backend_name, warp=32)
+        bits = np.zeros((), f"<u{itemsize}")[()]
+        return mask.plan_launch(shape, itemsize, True, bits, mask_options(shape, **options),
+                                backend, True)[1][0]
+
+    assert grid("cuda", (4, 32, 2048, 2048), 2) == 2048 + 65536  # 2 KB a row
+    assert grid("cuda", (8, 32, 1024, 4096), 4) == 2048 + 65536  # 2 KB a row
+    assert grid("cuda", (8, 32, 1024, 4096), 2) == 2048 + 32768  # 1 KB: 2 rows a warp
+    assert grid("cuda", (8, 32, 256, 4096), 2) == 512 + 2048  # 255 bytes: 8 rows a warp
+    assert grid("cuda", (8, 32, 16, 4096), 2) == 32 + 1024  # fewer rows than the least
+    assert grid("cuda", (8, 32, 256, 4096), 2, window=1024) == 512 + 16384  # 6 KB a row
+    assert grid("hip", (8, 32, 256, 4096), 2) == 512 + 16384
+
+
+@pytest.mark.parametrize("shape, dtype, options", [
+    ((8, 32, 256, 4096), "float16", {}), ((2, 16, 1024, 4096), "float16", {}),
+    ((2, 16, 512, 4096), "float32", {"window": 300}), ((1, 32, 200, 8192), "bfloat16", {})])
+def test_few_queries_over_a_long_cache(backend, rng, shape, dtype, options):
+    """Scores of a few queries over a long cache (chunked prefill, speculative
+    decoding): on cuda the 16-byte path's store warps take several rows each
+    (plan_launch), and every element must still come out as the definition says."""
+    check_mask(backend, rng, shrink_for_sim(backend, shape), dtype, **options)
+
+
 def test_vec_rows_of_any_length_in_turn(backend, rng):
     """One 16-byte-path variant over rows of 2048, 1024 and again 2048 float32 keys:
     on cuda its blocks take different unused shared memory (mask.vec_shared: 48 KB,

@@ -19,7 +19,7 @@ floor per variant and shape; writes JSON to the path in argv[1] if given.
     python tools/gpu/tune_mask.py split [first]  # stores with no read beside edge blocks, one launch
     python tools/gpu/tune_mask.py fed  # edges to an L2-kept scratch, a fill fed from it
     python tools/gpu/tune_mask.py rows-in-flight [small|short]  # the package at each MASKED_BYTES_AN_SM
-    python tools/gpu/tune_mask.py persist [two]  # store blocks striding; edges and stores as two launches
+    python tools/gpu/tune_mask.py persist [two] [short]  # store blocks striding; edges and stores as two launches
     python tools/gpu/tune_mask.py index  # 64-bit row indices at several KB of rows an SM
     python tools/gpu/tune_mask.py lines  # the edge thread completes its sector's 128-byte line
 
@@ -1005,6 +1005,7 @@ def threepass_main():
 
 
 INDEX64 = compile_time("INDEX64")  # package_direct's row indices (vec_row_int64)
+SPLIT_MOST = compile_time("SPLIT_MOST")  # mask.SPLIT's most store blocks (edge_block_count)
 
 
 def vec_row_int64(s, r, offset, window, kv_lens, q_offsets):
@@ -1012,7 +1013,8 @@ def vec_row_int64(s, r, offset, window, kv_lens, q_offsets):
     index arithmetic: in every block (INDEX64 3), the edge blocks only (1) or the
     store blocks only (2)."""
     batch, heads, seq_len, cache_len = s.shape
-    edge_blocks, block = block_roles(int64(gpu.gridDim.x), int64(gpu.blockIdx.x))
+    edge_blocks, block = block_roles(int64(batch) * heads * seq_len, int64(gpu.gridDim.x),
+                                     int64(gpu.blockIdx.x))
     edge = block < edge_blocks
     if not (INDEX64 & (1 if edge else 2)):
         return vec_row32(s, r, offset, window, kv_lens, q_offsets)
@@ -1054,10 +1056,9 @@ def store_sector(row, sector, chunks, lo, hi, fill_lo, fill_hi, w0, w1, w2, w3, 
             store_v4(row, u32(kb + VEC), b0, b1, b2, b3)
 
 
-def ilp_roles(blocks, block):
-    """mask.block_roles for two rows an edge thread (EDGE_ILP 2): the first
-    E = ceil(G / (2 LANES + 1)) blocks are edge blocks."""
-    return (blocks + EDGE_ILP * LANES) // (EDGE_ILP * LANES + 1), block
+def ilp_roles(rows, blocks, block):
+    """mask.block_roles for two rows an edge thread (EDGE_ILP 2): half the edge blocks."""
+    return edge_block_count(rows, EDGE_ILP * LANES, ROWS, SPLIT_MOST), block
 
 
 def edge_rows_ilp(s, block, edge_blocks, rows, chunks, fill_lo, fill_hi, offset, window,
@@ -1093,7 +1094,7 @@ EDGE_BLOCKS = compile_time("EDGE_BLOCKS")  # persist_roles' edge blocks
 EDGES_LAST = compile_time("EDGES_LAST")  # ... at the grid's end instead of its start
 
 
-def persist_roles(blocks, block):
+def persist_roles(rows, blocks, block):
     """STORE-BLOCK EXPERIMENT: mask.block_roles with EDGE_BLOCKS edge blocks (a
     compile-time count: as many as the package's grid of a row a warp has) and any
     number of store blocks, which stride over the rows: a grid of a few waves of
@@ -1119,11 +1120,11 @@ def ilp_helpers(helpers):
 
 
 def ilp_grid(n_rows, backend_name="cuda", warp=32):
-    """edge_rows_ilp's grid: mask.plan_launch's store blocks (mask.SPLIT), then an
-    edge block for every 2 * warp of them."""
+    """edge_rows_ilp's grid: a store block every mask.SPLIT rows, and half the package's
+    edge blocks (ilp_roles)."""
     rows, most = mask.SPLIT[backend_name]
     store_blocks = max(1, min(most, -(-n_rows // rows)))
-    return (store_blocks + -(-store_blocks // (2 * warp)), 1, 1)
+    return (store_blocks + mask.edge_block_count(n_rows, 2 * warp, rows, most), 1, 1)
 
 
 def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, store_waves=0,
@@ -1154,7 +1155,9 @@ def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, store_wa
                                                            mask_options(shape), backend, True)
         if edge_ilp:
             grid = ilp_grid(shape[0] * shape[1] * shape[2])
-        edge_blocks = (grid[0] + 32) // 33  # mask_rows_vec's E of the package's grid
+        # the package's edge blocks (mask.edge_block_count)
+        edge_blocks = mask.edge_block_count(shape[0] * shape[1] * shape[2], 32,
+                                            constants["ROWS"], constants["SPLIT_MOST"])
     finally:
         mask.SPLIT["cuda"] = saved
     constants.update(ELEMENT=bits.dtype.name, PDL=False, **overrides)
@@ -1257,11 +1260,12 @@ def persist_main():
     striding over the rows (persist_roles: fewer blocks for the GPU to start),
     and as two launches (two_launches: the edge blocks at full occupancy), each part
     alone; each valid one bit-exact against the definition, all timed on the GPU alone
-    (gpu_ms)."""
+    (gpu_ms). ``short``: SHORT_SHAPES of 256 queries and more instead of SHAPES."""
     _, fill_gbps = fill_floor_timer()
     backend = get_backend("cuda")
     helpers = intrinsics.device_primitives("cuda") + (first_masked, rounded_tail)
-    for shape, dtype in SHAPES:
+    shapes = [c for c in SHORT_SHAPES if c[0][2] >= 256] if "short" in sys.argv[2:] else SHAPES
+    for shape, dtype in shapes:
         x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
         name, n_rows, item, words = case_layout(x)
         flat = word_view(backend, x)

@@ -354,9 +354,10 @@ def causal_mask_definition(s, fill, offset, window, kv_lens, q_offsets):
 LAUNCH = {"cuda": (1, 4), "hip": (1, 8), "sim": (1, 1)}
 #: the 16-byte path per backend (mask_rows_vec): (rows a block: warps of a store block,
 #: LANES x ROWS threads of an edge block; most store blocks, then they stride). Store
-#: blocks enough for a row a warp make many waves; an edge block follows from every
-#: LANES store blocks (a row a thread). cuda, H200 2026-12-04 (tools/gpu/tune_mask.py
-#: split, r44): float32 4x32x2048² 0.87 of the floor, float16 0.80, against 0.83 and 0.75
+#: blocks enough for a row a warp make many waves (fewer where rows mask little:
+#: store_block_count); the edge blocks take a row a thread (edge_block_count). cuda,
+#: H200 2026-12-04 (tools/gpu/tune_mask.py split, r44): float32 4x32x2048² 0.87 of the
+#: floor, float16 0.80, against 0.83 and 0.75
 #: for the one-wave kernel that staged each round's edge sectors in shared memory
 #: before its stores; 4 or 8 rows a block within 0.5 %; edge blocks spread among the
 #: store blocks 0.48-0.72. hip: unmeasured. The simulator: few blocks, striding.

@@ -375,14 +375,15 @@ STORE_BLOCKS_LEAST = {"cuda": 2048}
 
 
 def store_block_count(backend_name: str, n_rows: int, rows_a_block: int, most: int,
-                      masked_bytes: float) -> int:
+                      masked_bytes) -> int:
     """The store blocks of a 16-byte-path launch over ``n_rows`` rows that mask
-    ``masked_bytes`` on average: a block every ``rows_a_block`` rows (a row a warp),
-    at most ``most``; on a backend with STORE_BYTES_A_WARP, fewer where a row masks
-    less than that (its warps take several rows), never fewer than STORE_BLOCKS_LEAST."""
+    ``masked_bytes`` on average (None: unknown until run time): a block every
+    ``rows_a_block`` rows (a row a warp), at most ``most``; on a backend with
+    STORE_BYTES_A_WARP, fewer where a row masks less than that (its warps take several
+    rows), never fewer than STORE_BLOCKS_LEAST."""
     blocks = max(1, min(most, -(-n_rows // rows_a_block)))
     per_warp = STORE_BYTES_A_WARP.get(backend_name)
-    if per_warp:
+    if per_warp and masked_bytes is not None:
         rows_a_warp = max(1, round(per_warp / max(masked_bytes, 1)))
         blocks = min(blocks, max(-(-n_rows // (rows_a_block * rows_a_warp)),
                                  STORE_BLOCKS_LEAST[backend_name]))
@@ -455,8 +456,9 @@ def plan_launch(shape, itemsize, has_words, bits, opts, backend, vec_ok=False) -
         constants.update(LANES=backend.warp, ROWS=rows, VEC=16 // itemsize,
                          ALIGNED=itemsize in ALIGNED_PASSES.get(backend.name, ()))
         n_rows = shape[0] * shape[1] * shape[2]
+        masked = masked_per_row(shape, opts)
         store_blocks = store_block_count(backend.name, n_rows, rows, most,
-                                         masked_per_row(shape, opts) * itemsize)
+                                         None if masked is None else masked * itemsize)
         grid = (edge_block_count(n_rows, backend.warp, rows, most) + store_blocks, 1, 1)
         lanes = backend.warp
     else:  # one block row per query row, ROWS rows per block; heads and batch ride y, z
@@ -466,10 +468,13 @@ def plan_launch(shape, itemsize, has_words, bits, opts, backend, vec_ok=False) -
     return constants, grid, (lanes, rows), scalars
 
 
-def masked_per_row(shape, opts) -> float:
+def masked_per_row(shape, opts):
     """The keys a query row of [batch, heads, seq_len, cache_len] ``shape`` masks on
-    average under ``opts`` (kept_keys' causal and window terms; kv_lens, q_offsets
-    and mask_fn, which vary per call, counted as masking nothing more)."""
+    average under ``opts`` (kept_keys' causal and window terms; a mask_fn counted as
+    masking nothing more); None where kv_lens or q_offsets, per sequence and read at
+    run time, decide it."""
+    if opts.kv_lens is not None or opts.q_offsets is not None:
+        return None
     _, _, seq_len, cache_len = shape
     first = opts.offset + 1  # row 0's hi before clipping: pos + 1
 
@@ -485,16 +490,19 @@ def masked_per_row(shape, opts) -> float:
     return cache_len - kept / seq_len
 
 
-def vec_shared(backend_name: str, masked_bytes: float, shared_an_sm) -> int:
+def vec_shared(backend_name: str, shape, itemsize: int, opts, shared_an_sm) -> int:
     """The dynamic shared memory (bytes, never touched) a block of the 16-byte path
     takes on a GPU of backend ``backend_name`` whose SMs have ``shared_an_sm()``
-    bytes of it, for rows that mask ``masked_bytes`` on average (masked_per_row
-    times the key's bytes), so that an SM holds the blocks of about
-    MASKED_BYTES_AN_SM of them (2 blocks at least; 48 KB a block at most, what a
-    launch may take unasked: 4 blocks on an H100 or H200); 0 where not held down."""
+    bytes of it, so that an SM holds the blocks of about MASKED_BYTES_AN_SM of the
+    bytes their rows mask (masked_per_row; half of each row where kv_lens or
+    q_offsets decide it, as in a square causal mask) (2 blocks at least; 48 KB a
+    block at most, what a launch may take unasked: 4 blocks on an H100 or H200); 0
+    where not held down."""
     target = MASKED_BYTES_AN_SM.get(backend_name)
     if not target:
         return 0
+    masked = masked_per_row(shape, opts)
+    masked_bytes = (shape[3] / 2 if masked is None else masked) * itemsize
     blocks = max(2, round(target / max(SPLIT[backend_name][0] * masked_bytes, 1)))
     shared = min(shared_an_sm() // blocks - 1024,  # 1 KB a block: the system's
                  fastpath.SHARED_UNASKED)
@@ -548,10 +556,8 @@ def _mask(s, bits, opts, chosen, fast_key=None, host_key=None, live_kv_lens=None
             vec_layout(ptr, s.shape, strides, bits.itemsize, opts))
         kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
         words = target.words if constants["WORD"] > 1 else no_words(chosen)
-        shared = vec_shared(
-            chosen.name, masked_per_row(s.shape, opts) * bits.itemsize,
-            lambda: op.device_attribute(chosen, "MAX_SHARED_MEMORY_PER_MULTIPROCESSOR")
-        ) if constants["VEC"] else 0
+        shared = vec_shared(chosen.name, s.shape, bits.itemsize, opts, lambda: op.device_attribute(
+            chosen, "MAX_SHARED_MEMORY_PER_MULTIPROCESSOR")) if constants["VEC"] else 0
         op.launch(CAUSAL_MASK, chosen, op.Launch.of(
             constants, grid, block, dict(s=target.bits, w=words, kv_lens=kv_lens,
                                          q_offsets=q_offsets, **scalars), shared),
@@ -618,7 +624,7 @@ def _plan_from_tensor(scores, key, backend):
     args = dict(s=fastpath.DeviceArray(ptr, s.shape, s.strides, itemsize, bits.dtype.name),
                 w=words or fastpath.NULL_ARRAY4,
                 kv_lens=fastpath.NULL_ARRAY1, q_offsets=fastpath.NULL_ARRAY1, **scalars)
-    shared = vec_shared(backend.name, masked_per_row(s.shape, opts) * itemsize,
+    shared = vec_shared(backend.name, s.shape, itemsize, opts,
                         lambda: fastpath.shared_an_sm(key.device)) if constants["VEC"] else 0
     return CAUSAL_MASK, constants, grid, block, args, shared
 

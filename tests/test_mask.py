@@ -291,8 +291,8 @@ def test_vec_shared_holds_an_sm_to_the_masked_bytes_in_flight():
     from numba_causal.options import mask_options
 
     def shared(backend_name, shape, itemsize, **options):
-        masked = mask.masked_per_row(shape, mask_options(shape, **options))
-        return mask.vec_shared(backend_name, masked * itemsize, lambda: 228 * 1024)
+        return mask.vec_shared(backend_name, shape, itemsize, mask_options(shape, **options),
+                               lambda: 228 * 1024)
 
     assert shared("cuda", (4, 32, 2048, 2048), 2) == 228 * 1024 // 7 - 1024
     assert shared("cuda", (4, 32, 2048, 2048), 4) == 48 * 1024
@@ -303,6 +303,9 @@ def test_vec_shared_holds_an_sm_to_the_masked_bytes_in_flight():
     # a window masks the keys before it too: rows of 3072 masked keys, 2 blocks an SM
     # (114 KB a block, capped to 48 KB)
     assert shared("cuda", (8, 32, 16, 4096), 2, window=1024) == 48 * 1024
+    # kv_lens and q_offsets are read at run time: rows held as half masked (4 blocks)
+    assert shared("cuda", (8, 32, 16, 4096), 2, kv_lens=[100] * 8) == 48 * 1024
+    assert shared("cuda", (8, 32, 16, 4096), 2, q_offsets=[0] * 8) == 48 * 1024
     for name in ("sim", "hip"):
         assert shared(name, (4, 32, 2048, 2048), 4) == 0
 
@@ -329,7 +332,7 @@ def test_store_blocks_follow_the_bytes_a_row_masks():
     (edge_block_count), and a store block every 4 rows where a row masks 2 KB or more;
     where rows mask less, a warp takes about 2 KB of them in turn
     (STORE_BYTES_A_WARP), never fewer than 2048 store blocks (STORE_BLOCKS_LEAST);
-    hip keeps a block every 4 rows."""
+    with kv_lens or q_offsets (read at run time) and on hip, a block every 4 rows."""
     import types
 
     from numba_causal import mask
@@ -347,6 +350,9 @@ def test_store_blocks_follow_the_bytes_a_row_masks():
     assert grid("cuda", (8, 32, 256, 4096), 2) == 512 + 2048  # 255 bytes: 8 rows a warp
     assert grid("cuda", (8, 32, 16, 4096), 2) == 32 + 1024  # fewer rows than the least
     assert grid("cuda", (8, 32, 256, 4096), 2, window=1024) == 512 + 16384  # 6 KB a row
+    # kv_lens and q_offsets are read at run time: a row a warp, whatever they hold
+    assert grid("cuda", (8, 32, 256, 4096), 2, kv_lens=[100] * 8) == 512 + 16384
+    assert grid("cuda", (8, 32, 256, 4096), 2, q_offsets=[3000] * 8) == 512 + 16384
     assert grid("hip", (8, 32, 256, 4096), 2) == 512 + 16384
 
 

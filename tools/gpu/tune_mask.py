@@ -18,9 +18,9 @@ floor per variant and shape; writes JSON to the path in argv[1] if given.
     python tools/gpu/tune_mask.py threepass  # edges saved, stores with no read, edges written last
     python tools/gpu/tune_mask.py split [first]  # stores with no read beside edge blocks, one launch
     python tools/gpu/tune_mask.py fed  # edges to an L2-kept scratch, a fill fed from it
-    python tools/gpu/tune_mask.py rows-in-flight [small|short]  # the package at each MASKED_BYTES_AN_SM
-    python tools/gpu/tune_mask.py persist [two] [short]  # store blocks striding; edges and stores as two launches
-    python tools/gpu/tune_mask.py index  # 64-bit row indices at several KB of rows an SM
+    python tools/gpu/tune_mask.py rows-in-flight [small|short]  # each MASKED_BYTES_AN_SM
+    python tools/gpu/tune_mask.py persist [two] [short]  # store blocks striding; two launches
+    python tools/gpu/tune_mask.py index  # 64-bit row indices at several KB masked an SM
     python tools/gpu/tune_mask.py lines  # the edge thread completes its sector's 128-byte line
 
 The package's mask took split's form on 2026-12-04 (r56): edge blocks first, store
@@ -1207,9 +1207,10 @@ def two_launches(x, backend, edges_first=True, edge_rows=4, parts="both", shared
     """A valid mask in two launches of the package's kernel with persist_roles, on
     disjoint sectors: one of edge blocks only (EDGE_BLOCKS the whole grid, a thread a
     row, ``edge_rows`` warps a block, no shared memory held: as many edge loads in
-    flight as the SMs take), one of store blocks only (EDGE_BLOCKS 0, a warp a row, held as the package
-    holds them, or by ``shared`` bytes a block); ``edges_first``: their order on the
-    stream; ``parts`` "edges" or "stores": that launch alone (NOT a valid mask);
+    flight as the SMs take), one of store blocks only (EDGE_BLOCKS 0, a warp a row,
+    held as the package holds them, or by ``shared`` bytes a block); ``edges_first``:
+    their order on the stream; ``parts`` "edges" or "stores": that launch alone (NOT a
+    valid mask);
     ``overrides``: the store launch's compile-time constants changed (ALIGNED);
     ``lines``: line_helpers in both launches."""
     from numba_causal.options import mask_options
@@ -1367,9 +1368,8 @@ def package_shared(backend, shape, itemsize):
     default causal mask of ``shape`` (mask.vec_shared of its masked bytes a row)."""
     from numba_causal.options import mask_options
 
-    return mask.vec_shared("cuda", mask.masked_per_row(shape, mask_options(shape)) * itemsize,
-                           lambda: int(backend.gpu.get_current_device()
-                                       .MAX_SHARED_MEMORY_PER_MULTIPROCESSOR))
+    return mask.vec_shared("cuda", shape, itemsize, mask_options(shape), lambda: int(
+        backend.gpu.get_current_device().MAX_SHARED_MEMORY_PER_MULTIPROCESSOR))
 
 
 def rows_in_flight_main(kbytes=(32, 40, 48, 56, 64, 80, 112)):

@@ -190,6 +190,14 @@ def tail_kernel(flat, words, n_rows, fill_u32, offset, seq_len):
         rounded_tail(flat, r, words, fill_u32, offset, seq_len, int64(gpu.threadIdx.x))
 
 
+def tail_bound(backend, helpers, item, n_rows):
+    """tail_kernel over ``n_rows`` rows of ``item``-byte keys, 4 rows a block: the
+    stores-alone bound of the mains (every whole masked sector stored, the tails rounded
+    up to a sector; NOT a valid mask)."""
+    return kc.build(backend, tail_kernel, helpers, ROWS=4, ALIGN=32, ITEM=item)[
+        -(-n_rows // 4), (32, 4)]
+
+
 def rounded_tail(flat, r, words, fill_u32, offset, seq_len, lane):
     """Row ``r``'s tail from its first masked byte rounded up to ALIGN bytes, 16-byte
     stores of fill in lane passes from multiples of 32 chunks (the bound kernels)."""
@@ -755,8 +763,7 @@ def prefetch_main():
         args = (flat, el, np.int64(words), np.int64(n_rows), fill_u32, fill_el, offset,
                 np.int64(shape[2]))
         runs = {"product": run_variant("product", x, 1, 4)}
-        bound = kc.build(backend, tail_kernel, helpers, ROWS=4, ALIGN=32, ITEM=item)[
-            -(-n_rows // 4), (32, 4)]
+        bound = tail_bound(backend, helpers, item, n_rows)
         runs["bound: stores alone (tails rounded up to a sector, NOT a valid mask)"] = (
             lambda: bound(flat, np.int64(words), np.int64(n_rows), np.uint32(0xFF800000),
                           offset, np.int64(shape[2])))
@@ -939,8 +946,7 @@ def twopass_main():
         flat = word_view(backend, x)
         geo, pos, fill = row_args(x)
         runs = {"product": run_variant("product", x, 1, 4)}
-        bound = kc.build(backend, tail_kernel, helpers, ROWS=4, ALIGN=32, ITEM=item)[
-            -(-n_rows // 4), (32, 4)]
+        bound = tail_bound(backend, helpers, item, n_rows)
         runs["bound: stores alone (NOT valid)"] = lambda: bound(flat, *geo, fill, *pos)
         pre = {last: kc.build(backend, prefetch_edges_kernel, helpers, LAST=last, ITEM=item)[
             -(-n_rows // 256), 256] for last in (0, 1)}
@@ -1123,7 +1129,7 @@ def ilp_grid(n_rows, backend_name="cuda", warp=32):
     """edge_rows_ilp's grid: a store block every mask.SPLIT rows, and half the package's
     edge blocks (ilp_roles)."""
     rows, most = mask.SPLIT[backend_name]
-    store_blocks = max(1, min(most, -(-n_rows // rows)))
+    store_blocks = mask.store_block_count(backend_name, n_rows, rows, most, None)
     return (store_blocks + mask.edge_block_count(n_rows, 2 * warp, rows, most), 1, 1)
 
 
@@ -1271,8 +1277,7 @@ def persist_main():
         name, n_rows, item, words = case_layout(x)
         flat = word_view(backend, x)
         geo, pos, fill = row_args(x)
-        bound = kc.build(backend, tail_kernel, helpers, ROWS=4, ALIGN=32, ITEM=item)[
-            -(-n_rows // 4), (32, 4)]
+        bound = tail_bound(backend, helpers, item, n_rows)
         runs = {"the package": (run_variant("product", x, 1, 4), True),
                 "the package's kernel, launched directly": (package_direct(x, backend), True),
                 "the package's kernel, launched directly, edge blocks last": (
@@ -1302,8 +1307,7 @@ def split_main():
         name, n_rows, item, words = case_layout(x)
         flat = word_view(backend, x)
         geo, pos, fill = row_args(x)
-        bound = kc.build(backend, tail_kernel, helpers, ROWS=4, ALIGN=32, ITEM=item)[
-            -(-n_rows // 4), (32, 4)]
+        bound = tail_bound(backend, helpers, item, n_rows)
         runs = {"the package": (run_variant("product", x, 1, 4), True),
                 "the package's kernel, launched directly": (package_direct(x, backend), True),
                 **{f"the package's kernel, launched directly, {k}": (
@@ -1340,8 +1344,7 @@ def fed_main():
         flat = word_view(backend, x)
         scratch_t, scratch = edge_scratch(backend, n_rows)
         geo, pos, fill = row_args(x)
-        bound = kc.build(backend, tail_kernel, base, ROWS=4, ALIGN=32, ITEM=item)[
-            -(-n_rows // 4), (32, 4)]
+        bound = tail_bound(backend, base, item, n_rows)
         split = kc.build(backend, split_kernel, base, ROWS=4, ALIGN=32, ITEM=item, EVERY=1,
                          EDGE_AT=2)[split_blocks(n_rows, 4, 1, 2), (32, 4)]
         runs = {"the package": (run_variant("product", x, 1, 4), True),
@@ -1419,29 +1422,24 @@ def line_end(sector, chunks):
     return min(mul32(mul32(sector, 2) // LINE_CHUNKS + 1, LINE_CHUNKS), chunks)
 
 
-def edge_rows_line(s, block, edge_blocks, rows, chunks, fill_lo, fill_hi, offset, window,
-                   kv_lens, q_offsets):
-    """LINE EXPERIMENT: mask.mask_edge_rows whose thread, after a row's right edge
-    sector (the one ``hi`` falls inside), also fills the rest of that sector's
-    128-byte line, so that the line's masked part is written at one time by one
-    thread (its write-back one burst) and the store blocks start on a line
-    (mask_row_vec_line)."""
-    threads = LANES * ROWS
-    first = block * threads + mad32(gpu.threadIdx.y, LANES, gpu.threadIdx.x)
-    for r in range(first, rows, edge_blocks * threads):
-        row, lo, hi = vec_row(s, r, offset, window, kv_lens, q_offsets)
-        mask_edges_vec(row, lo, hi, chunks, fill_lo, fill_hi)
-        _, right = edge_sectors(lo, hi, mul32(chunks, VEC))
-        if right >= 0:
-            c = add32(mul32(right, 2), 2)
-            stop = line_end(right, chunks)
-            while c < stop:
-                store_v4(row, u32(mul32(c, VEC)), fill_lo, fill_hi, fill_lo, fill_hi)
-                c = add32(c, 1)
+def edges_vec_line(row, lo, hi, chunks, fill_lo, fill_hi):
+    """LINE EXPERIMENT: mask.mask_edges_vec (bound here as package_edges_vec), then,
+    after a row's right edge sector (the one ``hi`` falls inside), the rest of that
+    sector's 128-byte line filled by the same thread, so that the line's masked part is
+    written at one time by one thread (its write-back one burst) and the store blocks
+    start on a line (mask_row_vec_line)."""
+    package_edges_vec(row, lo, hi, chunks, fill_lo, fill_hi)
+    _, right = edge_sectors(lo, hi, mul32(chunks, VEC))
+    if right >= 0:
+        c = add32(mul32(right, 2), 2)
+        stop = line_end(right, chunks)
+        while c < stop:
+            store_v4(row, u32(mul32(c, VEC)), fill_lo, fill_hi, fill_lo, fill_hi)
+            c = add32(c, 1)
 
 
 def mask_row_vec_line(row, lo, hi, chunks, fill_lo, fill_hi, lane):
-    """mask.mask_row_vec for edge_rows_line: where a row has a right edge sector, its
+    """mask.mask_row_vec for edges_vec_line: where a row has a right edge sector, its
     stores after the keys start at the next 128-byte line."""
     head = min(mul32(lo // (2 * VEC), 2), chunks)
     _, right = edge_sectors(lo, hi, mul32(chunks, VEC))
@@ -1455,9 +1453,11 @@ def mask_row_vec_line(row, lo, hi, chunks, fill_lo, fill_hi, lane):
 
 
 def line_helpers(helpers):
-    """The package's mask helpers with line_edges: edge_rows_line, mask_row_vec_line."""
-    return rebound(helpers, ("mask_edge_rows", edge_rows_line),
-                   ("mask_row_vec", mask_row_vec_line)) + (line_end,)
+    """The package's mask helpers with line_edges: edges_vec_line (the package's
+    mask_edges_vec under another name inside it), mask_row_vec_line."""
+    return rebound(helpers, ("mask_edges_vec", edges_vec_line),
+                   ("mask_row_vec", mask_row_vec_line)) + (
+        ("package_edges_vec", mask.mask_edges_vec), line_end)
 
 
 def lines_main():
@@ -1566,8 +1566,7 @@ def structure_main():
         geo = (np.int64(words), np.int64(n_rows), np.uint32(fill), *pos)
         bound_geo = (np.int64(words), np.int64(n_rows), np.uint32(0xFF800000), *pos)
         grids = ((660, 8), (1320, 4))
-        bound = kc.build(backend, tail_kernel, helpers, ROWS=4, ALIGN=32, ITEM=item)[
-            -(-n_rows // 4), (32, 4)]
+        bound = tail_bound(backend, helpers, item, n_rows)
         rows["bound: stores alone (tails rounded up to a sector, NOT valid)"] = (
             lambda: bound(flat, *bound_geo), False)
         for blocks, warps in grids:

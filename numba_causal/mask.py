@@ -440,10 +440,13 @@ def _layout_of(view, itemsize: int) -> tuple:
     return host.ctypes.data, host.strides
 
 
-def plan_launch(shape, itemsize, has_words, bits, opts, backend, vec_ok=False) -> tuple:
+def plan_launch(shape, itemsize, has_words, bits, opts, backend, vec_ok=False,
+                shared_an_sm=None) -> tuple:
     """Everything a GPU launch decides from shapes alone (no arrays touched):
-    (compile-time constants, grid, block, scalar arguments by name); ``vec_ok``:
-    the layout allows the 16-byte path (vec_layout)."""
+    (compile-time constants, grid, block, scalar arguments by name, dynamic shared
+    bytes a block); ``vec_ok``: the layout allows the 16-byte path (vec_layout);
+    ``shared_an_sm()``: the device's shared memory an SM, asked only where the
+    16-byte path holds its blocks down (vec_shared; None: 0 bytes)."""
     warps, rows = LAUNCH.get(backend.name, (1, 1))
     lanes = warps * backend.warp
     word = 8 // itemsize if has_words else 1
@@ -465,7 +468,9 @@ def plan_launch(shape, itemsize, has_words, bits, opts, backend, vec_ok=False) -
         grid = kc.fold_grid(backend, -(-shape[2] // rows), shape[1], shape[0])
     scalars = dict(fill=bits, fill_word=fill_word, offset=np.int64(opts.offset),
                    window=np.int64(opts.window))
-    return constants, grid, (lanes, rows), scalars
+    shared = (vec_shared(backend.name, shape, itemsize, opts, shared_an_sm)
+              if vec_ok and shared_an_sm is not None else 0)
+    return constants, grid, (lanes, rows), scalars, shared
 
 
 def masked_per_row(shape, opts):
@@ -551,13 +556,12 @@ def _mask(s, bits, opts, chosen, fast_key=None, host_key=None, live_kv_lens=None
                         host_key)
             return
         ptr, strides = _layout_of(target.bits, bits.itemsize)
-        constants, grid, block, scalars = plan_launch(
+        constants, grid, block, scalars, shared = plan_launch(
             s.shape, bits.itemsize, target.words is not None, bits, opts, chosen,
-            vec_layout(ptr, s.shape, strides, bits.itemsize, opts))
+            vec_layout(ptr, s.shape, strides, bits.itemsize, opts),
+            lambda: op.device_attribute(chosen, "MAX_SHARED_MEMORY_PER_MULTIPROCESSOR"))
         kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
         words = target.words if constants["WORD"] > 1 else no_words(chosen)
-        shared = vec_shared(chosen.name, s.shape, bits.itemsize, opts, lambda: op.device_attribute(
-            chosen, "MAX_SHARED_MEMORY_PER_MULTIPROCESSOR")) if constants["VEC"] else 0
         op.launch(CAUSAL_MASK, chosen, op.Launch.of(
             constants, grid, block, dict(s=target.bits, w=words, kv_lens=kv_lens,
                                          q_offsets=q_offsets, **scalars), shared),
@@ -618,14 +622,13 @@ def _plan_from_tensor(scores, key, backend):
     bits = fill_bits(s.dtype, key.fill)
     ptr, itemsize = s.cai["data"][0], bits.itemsize
     words = fastpath.words_of(ptr, s.shape, s.strides, itemsize)
-    constants, grid, block, scalars = plan_launch(
+    constants, grid, block, scalars, shared = plan_launch(
         s.shape, itemsize, words is not None, bits, opts, backend,
-        vec_layout(ptr, s.shape, s.strides, itemsize, opts))
+        vec_layout(ptr, s.shape, s.strides, itemsize, opts),
+        lambda: fastpath.shared_an_sm(key.device))
     args = dict(s=fastpath.DeviceArray(ptr, s.shape, s.strides, itemsize, bits.dtype.name),
                 w=words or fastpath.NULL_ARRAY4,
                 kv_lens=fastpath.NULL_ARRAY1, q_offsets=fastpath.NULL_ARRAY1, **scalars)
-    shared = vec_shared(backend.name, s.shape, itemsize, opts,
-                        lambda: fastpath.shared_an_sm(key.device)) if constants["VEC"] else 0
     return CAUSAL_MASK, constants, grid, block, args, shared
 
 

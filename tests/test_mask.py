@@ -356,6 +356,31 @@ def test_store_blocks_follow_the_bytes_a_row_masks():
     assert grid("hip", (8, 32, 256, 4096), 2) == 512 + 16384
 
 
+def test_plan_launch_holds_only_the_16_byte_path():
+    """mask.plan_launch decides a launch's dynamic shared bytes with its grid: on the
+    16-byte path vec_shared's (7 blocks of float16 causal rows of 2048 keys an SM of
+    228 KB), and without asking the device anywhere else (the element path, or no
+    device to ask)."""
+    import types
+
+    from numba_causal import mask
+    from numba_causal.options import mask_options
+
+    backend = types.SimpleNamespace(name="cuda", warp=32, grid_limits=(2**31 - 1, 65535, 65535))
+    shape, bits = (4, 32, 2048, 2048), np.uint16(0xFC00)
+
+    def shared(vec_ok, shared_an_sm):
+        return mask.plan_launch(shape, 2, True, bits, mask_options(shape), backend, vec_ok,
+                                shared_an_sm)[4]
+
+    def not_asked():
+        raise AssertionError("the device was asked on the element path")
+
+    assert shared(True, lambda: 228 * 1024) == 228 * 1024 // 7 - 1024
+    assert shared(False, not_asked) == 0
+    assert shared(True, None) == 0
+
+
 @pytest.mark.parametrize("shape, dtype, options", [
     ((8, 32, 256, 4096), "float16", {}), ((2, 16, 1024, 4096), "float16", {}),
     ((2, 16, 512, 4096), "float32", {"window": 300}), ((1, 32, 200, 8192), "bfloat16", {})])

@@ -40,7 +40,7 @@ def main(out_dir):
     shape = (4, 32, 2048, 2048)
     for name, bits in (("float32", np.uint32(0xFF800000)), ("float16", np.uint16(0xFC00))):
         for aligned in (False, True):
-            constants, _, _, _ = mask.plan_launch(shape, bits.itemsize, True, bits,
+            constants, *_ = mask.plan_launch(shape, bits.itemsize, True, bits,
                                                   mask_options(shape), backend, True)
             constants.update(ALIGNED=aligned, ELEMENT=bits.dtype.name)
             constants = family.variant(constants, True)  # as an H200 launches it

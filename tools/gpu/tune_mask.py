@@ -22,6 +22,7 @@ floor per variant and shape; writes JSON to the path in argv[1] if given.
     python tools/gpu/tune_mask.py persist [two] [short]  # store blocks striding; two launches
     python tools/gpu/tune_mask.py index  # 64-bit row indices at several KB masked an SM
     python tools/gpu/tune_mask.py lines  # the edge thread completes its sector's 128-byte line
+    python tools/gpu/tune_mask.py fed-package  # the package's edges to a scratch, fed to its rows
 
 The package's mask took split's form on 2026-12-04 (r56): edge blocks first, store
 blocks with no read, an SM held to about ROW_BYTES_AN_SM of rows (mask.vec_shared; since
@@ -1157,7 +1158,7 @@ def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, store_wa
     if rows:
         mask.SPLIT["cuda"] = (rows,) + saved[1:]
     try:
-        constants, grid, block, scalars = mask.plan_launch(shape, item, True, bits,
+        constants, grid, block, scalars, _ = mask.plan_launch(shape, item, True, bits,
                                                            mask_options(shape), backend, True)
         if edge_ilp:
             grid = ilp_grid(shape[0] * shape[1] * shape[2])
@@ -1192,6 +1193,138 @@ def package_direct(x, backend, index64=0, per_sm=0, rows=0, edge_ilp=0, store_wa
     return lambda: kernel(*args)
 
 
+FED_PART, FED_ORDER = compile_time("FED_PART", "FED_ORDER")  # fed_package experiment
+
+
+def mask_rows_fed(s, fill_word, offset, window, kv_lens, q_offsets):
+    """FED EXPERIMENT on the package's kernel (bound in place of mask.mask_rows_vec):
+    the edge blocks (EDGE_BLOCKS, first in the grid) do not write the rows' edge
+    sectors back but copy them to a scratch buffer (``kv_lens``' memory, unused by a
+    plain causal mask: 32 bytes a row, through ``store_scratch``: plain or L2
+    evict_last); each row's store warp then writes the edge sector whole with the rest
+    of the row (its kept bits from the scratch, loaded first: an L2 hit when the
+    scratch stayed there), so that the edge sector's write-back lands in L2 beside
+    the row's first masked sectors instead of on its own. FED_PART 1: edge blocks
+    only, 2: store blocks only (EDGE_BLOCKS 0), 3: both in one launch (the store
+    warp's scratch load is NOT ordered after the edge block's store: a timing
+    experiment). FED_ORDER 0: the edge sector after the row's other stores, 1:
+    before them. Causal masks (one edge sector a row)."""
+    batch, heads, seq_len, cache_len = s.shape
+    rows = batch * heads * seq_len
+    chunks = i32(cache_len // VEC)
+    fill_lo, fill_hi = u32(fill_word & uint64(0xFFFFFFFF)), u32(fill_word >> uint64(32))
+    blocks = int64(gpu.gridDim.x)
+    edge_blocks = int64(EDGE_BLOCKS)
+    block = int64(gpu.blockIdx.x)
+    if block < edge_blocks:
+        threads = LANES * ROWS
+        first = block * threads + mad32(gpu.threadIdx.y, LANES, gpu.threadIdx.x)
+        for r in range(first, rows, edge_blocks * threads):
+            row, lo, hi = vec_row(s, r, offset, window, kv_lens, q_offsets)
+            _, sector = edge_sectors(lo, hi, mul32(chunks, VEC))
+            if sector >= 0:
+                kb = mul32(2 * sector, VEC)
+                w0, w1, w2, w3 = load_v4(row, u32(kb))
+                store_scratch(kv_lens, r * 4, w0, w1, w2, w3)
+                if 2 * sector + 1 < chunks:
+                    v0, v1, v2, v3 = load_v4(row, u32(kb + VEC))
+                    store_scratch(kv_lens, r * 4 + 2, v0, v1, v2, v3)
+        return
+    lane = i32(gpu.threadIdx.x)
+    first = (block - edge_blocks) * ROWS + int64(gpu.threadIdx.y)
+    for r in range(first, rows, (blocks - edge_blocks) * ROWS):
+        row, lo, hi = vec_row(s, r, offset, window, kv_lens, q_offsets)
+        _, sector = edge_sectors(lo, hi, mul32(chunks, VEC))
+        c = add32(mul32(sector, 2), lane)
+        mine = sector >= 0 and lane < 2 and c < chunks
+        w0 = w1 = w2 = w3 = u32(0)
+        if mine:
+            w0, w1, w2, w3 = load_v4(kv_lens, r * 4 + 2 * lane)
+        if FED_ORDER == 0:
+            mask_row_vec(row, lo, hi, chunks, fill_lo, fill_hi, lane)
+        if mine:
+            kb = mul32(c, VEC)
+            a0, a1, a2, a3 = merged_chunk(w0, w1, w2, w3, kb, lo, hi, fill_lo, fill_hi)
+            store_v4(row, u32(kb), a0, a1, a2, a3)
+        if FED_ORDER == 1:
+            mask_row_vec(row, lo, hi, chunks, fill_lo, fill_hi, lane)
+
+
+def fed_package(x, backend, part=3, order=0, scratch_hint="evict_last", fill_hint="",
+                hold=True):
+    """The package's kernel with mask_rows_fed (a scratch of 32 bytes a row as its
+    kv_lens argument): ``part`` 3 one launch (edge blocks first, held as the package),
+    "two": a launch of edge blocks (a thread a row, 4 warps a block, not held) then
+    one of store blocks (held as the package unless not ``hold``); ``order``:
+    FED_ORDER; ``scratch_hint`` / ``fill_hint``: L2 eviction hints of the scratch
+    stores and of every store of the row ("" plain, "evict_last", "evict_first",
+    "cs")."""
+    from numba_causal.options import mask_options
+
+    shape, item = tuple(x.shape), x.element_size()
+    n_rows = shape[0] * shape[1] * shape[2]
+    bits = np.array(fill_u32_of(x) & ((1 << (8 * item)) - 1), dtype=f"<u{item}")[()]
+    constants, grid, block, scalars, _ = mask.plan_launch(shape, item, True, bits,
+                                                       mask_options(shape), backend, True)
+    constants.update(ELEMENT=bits.dtype.name, PDL=False, FED_ORDER=order,
+                     HINTS=(scratch_hint, fill_hint))
+    helpers = mask.CAUSAL_MASK.gpu_helper_list("cuda") + (("mask_rows_vec", mask_rows_fed),)
+    plain = dict(intrinsics.device_primitives("cuda"))["store_v4"]
+    helpers += (("store_scratch", _make_store_v4_hint(scratch_hint) if scratch_hint
+                 else plain),)
+    if fill_hint:
+        helpers += (("store_v4", _make_store_v4_hint(fill_hint)),)
+    shared = package_shared(backend, shape, item) if hold else 0
+    edge_blocks = mask.edge_block_count(n_rows, 32, constants["ROWS"], constants["SPLIT_MOST"])
+    store_blocks = grid[0] - edge_blocks
+    scratch_t = torch.zeros(n_rows * 4, dtype=torch.int64, device="cuda")
+    scratch = backend.gpu.from_cuda_array_interface(dict(
+        scratch_t.__cuda_array_interface__, stream=None), owner=scratch_t, sync=False)
+    s, words, fill, fill_word, offset, window, _, none = package_args(x, backend, scalars)
+    args = (s, words, fill, fill_word, offset, window, scratch, none)
+    if part == 3:
+        kernel = kc.build(backend, mask.CAUSAL_MASK.gpu_kernel, helpers, FED_PART=3,
+                          EDGE_BLOCKS=edge_blocks, **constants)[grid, block, 0, shared]
+        return lambda: kernel(*args)
+    edges = kc.build(backend, mask.CAUSAL_MASK.gpu_kernel, helpers, FED_PART=1,
+                     EDGE_BLOCKS=edge_blocks, **constants)[edge_blocks, block]
+    stores = kc.build(backend, mask.CAUSAL_MASK.gpu_kernel, helpers, FED_PART=2,
+                      EDGE_BLOCKS=0, **constants)[store_blocks, block, 0, shared]
+    return lambda: (edges(*args), stores(*args))
+
+
+#: (label, fed_package arguments) of fed_package_main
+FED_TRIALS = [
+    (f"{'one launch (scratch NOT ordered)' if part == 3 else 'two launches'}, edge sector "
+     f"{'first' if order else 'last'}, scratch {sh or 'plain'}, row stores {fh or 'plain'}"
+     f"{'' if hold else ', not held'}",
+     dict(part=part, order=order, scratch_hint=sh, fill_hint=fh, hold=hold))
+    for part, order, sh, fh, hold in [
+        (3, 0, "evict_last", "", True), (3, 1, "evict_last", "", True),
+        (3, 0, "", "", True), (3, 0, "evict_last", "evict_first", True),
+        (2, 0, "evict_last", "", True), (2, 1, "evict_last", "", True),
+        (2, 0, "", "", True), (2, 0, "evict_last", "evict_first", True),
+        (2, 0, "evict_last", "", False)]]
+
+
+def fed_package_main():
+    """The package's kernel fed from a scratch (mask_rows_fed: the edge sectors copied
+    first, written whole by each row's store warp with the rest of its row), in one
+    launch and in two, with L2 hints, against the package and its direct launch, on
+    the GPU alone (gpu_ms); each checked bit for bit against the definition."""
+    _, fill_gbps = fill_floor_timer()
+    backend = get_backend("cuda")
+    for shape, dtype in SHAPES:
+        x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
+        name = case_layout(x)[0]
+        runs = {"the package": (run_variant("product", x, 1, 4), True),
+                "launched directly": (package_direct(x, backend), True),
+                **{label: (fed_package(x, backend, **kw), True) for label, kw in FED_TRIALS}}
+        report_runs(name, runs, x, before, want, floor_ms)
+        del x, before, want, runs
+        torch.cuda.empty_cache()
+
+
 #: (label, package_direct arguments) of the package's kernel in split_main
 PACKAGE_TRIALS = [("two rows an edge thread", [("edge_ilp", 2)])] + [
     (f"{rows} rows a block, at most {n} blocks an SM ({rows * n} warps)"
@@ -1224,7 +1357,7 @@ def two_launches(x, backend, edges_first=True, edge_rows=4, parts="both", shared
     shape, item = tuple(x.shape), x.element_size()
     n_rows = shape[0] * shape[1] * shape[2]
     bits = np.array(fill_u32_of(x) & ((1 << (8 * item)) - 1), dtype=f"<u{item}")[()]
-    constants, grid, block, scalars = mask.plan_launch(shape, item, True, bits,
+    constants, grid, block, scalars, _ = mask.plan_launch(shape, item, True, bits,
                                                        mask_options(shape), backend, True)
     constants.update(ELEMENT=bits.dtype.name, PDL=False)
     helpers = rebound(mask.CAUSAL_MASK.gpu_helper_list("cuda"), ("block_roles", persist_roles))
@@ -2051,7 +2184,7 @@ COMMANDS = {"edges": edges_main, "bounds": bounds_main, "options": options_main,
             "structure": structure_main, "prefetch": prefetch_main,
             "threepass": threepass_main, "split": split_main, "fed": fed_main,
             "rows-in-flight": rows_in_flight_main, "persist": persist_main,
-            "index": index_main, "lines": lines_main,
+            "index": index_main, "lines": lines_main, "fed-package": fed_package_main,
             "edges16": lambda: edges16_main(tuple(sys.argv[2:]) or ("",))}  # [words]
 
 if __name__ == "__main__":

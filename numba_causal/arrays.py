@@ -69,11 +69,12 @@ def _check_rank(shape, name="scores", ranks=(2, 4)) -> None:
         raise ValueError(f"{name} must be {text}; got shape {tuple(shape)}")
 
 
-def _check_layout(shape, strides, itemsize, name="scores") -> None:
-    """Strides must be whole elements and the array must not overlap itself."""
+def _check_layout(shape, strides, itemsize, name="scores", writable=True) -> None:
+    """Strides must be whole elements, and an array that is written must not overlap
+    itself (an input that is only read may: a broadcast view, stride 0)."""
     if any(s % itemsize for s in strides):
         raise ValueError(f"strides {tuple(strides)} are not multiples of the item size {itemsize}")
-    if 0 in shape:
+    if 0 in shape or not writable:
         return
     dims = sorted((abs(s), n) for s, n in zip(strides, shape) if n > 1)
     extent = itemsize
@@ -116,7 +117,7 @@ def _from_host(a: np.ndarray, name: str, owner, writable, what, ranks) -> Scores
     dtypes.check_dtype(name, what)
     if writable and not a.flags.writeable:
         raise ValueError(f"{what} are read-only: they are written in place")
-    _check_layout(a.shape, a.strides, a.itemsize, what)
+    _check_layout(a.shape, a.strides, a.itemsize, what, writable)
     bits = a.view(dtypes.bits_dtype(name))
     bits4 = bits if bits.ndim != 2 else bits[None, None]
     return Scores(name, bits4.shape, bits4.strides, a.ndim, host=bits4, owner=owner)
@@ -154,7 +155,7 @@ def _from_cai(desc: dict, name: str, owner, writable, what, ranks) -> Scores:
     if any(s < 0 for s in strides):
         raise ValueError(f"{what}: negative strides {strides} are not supported on the GPU: "
                          "pass a copy")
-    _check_layout(shape, strides, itemsize, what)
+    _check_layout(shape, strides, itemsize, what, writable)
     shape4, strides4 = _as_4d(shape, strides)
     view = dtypes.bits_dtype(name)
     cai = {"shape": shape4, "strides": strides4, "data": (ptr, False),
@@ -167,9 +168,10 @@ def inspect_scores(x, writable=True, name="scores", ranks=(2, 4)) -> Scores:
     """Validate array ``x`` (called ``name`` in errors) and describe it; raises
     before anything is written.
 
-    Rank not in ``ranks`` -> ValueError; non-float dtype -> TypeError; read-only
-    (when ``writable``: the array will be written), self-overlapping or
-    fractionally strided -> ValueError. A 2-D array is seen as [1, 1, ...].
+    Rank not in ``ranks`` -> ValueError; non-float dtype -> TypeError; read-only or
+    self-overlapping (when ``writable``: the array will be written; an input only
+    read may be a broadcast view) or fractionally strided -> ValueError. A 2-D
+    array is seen as [1, 1, ...].
     """
     what = name
     if _is_torch(x):

@@ -56,7 +56,6 @@ Kernels, side by side as in mask.py and softmax.py:
 from __future__ import annotations
 
 import math
-import numbers
 import sys
 import threading
 
@@ -71,7 +70,7 @@ from .compile import GPU, compile_time
 from .elements import (FORMATS, compute_dtype, element_of, element_value, float_view,
                        format_constants)
 from .mask import kept_keys
-from .options import PLAIN, mask_options
+from .options import PLAIN, check_scale, mask_options
 
 gpu = GPU
 #: compile-time constants (plan_constants sets them per variant): lanes per warp
@@ -2221,13 +2220,11 @@ def _odd_keys(b, h, q_pos, k):
 # --- the public function -------------------------------------------------------------
 
 def _check_scale(scale, head_dim: int) -> float:
+    """``scale`` (options.check_scale), or 1 / sqrt(head_dim) for None (1 for head_dim
+    0: every q.k is then 0, whatever the scale)."""
     if scale is None:
-        return 1.0 / math.sqrt(head_dim)
-    if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, numbers.Real):
-        raise TypeError(f"scale must be a real number; got {scale!r}")
-    if not math.isfinite(float(scale)):
-        raise ValueError(f"scale must be finite; got {scale!r}")
-    return float(scale)
+        return 1.0 / math.sqrt(head_dim) if head_dim else 1.0
+    return check_scale(scale)
 
 
 def _validate(q, k, v, out):

@@ -57,12 +57,21 @@ def bf16_bits_to_float32(bits: np.ndarray) -> np.ndarray:
     return (bits.astype(np.uint16).astype(np.uint32) << 16).view(np.float32)
 
 
-def fill_bits(name: str, fill: float):
-    """The bit pattern of ``fill`` in dtype ``name``, as a NumPy unsigned scalar."""
+def check_fill(fill) -> float:
+    """``fill`` as a float: a real number (a string, bytes or a bool is not one,
+    though ``float`` would take them)."""
+    if isinstance(fill, (str, bytes, bool, np.bool_)):
+        raise TypeError(f"fill must be a real number; got {fill!r}")
     try:
-        value = float(fill)
+        return float(fill)
     except (TypeError, ValueError):
         raise TypeError(f"fill must be a real number; got {fill!r}") from None
+
+
+def fill_bits(name: str, fill: float):
+    """The bit pattern of ``fill`` (check_fill) in dtype ``name``, as a NumPy unsigned
+    scalar."""
+    value = check_fill(fill)
     view = bits_dtype(name)
     if name == "bfloat16":
         return view.type(float_to_bf16_bits(value))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import numbers
+import re
+import weakref
 from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
+from numba.core.errors import NumbaError
 
 from .compile import keep_all
 
@@ -28,12 +32,34 @@ def _as_int(name: str, value) -> int:
     return value
 
 
+def host_integers(name: str, values) -> np.ndarray:
+    """``values`` (a sequence or an array meant to hold integers) as a NumPy array
+    whose dtype and shape the caller then checks: an empty sequence is int64 (NumPy
+    would make it float64), and a ragged one a ValueError that names ``name``."""
+    if isinstance(values, (list, tuple)) and len(values) == 0:
+        return np.zeros(0, dtype=np.int64)
+    try:
+        return np.asarray(values)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a flat sequence of integers; got "
+                         f"{repr(values)[:60]}") from None
+
+
+def check_scale(scale) -> float:
+    """A scale factor of the scores as a float: a real number (not a bool), finite."""
+    if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, numbers.Real):
+        raise TypeError(f"scale must be a real number; got {scale!r}")
+    if not math.isfinite(float(scale)):  # math, not NumPy: torch.compile traces this
+        raise ValueError(f"scale must be finite; got {scale!r}")
+    return float(scale)
+
+
 def _per_sequence(name: str, values, batch: int):
     if values is None:
         return None
     if hasattr(values, "detach"):  # torch tensor, possibly on the GPU
         values = values.detach().cpu().numpy()
-    array = np.asarray(values)
+    array = host_integers(name, values)
     if array.dtype.kind == "O" and all(isinstance(v, numbers.Integral) for v in array.ravel()):
         raise ValueError(f"{name} must lie within +-2**62; got values beyond int64")
     if array.dtype.kind not in "iu":
@@ -54,9 +80,40 @@ def _check_predicate(mask_fn) -> None:
     if not callable(mask_fn) or code is None:
         raise TypeError(f"mask_fn must be a function (b, h, q_pos, k) -> bool; got {mask_fn!r}")
     positional = code.co_argcount - len(fn.__defaults__ or ())
-    if code.co_argcount < 4 or positional > 4 or code.co_flags & 0x04:
+    if code.co_argcount < 4 or positional > 4 or code.co_flags & 0x04 or \
+            code.co_kwonlyargcount > len(fn.__kwdefaults__ or {}):
         raise TypeError(f"mask_fn must take exactly four arguments (b, h, q_pos, k); "
-                        f"{getattr(fn, '__name__', fn)} takes {code.co_argcount}")
+                        f"{getattr(fn, '__name__', fn)} takes {code.co_argcount}"
+                        + (" and keyword-only ones" if code.co_kwonlyargcount else ""))
+
+
+#: mask_fn's Python function -> its host compilation (numba's njit), for _probe_predicate
+_PROBES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _probe_predicate(mask_fn, q_pos: int) -> None:
+    """Compile ``mask_fn`` as the host kernels do (numba's njit; once per function) and
+    call it at (b, h, q_pos, k) = (0, 0, ``q_pos``, 0), the first query's first key:
+    a predicate numba cannot compile (TypeError) or that raises there (ValueError) is
+    refused before anything is written. One that raises only at other arguments
+    raises while a host or simulator kernel runs, with the rows before written."""
+    fn = getattr(mask_fn, "py_func", mask_fn)
+    compiled = _PROBES.get(fn)
+    if compiled is None:
+        from numba import njit
+
+        compiled = _PROBES[fn] = njit(fn)
+    try:
+        compiled(np.int64(0), np.int64(0), np.int64(q_pos), np.int64(0))
+    except NumbaError as exc:
+        lines = [line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).splitlines()]
+        said = [line for line in lines if line and not line.startswith(("Failed in", "During:"))]
+        raise TypeError(f"mask_fn must be a function (b, h, q_pos, k) -> bool that numba "
+                        f"can compile; numba: {'; '.join(said[:2]) or type(exc).__name__}"
+                        ) from None
+    except Exception as exc:
+        raise ValueError(f"mask_fn raised {type(exc).__name__} at (b, h, q_pos, k) = (0, 0, "
+                         f"{q_pos}, 0): {exc}") from exc
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,10 +160,13 @@ def mask_options(shape, *, offset=None, window=None, kv_lens=None, q_offsets=Non
         raise ValueError(f"window must be at least 1 (the query's own key); got {window}")
     kv = _per_sequence("kv_lens", kv_lens, batch)
     qo = _per_sequence("q_offsets", q_offsets, batch)
+    if not isinstance(causal, (bool, np.bool_)):
+        raise TypeError(f"causal must be True or False; got {causal!r}")
+    offset_value = cache_len - seq_len if offset is None else _as_int("offset", offset)
     if mask_fn is not None:
         _check_predicate(mask_fn)
-    return MaskOptions(cache_len - seq_len if offset is None else _as_int("offset", offset),
-                       window_value, kv, qo, mask_fn, bool(causal))
+        _probe_predicate(mask_fn, int(qo[0]) if qo is not None and qo.size else offset_value)
+    return MaskOptions(offset_value, window_value, kv, qo, mask_fn, bool(causal))
 
 
 PLAIN = MaskOptions(0, 0, None, None, None, True)

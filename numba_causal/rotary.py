@@ -70,7 +70,7 @@ from .elements import (BFLOAT16, FLOAT16, FLOAT32, FORMATS, compute_dtype, eleme
                        format_constants)
 from .elements import CONVERSIONS
 from .elements import HELPERS as ELEMENT_HELPERS
-from .options import _as_int, _per_sequence
+from .options import _as_int, _per_sequence, host_integers
 
 gpu = GPU
 #: a programmatic dependent launch (op.Family.dependent_launch): the kernel waits on
@@ -541,13 +541,14 @@ def _positions(positions, batch: int, seq_len: int, backend):
         _check_positions_shape(tuple(desc["shape"]), batch, seq_len)
         gpu = backend.gpu if backend.on_device else get_backend("cuda").gpu
         positions = gpu.from_cuda_array_interface(desc, owner=positions).copy_to_host()
-    array = np.asarray(positions)
+    array = host_integers("positions", positions)
     if array.dtype.kind not in "iu":
         raise TypeError(f"positions must hold integers; got dtype {array.dtype}")
     _check_positions_shape(array.shape, batch, seq_len)
     if array.size and (int(array.max()) > (1 << 62) or int(array.min()) < -(1 << 62)):
         raise ValueError("positions must lie within +-2**62")
-    host = np.array(array, dtype=np.int64, order="C").reshape(-1, seq_len)
+    host = np.array(array, dtype=np.int64, order="C").reshape(
+        1 if array.ndim == 1 else batch, seq_len)
     host.setflags(write=False)
     return host, None
 
@@ -671,7 +672,12 @@ def _validate(q, k, positions, offset, q_offsets, cos, sin, base, rotary_dim, in
         base = _check_base(base)
     else:
         base = None
-        if qs.size:
+        for table, t in (("cos", cos_s), ("sin", sin_s)):
+            for name, a in (("q", qs), ("k", ks)):
+                if a is not None and overlaps(a, t):
+                    raise ValueError(f"{table} overlaps {name}: {name} is rotated in place "
+                                     f"while {table} is read; pass a separate table")
+        if _rotated(qs, ks):
             _check_range(*_position_range(host_pos, device_pos, offsets, offset, seq_len,
                                           batch), cos_s.shape[2])
     return _Request(qs, ks, pairs, bool(interleaved), host_pos, device_pos, offsets, offset,
@@ -715,8 +721,9 @@ def apply_rotary(q, k=None, *, positions=None, offset=0, q_offsets=None, cos=Non
     chosen = get_backend(backend)
     request = _validate(q, k, positions, offset, q_offsets, cos, sin, base, rotary_dim,
                         interleaved, layout, chosen)
-    if request.q.size:
-        _rotate(chosen, request, kc.host_kind(request.q.size) if not chosen.is_gpu_kernel
+    elements = _rotated(request.q, request.k)
+    if elements:
+        _rotate(chosen, request, kc.host_kind(elements) if not chosen.is_gpu_kernel
                 else "kernel", key if chosen.name == "cuda" else None)
     return q if k is None else (q, k)
 
@@ -789,9 +796,15 @@ def rotary_reference(q, k=None, *, positions=None, offset=0, q_offsets=None, cos
     for name, s in (("q", request.q), ("k", request.k), ("cos", request.cos)):
         if s is not None and s.on_device:
             raise TypeError(f"rotary_reference works on host arrays; {name} is on a GPU")
-    if request.q.size:
+    if _rotated(request.q, request.k):
         _rotate(chosen, request, "reference")
     return q if k is None else (q, k)
+
+
+def _rotated(q, k) -> int:
+    """The elements a call rotates: q's and k's (arrays.Scores; q may have no heads
+    while k has some)."""
+    return q.size + (0 if k is None else k.size)
 
 
 def _geometry(backend, view, s):

@@ -64,7 +64,6 @@ row reductions and the online (max, sum) fold are reductions.py's.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 from numba import int64, prange, uint32, uint64
@@ -76,7 +75,7 @@ from .backends import get_backend, spelling
 from .compile import GPU, compile_time
 from .elements import FLOAT16, FORMATS, compute_dtype, float_view, format_constants
 from .mask import block_row, host_row, kept_keys, query_keys
-from .options import PLAIN, mask_options
+from .options import PLAIN, check_scale, mask_options
 
 gpu = GPU
 #: a programmatic dependent launch (op.Family.dependent_launch): the kernel waits on
@@ -711,12 +710,6 @@ def _odd_keys(b, h, q_pos, k):
     return k % 2 == 1
 
 
-def _check_scale(scale) -> float:
-    if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, numbers.Real):
-        raise TypeError(f"scale must be a real number; got {scale!r}")
-    return float(scale)
-
-
 def _softmax(chosen, s, o, in_place, scale, opts, host_key=None, fast_key=None,
              live_kv_lens=None) -> None:
     """Run the softmax of validated ``s`` into ``o`` on backend ``chosen`` (a
@@ -792,7 +785,7 @@ def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_
     chosen = get_backend(backend)
     opts = mask_options(s.shape, offset=offset, window=window, kv_lens=kv_lens,
                         q_offsets=q_offsets, mask_fn=mask_fn, causal=causal)
-    scale = _check_scale(scale)
+    scale = check_scale(scale)
     o = None if out is None else inspect_scores(out, name="out")
     in_place = o is not None and check_out(s, o)
     if out is None:
@@ -830,7 +823,7 @@ def causal_softmax_reference(scores, *, scale=1.0, offset=None, out=None, window
                         "to the host")
     opts = mask_options(s.shape, offset=offset, window=window, kv_lens=kv_lens,
                         q_offsets=q_offsets, mask_fn=mask_fn, causal=causal)
-    scale = _check_scale(scale)
+    scale = check_scale(scale)
     if out is None:
         out = empty_like(scores, s, None)
     o = inspect_scores(out, name="out")

@@ -70,8 +70,8 @@ from .backends import get_backend, spelling
 from .compile import GPU, compile_time
 from .elements import FLOAT16, FLOAT32, FORMATS, compute_dtype, float_view, format_constants
 from .mask import block_row, host_row, kept_keys, query_keys
-from .options import PLAIN, mask_options
-from .softmax import _check_scale, vec_launch
+from .options import PLAIN, check_scale, mask_options
+from .softmax import vec_launch
 
 gpu = GPU
 #: a programmatic dependent launch (op.Family.dependent_launch): the kernel waits on
@@ -682,7 +682,7 @@ def causal_softmax_backward(probs, grad, *, scale=1.0, offset=None, window=None,
     chosen = get_backend(backend)
     opts = mask_options(p.shape, offset=offset, window=window, kv_lens=kv_lens,
                         q_offsets=q_offsets, mask_fn=mask_fn, causal=causal)
-    scale = _check_scale(scale)
+    scale = check_scale(scale)
     o = None if out is None else inspect_scores(out, name="out")
     in_place_p, in_place_g = (False, False) if o is None else _check_outputs(p, g, o)
     if out is None:
@@ -706,7 +706,7 @@ def causal_softmax_backward_reference(probs, grad, *, scale=1.0, offset=None, wi
                         "probs and grad to the host")
     opts = mask_options(p.shape, offset=offset, window=window, kv_lens=kv_lens,
                         q_offsets=q_offsets, mask_fn=mask_fn, causal=causal)
-    scale = _check_scale(scale)
+    scale = check_scale(scale)
     if out is None:
         out = empty_like(grad, g, None)
     o = inspect_scores(out, name="out")

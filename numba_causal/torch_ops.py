@@ -41,6 +41,10 @@ from typing import Callable, Optional
 import numpy as np
 import torch
 
+from .arrays import _check_rank
+from .dtypes import check_fill
+from .options import check_scale
+
 NAMESPACE = "numba_causal"
 
 #: the mask options every masking op takes, after its own arguments
@@ -241,7 +245,9 @@ def _op_options(scores, offset, window, kv_lens, q_offsets, mask_fn, causal, bac
     if not torch.compiler.is_compiling():
         from .options import mask_options
 
-        shape = tuple(scores.shape) if shape is None else tuple(shape)
+        if shape is None:
+            shape = tuple(scores.shape)
+            _check_rank(shape)  # a clear message before the shape is unpacked
         mask_options((1, 1) + shape if len(shape) == 2 else shape, offset=offset,
                      window=window, kv_lens=kv_lens, q_offsets=q_offsets, mask_fn=mask_fn,
                      causal=causal)
@@ -259,9 +265,7 @@ def _backend_name(backend) -> str:
 def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_lens=None,
                    q_offsets=None, mask_fn=None, causal=True, backend="auto"):
     """``numba_causal.causal_softmax`` through the custom op (autograd, torch.compile)."""
-    from .softmax import _check_scale
-
-    scale = _check_scale(scale)
+    scale = check_scale(scale)
     if out is not None:
         if scores.requires_grad or getattr(out, "requires_grad", False):
             raise ValueError("out= is not supported when scores require grad (autograd needs "
@@ -279,7 +283,7 @@ def causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, kv_lens
     """The masked copy of torch tensor ``scores`` (out of place; ``scores`` is not
     written): the differentiable form of ``apply_causal_mask``. The gradient is
     the incoming one with every masked key set to 0."""
-    fill = _check_fill(fill)
+    fill = check_fill(fill)
     options = _op_options(scores, offset, window, kv_lens, q_offsets, mask_fn, causal, backend)
     return torch.ops.numba_causal.causal_mask(scores, fill, *options)
 
@@ -289,7 +293,7 @@ def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, k
     """``numba_causal.apply_causal_mask`` through the custom ops: in place, returns
     ``scores``. With autograd, ``scores.copy_(causal_mask(scores))``; refused (a
     ValueError) for a leaf that requires grad, as torch refuses ``masked_fill_``."""
-    fill = _check_fill(fill)
+    fill = check_fill(fill)
     if scores.requires_grad and scores.is_leaf:
         raise ValueError(
             "scores require grad and are a leaf tensor: autograd refuses in-place writes to "
@@ -303,11 +307,6 @@ def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, k
     return scores
 
 
-def _check_fill(fill) -> float:
-    try:  # what dtypes.fill_bits accepts
-        return float(fill)
-    except (TypeError, ValueError):
-        raise TypeError(f"fill must be a real number; got {fill!r}") from None
 
 
 def _check_out_tensor(scores, out) -> None:
@@ -330,6 +329,8 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
     if any(t.requires_grad for t in (q, k, v)):
         raise ValueError("causal_attention has no backward yet: pass q, k and v detached "
                          "(or call it under torch.no_grad())")
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        _check_rank(tuple(t.shape), name, (4,))
     options = _op_options(q, offset, window, kv_lens, q_offsets, mask_fn, causal, backend,
                           shape=(q.shape[0], q.shape[1], q.shape[2], k.shape[2]))
     return torch.ops.numba_causal.causal_attention(q, k, v, None if scale is None else

@@ -945,3 +945,40 @@ def test_glm_decode_matches_a_plain_reference():
         sys.path.pop(0)
     result = glm_decode.run(steps=6, backend="cpu", seed=0)
     assert result["max_error"] < 1e-5, result
+
+
+def test_broadcast_kv_are_read_in_place(backend, rng):
+    """k and v broadcast over their KV heads (stride 0: np.broadcast_to, torch's
+    expand, a way to share one KV head) are only read: accepted as they are, and the
+    result is the definition's."""
+    q, k1, v1 = make(rng, (1, 4, 1, 3, 9, 8), "float32")
+    k, v = np.broadcast_to(k1, (1, 2, 9, 8)), np.broadcast_to(v1, (1, 2, 9, 8))
+    check(causal_attention(q, k, v, backend=backend), definition(q, k, v)[0], "float32")
+
+
+def test_head_dim_zero_takes_scale_one(backend, rng):
+    """head_dim 0: every q.k is 0, so the default scale (1 / sqrt(head_dim)) is taken
+    as 1 (any scale gives the same) and each row is the mean of its kept values."""
+    q, k, v = make(rng, (1, 2, 2, 3, 7, 0), "float32", head_dim_v=8)
+    check(causal_attention(q, k, v, backend=backend), definition(q, k, v, scale=1.0)[0],
+          "float32")
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+def test_expanded_kv_tensors_on_the_gpu(rng, dtype):
+    """torch CUDA k and v expanded over their KV heads (stride 0) are read in place
+    by the kernel, the second call replayed by the fast path: both the definition's."""
+    torch = pytest.importorskip("torch")
+    from numba_causal.backends import available_backends
+
+    if "cuda" not in available_backends() or not torch.cuda.is_available():
+        pytest.skip("needs the cuda backend and a torch CUDA build")
+    q, k1, v1 = make(rng, (2, 8, 1, 2, 300, 64), dtype)
+    k, v = np.broadcast_to(k1, (2, 4, 300, 64)), np.broadcast_to(v1, (2, 4, 300, 64))
+    want = definition(q, k, v)[0]
+    qt, kt, vt = (torch.from_numpy(a).cuda() for a in (q, k1, v1))
+    kt, vt = kt.expand(2, 4, 300, 64), vt.expand(2, 4, 300, 64)
+    for _ in range(2):
+        out = causal_attention(qt, kt, vt, backend="cuda")
+        check(out.cpu().numpy(), want, dtype)

@@ -149,6 +149,22 @@ def wrong_arity():
     return on_scores(scores(), mask_fn=lambda b, h: True)
 
 
+def keyword_only():
+    return on_scores(scores(), mask_fn=lambda b, h, q_pos, k, *, extra: True)
+
+
+def not_compilable():
+    return on_scores(scores(), mask_fn=lambda b, h, q_pos, k: undefined_name > k)  # noqa: F821
+
+
+def raises_first():
+    def predicate(b, h, q_pos, k):
+        if b == 0 and k == 0:
+            raise RuntimeError("the first key")
+        return True
+    return on_scores(scores(), mask_fn=predicate)  # [2, 2, 5, 7]: the first query at 2
+
+
 def positional():
     x = scores()
     return Case(lambda backend: nc.apply_causal_mask(x, 1, backend=backend), memory=lambda: x)
@@ -204,6 +220,17 @@ CASES = {
     "mask-fn-not-callable": lambda: on_scores(scores(), mask_fn=3),
     "mask-fn-builtin": lambda: on_scores(scores(), mask_fn=print),
     "mask-fn-wrong-arity": wrong_arity,
+    "mask-fn-keyword-only": keyword_only,
+    "mask-fn-not-compilable": not_compilable,
+    "mask-fn-raises": raises_first,
+    "causal-none": lambda: on_scores(scores(), causal=None),
+    "causal-str": lambda: on_scores(scores(), causal="False"),
+    "fill-numeric-str": lambda: on_scores(scores(), fill="1.5"),
+    "fill-bool": lambda: on_scores(scores(), fill=True),
+    "kv-lens-empty": lambda: on_scores(scores(), kv_lens=[]),
+    "kv-lens-ragged": lambda: on_scores(scores(), kv_lens=[[1], [1, 2]]),
+    "torch-rank-3-autograd": lambda: torch_case(
+        lambda t: t.randn(2, 4, 4, requires_grad=True) * 1),
     "fill-str": lambda: on_scores(scores(), fill="a"),
     "fill-none": lambda: on_scores(scores(), fill=None),
     "fill-complex": lambda: on_scores(scores(), fill=1j),

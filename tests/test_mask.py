@@ -398,3 +398,10 @@ def test_vec_rows_of_any_length_in_turn(backend, rng):
     kernel's shared-memory limit set down to the smaller failed the third)."""
     for cache_len in (2048, 1024, 2048):
         check_mask(backend, rng, shrink_for_sim(backend, (1, 2, 8, cache_len)))
+
+
+def test_empty_per_sequence_lists_are_integers(backend):
+    """``kv_lens=[]`` / ``q_offsets=[]`` for a batch of 0 are empty integer arrays (NumPy
+    would make them float64 and the dtype check refuse them)."""
+    x = np.zeros((0, 1, 3, 3), np.float32)
+    assert nc.apply_causal_mask(x, kv_lens=[], q_offsets=[], backend=backend) is x

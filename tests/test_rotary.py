@@ -629,3 +629,34 @@ def test_benchmark_rows_on_the_cpu():
     assert rotary.bench_case((2, 8, 4, 64), "bfloat16+table") == (2, 8, 4, 4, 64, "bfloat16", True)
     with pytest.raises(ValueError):
         rotary.bench_case((2, 8, 4, 64), "float16+cache")
+
+
+def test_k_rotates_when_q_has_no_heads(backend, rng):
+    """k's head count may differ from q's, down to q having none: k is still rotated."""
+    q = make(rng, (1, 0, 5, 16), "float32")
+    k = make(rng, (1, 2, 5, 16), "float32")
+    k0 = k.copy()
+    apply_rotary(q, k, offset=3, backend=backend)
+    assert_rotated(k, k0, wanted(k0, positions_of(1, 5, offset=3), "float32"), "float32")
+
+
+@pytest.mark.parametrize("operand", ["q", "k"])
+def test_tables_overlapping_a_rotated_array_are_refused(backend, rng, operand):
+    """A cos or sin table that shares memory with q or k (rotated in place while the
+    table is read) is refused before anything is written."""
+    q = make(rng, (1, 1, 10, 16), "float32")
+    k = make(rng, (1, 1, 10, 16), "float32")
+    before = q.copy(), k.copy()
+    shared = (q if operand == "q" else k)[0, 0, ::-1, :8]
+    with pytest.raises(ValueError, match=f"cos overlaps {operand}"):
+        apply_rotary(q, k, cos=shared, sin=rng.standard_normal((10, 8)).astype(np.float32),
+                     backend=backend)
+    assert np.array_equal(bits_of(q), bits_of(before[0]))
+    assert np.array_equal(bits_of(k), bits_of(before[1]))
+
+
+def test_empty_lists_are_integers(backend):
+    """An empty list of positions (seq_len 0) is an empty integer array, as NumPy
+    would not make it (float64)."""
+    q = np.zeros((2, 1, 0, 8), np.float32)
+    assert apply_rotary(q, positions=[], backend=backend) is q

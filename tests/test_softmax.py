@@ -607,3 +607,25 @@ def test_vec_launch(warp, cache_len, vec, want):
         lanes, rows, chunk = got
         assert (lanes * rows) % warp == 0 and lanes * rows <= max(lanes, 128)
         assert lanes * chunk * vec >= cache_len and chunk * vec <= softmax.VEC_MOST_KEYS
+
+
+def test_broadcast_scores_are_read_in_place(backend, rng):
+    """Scores broadcast over their rows (stride 0: np.broadcast_to) are only read when
+    ``out`` is another array: accepted as they are."""
+    row = random_scores(rng, (1, 7), specials=False)
+    x = np.broadcast_to(row, (5, 7))
+    got = nc.causal_softmax(x, backend=backend)
+    assert_softmax(got, reference(x), masked_where(x.shape), "float32")
+
+
+@pytest.mark.parametrize("scale", [float("nan"), float("inf"), -float("inf")])
+def test_scale_must_be_finite(backend, rng, scale):
+    """A scale that is not finite is refused (as causal_attention refuses it), the
+    output untouched; the backward too."""
+    x = random_scores(rng, (1, 1, 4, 6), specials=False)
+    out = np.full_like(x, 7.0)
+    with pytest.raises(ValueError, match="scale must be finite"):
+        nc.causal_softmax(x, scale=scale, out=out, backend=backend)
+    with pytest.raises(ValueError, match="scale must be finite"):
+        nc.causal_softmax_backward(x, x.copy(), scale=scale, out=out, backend=backend)
+    assert np.all(out == 7.0)

@@ -72,7 +72,7 @@ def test_mask_replay_on_a_view_keeps_the_guard_band(rng):
 @pytest.mark.parametrize("first, second, error, message", [
     (dict(offset=1), dict(offset=True), TypeError, "offset must be an integer"),
     (dict(window=2), dict(window=2.0), TypeError, "window must be an integer"),
-    (dict(), dict(causal="yes"), None, None),
+    (dict(), dict(causal="yes"), TypeError, "causal must be True or False"),
     (dict(fill=0.0), dict(fill=-0.0), None, None),
     (dict(fill=1.0), dict(fill=float("nan")), None, None),
     (dict(offset=0), dict(offset=None), None, None),

@@ -69,12 +69,16 @@ def _check_rank(shape, name="scores", ranks=(2, 4)) -> None:
         raise ValueError(f"{name} must be {text}; got shape {tuple(shape)}")
 
 
-def _check_layout(shape, strides, itemsize, name="scores", writable=True) -> None:
+def _check_layout(shape, strides, itemsize, name="scores", writable=True,
+                  on_device=False) -> None:
     """Strides must be whole elements, and an array that is written must not overlap
-    itself (an input that is only read may: a broadcast view, stride 0)."""
+    itself. A host array that is only read may (a broadcast view, stride 0: the host
+    kernels read it in place, a GPU backend copies it); GPU memory may not, written
+    or read: the GPU kernels assume disjoint rows (2026-12-04 r87: k and v expanded
+    with stride 0 read wrong on an H200)."""
     if any(s % itemsize for s in strides):
         raise ValueError(f"strides {tuple(strides)} are not multiples of the item size {itemsize}")
-    if 0 in shape or not writable:
+    if 0 in shape or not (writable or on_device):
         return
     dims = sorted((abs(s), n) for s, n in zip(strides, shape) if n > 1)
     extent = itemsize
@@ -91,6 +95,11 @@ def _check_layout(shape, strides, itemsize, name="scores", writable=True) -> Non
             offsets = (offsets[:, None] + np.arange(n, dtype=np.int64) * st).ravel()
         if np.unique(offsets).size == offsets.size:
             return
+    if not writable:
+        raise ValueError(
+            f"{name} overlap themselves in GPU memory (shape {tuple(shape)}, strides "
+            f"{tuple(strides)}: a broadcast view?), which the GPU kernels do not read: pass "
+            f"a contiguous copy ({name}.contiguous() in torch)")
     raise ValueError(
         f"{name} overlap themselves (shape {tuple(shape)}, strides {tuple(strides)}); "
         "writing in place would write one element twice: pass a copy")
@@ -155,7 +164,7 @@ def _from_cai(desc: dict, name: str, owner, writable, what, ranks) -> Scores:
     if any(s < 0 for s in strides):
         raise ValueError(f"{what}: negative strides {strides} are not supported on the GPU: "
                          "pass a copy")
-    _check_layout(shape, strides, itemsize, what, writable)
+    _check_layout(shape, strides, itemsize, what, writable, on_device=True)
     shape4, strides4 = _as_4d(shape, strides)
     view = dtypes.bits_dtype(name)
     cai = {"shape": shape4, "strides": strides4, "data": (ptr, False),
@@ -169,9 +178,9 @@ def inspect_scores(x, writable=True, name="scores", ranks=(2, 4)) -> Scores:
     before anything is written.
 
     Rank not in ``ranks`` -> ValueError; non-float dtype -> TypeError; read-only or
-    self-overlapping (when ``writable``: the array will be written; an input only
-    read may be a broadcast view) or fractionally strided -> ValueError. A 2-D
-    array is seen as [1, 1, ...].
+    self-overlapping (when ``writable``: the array will be written; a host array
+    only read may be a broadcast view, GPU memory may not) or fractionally strided
+    -> ValueError. A 2-D array is seen as [1, 1, ...].
     """
     what = name
     if _is_torch(x):

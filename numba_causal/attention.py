@@ -2220,10 +2220,9 @@ def _odd_keys(b, h, q_pos, k):
 # --- the public function -------------------------------------------------------------
 
 def _check_scale(scale, head_dim: int) -> float:
-    """``scale`` (options.check_scale), or 1 / sqrt(head_dim) for None (1 for head_dim
-    0: every q.k is then 0, whatever the scale)."""
+    """``scale`` (options.check_scale), or 1 / sqrt(head_dim) for None."""
     if scale is None:
-        return 1.0 / math.sqrt(head_dim) if head_dim else 1.0
+        return 1.0 / math.sqrt(head_dim)
     return check_scale(scale)
 
 
@@ -2243,6 +2242,8 @@ def _validate(q, k, v, out):
                          f"{vs.shape[0]}")
     if ks.shape[3] != head_dim:
         raise ValueError(f"k's head_dim must be q's ({head_dim}); got {ks.shape[3]}")
+    if head_dim < 1:
+        raise ValueError(f"q and k must have a head_dim of at least 1; got {head_dim}")
     if ks.shape[1] < 1 or heads_q % ks.shape[1]:
         raise ValueError(f"heads_q ({heads_q}) must be a multiple of heads_kv ({ks.shape[1]})")
     if vs.shape[1:3] != ks.shape[1:3]:

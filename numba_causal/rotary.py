@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -723,7 +723,7 @@ def apply_rotary(q, k=None, *, positions=None, offset=0, q_offsets=None, cos=Non
                         interleaved, layout, chosen)
     elements = _rotated(request.q, request.k)
     if elements:
-        _rotate(chosen, request, kc.host_kind(elements) if not chosen.is_gpu_kernel
+        _rotate(chosen, _k_alone(request), kc.host_kind(elements) if not chosen.is_gpu_kernel
                 else "kernel", key if chosen.name == "cuda" else None)
     return q if k is None else (q, k)
 
@@ -797,8 +797,17 @@ def rotary_reference(q, k=None, *, positions=None, offset=0, q_offsets=None, cos
         if s is not None and s.on_device:
             raise TypeError(f"rotary_reference works on host arrays; {name} is on a GPU")
     if _rotated(request.q, request.k):
-        _rotate(chosen, request, "reference")
+        _rotate(chosen, _k_alone(request), "reference")
     return q if k is None else (q, k)
+
+
+def _k_alone(request):
+    """``request``, or where q has no heads and k has some, k as the only operand: the
+    path of every call without k (the cuda kernel given a q of no heads beside a k of
+    some faulted with an illegal address on an H200, 2026-12-04 r87)."""
+    if request.q.size or request.k is None:
+        return request
+    return replace(request, q=request.k, k=None)
 
 
 def _rotated(q, k) -> int:

@@ -956,19 +956,42 @@ def test_broadcast_kv_are_read_in_place(backend, rng):
     check(causal_attention(q, k, v, backend=backend), definition(q, k, v)[0], "float32")
 
 
-def test_head_dim_zero_takes_scale_one(backend, rng):
-    """head_dim 0: every q.k is 0, so the default scale (1 / sqrt(head_dim)) is taken
-    as 1 (any scale gives the same) and each row is the mean of its kept values."""
+def test_head_dim_zero_is_refused(backend, rng):
+    """head_dim 0 is refused before anything is written (its default scale would be
+    1 / sqrt(0); the cuda launcher failed on it, 2026-12-04 r87)."""
     q, k, v = make(rng, (1, 2, 2, 3, 7, 0), "float32", head_dim_v=8)
-    check(causal_attention(q, k, v, backend=backend), definition(q, k, v, scale=1.0)[0],
-          "float32")
+    out = np.full((1, 2, 3, 8), 7.0, np.float32)
+    with pytest.raises(ValueError, match="head_dim of at least 1"):
+        causal_attention(q, k, v, out=out, backend=backend)
+    assert np.all(out == 7.0)
+
+
+class _DeviceView:
+    """An object with ``__cuda_array_interface__`` over host memory (never launched:
+    validation refuses it first)."""
+
+    def __init__(self, a, strides=None):
+        self.__cuda_array_interface__ = {"shape": a.shape, "typestr": a.dtype.str,
+                                         "strides": strides, "data": (a.ctypes.data, True),
+                                         "version": 3, "stream": None}
+
+
+def test_broadcast_kv_in_gpu_memory_are_refused(rng):
+    """k broadcast over its heads in GPU memory (stride 0: torch's expand) is refused
+    with a clear message before any launch: the GPU kernels read such a k wrong (r87)."""
+    q, k1, v1 = make(rng, (1, 4, 1, 3, 9, 8), "float32")
+    zero = (0, 0, 32, 4)  # [1, 2, 9, 8] over one head's memory
+    with pytest.raises(ValueError, match=r"k overlap themselves in GPU memory .*contiguous"):
+        causal_attention(_DeviceView(q), _DeviceView(k1[:, :1].repeat(2, 1), zero),
+                         _DeviceView(v1), backend="auto")
 
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("dtype", ["float16", "float32"])
 def test_expanded_kv_tensors_on_the_gpu(rng, dtype):
-    """torch CUDA k and v expanded over their KV heads (stride 0) are read in place
-    by the kernel, the second call replayed by the fast path: both the definition's."""
+    """torch CUDA k and v expanded over their KV heads (stride 0) are refused before
+    any launch (r87: the kernels read them wrong); their contiguous copies give the
+    definition's result."""
     torch = pytest.importorskip("torch")
     from numba_causal.backends import available_backends
 
@@ -976,9 +999,9 @@ def test_expanded_kv_tensors_on_the_gpu(rng, dtype):
         pytest.skip("needs the cuda backend and a torch CUDA build")
     q, k1, v1 = make(rng, (2, 8, 1, 2, 300, 64), dtype)
     k, v = np.broadcast_to(k1, (2, 4, 300, 64)), np.broadcast_to(v1, (2, 4, 300, 64))
-    want = definition(q, k, v)[0]
     qt, kt, vt = (torch.from_numpy(a).cuda() for a in (q, k1, v1))
     kt, vt = kt.expand(2, 4, 300, 64), vt.expand(2, 4, 300, 64)
-    for _ in range(2):
-        out = causal_attention(qt, kt, vt, backend="cuda")
-        check(out.cpu().numpy(), want, dtype)
+    with pytest.raises(ValueError, match="overlap themselves in GPU memory"):
+        causal_attention(qt, kt, vt, backend="cuda")
+    out = causal_attention(qt, kt.contiguous(), vt.contiguous(), backend="cuda")
+    check(out.cpu().numpy(), definition(q, k, v)[0], dtype)

@@ -2806,7 +2806,9 @@ ATTENTION = op.register(op.Family(
           op.array("q_offsets", "int64", 1)),
     aot_variants=_aot_variants,
     dependent_launch=True,
-    bench=bench_attention, bench_label="attention",
+    bench=bench_attention, bench_label="attention", bench_sizes=(6, 7),
+    bench_layout="batch x heads_q x heads_kv x seq_len x cache_len x head_dim [x 1: ragged "
+                 "kv_lens]",
     bench_shapes={"gpu": _GPU_SHAPES,
                   "cpu": [((1, 32, 8, 1, 4096, 128), ("float32", "float16")),
                           ((4, 32, 8, 4, 2048, 128), ("float32",))],

@@ -372,11 +372,13 @@ def get_backend(name: str = "auto") -> Backend:
     """
     if isinstance(name, Backend):
         return name
+    asked = name
     name = requested(name)
     if name == "auto":
         return next(_probe(n) for n in AUTO_ORDER if isinstance(_probe(n), Backend))
     if name not in _PROBES:
-        raise ValueError(f"unknown backend {name!r}; choose one of {('auto',) + NAMES}")
+        via = f" (from ${ENV_VAR})" if asked in (None, "auto") else ""
+        raise ValueError(f"unknown backend {name!r}{via}; choose one of {('auto',) + NAMES}")
     found = _probe(name)
     if isinstance(found, Backend):
         return found

@@ -34,9 +34,10 @@ from .benchkit import (ITEMSIZE, BenchContext, CpuTimer, Row, TorchTimer,  # noq
 SWEEPS = ("gpu", "cpu", "quick")
 
 
-SHAPES_FORMAT = ("SHAPE[:DTYPE,...] separated by ';', a shape being 2 or 4 positive sizes "
-                 "joined by 'x' and a dtype one of float32, float16, bfloat16, float64; e.g. "
-                 "'4x32x2048x2048:float32,float16;4096x4096'")
+SHAPES_FORMAT = ("SHAPE[:DTYPE,...] separated by ';', a shape being positive sizes joined by "
+                 "'x' in the layout of the ops run (mask, softmax, softmax_backward: 2 or 4 "
+                 "sizes; rotary 5; attention 6 or 7) and a dtype one of float32, float16, "
+                 "bfloat16, float64; e.g. '4x32x2048x2048:float32,float16;4096x4096'")
 
 
 def parse_shapes(text: str) -> list:
@@ -49,9 +50,9 @@ def parse_shapes(text: str) -> list:
         except ValueError:
             raise argparse.ArgumentTypeError(f"{part!r} is not a shape; expected "
                                              f"{SHAPES_FORMAT}") from None
-        if len(shape) not in (2, 4) or min(shape) < 1:
-            raise argparse.ArgumentTypeError(f"shape {dims!r} must have 2 or 4 positive sizes; "
-                                             f"expected {SHAPES_FORMAT}")
+        if len(shape) < 2 or min(shape) < 1:
+            raise argparse.ArgumentTypeError(f"shape {dims!r} must have 2 or more positive "
+                                             f"sizes; expected {SHAPES_FORMAT}")
         dtypes = tuple(k.strip() for k in kinds.split(",")) if kinds else ("float32",)
         bad = [k for k in dtypes if k not in ITEMSIZE]
         if bad:
@@ -165,6 +166,26 @@ def _sweep(backend: Backend) -> str:
     return "gpu" if backend.name in ("cuda", "hip") else "quick" if backend.name == "sim" else "cpu"
 
 
+def bench_families(ops=None, shapes_given=False) -> list:
+    """The families a run times: those named in ``ops`` (names or labels), else every
+    family with a benchmark, or the mask alone where shapes are given."""
+    families = [f for f in op.families().values() if f.bench is not None]
+    if ops is not None:
+        return [f for f in families if f.name in ops or f.bench_label in ops]
+    return families[:1] if shapes_given else families
+
+
+def check_shapes(families, cases) -> None:
+    """Each of ``cases`` ([(shape, dtypes)], --shapes) in the layout of every family
+    run (its ``bench_sizes``), else ValueError naming the layout."""
+    for family in families:
+        for shape, _ in cases:
+            if len(shape) not in family.bench_sizes:
+                sizes = " or ".join(map(str, family.bench_sizes))
+                raise ValueError(f"--shapes {'x'.join(map(str, shape))}: {family.bench_label} "
+                                 f"takes {sizes} sizes ({family.bench_layout})")
+
+
 def run_benchmark(backend="auto", cases=None, repeats=None, progress=True, peers=True,
                   use_compile=True, ops=None) -> dict:
     """Run the sweep; returns {"device", "fill_gbps", "copy_gbps", "rows": [Row, ...]}.
@@ -178,11 +199,7 @@ def run_benchmark(backend="auto", cases=None, repeats=None, progress=True, peers
     sweep = "quick" if cases == "quick" else _sweep(chosen)
     if cases == "quick":
         cases = None
-    families = [f for f in op.families().values() if f.bench is not None]
-    if ops is not None:
-        families = [f for f in families if f.name in ops or f.bench_label in ops]
-    elif cases is not None:
-        families = families[:1]  # explicit shapes without --ops: the mask
+    families = bench_families(ops, cases is not None)
     if on_gpu:
         import torch
 
@@ -263,14 +280,34 @@ def _positive(text: str) -> int:
     return value
 
 
-def _plot_path(text: str) -> str:
-    """--plot's file: its folder must exist and matplotlib be importable (checked
-    before the run, not after it)."""
+def _output_path(text: str) -> str:
+    """--json's file (and --plot's): a file name, not a folder, in a folder that
+    exists and can be written (checked before the run, not after it)."""
     import os
 
     folder = os.path.dirname(os.path.abspath(text))
+    if os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder: name a file in it")
     if not os.path.isdir(folder):
         raise argparse.ArgumentTypeError(f"folder {folder!r} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise argparse.ArgumentTypeError(f"folder {folder!r} cannot be written")
+    return text
+
+
+#: the chart formats --plot writes (by the file's extension)
+PLOT_FORMATS = ("png", "svg", "pdf")
+
+
+def _plot_path(text: str) -> str:
+    """--plot's file: _output_path's checks, a name ending in one of PLOT_FORMATS, and
+    matplotlib importable (checked before the run, not after it)."""
+    import os
+
+    _output_path(text)
+    if os.path.splitext(text)[1].lstrip(".").lower() not in PLOT_FORMATS:
+        raise argparse.ArgumentTypeError(f"{text!r}: name a file ending in "
+                                         f"{', '.join('.' + f for f in PLOT_FORMATS)}")
     try:
         import matplotlib  # noqa: F401
     except ImportError:
@@ -303,26 +340,28 @@ def build_parser() -> argparse.ArgumentParser:
         prog="numba-causal bench", formatter_class=_HelpFormatter,
         description=__doc__.split("\n\n")[0] + " Columns: 'ours ms' is our time (lower is "
         "better); 'floor ms' the time the bytes that must move take at the bandwidth measured "
-        "in the same run; 'floor/ours' the fraction of that bound reached (1.0 is the best "
-        "possible, higher is better); 'vs PEER' the peer's time over ours (above 1: we are "
-        "faster).")
+        "in the same run; 'floor/ours' the fraction of that bound reached (higher is better; "
+        "1.0 is the measured bandwidth, which a case small enough to stay in a cache can "
+        "pass); 'vs PEER' the peer's time over ours (above 1: we are faster).")
     parser.add_argument("--backend", default="auto", choices=("auto",) + NAMES,
                         help="where to run")
     parser.add_argument("--ops", type=_ops, default=None,
                         help="comma-separated ops to run, e.g. 'mask,softmax' (default: every "
                         "op; the mask alone with --shapes)")
     parser.add_argument("--shapes", type=parse_shapes, default=None,
-                        help="cases for every op run: SHAPE[:DTYPE,...] separated by ';', a "
-                        "shape being 2 or 4 sizes joined by 'x', e.g. "
-                        "'4x32x2048x2048:float32,float16;4096x4096' (default: each op's own)")
+                        help="cases for every op run: " + SHAPES_FORMAT + " (default: each "
+                        "op's own)")
     parser.add_argument("--quick", action="store_true", help="a small sweep (seconds, any machine)")
     parser.add_argument("--repeats", type=_positive, default=None,
-                        help="timed runs per case (default: 50 on a GPU, 10 on the CPU)")
+                        help="timed runs per case (default: 50 on a GPU, 10 on the CPU, 3 on "
+                        "the simulator)")
     parser.add_argument("--no-peers", action="store_true", help="skip the PyTorch/NumPy peers")
     parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile peer")
-    parser.add_argument("--json", metavar="FILE", help="write the rows as JSON")
+    parser.add_argument("--json", metavar="FILE", type=_output_path,
+                        help="write the rows as JSON")
     parser.add_argument("--plot", metavar="FILE.png", type=_plot_path,
-                        help="write a bandwidth bar chart (needs matplotlib)")
+                        help="write a bandwidth bar chart, .png, .svg or .pdf (needs "
+                        "matplotlib)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--overhead", action="store_true",
                         help="also time the per-call host cost on a [1,1,8,8] input (ours: the "
@@ -334,7 +373,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Command-line entry: ``numba-causal bench [--backend B] [--ops O] [--shapes S] ...``."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.shapes:
+        try:
+            check_shapes(bench_families(args.ops, True), args.shapes)
+        except ValueError as exc:
+            parser.error(str(exc))
     cases = args.shapes or ("quick" if args.quick else None)
     result = run_benchmark(args.backend, cases, args.repeats, not args.no_progress,
                            not args.no_peers, not args.no_compile, ops=args.ops)

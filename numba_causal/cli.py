@@ -11,11 +11,12 @@ it can be called in-process; the console script exits with it.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import numpy as np
 
-from .backends import NAMES, BackendUnavailable
+from .backends import ENV_VAR, NAMES, BackendUnavailable
 from .dtypes import host_dtype
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
@@ -162,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="query rows, seq_len (default: %(default)s)")
     demo.add_argument("--cache", type=_bounded(1, DEMO_MAX), default=8,
                       help="keys, cache_len (default: %(default)s)")
-    demo.add_argument("--offset", type=int, default=None,
+    demo.add_argument("--offset", type=_bounded(-(1 << 62), 1 << 62), default=None,
                       help="absolute position of query row 0 (default: cache_len - seq_len; "
                            "negative leaves the leading rows fully masked)")
     demo.add_argument("--window", type=_bounded(1), default=None,
@@ -171,7 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--heads", type=_bounded(1, 8), default=2, help="(default: %(default)s)")
     demo.add_argument("--dtype", choices=DEMO_DTYPES, default="float32",
                       help="(default: %(default)s)")
-    demo.add_argument("--seed", type=int, default=None, help="random seed (default: fresh)")
+    demo.add_argument("--seed", type=_bounded(0), default=None,
+                      help="random seed, 0 or more (default: fresh)")
 
     # bench parses its own options (numba_causal.bench.main); listed here for --help only
     sub.add_parser("bench", add_help=False,
@@ -195,10 +197,13 @@ def main(argv=None) -> int:
         # bench's own options land in `rest`; every other command must use all of argv
         args, rest = parser.parse_known_args(argv)
         if args.command == "bench":
-            return run_bench(rest)
-        if rest:
-            parser.error(f"unrecognized arguments: {' '.join(rest)}")
-        return {"info": run_info, "demo": run_demo}[args.command](args)
+            status = run_bench(rest)
+        else:
+            if rest:
+                parser.error(f"unrecognized arguments: {' '.join(rest)}")
+            status = {"info": run_info, "demo": run_demo}[args.command](args)
+        sys.stdout.flush()  # a reader that left (``| head``) shows here, not at exit
+        return status
     except SystemExit as exc:
         return _exit_status(exc)
     except UsageError as exc:
@@ -207,3 +212,11 @@ def main(argv=None) -> int:
     except BackendUnavailable as exc:
         print(f"numba-causal: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
+    except ValueError as exc:
+        if f"${ENV_VAR}" not in str(exc):
+            raise
+        print(f"numba-causal: {exc}", file=sys.stderr)  # a bad $NUMBA_CAUSAL_BACKEND
+        return EXIT_USAGE
+    except BrokenPipeError:  # the reader left (``| head``): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing at exit
+        return EXIT_OK

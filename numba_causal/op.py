@@ -89,7 +89,9 @@ class Family:
     :meth:`variant`). ``bench``: an
     optional ``(bench.BenchContext, shape, dtype) -> bench.Row``,
     ``bench_label`` its short name in tables and ``--ops``; ``bench_shapes`` its
-    default cases [(shape, dtypes)] per sweep ('gpu', 'cpu', 'quick').
+    default cases [(shape, dtypes)] per sweep ('gpu', 'cpu', 'quick');
+    ``bench_sizes`` the sizes a case's shape may have and ``bench_layout`` what
+    they mean (``bench --shapes`` checks them).
     """
 
     name: str
@@ -105,6 +107,8 @@ class Family:
     bench: Optional[Callable] = None
     bench_label: str = ""
     bench_shapes: dict = field(default_factory=dict)
+    bench_sizes: tuple = (2, 4)
+    bench_layout: str = "seq_len x cache_len or batch x heads x seq_len x cache_len"
 
     def gpu_helper_list(self, target: str, definitions: bool = False) -> tuple:
         """The GPU kernel's helpers, with the spelling of the primitives for

@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib.metadata
 import platform
 
-from .backends import NAMES, available_backends, get_backend, install_hint, unavailable_reasons
+from .backends import (NAMES, BackendUnavailable, available_backends, get_backend, install_hint,
+                       unavailable_reasons)
 
 _PACKAGES = ("numba-causal", "numba", "numba-cuda", "numba-hip", "numpy", "llvmlite", "torch")
 
@@ -33,8 +34,12 @@ def _device(name: str) -> str:
 
 def info() -> str:
     """Which backends work here, on what device, with which versions, and how to get the rest."""
+    try:
+        default = get_backend("auto").name
+    except (ValueError, BackendUnavailable) as exc:  # a bad $NUMBA_CAUSAL_BACKEND
+        default = f"none: {exc}"
     lines = [f"numba_causal on Python {platform.python_version()} ({platform.machine()})",
-             f"default backend ('auto'): {get_backend('auto').name}", "backends:"]
+             f"default backend ('auto'): {default}", "backends:"]
     missing = unavailable_reasons()
     for name in NAMES:
         if name in missing:

@@ -6,6 +6,7 @@ import configparser
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -224,6 +225,8 @@ def test_demo_unavailable_backend_exits_3(run):
     (["demo", "--window", "0"], "argument --window: must be at least 1; got 0"),
     (["demo", "--seq", "three"], "argument --seq: not an integer: 'three'"),
     (["demo", "--backend", "tpu"], "argument --backend: invalid choice: 'tpu'"),
+    (["demo", "--seed", "-1"], "argument --seed: must be at least 0; got -1"),
+    (["demo", "--offset", str(2**70)], "argument --offset: must be between"),
     (["info", "--bogus"], "unrecognized arguments: --bogus"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     ([], "the following arguments are required"),
@@ -258,6 +261,27 @@ def test_demo_unavailable_backend_in_process(capsys, monkeypatch):
     assert capsys.readouterr().err == "numba-causal: backend 'cuda' is not available here: test\n"
 
 
+def test_bad_backend_variable(capsys, monkeypatch):
+    """An unknown $NUMBA_CAUSAL_BACKEND: info still reports (and says so), the demo
+    refuses with exit status 2 and a one-line message naming the variable."""
+    monkeypatch.setenv("NUMBA_CAUSAL_BACKEND", "bogus")
+    assert cli.main(["info"]) == cli.EXIT_OK
+    assert "default backend ('auto'): none: unknown backend 'bogus' (from " \
+           "$NUMBA_CAUSAL_BACKEND)" in capsys.readouterr().out
+    assert cli.main(["demo"]) == cli.EXIT_USAGE
+    assert capsys.readouterr().err.startswith("numba-causal: unknown backend 'bogus' (from "
+                                              "$NUMBA_CAUSAL_BACKEND); choose one of")
+
+
+def test_a_reader_that_leaves_early_is_no_error():
+    """``numba-causal demo | head -1``: the closed pipe ends the command quietly."""
+    command = shlex.join(COMMANDS["module"] + ["demo", "--backend", "cpu"]) + " | head -n 1"
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True,
+                          timeout=300)
+    assert done.stdout.startswith("scores [batch=1")
+    assert done.stderr == ""
+
+
 # --- bench ----------------------------------------------------------------------------------
 
 def test_bench_passes_every_argument_through(capsys, monkeypatch):
@@ -287,7 +311,7 @@ def test_bench_runs(run, tmp_path):
 def test_bench_usage_error_exits_2(run):
     status, out, err = run(["bench", "--shapes", "2x3x4"])
     assert status == 2
-    assert err.startswith("usage: numba-causal bench") and "must have 2 or 4 positive sizes" in err
+    assert err.startswith("usage: numba-causal bench") and "mask takes 2 or 4 sizes" in err
 
 
 @pytest.mark.parametrize("args, message", [
@@ -296,10 +320,20 @@ def test_bench_usage_error_exits_2(run):
     (["--repeats", "many"], "argument --repeats: not an integer: 'many'"),
     (["--shapes", "garbage"], "argument --shapes: 'garbage' is not a shape; expected SHAPE[:DTYPE"),
     (["--shapes", "4x4:float8"], "unknown dtype 'float8'; expected SHAPE[:DTYPE"),
-    (["--shapes", "4x0"], "shape '4x0' must have 2 or 4 positive sizes"),
-    (["--shapes", "4x-2"], "shape '4x-2' must have 2 or 4 positive sizes"),
+    (["--shapes", "4x0"], "shape '4x0' must have 2 or more positive sizes"),
+    (["--shapes", "4x-2"], "shape '4x-2' must have 2 or more positive sizes"),
+    (["--shapes", "8"], "shape '8' must have 2 or more positive sizes"),
     (["--shapes", ";"], "no shape given; expected SHAPE[:DTYPE"),
+    (["--ops", "attention", "--shapes", "1x4x64x64"], "--shapes 1x4x64x64: attention takes 6 "
+     "or 7 sizes (batch x heads_q x heads_kv x seq_len x cache_len x head_dim"),
+    (["--ops", "rotary", "--shapes", "64x64"], "--shapes 64x64: rotary takes 5 sizes"),
+    (["--shapes", "1x8x2x1x512x64"], "--shapes 1x8x2x1x512x64: mask takes 2 or 4 sizes"),
     (["--plot", "no/such/folder/x.png"], "argument --plot: folder "),
+    (["--plot", "."], "argument --plot: '.' is a folder: name a file in it"),
+    (["--plot", "chart.xyz"], "argument --plot: 'chart.xyz': name a file ending in .png, .svg"),
+    (["--plot", "chart"], "argument --plot: 'chart': name a file ending in .png"),
+    (["--json", "no/such/folder/x.json"], "argument --json: folder "),
+    (["--json", "."], "argument --json: '.' is a folder: name a file in it"),
     (["--ops", "nope"], "argument --ops: unknown op 'nope'; choose from "),
 ])
 def test_bench_checks_input_before_any_work(capsys, monkeypatch, args, message):
@@ -329,7 +363,8 @@ def test_bench_help_explains_columns_and_defaults(capsys):
     text = " ".join(capsys.readouterr().out.split())
     for words in ("'ours ms' is our time (lower is better)", "'floor/ours' the fraction",
                   "higher is better", "above 1: we are faster", "where to run (default: auto)",
-                  "(default: 50 on a GPU, 10 on the CPU)", "lower is better"):
+                  "(default: 50 on a GPU, 10 on the CPU, 3 on the simulator)",
+                  "lower is better", "a case small enough to stay in a cache can pass"):
         assert words in text, words
     assert "(default: None)" not in text and "(default: False)" not in text
     for line in text.split("--")[1:]:

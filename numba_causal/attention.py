@@ -1576,6 +1576,77 @@ def pow2_host(x):
     return COMPUTE(0) if low else value
 
 
+def scores_four_keys(s_r, q_s, kk, j, r0, head_dim):
+    """``s_r[r0 + i, j + t] = q_s[r0 + i] . kk[j + t]`` for four rows i and four keys t:
+    each loaded element of a key or a row serves four products (sixteen sums,
+    vectorised along the dims under CPU_FASTMATH)."""
+    s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = COMPUTE(0)
+    s20 = s21 = s22 = s23 = s30 = s31 = s32 = s33 = COMPUTE(0)
+    for d in range(head_dim):
+        k0, k1, k2, k3 = kk[j, d], kk[j + 1, d], kk[j + 2, d], kk[j + 3, d]
+        a, b, c, e = q_s[r0, d], q_s[r0 + 1, d], q_s[r0 + 2, d], q_s[r0 + 3, d]
+        s00 += a * k0
+        s01 += a * k1
+        s02 += a * k2
+        s03 += a * k3
+        s10 += b * k0
+        s11 += b * k1
+        s12 += b * k2
+        s13 += b * k3
+        s20 += c * k0
+        s21 += c * k1
+        s22 += c * k2
+        s23 += c * k3
+        s30 += e * k0
+        s31 += e * k1
+        s32 += e * k2
+        s33 += e * k3
+    s_r[r0, j], s_r[r0, j + 1], s_r[r0, j + 2], s_r[r0, j + 3] = s00, s01, s02, s03
+    s_r[r0 + 1, j], s_r[r0 + 1, j + 1], s_r[r0 + 1, j + 2], s_r[r0 + 1, j + 3] = \
+        s10, s11, s12, s13
+    s_r[r0 + 2, j], s_r[r0 + 2, j + 1], s_r[r0 + 2, j + 2], s_r[r0 + 2, j + 3] = \
+        s20, s21, s22, s23
+    s_r[r0 + 3, j], s_r[r0 + 3, j + 1], s_r[r0 + 3, j + 2], s_r[r0 + 3, j + 3] = \
+        s30, s31, s32, s33
+
+
+def values_of_row(acc, r, p, sc, vv, lo, hi, dim_v):
+    """``acc[r] += p[lo:hi] @ vv[lo:hi]``, four keys at a time where no predicate can
+    mask one, else key by key, a masked key (score -inf) skipped: its value never
+    read."""
+    j = lo
+    while j < hi:
+        if not HAS_MASK_FN and j + 4 <= hi:
+            p0, p1, p2, p3 = p[j], p[j + 1], p[j + 2], p[j + 3]
+            for d in range(dim_v):
+                acc[r, d] += p0 * vv[j, d] + p1 * vv[j + 1, d] \
+                    + p2 * vv[j + 2, d] + p3 * vv[j + 3, d]
+            j += 4
+        else:
+            if sc[j] != NEG_INF:
+                pj = p[j]
+                for d in range(dim_v):
+                    acc[r, d] += pj * vv[j, d]
+            j += 1
+
+
+def values_of_four_rows(acc, r0, p, vv, lo, hi, dim_v):
+    """``acc[r0 + i] += p[r0 + i, lo:hi] @ vv[lo:hi]`` for four rows i that all keep
+    keys [lo, hi) (``hi - lo`` a multiple of 4; no predicate): each loaded value
+    serves four rows."""
+    for j in range(lo, hi, 4):
+        a0, a1, a2, a3 = p[r0, j], p[r0, j + 1], p[r0, j + 2], p[r0, j + 3]
+        b0, b1, b2, b3 = p[r0 + 1, j], p[r0 + 1, j + 1], p[r0 + 1, j + 2], p[r0 + 1, j + 3]
+        c0, c1, c2, c3 = p[r0 + 2, j], p[r0 + 2, j + 1], p[r0 + 2, j + 2], p[r0 + 2, j + 3]
+        e0, e1, e2, e3 = p[r0 + 3, j], p[r0 + 3, j + 1], p[r0 + 3, j + 2], p[r0 + 3, j + 3]
+        for d in range(dim_v):
+            v0, v1, v2, v3 = vv[j, d], vv[j + 1, d], vv[j + 2, d], vv[j + 3, d]
+            acc[r0, d] += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3
+            acc[r0 + 1, d] += b0 * v0 + b1 * v1 + b2 * v2 + b3 * v3
+            acc[r0 + 2, d] += c0 * v0 + c1 * v1 + c2 * v2 + c3 * v3
+            acc[r0 + 3, d] += e0 * v0 + e1 * v1 + e2 * v2 + e3 * v3
+
+
 def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
     """CPU kernel (``@njit(parallel=True)``): (batch, KV head, tile of CPU_ROWS group
     rows) in parallel. The tile's key range goes in tiles of CPU_KEYS keys, each
@@ -1605,7 +1676,9 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
         kk = np.empty((CPU_KEYS, head_dim), COMPUTE)
         vv = np.empty((CPU_KEYS, dim_v), COMPUTE)
         s_r = np.empty((CPU_ROWS, CPU_KEYS), COMPUTE)  # the tile's scores [row, key]
-        p = np.empty(CPU_KEYS, COMPUTE)
+        p = np.empty((CPU_ROWS, CPU_KEYS), COMPUTE)  # the tile's weights [row, key]
+        lo_t = np.zeros(CPU_ROWS, np.int64)  # each row's keys in the tile, [lo_t, hi_t)
+        hi_t = np.zeros(CPU_ROWS, np.int64)
         first, last = cache_len, 0
         kv_len = kv_lens[b] if USE_KV_LENS else cache_len
         for r in range(rows):
@@ -1625,7 +1698,11 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
                     kk[j, d] = element_to_float(k[b, hkv, start + j, d])
                 for d in range(dim_v):
                     vv[j, d] = element_to_float(v[b, hkv, start + j, d])
-            for j in range(n):  # four rows a key: the key's dims read once for them
+            quad = n - n % 4
+            for j in range(0, quad, 4):  # four rows by four keys: each load serves four
+                for r0 in range(0, rows, 4):
+                    scores_four_keys(s_r, q_s, kk, j, r0, head_dim)
+            for j in range(quad, n):  # four rows a key: the key's dims read once for them
                 for r0 in range(0, rows, 4):
                     s0 = COMPUTE(0)
                     s1 = COMPUTE(0)
@@ -1643,6 +1720,7 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
                     s_r[r0 + 3, j] = s3
             for r in range(rows):
                 lo, hi = max(lo_r[r] - start, 0), min(hi_r[r] - start, n)
+                lo_t[r], hi_t[r] = 0, 0  # no keys of this row here (yet)
                 if lo >= hi:
                     continue
                 tile_max = COMPUTE(NEG_INF)
@@ -1658,28 +1736,35 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
                 alpha = pow2_host(m[r] - new_max)
                 m[r] = new_max
                 # unsigned indices: no negative-index wrap, so these loops vectorise
+                pr = p[r]
                 for j in range(np.uint64(lo), np.uint64(hi)):
-                    p[j] = pow2_host(sc[j] - new_max)
+                    pr[j] = pow2_host(sc[j] - new_max)
                 added = COMPUTE(0)
                 for j in range(np.uint64(lo), np.uint64(hi)):
-                    added += p[j]
+                    added += pr[j]
                 total[r] = total[r] * alpha + added
                 for d in range(dim_v):
                     acc[r, d] *= alpha
-                j = lo
-                while j < hi:
-                    if not HAS_MASK_FN and j + 4 <= hi:
-                        p0, p1, p2, p3 = p[j], p[j + 1], p[j + 2], p[j + 3]
-                        for d in range(dim_v):
-                            acc[r, d] += p0 * vv[j, d] + p1 * vv[j + 1, d] \
-                                + p2 * vv[j + 2, d] + p3 * vv[j + 3, d]
-                        j += 4
-                    else:
-                        if sc[j] != NEG_INF:
-                            pj = p[j]
-                            for d in range(dim_v):
-                                acc[r, d] += pj * vv[j, d]
-                        j += 1
+                lo_t[r], hi_t[r] = lo, hi
+            # the weighted values: four rows at a time over the keys all four keep (no
+            # predicate), each row alone over the rest
+            for r0 in range(0, rows, 4):
+                a, z = lo_t[r0], hi_t[r0]
+                if r0 + 4 <= rows and not HAS_MASK_FN:
+                    for i in range(1, 4):
+                        a, z = max(a, lo_t[r0 + i]), min(z, hi_t[r0 + i])
+                    z = a + (z - a) // 4 * 4 if z > a else a
+                else:
+                    z = a
+                if z > a:
+                    values_of_four_rows(acc, r0, p, vv, a, z, dim_v)
+                for r in range(r0, min(r0 + 4, rows)):
+                    if hi_t[r] > lo_t[r]:
+                        if z > a:
+                            values_of_row(acc, r, p[r], s_r[r], vv, lo_t[r], a, dim_v)
+                            values_of_row(acc, r, p[r], s_r[r], vv, z, hi_t[r], dim_v)
+                        else:
+                            values_of_row(acc, r, p[r], s_r[r], vv, lo_t[r], hi_t[r], dim_v)
         for r in range(rows):
             h = hkv * group + (row0 + r) // seq_len
             qq = (row0 + r) % seq_len
@@ -1689,6 +1774,10 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
             if HAS_LSE:
                 lse[b, h, qq, 0] = COMPUTE(m[r] * COMPUTE(LN2) + math.log(total[r])) \
                     if total[r] != 0 else COMPUTE(NEG_INF)
+
+
+#: the CPU kernel's own helpers (every attention family shares attention_cpu)
+CPU_HELPERS = (pow2_host, scores_four_keys, values_of_row, values_of_four_rows)
 
 
 def attention_definition(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
@@ -2791,7 +2880,7 @@ _GPU_SHAPES = ([((b, hq, hkv, s, n, 128), ("float16", "bfloat16"))
 ATTENTION = op.register(op.Family(
     name="causal_attention",
     gpu_kernel=attention_kernel, cpu_kernel=attention_cpu, reference=attention_definition,
-    helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS, cpu_helpers=(pow2_host,),
+    helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS, cpu_helpers=CPU_HELPERS,
     gpu_helpers=(reductions.row_reduce, element_value, element_of, pow2,
                  decode_word, key_scores, value_dim, load_values, split_keys),
     args=(op.array("q", "ELEMENT", 4), op.array("k", "ELEMENT", 4),
@@ -2818,7 +2907,7 @@ ATTENTION = op.register(op.Family(
 DECODE = op.register(op.Family(
     name="causal_attention_decode",
     gpu_kernel=decode_kernel, cpu_kernel=attention_cpu, reference=attention_definition,
-    helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS, cpu_helpers=(pow2_host,),
+    helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS, cpu_helpers=CPU_HELPERS,
     gpu_helpers=(element_value, element_of, pow2, decode_word, decode_chunk,
                  decode_value_words, tile_copies, stage_tile, pair_weight, block_place,
                  group_bounds, head_and_query, split_keys, tile_pieces, merge_splits,
@@ -2841,7 +2930,7 @@ DECODE = op.register(op.Family(
 DECODE_MMA = op.register(op.Family(
     name="causal_attention_decode_mma",
     gpu_kernel=decode_mma_kernel, cpu_kernel=attention_cpu, reference=attention_definition,
-    helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS, cpu_helpers=(pow2_host,),
+    helpers=(kept_keys,) + elements.HELPERS + reductions.HELPERS, cpu_helpers=CPU_HELPERS,
     gpu_helpers=(element_of, pow2, block_place, group_bounds, head_and_query, split_keys,
                  query_word, staged_chunk, mma_copies, mma_stage_tile, pack_pair,
                  value_products, pair_weight, fold_weight, tile_pieces, merge_splits,

@@ -1307,22 +1307,28 @@ FED_TRIALS = [
         (2, 0, "evict_last", "", False)]]
 
 
-def fed_package_main():
-    """The package's kernel fed from a scratch (mask_rows_fed: the edge sectors copied
-    first, written whole by each row's store warp with the rest of its row), in one
-    launch and in two, with L2 hints, against the package and its direct launch, on
-    the GPU alone (gpu_ms); each checked bit for bit against the definition."""
+def compared_with_package(extra):
+    """Each of SHAPES against the package (its public call, and its kernel launched
+    directly): ``extra(x, backend)``'s runs ({label: (run, valid)}) beside them, each
+    checked bit for bit against the definition, then timed on the GPU alone
+    (report_runs)."""
     _, fill_gbps = fill_floor_timer()
     backend = get_backend("cuda")
     for shape, dtype in SHAPES:
         x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
-        name = case_layout(x)[0]
         runs = {"the package": (run_variant("product", x, 1, 4), True),
-                "launched directly": (package_direct(x, backend), True),
-                **{label: (fed_package(x, backend, **kw), True) for label, kw in FED_TRIALS}}
-        report_runs(name, runs, x, before, want, floor_ms)
+                "launched directly": (package_direct(x, backend), True), **extra(x, backend)}
+        report_runs(case_layout(x)[0], runs, x, before, want, floor_ms)
         del x, before, want, runs
         torch.cuda.empty_cache()
+
+
+def fed_package_main():
+    """The package's kernel fed from a scratch (mask_rows_fed: the edge sectors copied
+    first, written whole by each row's store warp with the rest of its row), in one
+    launch and in two, with L2 hints (compared_with_package)."""
+    compared_with_package(lambda x, backend: {
+        label: (fed_package(x, backend, **kw), True) for label, kw in FED_TRIALS})
 
 
 #: (label, package_direct arguments) of the package's kernel in split_main
@@ -1597,28 +1603,19 @@ def lines_main():
     """The package's kernel with line_edges (the edge thread completes its edge
     sector's 128-byte line; the store blocks start on the next line) against the
     package and the direct launch, and each part alone as two_launches times it
-    (NOT valid), on the GPU alone; each valid one bit-exact against the definition."""
-    _, fill_gbps = fill_floor_timer()
-    backend = get_backend("cuda")
-    for shape, dtype in SHAPES:
-        x, before, want, floor_ms = mask_case(shape, dtype, fill_gbps)
-        name = case_layout(x)[0]
-        runs = {"the package": (run_variant("product", x, 1, 4), True),
-                "launched directly": (package_direct(x, backend), True),
-                "launched directly, line edges": (package_direct(x, backend, lines=True), True),
-                "launched directly, line edges, edge blocks last": (
-                    package_direct(x, backend, lines=True, edges_last=True), True),
-                "two launches, edges first": (two_launches(x, backend), True),
-                "two launches, line edges, edges first": (two_launches(x, backend, lines=True),
-                                                          True),
-                "stores alone (NOT valid)": (two_launches(x, backend, parts="stores"), False),
-                "stores alone, line tails (NOT valid)": (
-                    two_launches(x, backend, parts="stores", lines=True), False),
-                "edges alone (NOT valid)": (two_launches(x, backend, parts="edges"), False),
-                "edges alone, line fills (NOT valid)": (
-                    two_launches(x, backend, parts="edges", lines=True), False)}
-        report_runs(name, runs, x, before, want, floor_ms)
-        del x, before, want
+    (NOT valid; compared_with_package)."""
+    compared_with_package(lambda x, backend: {
+        "launched directly, line edges": (package_direct(x, backend, lines=True), True),
+        "launched directly, line edges, edge blocks last": (
+            package_direct(x, backend, lines=True, edges_last=True), True),
+        "two launches, edges first": (two_launches(x, backend), True),
+        "two launches, line edges, edges first": (two_launches(x, backend, lines=True), True),
+        "stores alone (NOT valid)": (two_launches(x, backend, parts="stores"), False),
+        "stores alone, line tails (NOT valid)": (
+            two_launches(x, backend, parts="stores", lines=True), False),
+        "edges alone (NOT valid)": (two_launches(x, backend, parts="edges"), False),
+        "edges alone, line fills (NOT valid)": (
+            two_launches(x, backend, parts="edges", lines=True), False)})
 
 
 #: index_main's settings: KB of masked bytes an SM (mask.MASKED_BYTES_AN_SM; r73 ran

@@ -50,6 +50,11 @@ _CAUSE_HINT = {
 }
 
 
+class UnknownBackend(ValueError):
+    """A backend name that is none of 'auto', hip, cuda, sim, cpu (given, or
+    $NUMBA_CAUSAL_BACKEND's)."""
+
+
 class BackendUnavailable(RuntimeError):
     """A backend was asked for by name but cannot run on this machine; ``cause``:
     'missing' (its package is not installed) or what else is wrong (_CAUSE_HINT)."""
@@ -378,7 +383,8 @@ def get_backend(name: str = "auto") -> Backend:
         return next(_probe(n) for n in AUTO_ORDER if isinstance(_probe(n), Backend))
     if name not in _PROBES:
         via = f" (from ${ENV_VAR})" if asked in (None, "auto") else ""
-        raise ValueError(f"unknown backend {name!r}{via}; choose one of {('auto',) + NAMES}")
+        raise UnknownBackend(f"unknown backend {name!r}{via}; choose one of "
+                             f"{('auto',) + NAMES}")
     found = _probe(name)
     if isinstance(found, Backend):
         return found

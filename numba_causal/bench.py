@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from dataclasses import asdict
@@ -283,8 +284,6 @@ def _positive(text: str) -> int:
 def _output_path(text: str) -> str:
     """--json's file (and --plot's): a file name, not a folder, in a folder that
     exists and can be written (checked before the run, not after it)."""
-    import os
-
     folder = os.path.dirname(os.path.abspath(text))
     if os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"{text!r} is a folder: name a file in it")
@@ -302,8 +301,6 @@ PLOT_FORMATS = ("png", "svg", "pdf")
 def _plot_path(text: str) -> str:
     """--plot's file: _output_path's checks, a name ending in one of PLOT_FORMATS, and
     matplotlib importable (checked before the run, not after it)."""
-    import os
-
     _output_path(text)
     if os.path.splitext(text)[1].lstrip(".").lower() not in PLOT_FORMATS:
         raise argparse.ArgumentTypeError(f"{text!r}: name a file ending in "

@@ -16,7 +16,7 @@ import sys
 
 import numpy as np
 
-from .backends import ENV_VAR, NAMES, BackendUnavailable
+from .backends import NAMES, BackendUnavailable, UnknownBackend
 from .dtypes import host_dtype
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
@@ -212,10 +212,8 @@ def main(argv=None) -> int:
     except BackendUnavailable as exc:
         print(f"numba-causal: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
-    except ValueError as exc:
-        if f"${ENV_VAR}" not in str(exc):
-            raise
-        print(f"numba-causal: {exc}", file=sys.stderr)  # a bad $NUMBA_CAUSAL_BACKEND
+    except UnknownBackend as exc:  # --backend is a choice: $NUMBA_CAUSAL_BACKEND's
+        print(f"numba-causal: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # the reader left (``| head``): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing at exit

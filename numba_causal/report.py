@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import platform
 
-from .backends import (NAMES, BackendUnavailable, available_backends, get_backend, install_hint,
+from .backends import (NAMES, UnknownBackend, available_backends, get_backend, install_hint,
                        unavailable_reasons)
 
 _PACKAGES = ("numba-causal", "numba", "numba-cuda", "numba-hip", "numpy", "llvmlite", "torch")
@@ -36,7 +36,7 @@ def info() -> str:
     """Which backends work here, on what device, with which versions, and how to get the rest."""
     try:
         default = get_backend("auto").name
-    except (ValueError, BackendUnavailable) as exc:  # a bad $NUMBA_CAUSAL_BACKEND
+    except UnknownBackend as exc:  # a bad $NUMBA_CAUSAL_BACKEND
         default = f"none: {exc}"
     lines = [f"numba_causal on Python {platform.python_version()} ({platform.machine()})",
              f"default backend ('auto'): {default}", "backends:"]

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -65,10 +65,9 @@ from .arrays import (Scores, _device_view, cai_strides, constant_on, device_copy
                      inspect_scores, overlaps)
 from .backends import auto_means_cuda_for_torch, get_backend
 from .compile import GPU, compile_time
-from .elements import (BFLOAT16, FLOAT16, FLOAT32, FORMATS, compute_dtype, element_of,
-                       element_to_float, element_value, float_to_element, float_view,
-                       format_constants)
-from .elements import CONVERSIONS
+from .elements import (BFLOAT16, CONVERSIONS, FLOAT16, FLOAT32, FORMATS, compute_dtype,
+                       element_of, element_to_float, element_value, float_to_element,
+                       float_view, format_constants)
 from .elements import HELPERS as ELEMENT_HELPERS
 from .options import _as_int, _per_sequence, host_integers
 
@@ -677,9 +676,13 @@ def _validate(q, k, positions, offset, q_offsets, cos, sin, base, rotary_dim, in
                 if a is not None and overlaps(a, t):
                     raise ValueError(f"{table} overlaps {name}: {name} is rotated in place "
                                      f"while {table} is read; pass a separate table")
-        if _rotated(qs, ks):
-            _check_range(*_position_range(host_pos, device_pos, offsets, offset, seq_len,
-                                          batch), cos_s.shape[2])
+    if ks is not None and not qs.size:
+        # q of no heads beside a k of some: k alone, the path of every call without k
+        # (the cuda kernel given both faulted with an illegal address, H200 2026-12-04 r87)
+        qs, ks = ks, None
+    if cos_s is not None and qs.size:
+        _check_range(*_position_range(host_pos, device_pos, offsets, offset, seq_len, batch),
+                     cos_s.shape[2])
     return _Request(qs, ks, pairs, bool(interleaved), host_pos, device_pos, offsets, offset,
                     cos_s, sin_s, base)
 
@@ -721,9 +724,8 @@ def apply_rotary(q, k=None, *, positions=None, offset=0, q_offsets=None, cos=Non
     chosen = get_backend(backend)
     request = _validate(q, k, positions, offset, q_offsets, cos, sin, base, rotary_dim,
                         interleaved, layout, chosen)
-    elements = _rotated(request.q, request.k)
-    if elements:
-        _rotate(chosen, _k_alone(request), kc.host_kind(elements) if not chosen.is_gpu_kernel
+    if request.q.size:
+        _rotate(chosen, request, kc.host_kind(request.q.size) if not chosen.is_gpu_kernel
                 else "kernel", key if chosen.name == "cuda" else None)
     return q if k is None else (q, k)
 
@@ -796,24 +798,9 @@ def rotary_reference(q, k=None, *, positions=None, offset=0, q_offsets=None, cos
     for name, s in (("q", request.q), ("k", request.k), ("cos", request.cos)):
         if s is not None and s.on_device:
             raise TypeError(f"rotary_reference works on host arrays; {name} is on a GPU")
-    if _rotated(request.q, request.k):
-        _rotate(chosen, _k_alone(request), "reference")
+    if request.q.size:
+        _rotate(chosen, request, "reference")
     return q if k is None else (q, k)
-
-
-def _k_alone(request):
-    """``request``, or where q has no heads and k has some, k as the only operand: the
-    path of every call without k (the cuda kernel given a q of no heads beside a k of
-    some faulted with an illegal address on an H200, 2026-12-04 r87)."""
-    if request.q.size or request.k is None:
-        return request
-    return replace(request, q=request.k, k=None)
-
-
-def _rotated(q, k) -> int:
-    """The elements a call rotates: q's and k's (arrays.Scores; q may have no heads
-    while k has some)."""
-    return q.size + (0 if k is None else k.size)
 
 
 def _geometry(backend, view, s):

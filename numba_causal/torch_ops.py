@@ -307,8 +307,6 @@ def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, k
     return scores
 
 
-
-
 def _check_out_tensor(scores, out) -> None:
     if not isinstance(out, torch.Tensor):
         raise TypeError(f"out must be a torch tensor like scores; got {type(out).__name__}")

@@ -63,7 +63,7 @@ import numpy as np
 from numba import int32, int64, prange, uint32
 
 from . import compile as kc
-from . import dtypes, elements, fastpath, op, reductions
+from . import dtypes, elements, fastpath, op, panels, reductions
 from .arrays import constant_on, inspect_scores, overlaps
 from .backends import get_backend, spelling
 from .compile import GPU, compile_time
@@ -71,6 +71,7 @@ from .elements import (FORMATS, compute_dtype, element_of, element_value, float_
                        format_constants)
 from .mask import kept_keys
 from .options import PLAIN, check_scale, mask_options
+from .panels import rows_product, rows_product_add
 
 gpu = GPU
 #: compile-time constants (plan_constants sets them per variant): lanes per warp
@@ -155,6 +156,9 @@ Q_FRAGS, O_SLOTS, S_SLOTS, MMA_LANES = compile_time("Q_FRAGS", "O_SLOTS", "S_SLO
                                                     "MMA_LANES")
 warp_mma, pair_lo, pair_hi, pack_f16x2, pack_bf16x2, udiv32, urem32 = compile_time(
     "warp_mma", "pair_lo", "pair_hi", "pack_f16x2", "pack_bf16x2", "udiv32", "urem32")
+#: the CPU kernel's panel geometry (cpu_panels)
+PANEL_LANES, PANEL_ROWS, PANEL_ADD_ROWS, PANEL_COLUMNS = compile_time(
+    "PANEL_LANES", "PANEL_ROWS", "PANEL_ADD_ROWS", "PANEL_COLUMNS")
 HAS_MASK_FN, MASK_FN, USE_KV_LENS, USE_Q_OFFSETS = compile_time(
     "HAS_MASK_FN", "MASK_FN", "USE_KV_LENS", "USE_Q_OFFSETS")
 # device helpers bound per variant (elements.py, reductions.py, intrinsics.py)
@@ -1550,6 +1554,10 @@ def merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh
 #: rows at a time) and keys per tile (decoded once into rows of the compute type)
 CPU_ROWS = 16
 CPU_KEYS = 64
+#: rows of a task from which the CPU kernel's scores and softmax hold the rows in
+#: vector lanes (tile_softmax_by_lane); up to it, row by row (a decode step of MHA or
+#: of GQA at 4 query heads a KV head: lanes would be mostly idle)
+WIDE_ROWS = 4
 #: the CPU kernel's fast-math flags: dot products summed in any order (vectorised) and
 #: fused multiply-adds; no flag that assumes finite values or ignores NaN
 CPU_FASTMATH = ("contract", "reassoc")
@@ -1630,32 +1638,130 @@ def values_of_row(acc, r, p, sc, vv, lo, hi, dim_v):
             j += 1
 
 
-def values_of_four_rows(acc, r0, p, vv, lo, hi, dim_v):
-    """``acc[r0 + i] += p[r0 + i, lo:hi] @ vv[lo:hi]`` for four rows i that all keep
-    keys [lo, hi) (``hi - lo`` a multiple of 4; no predicate): each loaded value
-    serves four rows."""
-    for j in range(lo, hi, 4):
-        a0, a1, a2, a3 = p[r0, j], p[r0, j + 1], p[r0, j + 2], p[r0, j + 3]
-        b0, b1, b2, b3 = p[r0 + 1, j], p[r0 + 1, j + 1], p[r0 + 1, j + 2], p[r0 + 1, j + 3]
-        c0, c1, c2, c3 = p[r0 + 2, j], p[r0 + 2, j + 1], p[r0 + 2, j + 2], p[r0 + 2, j + 3]
-        e0, e1, e2, e3 = p[r0 + 3, j], p[r0 + 3, j + 1], p[r0 + 3, j + 2], p[r0 + 3, j + 3]
+def tile_softmax_by_row(s_r, p, m, total, acc, lo_t, hi_t, lo_r, hi_r, pos_r, rows, start,
+                        n, b, head0, row0, seq_len, dim_v):
+    """A tile's online softmax step for few rows, row by row: scores ``s_r[row,
+    key]`` of keys ``start + [0, n)`` -> weights ``p[row, key]`` (base 2, the rows'
+    running max ``m`` updated, ``total`` and ``acc`` rescaled) and each row's keys
+    ``[lo_t, hi_t)`` in the tile (empty where it keeps none, or none yet scored)."""
+    for r in range(rows):
+        lo, hi = max(lo_r[r] - start, 0), min(hi_r[r] - start, n)
+        lo_t[r], hi_t[r] = 0, 0
+        if lo >= hi:
+            continue
+        tile_max = COMPUTE(NEG_INF)
+        sc = s_r[r]
+        for j in range(lo, hi):
+            if HAS_MASK_FN and not MASK_FN(b, head0 + (row0 + r) // seq_len, pos_r[r],
+                                           start + j):
+                sc[j] = NEG_INF
+            tile_max = nan_max(tile_max, sc[j])
+        new_max = nan_max(m[r], tile_max)
+        if new_max == NEG_INF:
+            continue
+        alpha = pow2_host(m[r] - new_max)
+        m[r] = new_max
+        # unsigned indices: no negative-index wrap, so these loops vectorise
+        pr = p[r]
+        for j in range(np.uint64(lo), np.uint64(hi)):
+            pr[j] = pow2_host(sc[j] - new_max)
+        added = COMPUTE(0)
+        for j in range(np.uint64(lo), np.uint64(hi)):
+            added += pr[j]
+        total[r] = total[r] * alpha + added
         for d in range(dim_v):
-            v0, v1, v2, v3 = vv[j, d], vv[j + 1, d], vv[j + 2, d], vv[j + 3, d]
-            acc[r0, d] += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3
-            acc[r0 + 1, d] += b0 * v0 + b1 * v1 + b2 * v2 + b3 * v3
-            acc[r0 + 2, d] += c0 * v0 + c1 * v1 + c2 * v2 + c3 * v3
-            acc[r0 + 3, d] += e0 * v0 + e1 * v1 + e2 * v2 + e3 * v3
+            acc[r, d] *= alpha
+        lo_t[r], hi_t[r] = lo, hi
+
+
+def tile_softmax_by_lane(s_t, w_t, m, total, acc, lo_t, hi_t, lo_r, hi_r, pos_r, lanes, rows,
+                         start, n, b, head0, row0, seq_len, dim_v):
+    """The same step for many rows at once, the rows in vector lanes: scores
+    ``s_t[key, row]`` -> weights ``w_t[key, row]``. A key a row does not keep
+    scores -inf here, so its weight is 0; ``lanes`` holds the per-row scratch
+    (max, NaN seen, shift, scale, sum)."""
+    top, seen, shift, alpha, added = lanes[0], lanes[1], lanes[2], lanes[3], lanes[4]
+    for r in range(rows):
+        lo_t[r] = min(max(lo_r[r] - start, 0), n)
+        hi_t[r] = max(min(hi_r[r] - start, n), lo_t[r])
+        top[r], seen[r], added[r] = NEG_INF, 0, 0
+    if HAS_MASK_FN:
+        for r in range(rows):
+            for j in range(lo_t[r], hi_t[r]):
+                if not MASK_FN(b, head0 + (row0 + r) // seq_len, pos_r[r], start + j):
+                    s_t[j, r] = NEG_INF
+    # the running max and "a NaN was seen" per lane: selects, so the loop vectorises
+    # where nan_max's reduction would not
+    for j in range(n):
+        sj = s_t[j]
+        for r in range(rows):
+            x = sj[r] if (j >= lo_t[r]) & (j < hi_t[r]) else COMPUTE(NEG_INF)
+            sj[r] = x
+            top[r] = x if x > top[r] else top[r]
+            seen[r] = COMPUTE(1) if x != x else seen[r]
+    for r in range(rows):
+        new_max = nan_max(m[r], COMPUTE(np.nan) if seen[r] != 0 else top[r])
+        if new_max == NEG_INF:  # no key kept yet: weights pow2(-inf - 0) = 0
+            alpha[r], shift[r] = 1, 0
+            hi_t[r] = lo_t[r]
+        else:
+            alpha[r], shift[r] = pow2_host(m[r] - new_max), new_max
+            m[r] = new_max
+    for j in range(n):
+        sj = s_t[j]
+        wj = w_t[j]
+        for r in range(rows):
+            w = pow2_host(sj[r] - shift[r])
+            wj[r] = w
+            added[r] += w
+    for r in range(rows):
+        total[r] = total[r] * alpha[r] + added[r]
+        for d in range(dim_v):
+            acc[r, d] *= alpha[r]
+
+
+def tile_values(acc, weights, scores, vv, lo_t, hi_t, rows, dim_v):
+    """``acc[r] += weights[r, lo_t:hi_t] @ vv[lo_t:hi_t]`` for each row: four rows
+    at a time over the keys all four keep (no predicate; panels.rows_product_add,
+    PANEL_COLUMNS values a call, the rest of the columns by element), each row
+    alone over the rest (values_of_row: a key a predicate masks is skipped)."""
+    columns = dim_v - dim_v % PANEL_COLUMNS
+    for r0 in range(0, rows, 4):
+        a, z = lo_t[r0], hi_t[r0]
+        if r0 + 4 <= rows and not HAS_MASK_FN:
+            for i in range(1, 4):
+                a, z = max(a, lo_t[r0 + i]), min(z, hi_t[r0 + i])
+            z = max(z, a)
+        else:
+            z = a
+        if z > a:
+            for i0 in range(r0, r0 + 4, PANEL_ADD_ROWS):
+                for c0 in range(0, columns, PANEL_COLUMNS):
+                    rows_product_add(acc, weights, vv, i0, c0, a, z)
+            for r in range(r0, r0 + 4):
+                for j in range(a, z):
+                    wj = weights[r, j]
+                    for d in range(columns, dim_v):
+                        acc[r, d] += wj * vv[j, d]
+        for r in range(r0, min(r0 + 4, rows)):
+            if hi_t[r] > lo_t[r]:
+                if z > a:
+                    values_of_row(acc, r, weights[r], scores[r], vv, lo_t[r], a, dim_v)
+                    values_of_row(acc, r, weights[r], scores[r], vv, z, hi_t[r], dim_v)
+                else:
+                    values_of_row(acc, r, weights[r], scores[r], vv, lo_t[r], hi_t[r], dim_v)
 
 
 def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
     """CPU kernel (``@njit(parallel=True)``): (batch, KV head, tile of CPU_ROWS group
     rows) in parallel. The tile's key range goes in tiles of CPU_KEYS keys, each
-    decoded once into rows of the compute type. A key's scores are dot products
-    with four query rows at a time (its dims read once for the four; CPU_FASTMATH
-    lets the sums run in any order, so they vectorise along the dims). Per row,
-    the online softmax in base 2 (pow2_host, no libm call) and the weighted values
-    four keys at a time (a key a mask_fn masks is skipped, its value never
-    read)."""
+    decoded once into rows of the compute type. Past WIDE_ROWS rows the scores are
+    panel products (panels.rows_product: ``[key, row]``, the rows in vector lanes,
+    PANEL_ROWS keys a call) and the online softmax takes every row at once
+    (tile_softmax_by_lane); up to WIDE_ROWS rows, four rows by four keys
+    (scores_four_keys) and row by row (tile_softmax_by_row). The softmax is in base
+    2 (pow2_host, no libm call); the weighted values go four rows at a time
+    (tile_values; a key a mask_fn masks is skipped, its value never read)."""
     batch, heads_q, seq_len, head_dim = q.shape
     heads_kv, cache_len, dim_v = k.shape[1], k.shape[2], v.shape[3]
     group = heads_q // heads_kv
@@ -1666,17 +1772,22 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
         hkv = (task // tiles) % heads_kv
         row0 = (task % tiles) * CPU_ROWS
         rows = min(CPU_ROWS, rows_total - row0)
+        wide = rows > WIDE_ROWS
         q_s = np.zeros((CPU_ROWS, head_dim), COMPUTE)  # rows past ``rows`` stay 0
-        acc = np.zeros((rows, dim_v), COMPUTE)
-        m = np.full(rows, NEG_INF, COMPUTE)
-        total = np.zeros(rows, COMPUTE)
-        lo_r = np.empty(rows, np.int64)
-        hi_r = np.empty(rows, np.int64)
-        pos_r = np.empty(rows, np.int64)
-        kk = np.empty((CPU_KEYS, head_dim), COMPUTE)
+        q_t = np.zeros((head_dim, CPU_ROWS), COMPUTE)  # q_s transposed (wide scores)
+        acc = np.zeros((CPU_ROWS, dim_v), COMPUTE)
+        m = np.full(CPU_ROWS, NEG_INF, COMPUTE)
+        total = np.zeros(CPU_ROWS, COMPUTE)
+        lo_r = np.zeros(CPU_ROWS, np.int64)
+        hi_r = np.zeros(CPU_ROWS, np.int64)
+        pos_r = np.zeros(CPU_ROWS, np.int64)
+        kk = np.zeros((CPU_KEYS, head_dim), COMPUTE)  # the tile's keys (rows past n: stale)
         vv = np.empty((CPU_KEYS, dim_v), COMPUTE)
-        s_r = np.empty((CPU_ROWS, CPU_KEYS), COMPUTE)  # the tile's scores [row, key]
-        p = np.empty((CPU_ROWS, CPU_KEYS), COMPUTE)  # the tile's weights [row, key]
+        s_r = np.empty((CPU_ROWS, CPU_KEYS), COMPUTE)  # scores [row, key] (few rows)
+        p = np.empty((CPU_ROWS, CPU_KEYS), COMPUTE)  # weights [row, key]
+        s_t = np.empty((CPU_KEYS, CPU_ROWS), COMPUTE)  # scores [key, row] (many rows)
+        w_t = np.empty((CPU_KEYS, CPU_ROWS), COMPUTE)  # weights [key, row]
+        lanes = np.empty((5, CPU_ROWS), COMPUTE)
         lo_t = np.zeros(CPU_ROWS, np.int64)  # each row's keys in the tile, [lo_t, hi_t)
         hi_t = np.zeros(CPU_ROWS, np.int64)
         first, last = cache_len, 0
@@ -1686,6 +1797,7 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
             qq = (row0 + r) % seq_len
             for d in range(head_dim):
                 q_s[r, d] = element_to_float(q[b, h, qq, d]) * scale
+                q_t[d, r] = q_s[r, d]
             pos = qq + (q_offsets[b] if USE_Q_OFFSETS else offset)
             lo, hi = kept_keys(pos, window, kv_len, cache_len)
             lo_r[r], hi_r[r], pos_r[r] = lo, hi, pos
@@ -1698,6 +1810,15 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
                     kk[j, d] = element_to_float(k[b, hkv, start + j, d])
                 for d in range(dim_v):
                     vv[j, d] = element_to_float(v[b, hkv, start + j, d])
+            if wide:
+                for j0 in range(0, n, PANEL_ROWS):
+                    for c0 in range(0, rows, PANEL_LANES):
+                        rows_product(s_t, kk, q_t, j0, c0, 0, head_dim)
+                tile_softmax_by_lane(s_t, w_t, m, total, acc, lo_t, hi_t, lo_r, hi_r, pos_r,
+                                     lanes, rows, start, n, b, hkv * group, row0, seq_len,
+                                     dim_v)
+                tile_values(acc, w_t.T, s_t.T, vv, lo_t, hi_t, rows, dim_v)
+                continue
             quad = n - n % 4
             for j in range(0, quad, 4):  # four rows by four keys: each load serves four
                 for r0 in range(0, rows, 4):
@@ -1718,53 +1839,9 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
                     s_r[r0 + 1, j] = s1
                     s_r[r0 + 2, j] = s2
                     s_r[r0 + 3, j] = s3
-            for r in range(rows):
-                lo, hi = max(lo_r[r] - start, 0), min(hi_r[r] - start, n)
-                lo_t[r], hi_t[r] = 0, 0  # no keys of this row here (yet)
-                if lo >= hi:
-                    continue
-                tile_max = COMPUTE(NEG_INF)
-                sc = s_r[r]
-                for j in range(lo, hi):
-                    if HAS_MASK_FN and not MASK_FN(
-                            b, hkv * group + (row0 + r) // seq_len, pos_r[r], start + j):
-                        sc[j] = NEG_INF
-                    tile_max = nan_max(tile_max, sc[j])
-                new_max = nan_max(m[r], tile_max)
-                if new_max == NEG_INF:
-                    continue
-                alpha = pow2_host(m[r] - new_max)
-                m[r] = new_max
-                # unsigned indices: no negative-index wrap, so these loops vectorise
-                pr = p[r]
-                for j in range(np.uint64(lo), np.uint64(hi)):
-                    pr[j] = pow2_host(sc[j] - new_max)
-                added = COMPUTE(0)
-                for j in range(np.uint64(lo), np.uint64(hi)):
-                    added += pr[j]
-                total[r] = total[r] * alpha + added
-                for d in range(dim_v):
-                    acc[r, d] *= alpha
-                lo_t[r], hi_t[r] = lo, hi
-            # the weighted values: four rows at a time over the keys all four keep (no
-            # predicate), each row alone over the rest
-            for r0 in range(0, rows, 4):
-                a, z = lo_t[r0], hi_t[r0]
-                if r0 + 4 <= rows and not HAS_MASK_FN:
-                    for i in range(1, 4):
-                        a, z = max(a, lo_t[r0 + i]), min(z, hi_t[r0 + i])
-                    z = a + (z - a) // 4 * 4 if z > a else a
-                else:
-                    z = a
-                if z > a:
-                    values_of_four_rows(acc, r0, p, vv, a, z, dim_v)
-                for r in range(r0, min(r0 + 4, rows)):
-                    if hi_t[r] > lo_t[r]:
-                        if z > a:
-                            values_of_row(acc, r, p[r], s_r[r], vv, lo_t[r], a, dim_v)
-                            values_of_row(acc, r, p[r], s_r[r], vv, z, hi_t[r], dim_v)
-                        else:
-                            values_of_row(acc, r, p[r], s_r[r], vv, lo_t[r], hi_t[r], dim_v)
+            tile_softmax_by_row(s_r, p, m, total, acc, lo_t, hi_t, lo_r, hi_r, pos_r, rows,
+                                start, n, b, hkv * group, row0, seq_len, dim_v)
+            tile_values(acc, p, s_r, vv, lo_t, hi_t, rows, dim_v)
         for r in range(rows):
             h = hkv * group + (row0 + r) // seq_len
             qq = (row0 + r) % seq_len
@@ -1777,7 +1854,8 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
 
 
 #: the CPU kernel's own helpers (every attention family shares attention_cpu)
-CPU_HELPERS = (pow2_host, scores_four_keys, values_of_row, values_of_four_rows)
+CPU_HELPERS = (pow2_host, scores_four_keys, values_of_row, tile_softmax_by_row,
+               tile_softmax_by_lane, tile_values)
 
 
 def attention_definition(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
@@ -2443,6 +2521,17 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
     return (out, lse) if return_lse else out
 
 
+def cpu_panels(dtype) -> dict:
+    """The CPU kernel's panel geometry for the compute type of ``dtype`` on this
+    CPU (numba_causal.panels): PANEL_LANES (rows of one scores call: a vector's elements),
+    PANEL_ROWS (keys a scores call takes), PANEL_ADD_ROWS and PANEL_COLUMNS (rows
+    and value columns of one weighted-values call)."""
+    itemsize = compute_dtype(dtype).itemsize
+    return dict(PANEL_LANES=panels.panel_columns(itemsize, 1), PANEL_ROWS=panels.panel_rows(),
+                PANEL_ADD_ROWS=panels.panel_add_rows(),
+                PANEL_COLUMNS=panels.panel_columns(itemsize, 4))
+
+
 def _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, kind=None, fast_key=None,
                live_kv_lens=None) -> None:
     dtype = qs.dtype
@@ -2458,7 +2547,7 @@ def _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, kind=None, fast_key=
         if not chosen.is_gpu_kernel:
             kv_lens, q_offsets = opts.per_sequence()
             size = qs.size * ks.shape[2]
-            constants = dict(format_constants(dtype), **opts.constants(),
+            constants = dict(format_constants(dtype), **opts.constants(), **cpu_panels(dtype),
                              HAS_LSE=lse_s is not None, HOST_FASTMATH=CPU_FASTMATH)
             op.run_host(ATTENTION, chosen, kind or kc.host_kind(size), constants,
                         (q_, k_, v_, o_, _lse_or_dummy(chosen, lse_view, dtype), cscale,

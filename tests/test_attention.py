@@ -102,6 +102,78 @@ def test_gqa_ratios_and_head_dims_cpu(rng, ratio, head_dim, head_dim_v):
     check(causal_attention(q, k, v, backend="cpu"), definition(q, k, v)[0], "float16")
 
 
+#: CPU tasks of more than WIDE_ROWS rows (rows in vector lanes): (batch, heads_q,
+#: heads_kv, seq_len, cache_len, head_dim, head_dim_v); caches over several key
+#: tiles, value widths off the panels' columns, several row tiles a KV head
+MANY_ROWS = {
+    "gqa4_seq4": (2, 8, 2, 4, 150, 128, 128),
+    "gqa8_seq1_dims80": (2, 16, 2, 1, 70, 80, 80),
+    "gqa2_seq3_dim_v8": (2, 4, 2, 3, 65, 16, 8),
+    "gqa4_seq5_two_tiles": (1, 8, 2, 5, 64, 64, 200),
+    "mha_seq7": (2, 2, 2, 7, 30, 24, 40),
+}
+MANY_ROWS_OPTIONS = {
+    "window_kv_lens": dict(window=37, kv_lens=[0, 61]),
+    "q_offsets": dict(q_offsets=[3, 40]),
+    "not_causal": dict(causal=False, kv_lens=[64, 9]),
+    "fully_masked_rows": dict(offset=-3),
+}
+
+
+def _many_rows_match_definition(rng, shape, dtype, **options):
+    *dims, head_dim_v = shape
+    assert dims[1] // dims[2] * dims[3] > A.WIDE_ROWS
+    q, k, v = make(rng, tuple(dims), dtype, head_dim_v)
+    out, lse = causal_attention(q, k, v, return_lse=True, backend="cpu", **options)
+    want, want_lse = definition(q, k, v, **options)
+    check(out, want, dtype)
+    check_lse(lse, want_lse)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", MANY_ROWS.values(), ids=list(MANY_ROWS))
+def test_cpu_tasks_of_many_rows(rng, dtype, shape):
+    """Scores as panel products and the softmax with the rows in vector lanes."""
+    _many_rows_match_definition(rng, shape, dtype)
+
+
+@pytest.mark.parametrize("options", MANY_ROWS_OPTIONS.values(), ids=list(MANY_ROWS_OPTIONS))
+@pytest.mark.parametrize("shape", ["gqa4_seq4", "gqa2_seq3_dim_v8"])
+def test_cpu_tasks_of_many_rows_mask_options(rng, options, shape):
+    _many_rows_match_definition(rng, MANY_ROWS[shape], "float32", **options)
+
+
+def test_cpu_tasks_of_many_rows_with_a_predicate(rng):
+    q, k, v = make(rng, (2, 8, 2, 3, 100, 32), "float32", 72)
+    out, lse = causal_attention(q, k, v, return_lse=True, backend="cpu",
+                                mask_fn=_odd_or_diagonal, window=50)
+    want, want_lse = definition(q, k, v, mask_fn=_odd_or_diagonal, window=50)
+    check(out, want, "float32")
+    check_lse(lse, want_lse)
+
+
+def test_cpu_tasks_of_many_rows_never_read_masked_keys(rng):
+    """NaN in every key and value no query of a wide task keeps, and in the keys a
+    predicate masks, leaves the result finite."""
+    q, k, v = make(rng, (2, 8, 2, 4, 140, 16), "float32")
+    kv_lens, q_offsets = [100, 131], [96, 127]
+
+    def even_keys(b, h, q_pos, key):
+        return key % 2 == 0
+
+    for mask_fn in (None, even_keys):
+        options = dict(kv_lens=kv_lens, window=70, q_offsets=q_offsets, mask_fn=mask_fn)
+        want = definition(q, k, v, **options)[0]
+        kp, vp = k.copy(), v.copy()
+        for b, n in enumerate(kv_lens):
+            for a in (kp, vp):
+                a[b, :, n:] = np.nan
+                a[b, :, :n - 73] = np.nan
+                if mask_fn is not None:
+                    a[b, :, 1::2] = np.nan
+        check(causal_attention(q, kp, vp, backend="cpu", **options), want, "float32")
+
+
 @pytest.mark.parametrize("ratio, head_dim, head_dim_v", [(1, 80, 80), (8, 16, 8), (4, 24, 40)])
 def test_gqa_ratios_and_head_dims_gpu_source(gpu_backend, rng, ratio, head_dim, head_dim_v):
     q, k, v = make(rng, (1, ratio, 1, 2, 12, head_dim), "float16", head_dim_v)

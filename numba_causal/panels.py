@@ -1,0 +1,153 @@
+"""Host (``@njit``) products held in vector registers: the inner products of the
+CPU kernels, spelt in explicit LLVM vectors as wide as the compiling CPU's.
+
+Why (issue 15, docs/benchmarks.md 2026-12-05): LLVM vectorises a NumPy-style loop
+to 256 bits on CPUs that "prefer" them (every AVX-512 Intel part), so a dot
+product loop ran at half the FMA rate the machine has, and a sum over a short
+``head_dim`` paid one horizontal reduction per dot product. A panel product keeps
+a block of the result in registers across the whole inner dimension, every
+element of ``b`` loaded once as a vector and every element of ``a`` broadcast
+once; it needs no reduction across lanes.
+
+``rows_product(c, a, b, i0, col0, lo, hi)`` and ``rows_product_add`` (same
+arguments) compute, for ``i`` in ``[i0, i0 + PANEL_ROWS)`` and the
+``PANEL_VECTORS * lanes`` columns ``j`` from ``col0``::
+
+    c[i, j] (=|+=) sum over t in [lo, hi) of a[i, t] * b[t, j]
+
+in order of ``t``, each step one fused multiply-add (``llvm.fmuladd``) in the
+arrays' float type, float32 or float64. ``a`` may have any strides (a transposed
+view is fine); rows of ``b`` and ``c`` are read as ``lanes`` contiguous elements
+(the caller's scratch arrays: unit last stride). No bounds are checked: the
+caller keeps every index inside its arrays. ``lanes`` is a vector register's
+elements (:func:`vector_bytes` over the itemsize), so ``panel_columns(itemsize)``
+tells the caller how many columns a call covers.
+
+The register block is sized to the vector registers: 16 accumulators where there
+are 32 (AVX-512), 8 where there are 16 (AVX2, SSE, NEON), so nothing spills.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils, config
+from numba.core.extending import intrinsic
+
+
+@functools.lru_cache(maxsize=None)
+def vector_bytes() -> int:
+    """Bytes of one vector register of the CPU numba compiles for: 64 with
+    AVX-512, 32 with AVX, else 16 (the features numba's JIT takes:
+    ``$NUMBA_CPU_FEATURES`` where set, else the host's)."""
+    from numba.core.codegen import get_host_cpu_features
+
+    features = config.CPU_FEATURES if config.CPU_FEATURES is not None \
+        else get_host_cpu_features()
+    features = set(features.split(","))
+    if "+avx512f" in features:
+        return 64
+    return 32 if "+avx" in features else 16
+
+
+def _accumulators() -> int:
+    """Vector accumulators a panel holds: half the register file."""
+    return 16 if vector_bytes() == 64 else 8
+
+
+def panel_columns(itemsize: int, vectors: int) -> int:
+    """Columns of ``c`` one call covers with ``vectors`` vectors a row."""
+    return vectors * vector_bytes() // itemsize
+
+
+def _panel_codegen(rows: int, vectors: int, accumulate: bool):
+    def codegen(context, builder, sig, args):
+        c_ty = sig.args[0]
+        c, a, b = (context.make_array(t)(context, builder, v)
+                   for t, v in zip(sig.args[:3], args[:3]))
+        i0, col0, lo, hi = (context.cast(builder, v, t, types.intp)
+                            for v, t in zip(args[3:], sig.args[3:]))
+        element = context.get_value_type(c_ty.dtype)
+        itemsize = context.get_abi_sizeof(element)
+        lanes = vector_bytes() // itemsize
+        vector = ir.VectorType(element, lanes)
+        intp = context.get_value_type(types.intp)
+
+        def strides(array):
+            size = ir.Constant(intp, itemsize)
+            return [builder.sdiv(s, size) for s in cgutils.unpack_tuple(builder, array.strides, 2)]
+
+        def at(array, step, i, j):
+            return builder.gep(array.data, [builder.add(builder.mul(i, step[0]),
+                                                        builder.mul(j, step[1]))])
+
+        def vector_at(array, step, i, j):
+            return builder.bitcast(at(array, step, i, j), vector.as_pointer())
+
+        c_step, a_step, b_step = strides(c), strides(a), strides(b)
+        c_rows = [builder.add(i0, ir.Constant(intp, i)) for i in range(rows)]
+        columns = [builder.add(col0, ir.Constant(intp, w * lanes)) for w in range(vectors)]
+        # allocas that LLVM's mem2reg turns into registers carried around the loop
+        acc = [[cgutils.alloca_once(builder, vector) for _ in range(vectors)]
+               for _ in range(rows)]
+        for i in range(rows):
+            for w in range(vectors):
+                start = (builder.load(vector_at(c, c_step, c_rows[i], columns[w]), align=itemsize)
+                         if accumulate else ir.Constant(vector, None))
+                builder.store(start, acc[i][w])
+        suffix = "f32" if itemsize == 4 else "f64"
+        fmuladd = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(vector, [vector] * 3), f"llvm.fmuladd.v{lanes}{suffix}")
+        splat = ir.Constant(ir.VectorType(ir.IntType(32), lanes), [0] * lanes)
+        with cgutils.for_range(builder, builder.sub(hi, lo)) as loop:
+            t = builder.add(lo, loop.index)
+            b_row = [builder.load(vector_at(b, b_step, t, columns[w]), align=itemsize)
+                     for w in range(vectors)]
+            for i in range(rows):
+                x = builder.load(at(a, a_step, c_rows[i], t))
+                x = builder.insert_element(ir.Constant(vector, ir.Undefined), x,
+                                           ir.Constant(ir.IntType(32), 0))
+                x = builder.shuffle_vector(x, ir.Constant(vector, ir.Undefined), splat)
+                for w in range(vectors):
+                    builder.store(builder.call(fmuladd, [x, b_row[w], builder.load(acc[i][w])]),
+                                  acc[i][w])
+        for i in range(rows):
+            for w in range(vectors):
+                builder.store(builder.load(acc[i][w]), vector_at(c, c_step, c_rows[i], columns[w]),
+                              align=itemsize)
+        return context.get_dummy_value()
+    return codegen
+
+
+def _make_panel(rows_of, vectors, accumulate: bool, name: str):
+    def panel(typingctx, c, a, b, i0, col0, lo, hi):
+        arrays = (c, a, b)
+        if not all(isinstance(x, types.Array) and x.ndim == 2 for x in arrays):
+            return None
+        if len({x.dtype for x in arrays}) != 1 or c.dtype not in (types.float32, types.float64):
+            return None
+        if not all(isinstance(x, types.Integer) for x in (i0, col0, lo, hi)):
+            return None
+        return (types.void(c, a, b, i0, col0, lo, hi),
+                _panel_codegen(rows_of(), vectors, accumulate))
+
+    panel.__name__ = name
+    return intrinsic(panel)
+
+
+#: rows of ``c`` a call of rows_product covers (one vector a row)
+def panel_rows() -> int:
+    return _accumulators()
+
+
+#: rows of ``c`` a call of rows_product_add covers (four vectors a row)
+def panel_add_rows() -> int:
+    return _accumulators() // 4
+
+
+#: c[i0:i0+panel_rows(), col0:col0+lanes] = a[i0:, lo:hi] @ b[lo:hi, col0:col0+lanes]
+rows_product = _make_panel(panel_rows, 1, False, "rows_product")
+#: c[i0:i0+panel_add_rows(), col0:col0+4*lanes] += a[i0:, lo:hi] @ b[lo:hi, col0:...]
+rows_product_add = _make_panel(panel_add_rows, 4, True, "rows_product_add")

@@ -156,9 +156,9 @@ Q_FRAGS, O_SLOTS, S_SLOTS, MMA_LANES = compile_time("Q_FRAGS", "O_SLOTS", "S_SLO
                                                     "MMA_LANES")
 warp_mma, pair_lo, pair_hi, pack_f16x2, pack_bf16x2, udiv32, urem32 = compile_time(
     "warp_mma", "pair_lo", "pair_hi", "pack_f16x2", "pack_bf16x2", "udiv32", "urem32")
-#: the CPU kernel's panel geometry (cpu_panels)
-PANEL_LANES, PANEL_ROWS, PANEL_ADD_ROWS, PANEL_COLUMNS = compile_time(
-    "PANEL_LANES", "PANEL_ROWS", "PANEL_ADD_ROWS", "PANEL_COLUMNS")
+#: the CPU kernel's panel geometry and path (cpu_constants)
+PANEL_LANES, PANEL_ROWS, PANEL_ADD_ROWS, PANEL_COLUMNS, WIDE_TASKS = compile_time(
+    "PANEL_LANES", "PANEL_ROWS", "PANEL_ADD_ROWS", "PANEL_COLUMNS", "WIDE_TASKS")
 HAS_MASK_FN, MASK_FN, USE_KV_LENS, USE_Q_OFFSETS = compile_time(
     "HAS_MASK_FN", "MASK_FN", "USE_KV_LENS", "USE_Q_OFFSETS")
 # device helpers bound per variant (elements.py, reductions.py, intrinsics.py)
@@ -1554,9 +1554,10 @@ def merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh
 #: rows at a time) and keys per tile (decoded once into rows of the compute type)
 CPU_ROWS = 16
 CPU_KEYS = 64
-#: rows of a task from which the CPU kernel's scores and softmax hold the rows in
-#: vector lanes (tile_softmax_by_lane); up to it, row by row (a decode step of MHA or
-#: of GQA at 4 query heads a KV head: lanes would be mostly idle)
+#: query rows a KV head (heads_q // heads_kv * seq_len) above which the CPU kernel's
+#: scores and softmax hold the rows in vector lanes (tile_softmax_by_lane); up to it,
+#: row by row (a decode step of MHA or of GQA at 4 query heads a KV head: lanes would
+#: be mostly idle)
 WIDE_ROWS = 4
 #: the CPU kernel's fast-math flags: dot products summed in any order (vectorised) and
 #: fused multiply-adds; no flag that assumes finite values or ignores NaN
@@ -1755,10 +1756,11 @@ def tile_values(acc, weights, scores, vv, lo_t, hi_t, rows, dim_v):
 def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
     """CPU kernel (``@njit(parallel=True)``): (batch, KV head, tile of CPU_ROWS group
     rows) in parallel. The tile's key range goes in tiles of CPU_KEYS keys, each
-    decoded once into rows of the compute type. Past WIDE_ROWS rows the scores are
-    panel products (panels.rows_product: ``[key, row]``, the rows in vector lanes,
-    PANEL_ROWS keys a call) and the online softmax takes every row at once
-    (tile_softmax_by_lane); up to WIDE_ROWS rows, four rows by four keys
+    decoded once into rows of the compute type. Where a KV head has more than
+    WIDE_ROWS query rows (WIDE_TASKS, a compile-time constant: one path compiled a
+    variant), the scores are panel products (panels.rows_product: ``[key, row]``, the
+    rows in vector lanes, PANEL_ROWS keys a call) and the online softmax takes every
+    row at once (tile_softmax_by_lane); else four rows by four keys
     (scores_four_keys) and row by row (tile_softmax_by_row). The softmax is in base
     2 (pow2_host, no libm call); the weighted values go four rows at a time
     (tile_values; a key a mask_fn masks is skipped, its value never read)."""
@@ -1772,7 +1774,6 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
         hkv = (task // tiles) % heads_kv
         row0 = (task % tiles) * CPU_ROWS
         rows = min(CPU_ROWS, rows_total - row0)
-        wide = rows > WIDE_ROWS
         q_s = np.zeros((CPU_ROWS, head_dim), COMPUTE)  # rows past ``rows`` stay 0
         q_t = np.zeros((head_dim, CPU_ROWS), COMPUTE)  # q_s transposed (wide scores)
         acc = np.zeros((CPU_ROWS, dim_v), COMPUTE)
@@ -1810,7 +1811,7 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
                     kk[j, d] = element_to_float(k[b, hkv, start + j, d])
                 for d in range(dim_v):
                     vv[j, d] = element_to_float(v[b, hkv, start + j, d])
-            if wide:
+            if WIDE_TASKS:
                 for j0 in range(0, n, PANEL_ROWS):
                     for c0 in range(0, rows, PANEL_LANES):
                         rows_product(s_t, kk, q_t, j0, c0, 0, head_dim)
@@ -2521,13 +2522,15 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
     return (out, lse) if return_lse else out
 
 
-def cpu_panels(dtype) -> dict:
-    """The CPU kernel's panel geometry for the compute type of ``dtype`` on this
-    CPU (numba_causal.panels): PANEL_LANES (rows of one scores call: a vector's elements),
-    PANEL_ROWS (keys a scores call takes), PANEL_ADD_ROWS and PANEL_COLUMNS (rows
-    and value columns of one weighted-values call)."""
+def cpu_constants(dtype, rows_per_kv_head: int) -> dict:
+    """The CPU kernel's path and panel geometry for the compute type of ``dtype``
+    on this CPU (numba_causal.panels): WIDE_TASKS (rows in vector lanes: more than
+    WIDE_ROWS query rows a KV head), PANEL_LANES (rows of one scores call: a
+    vector's elements), PANEL_ROWS (keys a scores call takes), PANEL_ADD_ROWS and
+    PANEL_COLUMNS (rows and value columns of one weighted-values call)."""
     itemsize = compute_dtype(dtype).itemsize
-    return dict(PANEL_LANES=panels.panel_columns(itemsize, 1), PANEL_ROWS=panels.panel_rows(),
+    return dict(WIDE_TASKS=rows_per_kv_head > WIDE_ROWS,
+                PANEL_LANES=panels.panel_columns(itemsize, 1), PANEL_ROWS=panels.panel_rows(),
                 PANEL_ADD_ROWS=panels.panel_add_rows(),
                 PANEL_COLUMNS=panels.panel_columns(itemsize, 4))
 
@@ -2538,7 +2541,7 @@ def _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, kind=None, fast_key=
     arrays = [(os_, True), (qs, False), (ks, False), (vs, False)]
     if lse_s is not None:
         arrays.append((lse_s, True))
-    with op.operands(chosen, *arrays) as (views, stream):
+    with op.operands(chosen, *arrays, mask_fn=opts.mask_fn) as (views, stream):
         target, qv, kv, vv = views[:4]
         lse_view = float_view(views[4].bits, compute_dtype(dtype).name) if lse_s is not None \
             else None
@@ -2547,7 +2550,9 @@ def _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, kind=None, fast_key=
         if not chosen.is_gpu_kernel:
             kv_lens, q_offsets = opts.per_sequence()
             size = qs.size * ks.shape[2]
-            constants = dict(format_constants(dtype), **opts.constants(), **cpu_panels(dtype),
+            rows = qs.shape[1] // max(ks.shape[1], 1) * qs.shape[2]  # query rows a KV head
+            constants = dict(format_constants(dtype), **opts.constants(),
+                             **cpu_constants(dtype, rows),
                              HAS_LSE=lse_s is not None, HOST_FASTMATH=CPU_FASTMATH)
             op.run_host(ATTENTION, chosen, kind or kc.host_kind(size), constants,
                         (q_, k_, v_, o_, _lse_or_dummy(chosen, lse_view, dtype), cscale,

@@ -548,7 +548,7 @@ def _mask(s, bits, opts, chosen, fast_key=None, host_key=None, live_kv_lens=None
     """Mask validated scores ``s`` on backend ``chosen`` (``fast_key``, cuda: keep the
     launch for fastpath's replay; ``live_kv_lens``: the caller's int64 CUDA kv_lens,
     read in place)."""
-    with op.operands(chosen, (s, True)) as ((target,), stream):
+    with op.operands(chosen, (s, True), mask_fn=opts.mask_fn) as ((target,), stream):
         if not chosen.is_gpu_kernel:
             kv_lens, q_offsets = opts.per_sequence()
             op.run_host(CAUSAL_MASK, chosen, kc.host_kind(s.size), opts.constants(),

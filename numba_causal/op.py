@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Callable, Optional
 
+import numpy as np
+
 from . import compile as kc
 from . import intrinsics, primitives
 from .arrays import constant_on, device_copy, on_gpu, scores_on
@@ -233,7 +235,7 @@ def aot_catalog(gpu, warp: int) -> list:
 # --- operands and stream ---------------------------------------------------------------
 
 @contextlib.contextmanager
-def operands(backend: Backend, *arrays):
+def operands(backend: Backend, *arrays, mask_fn=None):
     """Views of validated arrays (arrays.Scores) where ``backend``'s kernels run,
     and the one stream to launch on: yields ([Launchable, ...], stream).
 
@@ -243,27 +245,44 @@ def operands(backend: Backend, *arrays):
     stream is synchronised first, so its data is in place before the kernel reads
     it. GPU arrays must all live on one GPU (else ValueError, before anything is
     written); that GPU is made current for the body, whatever device was current.
+
+    With a ``mask_fn`` on a host backend (cpu, the simulator), where the kernel
+    calls the user's predicate and its exception propagates, the written host
+    arrays are copied first and put back if the body raises: a predicate that
+    raises only for some arguments (the validation's probe calls it once) leaves
+    nothing written, and its exception comes back as a ValueError that names it.
     """
     devices = sorted({s.device for s, _ in arrays if s.on_device and s.device is not None})
     if len(devices) > 1:
         raise ValueError(f"arguments live on different GPUs ({', '.join(f'cuda:{d}' for d in devices)}):"
                          " pass them on one device")
-    with contextlib.ExitStack() as stack:
-        # launches, views, streams and device constants on the arrays' own GPU
-        stack.enter_context(on_gpu(backend, devices[0] if devices else None))
-        views = [stack.enter_context(scores_on(s, backend, write_back=written))
-                 for s, written in arrays]
-        written = [v for v, (_, w) in zip(views, arrays) if w] or views
-        stream = written[0].stream
-        for view in views:
-            if view.stream is not stream and hasattr(view.stream, "synchronize"):
-                view.stream.synchronize()
-        yield views, stream
-        if backend.on_device and hasattr(stream, "synchronize") and any(
-                w and not s.on_device for s, w in arrays):
-            # host arrays are copied back on their own streams (on leaving the
-            # views): the kernel on the launch stream must be done first
-            stream.synchronize()
+    kept = [(s.host, s.host.copy()) for s, written in arrays
+            if written and s.host is not None] if mask_fn is not None and not backend.on_device \
+        else []
+    try:
+        with contextlib.ExitStack() as stack:
+            # launches, views, streams and device constants on the arrays' own GPU
+            stack.enter_context(on_gpu(backend, devices[0] if devices else None))
+            views = [stack.enter_context(scores_on(s, backend, write_back=written))
+                     for s, written in arrays]
+            written = [v for v, (_, w) in zip(views, arrays) if w] or views
+            stream = written[0].stream
+            for view in views:
+                if view.stream is not stream and hasattr(view.stream, "synchronize"):
+                    view.stream.synchronize()
+            yield views, stream
+            if backend.on_device and hasattr(stream, "synchronize") and any(
+                    w and not s.on_device for s, w in arrays):
+                # host arrays are copied back on their own streams (on leaving the
+                # views): the kernel on the launch stream must be done first
+                stream.synchronize()
+    except BaseException as exc:
+        for memory, before in kept:
+            np.copyto(memory, before)
+        if kept and isinstance(exc, Exception):
+            raise ValueError(f"mask_fn raised {type(exc).__name__} while the kernel ran: {exc} "
+                             "(the op's outputs are as they were before the call)") from exc
+        raise
 
 
 def per_sequence_on(backend: Backend, opts, stream, live_kv_lens=None) -> tuple:

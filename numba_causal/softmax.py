@@ -716,7 +716,7 @@ def _softmax(chosen, s, o, in_place, scale, opts, host_key=None, fast_key=None,
     ``fast_key``, cuda: keep the launch for fastpath's replay; ``live_kv_lens``: the
     caller's int64 CUDA kv_lens, read in place)."""
     operands = ((s, True),) if in_place else ((s, False), (o, True))
-    with op.operands(chosen, *operands) as (views, stream):
+    with op.operands(chosen, *operands, mask_fn=opts.mask_fn) as (views, stream):
         source, target = views[0], views[-1]
         src, dst = float_view(source.bits, s.dtype), float_view(target.bits, s.dtype)
         scale = compute_dtype(s.dtype).type(scale)

@@ -608,7 +608,7 @@ def _backward(chosen, p, g, o, in_place_p, in_place_g, scale, opts, fast_key=Non
     ``fast_key``, cuda: keep the launch for fastpath's replay; ``live_kv_lens``: the
     caller's int64 CUDA kv_lens, read in place)."""
     operands, (ip, ig, io) = _distinct(p, g, o, in_place_p, in_place_g)
-    with op.operands(chosen, *operands) as (views, stream):
+    with op.operands(chosen, *operands, mask_fn=opts.mask_fn) as (views, stream):
         pv, gv, ov = (float_view(views[i].bits, p.dtype) for i in (ip, ig, io))
         scale = compute_dtype(p.dtype).type(scale)
         if not chosen.is_gpu_kernel:

@@ -165,6 +165,19 @@ def raises_first():
     return on_scores(scores(), mask_fn=predicate)  # [2, 2, 5, 7]: the first query at 2
 
 
+def raises_later():
+    """The probe's call passes; the second sequence's key 5 raises while the kernel
+    runs, after other rows were masked. On a GPU a compiled kernel does not raise, so
+    the row is about the backends where the predicate's exception propagates."""
+    def predicate(b, h, q_pos, k):
+        if b == 1 and k == 5:
+            raise IndexError("key five")
+        return k % 2 == 0
+    x = scores()
+    return Case(mask(x, mask_fn=predicate), memory=lambda: x,
+                backends=tuple(b for b in ("cpu", "sim") if b in available_backends()))
+
+
 def positional():
     x = scores()
     return Case(lambda backend: nc.apply_causal_mask(x, 1, backend=backend), memory=lambda: x)
@@ -223,6 +236,7 @@ CASES = {
     "mask-fn-keyword-only": keyword_only,
     "mask-fn-not-compilable": not_compilable,
     "mask-fn-raises": raises_first,
+    "mask-fn-raises-later": raises_later,
     "causal-none": lambda: on_scores(scores(), causal=None),
     "causal-str": lambda: on_scores(scores(), causal="False"),
     "fill-numeric-str": lambda: on_scores(scores(), fill="1.5"),
@@ -267,6 +281,40 @@ def test_bad_input(row_id):
             assert fragment in message, f"{backend}: {fragment!r} not in {message!r}"
         if memory is not None:
             assert memory.tobytes() == before, f"{backend} wrote before raising"
+
+
+def _raises_at_key_three(b, h, q_pos, k):
+    if b == 1 and k == 3:
+        raise IndexError("key three")
+    return True
+
+
+def _ops_with_outputs(rng):
+    """(name, call(backend), the output arrays) of every op that takes a mask_fn and
+    writes a caller's ``out``."""
+    x = rng.standard_normal((2, 2, 5, 6)).astype(np.float32)
+    q = rng.standard_normal((2, 2, 5, 8)).astype(np.float32)
+    out, grad_out = np.full_like(x, 7.0), np.full_like(x, 7.0)
+    att_out = np.full_like(q, 7.0)
+    options = dict(mask_fn=_raises_at_key_three)
+    return [
+        ("causal_softmax", lambda be: nc.causal_softmax(x, out=out, backend=be, **options), out),
+        ("causal_softmax_backward",
+         lambda be: nc.causal_softmax_backward(x, x, out=grad_out, backend=be, **options),
+         grad_out),
+        ("causal_attention",
+         lambda be: nc.causal_attention(q, q, q, out=att_out, backend=be, **options), att_out),
+    ]
+
+
+@pytest.mark.parametrize("backend", [b for b in ("cpu", "sim") if b in available_backends()])
+def test_a_predicate_raising_later_leaves_every_output_as_it_was(backend):
+    """Row mask-fn-raises-later for the ops that write an ``out``."""
+    for name, call, out in _ops_with_outputs(np.random.default_rng(5)):
+        with pytest.raises(ValueError, match="mask_fn raised .* while the kernel ran") as err:
+            call(backend)
+        assert isinstance(err.value.__cause__, Exception), name
+        assert (out == 7.0).all(), f"{name} on {backend} wrote before raising"
 
 
 # --- the cuda fast path --------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 
 import numba_causal as nc
 from numba_causal import compile as kc
+from numba_causal import fastpath
 from helpers import DTYPES, assert_bits_equal, expected, masked_where, random_scores
 
 THREADS = 8
@@ -35,9 +36,12 @@ SHAPES = {  # per backend, used in turn by the threads; the simulator runs ~6 ms
 @pytest.fixture
 def compile_log(monkeypatch):
     """An empty kernel cache for the test (the process's cache is restored after),
-    and the list of (backend, kind, kernel variant) passed to a jit compiler."""
+    no recorded fast-path call (an earlier test's call on an equal array would be
+    replayed without a compile), and the list of (backend, kind, kernel variant)
+    passed to a jit compiler."""
     saved = dict(kc._KERNELS)
     kc._KERNELS.clear()
+    fastpath.clear()
     log = []
     real = kc._jitters
 

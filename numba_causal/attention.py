@@ -157,8 +157,8 @@ Q_FRAGS, O_SLOTS, S_SLOTS, MMA_LANES = compile_time("Q_FRAGS", "O_SLOTS", "S_SLO
 warp_mma, pair_lo, pair_hi, pack_f16x2, pack_bf16x2, udiv32, urem32 = compile_time(
     "warp_mma", "pair_lo", "pair_hi", "pack_f16x2", "pack_bf16x2", "udiv32", "urem32")
 #: the CPU kernel's panel geometry and path (cpu_constants)
-PANEL_LANES, PANEL_ROWS, PANEL_ADD_ROWS, PANEL_COLUMNS, WIDE_TASKS = compile_time(
-    "PANEL_LANES", "PANEL_ROWS", "PANEL_ADD_ROWS", "PANEL_COLUMNS", "WIDE_TASKS")
+PANEL_LANES, PANEL_ROWS, PANEL_ADD_ROWS, PANEL_COLUMNS, WIDE_TASKS, DIRECT_KV = compile_time(
+    "PANEL_LANES", "PANEL_ROWS", "PANEL_ADD_ROWS", "PANEL_COLUMNS", "WIDE_TASKS", "DIRECT_KV")
 HAS_MASK_FN, MASK_FN, USE_KV_LENS, USE_Q_OFFSETS = compile_time(
     "HAS_MASK_FN", "MASK_FN", "USE_KV_LENS", "USE_Q_OFFSETS")
 # device helpers bound per variant (elements.py, reductions.py, intrinsics.py)
@@ -1619,6 +1619,46 @@ def scores_four_keys(s_r, q_s, kk, j, r0, head_dim):
         s30, s31, s32, s33
 
 
+def scores_by_row(s_r, q_s, kk, n, rows, head_dim):
+    """``s_r[r, j] = q_s[r] . kk[j]`` for rows ``[0, rows)`` and keys ``[0, n)``,
+    each dot product vectorised along the dims: four rows by four keys
+    (scores_four_keys), a last row or three by four keys, the keys past a multiple
+    of 4 four rows at a time (rows past ``rows`` are zero queries)."""
+    quad = n - n % 4
+    whole = rows - rows % 4
+    for j in range(0, quad, 4):  # four rows by four keys: each load serves four
+        for r0 in range(0, whole, 4):
+            scores_four_keys(s_r, q_s, kk, j, r0, head_dim)
+        for r in range(whole, rows):  # a row alone: a decode step of MHA
+            s0 = COMPUTE(0)
+            s1 = COMPUTE(0)
+            s2 = COMPUTE(0)
+            s3 = COMPUTE(0)
+            for d in range(head_dim):
+                x = q_s[r, d]
+                s0 += x * kk[j, d]
+                s1 += x * kk[j + 1, d]
+                s2 += x * kk[j + 2, d]
+                s3 += x * kk[j + 3, d]
+            s_r[r, j], s_r[r, j + 1], s_r[r, j + 2], s_r[r, j + 3] = s0, s1, s2, s3
+    for j in range(quad, n):  # four rows a key: the key's dims read once for them
+        for r0 in range(0, rows, 4):
+            s0 = COMPUTE(0)
+            s1 = COMPUTE(0)
+            s2 = COMPUTE(0)
+            s3 = COMPUTE(0)
+            for d in range(head_dim):
+                kd = kk[j, d]
+                s0 += q_s[r0, d] * kd
+                s1 += q_s[r0 + 1, d] * kd
+                s2 += q_s[r0 + 2, d] * kd
+                s3 += q_s[r0 + 3, d] * kd
+            s_r[r0, j] = s0
+            s_r[r0 + 1, j] = s1
+            s_r[r0 + 2, j] = s2
+            s_r[r0 + 3, j] = s3
+
+
 def values_of_row(acc, r, p, sc, vv, lo, hi, dim_v):
     """``acc[r] += p[lo:hi] @ vv[lo:hi]``, four keys at a time where no predicate can
     mask one, else key by key, a masked key (score -inf) skipped: its value never
@@ -1639,15 +1679,17 @@ def values_of_row(acc, r, p, sc, vv, lo, hi, dim_v):
             j += 1
 
 
-def tile_softmax_by_row(s_r, p, m, total, acc, lo_t, hi_t, lo_r, hi_r, pos_r, rows, start,
-                        n, b, head0, row0, seq_len, dim_v):
+def tile_softmax_by_row(s_r, p, m, total, alpha, lo_t, hi_t, lo_r, hi_r, pos_r, rows, start,
+                        n, b, head0, row0, seq_len):
     """A tile's online softmax step for few rows, row by row: scores ``s_r[row,
     key]`` of keys ``start + [0, n)`` -> weights ``p[row, key]`` (base 2, the rows'
-    running max ``m`` updated, ``total`` and ``acc`` rescaled) and each row's keys
-    ``[lo_t, hi_t)`` in the tile (empty where it keeps none, or none yet scored)."""
+    running max ``m`` updated, ``total`` rescaled and ``alpha`` the factor that
+    rescales the rows' weighted values) and each row's keys ``[lo_t, hi_t)`` in the
+    tile (empty where it keeps none, or none yet scored)."""
     for r in range(rows):
         lo, hi = max(lo_r[r] - start, 0), min(hi_r[r] - start, n)
         lo_t[r], hi_t[r] = 0, 0
+        alpha[r] = 1
         if lo >= hi:
             continue
         tile_max = COMPUTE(NEG_INF)
@@ -1660,7 +1702,7 @@ def tile_softmax_by_row(s_r, p, m, total, acc, lo_t, hi_t, lo_r, hi_r, pos_r, ro
         new_max = nan_max(m[r], tile_max)
         if new_max == NEG_INF:
             continue
-        alpha = pow2_host(m[r] - new_max)
+        alpha[r] = pow2_host(m[r] - new_max)
         m[r] = new_max
         # unsigned indices: no negative-index wrap, so these loops vectorise
         pr = p[r]
@@ -1669,19 +1711,17 @@ def tile_softmax_by_row(s_r, p, m, total, acc, lo_t, hi_t, lo_r, hi_r, pos_r, ro
         added = COMPUTE(0)
         for j in range(np.uint64(lo), np.uint64(hi)):
             added += pr[j]
-        total[r] = total[r] * alpha + added
-        for d in range(dim_v):
-            acc[r, d] *= alpha
+        total[r] = total[r] * alpha[r] + added
         lo_t[r], hi_t[r] = lo, hi
 
 
-def tile_softmax_by_lane(s_t, w_t, m, total, acc, lo_t, hi_t, lo_r, hi_r, pos_r, lanes, rows,
-                         start, n, b, head0, row0, seq_len, dim_v):
+def tile_softmax_by_lane(s_t, w_t, m, total, alpha, lo_t, hi_t, lo_r, hi_r, pos_r, lanes,
+                         rows, start, n, b, head0, row0, seq_len):
     """The same step for many rows at once, the rows in vector lanes: scores
     ``s_t[key, row]`` -> weights ``w_t[key, row]``. A key a row does not keep
     scores -inf here, so its weight is 0; ``lanes`` holds the per-row scratch
-    (max, NaN seen, shift, scale, sum)."""
-    top, seen, shift, alpha, added = lanes[0], lanes[1], lanes[2], lanes[3], lanes[4]
+    (max, NaN seen, shift, sum)."""
+    top, seen, shift, added = lanes[0], lanes[1], lanes[2], lanes[3]
     for r in range(rows):
         lo_t[r] = min(max(lo_r[r] - start, 0), n)
         hi_t[r] = max(min(hi_r[r] - start, n), lo_t[r])
@@ -1717,15 +1757,19 @@ def tile_softmax_by_lane(s_t, w_t, m, total, acc, lo_t, hi_t, lo_r, hi_r, pos_r,
             added[r] += w
     for r in range(rows):
         total[r] = total[r] * alpha[r] + added[r]
+
+
+def tile_values(acc, alpha, tile_acc, weights, scores, vv, lo_t, hi_t, rows, dim_v):
+    """``acc[r] = alpha[r] * acc[r] + weights[r, lo_t:hi_t] @ vv[lo_t:hi_t]`` for
+    each row, the tile's products summed apart first (``tile_acc``: a sum of 64 keys
+    at most, then one of tiles, so a long cache's float32 error grows with its
+    tiles, not its keys): four rows at a time over the keys all four keep (no
+    predicate; panels.rows_product_add, PANEL_COLUMNS values a call, the rest of
+    the columns by element), each row alone over the rest (values_of_row: a key a
+    predicate masks is skipped)."""
+    for r in range(rows):
         for d in range(dim_v):
-            acc[r, d] *= alpha[r]
-
-
-def tile_values(acc, weights, scores, vv, lo_t, hi_t, rows, dim_v):
-    """``acc[r] += weights[r, lo_t:hi_t] @ vv[lo_t:hi_t]`` for each row: four rows
-    at a time over the keys all four keep (no predicate; panels.rows_product_add,
-    PANEL_COLUMNS values a call, the rest of the columns by element), each row
-    alone over the rest (values_of_row: a key a predicate masks is skipped)."""
+            tile_acc[r, d] = 0
     columns = dim_v - dim_v % PANEL_COLUMNS
     for r0 in range(0, rows, 4):
         a, z = lo_t[r0], hi_t[r0]
@@ -1738,19 +1782,23 @@ def tile_values(acc, weights, scores, vv, lo_t, hi_t, rows, dim_v):
         if z > a:
             for i0 in range(r0, r0 + 4, PANEL_ADD_ROWS):
                 for c0 in range(0, columns, PANEL_COLUMNS):
-                    rows_product_add(acc, weights, vv, i0, c0, a, z)
+                    rows_product_add(tile_acc, weights, vv, i0, c0, a, z)
             for r in range(r0, r0 + 4):
                 for j in range(a, z):
                     wj = weights[r, j]
                     for d in range(columns, dim_v):
-                        acc[r, d] += wj * vv[j, d]
+                        tile_acc[r, d] += wj * vv[j, d]
         for r in range(r0, min(r0 + 4, rows)):
             if hi_t[r] > lo_t[r]:
                 if z > a:
-                    values_of_row(acc, r, weights[r], scores[r], vv, lo_t[r], a, dim_v)
-                    values_of_row(acc, r, weights[r], scores[r], vv, z, hi_t[r], dim_v)
+                    values_of_row(tile_acc, r, weights[r], scores[r], vv, lo_t[r], a, dim_v)
+                    values_of_row(tile_acc, r, weights[r], scores[r], vv, z, hi_t[r], dim_v)
                 else:
-                    values_of_row(acc, r, weights[r], scores[r], vv, lo_t[r], hi_t[r], dim_v)
+                    values_of_row(tile_acc, r, weights[r], scores[r], vv, lo_t[r], hi_t[r],
+                                  dim_v)
+    for r in range(rows):
+        for d in range(dim_v):
+            acc[r, d] = acc[r, d] * alpha[r] + tile_acc[r, d]
 
 
 def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
@@ -1788,7 +1836,9 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
         p = np.empty((CPU_ROWS, CPU_KEYS), COMPUTE)  # weights [row, key]
         s_t = np.empty((CPU_KEYS, CPU_ROWS), COMPUTE)  # scores [key, row] (many rows)
         w_t = np.empty((CPU_KEYS, CPU_ROWS), COMPUTE)  # weights [key, row]
-        lanes = np.empty((5, CPU_ROWS), COMPUTE)
+        lanes = np.empty((4, CPU_ROWS), COMPUTE)
+        alpha = np.ones(CPU_ROWS, COMPUTE)  # the rows' rescale factors of a tile
+        tile_acc = np.empty((CPU_ROWS, dim_v), COMPUTE)  # a tile's weighted values
         lo_t = np.zeros(CPU_ROWS, np.int64)  # each row's keys in the tile, [lo_t, hi_t)
         hi_t = np.zeros(CPU_ROWS, np.int64)
         first, last = cache_len, 0
@@ -1806,43 +1856,30 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
                 first, last = min(first, lo), max(last, hi)
         for start in range(first, last, CPU_KEYS):
             n = min(CPU_KEYS, last - start)
-            for j in range(n):
-                for d in range(head_dim):
-                    kk[j, d] = element_to_float(k[b, hkv, start + j, d])
-                for d in range(dim_v):
-                    vv[j, d] = element_to_float(v[b, hkv, start + j, d])
+            if WIDE_TASKS or not DIRECT_KV:
+                for j in range(n):
+                    for d in range(head_dim):
+                        kk[j, d] = element_to_float(k[b, hkv, start + j, d])
+                    for d in range(dim_v):
+                        vv[j, d] = element_to_float(v[b, hkv, start + j, d])
             if WIDE_TASKS:
                 for j0 in range(0, n, PANEL_ROWS):
                     for c0 in range(0, rows, PANEL_LANES):
                         rows_product(s_t, kk, q_t, j0, c0, 0, head_dim)
-                tile_softmax_by_lane(s_t, w_t, m, total, acc, lo_t, hi_t, lo_r, hi_r, pos_r,
-                                     lanes, rows, start, n, b, hkv * group, row0, seq_len,
-                                     dim_v)
-                tile_values(acc, w_t.T, s_t.T, vv, lo_t, hi_t, rows, dim_v)
+                tile_softmax_by_lane(s_t, w_t, m, total, alpha, lo_t, hi_t, lo_r, hi_r, pos_r,
+                                     lanes, rows, start, n, b, hkv * group, row0, seq_len)
+                tile_values(acc, alpha, tile_acc, w_t.T, s_t.T, vv, lo_t, hi_t, rows, dim_v)
                 continue
-            quad = n - n % 4
-            for j in range(0, quad, 4):  # four rows by four keys: each load serves four
-                for r0 in range(0, rows, 4):
-                    scores_four_keys(s_r, q_s, kk, j, r0, head_dim)
-            for j in range(quad, n):  # four rows a key: the key's dims read once for them
-                for r0 in range(0, rows, 4):
-                    s0 = COMPUTE(0)
-                    s1 = COMPUTE(0)
-                    s2 = COMPUTE(0)
-                    s3 = COMPUTE(0)
-                    for d in range(head_dim):
-                        kd = kk[j, d]
-                        s0 += q_s[r0, d] * kd
-                        s1 += q_s[r0 + 1, d] * kd
-                        s2 += q_s[r0 + 2, d] * kd
-                        s3 += q_s[r0 + 3, d] * kd
-                    s_r[r0, j] = s0
-                    s_r[r0 + 1, j] = s1
-                    s_r[r0 + 2, j] = s2
-                    s_r[r0 + 3, j] = s3
-            tile_softmax_by_row(s_r, p, m, total, acc, lo_t, hi_t, lo_r, hi_r, pos_r, rows,
-                                start, n, b, hkv * group, row0, seq_len, dim_v)
-            tile_values(acc, p, s_r, vv, lo_t, hi_t, rows, dim_v)
+            if DIRECT_KV:  # each key read by few rows: read where it lies, not copied
+                k_tile = k[b, hkv, start:start + n]
+                v_tile = v[b, hkv, start:start + n]
+            else:
+                k_tile = kk
+                v_tile = vv
+            scores_by_row(s_r, q_s, k_tile, n, rows, head_dim)
+            tile_softmax_by_row(s_r, p, m, total, alpha, lo_t, hi_t, lo_r, hi_r, pos_r, rows,
+                                start, n, b, hkv * group, row0, seq_len)
+            tile_values(acc, alpha, tile_acc, p, s_r, v_tile, lo_t, hi_t, rows, dim_v)
         for r in range(rows):
             h = hkv * group + (row0 + r) // seq_len
             qq = (row0 + r) % seq_len
@@ -1855,7 +1892,7 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
 
 
 #: the CPU kernel's own helpers (every attention family shares attention_cpu)
-CPU_HELPERS = (pow2_host, scores_four_keys, values_of_row, tile_softmax_by_row,
+CPU_HELPERS = (pow2_host, scores_four_keys, scores_by_row, values_of_row, tile_softmax_by_row,
                tile_softmax_by_lane, tile_values)
 
 
@@ -2522,14 +2559,19 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
     return (out, lse) if return_lse else out
 
 
-def cpu_constants(dtype, rows_per_kv_head: int) -> dict:
-    """The CPU kernel's path and panel geometry for the compute type of ``dtype``
-    on this CPU (numba_causal.panels): WIDE_TASKS (rows in vector lanes: more than
-    WIDE_ROWS query rows a KV head), PANEL_LANES (rows of one scores call: a
+def cpu_constants(dtype, rows_per_kv_head: int, k, v) -> dict:
+    """The CPU kernel's paths and panel geometry for the compute type of ``dtype``
+    on this CPU (numba_causal.panels), ``k`` and ``v`` the host arrays it reads:
+    WIDE_TASKS (rows in vector lanes: more than WIDE_ROWS query rows a KV head),
+    DIRECT_KV (else, float32/float64 keys and values with unit last strides read in
+    place, not decoded into a tile), PANEL_LANES (rows of one scores call: a
     vector's elements), PANEL_ROWS (keys a scores call takes), PANEL_ADD_ROWS and
     PANEL_COLUMNS (rows and value columns of one weighted-values call)."""
     itemsize = compute_dtype(dtype).itemsize
-    return dict(WIDE_TASKS=rows_per_kv_head > WIDE_ROWS,
+    wide = rows_per_kv_head > WIDE_ROWS
+    in_place = dtype in ("float32", "float64") and all(
+        a.shape[-1] < 2 or a.strides[-1] == a.itemsize for a in (k, v))
+    return dict(WIDE_TASKS=wide, DIRECT_KV=not wide and in_place,
                 PANEL_LANES=panels.panel_columns(itemsize, 1), PANEL_ROWS=panels.panel_rows(),
                 PANEL_ADD_ROWS=panels.panel_add_rows(),
                 PANEL_COLUMNS=panels.panel_columns(itemsize, 4))
@@ -2552,7 +2594,7 @@ def _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, kind=None, fast_key=
             size = qs.size * ks.shape[2]
             rows = qs.shape[1] // max(ks.shape[1], 1) * qs.shape[2]  # query rows a KV head
             constants = dict(format_constants(dtype), **opts.constants(),
-                             **cpu_constants(dtype, rows),
+                             **cpu_constants(dtype, rows, k_, v_),
                              HAS_LSE=lse_s is not None, HOST_FASTMATH=CPU_FASTMATH)
             op.run_host(ATTENTION, chosen, kind or kc.host_kind(size), constants,
                         (q_, k_, v_, o_, _lse_or_dummy(chosen, lse_view, dtype), cscale,
@@ -2951,8 +2993,10 @@ def _bench_cpu(ctx, shape, dtype, c):
             import torch
         except ImportError:
             torch = None
-        if torch is not None and dtype != "bfloat16":
-            tq, tk, tv = (torch.from_numpy(a) for a in (q, k, v))
+        if torch is not None:
+            # bfloat16 host arrays are ml_dtypes': torch takes their bits as its own
+            tq, tk, tv = (torch.from_numpy(a.view(np.int16)).view(torch.bfloat16)
+                          if dtype == "bfloat16" else torch.from_numpy(a) for a in (q, k, v))
             tmask = torch.from_numpy(keep)
             sdpa = torch.nn.functional.scaled_dot_product_attention
             peer_ms["torch CPU SDPA"] = ctx.timer(lambda: sdpa(

@@ -143,6 +143,32 @@ def test_cpu_tasks_of_many_rows_mask_options(rng, options, shape):
     _many_rows_match_definition(rng, MANY_ROWS[shape], "float32", **options)
 
 
+@pytest.mark.parametrize("seq_len", [1, 4])
+def test_cpu_long_cache_error_grows_with_tiles_not_keys(rng, seq_len):
+    """32768 keys in float32: each tile's weighted values are summed apart, then the
+    tiles (tile_values), so the error stays near a short cache's. Summed key by key
+    into one accumulator, the error was 6e-6 on these shapes."""
+    q, k, v = make(rng, (1, 8, 2, seq_len, 32768, 64), "float32")
+    want = definition(q, k, v)[0]
+    got = causal_attention(q, k, v, backend="cpu").astype(np.float64)
+    err = (np.abs(got - want) / np.abs(want).max(-1, keepdims=True)).max()
+    assert err <= 3e-6, f"max relative error {err:.2e}"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("seq_len", [1, 4])
+def test_cpu_keys_and_values_read_in_place_or_decoded(rng, dtype, seq_len):
+    """float32/float64 K and V with unit last strides are read where they lie on the
+    row-by-row path; a last stride of 2 elements, 16-bit elements and the wide path
+    are decoded into a tile first. Every combination against the definition."""
+    q, k, v = make(rng, (2, 8, 2, seq_len, 150, 64), dtype)  # 64: whole panels of values
+    k2, v2 = (np.repeat(a, 2, axis=-1)[..., ::2] for a in (k, v))  # last stride: 2 elements
+    assert k2.strides[-1] == 2 * k2.itemsize and np.array_equal(k2, k)
+    want = definition(q, k, v, window=70)[0]
+    for kk, vv in ((k, v), (k2, v2), (k, v2)):
+        check(causal_attention(q, kk, vv, window=70, backend="cpu"), want, dtype)
+
+
 def test_cpu_tasks_of_many_rows_with_a_predicate(rng):
     q, k, v = make(rng, (2, 8, 2, 3, 100, 32), "float32", 72)
     out, lse = causal_attention(q, k, v, return_lse=True, backend="cpu",

@@ -256,9 +256,10 @@ def operands(backend: Backend, *arrays, mask_fn=None):
     if len(devices) > 1:
         raise ValueError(f"arguments live on different GPUs ({', '.join(f'cuda:{d}' for d in devices)}):"
                          " pass them on one device")
-    kept = [(s.host, s.host.copy()) for s, written in arrays
-            if written and s.host is not None] if mask_fn is not None and not backend.on_device \
-        else []
+    kept = []  # (host memory the op writes, a copy of it): put back if the kernel raises
+    if mask_fn is not None and not backend.on_device:
+        kept = [(s.host, s.host.copy()) for s, written in arrays
+                if written and s.host is not None]
     try:
         with contextlib.ExitStack() as stack:
             # launches, views, streams and device constants on the arrays' own GPU

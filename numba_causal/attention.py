@@ -1804,7 +1804,8 @@ def tile_values(acc, alpha, tile_acc, weights, scores, vv, lo_t, hi_t, rows, dim
 def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
     """CPU kernel (``@njit(parallel=True)``): (batch, KV head, tile of CPU_ROWS group
     rows) in parallel. The tile's key range goes in tiles of CPU_KEYS keys, each
-    decoded once into rows of the compute type. Where a KV head has more than
+    decoded once into rows of the compute type (or, with DIRECT_KV, read where it
+    lies). Where a KV head has more than
     WIDE_ROWS query rows (WIDE_TASKS, a compile-time constant: one path compiled a
     variant), the scores are panel products (panels.rows_product: ``[key, row]``, the
     rows in vector lanes, PANEL_ROWS keys a call) and the online softmax takes every

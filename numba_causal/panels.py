@@ -1,27 +1,27 @@
 """Host (``@njit``) products held in vector registers: the inner products of the
 CPU kernels, spelt in explicit LLVM vectors as wide as the compiling CPU's.
 
-Why (issue 15, docs/benchmarks.md 2026-12-05): LLVM vectorises a NumPy-style loop
-to 256 bits on CPUs that "prefer" them (every AVX-512 Intel part), so a dot
-product loop ran at half the FMA rate the machine has, and a sum over a short
-``head_dim`` paid one horizontal reduction per dot product. A panel product keeps
-a block of the result in registers across the whole inner dimension, every
+Why (issue 15; docs/benchmarks.md, CPU, 2026-12-04 23:25 UTC): LLVM vectorises a
+NumPy-style loop to 256 bits on CPUs that "prefer" them (every AVX-512 Intel part),
+so a dot product loop ran at half the FMA rate the machine has, and a sum over a
+short ``head_dim`` paid one horizontal reduction per dot product. A panel product
+keeps a block of the result in registers across the whole inner dimension, every
 element of ``b`` loaded once as a vector and every element of ``a`` broadcast
 once; it needs no reduction across lanes.
 
 ``rows_product(c, a, b, i0, col0, lo, hi)`` and ``rows_product_add`` (same
-arguments) compute, for ``i`` in ``[i0, i0 + PANEL_ROWS)`` and the
-``PANEL_VECTORS * lanes`` columns ``j`` from ``col0``::
+arguments) compute, for the rows ``i`` in ``[i0, i0 + rows)`` and the columns ``j``
+in ``[col0, col0 + columns)``::
 
     c[i, j] (=|+=) sum over t in [lo, hi) of a[i, t] * b[t, j]
 
 in order of ``t``, each step one fused multiply-add (``llvm.fmuladd``) in the
-arrays' float type, float32 or float64. ``a`` may have any strides (a transposed
-view is fine); rows of ``b`` and ``c`` are read as ``lanes`` contiguous elements
-(the caller's scratch arrays: unit last stride). No bounds are checked: the
-caller keeps every index inside its arrays. ``lanes`` is a vector register's
-elements (:func:`vector_bytes` over the itemsize), so ``panel_columns(itemsize)``
-tells the caller how many columns a call covers.
+arrays' float type, float32 or float64. ``rows_product``: ``panel_rows()`` rows of
+one vector (``panel_columns(itemsize, 1)`` columns); ``rows_product_add``:
+``panel_add_rows()`` rows of four vectors (``panel_columns(itemsize, 4)``). ``a``
+may have any strides (a transposed view is fine); rows of ``b`` and ``c`` are read
+as contiguous vectors (unit last stride: the caller's scratch arrays, or arrays it
+checked). No bounds are checked: the caller keeps every index inside its arrays.
 
 The register block is sized to the vector registers: 16 accumulators where there
 are 32 (AVX-512), 8 where there are 16 (AVX2, SSE, NEON), so nothing spills.
@@ -137,13 +137,13 @@ def _make_panel(rows_of, vectors, accumulate: bool, name: str):
     return intrinsic(panel)
 
 
-#: rows of ``c`` a call of rows_product covers (one vector a row)
 def panel_rows() -> int:
+    """Rows of ``c`` a call of rows_product covers (one vector a row)."""
     return _accumulators()
 
 
-#: rows of ``c`` a call of rows_product_add covers (four vectors a row)
 def panel_add_rows() -> int:
+    """Rows of ``c`` a call of rows_product_add covers (four vectors a row)."""
     return _accumulators() // 4
 
 

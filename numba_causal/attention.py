@@ -1619,6 +1619,19 @@ def scores_four_keys(s_r, q_s, kk, j, r0, head_dim):
         s30, s31, s32, s33
 
 
+def dots_of_four(x, y, i0, head_dim):
+    """``x . y[i0 + i]`` for four rows i of ``y``: each element of ``x`` read once
+    for the four (vectorised along the dims under CPU_FASTMATH)."""
+    s0 = s1 = s2 = s3 = COMPUTE(0)
+    for d in range(head_dim):
+        xd = x[d]
+        s0 += xd * y[i0, d]
+        s1 += xd * y[i0 + 1, d]
+        s2 += xd * y[i0 + 2, d]
+        s3 += xd * y[i0 + 3, d]
+    return s0, s1, s2, s3
+
+
 def scores_by_row(s_r, q_s, kk, n, rows, head_dim):
     """``s_r[r, j] = q_s[r] . kk[j]`` for rows ``[0, rows)`` and keys ``[0, n)``,
     each dot product vectorised along the dims: four rows by four keys
@@ -1630,33 +1643,12 @@ def scores_by_row(s_r, q_s, kk, n, rows, head_dim):
         for r0 in range(0, whole, 4):
             scores_four_keys(s_r, q_s, kk, j, r0, head_dim)
         for r in range(whole, rows):  # a row alone: a decode step of MHA
-            s0 = COMPUTE(0)
-            s1 = COMPUTE(0)
-            s2 = COMPUTE(0)
-            s3 = COMPUTE(0)
-            for d in range(head_dim):
-                x = q_s[r, d]
-                s0 += x * kk[j, d]
-                s1 += x * kk[j + 1, d]
-                s2 += x * kk[j + 2, d]
-                s3 += x * kk[j + 3, d]
-            s_r[r, j], s_r[r, j + 1], s_r[r, j + 2], s_r[r, j + 3] = s0, s1, s2, s3
+            s_r[r, j], s_r[r, j + 1], s_r[r, j + 2], s_r[r, j + 3] = \
+                dots_of_four(q_s[r], kk, j, head_dim)
     for j in range(quad, n):  # four rows a key: the key's dims read once for them
         for r0 in range(0, rows, 4):
-            s0 = COMPUTE(0)
-            s1 = COMPUTE(0)
-            s2 = COMPUTE(0)
-            s3 = COMPUTE(0)
-            for d in range(head_dim):
-                kd = kk[j, d]
-                s0 += q_s[r0, d] * kd
-                s1 += q_s[r0 + 1, d] * kd
-                s2 += q_s[r0 + 2, d] * kd
-                s3 += q_s[r0 + 3, d] * kd
-            s_r[r0, j] = s0
-            s_r[r0 + 1, j] = s1
-            s_r[r0 + 2, j] = s2
-            s_r[r0 + 3, j] = s3
+            s_r[r0, j], s_r[r0 + 1, j], s_r[r0 + 2, j], s_r[r0 + 3, j] = \
+                dots_of_four(kk[j], q_s, r0, head_dim)
 
 
 def values_of_row(acc, r, p, sc, vv, lo, hi, dim_v):
@@ -1893,8 +1885,8 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
 
 
 #: the CPU kernel's own helpers (every attention family shares attention_cpu)
-CPU_HELPERS = (pow2_host, scores_four_keys, scores_by_row, values_of_row, tile_softmax_by_row,
-               tile_softmax_by_lane, tile_values)
+CPU_HELPERS = (pow2_host, scores_four_keys, dots_of_four, scores_by_row, values_of_row,
+               tile_softmax_by_row, tile_softmax_by_lane, tile_values)
 
 
 def attention_definition(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):

@@ -2585,7 +2585,7 @@ def _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, kind=None, fast_key=
         if not chosen.is_gpu_kernel:
             kv_lens, q_offsets = opts.per_sequence()
             size = qs.size * ks.shape[2]
-            rows = qs.shape[1] // max(ks.shape[1], 1) * qs.shape[2]  # query rows a KV head
+            rows = qs.shape[1] // ks.shape[1] * qs.shape[2]  # query rows a KV head
             constants = dict(format_constants(dtype), **opts.constants(),
                              **cpu_constants(dtype, rows, k_, v_),
                              HAS_LSE=lse_s is not None, HOST_FASTMATH=CPU_FASTMATH)

@@ -96,7 +96,8 @@ def _probe_predicate(mask_fn, q_pos: int) -> None:
     call it at (b, h, q_pos, k) = (0, 0, ``q_pos``, 0), the first query's first key:
     a predicate numba cannot compile (TypeError) or that raises there (ValueError) is
     refused before anything is written. One that raises only at other arguments
-    raises while a host or simulator kernel runs, with the rows before written."""
+    raises while a host or simulator kernel runs; op.operands then puts the outputs
+    back as they were."""
     fn = getattr(mask_fn, "py_func", mask_fn)
     compiled = _PROBES.get(fn)
     if compiled is None:

@@ -47,8 +47,8 @@ Kernels, side by side as in mask.py and softmax.py:
   ``decode_kernel`` (cuda, sim; float32 and the rest): a lane per key for the
   scores, lanes per value dim for the weighted sum. hip takes the general kernel.
 * CPU (``@njit(parallel=True)``), ``attention_cpu``: (batch, KV head, tile of
-  query rows) in parallel; each key and value row decoded once per tile, an
-  online softmax per row.
+  query rows) in parallel; keys and values read where they lie (up to 4 query
+  rows a KV head) or decoded once per tile, an online softmax per row.
 * reference (``@njit``), ``attention_definition``: per row, the scores of the
   kept keys, their max, the sum of exps and the weighted values, in float64.
 """
@@ -71,7 +71,7 @@ from .elements import (FORMATS, compute_dtype, element_of, element_value, float_
                        format_constants)
 from .mask import kept_keys
 from .options import PLAIN, check_scale, mask_options
-from .panels import rows_product, rows_product_add
+from .panels import rows_product, rows_product_add, to_compute
 
 gpu = GPU
 #: compile-time constants (plan_constants sets them per variant): lanes per warp
@@ -1551,7 +1551,8 @@ def merge_last_split(part_flat, part_lse, out, lse, weight_sh, exchange, last_sh
 
 
 #: query rows per task of the CPU kernel (a multiple of 4: its dot products take four
-#: rows at a time) and keys per tile (decoded once into rows of the compute type)
+#: rows at a time) and keys per tile (decoded once into rows of the compute type, or
+#: read in place: DIRECT_KV)
 CPU_ROWS = 16
 CPU_KEYS = 64
 #: query rows a KV head (heads_q // heads_kv * seq_len) above which the CPU kernel's
@@ -1586,13 +1587,15 @@ def pow2_host(x):
 
 
 def scores_four_keys(s_r, q_s, kk, j, r0, head_dim):
-    """``s_r[r0 + i, j + t] = q_s[r0 + i] . kk[j + t]`` for four rows i and four keys t:
+    """``s_r[r0 + i, j + t] = q_s[r0 + i] . kk[j + t]`` for four rows i and four keys t
+    (``kk``: keys as the compute type, or 16-bit bits read in place: to_compute):
     each loaded element of a key or a row serves four products (sixteen sums,
     vectorised along the dims under CPU_FASTMATH)."""
     s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = COMPUTE(0)
     s20 = s21 = s22 = s23 = s30 = s31 = s32 = s33 = COMPUTE(0)
     for d in range(head_dim):
-        k0, k1, k2, k3 = kk[j, d], kk[j + 1, d], kk[j + 2, d], kk[j + 3, d]
+        k0, k1 = to_compute(kk[j, d], FORMAT), to_compute(kk[j + 1, d], FORMAT)
+        k2, k3 = to_compute(kk[j + 2, d], FORMAT), to_compute(kk[j + 3, d], FORMAT)
         a, b, c, e = q_s[r0, d], q_s[r0 + 1, d], q_s[r0 + 2, d], q_s[r0 + 3, d]
         s00 += a * k0
         s01 += a * k1
@@ -1621,14 +1624,15 @@ def scores_four_keys(s_r, q_s, kk, j, r0, head_dim):
 
 def dots_of_four(x, y, i0, head_dim):
     """``x . y[i0 + i]`` for four rows i of ``y``: each element of ``x`` read once
-    for the four (vectorised along the dims under CPU_FASTMATH)."""
+    for the four (vectorised along the dims under CPU_FASTMATH; either may be keys
+    read in place: to_compute)."""
     s0 = s1 = s2 = s3 = COMPUTE(0)
     for d in range(head_dim):
-        xd = x[d]
-        s0 += xd * y[i0, d]
-        s1 += xd * y[i0 + 1, d]
-        s2 += xd * y[i0 + 2, d]
-        s3 += xd * y[i0 + 3, d]
+        xd = to_compute(x[d], FORMAT)
+        s0 += xd * to_compute(y[i0, d], FORMAT)
+        s1 += xd * to_compute(y[i0 + 1, d], FORMAT)
+        s2 += xd * to_compute(y[i0 + 2, d], FORMAT)
+        s3 += xd * to_compute(y[i0 + 3, d], FORMAT)
     return s0, s1, s2, s3
 
 
@@ -1660,14 +1664,16 @@ def values_of_row(acc, r, p, sc, vv, lo, hi, dim_v):
         if not HAS_MASK_FN and j + 4 <= hi:
             p0, p1, p2, p3 = p[j], p[j + 1], p[j + 2], p[j + 3]
             for d in range(dim_v):
-                acc[r, d] += p0 * vv[j, d] + p1 * vv[j + 1, d] \
-                    + p2 * vv[j + 2, d] + p3 * vv[j + 3, d]
+                acc[r, d] += p0 * to_compute(vv[j, d], FORMAT) \
+                    + p1 * to_compute(vv[j + 1, d], FORMAT) \
+                    + p2 * to_compute(vv[j + 2, d], FORMAT) \
+                    + p3 * to_compute(vv[j + 3, d], FORMAT)
             j += 4
         else:
             if sc[j] != NEG_INF:
                 pj = p[j]
                 for d in range(dim_v):
-                    acc[r, d] += pj * vv[j, d]
+                    acc[r, d] += pj * to_compute(vv[j, d], FORMAT)
             j += 1
 
 
@@ -1774,12 +1780,12 @@ def tile_values(acc, alpha, tile_acc, weights, scores, vv, lo_t, hi_t, rows, dim
         if z > a:
             for i0 in range(r0, r0 + 4, PANEL_ADD_ROWS):
                 for c0 in range(0, columns, PANEL_COLUMNS):
-                    rows_product_add(tile_acc, weights, vv, i0, c0, a, z)
+                    rows_product_add(tile_acc, weights, vv, i0, c0, a, z, FORMAT)
             for r in range(r0, r0 + 4):
                 for j in range(a, z):
                     wj = weights[r, j]
                     for d in range(columns, dim_v):
-                        tile_acc[r, d] += wj * vv[j, d]
+                        tile_acc[r, d] += wj * to_compute(vv[j, d], FORMAT)
         for r in range(r0, min(r0 + 4, rows)):
             if hi_t[r] > lo_t[r]:
                 if z > a:
@@ -1797,7 +1803,8 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
     """CPU kernel (``@njit(parallel=True)``): (batch, KV head, tile of CPU_ROWS group
     rows) in parallel. The tile's key range goes in tiles of CPU_KEYS keys, each
     decoded once into rows of the compute type (or, with DIRECT_KV, read where it
-    lies). Where a KV head has more than
+    lies, a 16-bit element converted as it is loaded: panels.to_compute). Where a
+    KV head has more than
     WIDE_ROWS query rows (WIDE_TASKS, a compile-time constant: one path compiled a
     variant), the scores are panel products (panels.rows_product: ``[key, row]``, the
     rows in vector lanes, PANEL_ROWS keys a call) and the online softmax takes every
@@ -1840,7 +1847,7 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
             h = hkv * group + (row0 + r) // seq_len
             qq = (row0 + r) % seq_len
             for d in range(head_dim):
-                q_s[r, d] = element_to_float(q[b, h, qq, d]) * scale
+                q_s[r, d] = to_compute(q[b, h, qq, d], FORMAT) * scale
                 q_t[d, r] = q_s[r, d]
             pos = qq + (q_offsets[b] if USE_Q_OFFSETS else offset)
             lo, hi = kept_keys(pos, window, kv_len, cache_len)
@@ -1852,13 +1859,13 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
             if WIDE_TASKS or not DIRECT_KV:
                 for j in range(n):
                     for d in range(head_dim):
-                        kk[j, d] = element_to_float(k[b, hkv, start + j, d])
+                        kk[j, d] = to_compute(k[b, hkv, start + j, d], FORMAT)
                     for d in range(dim_v):
-                        vv[j, d] = element_to_float(v[b, hkv, start + j, d])
+                        vv[j, d] = to_compute(v[b, hkv, start + j, d], FORMAT)
             if WIDE_TASKS:
                 for j0 in range(0, n, PANEL_ROWS):
                     for c0 in range(0, rows, PANEL_LANES):
-                        rows_product(s_t, kk, q_t, j0, c0, 0, head_dim)
+                        rows_product(s_t, kk, q_t, j0, c0, 0, head_dim, FORMAT)
                 tile_softmax_by_lane(s_t, w_t, m, total, alpha, lo_t, hi_t, lo_r, hi_r, pos_r,
                                      lanes, rows, start, n, b, hkv * group, row0, seq_len)
                 tile_values(acc, alpha, tile_acc, w_t.T, s_t.T, vv, lo_t, hi_t, rows, dim_v)
@@ -2507,8 +2514,22 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
     Repeated calls on the same torch CUDA tensors replay one launch (fastpath.py);
     ``kv_lens`` given as a contiguous int64 CUDA tensor replays too, its values read
     on the GPU at each launch: validated on the first call only, after which a
-    value outside [0, cache_len] is taken as the nearest end of that range.
+    value outside [0, cache_len] is taken as the nearest end of that range. On the
+    CPU, a call on NumPy arrays of the layouts and options of an earlier one (no
+    per-sequence arrays, predicate or lse) repeats that call's kernel on the new
+    arrays without validating anew (fastpath.host_key), unless ``out`` may share
+    memory with an input.
     """
+    host_key = None
+    if type(q) is np.ndarray and kv_lens is None and q_offsets is None and mask_fn is None \
+            and not return_lse and _kind is None:
+        host_key = _host_key(q, k, v, out, backend, scale, offset, window, causal)
+        replay = fastpath.host_replay(host_key)
+        if replay is not None:  # the same call as before: validated then, see fastpath.py
+            if out is None:
+                out = np.empty(q.shape[:3] + v.shape[3:], q.dtype)
+            replay(q, k, v, out)
+            return out
     fast_key = live_kv_lens = None
     if type(q) is not np.ndarray and not return_lse and _kind is None and q_offsets is None \
             and mask_fn is None:
@@ -2548,30 +2569,48 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
     if os_.size:
         cuda = chosen.name == "cuda"
         _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, _kind,
-                   fast_key if cuda else None, live_kv_lens if cuda else None)
+                   fast_key if cuda else None, live_kv_lens if cuda else None,
+                   host_key if chosen.name == "cpu" else None)
     return (out, lse) if return_lse else out
+
+
+def _host_key(q, k, v, out, backend, scale, offset, window, causal):
+    """The host fast path's key (fastpath.host_key) of a call on NumPy ``q``."""
+    inputs = tuple(fastpath.array_key(a, False) for a in (q, k, v))
+    if out is None:
+        target = "new"
+    elif type(out) is np.ndarray and not any(np.may_share_memory(out, a) for a in (q, k, v)):
+        # apart for sure; arrays that may share memory take the full path, whose check
+        # is exact
+        target = fastpath.array_key(out, True)
+    else:
+        target = None
+    return fastpath.host_key("attention", backend, inputs + (target,), (
+        fastpath.exact(scale), fastpath.exact(offset), fastpath.exact(window),
+        fastpath.exact(causal)))
 
 
 def cpu_constants(dtype, rows_per_kv_head: int, k, v) -> dict:
     """The CPU kernel's paths and panel geometry for the compute type of ``dtype``
     on this CPU (numba_causal.panels), ``k`` and ``v`` the host arrays it reads:
     WIDE_TASKS (rows in vector lanes: more than WIDE_ROWS query rows a KV head),
-    DIRECT_KV (else, float32/float64 keys and values with unit last strides read in
-    place, not decoded into a tile), PANEL_LANES (rows of one scores call: a
-    vector's elements), PANEL_ROWS (keys a scores call takes), PANEL_ADD_ROWS and
-    PANEL_COLUMNS (rows and value columns of one weighted-values call)."""
+    DIRECT_KV (else, keys and values with unit last strides read in place, not
+    decoded into a tile; 16-bit ones converted as they are loaded), PANEL_LANES
+    (rows of one scores call: a vector's elements), PANEL_ROWS (keys a scores call
+    takes), PANEL_ADD_ROWS and PANEL_COLUMNS (rows and value columns of one
+    weighted-values call); PANELS, the digest of panels.py, so that a variant
+    compiled on disk names the panel code it inlined."""
     itemsize = compute_dtype(dtype).itemsize
     wide = rows_per_kv_head > WIDE_ROWS
-    in_place = dtype in ("float32", "float64") and all(
-        a.shape[-1] < 2 or a.strides[-1] == a.itemsize for a in (k, v))
+    in_place = all(a.shape[-1] < 2 or a.strides[-1] == a.itemsize for a in (k, v))
     return dict(WIDE_TASKS=wide, DIRECT_KV=not wide and in_place,
                 PANEL_LANES=panels.panel_columns(itemsize, 1), PANEL_ROWS=panels.panel_rows(),
                 PANEL_ADD_ROWS=panels.panel_add_rows(),
-                PANEL_COLUMNS=panels.panel_columns(itemsize, 4))
+                PANEL_COLUMNS=panels.panel_columns(itemsize, 4), PANELS=panels.SOURCE_DIGEST)
 
 
 def _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, kind=None, fast_key=None,
-               live_kv_lens=None) -> None:
+               live_kv_lens=None, host_key=None) -> None:
     dtype = qs.dtype
     arrays = [(os_, True), (qs, False), (ks, False), (vs, False)]
     if lse_s is not None:
@@ -2590,8 +2629,8 @@ def _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, kind=None, fast_key=
                              **cpu_constants(dtype, rows, k_, v_),
                              HAS_LSE=lse_s is not None, HOST_FASTMATH=CPU_FASTMATH)
             op.run_host(ATTENTION, chosen, kind or kc.host_kind(size), constants,
-                        (q_, k_, v_, o_, _lse_or_dummy(chosen, lse_view, dtype), cscale,
-                         opts.offset, opts.window, kv_lens, q_offsets))
+                        (q_, k_, v_, o_, _lse_or_dummy(chosen, lse_view, dtype),
+                         cscale, opts.offset, opts.window, kv_lens, q_offsets), host_key, 4)
             return
         _launch_gpu(chosen, stream, ks, kv, vs, vv, q_, k_, v_, o_, lse_view, cscale, opts,
                     dtype, fast_key, live_kv_lens)

@@ -155,17 +155,20 @@ def test_cpu_long_cache_error_grows_with_tiles_not_keys(rng, seq_len):
     assert err <= 3e-6, f"max relative error {err:.2e}"
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
 @pytest.mark.parametrize("seq_len", [1, 4])
 def test_cpu_keys_and_values_read_in_place_or_decoded(rng, dtype, seq_len):
-    """float32/float64 K and V with unit last strides are read where they lie on the
-    row-by-row path; a last stride of 2 elements, 16-bit elements and the wide path
-    are decoded into a tile first. Every combination against the definition."""
+    """K and V with unit last strides are read where they lie on the row-by-row path
+    (16-bit elements converted as they are loaded); a last stride of 2 elements and
+    the wide path decode them into a tile first. Every combination against the
+    definition, and the path each takes."""
     q, k, v = make(rng, (2, 8, 2, seq_len, 150, 64), dtype)  # 64: whole panels of values
     k2, v2 = (np.repeat(a, 2, axis=-1)[..., ::2] for a in (k, v))  # last stride: 2 elements
     assert k2.strides[-1] == 2 * k2.itemsize and np.array_equal(k2, k)
     want = definition(q, k, v, window=70)[0]
-    for kk, vv in ((k, v), (k2, v2)):
+    rows = 4 * seq_len  # query rows a KV head
+    for kk, vv, in_place in ((k, v, seq_len == 1), (k2, v2, False)):
+        assert A.cpu_constants(dtype, rows, kk, vv)["DIRECT_KV"] is in_place
         check(causal_attention(q, kk, vv, window=70, backend="cpu"), want, dtype)
 
 

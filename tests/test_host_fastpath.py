@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import numba_causal as nc
-from numba_causal import arrays, fastpath, mask, softmax
+from numba_causal import arrays, attention, fastpath, mask, softmax
 from helpers import DTYPES, assert_bits_equal, expected, masked_where, np_dtype
 
 
@@ -205,3 +205,79 @@ def test_dependent_families_take_pdl():
         assert family.variant({"ROWS": 4}, True) == {"ROWS": 4, "PDL": True}
     plain = dataclasses.replace(mask.CAUSAL_MASK, dependent_launch=False)
     assert plain.variant({"ROWS": 4}, True) == {"ROWS": 4}
+
+
+def attention_want(q, k, v, window=None):
+    """softmax(q k^T / sqrt(d), causal at the cache's end) v in float64, per head
+    (MHA: one KV head a query head)."""
+    q, k, v = (a.astype(np.float64) for a in (q, k, v))
+    n, s = k.shape[2], q.shape[2]
+    scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(q.shape[-1])
+    pos = np.arange(s)[:, None] + n - s
+    keys = np.arange(n)[None, :]
+    masked = (keys > pos) | ((keys <= pos - window) if window is not None else False)
+    z = np.where(masked, -np.inf, scores)
+    e = np.exp(z - z.max(-1, keepdims=True))
+    return (e / e.sum(-1, keepdims=True)) @ v
+
+
+@pytest.fixture
+def attention_validations(monkeypatch):
+    """How many times the attention's full path validated its inputs."""
+    count = {"n": 0}
+    original = attention._validate
+
+    def counting(*args, **kwargs):
+        count["n"] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(attention, "_validate", counting)
+    return count
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+@pytest.mark.parametrize("out", ["new", "separate"])
+def test_attention_replay(rng, attention_validations, dtype, out):
+    shape_q, shape_kv = (2, 3, 2, 16), (2, 3, 9, 16)
+    for _ in range(3):  # new arrays of one layout, fresh contents each call
+        q, k, v = (rng.standard_normal(sh).astype(np_dtype(dtype))
+                   for sh in (shape_q, shape_kv, shape_kv))
+        target = None if out == "new" else np.full(shape_q, np.nan, q.dtype)
+        got = nc.causal_attention(q, k, v, window=5, out=target, backend="cpu")
+        if target is not None:
+            assert got is target
+        tol = 1e-5 if dtype == "float32" else 2e-2
+        assert np.abs(got.astype(np.float64) - attention_want(q, k, v, window=5)).max() <= tol
+    assert attention_validations["n"] == 1  # the first call only, then replayed
+    assert len(fastpath._HOST) == 1
+
+
+def test_attention_replay_tells_apart_layouts_and_options(rng, attention_validations):
+    q = rng.standard_normal((1, 2, 2, 8)).astype(np.float32)
+    k, v = (rng.standard_normal((1, 2, 7, 8)).astype(np.float32) for _ in range(2))
+    nc.causal_attention(q, k, v, backend="cpu")
+    got = nc.causal_attention(q, k, v, window=3, backend="cpu")  # another option
+    assert np.abs(got - attention_want(q, k, v, window=3)).max() <= 1e-5
+    kt = np.ascontiguousarray(k.transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3)  # other strides
+    got = nc.causal_attention(q, kt, v, backend="cpu")
+    assert np.abs(got - attention_want(q, k, v)).max() <= 1e-5
+    with pytest.raises(TypeError, match="window must be an integer"):
+        nc.causal_attention(q, k, v, window=3.0, backend="cpu")
+    assert attention_validations["n"] == 4
+
+
+def test_attention_replay_still_refuses_an_overlapping_out(rng):
+    buf = rng.standard_normal((1, 2, 2, 8)).astype(np.float32)
+    k, v = (rng.standard_normal((1, 2, 7, 8)).astype(np.float32) for _ in range(2))
+    out = np.empty_like(buf)
+    q = buf.copy()
+    nc.causal_attention(q, k, v, out=out, backend="cpu")
+    nc.causal_attention(q, k, v, out=out, backend="cpu")  # replayed
+    before = buf.copy()
+    with pytest.raises(ValueError, match="out overlaps q"):
+        nc.causal_attention(buf, k, v, out=buf, backend="cpu")  # the same layouts
+    assert_bits_equal(buf, before)
+    frozen = out.copy()
+    frozen.setflags(write=False)
+    with pytest.raises(ValueError, match="read-only"):
+        nc.causal_attention(q, k, v, out=frozen, backend="cpu")

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import numba_causal as nc
-from numba_causal import arrays, attention, fastpath, mask, softmax
+from numba_causal import attention, fastpath, mask, softmax
 from helpers import DTYPES, assert_bits_equal, expected, masked_where, np_dtype
 
 
@@ -23,19 +23,24 @@ def fresh_cache():
     fastpath.clear()
 
 
+def _counted(monkeypatch, places):
+    """A count of the calls of the functions at ``places`` ((module, name) pairs)."""
+    count = {"n": 0}
+    for module, name in places:
+        original = getattr(module, name)
+
+        def counting(*args, _original=original, **kwargs):
+            count["n"] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counting)
+    return count
+
+
 @pytest.fixture
 def validations(monkeypatch):
     """How many times the full path validated an array."""
-    count = {"n": 0}
-    original = arrays.inspect_scores
-
-    def counting(*args, **kwargs):
-        count["n"] += 1
-        return original(*args, **kwargs)
-
-    for module in (mask, softmax):
-        monkeypatch.setattr(module, "inspect_scores", counting)
-    return count
+    return _counted(monkeypatch, [(mask, "inspect_scores"), (softmax, "inspect_scores")])
 
 
 def softmax_want(x, scale=1.0, **options):
@@ -224,15 +229,7 @@ def attention_want(q, k, v, window=None):
 @pytest.fixture
 def attention_validations(monkeypatch):
     """How many times the attention's full path validated its inputs."""
-    count = {"n": 0}
-    original = attention._validate
-
-    def counting(*args, **kwargs):
-        count["n"] += 1
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(attention, "_validate", counting)
-    return count
+    return _counted(monkeypatch, [(attention, "_validate")])
 
 
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16"])

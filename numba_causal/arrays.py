@@ -16,6 +16,7 @@ backend an array it can launch on:
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ class Scores:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape))
+        return math.prod(self.shape)
 
 
 def _is_torch(x) -> bool:
@@ -376,7 +377,8 @@ def scores_on(scores: Scores, backend: Backend, write_back=True):
         return
     if not backend.on_device:
         wrap = backend.wrap_host or (lambda a: a)
-        words = _host_words(scores.host)
+        # the word view is for GPU kernels (the simulator's too); CPU kernels read bits
+        words = _host_words(scores.host) if backend.is_gpu_kernel else None
         yield Launchable(wrap(scores.host), None if words is None else wrap(words), None)
         return
     # canonical C strides (a [None, None] view has stride 0 on its size-1 axes, which
@@ -414,6 +416,8 @@ def overlaps(a: Scores, b: Scores) -> bool:
     range on the GPU."""
     if a.size == 0 or b.size == 0:
         return False
+    if not a.on_device and not b.on_device and not np.may_share_memory(a.host, b.host):
+        return False  # their address ranges are apart (NumPy's bounds check, in C)
     (a0, a1), (b0, b1) = extent(a), extent(b)
     overlap = a0 < b1 and b0 < a1
     if overlap and not a.on_device and not b.on_device:

@@ -91,12 +91,15 @@ def _progress(total: int, enabled: bool):
 
 
 def call_overhead_us(backend="auto", calls=2000) -> dict:
-    """Host time per call (µs) on a tiny [1,1,8,8] input: ours vs the usual peer.
+    """Host time per call (µs) on a tiny [1,1,8,8] input: ours vs the usual peer;
+    and ``causal_attention`` of one query row over 8 keys (head_dim 64, ``out``
+    given), against torch's SDPA where torch is present.
 
     Calls are issued back to back and synchronised once at the end, so this is the
     launch cost a Python loop pays, not kernel time.
     """
     from .api import apply_causal_mask, causal_softmax  # what a user calls
+    from .attention import causal_attention
 
     chosen = get_backend(backend)
     if chosen.name in ("cuda", "hip"):
@@ -106,17 +109,36 @@ def call_overhead_us(backend="auto", calls=2000) -> dict:
         where = torch.ones(8, 8, dtype=torch.bool, device="cuda").triu(1)
         sync = torch.cuda.synchronize
         probs = torch.empty_like(x)
+        q, k = torch.randn(1, 1, 1, 64, device="cuda"), torch.randn(1, 1, 8, 64, device="cuda")
+        attended = torch.empty_like(q)
         fns = {"ours": lambda: apply_causal_mask(x, backend=chosen.name),
                "ours softmax": lambda: causal_softmax(x, out=probs, backend=chosen.name),
-               "torch.masked_fill_": lambda: x.masked_fill_(where, float("-inf"))}
+               "torch.masked_fill_": lambda: x.masked_fill_(where, float("-inf")),
+               "ours attention": lambda: causal_attention(q, k, k, out=attended,
+                                                          backend=chosen.name),
+               "torch SDPA": lambda: torch.nn.functional.scaled_dot_product_attention(q, k, k)}
     else:
-        x = np.random.default_rng().standard_normal((1, 1, 8, 8), dtype=np.float32)
+        rng = np.random.default_rng()
+        x = rng.standard_normal((1, 1, 8, 8), dtype=np.float32)
         where = np.triu(np.ones((8, 8), bool), 1)
         sync = (lambda: None)
         probs = np.empty_like(x)
+        q, k = rng.standard_normal((1, 1, 1, 64), np.float32), \
+            rng.standard_normal((1, 1, 8, 64), np.float32)
+        attended = np.empty_like(q)
         fns = {"ours": lambda: apply_causal_mask(x, backend=chosen),
                "ours softmax": lambda: causal_softmax(x, out=probs, backend=chosen),
-               "numpy.copyto": lambda: np.copyto(x, -np.inf, where=where)}
+               "numpy.copyto": lambda: np.copyto(x, -np.inf, where=where),
+               "ours attention": lambda: causal_attention(q, k, k, out=attended,
+                                                          backend=chosen)}
+        try:
+            import torch
+        except ImportError:
+            torch = None
+        if torch is not None:
+            tq, tk = torch.from_numpy(q), torch.from_numpy(k)
+            fns["torch CPU SDPA"] = \
+                lambda: torch.nn.functional.scaled_dot_product_attention(tq, tk, tk)
     out = {name: float("inf") for name in fns}
     for _trial in range(5):  # interleaved trials; the best of each
         for name, fn in fns.items():
@@ -387,7 +409,7 @@ def main(argv=None) -> int:
     print(format_table(result))
     if args.overhead:
         result["overhead_us"] = call_overhead_us(result["backend"])
-        print("per-call host overhead, [1,1,8,8]: " +
+        print("per-call host overhead, [1,1,8,8] (attention: 1 row, 8 keys): " +
               ", ".join(f"{k} {v:.1f} us" for k, v in result["overhead_us"].items()))
         if result["backend"] in ("cuda", "hip"):
             result["first_call_s"] = first_call_seconds(result["backend"])

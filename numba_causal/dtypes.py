@@ -9,6 +9,8 @@ bit-for-bit as it was, NaN payloads and -0.0 included.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 #: logical dtype name -> (element size in bytes, unsigned view dtype)
@@ -23,8 +25,10 @@ SUPPORTED = {
 TYPESTR = {"<f2": "float16", "<f4": "float32", "<f8": "float64"}
 
 
+@functools.lru_cache(maxsize=256)
 def dtype_name(dtype) -> str:
-    """The logical name of a NumPy/torch dtype ('float32', 'bfloat16', ...)."""
+    """The logical name of a NumPy/torch dtype ('float32', 'bfloat16', ...);
+    remembered per dtype (NumPy's ``str(dtype)`` is Python code, ~2 us a call)."""
     name = str(dtype)
     return name[len("torch."):] if name.startswith("torch.") else name
 

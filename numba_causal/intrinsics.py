@@ -1070,6 +1070,9 @@ def device_primitives(backend_name: str, gpu=None, definitions: bool = False) ->
     ``reductions.row_reduce``, whose width follows the target's wavefront."""
     if backend_name not in BACKENDS:
         raise ValueError(f"unknown backend {backend_name!r}; one of {BACKENDS}")
+    made = _PRIMITIVES.get((backend_name, definitions)) if gpu is None else None
+    if made is not None:  # every host call builds its kernel's helper list: kept
+        return made
     pairs = []
     for name, spelled in INTRINSICS.items():
         if backend_name not in spelled or (name.startswith("warp_") and gpu is None):
@@ -1081,7 +1084,12 @@ def device_primitives(backend_name: str, gpu=None, definitions: bool = False) ->
             fn = pytypes.FunctionType(fn.__code__, dict(fn.__globals__, gpu=gpu, WARP=32),
                                       fn.__name__, fn.__defaults__, fn.__closure__)
         pairs.append((name, fn))
+    if gpu is None:
+        _PRIMITIVES[(backend_name, definitions)] = tuple(pairs)
     return tuple(pairs)
+
+
+_PRIMITIVES: dict = {}  # (backend name, definitions) -> device_primitives' pairs
 
 
 LOG2E = 1.0 / math.log(2.0)

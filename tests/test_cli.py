@@ -308,6 +308,16 @@ def test_bench_runs(run, tmp_path):
     assert all(r["ms"] > 0 for r in result["rows"])
 
 
+def test_bench_overhead_times_every_op_a_loop_calls():
+    """--overhead's host time per call: the mask, the softmax and attention (a
+    repeated call, replayed by the host fast path) beside their peers."""
+    from numba_causal import bench
+
+    times = bench.call_overhead_us("cpu", calls=20)
+    assert {"ours", "ours softmax", "numpy.copyto", "ours attention"} <= set(times)
+    assert all(0 < t < 1e6 for t in times.values()), times
+
+
 def test_bench_usage_error_exits_2(run):
     status, out, err = run(["bench", "--shapes", "2x3x4"])
     assert status == 2

@@ -55,6 +55,7 @@ Kernels, side by side as in mask.py and softmax.py:
 
 from __future__ import annotations
 
+import inspect
 import math
 import sys
 import threading
@@ -70,7 +71,7 @@ from .compile import GPU, compile_time
 from .elements import (FORMATS, compute_dtype, element_of, element_value, float_view,
                        format_constants)
 from .mask import kept_keys
-from .options import PLAIN, check_scale, mask_options
+from .options import PLAIN, check_scale, mask_options, per_sequence_array
 from .panels import rows_product, rows_product_add, to_compute
 
 gpu = GPU
@@ -2526,19 +2527,24 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
     on the GPU at each launch: validated on the first call only, after which a
     value outside [0, cache_len] is taken as the nearest end of that range. On the
     CPU, a call on NumPy arrays of the layouts and options of an earlier one (no
-    per-sequence arrays, predicate or lse) repeats that call's kernel on the new
-    arrays without validating anew (fastpath.host_key), unless ``out`` may share
-    memory with an input.
+    q_offsets, predicate or lse; kv_lens validated anew) repeats that call's kernel
+    on the new arrays without validating them anew (fastpath.host_key), unless
+    ``out`` may share memory with an input.
     """
     host_key = None
-    if type(q) is np.ndarray and kv_lens is None and q_offsets is None and mask_fn is None \
-            and not return_lse and _kind is None:
-        host_key = _host_key(q, k, v, out, backend, scale, offset, window, causal)
+    if type(q) is np.ndarray and q_offsets is None and mask_fn is None and not return_lse \
+            and _kind is None:
+        host_key = _host_key(q, k, v, out, backend, scale, offset, window, causal,
+                             kv_lens is not None)
         replay = fastpath.host_replay(host_key)
         if replay is not None:  # the same call as before: validated then, see fastpath.py
+            fixed = None
+            if kv_lens is not None:  # the values are this call's: checked as mask_options does
+                lens = per_sequence_array("kv_lens", kv_lens, q.shape[0])
+                fixed = replay.fixed[:_KV_LENS_AT] + (lens,) + replay.fixed[_KV_LENS_AT + 1:]
             if out is None:
                 out = np.empty(q.shape[:3] + v.shape[3:], q.dtype)
-            replay(q, k, v, out)
+            replay(q, k, v, out, fixed=fixed)
             return out
     fast_key = live_kv_lens = None
     if type(q) is not np.ndarray and not return_lse and _kind is None and q_offsets is None \
@@ -2584,8 +2590,14 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
     return (out, lse) if return_lse else out
 
 
-def _host_key(q, k, v, out, backend, scale, offset, window, causal):
-    """The host fast path's key (fastpath.host_key) of a call on NumPy ``q``."""
+#: where kv_lens stands among attention_cpu's arguments after its four arrays (q, k, v,
+#: out: the ones a host replay takes anew)
+_KV_LENS_AT = list(inspect.signature(attention_cpu).parameters).index("kv_lens") - 4
+
+
+def _host_key(q, k, v, out, backend, scale, offset, window, causal, has_kv_lens):
+    """The host fast path's key (fastpath.host_key) of a call on NumPy ``q``
+    (``has_kv_lens``: the call gives kv_lens, whose values are checked per call)."""
     inputs = tuple(fastpath.array_key(a, False) for a in (q, k, v))
     if out is None:
         target = "new"
@@ -2597,7 +2609,7 @@ def _host_key(q, k, v, out, backend, scale, offset, window, causal):
         target = None
     return fastpath.host_key("attention", backend, inputs + (target,), (
         fastpath.exact(scale), fastpath.exact(offset), fastpath.exact(window),
-        fastpath.exact(causal)))
+        fastpath.exact(causal), has_kv_lens))
 
 
 def cpu_constants(dtype, rows_per_kv_head: int, k, v) -> dict:

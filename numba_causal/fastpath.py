@@ -662,11 +662,13 @@ class HostReplay:
     def __init__(self, kernel, guard, views, fixed):
         self.kernel, self.guard, self.views, self.fixed = kernel, guard, views, fixed
 
-    def __call__(self, *arrays) -> None:
+    def __call__(self, *arrays, fixed=None) -> None:
+        """Run on ``arrays``, with the recorded other arguments or ``fixed`` (a call's
+        own, of the recorded types: per-sequence values validated anew)."""
         args = [a.view(dt) if a.ndim == 4 else a.view(dt)[None, None]
                 for a, dt in zip(arrays, self.views)]
         with self.guard:
-            self.kernel(*args, *self.fixed)
+            self.kernel(*args, *(self.fixed if fixed is None else fixed))
 
 
 def exact(value) -> object:

@@ -73,6 +73,12 @@ def _per_sequence(name: str, values, batch: int):
     return copy
 
 
+def per_sequence_array(name: str, values, batch: int):
+    """``values`` (one integer a sequence: ``kv_lens`` or ``q_offsets``) checked as
+    mask_options checks them: a read-only int64 copy, or None for None."""
+    return _per_sequence(name, values, batch)
+
+
 def _check_predicate(mask_fn) -> None:
     """A predicate must be a Python function of exactly (b, h, q_pos, k)."""
     fn = getattr(mask_fn, "py_func", mask_fn)

@@ -212,18 +212,25 @@ def test_dependent_families_take_pdl():
     assert plain.variant({"ROWS": 4}, True) == {"ROWS": 4}
 
 
-def attention_want(q, k, v, window=None):
+def attention_want(q, k, v, window=None, kv_lens=None):
     """softmax(q k^T / sqrt(d), causal at the cache's end) v in float64, per head
-    (MHA: one KV head a query head)."""
+    (MHA: one KV head a query head); keys at or past a sequence's kv_lens masked, a
+    row with no key left all zeros."""
     q, k, v = (a.astype(np.float64) for a in (q, k, v))
     n, s = k.shape[2], q.shape[2]
     scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(q.shape[-1])
     pos = np.arange(s)[:, None] + n - s
     keys = np.arange(n)[None, :]
     masked = (keys > pos) | ((keys <= pos - window) if window is not None else False)
+    masked = np.broadcast_to(masked, scores.shape).copy()
+    if kv_lens is not None:
+        for b, length in enumerate(kv_lens):
+            masked[b, :, :, max(length, 0):] = True
     z = np.where(masked, -np.inf, scores)
-    e = np.exp(z - z.max(-1, keepdims=True))
-    return (e / e.sum(-1, keepdims=True)) @ v
+    top = z.max(-1, keepdims=True)
+    e = np.where(masked, 0.0, np.exp(z - np.where(np.isfinite(top), top, 0.0)))
+    total = e.sum(-1, keepdims=True)
+    return np.divide(e, total, out=np.zeros_like(e), where=total > 0) @ v
 
 
 @pytest.fixture
@@ -278,3 +285,19 @@ def test_attention_replay_still_refuses_an_overlapping_out(rng):
     frozen.setflags(write=False)
     with pytest.raises(ValueError, match="read-only"):
         nc.causal_attention(q, k, v, out=frozen, backend="cpu")
+
+
+def test_attention_replay_takes_each_call_s_kv_lens(rng, attention_validations):
+    q = rng.standard_normal((3, 2, 1, 16)).astype(np.float32)
+    k, v = (rng.standard_normal((3, 2, 12, 16)).astype(np.float32) for _ in range(2))
+    out = np.full(q.shape, np.nan, np.float32)
+    for lens in ([12, 5, 1], np.array([0, 12, 40]), [7, -3, 12]):  # past the ends too
+        assert nc.causal_attention(q, k, v, kv_lens=lens, out=out, backend="cpu") is out
+        assert np.abs(out - attention_want(q, k, v, kv_lens=lens)).max() <= 1e-5
+    assert attention_validations["n"] == 1
+    before = out.copy()
+    for bad, error, message in (([3, 4], ValueError, "kv_lens must have shape"),
+                                ([1.5, 2, 3], TypeError, "kv_lens must hold integers")):
+        with pytest.raises(error, match=message):
+            nc.causal_attention(q, k, v, kv_lens=bad, out=out, backend="cpu")
+        assert_bits_equal(out, before)

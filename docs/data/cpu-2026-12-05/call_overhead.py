@@ -11,3 +11,5 @@ print("softmax kv_lens full path %.1f us" % t(lambda: nc.causal_softmax(x,kv_len
 print("mask kv_lens full path %.1f us" % t(lambda: nc.apply_causal_mask(x,kv_lens=[8],backend='cpu')))
 q64=np.random.rand(1,1,1,64).astype(np.float32); k64=np.random.rand(1,1,8,64).astype(np.float32); o64=np.empty_like(q64)
 print("attention repeated (out given, [1,1,1,64] x 8 keys) %.1f us" % t(lambda: nc.causal_attention(q64,k64,k64,out=o64,backend='cpu')))
+lens = np.array([8])
+print("attention repeated with kv_lens (out given) %.1f us" % t(lambda: nc.causal_attention(q64,k64,k64,out=o64,kv_lens=lens,backend='cpu')))

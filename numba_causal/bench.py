@@ -38,7 +38,8 @@ SWEEPS = ("gpu", "cpu", "quick")
 SHAPES_FORMAT = ("SHAPE[:DTYPE,...] separated by ';', a shape being positive sizes joined by "
                  "'x' in the layout of the ops run (mask, softmax, softmax_backward: 2 or 4 "
                  "sizes; rotary 5; attention 6 or 7) and a dtype one of float32, float16, "
-                 "bfloat16, float64; e.g. '4x32x2048x2048:float32,float16;4096x4096'")
+                 "bfloat16, float64 (rotary: +table for cos/sin tables, e.g. float16+table); "
+                 "e.g. '4x32x2048x2048:float32,float16;4096x4096'")
 
 
 def parse_shapes(text: str) -> list:
@@ -55,7 +56,7 @@ def parse_shapes(text: str) -> list:
             raise argparse.ArgumentTypeError(f"shape {dims!r} must have 2 or more positive "
                                              f"sizes; expected {SHAPES_FORMAT}")
         dtypes = tuple(k.strip() for k in kinds.split(",")) if kinds else ("float32",)
-        bad = [k for k in dtypes if k not in ITEMSIZE]
+        bad = [k for k in dtypes if k.partition("+")[0] not in ITEMSIZE]
         if bad:
             raise argparse.ArgumentTypeError(f"unknown dtype {', '.join(map(repr, bad))}; "
                                              f"expected {SHAPES_FORMAT}")
@@ -200,13 +201,20 @@ def bench_families(ops=None, shapes_given=False) -> list:
 
 def check_shapes(families, cases) -> None:
     """Each of ``cases`` ([(shape, dtypes)], --shapes) in the layout of every family
-    run (its ``bench_sizes``), else ValueError naming the layout."""
+    run (its ``bench_sizes``) and each dtype's ``+MODE`` one it has (``bench_modes``),
+    else ValueError naming what it takes."""
     for family in families:
-        for shape, _ in cases:
+        for shape, dtypes in cases:
             if len(shape) not in family.bench_sizes:
                 sizes = " or ".join(map(str, family.bench_sizes))
                 raise ValueError(f"--shapes {'x'.join(map(str, shape))}: {family.bench_label} "
                                  f"takes {sizes} sizes ({family.bench_layout})")
+            for dtype in dtypes:
+                mode = dtype.partition("+")[2]
+                if "+" in dtype and mode not in family.bench_modes:
+                    takes = ", ".join(f"+{m}" for m in family.bench_modes) or "none"
+                    raise ValueError(f"--shapes dtype {dtype!r}: {family.bench_label} takes no "
+                                     f"mode +{mode} (its modes: {takes})")
 
 
 def run_benchmark(backend="auto", cases=None, repeats=None, progress=True, peers=True,

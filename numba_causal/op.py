@@ -93,7 +93,8 @@ class Family:
     ``bench_label`` its short name in tables and ``--ops``; ``bench_shapes`` its
     default cases [(shape, dtypes)] per sweep ('gpu', 'cpu', 'quick');
     ``bench_sizes`` the sizes a case's shape may have and ``bench_layout`` what
-    they mean (``bench --shapes`` checks them).
+    they mean, ``bench_modes`` the ``+MODE`` a case's dtype may carry (rotary's
+    ``float16+table``; ``bench --shapes`` checks all three).
     """
 
     name: str
@@ -111,6 +112,7 @@ class Family:
     bench_shapes: dict = field(default_factory=dict)
     bench_sizes: tuple = (2, 4)
     bench_layout: str = "seq_len x cache_len or batch x heads x seq_len x cache_len"
+    bench_modes: tuple = ()
 
     def gpu_helper_list(self, target: str, definitions: bool = False) -> tuple:
         """The GPU kernel's helpers, with the spelling of the primitives for

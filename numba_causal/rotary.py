@@ -1165,7 +1165,7 @@ ROTARY = op.register(op.Family(
           op.scalar("offset", "int64"), op.array("inv_freq", "COMPUTE", 1),
           op.array("cos_table", "TABLE_ELEMENT", 2), op.array("sin_table", "TABLE_ELEMENT", 2)),
     aot_variants=_aot_variants,
-    bench=bench_rotary, bench_label="rotary", bench_sizes=(5,),
+    bench=bench_rotary, bench_label="rotary", bench_sizes=(5,), bench_modes=("table",),
     bench_layout="batch x seq_len x heads_q x heads_k x head_dim",
     bench_shapes={"gpu": [((8, 4096, 32, 32, 128), ("float16", "bfloat16", "float16+table",
                                                     "bfloat16+table")),

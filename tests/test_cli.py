@@ -318,6 +318,17 @@ def test_bench_overhead_times_every_op_a_loop_calls():
     assert all(0 < t < 1e6 for t in times.values()), times
 
 
+def test_bench_shapes_take_a_dtype_mode(run):
+    """rotary's cos/sin table rows, asked for by ``NAME+table`` as its sweep has them."""
+    status, out, err = run(["bench", "--backend", "cpu", "--ops", "rotary", "--shapes",
+                            "1x4x2x2x16:float32+table,float32", "--repeats", "1",
+                            "--no-progress"])
+    assert status == 0, err
+    table = [line.split("|") for line in out.splitlines() if line.startswith("| ")][1:]
+    assert [(r[1].strip(), r[3].strip()) for r in table] == [("rotary cos/sin", "float32"),
+                                                             ("rotary base", "float32")]
+
+
 def test_bench_usage_error_exits_2(run):
     status, out, err = run(["bench", "--shapes", "2x3x4"])
     assert status == 2
@@ -338,6 +349,11 @@ def test_bench_usage_error_exits_2(run):
      "or 7 sizes (batch x heads_q x heads_kv x seq_len x cache_len x head_dim"),
     (["--ops", "rotary", "--shapes", "64x64"], "--shapes 64x64: rotary takes 5 sizes"),
     (["--shapes", "1x8x2x1x512x64"], "--shapes 1x8x2x1x512x64: mask takes 2 or 4 sizes"),
+    (["--shapes", "4x4:float16+table"], "dtype 'float16+table': mask takes no mode +table "
+     "(its modes: none)"),
+    (["--ops", "rotary", "--shapes", "1x8x4x4x64:float16+tables"], "dtype 'float16+tables': "
+     "rotary takes no mode +tables (its modes: +table)"),
+    (["--shapes", "4x4:float8+table"], "unknown dtype 'float8+table'"),
     (["--plot", "no/such/folder/x.png"], "argument --plot: folder "),
     (["--plot", "."], "argument --plot: '.' is a folder: name a file in it"),
     (["--plot", "chart.xyz"], "argument --plot: 'chart.xyz': name a file ending in .png, .svg"),

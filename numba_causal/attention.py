@@ -166,10 +166,10 @@ HAS_MASK_FN, MASK_FN, USE_KV_LENS, USE_Q_OFFSETS = compile_time(
 # device helpers bound per variant (elements.py, reductions.py, intrinsics.py)
 (element_to_float, float_to_element, nan_max, row_reduce, f16_to_f32, bf16_to_f32,
  f32_to_f16, f32_to_bf16, f16x2_lo, f16x2_hi, bf16x2_lo, bf16x2_hi, as_f32, load_v4,
- exp2f, load, load_v2) = compile_time(
+ exp2f, load, load_v2, pow2_host) = compile_time(
     "element_to_float", "float_to_element", "nan_max", "row_reduce", "f16_to_f32",
     "bf16_to_f32", "f32_to_f16", "f32_to_bf16", "f16x2_lo", "f16x2_hi", "bf16x2_lo",
-    "bf16x2_hi", "as_f32", "load_v4", "exp2f", "load", "load_v2")
+    "bf16x2_hi", "as_f32", "load_v4", "exp2f", "load", "load_v2", "pow2_host")
 FLOAT16, BFLOAT16, FLOAT32, FLOAT64 = elements.FLOAT16, elements.BFLOAT16, elements.FLOAT32, \
     elements.FLOAT64
 NEG_INF = -math.inf
@@ -1568,30 +1568,7 @@ CPU_KEYS_16_BIT = 16
 WIDE_ROWS = 4
 #: the CPU kernel's fast-math flags: dot products summed in any order (vectorised) and
 #: fused multiply-adds; no flag that assumes finite values or ignores NaN
-CPU_FASTMATH = ("contract", "reassoc")
-#: 2**f on [-0.5, 0.5] as 1 + f P(f) (Cephes' exp2f, relative error below 2e-7)
-POW2_POLY = (1.535336188319500e-4, 1.339887440266574e-3, 9.618437357674640e-3,
-             5.550332471162809e-2, 2.402264791363012e-1, 6.931472028550421e-1)
-
-
-def pow2_host(x):
-    """2**x in the compute type for x <= 0 in a host loop, in plain arithmetic
-    inlined into the loop (no libm call per element): float32 by Cephes'
-    polynomial and the exponent's bits, exactly 0 below -126 (and for -inf),
-    NaN for NaN; float64 by math.exp."""
-    if FORMAT == FLOAT64:
-        return math.exp(x * LN2)
-    low = x < COMPUTE(-126)
-    t = COMPUTE(-126) if low else x
-    n = np.floor(t + COMPUTE(0.5))  # a float: math.floor's integer would not vectorise
-    f = t - n
-    c0, c1, c2, c3, c4, c5 = POW2_POLY
-    poly = ((((COMPUTE(c0) * f + COMPUTE(c1)) * f + COMPUTE(c2)) * f + COMPUTE(c3)) * f
-            + COMPUTE(c4)) * f + COMPUTE(c5)
-    value = (COMPUTE(1) + f * poly) * as_f32(np.int32(n + COMPUTE(127)) << np.int32(23))
-    return COMPUTE(0) if low else value
-
-
+CPU_FASTMATH = reductions.CPU_FASTMATH
 def scores_four_keys(s_r, q_s, kk, j, r0, head_dim):
     """``s_r[r0 + i, j + t] = q_s[r0 + i] . kk[j + t]`` for four rows i and four keys t
     (``kk``: keys as the compute type, or 16-bit bits read in place: to_compute):
@@ -1903,8 +1880,9 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
 
 
 #: the CPU kernel's own helpers (every attention family shares attention_cpu)
-CPU_HELPERS = (pow2_host, scores_four_keys, dots_of_four, scores_by_row, values_of_row,
-               tile_softmax_by_row, tile_softmax_by_lane, tile_values)
+CPU_HELPERS = reductions.HOST_HELPERS + (scores_four_keys, dots_of_four, scores_by_row,
+                                         values_of_row, tile_softmax_by_row,
+                                         tile_softmax_by_lane, tile_values)
 
 
 def attention_definition(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):

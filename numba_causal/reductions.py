@@ -15,13 +15,26 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .compile import GPU, compile_time
+from .elements import FLOAT64
 
 gpu = GPU
 SUM, LANES, SPAN = compile_time("SUM", "LANES", "SPAN")
+#: pow2_host's: the element format and compute type (elements.format_constants) and
+#: the backend's bit cast (intrinsics.py)
+FORMAT, COMPUTE, as_f32 = compile_time("FORMAT", "COMPUTE", "as_f32")
 lane_xor = compile_time("lane_xor")  # the backend's primitive (primitives.py), bound per backend
 NEG_INF = -math.inf
 INF = math.inf
+LN2 = math.log(2.0)
+#: the host kernels' fast-math flags (compile.build's HOST_FASTMATH): sums in any order
+#: (vectorised) and fused multiply-adds; no flag that assumes finite values or ignores NaN
+CPU_FASTMATH = ("contract", "reassoc")
+#: 2**f on [-0.5, 0.5] as 1 + f P(f) (Cephes' exp2f, relative error below 2e-7)
+POW2_POLY = (1.535336188319500e-4, 1.339887440266574e-3, 9.618437357674640e-3,
+             5.550332471162809e-2, 2.402264791363012e-1, 6.931472028550421e-1)
 
 
 def nan_max(a, b):
@@ -97,5 +110,25 @@ def row_reduce_alternating(exchange, partial, slot, lane, value, is_max):
     return value
 
 
+def pow2_host(x):
+    """2**x in the compute type for x <= 0 in a host loop, in plain arithmetic
+    inlined into the loop (no libm call per element, so the loop vectorises):
+    float32 by Cephes' polynomial and the exponent's bits, exactly 0 below -126 (and
+    for -inf), NaN for NaN; float64 by math.exp."""
+    if FORMAT == FLOAT64:
+        return math.exp(x * LN2)
+    low = x < COMPUTE(-126)
+    t = COMPUTE(-126) if low else x
+    n = np.floor(t + COMPUTE(0.5))  # a float: math.floor's integer would not vectorise
+    f = t - n
+    c0, c1, c2, c3, c4, c5 = POW2_POLY
+    poly = ((((COMPUTE(c0) * f + COMPUTE(c1)) * f + COMPUTE(c2)) * f + COMPUTE(c3)) * f
+            + COMPUTE(c4)) * f + COMPUTE(c5)
+    value = (COMPUTE(1) + f * poly) * as_f32(np.int32(n + COMPUTE(127)) << np.int32(23))
+    return COMPUTE(0) if low else value
+
+
 #: the helpers every backend compiles (row_reduce is the GPU kernels')
 HELPERS = (nan_max, rescaled, online_add, combine)
+#: the host kernels' own (the CPU softmax's and attention's)
+HOST_HELPERS = (pow2_host,)

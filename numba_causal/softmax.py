@@ -73,9 +73,11 @@ from . import dtypes, elements, fastpath, op, reductions
 from .arrays import cai_strides, check_out, empty_like, inspect_scores, no_words
 from .backends import get_backend, spelling
 from .compile import GPU, compile_time
-from .elements import FLOAT16, FORMATS, compute_dtype, float_view, format_constants
+from .elements import (FLOAT16, FLOAT32, FLOAT64, FORMATS, compute_dtype, float_view,
+                       format_constants)
 from .mask import block_row, host_row, kept_keys, query_keys
 from .options import PLAIN, check_scale, mask_options
+from .panels import to_compute
 
 gpu = GPU
 #: a programmatic dependent launch (op.Family.dependent_launch): the kernel waits on
@@ -92,9 +94,9 @@ HAS_MASK_FN, MASK_FN, USE_KV_LENS, USE_Q_OFFSETS = compile_time(
     "HAS_MASK_FN", "MASK_FN", "USE_KV_LENS", "USE_Q_OFFSETS")
 # device helpers the kernels call, bound per variant (elements.py, reductions.py)
 (key_bits, empty_word, with_key, word_key, element_to_float, float_to_element, nan_max,
- rescaled, online_add, row_reduce) = compile_time(
+ rescaled, online_add, row_reduce, pow2_host) = compile_time(
     "key_bits", "empty_word", "with_key", "word_key", "element_to_float", "float_to_element",
-    "nan_max", "rescaled", "online_add", "row_reduce")
+    "nan_max", "rescaled", "online_add", "row_reduce", "pow2_host")
 row_reduce_alternating = compile_time("row_reduce_alternating")
 # device primitives (intrinsics.py), bound into every GPU kernel by op.Family
 (load_v4, store_v4, as_f32, f16x2_lo, f16x2_hi, bf16x2_lo, bf16x2_hi, pack_f16x2, pack_bf16x2,
@@ -430,8 +432,12 @@ def causal_softmax_kernel(s, out, s_words, out_words, scale, offset, window, kv_
 
 
 def causal_softmax_cpu(s, out, scale, offset, window, kv_lens, q_offsets):
-    """CPU kernel (``@njit(parallel=True)``): rows in parallel; per row an online
-    (max, sum) pass over the kept keys, then one pass writing the row."""
+    """CPU kernel (``@njit(parallel=True)``, CPU_FASTMATH): rows in parallel. Per
+    row, without a predicate, three passes over the kept keys that vectorise: the
+    max (eight running maxima), the sum of exp(magnitude * (u - max)) as pow2_host
+    (no libm call; float64 sums for float32), the writes; with a predicate, an
+    online (max, sum) pass over the keys it keeps, then one writing the row. A
+    16-bit element is read by the CPU's own conversion (panels.to_compute)."""
     batch, heads, seq_len, cache_len = s.shape
     direction = COMPUTE(-1) if scale < 0 else COMPUTE(1)
     magnitude = abs(scale)
@@ -441,6 +447,9 @@ def causal_softmax_cpu(s, out, scale, offset, window, kv_lens, q_offsets):
                                         q_offsets)
         row = s[b, h, q]
         out_row = out[b, h, q]
+        if not HAS_MASK_FN:
+            softmax_row_host(row, out_row, lo, hi, direction, magnitude, zero)
+            continue
         row_max = COMPUTE(NEG_INF)
         total = SUM(0)
         for k in range(lo, hi):
@@ -458,6 +467,60 @@ def causal_softmax_cpu(s, out, scale, offset, window, kv_lens, q_offsets):
                 if u != NEG_INF:
                     p = float_to_element(COMPUTE(math.exp(magnitude * (u - row_max))) * inverse)
             out_row[k] = p
+
+
+def softmax_row_host(row, out_row, lo, hi, direction, magnitude, zero):
+    """One row of causal_softmax_cpu without a predicate: the keys ``[lo, hi)`` kept,
+    the rest zero. As the online fold: -inf adds nothing and gets 0; a NaN or +inf
+    makes the sum NaN, so every other kept key NaN; nothing but -inf kept: zeros.
+    Unsigned indices: no negative-index wrap, so the loops vectorise."""
+    first, end = np.uint64(lo), np.uint64(hi)
+    eight = np.uint64(8)
+    whole = first + (end - first) // eight * eight
+    m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = COMPUTE(NEG_INF)  # NaN never wins a ``>``
+    for k in range(first, whole, eight):
+        u0 = direction * to_compute(row[k], FORMAT)
+        u1 = direction * to_compute(row[k + np.uint64(1)], FORMAT)
+        u2 = direction * to_compute(row[k + np.uint64(2)], FORMAT)
+        u3 = direction * to_compute(row[k + np.uint64(3)], FORMAT)
+        u4 = direction * to_compute(row[k + np.uint64(4)], FORMAT)
+        u5 = direction * to_compute(row[k + np.uint64(5)], FORMAT)
+        u6 = direction * to_compute(row[k + np.uint64(6)], FORMAT)
+        u7 = direction * to_compute(row[k + np.uint64(7)], FORMAT)
+        m0, m1 = (u0 if u0 > m0 else m0), (u1 if u1 > m1 else m1)
+        m2, m3 = (u2 if u2 > m2 else m2), (u3 if u3 > m3 else m3)
+        m4, m5 = (u4 if u4 > m4 else m4), (u5 if u5 > m5 else m5)
+        m6, m7 = (u6 if u6 > m6 else m6), (u7 if u7 > m7 else m7)
+    for j in range(whole, end):
+        u = direction * to_compute(row[j], FORMAT)
+        m0 = u if u > m0 else m0
+    row_max = max(max(max(m0, m1), max(m2, m3)), max(max(m4, m5), max(m6, m7)))
+    total = SUM(0)
+    out_row[:lo] = zero
+    out_row[hi:] = zero
+    if FORMAT == FLOAT32 or FORMAT == FLOAT64:
+        # the weights go straight into ``out`` (a float view; -1 marks a -inf key) and
+        # are scaled there: one exp an element (each score read before its slot is
+        # written, so out may be the scores)
+        for j in range(first, end):
+            u = direction * to_compute(row[j], FORMAT)
+            w = pow2_host(magnitude * (u - row_max) * COMPUTE(LOG2E))
+            total += SUM(w if u != NEG_INF else COMPUTE(0))  # a NaN poisons the sum
+            out_row[j] = w if u != NEG_INF else COMPUTE(-1)
+        inverse = COMPUTE(SUM(1) / total) if total != 0 else COMPUTE(0)
+        for j in range(first, end):
+            w = out_row[j]
+            out_row[j] = COMPUTE(0) if w < 0 else w * inverse  # NaN stays NaN
+        return
+    for j in range(first, end):
+        u = direction * to_compute(row[j], FORMAT)
+        w = pow2_host(magnitude * (u - row_max) * COMPUTE(LOG2E))
+        total += SUM(w if u != NEG_INF else COMPUTE(0))
+    inverse = COMPUTE(SUM(1) / total) if total != 0 else COMPUTE(0)
+    for j in range(first, end):
+        u = direction * to_compute(row[j], FORMAT)
+        w = pow2_host(magnitude * (u - row_max) * COMPUTE(LOG2E))
+        out_row[j] = float_to_element(w * inverse if u != NEG_INF else COMPUTE(0))
 
 
 def causal_softmax_definition(s, out, scale, offset, window, kv_lens, q_offsets):
@@ -723,7 +786,8 @@ def _softmax(chosen, s, o, in_place, scale, opts, host_key=None, fast_key=None,
         if not chosen.is_gpu_kernel:
             kv_lens, q_offsets = opts.per_sequence()
             op.run_host(CAUSAL_SOFTMAX, chosen, kc.host_kind(s.size),
-                        dict(format_constants(s.dtype), **opts.constants()),
+                        dict(format_constants(s.dtype), **opts.constants(),
+                             HOST_FASTMATH=reductions.CPU_FASTMATH),
                         (src, dst, scale, opts.offset, opts.window, kv_lens, q_offsets),
                         host_key, arrays=2)
             return
@@ -971,7 +1035,8 @@ CAUSAL_SOFTMAX = op.register(op.Family(
     dependent_launch=True,
     gpu_kernel=causal_softmax_kernel, cpu_kernel=causal_softmax_cpu,
     reference=causal_softmax_definition,
-    helpers=HELPERS, gpu_helpers=(reductions.row_reduce, reductions.row_reduce_alternating,
+    helpers=HELPERS, cpu_helpers=reductions.HOST_HELPERS + (softmax_row_host,),
+    gpu_helpers=(reductions.row_reduce, reductions.row_reduce_alternating,
                                   load_tile, exp_tile, store_tile,
                                   key_kept, load_chunks, decode_chunks, exp_chunks,
                                   store_chunks, nan_row_chunks, softmax_row_vec,

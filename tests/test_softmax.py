@@ -263,6 +263,21 @@ def test_nan_or_inf_in_a_kept_key_makes_that_row_nan(backend, rng, bad):
     assert np.all(bits_of(got)[where] == 0)
 
 
+@pytest.mark.parametrize("at", [3, 17, 38])  # the CPU kernel's unrolled max loop, its tail
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_long_rows_keep_the_rules_of_special_values(backend, rng, bad, at):
+    """A row of 40 kept keys: a NaN or +inf anywhere makes its other kept keys NaN,
+    its -inf keys stay +0.0, and the rows around it are untouched."""
+    x = random_scores(rng, (1, 1, 4, 40), specials=False)  # offset 36: row 3 keeps all
+    x[0, 0, 3, at] = bad
+    x[0, 0, 3, [5, 30]] = -np.inf
+    got = causal_softmax(x, backend=backend)
+    others = np.setdiff1d(np.arange(40), [5, 30])
+    assert np.isnan(got[0, 0, 3, others]).all()
+    assert np.all(bits_of(got[0, 0, 3, [5, 30]]) == 0)
+    assert np.allclose(got[0, 0, :3], reference(x)[0, 0, :3], rtol=0, atol=1e-6)
+
+
 def test_negative_inf_kept_scores_count_as_masked(backend, rng):
     x = random_scores(rng, (1, 1, 5, 5), specials=False)
     x[0, 0, 3, 1] = -np.inf

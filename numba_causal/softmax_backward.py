@@ -71,6 +71,7 @@ from .compile import GPU, compile_time
 from .elements import FLOAT16, FLOAT32, FORMATS, compute_dtype, float_view, format_constants
 from .mask import block_row, host_row, kept_keys, query_keys
 from .options import PLAIN, check_scale, mask_options
+from .panels import to_compute
 from .softmax import vec_launch
 
 gpu = GPU
@@ -379,6 +380,9 @@ def causal_softmax_backward_cpu(probs, grad, out, scale, offset, window, kv_lens
         b, h, q, pos, lo, hi = host_row(r, heads, seq_len, cache_len, offset, window, kv_lens,
                                         q_offsets)
         p_row, g_row, out_row = probs[b, h, q], grad[b, h, q], out[b, h, q]
+        if not HAS_MASK_FN:
+            backward_row_host(p_row, g_row, out_row, lo, hi, scale, zero)
+            continue
         total = SUM(0)
         for k in range(lo, hi):
             if not HAS_MASK_FN or MASK_FN(b, h, pos, k):
@@ -392,6 +396,32 @@ def causal_softmax_backward_cpu(probs, grad, out, scale, offset, window, kv_lens
                 d = float_to_element(gradient(element_to_float(p_row[k]),
                                               element_to_float(g_row[k]), scale, s_hi, s_lo))
             out_row[k] = d
+
+
+def backward_row_host(p_row, g_row, out_row, lo, hi, scale, zero):
+    """One row of causal_softmax_backward_cpu without a predicate (keys ``[lo, hi)``
+    kept): the sum of p * g in four running sums of the sum type, then the writes.
+    Unsigned indices: no negative-index wrap, so the write loop vectorises (no
+    fast-math flag: split_sum's two halves must stay as written)."""
+    first, end = np.uint64(lo), np.uint64(hi)
+    four = np.uint64(4)
+    whole = first + (end - first) // four * four
+    t0 = t1 = t2 = t3 = SUM(0)
+    for k in range(first, whole, four):
+        t0 += SUM(to_compute(p_row[k], FORMAT)) * SUM(to_compute(g_row[k], FORMAT))
+        k1, k2, k3 = k + np.uint64(1), k + np.uint64(2), k + np.uint64(3)
+        t1 += SUM(to_compute(p_row[k1], FORMAT)) * SUM(to_compute(g_row[k1], FORMAT))
+        t2 += SUM(to_compute(p_row[k2], FORMAT)) * SUM(to_compute(g_row[k2], FORMAT))
+        t3 += SUM(to_compute(p_row[k3], FORMAT)) * SUM(to_compute(g_row[k3], FORMAT))
+    for k in range(whole, end):
+        t0 += SUM(to_compute(p_row[k], FORMAT)) * SUM(to_compute(g_row[k], FORMAT))
+    s_hi, s_lo = split_sum((t0 + t1) + (t2 + t3))
+    out_row[:lo] = zero
+    out_row[hi:] = zero
+    for k in range(first, end):
+        out_row[k] = float_to_element(gradient(to_compute(p_row[k], FORMAT),
+                                               to_compute(g_row[k], FORMAT), scale, s_hi,
+                                               s_lo))
 
 
 def causal_softmax_backward_definition(probs, grad, out, scale, offset, window, kv_lens,
@@ -829,7 +859,7 @@ CAUSAL_SOFTMAX_BACKWARD = op.register(op.Family(
     dependent_launch=True,
     gpu_kernel=causal_softmax_backward_kernel, cpu_kernel=causal_softmax_backward_cpu,
     reference=causal_softmax_backward_definition,
-    helpers=HELPERS,
+    helpers=HELPERS, cpu_helpers=(backward_row_host,),
     gpu_helpers=(reductions.row_reduce, reductions.row_reduce_alternating, unit_index,
                  load_units, unit_key, unit_inside, key_kept, dot_units, unit_out, out_word,
                  store_unit_words, store_units, zero_unit, backward_row_one_pass, query_keys,

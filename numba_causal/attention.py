@@ -1566,9 +1566,10 @@ CPU_KEYS_16_BIT = 16
 #: row by row (a decode step of MHA or of GQA at 4 query heads a KV head: lanes would
 #: be mostly idle)
 WIDE_ROWS = 4
-#: the CPU kernel's fast-math flags: dot products summed in any order (vectorised) and
-#: fused multiply-adds; no flag that assumes finite values or ignores NaN
+#: the CPU kernel's fast-math flags (the host kernels' own: reductions.CPU_FASTMATH)
 CPU_FASTMATH = reductions.CPU_FASTMATH
+
+
 def scores_four_keys(s_r, q_s, kk, j, r0, head_dim):
     """``s_r[r0 + i, j + t] = q_s[r0 + i] . kk[j + t]`` for four rows i and four keys t
     (``kk``: keys as the compute type, or 16-bit bits read in place: to_compute):
@@ -2577,14 +2578,7 @@ def _host_key(q, k, v, out, backend, scale, offset, window, causal, has_kv_lens)
     """The host fast path's key (fastpath.host_key) of a call on NumPy ``q``
     (``has_kv_lens``: the call gives kv_lens, whose values are checked per call)."""
     inputs = tuple(fastpath.array_key(a, False) for a in (q, k, v))
-    if out is None:
-        target = "new"
-    elif type(out) is np.ndarray and not any(np.may_share_memory(out, a) for a in (q, k, v)):
-        # apart for sure; arrays that may share memory take the full path, whose check
-        # is exact
-        target = fastpath.array_key(out, True)
-    else:
-        target = None
+    target = "new" if out is None else fastpath.apart_out_key(out, (q, k, v))
     return fastpath.host_key("attention", backend, inputs + (target,), (
         fastpath.exact(scale), fastpath.exact(offset), fastpath.exact(window),
         fastpath.exact(causal), has_kv_lens))

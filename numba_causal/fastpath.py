@@ -695,6 +695,16 @@ def array_key(a, writable: bool):
     return (a.shape, a.strides, a.dtype, a.flags.writeable if writable else None)
 
 
+def apart_out_key(out, inputs):
+    """The key part of ``out``, a NumPy array written by a call that reads
+    ``inputs``, when their address ranges are apart for sure (NumPy's bounds check);
+    None (no fast path) where they may share memory, the full path's check being
+    exact, or where ``out`` is no NumPy array."""
+    if type(out) is not np.ndarray or any(np.may_share_memory(out, a) for a in inputs):
+        return None
+    return array_key(out, True)
+
+
 class _Same:
     """An object in a key by identity (held, so its id stays its own)."""
 

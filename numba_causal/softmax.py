@@ -469,6 +469,13 @@ def causal_softmax_cpu(s, out, scale, offset, window, kv_lens, q_offsets):
             out_row[k] = p
 
 
+def key_weight(u, row_max, magnitude):
+    """exp(magnitude * (u - row_max)) of oriented score ``u`` as pow2_host (no libm
+    call); 0 for -inf (a masked key adds nothing, whatever the max)."""
+    return pow2_host(magnitude * (u - row_max) * COMPUTE(LOG2E)) if u != NEG_INF \
+        else COMPUTE(0)
+
+
 def softmax_row_host(row, out_row, lo, hi, direction, magnitude, zero):
     """One row of causal_softmax_cpu without a predicate: the keys ``[lo, hi)`` kept,
     the rest zero. As the online fold: -inf adds nothing and gets 0; a NaN or +inf
@@ -504,8 +511,8 @@ def softmax_row_host(row, out_row, lo, hi, direction, magnitude, zero):
         # written, so out may be the scores)
         for j in range(first, end):
             u = direction * to_compute(row[j], FORMAT)
-            w = pow2_host(magnitude * (u - row_max) * COMPUTE(LOG2E))
-            total += SUM(w if u != NEG_INF else COMPUTE(0))  # a NaN poisons the sum
+            w = key_weight(u, row_max, magnitude)
+            total += SUM(w)  # a NaN poisons the sum
             out_row[j] = w if u != NEG_INF else COMPUTE(-1)
         inverse = COMPUTE(SUM(1) / total) if total != 0 else COMPUTE(0)
         for j in range(first, end):
@@ -514,13 +521,12 @@ def softmax_row_host(row, out_row, lo, hi, direction, magnitude, zero):
         return
     for j in range(first, end):
         u = direction * to_compute(row[j], FORMAT)
-        w = pow2_host(magnitude * (u - row_max) * COMPUTE(LOG2E))
-        total += SUM(w if u != NEG_INF else COMPUTE(0))
+        total += SUM(key_weight(u, row_max, magnitude))
     inverse = COMPUTE(SUM(1) / total) if total != 0 else COMPUTE(0)
     for j in range(first, end):
         u = direction * to_compute(row[j], FORMAT)
-        w = pow2_host(magnitude * (u - row_max) * COMPUTE(LOG2E))
-        out_row[j] = float_to_element(w * inverse if u != NEG_INF else COMPUTE(0))
+        out_row[j] = float_to_element(key_weight(u, row_max, magnitude) * inverse
+                                      if u != NEG_INF else COMPUTE(0))
 
 
 def causal_softmax_definition(s, out, scale, offset, window, kv_lens, q_offsets):
@@ -866,12 +872,8 @@ def _host_key(scores, out, backend, scale, offset, window, causal):
     """The host fast path's key (fastpath.host_key) of a call on NumPy ``scores``."""
     if out is None or out is scores:
         arrays = (fastpath.array_key(scores, out is scores), out is None)
-    elif type(out) is np.ndarray and not np.may_share_memory(scores, out):
-        # apart for sure (validation found no overlap); arrays that may share memory
-        # take the full path, whose check is exact
-        arrays = (fastpath.array_key(scores, False), fastpath.array_key(out, True))
     else:
-        arrays = (None,)
+        arrays = (fastpath.array_key(scores, False), fastpath.apart_out_key(out, (scores,)))
     return fastpath.host_key("softmax", backend, arrays, (
         fastpath.exact(scale), fastpath.exact(offset), fastpath.exact(window),
         fastpath.exact(causal)))
@@ -1035,7 +1037,7 @@ CAUSAL_SOFTMAX = op.register(op.Family(
     dependent_launch=True,
     gpu_kernel=causal_softmax_kernel, cpu_kernel=causal_softmax_cpu,
     reference=causal_softmax_definition,
-    helpers=HELPERS, cpu_helpers=reductions.HOST_HELPERS + (softmax_row_host,),
+    helpers=HELPERS, cpu_helpers=reductions.HOST_HELPERS + (key_weight, softmax_row_host),
     gpu_helpers=(reductions.row_reduce, reductions.row_reduce_alternating,
                                   load_tile, exp_tile, store_tile,
                                   key_kept, load_chunks, decode_chunks, exp_chunks,

@@ -13,36 +13,28 @@ from numba_causal.elements import BFLOAT16, FLOAT16, FLOAT32
 from numba_causal.panels import rows_product, rows_product_add, to_compute
 
 
-@njit
-def _product(c, a, b, i0, col0, lo, hi):
-    rows_product(c, a, b, i0, col0, lo, hi, FLOAT32)
+def _panel(product, source):
+    """``product`` (rows_product or rows_product_add) as an @njit call, ``b`` read
+    as ``source`` (FLOAT32: floats as they are; FLOAT16, BFLOAT16: 16-bit bits)."""
+    @njit
+    def call(c, a, b, i0, col0, lo, hi):
+        product(c, a, b, i0, col0, lo, hi, source)
+    return call
 
 
-@njit
-def _product_add(c, a, b, i0, col0, lo, hi):
-    rows_product_add(c, a, b, i0, col0, lo, hi, FLOAT32)
+def _converter(source):
+    """to_compute of ``source`` over a 1-D array, as an @njit call."""
+    @njit
+    def call(x, out):
+        for i in range(x.size):
+            out[i] = to_compute(x[i], source)
+    return call
 
 
-@njit
-def _product_add_f16(c, a, b, i0, col0, lo, hi):
-    rows_product_add(c, a, b, i0, col0, lo, hi, FLOAT16)
-
-
-@njit
-def _product_bf16(c, a, b, i0, col0, lo, hi):
-    rows_product(c, a, b, i0, col0, lo, hi, BFLOAT16)
-
-
-@njit
-def _to_compute_f16(x, out):
-    for i in range(x.size):
-        out[i] = to_compute(x[i], FLOAT16)
-
-
-@njit
-def _to_compute_bf16(x, out):
-    for i in range(x.size):
-        out[i] = to_compute(x[i], BFLOAT16)
+_product, _product_add = _panel(rows_product, FLOAT32), _panel(rows_product_add, FLOAT32)
+_product_add_f16, _product_bf16 = _panel(rows_product_add, FLOAT16), _panel(rows_product,
+                                                                             BFLOAT16)
+_to_compute_f16, _to_compute_bf16 = _converter(FLOAT16), _converter(BFLOAT16)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

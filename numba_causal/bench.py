@@ -211,7 +211,7 @@ def check_shapes(families, cases) -> None:
                                  f"takes {sizes} sizes ({family.bench_layout})")
             for dtype in dtypes:
                 mode = dtype.partition("+")[2]
-                if "+" in dtype and mode not in family.bench_modes:
+                if "+" in dtype and not family.takes_mode(mode):
                     takes = ", ".join(f"+{m}" for m in family.bench_modes) or "none"
                     raise ValueError(f"--shapes dtype {dtype!r}: {family.bench_label} takes no "
                                      f"mode +{mode} (its modes: {takes})")

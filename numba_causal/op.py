@@ -94,7 +94,9 @@ class Family:
     default cases [(shape, dtypes)] per sweep ('gpu', 'cpu', 'quick');
     ``bench_sizes`` the sizes a case's shape may have and ``bench_layout`` what
     they mean, ``bench_modes`` the ``+MODE`` a case's dtype may carry (rotary's
-    ``float16+table``; ``bench --shapes`` checks all three).
+    ``float16+table``; a mode ending in ``N`` takes a positive integer there:
+    softmax's ``windowN``, ``float16+window1024``; ``bench --shapes`` checks all
+    three).
     """
 
     name: str
@@ -113,6 +115,17 @@ class Family:
     bench_sizes: tuple = (2, 4)
     bench_layout: str = "seq_len x cache_len or batch x heads x seq_len x cache_len"
     bench_modes: tuple = ()
+
+    def takes_mode(self, mode: str) -> bool:
+        """``mode`` is one of bench_modes (``NAMEN``: NAME and a positive integer)."""
+        for known in self.bench_modes:
+            if mode == known:
+                return True
+            if known.endswith("N") and mode.startswith(known[:-1]):
+                number = mode[len(known) - 1:]
+                if number.isdigit() and int(number) > 0:
+                    return True
+        return False
 
     def gpu_helper_list(self, target: str, definitions: bool = False) -> tuple:
         """The GPU kernel's helpers, with the spelling of the primitives for

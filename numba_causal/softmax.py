@@ -1057,4 +1057,5 @@ CAUSAL_SOFTMAX = op.register(op.Family(
                           ((4, 32, 2048, 2048), ("float16+window1024", "float16+kv_lens"))],
                   "cpu": [((4, 32, 1024, 1024), ("float32",)), ((1, 4, 1024, 1024), ("float16",))],
                   "quick": [((1, 4, 256, 256), ("float32",))]},
+    bench_modes=("windowN", "kv_lens"),
 ))

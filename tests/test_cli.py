@@ -329,6 +329,19 @@ def test_bench_shapes_take_a_dtype_mode(run):
                                                              ("rotary base", "float32")]
 
 
+def test_bench_shapes_take_the_softmax_mask_modes():
+    """softmax's own GPU sweep rows (``+window1024``, ``+kv_lens``) pass --shapes'
+    check; a window without a positive width, or a mode it lacks, does not."""
+    from numba_causal import bench, softmax
+
+    family = softmax.CAUSAL_SOFTMAX
+    bench.check_shapes([family], family.bench_shapes["gpu"])
+    bench.check_shapes([family], [((1, 1, 4, 64), ["float16+window16", "float32+kv_lens"])])
+    for bad in ("float16+window", "float16+window0", "float16+windowx", "float16+table"):
+        with pytest.raises(ValueError, match=r"softmax takes no mode .*windowN, \+kv_lens"):
+            bench.check_shapes([family], [((1, 1, 4, 64), [bad])])
+
+
 def test_bench_usage_error_exits_2(run):
     status, out, err = run(["bench", "--shapes", "2x3x4"])
     assert status == 2

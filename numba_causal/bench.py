@@ -93,14 +93,16 @@ def _progress(total: int, enabled: bool):
 
 def call_overhead_us(backend="auto", calls=2000) -> dict:
     """Host time per call (µs) on a tiny [1,1,8,8] input: ours vs the usual peer;
-    and ``causal_attention`` of one query row over 8 keys (head_dim 64, ``out``
-    given), against torch's SDPA where torch is present.
+    ``causal_attention`` of one query row over 8 keys (head_dim 64, ``out``
+    given), against torch's SDPA where torch is present; ``apply_rotary`` of that
+    query row in place (a decode step's offset).
 
     Calls are issued back to back and synchronised once at the end, so this is the
     launch cost a Python loop pays, not kernel time.
     """
     from .api import apply_causal_mask, causal_softmax  # what a user calls
     from .attention import causal_attention
+    from .rotary import apply_rotary
 
     chosen = get_backend(backend)
     if chosen.name in ("cuda", "hip"):
@@ -117,6 +119,7 @@ def call_overhead_us(backend="auto", calls=2000) -> dict:
                "torch.masked_fill_": lambda: x.masked_fill_(where, float("-inf")),
                "ours attention": lambda: causal_attention(q, k, k, out=attended,
                                                           backend=chosen.name),
+               "ours rotary": lambda: apply_rotary(q, offset=7, backend=chosen.name),
                "torch SDPA": lambda: torch.nn.functional.scaled_dot_product_attention(q, k, k)}
     else:
         rng = np.random.default_rng()
@@ -131,7 +134,8 @@ def call_overhead_us(backend="auto", calls=2000) -> dict:
                "ours softmax": lambda: causal_softmax(x, out=probs, backend=chosen),
                "numpy.copyto": lambda: np.copyto(x, -np.inf, where=where),
                "ours attention": lambda: causal_attention(q, k, k, out=attended,
-                                                          backend=chosen)}
+                                                          backend=chosen),
+               "ours rotary": lambda: apply_rotary(q, offset=7, backend=chosen)}
         try:
             import torch
         except ImportError:
@@ -392,7 +396,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--overhead", action="store_true",
                         help="also time the per-call host cost on a [1,1,8,8] input (ours: the "
-                        "mask and the softmax; peers: torch masked_fill_ on a GPU, "
+                        "mask, the softmax, attention and rotary of one row; peers: torch "
+                        "masked_fill_ and SDPA on a GPU, "
                         "numpy.copyto on the CPU; lower is better) and (GPU) the first call of "
                         "a process")
     return parser

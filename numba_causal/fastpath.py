@@ -720,6 +720,11 @@ class _Same:
         return type(other) is _Same and other.obj is self.obj
 
 
+def same(obj) -> object:
+    """A key part telling ``obj`` apart by identity (held by the key), None as None."""
+    return None if obj is None else _Same(obj)
+
+
 def host_key(family: str, backend, arrays: tuple, values: tuple):
     """The host fast path's key for a call of ``family`` on ``arrays`` (array_key
     parts) with option ``values``, or None when it does not apply."""

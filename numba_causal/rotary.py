@@ -51,6 +51,7 @@ Other GPU arrays of positions (CuPy, numba) are copied through the host.
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 from dataclasses import dataclass
@@ -712,7 +713,26 @@ def apply_rotary(q, k=None, *, positions=None, offset=0, q_offsets=None, cos=Non
 
     ``backend``: 'auto', 'hip', 'cuda', 'sim' or 'cpu'. Returns ``q``, or ``(q,
     k)``. Bad input raises TypeError or ValueError before anything is written.
+
+    On the CPU, a call on NumPy arrays of the layouts and options of an earlier one
+    (no positions or q_offsets; the same cos and sin objects) repeats that call's
+    kernel on the new arrays without validating them anew (fastpath.host_key); its
+    offset is checked anew, as the full path checks it (a decode step's changes).
     """
+    host_key = None
+    if type(q) is np.ndarray and positions is None and q_offsets is None:
+        host_key = _host_key(q, k, cos, sin, base, rotary_dim, interleaved, layout, backend)
+        replay = fastpath.host_replay(host_key)
+        if replay is not None:  # the same call as before: validated then, see fastpath.py
+            offset = _as_int("offset", offset)
+            if cos is not None:
+                _check_range(offset, offset + q.shape[2 if layout == "bhsd" else 1] - 1,
+                             cos.shape[0])
+            views = [x if layout == "bhsd" else x.transpose(0, 2, 1, 3) for x in (q, k)
+                     if x is not None]
+            replay(views[0], views[-1], fixed=replay.fixed[:_OFFSET_AT] + (np.int64(offset),)
+                   + replay.fixed[_OFFSET_AT + 1:])
+            return q if k is None else (q, k)
     key = _fast_key(q, k, positions, offset, q_offsets, cos, sin, base, rotary_dim,
                     interleaved, layout, backend)
     if key is not None:
@@ -726,8 +746,33 @@ def apply_rotary(q, k=None, *, positions=None, offset=0, q_offsets=None, cos=Non
                         interleaved, layout, chosen)
     if request.q.size:
         _rotate(chosen, request, kc.host_kind(request.q.size) if not chosen.is_gpu_kernel
-                else "kernel", key if chosen.name == "cuda" else None)
+                else "kernel", key if chosen.name == "cuda" else None,
+                host_key if chosen.name == "cpu" else None)
     return q if k is None else (q, k)
+
+
+#: where offset stands among rotary_cpu's arguments after its two arrays (q, k: the
+#: ones a host replay takes anew)
+_OFFSET_AT = list(inspect.signature(rotary_cpu).parameters).index("offset") - 2
+
+
+def _host_key(q, k, cos, sin, base, rotary_dim, interleaved, layout, backend):
+    """The host fast path's key (fastpath.host_key) of a call on NumPy ``q`` without
+    positions or q_offsets: q's and k's layouts (both written: apart from each other
+    and from the tables for sure, and neither empty, or no key), the tables by
+    identity, the options' exact values."""
+    written = (q,) if k is None else (q, k)
+    tables = tuple(t for t in (cos, sin) if t is not None)
+    if not q.size or (k is not None and (type(k) is not np.ndarray or not k.size)) or \
+            any(type(t) is not np.ndarray for t in tables) or any(
+                np.may_share_memory(a, b) for i, a in enumerate(written)
+                for b in written[i + 1:] + tables):
+        return None
+    arrays = tuple(fastpath.array_key(a, True) for a in written)
+    return fastpath.host_key("rotary", backend, arrays, (
+        fastpath.same(cos), fastpath.same(sin), fastpath.exact(base),
+        fastpath.exact(rotary_dim), fastpath.exact(interleaved),
+        layout if type(layout) is str else fastpath.exact(layout)))
 
 
 class RotaryKey(NamedTuple):
@@ -867,10 +912,10 @@ def _host_arrays(request, compute):
     return positions, q_offsets, inv_freq
 
 
-def _rotate(chosen, request, kind, fast_key=None) -> None:
+def _rotate(chosen, request, kind, fast_key=None, host_key=None) -> None:
     """Rotate the validated operands of ``request`` on ``chosen`` (``kind``: 'kernel'
     on GPU backends, else op.run_host's kind); a ``fast_key`` (cuda) keeps the
-    launch for the fast path."""
+    launch for the fast path, a ``host_key`` (cpu) the call for the host one."""
     qs, ks = request.q, request.k
     dtype, pairs = qs.dtype, request.pairs
     compute = compute_dtype(dtype)
@@ -890,7 +935,7 @@ def _rotate(chosen, request, kind, fast_key=None) -> None:
                                          use_positions, request.q_offsets is not None)
             op.run_host(ROTARY, chosen, kind, constants, (
                 qv, kv, k_heads, pairs, positions, q_offsets, np.int64(request.offset),
-                inv_freq, tables[0], tables[1]))
+                inv_freq, tables[0], tables[1]), host_key, 2)
             return
         typestr = (dtypes.bits_dtype(dtype) if dtypes.SUPPORTED[dtype][0] == 2
                    else np.dtype(dtype)).str

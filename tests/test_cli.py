@@ -309,12 +309,13 @@ def test_bench_runs(run, tmp_path):
 
 
 def test_bench_overhead_times_every_op_a_loop_calls():
-    """--overhead's host time per call: the mask, the softmax and attention (a
+    """--overhead's host time per call: the mask, the softmax, attention and rotary (a
     repeated call, replayed by the host fast path) beside their peers."""
     from numba_causal import bench
 
     times = bench.call_overhead_us("cpu", calls=20)
-    assert {"ours", "ours softmax", "numpy.copyto", "ours attention"} <= set(times)
+    assert {"ours", "ours softmax", "numpy.copyto", "ours attention",
+            "ours rotary"} <= set(times)
     assert all(0 < t < 1e6 for t in times.values()), times
 
 

@@ -301,3 +301,81 @@ def test_attention_replay_takes_each_call_s_kv_lens(rng, attention_validations):
         with pytest.raises(error, match=message):
             nc.causal_attention(q, k, v, kv_lens=bad, out=out, backend="cpu")
         assert_bits_equal(out, before)
+
+
+# --- rotary -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def rotary_validations(monkeypatch):
+    """How many times apply_rotary took its full path (validated its operands)."""
+    from numba_causal import rotary
+
+    return _counted(monkeypatch, [(rotary, "_validate")])
+
+
+@pytest.mark.parametrize("dtype, layout, interleaved, rotary_dim", [
+    ("float32", "bhsd", False, None), ("bfloat16", "bshd", True, 6),
+    ("float16", "bshd", False, 8)])
+def test_rotary_replay_takes_each_call_s_offset(rng, rotary_validations, dtype, layout,
+                                                interleaved, rotary_dim):
+    """A decode loop: the same q and k (GQA) rotated at a new offset each step, fresh
+    contents each time; every step matches the float64 formula, the tail past
+    rotary_dim keeps its bits, and only the first step validated."""
+    from test_rotary import assert_rotated, make, positions_of, wanted
+
+    q = make(rng, (2, 4, 1, 12), dtype, layout)
+    k = make(rng, (2, 2, 1, 12), dtype, layout)
+    for offset in (0, 7, 8, 1000):
+        q[...] = make(rng, (2, 4, 1, 12), dtype, layout)
+        k[...] = make(rng, (2, 2, 1, 12), dtype, layout)
+        before_q, before_k = q.copy(), k.copy()
+        got = nc.apply_rotary(q, k, offset=offset, rotary_dim=rotary_dim,
+                              interleaved=interleaved, layout=layout, backend="cpu")
+        assert got[0] is q and got[1] is k
+        pos = positions_of(2, 1, offset=offset)
+        for x, before in ((q, before_q), (k, before_k)):
+            assert_rotated(x, before, wanted(before, pos, dtype, rotary_dim, interleaved,
+                                             layout), dtype, rotary_dim, interleaved, layout)
+    assert rotary_validations["n"] == 1
+
+
+def test_rotary_replay_checks_the_offset_against_the_tables(rng, rotary_validations):
+    """With cos/sin tables an offset whose rows fall past them raises as on the full
+    path, nothing written; other tables of the same layout take the full path."""
+    from test_rotary import assert_rotated, make, positions_of, wanted
+
+    theta = np.arange(10)[:, None] * 0.3 ** np.arange(4)[None, :]
+    cos, sin = np.cos(theta).astype(np.float32), np.sin(theta).astype(np.float32)
+    q = make(rng, (1, 2, 3, 8), "float32")
+    for offset in (0, 7):
+        before = q.copy()
+        nc.apply_rotary(q, offset=offset, cos=cos, sin=sin, backend="cpu")
+        assert_rotated(q, before, wanted(before, positions_of(1, 3, offset=offset), "float32",
+                                         tables=(cos, sin)), "float32")
+    assert rotary_validations["n"] == 1
+    before = q.copy()
+    for bad, error, message in ((8, ValueError, r"positions must lie in \[0, 10\)"),
+                                (-1, ValueError, r"positions must lie in \[0, 10\)"),
+                                (True, TypeError, "offset must be an integer"),
+                                (1.0, TypeError, "offset must be an integer")):
+        with pytest.raises(error, match=message):
+            nc.apply_rotary(q, offset=bad, cos=cos, sin=sin, backend="cpu")
+        assert_bits_equal(q, before)
+    assert rotary_validations["n"] == 1  # refused by the replay's own checks
+    other_cos, other_sin = cos.copy(), sin.copy()
+    nc.apply_rotary(q, offset=2, cos=other_cos, sin=other_sin, backend="cpu")
+    assert rotary_validations["n"] == 2
+
+
+def test_rotary_replay_still_refuses_overlap(rng, rotary_validations):
+    """q and k of a recorded layout that now share memory take the full path and its
+    error."""
+    buf = rng.standard_normal((2, 2, 3, 8)).astype(np.float32)
+    q, k = buf[0:1], buf[1:2]
+    nc.apply_rotary(q, k, offset=1, backend="cpu")
+    shared = rng.standard_normal((1, 2, 3, 8)).astype(np.float32)
+    before = shared.copy()
+    with pytest.raises(ValueError, match="k overlaps q"):
+        nc.apply_rotary(shared, shared, offset=1, backend="cpu")
+    assert_bits_equal(shared, before)
+    assert rotary_validations["n"] == 2

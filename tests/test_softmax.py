@@ -592,6 +592,24 @@ def test_vec_guard_band(gpu_backend, rng, vec_on, dtype):
     assert 16 // np_dtype(dtype).itemsize in vec_on
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_vec_kept_run_starting_mid_row(gpu_backend, rng, vec_on, dtype):
+    """Rows of two chunks a lane whose kept run (a window) starts and ends inside
+    chunks mid-row: every element of a NaN-poisoned out is written, the kept ones
+    within tolerance of float64, the masked ones on both sides exactly +0.0."""
+    vec = 16 // np_dtype(dtype).itemsize
+    shape = (1, 1, 4, 32 * 2 * vec)  # 32 lanes x 2 chunks on every backend's plan
+    options = dict(window=23 * vec + 3, offset=shape[3] - 9 * vec - 2)
+    x = random_scores(rng, shape, dtype, specials=False)
+    out = np.full(shape, np.nan, dtype=np_dtype(dtype))
+    causal_softmax(x, out=out, scale=0.8, backend=gpu_backend, **options)
+    masked = masked_where(shape, **options)
+    assert masked[..., 0].all() and masked[..., -1].all() and not masked.all(-1).any()
+    assert np.all(bits_of(out)[masked] == 0)
+    assert_softmax(out, reference(x, 0.8, **options), masked, dtype)
+    assert vec in vec_on
+
+
 def test_vec_needs_alignment(gpu_backend, rng, monkeypatch):
     """A view one element off a 16-byte boundary, or ROW_VECTORS off, takes the word
     or element path; every path matches float64."""

@@ -3,6 +3,10 @@
 
     python3 tools/gpu/ab_softmax_rows.py OLD_TREE NEW_TREE [ROUNDS] > out.txt
 
+A tree may carry Python statements run after its import path is set, as
+``TREE::STATEMENTS`` (a launch constant tried without a change to the tree), e.g.
+``$PWD::from numba_causal import softmax; softmax.VEC_MOST_KEYS = 64``.
+
 Each round runs ``bench.run_benchmark`` (the package's own rows: fresh random
 scores, checked against float64 before timing, CUDA events) once per tree, each in
 a fresh process with that tree first on ``sys.path``, on [4, 32, 2048, 2048] plain
@@ -26,7 +30,9 @@ CASES = [((4, 32, 2048, 2048), ["float16", "float16+window1024", "float16+kv_len
 
 CHILD = """
 import json, sys
-sys.path.insert(0, sys.argv[1])
+tree, _, setup = sys.argv[1].partition("::")
+sys.path.insert(0, tree)
+exec(setup)
 from numba_causal import bench
 cases = [(tuple(s), d) for s, d in json.loads(sys.argv[2])]
 result = bench.run_benchmark("cuda", cases=cases, peers=False, progress=False,

@@ -2547,7 +2547,7 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
     cache_len = ks.shape[2]
     opts = mask_options((batch, heads_q, seq_len, cache_len), offset=offset, window=window,
                         kv_lens=kv_lens, q_offsets=q_offsets, mask_fn=mask_fn, causal=causal)
-    scale = _check_scale(scale, head_dim)
+    scale = check_scale(_check_scale(scale, head_dim), compute_dtype(qs.dtype), LOG2E, qs.dtype)
     if qs.on_device and not chosen.on_device:
         raise TypeError(f"q lives in GPU memory but backend {chosen.name!r} works on host "
                         "arrays: use backend='auto' (or 'cuda'/'hip'), or copy to the host")

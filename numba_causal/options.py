@@ -45,12 +45,21 @@ def host_integers(name: str, values) -> np.ndarray:
                          f"{repr(values)[:60]}") from None
 
 
-def check_scale(scale) -> float:
-    """A scale factor of the scores as a float: a real number (not a bool), finite."""
+def check_scale(scale, compute=None, factor: float = 1.0, dtype=None) -> float:
+    """A scale factor of the scores as a float: a real number (not a bool), finite;
+    with ``compute`` (the NumPy compute type of ``dtype`` scores), small enough that
+    ``|scale| * factor`` (what the kernels multiply by) is finite in it: a larger
+    one would turn every kept key into NaN."""
     if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, numbers.Real):
         raise TypeError(f"scale must be a real number; got {scale!r}")
     if not math.isfinite(float(scale)):  # math, not NumPy: torch.compile traces this
         raise ValueError(f"scale must be finite; got {scale!r}")
+    if compute is not None:
+        limit = float(np.finfo(compute).max) / factor
+        if abs(float(scale)) > limit:
+            raise ValueError(f"scale {scale!r} overflows the {np.dtype(compute).name} "
+                             f"arithmetic of {dtype} inputs: |scale| must be at most "
+                             f"{limit:.6g}")
     return float(scale)
 
 

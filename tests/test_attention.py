@@ -634,6 +634,8 @@ BAD = [
     (dict(q="rank3"), ValueError, "q must be 4-D"),
     (dict(q="ints"), TypeError, "q"),
     (dict(scale="x"), TypeError, "scale must be a real number"),
+    (dict(scale=-3e38), ValueError, r"scale -3e\+38 overflows the float32 arithmetic of "
+                                    r"float32 inputs: \|scale\| must be at most 2\.35"),
     (dict(kv_lens=[1, 2]), ValueError, "kv_lens must have shape"),
     (dict(window=0), ValueError, "window must be at least 1"),
     (dict(mask_fn=lambda b, h: True), TypeError, "mask_fn must take exactly four"),

@@ -662,3 +662,23 @@ def test_scale_must_be_finite(backend, rng, scale):
     with pytest.raises(ValueError, match="scale must be finite"):
         nc.causal_softmax_backward(x, x.copy(), scale=scale, out=out, backend=backend)
     assert np.all(out == 7.0)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_scale_beyond_the_compute_type_is_refused(backend, rng, dtype):
+    """A finite scale whose product with log2(e) overflows float32 (the arithmetic of
+    float32 and 16-bit scores) is refused with its bound, the output untouched,
+    instead of giving NaN rows; the backward refuses a scale float32 cannot hold; a
+    float64 input takes such a scale (its result matches float64)."""
+    x = random_scores(rng, (1, 1, 4, 6), dtype, specials=False)
+    out = np.full_like(x, 7.0)
+    with pytest.raises(ValueError, match=rf"scale 3e\+38 overflows the float32 arithmetic "
+                                         rf"of {dtype} inputs: \|scale\| must be at most "
+                                         r"2\.35\d*e\+38"):
+        nc.causal_softmax(x, scale=3e38, out=out, backend=backend)
+    with pytest.raises(ValueError, match=r"\|scale\| must be at most 3\.40\d*e\+38"):
+        nc.causal_softmax_backward(x, x.copy(), scale=-1e39, out=out, backend=backend)
+    assert np.all(out == 7.0)
+    wide = random_scores(rng, (1, 1, 4, 6), "float64", specials=False)
+    assert_softmax(nc.causal_softmax(wide, scale=3e38, backend=backend),
+                   reference(wide, 3e38), masked_where(wide.shape), "float64")

@@ -715,23 +715,34 @@ def apply_rotary(q, k=None, *, positions=None, offset=0, q_offsets=None, cos=Non
     k)``. Bad input raises TypeError or ValueError before anything is written.
 
     On the CPU, a call on NumPy arrays of the layouts and options of an earlier one
-    (no positions or q_offsets; the same cos and sin objects) repeats that call's
-    kernel on the new arrays without validating them anew (fastpath.host_key); its
-    offset is checked anew, as the full path checks it (a decode step's changes).
+    (no q_offsets; the same cos and sin objects) repeats that call's kernel on the
+    new arrays without validating them anew (fastpath.host_key); its offset or its
+    positions (a NumPy array) are checked anew, as the full path checks them (a
+    decode step's change).
     """
     host_key = None
-    if type(q) is np.ndarray and positions is None and q_offsets is None:
-        host_key = _host_key(q, k, cos, sin, base, rotary_dim, interleaved, layout, backend)
+    if type(q) is np.ndarray and q_offsets is None and (
+            positions is None or (type(positions) is np.ndarray and type(offset) is int
+                                  and offset == 0)):
+        host_key = _host_key(q, k, cos, sin, base, rotary_dim, interleaved, layout, backend,
+                             positions is not None)
         replay = fastpath.host_replay(host_key)
         if replay is not None:  # the same call as before: validated then, see fastpath.py
-            offset = _as_int("offset", offset)
+            batch, seq_len = q.shape[0], q.shape[2 if layout == "bhsd" else 1]
+            if positions is None:
+                offset = _as_int("offset", offset)
+                lowest, highest, at, value = offset, offset + seq_len - 1, _OFFSET_AT, \
+                    np.int64(offset)
+            else:
+                value = _positions(positions, batch, seq_len, None)[0]
+                (lowest, highest), at = _position_range(value, None, None, 0, seq_len,
+                                                        batch), _POSITIONS_AT
             if cos is not None:
-                _check_range(offset, offset + q.shape[2 if layout == "bhsd" else 1] - 1,
-                             cos.shape[0])
+                _check_range(lowest, highest, cos.shape[0])
             views = [x if layout == "bhsd" else x.transpose(0, 2, 1, 3) for x in (q, k)
                      if x is not None]
-            replay(views[0], views[-1], fixed=replay.fixed[:_OFFSET_AT] + (np.int64(offset),)
-                   + replay.fixed[_OFFSET_AT + 1:])
+            replay(views[0], views[-1], fixed=replay.fixed[:at] + (value,)
+                   + replay.fixed[at + 1:])
             return q if k is None else (q, k)
     key = _fast_key(q, k, positions, offset, q_offsets, cos, sin, base, rotary_dim,
                     interleaved, layout, backend)
@@ -751,16 +762,18 @@ def apply_rotary(q, k=None, *, positions=None, offset=0, q_offsets=None, cos=Non
     return q if k is None else (q, k)
 
 
-#: where offset stands among rotary_cpu's arguments after its two arrays (q, k: the
-#: ones a host replay takes anew)
-_OFFSET_AT = list(inspect.signature(rotary_cpu).parameters).index("offset") - 2
+#: where offset and positions stand among rotary_cpu's arguments after its two arrays
+#: (q, k: the ones a host replay takes anew)
+_OFFSET_AT, _POSITIONS_AT = (list(inspect.signature(rotary_cpu).parameters).index(name) - 2
+                             for name in ("offset", "positions"))
 
 
-def _host_key(q, k, cos, sin, base, rotary_dim, interleaved, layout, backend):
+def _host_key(q, k, cos, sin, base, rotary_dim, interleaved, layout, backend,
+              has_positions):
     """The host fast path's key (fastpath.host_key) of a call on NumPy ``q`` without
-    positions or q_offsets: q's and k's layouts (both written: apart from each other
-    and from the tables for sure, and neither empty, or no key), the tables by
-    identity, the options' exact values."""
+    q_offsets (``has_positions``: the call gives positions, checked per call): q's and
+    k's layouts (both written: apart from each other and from the tables for sure, and
+    neither empty, or no key), the tables by identity, the options' exact values."""
     written = (q,) if k is None else (q, k)
     tables = tuple(t for t in (cos, sin) if t is not None)
     if not q.size or (k is not None and (type(k) is not np.ndarray or not k.size)) or \
@@ -772,7 +785,7 @@ def _host_key(q, k, cos, sin, base, rotary_dim, interleaved, layout, backend):
     return fastpath.host_key("rotary", backend, arrays, (
         fastpath.same(cos), fastpath.same(sin), fastpath.exact(base),
         fastpath.exact(rotary_dim), fastpath.exact(interleaved),
-        layout if type(layout) is str else fastpath.exact(layout)))
+        layout if type(layout) is str else fastpath.exact(layout), has_positions))
 
 
 class RotaryKey(NamedTuple):

@@ -379,3 +379,35 @@ def test_rotary_replay_still_refuses_overlap(rng, rotary_validations):
         nc.apply_rotary(shared, shared, offset=1, backend="cpu")
     assert_bits_equal(shared, before)
     assert rotary_validations["n"] == 2
+
+
+def test_rotary_replay_takes_each_call_s_positions(rng, rotary_validations):
+    """Positions given as a NumPy array (per sequence, or one row for all) are the
+    call's own on a replay, validated as the full path validates them: a bad dtype,
+    shape or a row past the tables raises its error, nothing written."""
+    from test_rotary import assert_rotated, make, positions_of, wanted
+
+    theta = np.arange(50)[:, None] * 0.7 ** np.arange(3)[None, :]
+    cos, sin = np.cos(theta), np.sin(theta)
+    q = make(rng, (3, 2, 2, 6), "float64", "bshd")
+    for positions in (np.array([[0, 1], [5, 6], [40, 49]]), np.array([[9, 3], [2, 2], [0, 7]]),
+                      np.array([4, 8], dtype=np.int32)):
+        before = q.copy()
+        nc.apply_rotary(q, positions=positions, cos=cos, sin=sin, layout="bshd",
+                        backend="cpu")
+        want = wanted(before, positions_of(3, 2, positions=positions), "float64",
+                      layout="bshd", tables=(cos, sin))
+        assert_rotated(q, before, want, "float64", layout="bshd")
+    assert rotary_validations["n"] == 1
+    before = q.copy()
+    for bad, error, message in (
+            (np.array([[0, 50], [1, 2], [3, 4]]), ValueError, r"positions must lie in \[0, 50\)"),
+            (np.array([[0.0, 1.0]] * 3), TypeError, "positions must hold integers"),
+            (np.array([1, 2, 3]), ValueError, r"positions must have shape \(3, 2\) or \(2,\)")):
+        with pytest.raises(error, match=message):
+            nc.apply_rotary(q, positions=bad, cos=cos, sin=sin, layout="bshd", backend="cpu")
+        assert_bits_equal(q, before)
+    with pytest.raises(ValueError, match="give at most one of positions, q_offsets and offset"):
+        nc.apply_rotary(q, positions=np.array([1, 2]), offset=3, cos=cos, sin=sin,
+                        layout="bshd", backend="cpu")
+    assert_bits_equal(q, before)

@@ -633,10 +633,11 @@ def _distinct(p, g, o, in_place_p, in_place_g):
 
 
 def _backward(chosen, p, g, o, in_place_p, in_place_g, scale, opts, fast_key=None,
-              live_kv_lens=None) -> None:
+              live_kv_lens=None, host_key=None) -> None:
     """Run the backward of validated ``p``, ``g`` into ``o`` on backend ``chosen`` (a
     ``fast_key``, cuda: keep the launch for fastpath's replay; ``live_kv_lens``: the
-    caller's int64 CUDA kv_lens, read in place)."""
+    caller's int64 CUDA kv_lens, read in place; a ``host_key``, cpu: keep the call for
+    the host fast path)."""
     operands, (ip, ig, io) = _distinct(p, g, o, in_place_p, in_place_g)
     with op.operands(chosen, *operands, mask_fn=opts.mask_fn) as (views, stream):
         pv, gv, ov = (float_view(views[i].bits, p.dtype) for i in (ip, ig, io))
@@ -645,7 +646,8 @@ def _backward(chosen, p, g, o, in_place_p, in_place_g, scale, opts, fast_key=Non
             kv_lens, q_offsets = opts.per_sequence()
             op.run_host(CAUSAL_SOFTMAX_BACKWARD, chosen, kc.host_kind(p.size),
                         dict(format_constants(p.dtype), **opts.constants()),
-                        (pv, gv, ov, scale, opts.offset, opts.window, kv_lens, q_offsets))
+                        (pv, gv, ov, scale, opts.offset, opts.window, kv_lens, q_offsets),
+                        host_key, 3)
             return
         vec = vector_width([_layout(s, chosen) for s in (p, g, o)], p.dtype, p.shape[3])
         constants = plan_constants(chosen, p.dtype, vec, p.shape[3], opts,
@@ -692,8 +694,22 @@ def causal_softmax_backward(probs, grad, *, scale=1.0, offset=None, window=None,
     ``grad``), ``grad`` or ``probs`` (in place) or an array of the same shape and
     dtype overlapping neither. Returns ``out``. ``backend``: 'auto', 'hip',
     'cuda', 'sim' or 'cpu'. Bad input raises before anything is written.
+
+    On the CPU, a call on NumPy arrays of the layouts and options of an earlier one
+    (no kv_lens, q_offsets or predicate; ``out`` None or apart from both inputs for
+    sure) repeats that call's kernel on the new arrays without validating them anew
+    (fastpath.host_key).
     """
-    fast_key = live_kv_lens = None
+    fast_key = live_kv_lens = host_key = None
+    if type(probs) is np.ndarray and kv_lens is None and q_offsets is None \
+            and mask_fn is None:
+        host_key = _host_key(probs, grad, out, backend, scale, offset, window, causal)
+        replay = fastpath.host_replay(host_key)
+        if replay is not None:  # the same call as before: validated then, see fastpath.py
+            if out is None:
+                out = np.empty(grad.shape, grad.dtype)
+            replay(probs, grad, out)
+            return out
     if type(probs) is not np.ndarray and q_offsets is None and mask_fn is None:
         live_kv_lens = fastpath.live_int64(kv_lens, probs)
         base = None if kv_lens is not None and live_kv_lens is None \
@@ -721,8 +737,22 @@ def causal_softmax_backward(probs, grad, *, scale=1.0, offset=None, window=None,
     if p.size:
         cuda = chosen.name == "cuda"
         _backward(chosen, p, g, o, in_place_p, in_place_g, scale, opts,
-                  fast_key if cuda else None, live_kv_lens if cuda else None)
+                  fast_key if cuda else None, live_kv_lens if cuda else None,
+                  host_key if chosen.name == "cpu" else None)
     return out
+
+
+def _host_key(probs, grad, out, backend, scale, offset, window, causal):
+    """The host fast path's key (fastpath.host_key) of a call on NumPy ``probs``: both
+    inputs' layouts, a new ``out`` or one apart from both for sure (else no key:
+    in place or maybe overlapping, the full path decides), the options' exact values."""
+    if type(grad) is not np.ndarray or out is probs or out is grad:
+        return None
+    target = "new" if out is None else fastpath.apart_out_key(out, (probs, grad))
+    return fastpath.host_key("softmax_backward", backend, (
+        fastpath.array_key(probs, False), fastpath.array_key(grad, False), target), (
+        fastpath.exact(scale), fastpath.exact(offset), fastpath.exact(window),
+        fastpath.exact(causal)))
 
 
 def causal_softmax_backward_reference(probs, grad, *, scale=1.0, offset=None, window=None,

@@ -411,3 +411,45 @@ def test_rotary_replay_takes_each_call_s_positions(rng, rotary_validations):
         nc.apply_rotary(q, positions=np.array([1, 2]), offset=3, cos=cos, sin=sin,
                         layout="bshd", backend="cpu")
     assert_bits_equal(q, before)
+
+
+# --- softmax backward -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16", "float64"])
+@pytest.mark.parametrize("out", ["new", "separate"])
+def test_softmax_backward_replay(rng, monkeypatch, dtype, out):
+    """Repeated backward calls on NumPy arrays, fresh contents each time, match the
+    float64 formula; the first call alone validated its arrays."""
+    from numba_causal import softmax_backward
+    from test_softmax_backward import assert_gradient, formula
+
+    count = _counted(monkeypatch, [(softmax_backward, "_inspect_pair")])
+    shape = (2, 3, 5, 9)
+    target = np.full(shape, np.nan, np_dtype(dtype)) if out == "separate" else None
+    for _ in range(3):
+        p = rng.random(shape).astype(np_dtype(dtype))
+        g = rng.standard_normal(shape).astype(np_dtype(dtype))
+        got = nc.causal_softmax_backward(p, g, scale=0.5, window=4, out=target,
+                                         backend="cpu")
+        assert target is None or got is target
+        assert_gradient(got, formula(p, g, 0.5, window=4), masked_where(shape, window=4),
+                        dtype)
+    assert count["n"] == 1
+    assert len(fastpath._HOST) == 1
+
+
+def test_softmax_backward_replay_leaves_in_place_and_overlap_to_the_full_path(rng):
+    """out given as grad (in place) is never replayed; an out of a recorded layout
+    that now overlaps an input is refused as on the full path, nothing written."""
+    p = rng.random((4, 12)).astype(np.float32)
+    g = rng.standard_normal((4, 12)).astype(np.float32)
+    other = np.full((4, 12), np.nan, np.float32)
+    nc.causal_softmax_backward(p[:, :6], g[:, :6], out=other[:, :6], backend="cpu")
+    nc.causal_softmax_backward(p[:, :6], g[:, :6], out=other[:, :6], backend="cpu")
+    assert len(fastpath._HOST) == 1
+    before = g.copy()
+    with pytest.raises(ValueError, match="out overlaps grad"):
+        nc.causal_softmax_backward(p[:, :6], g[:, :6], out=g[:, 3:9], backend="cpu")
+    assert_bits_equal(g, before)
+    nc.causal_softmax_backward(p, g, out=g, backend="cpu")
+    assert len(fastpath._HOST) == 1  # in place: not recorded

@@ -55,7 +55,6 @@ Kernels, side by side as in mask.py and softmax.py:
 
 from __future__ import annotations
 
-import inspect
 import math
 import sys
 import threading
@@ -2517,13 +2516,12 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
                              kv_lens is not None)
         replay = fastpath.host_replay(host_key)
         if replay is not None:  # the same call as before: validated then, see fastpath.py
-            fixed = None
+            given = {}
             if kv_lens is not None:  # the values are this call's: checked as mask_options does
-                lens = per_sequence_array("kv_lens", kv_lens, q.shape[0])
-                fixed = replay.fixed[:_KV_LENS_AT] + (lens,) + replay.fixed[_KV_LENS_AT + 1:]
+                given["kv_lens"] = per_sequence_array("kv_lens", kv_lens, q.shape[0])
             if out is None:
                 out = np.empty(q.shape[:3] + v.shape[3:], q.dtype)
-            replay(q, k, v, out, fixed=fixed)
+            replay(q, k, v, out, **given)
             return out
     fast_key = live_kv_lens = None
     if type(q) is not np.ndarray and not return_lse and _kind is None and q_offsets is None \
@@ -2547,7 +2545,7 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
     cache_len = ks.shape[2]
     opts = mask_options((batch, heads_q, seq_len, cache_len), offset=offset, window=window,
                         kv_lens=kv_lens, q_offsets=q_offsets, mask_fn=mask_fn, causal=causal)
-    scale = check_scale(_check_scale(scale, head_dim), compute_dtype(qs.dtype), LOG2E, qs.dtype)
+    scale = check_scale(_check_scale(scale, head_dim), qs.dtype, LOG2E)
     if qs.on_device and not chosen.on_device:
         raise TypeError(f"q lives in GPU memory but backend {chosen.name!r} works on host "
                         "arrays: use backend='auto' (or 'cuda'/'hip'), or copy to the host")
@@ -2567,11 +2565,6 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
                    fast_key if cuda else None, live_kv_lens if cuda else None,
                    host_key if chosen.name == "cpu" else None)
     return (out, lse) if return_lse else out
-
-
-#: where kv_lens stands among attention_cpu's arguments after its four arrays (q, k, v,
-#: out: the ones a host replay takes anew)
-_KV_LENS_AT = list(inspect.signature(attention_cpu).parameters).index("kv_lens") - 4
 
 
 def _host_key(q, k, v, out, backend, scale, offset, window, causal, has_kv_lens):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import inspect
 import json
 import math
 import os
@@ -657,18 +658,27 @@ _HOST_MAX = 256
 class HostReplay:
     """A host kernel call, ready to repeat on new arrays of the recorded layout."""
 
-    __slots__ = ("kernel", "guard", "views", "fixed")
+    __slots__ = ("kernel", "guard", "views", "fixed", "names")
 
     def __init__(self, kernel, guard, views, fixed):
         self.kernel, self.guard, self.views, self.fixed = kernel, guard, views, fixed
+        # the kernel's parameter names of the recorded other arguments
+        params = list(inspect.signature(getattr(kernel, "py_func", kernel)).parameters)
+        self.names = {name: i for i, name in enumerate(params[len(views):])}
 
-    def __call__(self, *arrays, fixed=None) -> None:
-        """Run on ``arrays``, with the recorded other arguments or ``fixed`` (a call's
-        own, of the recorded types: per-sequence values validated anew)."""
+    def __call__(self, *arrays, **given) -> None:
+        """Run on ``arrays``, with the recorded other arguments, those named in
+        ``given`` replaced by the call's own (of the recorded types: per-call values
+        validated anew, as kv_lens or a rotary offset)."""
         args = [a.view(dt) if a.ndim == 4 else a.view(dt)[None, None]
                 for a, dt in zip(arrays, self.views)]
+        fixed = self.fixed
+        if given:
+            fixed = list(fixed)
+            for name, value in given.items():
+                fixed[self.names[name]] = value
         with self.guard:
-            self.kernel(*args, *(self.fixed if fixed is None else fixed))
+            self.kernel(*args, *fixed)
 
 
 def exact(value) -> object:

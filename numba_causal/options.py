@@ -13,6 +13,7 @@ import numpy as np
 from numba.core.errors import NumbaError
 
 from .compile import keep_all
+from .elements import compute_dtype
 
 #: what a kernel gets for a per-sequence option not given (never read)
 NO_VALUES = np.zeros(1, dtype=np.int64)
@@ -45,19 +46,20 @@ def host_integers(name: str, values) -> np.ndarray:
                          f"{repr(values)[:60]}") from None
 
 
-def check_scale(scale, compute=None, factor: float = 1.0, dtype=None) -> float:
+def check_scale(scale, dtype=None, factor: float = 1.0) -> float:
     """A scale factor of the scores as a float: a real number (not a bool), finite;
-    with ``compute`` (the NumPy compute type of ``dtype`` scores), small enough that
-    ``|scale| * factor`` (what the kernels multiply by) is finite in it: a larger
-    one would turn every kept key into NaN."""
+    with ``dtype`` (the inputs' dtype name), small enough that ``|scale| * factor``
+    (what the kernels multiply by) is finite in its compute type: a larger one would
+    turn every kept key into NaN."""
     if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, numbers.Real):
         raise TypeError(f"scale must be a real number; got {scale!r}")
     if not math.isfinite(float(scale)):  # math, not NumPy: torch.compile traces this
         raise ValueError(f"scale must be finite; got {scale!r}")
-    if compute is not None:
+    if dtype is not None:
+        compute = compute_dtype(dtype)
         limit = float(np.finfo(compute).max) / factor
         if abs(float(scale)) > limit:
-            raise ValueError(f"scale {scale!r} overflows the {np.dtype(compute).name} "
+            raise ValueError(f"scale {scale!r} overflows the {compute.name} "
                              f"arithmetic of {dtype} inputs: |scale| must be at most "
                              f"{limit:.6g}")
     return float(scale)

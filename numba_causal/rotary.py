@@ -51,7 +51,6 @@ Other GPU arrays of positions (CuPy, numba) are copied through the host.
 
 from __future__ import annotations
 
-import inspect
 import math
 import numbers
 from dataclasses import dataclass
@@ -731,18 +730,17 @@ def apply_rotary(q, k=None, *, positions=None, offset=0, q_offsets=None, cos=Non
             batch, seq_len = q.shape[0], q.shape[2 if layout == "bhsd" else 1]
             if positions is None:
                 offset = _as_int("offset", offset)
-                lowest, highest, at, value = offset, offset + seq_len - 1, _OFFSET_AT, \
-                    np.int64(offset)
+                lowest, highest = offset, offset + seq_len - 1
+                given = dict(offset=np.int64(offset))
             else:
-                value = _positions(positions, batch, seq_len, None)[0]
-                (lowest, highest), at = _position_range(value, None, None, 0, seq_len,
-                                                        batch), _POSITIONS_AT
+                host = _positions(positions, batch, seq_len, None)[0]
+                lowest, highest = _position_range(host, None, None, 0, seq_len, batch)
+                given = dict(positions=host)
             if cos is not None:
                 _check_range(lowest, highest, cos.shape[0])
             views = [x if layout == "bhsd" else x.transpose(0, 2, 1, 3) for x in (q, k)
                      if x is not None]
-            replay(views[0], views[-1], fixed=replay.fixed[:at] + (value,)
-                   + replay.fixed[at + 1:])
+            replay(views[0], views[-1], **given)
             return q if k is None else (q, k)
     key = _fast_key(q, k, positions, offset, q_offsets, cos, sin, base, rotary_dim,
                     interleaved, layout, backend)
@@ -760,12 +758,6 @@ def apply_rotary(q, k=None, *, positions=None, offset=0, q_offsets=None, cos=Non
                 else "kernel", key if chosen.name == "cuda" else None,
                 host_key if chosen.name == "cpu" else None)
     return q if k is None else (q, k)
-
-
-#: where offset and positions stand among rotary_cpu's arguments after its two arrays
-#: (q, k: the ones a host replay takes anew)
-_OFFSET_AT, _POSITIONS_AT = (list(inspect.signature(rotary_cpu).parameters).index(name) - 2
-                             for name in ("offset", "positions"))
 
 
 def _host_key(q, k, cos, sin, base, rotary_dim, interleaved, layout, backend,

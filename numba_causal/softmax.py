@@ -855,7 +855,7 @@ def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_
     chosen = get_backend(backend)
     opts = mask_options(s.shape, offset=offset, window=window, kv_lens=kv_lens,
                         q_offsets=q_offsets, mask_fn=mask_fn, causal=causal)
-    scale = check_scale(scale, compute_dtype(s.dtype), LOG2E, s.dtype)
+    scale = check_scale(scale, s.dtype, LOG2E)
     o = None if out is None else inspect_scores(out, name="out")
     in_place = o is not None and check_out(s, o)
     if out is None:

@@ -728,7 +728,7 @@ def causal_softmax_backward(probs, grad, *, scale=1.0, offset=None, window=None,
     chosen = get_backend(backend)
     opts = mask_options(p.shape, offset=offset, window=window, kv_lens=kv_lens,
                         q_offsets=q_offsets, mask_fn=mask_fn, causal=causal)
-    scale = check_scale(scale, compute_dtype(p.dtype), 1.0, p.dtype)
+    scale = check_scale(scale, p.dtype)
     o = None if out is None else inspect_scores(out, name="out")
     in_place_p, in_place_g = (False, False) if o is None else _check_outputs(p, g, o)
     if out is None:

@@ -136,18 +136,53 @@ def _code_bytes(code, out: list) -> None:
             out.append(repr(const).encode())
 
 
+def _named_in(code) -> set:
+    """The global names ``code`` and the functions nested in it use."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _named_in(const)
+    return names
+
+
+def _ours(fn) -> bool:
+    """``fn`` is this package's own plain Python function (library code is pinned by
+    its version, which numba's disk cache checks)."""
+    return isinstance(fn, types.FunctionType) and \
+        (fn.__module__ or "").split(".")[0] == __name__.split(".")[0]
+
+
 def code_digest(*functions) -> str:
     """A digest of the code of ``functions`` (bytecode, names, constants): equal
-    for the same code wherever it lives, different when any of it changes."""
-    parts = []
-    for fn in functions:
+    for the same code wherever it lives, different when any of it changes. It
+    follows what the code reaches that is not listed: the package's functions a
+    function names as globals (a primitive's codegen calling a module helper) and
+    the functions a made function was made from (closure cells), recursively."""
+    parts, seen = [], set()
+
+    def visit(fn):
         fn = plain_python(fn)
+        if id(fn) in seen:
+            return
+        seen.add(id(fn))
         parts.append(f"{fn.__module__}.{fn.__qualname__}".encode())
         _code_bytes(fn.__code__, parts)
         for cell in fn.__closure__ or ():  # what a made function was made from
             value = cell.cell_contents
-            parts.append(repr(value).encode() if isinstance(value, (str, int, float, tuple))
-                         else type(value).__name__.encode())
+            if _ours(value):
+                visit(value)
+            else:
+                parts.append(repr(value).encode()
+                             if isinstance(value, (str, int, float, tuple))
+                             else type(value).__name__.encode())
+        for name in sorted(_named_in(fn.__code__)):
+            value = fn.__globals__.get(name)
+            if _ours(value):
+                parts.append(name.encode())
+                visit(value)
+
+    for fn in functions:
+        visit(fn)
     return hashlib.sha256(b"\0".join(parts)).hexdigest()
 
 

@@ -84,6 +84,19 @@ _F32, _HALF = ir.FloatType(), ir.HalfType()
 
 # --------------------------------------------------------------------------- IR helpers
 
+def widen16(builder, bits, half: bool, lanes: int = 0):
+    """16-bit ``bits`` (an LLVM i16, or a vector of ``lanes`` of them) as float32,
+    exactly: float16 (``half``) by ``fpext`` from ``half`` (one hardware conversion
+    on every target), bfloat16 as the upper half of a float32 word. The primitives
+    here and the CPU's panel products (panels.py) spell the conversion with it."""
+    def of(t):
+        return ir.VectorType(t, lanes) if lanes else t
+    if half:
+        return builder.fpext(builder.bitcast(bits, of(_HALF)), of(_F32))
+    sixteen = ir.Constant(of(_I32), [16] * lanes if lanes else 16)
+    return builder.bitcast(builder.shl(builder.zext(bits, of(_I32)), sixteen), of(_F32))
+
+
 def _int_to(builder, value, ty, width):
     """An integer numba value of type ``ty`` as an LLVM iN (trunc, or sign/zero extend)."""
     have = ty.bitwidth
@@ -132,8 +145,7 @@ def _f16_to_f32(typingctx, bits):
         return None
 
     def codegen(context, builder, sig, args):
-        h = builder.bitcast(_int_to(builder, args[0], sig.args[0], 16), _HALF)
-        return builder.fpext(h, _F32)
+        return widen16(builder, _int_to(builder, args[0], sig.args[0], 16), True)
     return types.float32(bits), codegen
 
 
@@ -152,9 +164,7 @@ def _bf16_to_f32(typingctx, bits):
         return None
 
     def codegen(context, builder, sig, args):
-        b = _int_to(builder, args[0], sig.args[0], 16)
-        w = builder.shl(builder.zext(b, _I32), ir.Constant(_I32, 16))
-        return builder.bitcast(w, _F32)
+        return widen16(builder, _int_to(builder, args[0], sig.args[0], 16), False)
     return types.float32(bits), codegen
 
 
@@ -231,7 +241,7 @@ def _make_unpack(kind, high):
             if kind == "f16":
                 if high:
                     w = builder.lshr(w, ir.Constant(_I32, 16))
-                return builder.fpext(builder.bitcast(builder.trunc(w, _I16), _HALF), _F32)
+                return widen16(builder, builder.trunc(w, _I16), True)
             if high:
                 w = builder.and_(w, ir.Constant(_I32, 0xFFFF0000))
             else:

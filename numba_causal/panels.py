@@ -48,6 +48,7 @@ from numba.core import cgutils, config
 from numba.core.extending import intrinsic
 
 from .elements import BFLOAT16, FLOAT16
+from .intrinsics import widen16
 
 
 @functools.lru_cache(maxsize=None)
@@ -79,18 +80,13 @@ def panel_columns(itemsize: int, vectors: int) -> int:
 #: compile-time constants, so numba's disk cache keeps no stale copy of the code
 SOURCE_DIGEST = hashlib.sha256(pathlib.Path(__file__).read_bytes()).hexdigest()[:16]
 
-_HALF, _I16, _I32, _F32 = ir.HalfType(), ir.IntType(16), ir.IntType(32), ir.FloatType()
+_I16 = ir.IntType(16)
 
 
 def _convert(builder, bits, source: int, lanes: int = 0):
     """16-bit ``bits`` (i16, or a vector of ``lanes`` of them) of format ``source``
-    as float32, exactly."""
-    def of(t):
-        return ir.VectorType(t, lanes) if lanes else t
-    if source == FLOAT16:
-        return builder.fpext(builder.bitcast(bits, of(_HALF)), of(_F32))
-    sixteen = ir.Constant(of(_I32), [16] * lanes if lanes else 16)
-    return builder.bitcast(builder.shl(builder.zext(bits, of(_I32)), sixteen), of(_F32))
+    as float32, exactly (the primitives' own conversion)."""
+    return widen16(builder, bits, source == FLOAT16, lanes)
 
 
 def _source(b, source):

@@ -51,3 +51,66 @@ def test_each_variant_still_computes_its_own_mask():
     assert np.count_nonzero(with_lens[0, 0, 0]) == 2 and with_lens[0, 0, 0, :2].all()
     assert np.count_nonzero(plain[0, 0, 0]) == 3 and plain[0, 0, 0, 2:5].all()
     assert not with_lens[0, 0, :, 4:].any()  # kv_len 4: keys from 4 on are masked
+
+
+def _rounding_replaced(monkeypatch):
+    """Replace intrinsics._bf16_rne_i32 (a module helper that the bfloat16 primitives'
+    codegen calls, not itself a primitive or a kernel helper) with other code, as an
+    edit of intrinsics.py would: a function of that module doing something else."""
+    from numba_causal import intrinsics
+
+    namespace = dict(vars(intrinsics))
+    exec("def _bf16_rne_i32(builder, x):\n"
+         "    return builder.fptoui(x, _I32)\n", namespace)  # truncation, not RNE
+    assert namespace["_bf16_rne_i32"].__module__ == intrinsics.__name__
+    monkeypatch.setattr(intrinsics, "_bf16_rne_i32", namespace["_bf16_rne_i32"])
+
+
+def test_a_disk_entry_changes_with_what_a_primitive_codegen_calls(monkeypatch):
+    """The name of a compiled variant on disk follows the code it was compiled from
+    down into the primitives' codegen: a changed module helper there (bfloat16's
+    rounding) names the variant anew, so an old binary is never replayed."""
+    family = softmax.CAUSAL_SOFTMAX
+    constants = dict(softmax.format_constants("bfloat16"),
+                     **softmax.mask_options((1, 1, 2, 3)).constants())
+
+    def digest():
+        return kc.variant_digest(family.cpu_kernel, family.host_helper_list(), constants)
+
+    before = digest()
+    assert digest() == before
+    _rounding_replaced(monkeypatch)
+    assert digest() != before
+    monkeypatch.undo()
+    assert digest() == before
+
+
+def test_an_amd_code_object_changes_with_what_a_primitive_codegen_calls(monkeypatch):
+    """tools/amd/codegen.py's cache key (code_digest of a bound kernel) reads an
+    ``@intrinsic`` global by its code, not by its repr (``<intrinsic pack_bf16x2>``,
+    the same whatever its codegen): CI's AMD check recompiles a kernel whose primitive
+    changed instead of checking the code object of before."""
+    import importlib.util
+    import pathlib
+    import sys
+    import types
+
+    from numba_causal import intrinsics
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "tools" / "amd" / "codegen.py"
+    spec = importlib.util.spec_from_file_location("amd_codegen_for_digest", path)
+    codegen = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, codegen)  # its dataclasses look it up
+    spec.loader.exec_module(codegen)
+
+    def kernel(out, x):
+        out[0] = pack_bf16x2(x, x)  # noqa: F821 - bound below, as compile.bind does
+
+    pack = intrinsics.INTRINSICS["pack_bf16x2"]["hip"]  # numba's generic @intrinsic
+    bound = types.FunctionType(kernel.__code__, {"pack_bf16x2": pack}, "kernel")
+    before = codegen.code_digest(bound)
+    assert codegen.code_digest(bound) == before
+    _rounding_replaced(monkeypatch)
+    assert codegen.code_digest(bound) != before
+    monkeypatch.undo()
+    assert codegen.code_digest(bound) == before

@@ -25,9 +25,10 @@ assembly and code objects to DIR (default ``.amd/out``);
 the per-kernel, per-arch resource table between the markers of that file.
 
 Compiled code objects are cached on disk (``compile_cached``), keyed by a hash
-of everything that decides them: the kernel's code and every helper and
-constant it reaches (``code_digest``), this file and the toolchain pins
-(setup.sh, requirements-hip.txt), the signature and the arch. The cache is
+of everything that decides them: the kernel's code and every helper, device
+primitive (``@intrinsic``: its codegen) and constant it reaches (``code_digest``),
+this file and the toolchain pins (setup.sh, requirements-hip.txt), the signature
+and the arch. The cache is
 shared by parallel test workers, the table step and (where
 NUMBA_CAUSAL_AMD_CACHE points outside the clone) later CI runs.
 """
@@ -457,26 +458,39 @@ def _names(code) -> set:
     return names
 
 
+def _definition(value):
+    """The Python function behind a device function (``py_func``) or a numba
+    ``@intrinsic`` (``_defn``: its typing and codegen), else ``value``."""
+    return getattr(value, "py_func", None) or getattr(value, "_defn", None) or value
+
+
 def code_digest(pyfunc) -> str:
     """A hash of the code a bound kernel compiles to: its bytecode and, for every
-    global it names, the value: a function or device function by its own code
-    (recursively, in its own globals), a module by name (its version is pinned),
-    anything else by ``repr`` (constants, NumPy/numba types). Equal for the same
-    kernel and constants; different when any helper it reaches changes."""
+    global it names, the value: a function, device function or ``@intrinsic`` by its
+    own code (recursively, in its own globals, and the functions and values it was
+    made from: closure cells), a module by name (its version is pinned), anything
+    else by ``repr`` (constants, NumPy/numba types). Equal for the same kernel and
+    constants; different when any helper or primitive it reaches changes."""
     parts, seen = [], set()
 
     def visit(fn):
-        fn = getattr(fn, "py_func", fn)
+        fn = _definition(fn)
         if id(fn) in seen:
             return
         seen.add(id(fn))
         parts.append(f"{fn.__module__}.{fn.__qualname__}".encode())
         _code_parts(fn.__code__, parts)
+        for cell in fn.__closure__ or ():  # a made function: what it was made from
+            value = _definition(cell.cell_contents)
+            if isinstance(value, types.FunctionType):
+                visit(value)
+            else:
+                parts.append(f"cell={value!r}".encode())
         for name in sorted(_names(fn.__code__)):
             if name not in fn.__globals__:
                 continue
             value = fn.__globals__[name]
-            target = getattr(value, "py_func", value)
+            target = _definition(value)
             if isinstance(target, types.FunctionType):
                 parts.append(name.encode())
                 visit(target)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI step for AMD: build/refresh the toolchain (tools/amd/setup.sh), then compile
 # every GPU kernel of the package for gfx90a, gfx942 and gfx1100 with numba-hip
-# and check the code objects (tests/test_hip_codegen.py, marker hip_codegen),
+# and check the code objects (tests/test_hip_codegen.py; with the primitives'
+# own AMD code, tests/test_intrinsics.py: every test marked hip_codegen),
 # inside .venv-hip. Exits non-zero when setup or any test fails, or when the
 # check was skipped instead of run (NUMBA_CAUSAL_REQUIRE_HIP=1).
 # Then writes the per-kernel, per-arch resource table into docs/amd.md (with
@@ -28,7 +29,8 @@ status=0
 JOBS=${AMD_JOBS:-$(nproc)}
 PAR=(-n 0)  # setup.cfg's -n auto would take every core
 ((JOBS > 1)) && PAR=(-n "$JOBS" --dist loadgroup)
-"$REPO/.venv-hip/bin/python" -m pytest -m hip_codegen tests/test_hip_codegen.py -q \
+"$REPO/.venv-hip/bin/python" -m pytest -m hip_codegen tests/test_hip_codegen.py \
+  tests/test_intrinsics.py -q \
   -p no:cacheprovider "${PAR[@]}" "$@" || status=$?
 echo "[amd-ci] hip_codegen tests took $((SECONDS - start)) s ($JOBS workers), pytest exit status $status"
 

@@ -2443,6 +2443,8 @@ def _validate(q, k, v, out):
     if vs.shape[1:3] != ks.shape[1:3]:
         raise ValueError(f"v must have k's heads_kv and cache_len {ks.shape[1:3]}; got "
                          f"{vs.shape[1:3]}")
+    if vs.shape[3] < 1:
+        raise ValueError(f"v must have a head_dim of at least 1; got {vs.shape[3]}")
     want = (batch, heads_q, seq_len, vs.shape[3])
     os_ = None
     if out is not None:

@@ -40,10 +40,14 @@ def host_integers(name: str, values) -> np.ndarray:
     if isinstance(values, (list, tuple)) and len(values) == 0:
         return np.zeros(0, dtype=np.int64)
     try:
-        return np.asarray(values)
+        array = np.asarray(values)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a flat sequence of integers; got "
                          f"{repr(values)[:60]}") from None
+    if array.dtype.kind == "f" and isinstance(values, (list, tuple)) and \
+            all(isinstance(v, numbers.Integral) for v in values):
+        return np.asarray(values, dtype=object)  # ints past int64: NumPy made floats
+    return array
 
 
 def check_scale(scale, dtype=None, factor: float = 1.0) -> float:
@@ -178,6 +182,9 @@ def mask_options(shape, *, offset=None, window=None, kv_lens=None, q_offsets=Non
         raise ValueError(f"window must be at least 1 (the query's own key); got {window}")
     kv = _per_sequence("kv_lens", kv_lens, batch)
     qo = _per_sequence("q_offsets", q_offsets, batch)
+    if qo is not None and offset is not None:
+        raise ValueError("give offset or q_offsets, not both: q_offsets sets the offset of "
+                         "every sequence")
     if not isinstance(causal, (bool, np.bool_)):
         raise TypeError(f"causal must be True or False; got {causal!r}")
     offset_value = cache_len - seq_len if offset is None else _as_int("offset", offset)

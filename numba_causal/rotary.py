@@ -513,6 +513,24 @@ def _check_base(base) -> float:
     return value
 
 
+def check_layout(layout) -> str:
+    """``layout``: 'bhsd' or 'bshd' (a ValueError otherwise)."""
+    if not isinstance(layout, str) or layout not in LAYOUTS:
+        raise ValueError(f"layout must be 'bhsd' or 'bshd'; got {layout!r}")
+    return layout
+
+
+def check_scalars(offset, base, rotary_dim, interleaved, head_dim: int,
+                  tables: bool) -> tuple:
+    """apply_rotary's scalar options checked as apply_rotary checks them (a TypeError
+    or ValueError naming the option): (offset, base, rotary_dim, interleaved) as int,
+    float (None with ``tables``: cos and sin given, base unused), int, bool."""
+    if not isinstance(interleaved, (bool, np.bool_)):
+        raise TypeError(f"interleaved must be True or False; got {interleaved!r}")
+    return (_as_int("offset", offset), None if tables else _check_base(base),
+            _check_rotary_dim(rotary_dim, head_dim), bool(interleaved))
+
+
 def _is_torch(x) -> bool:
     return type(x).__module__.startswith("torch")
 
@@ -636,9 +654,7 @@ class _Request:
 def _validate(q, k, positions, offset, q_offsets, cos, sin, base, rotary_dim, interleaved,
               layout, chosen) -> _Request:
     """Every check of apply_rotary, before anything is written."""
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout must be 'bhsd' or 'bshd'; got {layout!r}")
-    qs = _as_bhsd(inspect_scores(q, name="q", ranks=(4,)), layout)
+    qs = _as_bhsd(inspect_scores(q, name="q", ranks=(4,)), check_layout(layout))
     batch, _, seq_len, head_dim = qs.shape
     ks = None
     if k is not None:
@@ -654,10 +670,9 @@ def _validate(q, k, positions, offset, q_offsets, cos, sin, base, rotary_dim, in
         if overlaps(qs, ks):
             raise ValueError("k overlaps q: rotating both in place would rotate shared "
                              "elements twice; pass separate arrays")
-    if not isinstance(interleaved, (bool, np.bool_)):
-        raise TypeError(f"interleaved must be True or False; got {interleaved!r}")
-    pairs = _check_rotary_dim(rotary_dim, head_dim) // 2
-    offset = _as_int("offset", offset)
+    offset, base, rotary_dim, interleaved = check_scalars(
+        offset, base, rotary_dim, interleaved, head_dim, tables=cos is not None)
+    pairs = rotary_dim // 2
     given = [name for name, v in (("positions", positions), ("q_offsets", q_offsets))
              if v is not None] + (["offset"] if offset else [])
     if len(given) > 1:
@@ -667,10 +682,7 @@ def _validate(q, k, positions, offset, q_offsets, cos, sin, base, rotary_dim, in
         _positions(positions, batch, seq_len, chosen)
     offsets = _per_sequence("q_offsets", q_offsets, batch)
     cos_s, sin_s = _tables(cos, sin, qs.dtype, pairs)
-    if cos_s is None:
-        base = _check_base(base)
-    else:
-        base = None
+    if cos_s is not None:
         for table, t in (("cos", cos_s), ("sin", sin_s)):
             for name, a in (("q", qs), ("k", ks)):
                 if a is not None and overlaps(a, t):
@@ -683,7 +695,7 @@ def _validate(q, k, positions, offset, q_offsets, cos, sin, base, rotary_dim, in
     if cos_s is not None and qs.size:
         _check_range(*_position_range(host_pos, device_pos, offsets, offset, seq_len, batch),
                      cos_s.shape[2])
-    return _Request(qs, ks, pairs, bool(interleaved), host_pos, device_pos, offsets, offset,
+    return _Request(qs, ks, pairs, interleaved, host_pos, device_pos, offsets, offset,
                     cos_s, sin_s, base)
 
 

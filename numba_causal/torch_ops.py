@@ -329,10 +329,10 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
                          "(or call it under torch.no_grad())")
     for name, t in (("q", q), ("k", k), ("v", v)):
         _check_rank(tuple(t.shape), name, (4,))
+    scale = None if scale is None else check_scale(scale)
     options = _op_options(q, offset, window, kv_lens, q_offsets, mask_fn, causal, backend,
                           shape=(q.shape[0], q.shape[1], q.shape[2], k.shape[2]))
-    return torch.ops.numba_causal.causal_attention(q, k, v, None if scale is None else
-                                                   float(scale), *options)
+    return torch.ops.numba_causal.causal_attention(q, k, v, scale, *options)
 
 
 def apply_rotary(q, k=None, *, positions=None, offset=0, q_offsets=None, cos=None, sin=None,
@@ -342,10 +342,17 @@ def apply_rotary(q, k=None, *, positions=None, offset=0, q_offsets=None, cos=Non
     place; forward only). Returns ``q``, or ``(q, k)``."""
     if q.requires_grad or (k is not None and k.requires_grad):
         raise ValueError("apply_rotary has no backward yet: pass q and k detached")
+    from .rotary import check_layout, check_scalars
+
+    _check_rank(tuple(q.shape), "q", (4,))  # head_dim is last in either layout
+    layout = check_layout(layout)
+    # checked here, as apply_rotary checks them: the op's schema would coerce them
+    offset, base, rotary_dim, interleaved = check_scalars(
+        offset, base, rotary_dim, interleaved, q.shape[3], tables=cos is not None)
     device = q.device
     torch.ops.numba_causal.apply_rotary_(
-        q, k, _per_sequence(positions, device), int(offset), _per_sequence(q_offsets, device),
-        _per_sequence(cos, device), _per_sequence(sin, device), float(base),
-        None if rotary_dim is None else int(rotary_dim), bool(interleaved), str(layout),
+        q, k, _per_sequence(positions, device), offset, _per_sequence(q_offsets, device),
+        _per_sequence(cos, device), _per_sequence(sin, device),
+        10000.0 if base is None else base, rotary_dim, interleaved, layout,
         _backend_name(backend))
     return q if k is None else (q, k)

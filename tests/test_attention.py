@@ -1069,6 +1069,25 @@ def test_head_dim_zero_is_refused(backend, rng):
     assert np.all(out == 7.0)
 
 
+def test_head_dim_v_zero_is_refused(backend, rng):
+    """v of head_dim 0 is refused like q's: its output would be empty, and with
+    return_lse the lse came back unwritten (np.empty: found 2026-12-05)."""
+    q, k, v = make(rng, (1, 2, 2, 3, 7, 8), "float32")
+    v = np.ascontiguousarray(v[..., :0])  # [1, 2, 7, 0]
+    with pytest.raises(ValueError, match="v must have a head_dim of at least 1"):
+        causal_attention(q, k, v, return_lse=True, backend=backend)
+
+
+def test_offset_and_q_offsets_together_are_refused(backend, rng):
+    """offset= and q_offsets= both set the queries' positions: given both, the op
+    refuses (it took q_offsets and ignored offset; apply_rotary already refused)."""
+    q, k, v = make(rng, (2, 2, 2, 3, 7, 8), "float32")
+    out = np.full((2, 2, 3, 8), 7.0, np.float32)
+    with pytest.raises(ValueError, match="give offset or q_offsets, not both"):
+        causal_attention(q, k, v, offset=1, q_offsets=[0, 2], out=out, backend=backend)
+    assert np.all(out == 7.0)
+
+
 class _DeviceView:
     """An object with ``__cuda_array_interface__`` over host memory (never launched:
     validation refuses it first)."""

@@ -227,6 +227,8 @@ CASES = {
     "kv-lens-float": lambda: on_scores(scores(), kv_lens=[1.0, 2.0]),
     "kv-lens-bool": lambda: on_scores(scores(), kv_lens=[True, False]),
     "kv-lens-beyond-int64": lambda: on_scores(scores(), kv_lens=np.array([2**63, 1], np.uint64)),
+    "kv-lens-python-ints-beyond-int64": lambda: on_scores(scores(), kv_lens=[2**63, 1]),
+    "q-offsets-with-offset": lambda: on_scores(scores(), offset=1, q_offsets=[0, 2]),
     "q-offsets-wrong-length": lambda: on_scores(scores(), q_offsets=[1]),
     "q-offsets-beyond-int64": lambda: on_scores(scores(), q_offsets=[2**63 - 1, 0]),
     "q-offsets-float": lambda: on_scores(scores(), q_offsets=[1.5, 2.0]),

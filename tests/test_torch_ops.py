@@ -323,6 +323,40 @@ def test_attention_and_rotary_ops_under_compile():
     assert torch.equal(causal_attention(eager_q, k, v, window=4, backend="cpu"), want)
 
 
+@pytest.mark.parametrize("options, error, message", [
+    (dict(interleaved="no"), TypeError, "interleaved must be True or False"),
+    (dict(offset=1.5), TypeError, "offset must be an integer"),
+    (dict(offset=True), TypeError, "offset must be an integer"),
+    (dict(rotary_dim=2.0), TypeError, "rotary_dim must be an integer"),
+    (dict(rotary_dim=3), ValueError, "rotary_dim must be even"),
+    (dict(base="100"), TypeError, "base must be a real number"),
+    (dict(layout="sbhd"), ValueError, "layout must be 'bhsd' or 'bshd'"),
+])
+def test_rotary_op_refuses_what_apply_rotary_refuses(options, error, message):
+    """The op's schema (int offset, float base, bool interleaved...) would coerce a bad
+    option (interleaved="no" became True: the other pairing); the wrapper checks each
+    as apply_rotary does, before anything is written (found 2026-12-05)."""
+    q = torch.randn(1, 2, 3, 8, dtype=torch.float64)
+    before = q.clone()
+    with pytest.raises(error, match=message):
+        nc.apply_rotary(q.clone(), backend="cpu", **options)
+    with pytest.raises(error, match=message):
+        torch_ops.apply_rotary(q, backend="cpu", **options)
+    assert torch.equal(q, before)
+
+
+@pytest.mark.parametrize("scale, error", [(True, TypeError), ("0.5", TypeError),
+                                          (float("inf"), ValueError)])
+def test_attention_op_refuses_what_causal_attention_refuses(scale, error):
+    """A scale the package refuses is refused by the op's wrapper too (float(True) and
+    float("0.5") were taken as scales)."""
+    q = torch.randn(1, 1, 2, 4)
+    with pytest.raises(error, match="scale must be"):
+        nc.causal_attention(q, q, q, scale=scale, backend="cpu")
+    with pytest.raises(error, match="scale must be"):
+        torch_ops.causal_attention(q, q, q, scale=scale, backend="cpu")
+
+
 def test_attention_op_refuses_grad():
     q, k, v = (torch.randn(1, 1, 2, 4, requires_grad=True) for _ in range(3))
     with pytest.raises(ValueError, match="no backward yet"):

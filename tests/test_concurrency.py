@@ -22,7 +22,7 @@ VARIANTS = [
     {},
     {"window": 3},
     {"causal": False, "kv_lens": [5, 2]},
-    {"q_offsets": [-1, 4], "offset": 2},
+    {"q_offsets": [-1, 4]},
 ]
 
 SHAPES = {  # per backend, used in turn by the threads; the simulator runs ~6 ms per row

@@ -186,7 +186,8 @@ def mask_cases(draw, sizes: Sizes, dtypes=tuple(DTYPES), mask_fns=True):
         after=tuple(draw(st.lists(st.integers(0, 1), min_size=rank, max_size=rank))),
         perm=tuple(draw(st.permutations(range(rank)))))
     options = {}
-    if draw(st.booleans()):
+    positions = draw(st.sampled_from(["default", "offset", "q_offsets"]))  # one, never both
+    if positions == "offset":
         options["offset"] = draw(offsets(seq_len, cache_len))
     if draw(st.booleans()):
         options["window"] = draw(st.one_of(st.integers(1, cache_len + 2),
@@ -194,7 +195,7 @@ def mask_cases(draw, sizes: Sizes, dtypes=tuple(DTYPES), mask_fns=True):
     if draw(st.booleans()):
         options["kv_lens"] = draw(per_sequence(
             st.one_of(st.integers(-2, cache_len + 2), st.just(2**40)), batch))
-    if draw(st.booleans()):
+    if positions == "q_offsets":
         options["q_offsets"] = draw(per_sequence(offsets(seq_len, cache_len), batch))
     if not draw(st.booleans()):
         options["causal"] = False

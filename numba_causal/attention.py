@@ -2899,6 +2899,19 @@ def bench_case(shape):
                 cache_len=cache_len, head_dim=head_dim, ragged=len(shape) > 6 and bool(shape[6]))
 
 
+def _bench_check(shape, dtype, backend_name):
+    """Why the attention benchmark cannot run a --shapes case ("" when it can)."""
+    c = bench_case(shape)
+    if c["heads_q"] % c["heads_kv"]:
+        return f"needs heads_q a multiple of heads_kv; got {c['heads_q']} and {c['heads_kv']}"
+    if c["seq_len"] > c["cache_len"]:
+        return (f"needs seq_len <= cache_len (got {c['seq_len']} > {c['cache_len']}: its "
+                f"rows before the first key would be fully masked)")
+    if len(shape) > 6 and shape[6] != 1:
+        return f"takes 1 as a seventh size (ragged kv_lens); got {shape[6]}"
+    return ""
+
+
 def bench_attention(ctx, shape, dtype):
     """One benchmark row. ``shape``: (batch, heads_q, heads_kv, seq_len, cache_len,
     head_dim[, 1: ragged kv_lens uniform in [cache_len / 2, cache_len]]). Checked in
@@ -2999,20 +3012,25 @@ def _bench_cpu(ctx, shape, dtype, c):
     q, k, v = (rng.standard_normal(sh, dtype=np.float32).astype(host_dtype(dtype))
                for sh in ((b, hq, s, d), (b, hkv, n, d), (b, hkv, n, d)))
     out = np.full((b, hq, s, d), np.nan, host_dtype(dtype))
-    causal_attention(q, k, v, out=out, backend=ctx.backend)
+    # ragged: kv_lens uniform in [cache_len / 2, cache_len], as on the GPU
+    kv_lens = rng.integers(n // 2, n + 1, b) if c["ragged"] else np.full(b, n)
+    kw = dict(kv_lens=kv_lens) if c["ragged"] else {}
+    causal_attention(q, k, v, out=out, backend=ctx.backend, **kw)
     pos = np.arange(s)[:, None] + (n - s)
-    keep = np.arange(n)[None, :] <= pos
+    keys = np.arange(n)[None, :]
+    keep = (keys <= pos)[None] & (keys[None] < kv_lens[:, None, None])  # [b, s, n]
     g = hq // hkv
     kk = np.repeat(k.astype(np.float64), g, axis=1)
     vv = np.repeat(v.astype(np.float64), g, axis=1)
-    z = np.where(keep, (q.astype(np.float64) @ kk.transpose(0, 1, 3, 2)) * d ** -0.5, -np.inf)
+    z = np.where(keep[:, None], (q.astype(np.float64) @ kk.transpose(0, 1, 3, 2)) * d ** -0.5,
+                 -np.inf)
     p = np.exp(z - z.max(-1, keepdims=True))
     want = (p / p.sum(-1, keepdims=True)) @ vv
     err = float((np.abs(out.astype(np.float64) - want).max(-1) / np.abs(want).max(-1)).max())
     if not err <= TOLERANCE[dtype]:
         raise AssertionError(f"causal_attention error {err:.2e} on {shape} {dtype}")
-    ms = ctx.timer(lambda: causal_attention(q, k, v, out=out, backend=ctx.backend))
-    nbytes = b * hkv * n * 2 * d * ITEMSIZE[dtype]
+    ms = ctx.timer(lambda: causal_attention(q, k, v, out=out, backend=ctx.backend, **kw))
+    nbytes = int(kv_lens.sum()) * hkv * 2 * d * ITEMSIZE[dtype]  # the valid keys' K and V
     peer_ms = {}
     if ctx.peers:
         try:
@@ -3023,10 +3041,11 @@ def _bench_cpu(ctx, shape, dtype, c):
             # bfloat16 host arrays are ml_dtypes': torch takes their bits as its own
             tq, tk, tv = (torch.from_numpy(a.view(np.int16)).view(torch.bfloat16)
                           if dtype == "bfloat16" else torch.from_numpy(a) for a in (q, k, v))
-            tmask = torch.from_numpy(keep)
+            tmask = torch.from_numpy(keep[:, None])  # [b, 1, s, n]
             sdpa = torch.nn.functional.scaled_dot_product_attention
             peer_ms["torch CPU SDPA"] = ctx.timer(lambda: sdpa(
-                tq, tk, tv, attn_mask=None if s == 1 else tmask, enable_gqa=True))
+                tq, tk, tv, attn_mask=None if s == 1 and not c["ragged"] else tmask,
+                enable_gqa=True))
     return ctx.row("attention", shape, dtype, ms, nbytes, ctx.copy_gbps(), peer_ms, err)
 
 
@@ -3066,6 +3085,7 @@ ATTENTION = op.register(op.Family(
                   "cpu": [((1, 32, 8, 1, 4096, 128), ("float32", "float16")),
                           ((4, 32, 8, 4, 2048, 128), ("float32",))],
                   "quick": [((1, 8, 2, 1, 512, 64), ("float32",))]},
+    bench_check=_bench_check,
 ))
 
 DECODE = op.register(op.Family(

@@ -388,7 +388,8 @@ def get_backend(name: str = "auto") -> Backend:
     found = _probe(name)
     if isinstance(found, Backend):
         return found
+    via = f" (from ${ENV_VAR})" if asked in (None, "auto") else ""
     raise BackendUnavailable(
-        f"backend {name!r} is not available here: {found}. "
+        f"backend {name!r}{via} is not available here: {found}. "
         f"Available: {', '.join(available_backends())}. To get it: {install_hint(name, found)}."
     )

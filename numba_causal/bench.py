@@ -37,8 +37,10 @@ SWEEPS = ("gpu", "cpu", "quick")
 
 SHAPES_FORMAT = ("SHAPE[:DTYPE,...] separated by ';', a shape being positive sizes joined by "
                  "'x' in the layout of the ops run (mask, softmax, softmax_backward: 2 or 4 "
-                 "sizes; rotary 5; attention 6 or 7) and a dtype one of float32, float16, "
-                 "bfloat16, float64 (rotary: +table for cos/sin tables, e.g. float16+table); "
+                 "sizes; rotary 5; attention 6, or 7 with a last 1 for ragged kv_lens) and a "
+                 "dtype one of float32, float16, bfloat16, float64 (rotary: +table for "
+                 "cos/sin tables, e.g. float16+table; softmax on a GPU: +windowN for "
+                 "window=N, +kv_lens for ragged kv_lens, e.g. float16+window1024); "
                  "e.g. '4x32x2048x2048:float32,float16;4096x4096'")
 
 
@@ -55,6 +57,9 @@ def parse_shapes(text: str) -> list:
         if len(shape) < 2 or min(shape) < 1:
             raise argparse.ArgumentTypeError(f"shape {dims!r} must have 2 or more positive "
                                              f"sizes; expected {SHAPES_FORMAT}")
+        if math.prod(shape) > 2**48:  # 256 Ti elements: past any machine's memory
+            raise argparse.ArgumentTypeError(f"shape {dims!r} has {math.prod(shape):.3g} "
+                                             f"elements: more than any memory holds")
         dtypes = tuple(k.strip() for k in kinds.split(",")) if kinds else ("float32",)
         bad = [k for k in dtypes if k.partition("+")[0] not in ITEMSIZE]
         if bad:
@@ -91,20 +96,22 @@ def _progress(total: int, enabled: bool):
         return Bar()
 
 
-def call_overhead_us(backend="auto", calls=2000) -> dict:
+def call_overhead_us(backend="auto", calls=None) -> dict:
     """Host time per call (µs) on a tiny [1,1,8,8] input: ours vs the usual peer;
     ``causal_attention`` of one query row over 8 keys (head_dim 64, ``out``
     given), against torch's SDPA where torch is present; ``apply_rotary`` of that
     query row in place (a decode step's offset).
 
     Calls are issued back to back and synchronised once at the end, so this is the
-    launch cost a Python loop pays, not kernel time.
+    launch cost a Python loop pays, not kernel time: ``calls`` a trial (default 2000;
+    20 on the simulator, whose launch runs a Python thread per lane).
     """
     from .api import apply_causal_mask, causal_softmax  # what a user calls
     from .attention import causal_attention
     from .rotary import apply_rotary
 
     chosen = get_backend(backend)
+    calls = calls or (20 if chosen.name == "sim" else 2000)
     if chosen.name in ("cuda", "hip"):
         import torch
 
@@ -147,7 +154,7 @@ def call_overhead_us(backend="auto", calls=2000) -> dict:
     out = {name: float("inf") for name in fns}
     for _trial in range(5):  # interleaved trials; the best of each
         for name, fn in fns.items():
-            for _ in range(50):
+            for _ in range(min(50, calls)):
                 fn()
             sync()
             t = time.perf_counter()
@@ -203,10 +210,11 @@ def bench_families(ops=None, shapes_given=False) -> list:
     return families[:1] if shapes_given else families
 
 
-def check_shapes(families, cases) -> None:
+def check_shapes(families, cases, backend_name: str = None) -> None:
     """Each of ``cases`` ([(shape, dtypes)], --shapes) in the layout of every family
-    run (its ``bench_sizes``) and each dtype's ``+MODE`` one it has (``bench_modes``),
-    else ValueError naming what it takes."""
+    run (its ``bench_sizes``), each dtype's ``+MODE`` one it has (``bench_modes``) and
+    the case one its benchmark can run on ``backend_name`` (``bench_check``), else
+    ValueError naming what it takes."""
     for family in families:
         for shape, dtypes in cases:
             if len(shape) not in family.bench_sizes:
@@ -219,6 +227,10 @@ def check_shapes(families, cases) -> None:
                     takes = ", ".join(f"+{m}" for m in family.bench_modes) or "none"
                     raise ValueError(f"--shapes dtype {dtype!r}: {family.bench_label} takes no "
                                      f"mode +{mode} (its modes: {takes})")
+                why = family.bench_check and family.bench_check(shape, dtype, backend_name)
+                if why:
+                    raise ValueError(f"--shapes {'x'.join(map(str, shape))}:{dtype}: "
+                                     f"{family.bench_label} {why}")
 
 
 def run_benchmark(backend="auto", cases=None, repeats=None, progress=True, peers=True,
@@ -318,6 +330,8 @@ def _positive(text: str) -> int:
 def _output_path(text: str) -> str:
     """--json's file (and --plot's): a file name, not a folder, in a folder that
     exists and can be written (checked before the run, not after it)."""
+    if not text:
+        raise argparse.ArgumentTypeError("name a file")
     folder = os.path.dirname(os.path.abspath(text))
     if os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"{text!r} is a folder: name a file in it")
@@ -382,7 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--shapes", type=parse_shapes, default=None,
                         help="cases for every op run: " + SHAPES_FORMAT + " (default: each "
                         "op's own)")
-    parser.add_argument("--quick", action="store_true", help="a small sweep (seconds, any machine)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a small sweep (seconds on the CPU or a GPU; minutes on the "
+                        "simulator)")
     parser.add_argument("--repeats", type=_positive, default=None,
                         help="timed runs per case (default: 50 on a GPU, 10 on the CPU, 3 on "
                         "the simulator)")
@@ -409,12 +425,20 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.shapes:
         try:
-            check_shapes(bench_families(args.ops, True), args.shapes)
+            backend_name = get_backend(args.backend).name
+        except (ValueError, RuntimeError):  # unknown or unavailable: run_benchmark says so
+            backend_name = None
+        try:
+            check_shapes(bench_families(args.ops, True), args.shapes, backend_name)
         except ValueError as exc:
             parser.error(str(exc))
     cases = args.shapes or ("quick" if args.quick else None)
-    result = run_benchmark(args.backend, cases, args.repeats, not args.no_progress,
-                           not args.no_peers, not args.no_compile, ops=args.ops)
+    try:
+        result = run_benchmark(args.backend, cases, args.repeats, not args.no_progress,
+                               not args.no_peers, not args.no_compile, ops=args.ops)
+    except MemoryError as exc:  # a --shapes case larger than this machine's memory
+        parser.exit(2, f"{parser.prog}: error: a case does not fit in memory "
+                       f"({type(exc).__name__}: {exc})\n")
     bandwidths = [f"{name} bandwidth {result[key]:.0f} GB/s"
                   for name, key in (("fill", "fill_gbps"), ("copy", "copy_gbps")) if result[key]]
     print(f"numba_causal bench, backend {result['backend']} on {result['device']}, "

@@ -194,6 +194,17 @@ def _copy_bandwidth_cpu(timer) -> float:
     return 2 * src.nbytes / (ms * 1e6)
 
 
+def rows_fit(shape) -> str:
+    """Why the rows of a softmax-like benchmark case ([..., seq_len, cache_len], the
+    default bottom-right mask) cannot be checked ("" when they can): its float64
+    check has no fully masked row, which seq_len > cache_len would make."""
+    seq_len, cache_len = shape[-2:]
+    if seq_len > cache_len:
+        return (f"needs seq_len <= cache_len (got {seq_len} > {cache_len}: its rows "
+                f"before the first key would be fully masked)")
+    return ""
+
+
 def max_rel_error(out, want) -> float:
     """max over rows of |out - want| / the row's largest |want| (torch tensors;
     ``want`` in float64)."""

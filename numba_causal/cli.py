@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--offset", type=_bounded(-(1 << 62), 1 << 62), default=None,
                       help="absolute position of query row 0 (default: cache_len - seq_len; "
                            "negative leaves the leading rows fully masked)")
-    demo.add_argument("--window", type=_bounded(1), default=None,
+    demo.add_argument("--window", type=_bounded(1, 1 << 62), default=None,
                       help="sliding window: keep only the last WINDOW keys up to each query")
     demo.add_argument("--batch", type=_bounded(1, 8), default=1, help="(default: %(default)s)")
     demo.add_argument("--heads", type=_bounded(1, 8), default=2, help="(default: %(default)s)")

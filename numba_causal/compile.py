@@ -33,6 +33,7 @@ import hashlib
 import os
 import threading
 import types
+import warnings
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -366,9 +367,31 @@ def build(backend: Backend, kernel, helpers=(), kind="kernel", **constants):
         namespace = bound_namespace(kernel, helpers, constants, gpu, device_jit,
                                     f"__{digest[:16]}" if on_disk else "")
         fn = bind(kernel, namespace, f"{kernel.__qualname__}__{kind}{_tag(constants, digest)}")
-        compiled = jit(fn, cache=True) if on_disk else jit(fn)
+        compiled = _disk_cached(jit, fn) if on_disk else jit(fn)
         _KERNELS[key] = compiled
         return compiled
+
+
+_NO_CACHE_FOLDER = []  # the RuntimeError of the first kernel numba found no folder for
+
+
+def _disk_cached(jit, fn):
+    """``jit(fn, cache=True)``; where numba finds no folder it can write its cache to
+    (a read-only install and home, NUMBA_CACHE_DIR unwritable: numba refuses with a
+    RuntimeError, "no locator available"), ``jit(fn)``, compiled in memory for this
+    process, with one RuntimeWarning a process saying so."""
+    try:
+        return jit(fn, cache=True)
+    except RuntimeError as exc:
+        if "no locator available" not in str(exc):
+            raise
+        if not _NO_CACHE_FOLDER:
+            _NO_CACHE_FOLDER.append(exc)
+            warnings.warn(f"numba_causal: numba has no folder it can write its cache to "
+                          f"({exc}); kernels are compiled for this process only. Set "
+                          f"NUMBA_CACHE_DIR to a writable folder to keep them between runs.",
+                          RuntimeWarning, stacklevel=4)
+        return jit(fn)
 
 
 def bind_for_aot(kernel, helpers, constants: dict, gpu):

@@ -115,6 +115,9 @@ class Family:
     bench_sizes: tuple = (2, 4)
     bench_layout: str = "seq_len x cache_len or batch x heads x seq_len x cache_len"
     bench_modes: tuple = ()
+    #: (shape, dtype, backend name) -> why the benchmark cannot run that --shapes case
+    #: there ("" when it can): checked with the layout before the run
+    bench_check: Optional[Callable] = None
 
     def takes_mode(self, mode: str) -> bool:
         """``mode`` is one of bench_modes (``NAMEN``: NAME and a positive integer)."""

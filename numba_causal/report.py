@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib.metadata
 import platform
 
-from .backends import (NAMES, UnknownBackend, available_backends, get_backend, install_hint,
-                       unavailable_reasons)
+from .backends import (NAMES, BackendUnavailable, UnknownBackend, available_backends,
+                       get_backend, install_hint, unavailable_reasons)
 
 _PACKAGES = ("numba-causal", "numba", "numba-cuda", "numba-hip", "numpy", "llvmlite", "torch")
 
@@ -36,8 +36,8 @@ def info() -> str:
     """Which backends work here, on what device, with which versions, and how to get the rest."""
     try:
         default = get_backend("auto").name
-    except UnknownBackend as exc:  # a bad $NUMBA_CAUSAL_BACKEND
-        default = f"none: {exc}"
+    except (UnknownBackend, BackendUnavailable) as exc:  # $NUMBA_CAUSAL_BACKEND: bad, or
+        default = f"none: {exc}"                       # a backend this machine lacks
     lines = [f"numba_causal on Python {platform.python_version()} ({platform.machine()})",
              f"default backend ('auto'): {default}", "backends:"]
     missing = unavailable_reasons()

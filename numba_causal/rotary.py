@@ -1235,4 +1235,7 @@ ROTARY = op.register(op.Family(
                   "cpu": [((2, 1024, 16, 4, 128), ("float32", "float16+table")),
                           ((16, 1, 32, 8, 128), ("float32",))],
                   "quick": [((1, 64, 4, 2, 64), ("float32",))]},
+    bench_check=lambda shape, dtype, backend_name: (
+        f"needs an even head_dim (rotary_dim = head_dim); got {shape[4]}" if shape[4] % 2
+        else ""),
 ))

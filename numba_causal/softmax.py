@@ -936,6 +936,16 @@ def bench_causal_softmax(ctx, shape, dtype):
     return ctx.row(label, shape, name, ms, (kept + total) * item, ctx.copy_gbps(), peer_ms, err)
 
 
+def _bench_check(shape, dtype, backend_name):
+    """Why the softmax benchmark cannot run a --shapes case ("" when it can)."""
+    from .benchkit import rows_fit
+
+    mode = dtype.partition("+")[2]
+    if mode and backend_name not in (None, "cuda", "hip"):
+        return f"runs its +{mode} rows on a GPU backend (cuda, hip) only"
+    return rows_fit(shape)
+
+
 def _bench_options(shape, mode, rng):
     """The keyword options of a bench row's mode: {}, window=W or kv_lens (host)."""
     if not mode:
@@ -1057,5 +1067,5 @@ CAUSAL_SOFTMAX = op.register(op.Family(
                           ((4, 32, 2048, 2048), ("float16+window1024", "float16+kv_lens"))],
                   "cpu": [((4, 32, 1024, 1024), ("float32",)), ((1, 4, 1024, 1024), ("float16",))],
                   "quick": [((1, 4, 256, 256), ("float32",))]},
-    bench_modes=("windowN", "kv_lens"),
+    bench_modes=("windowN", "kv_lens"), bench_check=_bench_check,
 ))

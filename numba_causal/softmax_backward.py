@@ -64,7 +64,7 @@ import numpy as np
 from numba import int64, prange, uint32, uint64
 
 from . import compile as kc
-from . import dtypes, elements, fastpath, op, reductions
+from . import benchkit, dtypes, elements, fastpath, op, reductions
 from .arrays import check_like, check_out, empty_like, inspect_scores
 from .backends import get_backend, spelling
 from .compile import GPU, compile_time
@@ -904,4 +904,5 @@ CAUSAL_SOFTMAX_BACKWARD = op.register(op.Family(
                           ((1, 8, 8192, 8192), ("float32", "float16", "bfloat16"))],
                   "cpu": [((1, 4, 1024, 1024), ("float32", "float16"))],
                   "quick": [((1, 4, 256, 256), ("float32",))]},
+    bench_check=lambda shape, dtype, backend_name: benchkit.rows_fit(shape),
 ))

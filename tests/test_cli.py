@@ -222,11 +222,13 @@ def test_demo_unavailable_backend_exits_3(run):
 @pytest.mark.parametrize("args, message", [
     (["demo", "--seq", "0"], "argument --seq: must be between 1 and 64; got 0"),
     (["demo", "--cache", "65"], "argument --cache: must be between 1 and 64; got 65"),
-    (["demo", "--window", "0"], "argument --window: must be at least 1; got 0"),
+    (["demo", "--window", "0"],
+     "argument --window: must be between 1 and 4611686018427387904; got 0"),
     (["demo", "--seq", "three"], "argument --seq: not an integer: 'three'"),
     (["demo", "--backend", "tpu"], "argument --backend: invalid choice: 'tpu'"),
     (["demo", "--seed", "-1"], "argument --seed: must be at least 0; got -1"),
     (["demo", "--offset", str(2**70)], "argument --offset: must be between"),
+    (["demo", "--window", str(2**62 + 1)], "argument --window: must be between 1 and"),
     (["info", "--bogus"], "unrecognized arguments: --bogus"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     ([], "the following arguments are required"),
@@ -271,6 +273,50 @@ def test_bad_backend_variable(capsys, monkeypatch):
     assert cli.main(["demo"]) == cli.EXIT_USAGE
     assert capsys.readouterr().err.startswith("numba-causal: unknown backend 'bogus' (from "
                                               "$NUMBA_CAUSAL_BACKEND); choose one of")
+
+
+def test_unavailable_backend_variable(capsys, monkeypatch):
+    """$NUMBA_CAUSAL_BACKEND naming a backend this machine lacks: info still reports
+    (it is the command that says what is missing), and the error names the variable."""
+    missing = [n for n in ("cuda", "hip") if n in unavailable_reasons()]
+    if not missing:
+        pytest.skip("every GPU backend is available here")
+    monkeypatch.setenv("NUMBA_CAUSAL_BACKEND", missing[0])
+    assert cli.main(["info"]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert f"default backend ('auto'): none: backend '{missing[0]}' (from " \
+           "$NUMBA_CAUSAL_BACKEND) is not available here" in out
+    assert "backends:" in out and "versions:" in out
+
+
+def test_bench_case_past_memory_exits_2(capsys, monkeypatch):
+    """A --shapes case that does not fit in memory ends in one line and exit status 2,
+    not a traceback."""
+    from numba_causal import bench
+
+    def run_benchmark(*args, **kwargs):
+        raise MemoryError("Unable to allocate 596. GiB")
+
+    monkeypatch.setattr(bench, "run_benchmark", run_benchmark)
+    status = cli.main(["bench", "--backend", "cpu", "--shapes", "400000x400000"])
+    err = capsys.readouterr().err
+    assert status == cli.EXIT_USAGE
+    assert "error: a case does not fit in memory (MemoryError: Unable to allocate" in err
+    assert "Traceback" not in err
+
+
+def test_bench_ragged_attention_on_the_cpu():
+    """A ragged --shapes row (seventh size 1) runs ragged kv_lens on the CPU too: it
+    moves fewer bytes than the same shape dense (it ran dense before 2026-12-05)."""
+    from numba_causal import bench
+
+    shape = (4, 4, 2, 1, 64, 16)
+    cases = [(shape + (1,), ("float32",)), (shape, ("float32",))]
+    result = bench.run_benchmark("cpu", cases=cases, repeats=1, progress=False, peers=False,
+                                 ops=["attention"])
+    ragged, dense = result["rows"]
+    assert ragged.shape == shape + (1,) and dense.shape == shape
+    assert ragged.floor_ms < dense.floor_ms  # the floor: the valid keys' bytes
 
 
 def test_a_reader_that_leaves_early_is_no_error():
@@ -375,6 +421,19 @@ def test_bench_usage_error_exits_2(run):
     (["--json", "no/such/folder/x.json"], "argument --json: folder "),
     (["--json", "."], "argument --json: '.' is a folder: name a file in it"),
     (["--ops", "nope"], "argument --ops: unknown op 'nope'; choose from "),
+    (["--json", ""], "argument --json: name a file"),
+    # cases in the layout that a family's benchmark still cannot run (bench_check)
+    (["--ops", "softmax", "--shapes", "1x1x4x4:float32+window2"],
+     "softmax runs its +window2 rows on a GPU backend (cuda, hip) only"),
+    (["--ops", "softmax", "--shapes", "9x8"], "softmax needs seq_len <= cache_len (got 9 > 8"),
+    (["--ops", "softmax_backward", "--shapes", "9x8"], "softmax_backward needs seq_len <="),
+    (["--ops", "attention", "--shapes", "1x2x2x9x8x8"], "attention needs seq_len <= cache_len"),
+    (["--ops", "attention", "--shapes", "1x3x2x1x8x8"],
+     "attention needs heads_q a multiple of heads_kv; got 3 and 2"),
+    (["--ops", "attention", "--shapes", "1x2x2x1x8x8x5"],
+     "attention takes 1 as a seventh size (ragged kv_lens); got 5"),
+    (["--ops", "rotary", "--shapes", "1x1x1x1x3"], "rotary needs an even head_dim"),
+    (["--shapes", "99999999999999999999x2"], "has 2e+20 elements: more than any memory holds"),
 ])
 def test_bench_checks_input_before_any_work(capsys, monkeypatch, args, message):
     """Usage errors exit 2 at once: nothing is measured first (run_benchmark refuses)."""

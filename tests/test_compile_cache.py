@@ -114,3 +114,36 @@ def test_an_amd_code_object_changes_with_what_a_primitive_codegen_calls(monkeypa
     assert codegen.code_digest(bound) != before
     monkeypatch.undo()
     assert codegen.code_digest(bound) == before
+
+
+def test_no_writable_cache_folder_compiles_in_memory(tmp_path):
+    """Where numba finds no folder it can write its cache to (a read-only install and
+    home: numba's cache locators all decline), a kernel is compiled for the process
+    instead, with one RuntimeWarning, and computes what it should; numba alone
+    refuses with "cannot cache function ...: no locator available" (found 2026-12-05,
+    as user nobody with an unwritable NUMBA_CACHE_DIR)."""
+    import subprocess
+    import sys
+
+    code = """
+import warnings
+import numpy as np
+import numba.core.caching as caching
+caching.CacheImpl._locator_classes = []  # no folder anywhere: as a read-only machine
+import numba_causal as nc
+x = np.arange(2 * 3 * 4, dtype=np.float32).reshape(1, 2, 3, 4)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    nc.apply_causal_mask(x, backend="cpu")
+    p = nc.causal_softmax(np.zeros((3, 4), np.float32), backend="cpu")
+print(np.isneginf(x[0, 0]).astype(int).tolist())
+print(p[0].tolist())
+print(sum("no folder it can write its cache to" in str(w.message) for w in caught))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=600)
+    assert done.returncode == 0, done.stderr
+    masked, first_row, warned = done.stdout.split("\n")[:3]
+    assert masked == "[[0, 0, 1, 1], [0, 0, 0, 1], [0, 0, 0, 0]]"  # offset 1, bottom-right
+    assert first_row == "[0.5, 0.5, 0.0, 0.0]"
+    assert warned == "1"  # once a process, not once a kernel

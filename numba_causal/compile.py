@@ -381,7 +381,7 @@ def _disk_cached(jit, fn):
     RuntimeError, "no locator available"), ``jit(fn)``, compiled in memory for this
     process, with one RuntimeWarning a process saying so."""
     try:
-        return jit(fn, cache=True)
+        return _damage_is_a_miss(jit(fn, cache=True))
     except RuntimeError as exc:
         if "no locator available" not in str(exc):
             raise
@@ -392,6 +392,33 @@ def _disk_cached(jit, fn):
                           f"NUMBA_CACHE_DIR to a writable folder to keep them between runs.",
                           RuntimeWarning, stacklevel=4)
         return jit(fn)
+
+
+def _damage_is_a_miss(dispatcher):
+    """``dispatcher`` (numba's, with a disk cache) made to take a cache entry it cannot
+    load (a file damaged from outside: numba raises pickle's EOFError or
+    UnpicklingError on every call) as a miss: a RuntimeWarning, the variant's index
+    removed so that numba writes a fresh one, and the variant compiled again. Any
+    surprise in numba's internals leaves the dispatcher as it was."""
+    cache = getattr(dispatcher, "_cache", None)
+    load = getattr(cache, "load_overload", None)
+    index = getattr(getattr(cache, "_cache_file", None), "_index_path", None)
+    if load is None or not isinstance(index, str):
+        return dispatcher
+
+    def load_overload(sig, target_context):
+        try:
+            return load(sig, target_context)
+        except Exception as exc:  # whatever unpickling garbage raises
+            warnings.warn(f"numba_causal: a cache entry of {index!r} could not be loaded "
+                          f"({type(exc).__name__}: {exc}); it is compiled again and "
+                          f"written anew", RuntimeWarning, stacklevel=2)
+            with contextlib.suppress(OSError):
+                os.remove(index)
+            return None
+
+    cache.load_overload = load_overload
+    return dispatcher
 
 
 def bind_for_aot(kernel, helpers, constants: dict, gpu):

@@ -147,3 +147,42 @@ print(sum("no folder it can write its cache to" in str(w.message) for w in caugh
     assert masked == "[[0, 0, 1, 1], [0, 0, 0, 1], [0, 0, 0, 0]]"  # offset 1, bottom-right
     assert first_row == "[0.5, 0.5, 0.0, 0.0]"
     assert warned == "1"  # once a process, not once a kernel
+
+
+def test_a_damaged_cache_entry_is_compiled_again(tmp_path):
+    """A cache file damaged from outside (cut short) made numba raise pickle's
+    EOFError on every later call of that variant; now the entry counts as a miss:
+    one RuntimeWarning naming the file, the kernel compiled and written anew, and
+    the process after loads it without a word (found 2026-12-05)."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    code = """
+import warnings
+import numpy as np
+import numba_causal as nc
+warnings.simplefilter("always")
+x = np.arange(12, dtype=np.float32).reshape(3, 4)
+nc.apply_causal_mask(x, backend="cpu")
+print(np.isneginf(x).astype(int).tolist())
+"""
+
+    def run():
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              cwd=tmp_path, env=env, timeout=600)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "[[0, 0, 1, 1], [0, 0, 0, 1], [0, 0, 0, 0]]"
+        return done.stderr
+
+    assert "could not be loaded" not in run()  # compiled and written
+    for suffix in (".nbi", ".nbc"):  # the index, then the compiled code, cut short
+        files = sorted((tmp_path / "cache").rglob(f"*{suffix}"))
+        assert files
+        for path in files:
+            path.write_bytes(path.read_bytes()[:20])
+        err = run()
+        assert err.count("RuntimeWarning: numba_causal: a cache entry of") == 1, err
+        assert "could not be loaded" in err and ".nbi" in err
+        assert "could not be loaded" not in run()  # written anew, loaded as it is

@@ -206,6 +206,12 @@ def bench_families(ops=None, shapes_given=False) -> list:
     family with a benchmark, or the mask alone where shapes are given."""
     families = [f for f in op.families().values() if f.bench is not None]
     if ops is not None:
+        ops = (ops,) if isinstance(ops, str) else tuple(ops)
+        known = {f.name for f in families} | {f.bench_label for f in families}
+        bad = [o for o in ops if o not in known]
+        if bad or not ops:
+            raise ValueError(f"unknown op {', '.join(map(repr, bad)) or 'none given'}; choose "
+                             f"from {', '.join(sorted(f.bench_label for f in families))}")
         return [f for f in families if f.name in ops or f.bench_label in ops]
     return families[:1] if shapes_given else families
 
@@ -246,6 +252,10 @@ def run_benchmark(backend="auto", cases=None, repeats=None, progress=True, peers
     sweep = "quick" if cases == "quick" else _sweep(chosen)
     if cases == "quick":
         cases = None
+    for shape, dtypes in cases or ():
+        if isinstance(dtypes, str) or not all(isinstance(d, str) for d in dtypes):
+            raise ValueError(f"a case is (shape, dtype names), the names a tuple or list: "
+                             f"got dtypes {dtypes!r} for shape {tuple(shape)}")
     families = bench_families(ops, cases is not None)
     if on_gpu:
         import torch

@@ -305,6 +305,17 @@ def test_bench_case_past_memory_exits_2(capsys, monkeypatch):
     assert "Traceback" not in err
 
 
+def test_run_benchmark_refuses_what_it_cannot_run():
+    """The Python entry refuses an op it does not know (it ran no rows) and dtypes
+    given as one string (each character taken as a dtype), before any work."""
+    from numba_causal import bench
+
+    with pytest.raises(ValueError, match="unknown op 'nope'; choose from attention, mask"):
+        bench.run_benchmark("cpu", ops=["nope"], progress=False)
+    with pytest.raises(ValueError, match="got dtypes 'float32' for shape"):
+        bench.run_benchmark("cpu", cases=[((4, 4), "float32")], progress=False)
+
+
 def test_bench_ragged_attention_on_the_cpu():
     """A ragged --shapes row (seventh size 1) runs ragged kv_lens on the CPU too: it
     moves fewer bytes than the same shape dense (it ran dense before 2026-12-05)."""

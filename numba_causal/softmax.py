@@ -69,7 +69,7 @@ import numpy as np
 from numba import int64, prange, uint32, uint64
 
 from . import compile as kc
-from . import dtypes, elements, fastpath, op, reductions
+from . import benchkit, dtypes, elements, fastpath, op, reductions
 from .arrays import cai_strides, check_out, empty_like, inspect_scores, no_words
 from .backends import get_backend, spelling
 from .compile import GPU, compile_time
@@ -938,12 +938,10 @@ def bench_causal_softmax(ctx, shape, dtype):
 
 def _bench_check(shape, dtype, backend_name):
     """Why the softmax benchmark cannot run a --shapes case ("" when it can)."""
-    from .benchkit import rows_fit
-
     mode = dtype.partition("+")[2]
     if mode and backend_name not in (None, "cuda", "hip"):
         return f"runs its +{mode} rows on a GPU backend (cuda, hip) only"
-    return rows_fit(shape)
+    return benchkit.rows_fit(shape)
 
 
 def _bench_options(shape, mode, rng):

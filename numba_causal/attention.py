@@ -63,7 +63,7 @@ import numpy as np
 from numba import int32, int64, prange, uint32
 
 from . import compile as kc
-from . import dtypes, elements, fastpath, op, panels, reductions
+from . import benchkit, dtypes, elements, fastpath, op, panels, reductions
 from .arrays import constant_on, inspect_scores, overlaps
 from .backends import get_backend, spelling
 from .compile import GPU, compile_time
@@ -2904,12 +2904,9 @@ def _bench_check(shape, dtype, backend_name):
     c = bench_case(shape)
     if c["heads_q"] % c["heads_kv"]:
         return f"needs heads_q a multiple of heads_kv; got {c['heads_q']} and {c['heads_kv']}"
-    if c["seq_len"] > c["cache_len"]:
-        return (f"needs seq_len <= cache_len (got {c['seq_len']} > {c['cache_len']}: its "
-                f"rows before the first key would be fully masked)")
     if len(shape) > 6 and shape[6] != 1:
         return f"takes 1 as a seventh size (ragged kv_lens); got {shape[6]}"
-    return ""
+    return benchkit.rows_fit((c["seq_len"], c["cache_len"]))
 
 
 def bench_attention(ctx, shape, dtype):

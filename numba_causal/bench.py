@@ -221,6 +221,10 @@ def check_shapes(families, cases, backend_name: str = None) -> None:
     run (its ``bench_sizes``), each dtype's ``+MODE`` one it has (``bench_modes``) and
     the case one its benchmark can run on ``backend_name`` (``bench_check``), else
     ValueError naming what it takes."""
+    for shape, dtypes in cases:
+        if isinstance(dtypes, str) or not all(isinstance(d, str) for d in dtypes):
+            raise ValueError(f"a case is (shape, dtype names), the names a tuple or list: "
+                             f"got dtypes {dtypes!r} for shape {tuple(shape)}")
     for family in families:
         for shape, dtypes in cases:
             if len(shape) not in family.bench_sizes:
@@ -252,11 +256,9 @@ def run_benchmark(backend="auto", cases=None, repeats=None, progress=True, peers
     sweep = "quick" if cases == "quick" else _sweep(chosen)
     if cases == "quick":
         cases = None
-    for shape, dtypes in cases or ():
-        if isinstance(dtypes, str) or not all(isinstance(d, str) for d in dtypes):
-            raise ValueError(f"a case is (shape, dtype names), the names a tuple or list: "
-                             f"got dtypes {dtypes!r} for shape {tuple(shape)}")
     families = bench_families(ops, cases is not None)
+    if cases:  # the command line checked them before the run already (exit status 2)
+        check_shapes(families, cases, chosen.name)
     if on_gpu:
         import torch
 
@@ -371,12 +373,11 @@ def _plot_path(text: str) -> str:
 
 
 def _ops(text: str) -> tuple:
-    known = {f.bench_label: f.name for f in op.families().values() if f.bench is not None}
     names = tuple(t.strip() for t in text.split(",") if t.strip())
-    bad = [n for n in names if n not in known and n not in known.values()]
-    if bad or not names:
-        raise argparse.ArgumentTypeError(f"unknown op {', '.join(bad) or text!r}; choose from "
-                                         f"{', '.join(sorted(known))}")
+    try:
+        bench_families(names or (text,))  # bench_families names what it knows
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return names
 
 

@@ -306,14 +306,19 @@ def test_bench_case_past_memory_exits_2(capsys, monkeypatch):
 
 
 def test_run_benchmark_refuses_what_it_cannot_run():
-    """The Python entry refuses an op it does not know (it ran no rows) and dtypes
-    given as one string (each character taken as a dtype), before any work."""
+    """The Python entry refuses an op it does not know (it ran no rows), dtypes
+    given as one string (each character taken as a dtype) and a case the op's
+    benchmark cannot run (its float64 check failed on the NaN of a fully masked
+    row), before any work, as the command line does."""
     from numba_causal import bench
 
     with pytest.raises(ValueError, match="unknown op 'nope'; choose from attention, mask"):
         bench.run_benchmark("cpu", ops=["nope"], progress=False)
     with pytest.raises(ValueError, match="got dtypes 'float32' for shape"):
         bench.run_benchmark("cpu", cases=[((4, 4), "float32")], progress=False)
+    with pytest.raises(ValueError, match="softmax needs seq_len <= cache_len"):
+        bench.run_benchmark("cpu", cases=[((9, 8), ("float32",))], ops=["softmax"],
+                            progress=False)
 
 
 def test_bench_ragged_attention_on_the_cpu():

@@ -125,24 +125,26 @@ def plain_python(fn):
     return getattr(fn, "py_func", None) or getattr(fn, "_defn", None) or fn
 
 
-def _code_bytes(code, out: list) -> None:
+def code_bytes(code, out: list) -> None:
+    """Append ``code``'s bytecode, names and constants (nested functions' too) to
+    ``out``: what a digest of the code reads (also tools/amd/codegen.py's)."""
     out.append(code.co_code)
     out.append(repr(code.co_names).encode())
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
-            _code_bytes(const, out)
+            code_bytes(const, out)
         elif isinstance(const, frozenset):  # `x in {...}`: set order varies per process
             out.append(repr(sorted(const, key=repr)).encode())
         else:
             out.append(repr(const).encode())
 
 
-def _named_in(code) -> set:
+def global_names(code) -> set:
     """The global names ``code`` and the functions nested in it use."""
     names = set(code.co_names)
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
-            names |= _named_in(const)
+            names |= global_names(const)
     return names
 
 
@@ -167,7 +169,7 @@ def code_digest(*functions) -> str:
             return
         seen.add(id(fn))
         parts.append(f"{fn.__module__}.{fn.__qualname__}".encode())
-        _code_bytes(fn.__code__, parts)
+        code_bytes(fn.__code__, parts)
         for cell in fn.__closure__ or ():  # what a made function was made from
             value = cell.cell_contents
             if _ours(value):
@@ -176,7 +178,7 @@ def code_digest(*functions) -> str:
                 parts.append(repr(value).encode()
                              if isinstance(value, (str, int, float, tuple))
                              else type(value).__name__.encode())
-        for name in sorted(_named_in(fn.__code__)):
+        for name in sorted(global_names(fn.__code__)):
             value = fn.__globals__.get(name)
             if _ours(value):
                 parts.append(name.encode())

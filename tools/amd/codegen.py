@@ -440,57 +440,38 @@ def toolchain_digest() -> str:
     return digest.hexdigest()
 
 
-def _code_parts(code, out: list) -> None:
-    out.append(code.co_code)
-    out.append(repr(code.co_names).encode())
-    for const in code.co_consts:
-        if isinstance(const, type(code)):
-            _code_parts(const, out)
-        else:
-            out.append(repr(const).encode())
-
-
-def _names(code) -> set:
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, type(code)):
-            names |= _names(const)
-    return names
-
-
-def _definition(value):
-    """The Python function behind a device function (``py_func``) or a numba
-    ``@intrinsic`` (``_defn``: its typing and codegen), else ``value``."""
-    return getattr(value, "py_func", None) or getattr(value, "_defn", None) or value
-
-
 def code_digest(pyfunc) -> str:
     """A hash of the code a bound kernel compiles to: its bytecode and, for every
     global it names, the value: a function, device function or ``@intrinsic`` by its
     own code (recursively, in its own globals, and the functions and values it was
     made from: closure cells), a module by name (its version is pinned), anything
     else by ``repr`` (constants, NumPy/numba types). Equal for the same kernel and
-    constants; different when any helper or primitive it reaches changes."""
+    constants; different when any helper or primitive it reaches changes. The code
+    is read as the package's own disk-cache digest reads it (numba_causal.compile);
+    unlike that one, this follows every function a kernel reaches, library or not."""
+    # numba_causal on first use, as elsewhere in this file (after load_hip)
+    from numba_causal.compile import code_bytes, global_names, plain_python
+
     parts, seen = [], set()
 
     def visit(fn):
-        fn = _definition(fn)
+        fn = plain_python(fn)
         if id(fn) in seen:
             return
         seen.add(id(fn))
         parts.append(f"{fn.__module__}.{fn.__qualname__}".encode())
-        _code_parts(fn.__code__, parts)
+        code_bytes(fn.__code__, parts)
         for cell in fn.__closure__ or ():  # a made function: what it was made from
-            value = _definition(cell.cell_contents)
+            value = plain_python(cell.cell_contents)
             if isinstance(value, types.FunctionType):
                 visit(value)
             else:
                 parts.append(f"cell={value!r}".encode())
-        for name in sorted(_names(fn.__code__)):
+        for name in sorted(global_names(fn.__code__)):
             if name not in fn.__globals__:
                 continue
             value = fn.__globals__[name]
-            target = _definition(value)
+            target = plain_python(value)
             if isinstance(target, types.FunctionType):
                 parts.append(name.encode())
                 visit(target)

@@ -348,6 +348,32 @@ def test_direct_route_still_blocked_for_gfx942_and_gfx1100():
             hip.compile_llvm_ir(axpy, "void(float32[:], float32, float32[:])", amdgpu_arch=arch)
 
 
+def test_archs_of_one_proxy_share_the_front_end(tmp_path, monkeypatch):
+    """compile_cached makes numba-hip's IR once for the archs of one proxy (gfx90a
+    and gfx942): the second arch's code object is built from the first's IR, cached
+    beside the code objects, with no front-end run; gfx1100 (proxy gfx1030) runs
+    its own. Each code object still carries its own arch's IR and ELF."""
+
+    def axpy(r, a, x):
+        i = hip.grid(1)
+        if i < r.size:
+            r[i] = a * x[i]
+
+    sig = "void(float32[:], float32, float32[:])"
+    monkeypatch.setattr(codegen, "CACHE_DIR", tmp_path)
+    made = []
+    real = codegen.proxy_ir
+    monkeypatch.setattr(codegen, "proxy_ir", lambda *a: made.append(a[2]) or real(*a))
+    cos = {arch: codegen.compile_cached(axpy, sig, arch, "share") for arch in codegen.ARCHS}
+    assert made == ["gfx90a", "gfx1030"]
+    assert '"target-cpu"="gfx942"' in cos["gfx942"].ir
+    assert cos["gfx942"].ir == codegen.retarget(cos["gfx90a"].ir, "gfx90a", "gfx942")
+    for arch, co in cos.items():
+        assert co.arch == arch and co.header["e_flags"] & 0xFF == MACH[arch], where(co)
+        assert co.metadata["amdhsa.target"].startswith(f"amdgcn-amd-amdhsa--{arch}"), where(co)
+    assert len(list(tmp_path.glob("*.ll"))) == 2 and len(list(tmp_path.glob("*.pkl"))) == 3
+
+
 @pytest.mark.parametrize("name,arch", _pairs(only=reduces))
 def test_row_reductions_are_wavefront_shuffles(name, arch):
     """primitives.lane_xor_hip: a row within one wavefront reduces with cross-lane

@@ -28,7 +28,9 @@ Compiled code objects are cached on disk (``compile_cached``), keyed by a hash
 of everything that decides them: the kernel's code and every helper, device
 primitive (``@intrinsic``: its codegen) and constant it reaches (``code_digest``),
 this file and the toolchain pins (setup.sh, requirements-hip.txt), the signature
-and the arch. The cache is
+and the arch. numba-hip's IR (the front end, about 70 % of a compilation) is
+cached beside them, keyed the same way but by the proxy arch (``ir_arch``), so
+gfx942 is compiled from gfx90a's IR without a second front-end run. The cache is
 shared by parallel test workers, the table step and (where
 NUMBA_CAUSAL_AMD_CACHE points outside the clone) later CI runs.
 """
@@ -124,12 +126,18 @@ def _device_arch(arch: str):
         dispatcher.get_current_device = saved
 
 
+def proxy_ir(pyfunc, signature: str, proxy: str) -> str:
+    """numba-hip's AMDGPU LLVM IR of ``pyfunc`` for arch ``proxy`` (the front end:
+    typing and lowering, about 70 % of a compilation's time)."""
+    hip = load_hip()
+    with _device_arch(proxy):
+        ir, _ = hip.compile_llvm_ir(pyfunc, signature, amdgpu_arch=proxy)
+    return ir
+
+
 def kernel_ir(pyfunc, signature: str, arch: str) -> str:
     """AMDGPU LLVM IR of ``pyfunc`` for ``arch`` (via its proxy arch if it has one)."""
-    hip = load_hip()
-    with _device_arch(ir_arch(arch)):
-        ir, _ = hip.compile_llvm_ir(pyfunc, signature, amdgpu_arch=ir_arch(arch))
-    return retarget(ir, ir_arch(arch), arch)
+    return retarget(proxy_ir(pyfunc, signature, ir_arch(arch)), ir_arch(arch), arch)
 
 
 def retarget(ir: str, proxy: str, arch: str) -> str:
@@ -418,10 +426,13 @@ def fix_arguments(hip, pyfunc, signature: str, **values) -> tuple:
     return namespace[wrapper], f"{ret}({', '.join(t for _, t in kept)})"
 
 
-def compile_kernel(pyfunc, signature: str, arch: str) -> CodeObject:
+def compile_kernel(pyfunc, signature: str, arch: str, ir: str = None) -> CodeObject:
     """Compile ``pyfunc`` (a kernel source whose global ``hip`` is numba.hip) with
-    ``signature`` for ``arch``: numba-hip IR -> ROCm LLVM -> ld.lld code object."""
-    ir = kernel_ir(pyfunc, signature, arch)
+    ``signature`` for ``arch``: numba-hip IR -> ROCm LLVM -> ld.lld code object.
+    ``ir``: the kernel's proxy_ir for ``ir_arch(arch)``, if already made."""
+    if ir is None:
+        ir = proxy_ir(pyfunc, signature, ir_arch(arch))
+    ir = retarget(ir, ir_arch(arch), arch)
     low = lower(ir, arch)
     return CodeObject(arch, ir_arch(arch), ir, low.opt_ir, low.asm, link(low.obj))
 
@@ -489,21 +500,35 @@ def compile_cached(pyfunc, signature: str, arch: str, key: str = "") -> CodeObje
     kernel's code (``code_digest``: the kernel, every helper it reaches and the
     constants), the signature, the arch, the toolchain (``toolchain_digest``) and
     ``key`` (a label, e.g. the catalog name; part of the key, never all of it)."""
-    name = hashlib.sha256("\0".join((toolchain_digest(), code_digest(pyfunc), key, signature,
-                                     arch)).encode())
-    path = CACHE_DIR / f"{name.hexdigest()}.pkl"
+    parts = (toolchain_digest(), code_digest(pyfunc), key, signature)
+    path = CACHE_DIR / f"{_cache_name(*parts, arch)}.pkl"
     if path.exists():
         try:
             return CodeObject(**pickle.loads(path.read_bytes()))
         except Exception:  # a torn or foreign file: compile again
             pass
-    co = compile_kernel(pyfunc, signature, arch)
+    # the front end's IR is shared by the archs of one proxy (gfx90a and gfx942)
+    ir_path = CACHE_DIR / f"{_cache_name(*parts, 'ir', ir_arch(arch))}.ll"
+    ir = ir_path.read_text() if ir_path.exists() else None
+    if ir is None:
+        ir = proxy_ir(pyfunc, signature, ir_arch(arch))
+        _write_atomic(ir_path, ir.encode())
+    co = compile_kernel(pyfunc, signature, arch, ir)
+    _write_atomic(path, pickle.dumps({f: getattr(co, f) for f in
+                                      ("arch", "ir_arch", "ir", "opt_ir", "asm", "elf")}))
+    return co
+
+
+def _cache_name(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """``data`` to ``path`` by a rename: parallel workers never read half a file."""
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps({f: getattr(co, f) for f in
-                                  ("arch", "ir_arch", "ir", "opt_ir", "asm", "elf")}))
-    os.replace(tmp, path)  # atomic: parallel workers never read half a file
-    return co
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 # -- what the checks read off a variant ---------------------------------------------

@@ -216,7 +216,38 @@ def _constant_values(constants: dict, device_jit, suffix: str = "") -> dict:
     return values
 
 
-def bound_namespace(kernel, helpers, constants: dict, gpu, device_jit, suffix: str = "") -> dict:
+def _value_key(value):
+    """A constant as a dictionary key: plain values and numba types by type and repr
+    (equal constants, equal keys), anything else (a compiled predicate) by identity."""
+    if value is None or isinstance(value, (bool, int, float, str, tuple)) or \
+            type(value).__module__.startswith("numba.core.types"):
+        return (type(value).__qualname__, repr(value))
+    return ("object", id(value))
+
+
+def _helper_keys(pairs: list, values: dict) -> dict:
+    """name -> what a helper's bound copy is made of: its function and, for each
+    global it names, the value it resolves to (a constant by _value_key, a helper by
+    its own key, recursively; a device callable by identity). Two variants whose
+    helper has the same key bind the same code to the same names."""
+    functions, keys = dict(pairs), {}
+
+    def key(name):
+        fn = functions[name]
+        if not isinstance(fn, types.FunctionType):
+            return ("object", id(fn))
+        if name not in keys:
+            keys[name] = ("cycle", name)  # numba device functions do not recurse
+            keys[name] = (id(fn), tuple(
+                (g, key(g) if g in functions else _value_key(values[g]))
+                for g in sorted(global_names(fn.__code__)) if g in functions or g in values))
+        return keys[name]
+
+    return {name: key(name) for name in functions}
+
+
+def bound_namespace(kernel, helpers, constants: dict, gpu, device_jit, suffix: str = "",
+                    shared: dict = None) -> dict:
     """Globals for ``kernel``: its module's, with ``gpu``, the constants and the
     helpers compiled by ``device_jit``. Each helper resolves its own globals in a
     copy of *its* module's namespace with the same constants and helpers.
@@ -225,7 +256,11 @@ def bound_namespace(kernel, helpers, constants: dict, gpu, device_jit, suffix: s
     compiled function by qualname and a per-process counter, and links functions
     across its libraries by that name, taking any one definition as *the* one: two
     variants of a helper loaded from the disk cache (compiled by different
-    processes, whose counters can agree) must not share a name."""
+    processes, whose counters can agree) must not share a name.
+
+    ``shared``: a dict kept across the calls for one target (bind_for_aot's
+    catalog): a helper whose key (_helper_keys) was bound before reuses that device
+    function, so that numba compiles it once for all the variants binding it alike."""
     values = _constant_values(constants, device_jit, suffix)
     values["gpu"] = gpu
     pairs = _helper_pairs(helpers)
@@ -239,8 +274,17 @@ def bound_namespace(kernel, helpers, constants: dict, gpu, device_jit, suffix: s
 
     # a plain function is bound and compiled per backend; anything else (an
     # @intrinsic, a numba builtin) is already a device callable and goes in as it is
-    compiled = {name: device_jit(bind(fn, namespace_of(fn), fn.__qualname__ + suffix))
-                if isinstance(fn, types.FunctionType) else fn for name, fn in pairs}
+    keys = _helper_keys(pairs, values) if shared is not None else {}
+    compiled = {}
+    for name, fn in pairs:
+        if not isinstance(fn, types.FunctionType):
+            compiled[name] = fn
+        elif shared is not None and (id(gpu), keys[name]) in shared:
+            compiled[name] = shared[id(gpu), keys[name]]
+        else:
+            compiled[name] = device_jit(bind(fn, namespace_of(fn), fn.__qualname__ + suffix))
+            if shared is not None:
+                shared[id(gpu), keys[name]] = compiled[name]
     kernel_namespace = namespace_of(kernel)
     for namespace in namespaces.values():
         namespace.update(compiled)
@@ -423,11 +467,15 @@ def _damage_is_a_miss(dispatcher):
     return dispatcher
 
 
-def bind_for_aot(kernel, helpers, constants: dict, gpu):
+def bind_for_aot(kernel, helpers, constants: dict, gpu, shared: dict = None):
     """``kernel`` bound to namespace ``gpu`` (e.g. ``numba.hip``) with its helpers as
     device functions of that namespace, uncompiled: for ahead-of-time compilation
-    (``numba.hip.compile_llvm_ir(fn, signature, ...)``)."""
-    namespace = bound_namespace(kernel, helpers, constants, gpu, lambda f: gpu.jit(device=True)(f))
+    (``numba.hip.compile_llvm_ir(fn, signature, ...)``). ``shared``: one dict for
+    the kernels of one target (bound_namespace): helpers bound alike are one device
+    function, compiled once. numba keeps a device function's compilation per
+    argument types, not per target: never share one dict between targets."""
+    namespace = bound_namespace(kernel, helpers, constants, gpu,
+                                lambda f: gpu.jit(device=True)(f), shared=shared)
     return bind(kernel, namespace)
 
 

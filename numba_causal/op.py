@@ -239,12 +239,12 @@ def aot_catalog(gpu, warp: int) -> list:
     (``numba.hip`` or ``numba.cuda``) for a target whose warp (wavefront) is
     ``warp`` lanes, uncompiled: a list of compile.KernelSpec."""
     backend_name = "hip" if gpu.__name__.endswith("hip") else "cuda"
-    specs = []
+    specs, shared = [], {}  # helpers bound alike are compiled once (kc.bind_for_aot)
     for family in families().values():
         for name, constants in (family.aot_variants(warp) if family.aot_variants else ()):
             constants = family.variant(constants)
             fn = kc.bind_for_aot(family.gpu_kernel, family.gpu_helper_list(backend_name),
-                                 constants, gpu)
+                                 constants, gpu, shared)
             specs.append(kc.KernelSpec(name, fn, family.signature(constants), family.name,
                                        dict(constants)))
     return specs

@@ -186,3 +186,64 @@ print(np.isneginf(x).astype(int).tolist())
         assert err.count("RuntimeWarning: numba_causal: a cache entry of") == 1, err
         assert "could not be loaded" in err and ".nbi" in err
         assert "could not be loaded" not in run()  # written anew, loaded as it is
+
+
+# -- ahead-of-time binding: helpers bound alike are one device function -----------------
+
+LANES, ROWS = kc.compile_time("LANES", "ROWS")
+
+
+def _steps(n):  # names no constant
+    return n + 1
+
+
+def _lane_steps(n):  # names LANES
+    return _steps(n) * LANES
+
+
+def _row_steps(n):  # names no constant, but calls a helper that names LANES
+    return _lane_steps(n) + 1
+
+
+def _kernel(out):
+    out[0] = _row_steps(ROWS)
+
+
+def test_aot_variants_share_the_helpers_they_bind_alike():
+    """kc.bind_for_aot with one ``shared`` dict (the AMD check's catalog): a helper
+    is one device function for every variant whose constants it reaches (itself or
+    through the helpers it calls) are equal, and its own for the others."""
+    from numba import cuda
+
+    helpers, shared = (_steps, _lane_steps, _row_steps), {}
+    a, b, c = (kc.bind_for_aot(_kernel, helpers, dict(LANES=lanes, ROWS=rows), cuda, shared)
+               for lanes, rows in ((32, 1), (32, 2), (64, 1)))
+
+    def helper(kernel, name):
+        return kernel.__globals__[name]
+
+    assert helper(a, "_steps") is helper(b, "_steps") is helper(c, "_steps")
+    assert helper(a, "_lane_steps") is helper(b, "_lane_steps")
+    assert helper(a, "_lane_steps") is not helper(c, "_lane_steps")
+    assert helper(a, "_row_steps") is helper(b, "_row_steps")
+    assert helper(a, "_row_steps") is not helper(c, "_row_steps")
+    assert helper(c, "_lane_steps").py_func.__globals__["LANES"] == 64
+    assert helper(c, "_row_steps").py_func.__globals__["_lane_steps"] is helper(c, "_lane_steps")
+    assert (a.__globals__["ROWS"], b.__globals__["ROWS"]) == (1, 2)
+    alone = kc.bind_for_aot(_kernel, helpers, dict(LANES=32, ROWS=1), cuda)
+    assert helper(alone, "_steps") is not helper(a, "_steps")
+
+
+def test_aot_catalog_binds_each_alike_helper_once():
+    """The catalog's variants share their helpers where they bind them alike (most of
+    numba's front-end time in the AMD check is compiling helpers: docs/amd.md)."""
+    from numba import cuda
+
+    from numba_causal.op import aot_catalog
+
+    seen = {}
+    for spec in aot_catalog(cuda, 32):
+        for value in spec.pyfunc.__globals__.values():
+            if getattr(value, "py_func", None) is not None:
+                seen.setdefault(id(value), set()).add(spec.name)
+    assert max(len(names) for names in seen.values()) > 10

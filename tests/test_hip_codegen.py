@@ -348,6 +348,27 @@ def test_direct_route_still_blocked_for_gfx942_and_gfx1100():
             hip.compile_llvm_ir(axpy, "void(float32[:], float32, float32[:])", amdgpu_arch=arch)
 
 
+def test_cache_key_covers_the_code_that_binds_a_kernel(monkeypatch):
+    """A change to how the package binds a catalog kernel to its helpers (e.g. which
+    variants share a helper: compile.bind_for_aot) changes every cache key."""
+    from numba_causal import compile as kc
+
+    codegen.toolchain_digest.cache_clear()
+    before = codegen.toolchain_digest()
+
+    def bound_namespace(*args, **kwargs):
+        return {}
+
+    monkeypatch.setattr(kc, "bound_namespace", bound_namespace)
+    codegen.toolchain_digest.cache_clear()
+    try:
+        assert codegen.toolchain_digest() != before
+    finally:
+        monkeypatch.undo()
+        codegen.toolchain_digest.cache_clear()
+    assert codegen.toolchain_digest() == before
+
+
 def test_archs_of_one_proxy_share_the_front_end(tmp_path, monkeypatch):
     """compile_cached makes numba-hip's IR once for the archs of one proxy (gfx90a
     and gfx942): the second arch's code object is built from the first's IR, cached

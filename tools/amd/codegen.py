@@ -443,11 +443,17 @@ def compile_kernel(pyfunc, signature: str, arch: str, ir: str = None) -> CodeObj
 @lru_cache(maxsize=None)
 def toolchain_digest() -> str:
     """A hash of what decides a code object besides the kernel's own code: this
-    file and the toolchain pins (setup.sh's apt pins, requirements-hip.txt)."""
+    file, the toolchain pins (setup.sh's apt pins, requirements-hip.txt) and the
+    package's code that binds a catalog kernel to its helpers and constants
+    (op.aot_catalog, compile.bind_for_aot and what they call)."""
+    from numba_causal import compile as kc
+    from numba_causal import op
+
     digest = hashlib.sha256()
     for path in (Path(__file__).resolve(), REPO / "tools/amd/setup.sh",
                  REPO / "tools/amd/requirements-hip.txt"):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update(kc.code_digest(op.aot_catalog, kc.bind_for_aot).encode())
     return digest.hexdigest()
 
 

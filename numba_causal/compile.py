@@ -218,11 +218,17 @@ def _constant_values(constants: dict, device_jit, suffix: str = "") -> dict:
 
 def _value_key(value):
     """A constant as a dictionary key: plain values and numba types by type and repr
-    (equal constants, equal keys), anything else (a compiled predicate) by identity."""
+    (equal constants, equal keys), anything else (a compiled predicate) by identity:
+    the object itself where it hashes, so that a dict of keys keeps it alive and its
+    id is never another's."""
     if value is None or isinstance(value, (bool, int, float, str, tuple)) or \
             type(value).__module__.startswith("numba.core.types"):
         return (type(value).__qualname__, repr(value))
-    return ("object", id(value))
+    try:
+        hash(value)
+    except TypeError:
+        return ("object", id(value))
+    return (type(value), value)  # the type too: numpy's 1.0 of two widths compare equal
 
 
 def _helper_keys(pairs: list, values: dict) -> dict:
@@ -235,10 +241,10 @@ def _helper_keys(pairs: list, values: dict) -> dict:
     def key(name):
         fn = functions[name]
         if not isinstance(fn, types.FunctionType):
-            return ("object", id(fn))
+            return _value_key(fn)
         if name not in keys:
             keys[name] = ("cycle", name)  # numba device functions do not recurse
-            keys[name] = (id(fn), tuple(
+            keys[name] = (fn, tuple(
                 (g, key(g) if g in functions else _value_key(values[g]))
                 for g in sorted(global_names(fn.__code__)) if g in functions or g in values))
         return keys[name]

@@ -247,3 +247,16 @@ def test_aot_catalog_binds_each_alike_helper_once():
             if getattr(value, "py_func", None) is not None:
                 seen.setdefault(id(value), set()).add(spec.name)
     assert max(len(names) for names in seen.values()) > 10
+
+
+def test_aot_constants_equal_in_value_but_not_in_type_are_not_shared():
+    """numpy's float32 1.0 and float64 1.0 compare (and hash) equal, but numba types
+    them apart: a helper naming such a constant is bound once for each."""
+    import numpy as np
+    from numba import cuda
+
+    helpers, shared = (_steps, _lane_steps, _row_steps), {}
+    a, b = (kc.bind_for_aot(_kernel, helpers, dict(LANES=lanes, ROWS=1), cuda, shared)
+            for lanes in (np.float32(1.0), np.float64(1.0)))
+    assert a.__globals__["_steps"] is b.__globals__["_steps"]
+    assert a.__globals__["_lane_steps"] is not b.__globals__["_lane_steps"]

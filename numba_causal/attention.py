@@ -1783,13 +1783,26 @@ def tile_values(acc, alpha, tile_acc, weights, scores, vv, lo_t, hi_t, rows, dim
 
 
 def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
-    """CPU kernel (``@njit(parallel=True)``): (batch, KV head, tile of CPU_ROWS group
-    rows) in parallel. The tile's key range goes in tiles of KEY_TILE keys, each
+    """CPU kernel (``@njit(parallel=True)``): its tasks, (batch, KV head, tile of
+    CPU_ROWS group rows), in parallel, each one call of attention_cpu_task (in this
+    kind a function of its own, kc.outlined: numba's parallel passes see one call)."""
+    batch, heads_q, seq_len = q.shape[0], q.shape[1], q.shape[2]
+    heads_kv = k.shape[1]
+    tiles = (heads_q // heads_kv * seq_len + CPU_ROWS - 1) // CPU_ROWS
+    for task in prange(batch * heads_kv * tiles):
+        # int64: numba's parallel body counts in uint64, the outer loop in int64
+        attention_cpu_task(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets,
+                           np.int64(task))
+
+
+@kc.outlined
+def attention_cpu_task(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets, task):
+    """Task ``task`` of attention_cpu: (batch, KV head, tile of CPU_ROWS group rows),
+    numbered batch-major. The tile's key range goes in tiles of KEY_TILE keys, each
     decoded once into rows of the compute type (or, with DIRECT_KV, read where it
     lies, a 16-bit element converted as it is loaded: panels.to_compute). Where a
-    KV head has more than
-    WIDE_ROWS query rows (WIDE_TASKS, a compile-time constant: one path compiled a
-    variant), the scores are panel products (panels.rows_product: ``[key, row]``, the
+    KV head has more than WIDE_ROWS query rows (WIDE_TASKS, a compile-time constant:
+    one path compiled a variant), the scores are panel products (panels.rows_product: ``[key, row]``, the
     rows in vector lanes, PANEL_ROWS keys a call) and the online softmax takes every
     row at once (tile_softmax_by_lane); else four rows by four keys
     (scores_four_keys) and row by row (tile_softmax_by_row). The softmax is in base
@@ -1800,88 +1813,87 @@ def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
     group = heads_q // heads_kv
     rows_total = group * seq_len
     tiles = (rows_total + CPU_ROWS - 1) // CPU_ROWS
-    for task in prange(batch * heads_kv * tiles):
-        b = task // (heads_kv * tiles)
-        hkv = (task // tiles) % heads_kv
-        row0 = (task % tiles) * CPU_ROWS
-        rows = min(CPU_ROWS, rows_total - row0)
-        # scratch of the path this variant compiles (the other's: one element)
-        wide = KEY_TILE if WIDE_TASKS else 1
-        few = 1 if WIDE_TASKS else KEY_TILE
-        decoded = KEY_TILE if WIDE_TASKS or not DIRECT_KV else 1
-        q_s = np.zeros((CPU_ROWS, head_dim), COMPUTE)  # rows past ``rows`` stay 0
-        q_t = np.zeros((head_dim if WIDE_TASKS else 1, CPU_ROWS), COMPUTE)  # q_s transposed
-        acc = np.zeros((CPU_ROWS, dim_v), COMPUTE)
-        m = np.full(CPU_ROWS, NEG_INF, COMPUTE)
-        total = np.zeros(CPU_ROWS, COMPUTE)
-        lo_r = np.zeros(CPU_ROWS, np.int64)
-        hi_r = np.zeros(CPU_ROWS, np.int64)
-        pos_r = np.zeros(CPU_ROWS, np.int64)
-        kk = np.zeros((decoded, head_dim), COMPUTE)  # the tile's keys (rows past n: stale)
-        vv = np.empty((decoded, dim_v), COMPUTE)
-        s_r = np.empty((CPU_ROWS, few), COMPUTE)  # scores [row, key] (few rows)
-        p = np.empty((CPU_ROWS, few), COMPUTE)  # weights [row, key]
-        s_t = np.empty((wide, CPU_ROWS), COMPUTE)  # scores [key, row] (many rows)
-        w_t = np.empty((wide, CPU_ROWS), COMPUTE)  # weights [key, row]
-        lanes = np.empty((4, CPU_ROWS), COMPUTE)
-        alpha = np.ones(CPU_ROWS, COMPUTE)  # the rows' rescale factors of a tile
-        tile_acc = np.empty((CPU_ROWS, dim_v), COMPUTE)  # a tile's weighted values
-        lo_t = np.zeros(CPU_ROWS, np.int64)  # each row's keys in the tile, [lo_t, hi_t)
-        hi_t = np.zeros(CPU_ROWS, np.int64)
-        first, last = cache_len, 0
-        kv_len = kv_lens[b] if USE_KV_LENS else cache_len
-        for r in range(rows):
-            h = hkv * group + (row0 + r) // seq_len
-            qq = (row0 + r) % seq_len
-            for d in range(head_dim):
-                q_s[r, d] = to_compute(q[b, h, qq, d], FORMAT) * scale
-                if WIDE_TASKS:
-                    q_t[d, r] = q_s[r, d]
-            pos = qq + (q_offsets[b] if USE_Q_OFFSETS else offset)
-            lo, hi = kept_keys(pos, window, kv_len, cache_len)
-            lo_r[r], hi_r[r], pos_r[r] = lo, hi, pos
-            if hi > lo:
-                first, last = min(first, lo), max(last, hi)
-        for start in range(first, last, KEY_TILE):
-            n = min(KEY_TILE, last - start)
-            if WIDE_TASKS or not DIRECT_KV:
-                for j in range(n):
-                    for d in range(head_dim):
-                        kk[j, d] = to_compute(k[b, hkv, start + j, d], FORMAT)
-                    for d in range(dim_v):
-                        vv[j, d] = to_compute(v[b, hkv, start + j, d], FORMAT)
+    b = task // (heads_kv * tiles)
+    hkv = (task // tiles) % heads_kv
+    row0 = (task % tiles) * CPU_ROWS
+    rows = min(CPU_ROWS, rows_total - row0)
+    # scratch of the path this variant compiles (the other's: one element)
+    wide = KEY_TILE if WIDE_TASKS else 1
+    few = 1 if WIDE_TASKS else KEY_TILE
+    decoded = KEY_TILE if WIDE_TASKS or not DIRECT_KV else 1
+    q_s = np.zeros((CPU_ROWS, head_dim), COMPUTE)  # rows past ``rows`` stay 0
+    q_t = np.zeros((head_dim if WIDE_TASKS else 1, CPU_ROWS), COMPUTE)  # q_s transposed
+    acc = np.zeros((CPU_ROWS, dim_v), COMPUTE)
+    m = np.full(CPU_ROWS, NEG_INF, COMPUTE)
+    total = np.zeros(CPU_ROWS, COMPUTE)
+    lo_r = np.zeros(CPU_ROWS, np.int64)
+    hi_r = np.zeros(CPU_ROWS, np.int64)
+    pos_r = np.zeros(CPU_ROWS, np.int64)
+    kk = np.zeros((decoded, head_dim), COMPUTE)  # the tile's keys (rows past n: stale)
+    vv = np.empty((decoded, dim_v), COMPUTE)
+    s_r = np.empty((CPU_ROWS, few), COMPUTE)  # scores [row, key] (few rows)
+    p = np.empty((CPU_ROWS, few), COMPUTE)  # weights [row, key]
+    s_t = np.empty((wide, CPU_ROWS), COMPUTE)  # scores [key, row] (many rows)
+    w_t = np.empty((wide, CPU_ROWS), COMPUTE)  # weights [key, row]
+    lanes = np.empty((4, CPU_ROWS), COMPUTE)
+    alpha = np.ones(CPU_ROWS, COMPUTE)  # the rows' rescale factors of a tile
+    tile_acc = np.empty((CPU_ROWS, dim_v), COMPUTE)  # a tile's weighted values
+    lo_t = np.zeros(CPU_ROWS, np.int64)  # each row's keys in the tile, [lo_t, hi_t)
+    hi_t = np.zeros(CPU_ROWS, np.int64)
+    first, last = cache_len, 0
+    kv_len = kv_lens[b] if USE_KV_LENS else cache_len
+    for r in range(rows):
+        h = hkv * group + (row0 + r) // seq_len
+        qq = (row0 + r) % seq_len
+        for d in range(head_dim):
+            q_s[r, d] = to_compute(q[b, h, qq, d], FORMAT) * scale
             if WIDE_TASKS:
-                for j0 in range(0, n, PANEL_ROWS):
-                    for c0 in range(0, rows, PANEL_LANES):
-                        rows_product(s_t, kk, q_t, j0, c0, 0, head_dim, FORMAT)
-                tile_softmax_by_lane(s_t, w_t, m, total, alpha, lo_t, hi_t, lo_r, hi_r, pos_r,
-                                     lanes, rows, start, n, b, hkv * group, row0, seq_len)
-                tile_values(acc, alpha, tile_acc, w_t.T, s_t.T, vv, lo_t, hi_t, rows, dim_v)
-                continue
-            if DIRECT_KV:  # each key read by few rows: read where it lies, not copied
-                k_tile = k[b, hkv, start:start + n]
-                v_tile = v[b, hkv, start:start + n]
-            else:
-                k_tile = kk
-                v_tile = vv
-            scores_by_row(s_r, q_s, k_tile, n, rows, head_dim)
-            tile_softmax_by_row(s_r, p, m, total, alpha, lo_t, hi_t, lo_r, hi_r, pos_r, rows,
-                                start, n, b, hkv * group, row0, seq_len)
-            tile_values(acc, alpha, tile_acc, p, s_r, v_tile, lo_t, hi_t, rows, dim_v)
-        for r in range(rows):
-            h = hkv * group + (row0 + r) // seq_len
-            qq = (row0 + r) % seq_len
-            inverse = COMPUTE(1) / total[r] if total[r] != 0 else COMPUTE(0)
-            for d in range(dim_v):
-                out[b, h, qq, d] = float_to_element(acc[r, d] * inverse)
-            if HAS_LSE:
-                lse[b, h, qq, 0] = COMPUTE(m[r] * COMPUTE(LN2) + math.log(total[r])) \
-                    if total[r] != 0 else COMPUTE(NEG_INF)
+                q_t[d, r] = q_s[r, d]
+        pos = qq + (q_offsets[b] if USE_Q_OFFSETS else offset)
+        lo, hi = kept_keys(pos, window, kv_len, cache_len)
+        lo_r[r], hi_r[r], pos_r[r] = lo, hi, pos
+        if hi > lo:
+            first, last = min(first, lo), max(last, hi)
+    for start in range(first, last, KEY_TILE):
+        n = min(KEY_TILE, last - start)
+        if WIDE_TASKS or not DIRECT_KV:
+            for j in range(n):
+                for d in range(head_dim):
+                    kk[j, d] = to_compute(k[b, hkv, start + j, d], FORMAT)
+                for d in range(dim_v):
+                    vv[j, d] = to_compute(v[b, hkv, start + j, d], FORMAT)
+        if WIDE_TASKS:
+            for j0 in range(0, n, PANEL_ROWS):
+                for c0 in range(0, rows, PANEL_LANES):
+                    rows_product(s_t, kk, q_t, j0, c0, 0, head_dim, FORMAT)
+            tile_softmax_by_lane(s_t, w_t, m, total, alpha, lo_t, hi_t, lo_r, hi_r, pos_r,
+                                 lanes, rows, start, n, b, hkv * group, row0, seq_len)
+            tile_values(acc, alpha, tile_acc, w_t.T, s_t.T, vv, lo_t, hi_t, rows, dim_v)
+            continue
+        if DIRECT_KV:  # each key read by few rows: read where it lies, not copied
+            k_tile = k[b, hkv, start:start + n]
+            v_tile = v[b, hkv, start:start + n]
+        else:
+            k_tile = kk
+            v_tile = vv
+        scores_by_row(s_r, q_s, k_tile, n, rows, head_dim)
+        tile_softmax_by_row(s_r, p, m, total, alpha, lo_t, hi_t, lo_r, hi_r, pos_r, rows,
+                            start, n, b, hkv * group, row0, seq_len)
+        tile_values(acc, alpha, tile_acc, p, s_r, v_tile, lo_t, hi_t, rows, dim_v)
+    for r in range(rows):
+        h = hkv * group + (row0 + r) // seq_len
+        qq = (row0 + r) % seq_len
+        inverse = COMPUTE(1) / total[r] if total[r] != 0 else COMPUTE(0)
+        for d in range(dim_v):
+            out[b, h, qq, d] = float_to_element(acc[r, d] * inverse)
+        if HAS_LSE:
+            lse[b, h, qq, 0] = COMPUTE(m[r] * COMPUTE(LN2) + math.log(total[r])) \
+                if total[r] != 0 else COMPUTE(NEG_INF)
 
 
 #: the CPU kernel's own helpers (every attention family shares attention_cpu)
-CPU_HELPERS = reductions.HOST_HELPERS + (scores_four_keys, dots_of_four, scores_by_row,
-                                         values_of_row, tile_softmax_by_row,
+CPU_HELPERS = reductions.HOST_HELPERS + (attention_cpu_task, scores_four_keys, dots_of_four,
+                                         scores_by_row, values_of_row, tile_softmax_by_row,
                                          tile_softmax_by_lane, tile_values)
 
 

@@ -9,6 +9,7 @@ the other's helper (seen: a CPU softmax with kv_lens and q_offsets ignoring both
 after other tests had loaded mask kernels from the cache)."""
 
 import numpy as np
+from numba import prange
 
 from numba_causal import compile as kc
 from numba_causal import softmax
@@ -260,3 +261,42 @@ def test_aot_constants_equal_in_value_but_not_in_type_are_not_shared():
             for lanes in (np.float32(1.0), np.float64(1.0)))
     assert a.__globals__["_steps"] is b.__globals__["_steps"]
     assert a.__globals__["_lane_steps"] is not b.__globals__["_lane_steps"]
+
+
+# -- host kinds: a parallel loop's body outlined ----------------------------------------
+
+SCALE = kc.compile_time("SCALE")
+
+
+@kc.outlined
+def _scaled_task(out, i):
+    out[i] = _plus_one(i) * SCALE
+
+
+def _plus_one(i):
+    return i + 1
+
+
+def _scale_all(out):
+    for i in prange(out.shape[0]):
+        _scaled_task(out, np.int64(i))
+
+
+def test_an_outlined_task_is_called_and_bound_once_for_both_host_kinds():
+    """A helper marked kc.outlined (a parallel loop's body) is compiled as a function
+    of its own, called (numba's ``inline='never'``), where the host kinds inline the
+    other helpers; 'cpu' and 'cpu_serial' of one variant share its one dispatcher."""
+    cpu = get_backend("cpu")
+    constants = dict(SCALE=3, HOST_FASTMATH=("contract",))
+    kernels = [kc.build(cpu, _scale_all, (_scaled_task, _plus_one), kind, **constants)
+               for kind in ("cpu", "cpu_serial")]
+    for kernel in kernels:
+        out = np.zeros(5, np.int64)
+        kernel(out)
+        assert out.tolist() == [3, 6, 9, 12, 15]
+    parallel, serial = (k.py_func.__globals__ for k in kernels)
+    assert parallel["_scaled_task"] is serial["_scaled_task"]
+    assert parallel["_scaled_task"].targetoptions["inline"] == "never"
+    assert parallel["_plus_one"].targetoptions["inline"] == "always"
+    other = kc.build(cpu, _scale_all, (_scaled_task, _plus_one), "cpu", **dict(constants, SCALE=4))
+    assert other.py_func.__globals__["_scaled_task"] is not parallel["_scaled_task"]

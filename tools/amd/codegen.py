@@ -135,11 +135,6 @@ def proxy_ir(pyfunc, signature: str, proxy: str) -> str:
     return ir
 
 
-def kernel_ir(pyfunc, signature: str, arch: str) -> str:
-    """AMDGPU LLVM IR of ``pyfunc`` for ``arch`` (via its proxy arch if it has one)."""
-    return retarget(proxy_ir(pyfunc, signature, ir_arch(arch)), ir_arch(arch), arch)
-
-
 def retarget(ir: str, proxy: str, arch: str) -> str:
     """IR made for ``proxy`` rewritten for ``arch``: target-cpu replaced and the
     proxy's target-features dropped, so the backend uses ``arch``'s defaults

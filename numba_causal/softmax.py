@@ -663,15 +663,26 @@ def vec_launch(warp: int, vec: int, cache_len: int, most: int = None,
     return lanes, max(VEC_BLOCK // lanes, 1), chunk
 
 
+#: cuda: threads of the 16-byte path an SM must hold, by keys a chunk (numba-cuda's
+#: launch_bounds: ptxas fits the registers to them): 9 blocks of 128 for 16-bit rows
+#: (56 registers a thread, 58 unbounded), 7 for float32 (72, 78). H200, 2026-12-05:
+#: float16 and bfloat16 rows of 2048 keys 4.6 and 4.9 % faster, float32 unchanged but
+#: its window= rows no slower than plain ones (docs/benchmarks.md)
+VEC_SM_THREADS = {8: 9 * 128, 4: 7 * 128}
+
+
 def vec_constants(backend_name: str, warp: int, lanes: int, rows: int, vec: int,
                   dtype_name: str, chunk: int) -> dict:
     """launch_constants for the 16-byte path: ``vec`` keys per chunk, ``chunk``
-    chunks per lane in registers."""
+    chunks per lane in registers; on cuda the launch bound VEC_SM_THREADS sets."""
     itemsize = dtypes.SUPPORTED[dtype_name][0]
     constants = launch_constants(backend_name, warp, lanes, rows, 1, itemsize, chunk)
     neg = _NEG_WORD[vec] if vec == 4 else _NEG_WORD[vec][dtype_name]
     constants.update(VEC=vec, RAW=4 * chunk, CHUNK_SLOTS=chunk * vec, TINY_SCALE=_TINY,
                      NEG_WORD=neg, SIGN_WORD=_SIGN_WORD[vec])
+    if backend_name == "cuda":
+        threads = lanes * rows
+        constants["LAUNCH_BOUNDS"] = (threads, max(1, VEC_SM_THREADS[vec] // threads))
     return constants
 
 

@@ -682,3 +682,21 @@ def test_scale_beyond_the_compute_type_is_refused(backend, rng, dtype):
     wide = random_scores(rng, (1, 1, 4, 6), "float64", specials=False)
     assert_softmax(nc.causal_softmax(wide, scale=3e38, backend=backend),
                    reference(wide, 3e38), masked_where(wide.shape), "float64")
+
+
+def test_vec_path_launch_bound_on_cuda_only():
+    """The 16-byte path's launch bound (softmax.VEC_SM_THREADS): 9 blocks of 128
+    threads an SM for 16-bit rows, 7 for float32, fewer for bigger blocks; none on
+    hip and the simulator (H200, 2026-12-05: +4.6-4.9 % GB/s in 16 bits)."""
+    from numba_causal.softmax import vec_constants
+
+    def bound(backend, lanes, rows, vec, dtype):
+        return vec_constants(backend, 32, lanes, rows, vec, dtype, 2).get("LAUNCH_BOUNDS")
+
+    assert bound("cuda", 64, 2, 8, "float16") == (128, 9)
+    assert bound("cuda", 64, 2, 8, "bfloat16") == (128, 9)
+    assert bound("cuda", 64, 2, 4, "float32") == (128, 7)
+    assert bound("cuda", 128, 2, 8, "float16") == (256, 4)
+    assert bound("cuda", 128, 2, 4, "float32") == (256, 3)
+    assert bound("hip", 64, 2, 8, "float16") is None
+    assert bound("sim", 8, 2, 8, "float16") is None

@@ -1783,14 +1783,16 @@ def tile_values(acc, alpha, tile_acc, weights, scores, vv, lo_t, hi_t, rows, dim
 
 
 def attention_cpu(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets):
-    """CPU kernel (``@njit(parallel=True)``): its tasks, (batch, KV head, tile of
-    CPU_ROWS group rows), in parallel, each one call of attention_cpu_task (in this
-    kind a function of its own, kc.outlined: numba's parallel passes see one call)."""
+    """CPU kernel (``@njit(parallel=True)``; ``@njit`` for the serial kind): its
+    tasks, (batch, KV head, tile of CPU_ROWS group rows), in parallel, each one call
+    of attention_cpu_task (kc.outlined: a function of its own, so numba's parallel
+    passes see one call, and compiled once for both kinds)."""
     batch, heads_q, seq_len = q.shape[0], q.shape[1], q.shape[2]
     heads_kv = k.shape[1]
     tiles = (heads_q // heads_kv * seq_len + CPU_ROWS - 1) // CPU_ROWS
     for task in prange(batch * heads_kv * tiles):
-        # int64: numba's parallel body counts in uint64, the outer loop in int64
+        # int64: numba's parallel body counts in uint64, the serial loop in int64; one
+        # argument type, so one compilation of the task serves both kinds
         attention_cpu_task(q, k, v, out, lse, scale, offset, window, kv_lens, q_offsets,
                            np.int64(task))
 
@@ -1802,11 +1804,12 @@ def attention_cpu_task(q, k, v, out, lse, scale, offset, window, kv_lens, q_offs
     decoded once into rows of the compute type (or, with DIRECT_KV, read where it
     lies, a 16-bit element converted as it is loaded: panels.to_compute). Where a
     KV head has more than WIDE_ROWS query rows (WIDE_TASKS, a compile-time constant:
-    one path compiled a variant), the scores are panel products (panels.rows_product: ``[key, row]``, the
-    rows in vector lanes, PANEL_ROWS keys a call) and the online softmax takes every
-    row at once (tile_softmax_by_lane); else four rows by four keys
-    (scores_four_keys) and row by row (tile_softmax_by_row). The softmax is in base
-    2 (pow2_host, no libm call); the weighted values go four rows at a time
+    one path compiled a variant), the scores are panel products
+    (panels.rows_product: ``[key, row]``, the rows in vector lanes, PANEL_ROWS keys a
+    call) and the online softmax takes every row at once (tile_softmax_by_lane);
+    else four rows by four keys (scores_four_keys) and row by row
+    (tile_softmax_by_row). The softmax is in base 2 (pow2_host, no libm call); the
+    weighted values go four rows at a time
     (tile_values; a key a mask_fn masks is skipped, its value never read)."""
     batch, heads_q, seq_len, head_dim = q.shape
     heads_kv, cache_len, dim_v = k.shape[1], k.shape[2], v.shape[3]

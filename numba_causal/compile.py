@@ -442,12 +442,13 @@ def build(backend: Backend, kernel, helpers=(), kind="kernel", **constants):
         # the qualname names the variant: numba's disk cache keys on it, not on jit flags,
         # and numba checks only the kernel's own file: the digest covers the helpers
         digest = variant_digest(kernel, helpers, constants) if on_disk else "0" * 16
-        host_key = (backend.name, kernel, tuple(helpers), key[3])
-        namespace = _HOST_NAMESPACES.get(host_key) if kind in ("cpu", "cpu_serial") else None
+        host_key = (backend.name, kernel, tuple(helpers), key[3]) \
+            if kind in ("cpu", "cpu_serial") else None  # its kinds bind alike: one namespace
+        namespace = _HOST_NAMESPACES.get(host_key)
         if namespace is None:
             namespace = bound_namespace(kernel, helpers, constants, gpu, device_jit,
                                         f"__{digest[:16]}" if on_disk else "")
-            if kind in ("cpu", "cpu_serial"):
+            if host_key is not None:
                 _HOST_NAMESPACES[host_key] = namespace
         fn = bind(kernel, namespace, f"{kernel.__qualname__}__{kind}{_tag(constants, digest)}")
         compiled = _disk_cached(jit, fn) if on_disk else jit(fn)

@@ -418,8 +418,10 @@ def variant_digest(kernel, helpers, constants: dict) -> str:
 def build(backend: Backend, kernel, helpers=(), kind="kernel", **constants):
     """The compiled form of ``kernel`` for ``backend`` (cached per process).
 
-    ``constants`` become compile-time globals of the kernel and its helpers; a
-    ``MASK_FN`` constant (a user predicate) is compiled as a device function; a
+    A variant of code from a file goes to numba's disk cache (a GPU kernel where the
+    backend keeps one; every host kind). ``constants`` become compile-time globals of
+    the kernel and its helpers; a ``MASK_FN`` constant (a user predicate) is compiled
+    as a device function; a
     ``HOST_FASTMATH`` constant (a tuple of LLVM fast-math flags) compiles a host
     loop ('cpu', 'cpu_serial') and its helpers with them, the helpers inlined; a
     ``LAUNCH_BOUNDS`` constant (threads a block, fewest blocks an SM holds) bounds
@@ -436,9 +438,10 @@ def build(backend: Backend, kernel, helpers=(), kind="kernel", **constants):
         if (bounds or cluster) and kind == "kernel" and backend.name == "cuda":
             jit = _bounded(jit, bounds, cluster)
         gpu = backend.gpu if kind == "kernel" else None
-        # numba caches on disk only what it can locate: code from a file, not a notebook cell
+        # numba caches on disk only what it can locate: code from a file, not a notebook
+        # cell; every host kind ('cpu', 'cpu_serial', 'reference') goes to disk
         on_disk = (not _is_user_code(constants) and os.path.isfile(kernel.__code__.co_filename)
-                   and (backend.disk_cache if kind == "kernel" else kind.startswith("cpu")))
+                   and (kind != "kernel" or backend.disk_cache))
         # the qualname names the variant: numba's disk cache keys on it, not on jit flags,
         # and numba checks only the kernel's own file: the digest covers the helpers
         digest = variant_digest(kernel, helpers, constants) if on_disk else "0" * 16

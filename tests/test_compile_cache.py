@@ -189,6 +189,44 @@ print(np.isneginf(x).astype(int).tolist())
         assert "could not be loaded" not in run()  # written anew, loaded as it is
 
 
+def test_a_reference_is_written_to_disk_and_loaded_by_the_next_process(tmp_path):
+    """The references (the element-by-element definitions the tests check against) go
+    to numba's disk cache as the CPU kernels do: the first process compiles and
+    writes the softmax reference's variant, the next loads it and computes the same."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    code = """
+import numpy as np
+import numba_causal as nc
+from numba_causal import compile as kc
+p = nc.causal_softmax_reference(np.arange(12, dtype=np.float32).reshape(3, 4))
+refs = [c.kernel for c in kc.compiled("cpu") if c.kind == "reference"]
+print(len(refs), sum(sum(d.stats.cache_hits.values()) for d in refs),
+      sum(sum(d.stats.cache_misses.values()) for d in refs))
+print(p.tolist())
+"""
+
+    def run():
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              cwd=tmp_path, env=env, timeout=600)
+        assert done.returncode == 0, done.stderr
+        counts, row = done.stdout.split("\n")[:2]
+        return [int(n) for n in counts.split()], np.array(eval(row), np.float32)
+
+    (refs, hits, misses), first = run()
+    assert refs == 1 and hits == 0 and misses == 1  # compiled, then written
+    (refs, hits, misses), second = run()
+    assert refs == 1 and hits == 1 and misses == 0  # loaded from the disk cache
+    assert np.array_equal(first, second)
+    # bottom-right: row 0 of 3 over 4 keys keeps keys 0 and 1 (scores 0 and 1)
+    e = np.exp(np.float64(1))
+    assert np.allclose(first[0], [1 / (1 + e), e / (1 + e), 0, 0], rtol=1e-6, atol=0)
+    assert (first[2] > 0).all() and np.allclose(first.sum(axis=1), 1, rtol=1e-6)
+
+
 # -- ahead-of-time binding: helpers bound alike are one device function -----------------
 
 LANES, ROWS = kc.compile_time("LANES", "ROWS")

@@ -109,10 +109,7 @@ if ((${#PKG_FILES[@]})); then
   PKG_STAMP=$(stamp "${PKG_FILES[@]}")
   if [[ $(cat "$VENV/.pkg.sha256" 2>/dev/null) != "$PKG_STAMP" ]]; then
     say "pip install --no-deps -e ."
-    # under a lock on pyproject.toml: an editable install writes numba_causal.egg-info
-    # into the repository, and .ci/run installs the main .venv at the same time
-    flock "$REPO/pyproject.toml" \
-      "$VPY" -m pip install -q --disable-pip-version-check --no-deps -e "$REPO"
+    "$VPY" -m pip install -q --disable-pip-version-check --no-deps -e "$REPO"
     echo "$PKG_STAMP" >"$VENV/.pkg.sha256"
   else
     say "editable install up to date"

@@ -421,12 +421,12 @@ def build(backend: Backend, kernel, helpers=(), kind="kernel", **constants):
     A variant of code from a file goes to numba's disk cache (a GPU kernel where the
     backend keeps one; every host kind). ``constants`` become compile-time globals of
     the kernel and its helpers; a ``MASK_FN`` constant (a user predicate) is compiled
-    as a device function; a
-    ``HOST_FASTMATH`` constant (a tuple of LLVM fast-math flags) compiles a host
-    loop ('cpu', 'cpu_serial') and its helpers with them, the helpers inlined; a
-    ``LAUNCH_BOUNDS`` constant (threads a block, fewest blocks an SM holds) bounds
-    a cuda kernel's registers (numba-cuda's ``launch_bounds``); a ``CLUSTER_DIMS``
-    constant (x, y, z) makes a cuda kernel run in thread-block clusters (sm_90).
+    as a device function; a ``HOST_FASTMATH`` constant (a tuple of LLVM fast-math
+    flags) compiles a host loop ('cpu', 'cpu_serial') and its helpers with them, the
+    helpers inlined; a ``LAUNCH_BOUNDS`` constant (threads a block, fewest blocks an
+    SM holds) bounds a cuda kernel's registers (numba-cuda's ``launch_bounds``); a
+    ``CLUSTER_DIMS`` constant (x, y, z) makes a cuda kernel run in thread-block
+    clusters (sm_90).
     """
     key = (backend.name, kind, kernel, tuple(sorted(constants.items(), key=lambda kv: kv[0])))
     with _LOCK:

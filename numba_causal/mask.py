@@ -586,7 +586,7 @@ def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, k
     if q_offsets is None and mask_fn is None:
         # torch CUDA scores: a repeated call is one replayed launch (fastpath.py);
         # kv_lens replays as an int64 CUDA tensor, its values read at each launch
-        live_kv_lens = fastpath.live_int64(kv_lens, scores)
+        live_kv_lens = fastpath.kv_lens_on_gpu(kv_lens, scores)
         if kv_lens is None:
             fast_key = fastpath.call_key(scores, backend, offset, window, fill, causal)
             if fast_key is not None and fastpath.launch_known(fast_key, scores,

@@ -840,7 +840,7 @@ def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_
     function makes for autograd and torch.compile (numba_causal/api.py)."""
     host_key = fast_key = live_kv_lens = None
     if type(scores) is not np.ndarray:
-        live_kv_lens = fastpath.live_int64(kv_lens, scores)
+        live_kv_lens = fastpath.kv_lens_on_gpu(kv_lens, scores)
         base = None if (kv_lens is not None and live_kv_lens is None) or q_offsets is not None \
             or mask_fn is not None \
             else fastpath.call_key(scores, backend, offset, window, scale, causal)

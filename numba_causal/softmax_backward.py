@@ -711,7 +711,7 @@ def causal_softmax_backward(probs, grad, *, scale=1.0, offset=None, window=None,
             replay(probs, grad, out)
             return out
     if type(probs) is not np.ndarray and q_offsets is None and mask_fn is None:
-        live_kv_lens = fastpath.live_int64(kv_lens, probs)
+        live_kv_lens = fastpath.kv_lens_on_gpu(kv_lens, probs)
         base = None if kv_lens is not None and live_kv_lens is None \
             else fastpath.call_key(probs, backend, offset, window, scale, causal)
         if base is not None:

@@ -1,5 +1,7 @@
 """The cuda backend's per-call-site launch cache (numba_causal.fastpath), on a real GPU."""
 
+from collections import Counter
+
 import pytest
 
 import numba_causal as nc
@@ -240,6 +242,97 @@ def test_mask_replays_read_kv_lens_on_the_gpu(dtype, shape):
         assert nc.apply_causal_mask(x, kv_lens=lens, backend="cuda") is x
         assert torch.equal(x, want)
     assert [key[0] for key in fastpath._CACHE] == ["mask kv_lens"]
+
+
+def _host_form(values, form):
+    """The same lengths as a caller may hold them on the host."""
+    if form == "list":
+        return [int(v) for v in values]
+    if form == "numpy":
+        import numpy as np
+
+        return np.array(values, dtype=np.int32)
+    return torch.tensor(values)  # a CPU tensor
+
+
+@pytest.mark.filterwarnings("error::UserWarning")  # torch: a read-only NumPy array
+@pytest.mark.parametrize("form", ["list", "numpy", "cpu tensor"])
+def test_host_kv_lens_are_staged_and_replayed(form):
+    """kv_lens held on the host (a list, a NumPy array, a CPU tensor) with torch CUDA
+    scores: checked, copied to a device tensor kept for the stream, and the launch
+    replayed (a 'kv_lens' key per op and output, whatever the lengths: a second round
+    with other lengths adds none). The calls are not synchronised between them: each
+    launch reads the lengths of its own call (the copy is ordered after the launches
+    before it on the stream)."""
+    fastpath.clear()
+    x = torch.randn(4, 3, 6, 80, device="cuda")
+    g = torch.randn_like(x)
+    lengths = ([80, 7, 0, 300], [-5, 80, 41, 1], [3, 2, 79, 80], [80, 80, 80, 80])
+    outs = [torch.empty_like(x) for _ in lengths]
+    grads = [torch.empty_like(x) for _ in lengths]
+    masked = [torch.empty_like(x) for _ in lengths]
+    for round_ in range(2):
+        trials = lengths[round_:] + lengths[:round_]  # other lengths for each output
+        for new, out, grad, m in zip(trials, outs, grads, masked):
+            out.fill_(float("nan"))
+            grad.fill_(float("nan"))
+            m.copy_(x)
+            lens = _host_form(new, form)
+            assert nc.causal_softmax(x, scale=0.3, kv_lens=lens, out=out, backend="cuda") is out
+            assert nc.causal_softmax_backward(out, g, scale=0.3, kv_lens=lens, out=grad,
+                                              backend="cuda") is grad
+            assert nc.apply_causal_mask(m, kv_lens=lens, backend="cuda") is m
+        torch.cuda.synchronize()
+        for new, out, grad, m in zip(trials, outs, grads, masked):
+            keep = _kept(x, torch.tensor(new, device="cuda"))
+            z = (0.3 * x.double()).masked_fill(~keep, float("-inf"))
+            want = torch.nan_to_num(torch.softmax(z, -1), nan=0.0)  # rows with no key: 0
+            assert (out.double() - want).abs().max().item() <= 1e-6, new
+            p, gd = out.double(), g.double()
+            want_grad = torch.where(keep, 0.3 * p * (gd - (gd * p).sum(-1, keepdim=True)),
+                                    0.0)
+            assert (grad.double() - want_grad).abs().max().item() <= 2e-5, new
+            assert torch.equal(m, x.masked_fill(~keep, float("-inf"))), new
+        ops = Counter(key[0] for key in fastpath._CACHE)
+        assert ops == {"mask kv_lens": 4, "softmax kv_lens": 4, "softmax_backward kv_lens": 4}
+
+
+@pytest.mark.filterwarnings("error::UserWarning")
+def test_attention_host_kv_lens_are_staged_and_replayed():
+    """causal_attention's decode with kv_lens as a Python list: replayed like an int64
+    CUDA tensor (a 'kv_lens' key per output), each launch reading its own call's
+    lengths."""
+    fastpath.clear()
+    q = torch.randn(3, 4, 1, 64, device="cuda", dtype=torch.float16)
+    k = torch.randn(3, 2, 500, 64, device="cuda", dtype=torch.float16)
+    v = torch.randn(3, 2, 500, 64, device="cuda", dtype=torch.float16)
+    trials = ([500, 1, 250], [0, 499, 17], [123, 500, 3])
+    outs = [torch.empty_like(q) for _ in trials]
+    for t, out in zip(trials, outs):
+        assert nc.causal_attention(q, k, v, kv_lens=list(t), out=out, backend="cuda") is out
+    torch.cuda.synchronize()
+    qd, kd, vd = (t.double().cpu() for t in (q, k, v))
+    kd, vd = kd.repeat_interleave(2, 1), vd.repeat_interleave(2, 1)
+    for new, out in zip(trials, outs):
+        z = (qd @ kd.transpose(-1, -2)) / 8.0
+        keys = torch.arange(500)[None, None, None, :]
+        z = z.masked_fill(keys >= torch.tensor(new).view(-1, 1, 1, 1), float("-inf"))
+        want = torch.nan_to_num(torch.softmax(z, -1), nan=0.0) @ vd
+        assert (out.double().cpu() - want).abs().max().item() <= 2e-3, new
+    assert Counter(key[0] for key in fastpath._CACHE) == {"attention kv_lens": 3}
+
+
+def test_bad_host_kv_lens_still_raise_and_write_nothing():
+    """Host kv_lens the options refuse are not staged: the full path raises its own
+    error, and nothing is written."""
+    x = torch.randn(2, 2, 4, 16, device="cuda")
+    out = torch.full_like(x, 7.0)
+    for bad, error in (([3], ValueError), ([1.5, 2.0], TypeError), ([2**63 - 1, 1], ValueError)):
+        with pytest.raises(error, match="kv_lens"):
+            nc.causal_softmax(x, kv_lens=bad, out=out, backend="cuda")
+        with pytest.raises(error, match="kv_lens"):
+            nc.apply_causal_mask(out, kv_lens=bad, backend="cuda")
+    assert bool((out == 7.0).all())
 
 
 def test_softmax_key_separates_scales_and_outputs():

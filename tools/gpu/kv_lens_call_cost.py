@@ -1,0 +1,79 @@
+"""Time a causal_softmax call with ``kv_lens`` in each form a caller may hold it
+(an int64 CUDA tensor, a NumPy array, a CPU tensor, a list; none for reference).
+
+    python3 tools/gpu/kv_lens_call_cost.py > out.txt
+
+On a small [1, 8, 16, 256] and a large [4, 32, 2048, 2048] float16 input: ``wall``,
+host time a call over back-to-back calls (synchronised at the end); ``queued``, the
+GPU's time a call with the calls queued behind a sleeping kernel (CUDA events).
+Then a cProfile of 200 small calls with NumPy lengths (the host's time by function).
+Host-held lengths took the full path before 2026-12-05 (about 1 ms a call); they are
+now staged into a kept device tensor and the launch replayed
+(``fastpath.kv_lens_on_gpu``; docs/pytorch.md).
+"""
+
+import cProfile
+import pstats
+import time
+
+import numpy as np
+import torch
+
+import numba_causal as nc
+
+
+def wall(fn, n=200):
+    fn()
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(n):
+        fn()
+    torch.cuda.synchronize()
+    return (time.perf_counter() - start) / n * 1e6
+
+
+def queued(fn, n=20, rounds=5):
+    start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    fn()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(rounds):
+        torch.cuda._sleep(4_000_000)
+        start.record()
+        for _ in range(n):
+            fn()
+        stop.record()
+        stop.synchronize()
+        times.append(start.elapsed_time(stop) / n * 1000)
+    return float(np.median(times))
+
+
+def main():
+    for shape in ((1, 8, 16, 256), (4, 32, 2048, 2048)):
+        x = torch.randn(shape, device="cuda", dtype=torch.float16)
+        out = torch.empty_like(x)
+        lens = np.random.default_rng(0).integers(shape[-1] // 2, shape[-1] + 1, size=shape[0])
+        forms = {"cuda tensor": torch.from_numpy(lens).cuda(), "numpy": lens,
+                 "cpu tensor": torch.from_numpy(lens), "list": [int(v) for v in lens],
+                 "none": None}
+        for name, kv in forms.items():
+            kw = {} if kv is None else {"kv_lens": kv}
+
+            def call(kw=kw):
+                nc.causal_softmax(x, out=out, backend="cuda", **kw)
+
+            host_us = wall(call, 200 if shape[0] == 1 else 20)
+            print(f"{shape} kv_lens as {name:12s}: wall {host_us:8.1f} us a call, "
+                  f"queued {queued(call):8.1f} us", flush=True)
+        if shape[0] == 1:
+            profile = cProfile.Profile()
+            profile.enable()
+            for _ in range(200):
+                nc.causal_softmax(x, out=out, backend="cuda", kv_lens=lens)
+            torch.cuda.synchronize()
+            profile.disable()
+            pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+
+
+if __name__ == "__main__":
+    main()

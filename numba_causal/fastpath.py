@@ -325,8 +325,8 @@ def tensors_key(op, base, first, *others, kv_lens=None):
 def live_int64(values, like):
     """``values`` when a kernel can read them where they live, on every replayed
     launch: a contiguous 1-D int64 torch CUDA tensor on ``like``'s device (else
-    None: host values are staged by kv_lens_on_gpu, others validated and copied at
-    each call). Used for kv_lens,
+    None: kv_lens_on_gpu stages host values and small CUDA integers, others are
+    validated and copied at each call). Used for kv_lens,
     whose every value has a meaning (kept_keys clamps it to [0, cache_len])."""
     if values is None or type(values) is not type(like) or not _is_tensor(like) \
             or not values.is_cuda \
@@ -337,36 +337,49 @@ def live_int64(values, like):
     return values
 
 
-#: (thread, device, stream, batch) -> the int64 CUDA tensor host kv_lens are staged in
+#: (thread, device, stream, batch) -> the int64 CUDA tensor kv_lens are staged in
 #: (kv_lens_on_gpu); the oldest dropped past STAGED_MOST
 _staged: "OrderedDict" = OrderedDict()
 STAGED_MOST = 64
+#: CUDA integer tensors every value of which is a valid length (within +-2**62)
+_SMALL_INTS = ("torch.int8", "torch.int16", "torch.int32", "torch.uint8")
 
 
 def kv_lens_on_gpu(values, like):
     """``kv_lens`` as an int64 CUDA tensor that a launch on torch CUDA tensor ``like``
     (4-D, its first dimension the batch) reads where it lies: ``values`` itself when
-    live_int64 takes it; host values (a NumPy array, a list, a CPU tensor), checked as
-    mask_options checks them, copied (a stream-ordered copy, no synchronisation) into
-    a tensor kept for this thread, device, stream and batch, so that a repeated call
-    replays its launch instead of taking the full path (about 1 ms of host time on
-    the GPU machine, 2026-12-05). None where neither applies, or for values
-    mask_options refuses: the full path then says why.
+    live_int64 takes it; else a tensor kept for this thread, device, stream and batch
+    into which they are copied in stream order (no synchronisation), so that a
+    repeated call replays its launch instead of taking the full path (about 1 ms of
+    host time on the GPU machine, 2026-12-05): host values (a NumPy array, a list, a
+    CPU tensor), checked as mask_options checks them, or a 1-D CUDA tensor of small
+    integers (int32, as inference engines keep their lengths: every value valid) of
+    the batch's length on ``like``'s device. None where neither applies, or for
+    values mask_options refuses: the full path then says why.
 
     The kept tensor is written again by the next such call on the same stream, after
     the launches before it on that stream (stream order): a launch reads the values
     of its own call."""
     live = live_int64(values, like)
     if live is not None or values is None or not _is_tensor(like) or not like.is_cuda \
-            or like.requires_grad or like.dim() != 4 or _is_tensor(values) and values.is_cuda:
+            or like.requires_grad or like.dim() != 4:
         return live
-    from .options import per_sequence_array
-
     batch = like.shape[0]
-    try:
-        host = per_sequence_array("kv_lens", values, batch)
-    except (TypeError, ValueError):
-        return None
+    if _is_tensor(values) and values.is_cuda:
+        if values.device != like.device or tuple(values.shape) != (batch,) \
+                or str(values.dtype) not in _SMALL_INTS:
+            return None
+        source = values
+    else:
+        from .options import per_sequence_array
+
+        try:
+            host = per_sequence_array("kv_lens", values, batch)
+        except (TypeError, ValueError):
+            return None
+        # from pageable memory: staged by the driver at once, so ``host`` may go; a
+        # writable copy, as torch warns of a read-only array
+        source = _state["torch"].from_numpy(host.copy())
     torch = _state["torch"]
     device = like.get_device()
     key = (threading.get_ident(), device, _state["raw_stream"](device), batch)
@@ -375,9 +388,7 @@ def kv_lens_on_gpu(values, like):
         staged = _staged[key] = torch.empty(batch, dtype=torch.int64, device=like.device)
         while len(_staged) > STAGED_MOST:
             _staged.popitem(last=False)
-    # from pageable memory: staged by the driver at once, so ``host`` may go; a
-    # writable copy, as torch warns of a read-only array
-    staged.copy_(torch.from_numpy(host.copy()), non_blocking=True)
+    staged.copy_(source, non_blocking=True)
     return staged
 
 

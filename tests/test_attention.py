@@ -1013,7 +1013,7 @@ def test_attention_replay_reads_kv_lens_on_the_gpu(gpu_only, rng, head_dim):
     """kv_lens as an int64 CUDA tensor replays with the launch (the decode route;
     the general kernel at head_dim 80): new lengths written into the same tensor
     (one of them 0: a sequence with no key) give the new result, every time; an
-    int32 tensor is validated and copied each call."""
+    int32 tensor is copied into an int64 one in stream order (fastpath.kv_lens_on_gpu)."""
     torch = pytest.importorskip("torch")
     if gpu_only != "cuda":
         pytest.skip("the replay is numba-cuda's")

@@ -244,22 +244,26 @@ def test_mask_replays_read_kv_lens_on_the_gpu(dtype, shape):
     assert [key[0] for key in fastpath._CACHE] == ["mask kv_lens"]
 
 
-def _host_form(values, form):
-    """The same lengths as a caller may hold them on the host."""
+def _lengths_as(values, form):
+    """The same lengths as a caller may hold them: on the host, or as small CUDA
+    integers (int32, as inference engines keep them)."""
     if form == "list":
         return [int(v) for v in values]
     if form == "numpy":
         import numpy as np
 
         return np.array(values, dtype=np.int32)
+    if form == "int32 cuda tensor":
+        return torch.tensor(values, dtype=torch.int32, device="cuda")
     return torch.tensor(values)  # a CPU tensor
 
 
 @pytest.mark.filterwarnings("error::UserWarning")  # torch: a read-only NumPy array
-@pytest.mark.parametrize("form", ["list", "numpy", "cpu tensor"])
+@pytest.mark.parametrize("form", ["list", "numpy", "cpu tensor", "int32 cuda tensor"])
 def test_host_kv_lens_are_staged_and_replayed(form):
-    """kv_lens held on the host (a list, a NumPy array, a CPU tensor) with torch CUDA
-    scores: checked, copied to a device tensor kept for the stream, and the launch
+    """kv_lens held on the host (a list, a NumPy array, a CPU tensor) or as int32 on the
+    GPU, with torch CUDA scores: (host values checked) copied to an int64 device tensor
+    kept for the stream, and the launch
     replayed (a 'kv_lens' key per op and output, whatever the lengths: a second round
     with other lengths adds none). The calls are not synchronised between them: each
     launch reads the lengths of its own call (the copy is ordered after the launches
@@ -277,7 +281,7 @@ def test_host_kv_lens_are_staged_and_replayed(form):
             out.fill_(float("nan"))
             grad.fill_(float("nan"))
             m.copy_(x)
-            lens = _host_form(new, form)
+            lens = _lengths_as(new, form)
             assert nc.causal_softmax(x, scale=0.3, kv_lens=lens, out=out, backend="cuda") is out
             assert nc.causal_softmax_backward(out, g, scale=0.3, kv_lens=lens, out=grad,
                                               backend="cuda") is grad
@@ -323,11 +327,14 @@ def test_attention_host_kv_lens_are_staged_and_replayed():
 
 
 def test_bad_host_kv_lens_still_raise_and_write_nothing():
-    """Host kv_lens the options refuse are not staged: the full path raises its own
-    error, and nothing is written."""
+    """kv_lens the options refuse (on the host, or an int32 CUDA tensor of the wrong
+    length) are not staged: the full path raises its own error, and nothing is
+    written."""
     x = torch.randn(2, 2, 4, 16, device="cuda")
     out = torch.full_like(x, 7.0)
-    for bad, error in (([3], ValueError), ([1.5, 2.0], TypeError), ([2**63 - 1, 1], ValueError)):
+    three = torch.tensor([1, 2, 3], dtype=torch.int32, device="cuda")  # batch is 2
+    for bad, error in (([3], ValueError), ([1.5, 2.0], TypeError), ([2**63 - 1, 1], ValueError),
+                       (three, ValueError)):
         with pytest.raises(error, match="kv_lens"):
             nc.causal_softmax(x, kv_lens=bad, out=out, backend="cuda")
         with pytest.raises(error, match="kv_lens"):

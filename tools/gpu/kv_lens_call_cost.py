@@ -1,5 +1,6 @@
 """Time a causal_softmax call with ``kv_lens`` in each form a caller may hold it
-(an int64 CUDA tensor, a NumPy array, a CPU tensor, a list; none for reference).
+(an int64 or int32 CUDA tensor, a NumPy array, a CPU tensor, a list; none for
+reference).
 
     python3 tools/gpu/kv_lens_call_cost.py > out.txt
 
@@ -7,8 +8,8 @@ On a small [1, 8, 16, 256] and a large [4, 32, 2048, 2048] float16 input: ``wall
 host time a call over back-to-back calls (synchronised at the end); ``queued``, the
 GPU's time a call with the calls queued behind a sleeping kernel (CUDA events).
 Then a cProfile of 200 small calls with NumPy lengths (the host's time by function).
-Host-held lengths took the full path before 2026-12-05 (about 1 ms a call); they are
-now staged into a kept device tensor and the launch replayed
+Host-held and int32 lengths took the full path before 2026-12-05 (about 1 ms a call);
+they are now staged into a kept device tensor and the launch replayed
 (``fastpath.kv_lens_on_gpu``; docs/pytorch.md).
 """
 
@@ -53,7 +54,8 @@ def main():
         x = torch.randn(shape, device="cuda", dtype=torch.float16)
         out = torch.empty_like(x)
         lens = np.random.default_rng(0).integers(shape[-1] // 2, shape[-1] + 1, size=shape[0])
-        forms = {"cuda tensor": torch.from_numpy(lens).cuda(), "numpy": lens,
+        forms = {"cuda tensor": torch.from_numpy(lens).cuda(),
+                 "int32 cuda": torch.from_numpy(lens).to("cuda", torch.int32), "numpy": lens,
                  "cpu tensor": torch.from_numpy(lens), "list": [int(v) for v in lens],
                  "none": None}
         for name, kv in forms.items():

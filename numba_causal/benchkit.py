@@ -145,6 +145,29 @@ class TorchTimer:
         return float(np.median([self._events(fn, inner) for _ in range(self.repeats)]))
 
 
+def queued_gpu_ms(fn, n=20, rounds=5) -> float:
+    """The GPU's time of ``fn()`` (ms a call, median of ``rounds``): ``n`` calls queued
+    behind a sleeping kernel (torch.cuda._sleep, about 2 ms) and timed by CUDA events,
+    so that the host's time to launch (through numba's dispatcher about 29 us, more
+    than a short kernel takes) is not timed. For the tools under tools/gpu, which
+    time kernels alone; the benchmark's rows time the call (TorchTimer)."""
+    import torch
+
+    start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    fn()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(rounds):
+        torch.cuda._sleep(4_000_000)  # the n launches are queued before it ends
+        start.record()
+        for _ in range(n):
+            fn()
+        stop.record()
+        stop.synchronize()
+        times.append(start.elapsed_time(stop) / n)
+    return float(np.median(times))
+
+
 # --- bandwidths --------------------------------------------------------------------
 
 def _fill_bandwidth_gpu(timer) -> float:

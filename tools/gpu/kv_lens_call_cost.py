@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 import numba_causal as nc
+from numba_causal.benchkit import queued_gpu_ms
 
 
 def wall(fn, n=200):
@@ -31,22 +32,6 @@ def wall(fn, n=200):
         fn()
     torch.cuda.synchronize()
     return (time.perf_counter() - start) / n * 1e6
-
-
-def queued(fn, n=20, rounds=5):
-    start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(rounds):
-        torch.cuda._sleep(4_000_000)
-        start.record()
-        for _ in range(n):
-            fn()
-        stop.record()
-        stop.synchronize()
-        times.append(start.elapsed_time(stop) / n * 1000)
-    return float(np.median(times))
 
 
 def main():
@@ -66,7 +51,7 @@ def main():
 
             host_us = wall(call, 200 if shape[0] == 1 else 20)
             print(f"{shape} kv_lens as {name:12s}: wall {host_us:8.1f} us a call, "
-                  f"queued {queued(call):8.1f} us", flush=True)
+                  f"queued {1000 * queued_gpu_ms(call):8.1f} us", flush=True)
         if shape[0] == 1:
             profile = cProfile.Profile()
             profile.enable()

@@ -47,6 +47,7 @@ from numba_causal import intrinsics
 from numba_causal.compile import GPU, compile_time
 from numba_causal.backends import get_backend
 from numba_causal.bench import BenchContext, TorchTimer, masked_count
+from numba_causal.benchkit import queued_gpu_ms
 
 gpu = GPU
 LANES, ROWS, WORD = compile_time("LANES", "ROWS", "WORD")  # WORD: elements per 8-byte word
@@ -846,23 +847,7 @@ def sector_reads_main():
         del x, flat
 
 
-def gpu_ms(fn, n=20, rounds=5):
-    """The GPU's time of ``fn`` (ms a call, median of ``rounds``): ``n`` calls queued
-    behind a sleeping kernel and timed by events, so that a launch's host time (about
-    29 us through numba's dispatcher, more than a short kernel takes) is not timed."""
-    start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(rounds):
-        torch.cuda._sleep(4_000_000)  # ~2 ms: the n launches are queued before it ends
-        start.record()
-        for _ in range(n):
-            fn()
-        stop.record()
-        stop.synchronize()
-        times.append(start.elapsed_time(stop) / n)
-    return float(np.median(times))
+gpu_ms = queued_gpu_ms  # the GPU's time of a call, the host's launch left out
 
 
 def _void_intrinsic(n_args, name):

@@ -32,12 +32,12 @@ from __future__ import annotations
 import statistics
 import sys
 
-import numpy as np
 import torch
 from numba import cuda, int32, uint32
 from numba.cuda.extending import intrinsic
 
 from numba_causal import intrinsics
+from numba_causal.benchkit import queued_gpu_ms
 import numba_causal as nc
 
 load_v4 = intrinsic(intrinsics._make_load_vec(4))
@@ -93,27 +93,11 @@ def _kernels(vec, chunk, barrier, loads=True, stores=True):
     return cuda.jit(namespace["traffic"])
 
 
-def gpu_ms(fn, n=20, rounds=5):
-    start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(rounds):
-        torch.cuda._sleep(4_000_000)
-        start.record()
-        for _ in range(n):
-            fn()
-        stop.record()
-        stop.synchronize()
-        times.append(start.elapsed_time(stop) / n)
-    return float(np.median(times))
-
-
 def copy_gbps():
     a = torch.empty(1 << 30, dtype=torch.uint8, device="cuda")
     a.random_(0, 255)
     b = torch.empty_like(a)
-    ms = gpu_ms(lambda: b.copy_(a), n=10)
+    ms = queued_gpu_ms(lambda: b.copy_(a), n=10)
     return 2 * a.numel() / ms / 1e6
 
 
@@ -177,7 +161,7 @@ def main(rounds=3):
             copy = copy_gbps()
             print(f"{dtype} round {r}: copy {copy:.0f} GB/s", flush=True)
             for (name, kname), fn in calls.items():
-                ms = gpu_ms(fn)
+                ms = queued_gpu_ms(fn)
                 moved = {"stores only": ("writes",), "loads only": ("reads",)}.get(
                     kname, ("reads", "writes"))
                 rate = sum(nbytes[name][part] for part in moved) / ms / 1e6

@@ -1007,6 +1007,20 @@ def test_only_int64_cuda_kv_lens_are_read_in_place():
         assert fastpath.live_int64(kind, q) is None
 
 
+def test_kv_lens_are_staged_only_for_cuda_tensors():
+    """fastpath.kv_lens_on_gpu stages kv_lens for a launch on torch CUDA tensors only:
+    with CPU tensors (or NumPy arrays) every kind of lengths is left to the full path
+    (None), and nothing is kept."""
+    torch = pytest.importorskip("torch")
+    q = torch.zeros(2, 2, 1, 8)
+    before = len(fastpath._staged)
+    for like in (q, q.numpy()):
+        for kind in (None, [3, 4], np.array([3, 4]), torch.tensor([3, 4]),
+                     torch.tensor([3, 4], dtype=torch.int32)):
+            assert fastpath.kv_lens_on_gpu(kind, like) is None
+    assert len(fastpath._staged) == before
+
+
 @pytest.mark.gpu
 @pytest.mark.parametrize("head_dim", [128, 80])
 def test_attention_replay_reads_kv_lens_on_the_gpu(gpu_only, rng, head_dim):

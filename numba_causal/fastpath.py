@@ -304,21 +304,23 @@ class TensorsKey(NamedTuple):
         return self.call[5]  # CallKey.stream
 
 
-def tensors_key(op, base, first, *others, kv_lens=None):
+def tensors_key(op, base, first, *others, kv_lens=None, q_offsets=None):
     """The call-site key (a plain tuple laid out as TensorsKey) of ``op`` on torch
     CUDA tensor ``first`` (``base``: its call_key, ``fill`` holding the scale) and
     torch CUDA tensors ``others``, or None when the fast path does not apply.
-    ``kv_lens``: a live_int64 tensor the launch reads in place, keyed by its own
-    address, shape and strides under the op name ``op + ' kv_lens'``."""
+    ``kv_lens``, ``q_offsets``: int64 CUDA tensors the launch reads in place
+    (kv_lens_on_gpu, q_offsets_on_gpu), each keyed by its own address, shape and
+    strides under the op name ``op + ' kv_lens'`` / ``' q_offsets'``."""
     geometry = ()
     for t in others:
         if type(t) is not type(first) or not t.is_cuda or t.requires_grad \
                 or t.dtype != first.dtype:
             return None
         geometry += ((t.data_ptr(), t.shape, t.stride()),)
-    if kv_lens is not None:
-        return (op + " kv_lens", base,
-                geometry + ((kv_lens.data_ptr(), kv_lens.shape, kv_lens.stride()),))
+    for name, t in (("kv_lens", kv_lens), ("q_offsets", q_offsets)):
+        if t is not None:
+            op += " " + name
+            geometry += ((t.data_ptr(), t.shape, t.stride()),)
     return op, base, geometry
 
 
@@ -337,33 +339,27 @@ def live_int64(values, like):
     return values
 
 
-#: (thread, device, stream, batch) -> the int64 CUDA tensor kv_lens are staged in
-#: (kv_lens_on_gpu); the oldest dropped past STAGED_MOST
+#: (option, thread, device, stream, batch) -> the int64 CUDA tensor per-sequence values
+#: are staged in (kv_lens_on_gpu, q_offsets_on_gpu); the oldest dropped past STAGED_MOST
 _staged: "OrderedDict" = OrderedDict()
 STAGED_MOST = 64
-#: CUDA integer tensors every value of which is a valid length (within +-2**62)
+#: CUDA integer tensors every value of which is valid (within +-2**62)
 _SMALL_INTS = ("torch.int8", "torch.int16", "torch.int32", "torch.uint8")
 
 
-def kv_lens_on_gpu(values, like):
-    """``kv_lens`` as an int64 CUDA tensor that a launch on torch CUDA tensor ``like``
-    (4-D, its first dimension the batch) reads where it lies: ``values`` itself when
-    live_int64 takes it; else a tensor kept for this thread, device, stream and batch
-    into which they are copied in stream order (no synchronisation), so that a
-    repeated call replays its launch instead of taking the full path (about 1 ms of
-    host time on the GPU machine, 2026-12-05): host values (a NumPy array, a list, a
-    CPU tensor), checked as mask_options checks them, or a 1-D CUDA tensor of small
-    integers (int32, as inference engines keep their lengths: every value valid) of
-    the batch's length on ``like``'s device. None where neither applies, or for
-    values mask_options refuses: the full path then says why.
-
-    The kept tensor is written again by the next such call on the same stream, after
-    the launches before it on that stream (stream order): a launch reads the values
-    of its own call."""
-    live = live_int64(values, like)
-    if live is not None or values is None or not _is_tensor(like) or not like.is_cuda \
-            or like.requires_grad or like.dim() != 4:
-        return live
+def _staged_on_gpu(name, values, like):
+    """Per-sequence ``values`` of option ``name`` copied in stream order (no
+    synchronisation) into an int64 CUDA tensor kept for this thread, device, stream and
+    batch, for a launch on torch CUDA tensor ``like`` (4-D, its first dimension the
+    batch): host values (a NumPy array, a list, a CPU tensor), checked as mask_options
+    checks them, or a 1-D CUDA tensor of small integers (int32, as inference engines
+    keep them: every value valid) of the batch's length on ``like``'s device. None
+    where neither applies, or for values mask_options refuses: the full path then says
+    why. The kept tensor is written again by the next such call on the same stream,
+    after the launches before it on that stream: a launch reads its own call's values."""
+    if values is None or not _is_tensor(like) or not like.is_cuda or like.requires_grad \
+            or like.dim() != 4:
+        return None
     batch = like.shape[0]
     if _is_tensor(values) and values.is_cuda:
         if values.device != like.device or tuple(values.shape) != (batch,) \
@@ -374,7 +370,7 @@ def kv_lens_on_gpu(values, like):
         from .options import per_sequence_array
 
         try:
-            host = per_sequence_array("kv_lens", values, batch)
+            host = per_sequence_array(name, values, batch)
         except (TypeError, ValueError):
             return None
         # from pageable memory: staged by the driver at once, so ``host`` may go; a
@@ -382,7 +378,7 @@ def kv_lens_on_gpu(values, like):
         source = _state["torch"].from_numpy(host.copy())
     torch = _state["torch"]
     device = like.get_device()
-    key = (threading.get_ident(), device, _state["raw_stream"](device), batch)
+    key = (name, threading.get_ident(), device, _state["raw_stream"](device), batch)
     staged = _staged.get(key)
     if staged is None:
         staged = _staged[key] = torch.empty(batch, dtype=torch.int64, device=like.device)
@@ -390,6 +386,23 @@ def kv_lens_on_gpu(values, like):
             _staged.popitem(last=False)
     staged.copy_(source, non_blocking=True)
     return staged
+
+
+def kv_lens_on_gpu(values, like):
+    """``kv_lens`` as an int64 CUDA tensor that a launch on torch CUDA tensor ``like``
+    reads where it lies, so that a repeated call replays its launch instead of taking
+    the full path (about 1 ms of host time on the GPU machine, 2026-12-05): ``values``
+    itself when live_int64 takes it, else staged (_staged_on_gpu), else None."""
+    live = live_int64(values, like)
+    return live if live is not None else _staged_on_gpu("kv_lens", values, like)
+
+
+def q_offsets_on_gpu(values, like):
+    """``q_offsets`` as an int64 CUDA tensor for a launch on ``like``, staged
+    (_staged_on_gpu: host values, or small CUDA integers), else None. Unlike kv_lens,
+    an int64 CUDA tensor is not read in place: a position must be checked (within
+    +-2**62) before a kernel adds it, which needs its values on the host."""
+    return _staged_on_gpu("q_offsets", values, like)
 
 
 def new_output(scores, shape=None):

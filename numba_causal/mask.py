@@ -544,10 +544,11 @@ def _odd_keys(b, h, q_pos, k):
     return k % 2 == 1
 
 
-def _mask(s, bits, opts, chosen, fast_key=None, host_key=None, live_kv_lens=None) -> None:
+def _mask(s, bits, opts, chosen, fast_key=None, host_key=None, live_kv_lens=None,
+          live_q_offsets=None) -> None:
     """Mask validated scores ``s`` on backend ``chosen`` (``fast_key``, cuda: keep the
-    launch for fastpath's replay; ``live_kv_lens``: the caller's int64 CUDA kv_lens,
-    read in place)."""
+    launch for fastpath's replay; ``live_kv_lens``, ``live_q_offsets``: int64 CUDA
+    vectors of the same values, read in place)."""
     with op.operands(chosen, (s, True), mask_fn=opts.mask_fn) as ((target,), stream):
         if not chosen.is_gpu_kernel:
             kv_lens, q_offsets = opts.per_sequence()
@@ -560,7 +561,8 @@ def _mask(s, bits, opts, chosen, fast_key=None, host_key=None, live_kv_lens=None
             s.shape, bits.itemsize, target.words is not None, bits, opts, chosen,
             vec_layout(ptr, s.shape, strides, bits.itemsize, opts),
             lambda: op.device_attribute(chosen, "MAX_SHARED_MEMORY_PER_MULTIPROCESSOR"))
-        kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
+        kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens,
+                                                live_q_offsets)
         words = target.words if constants["WORD"] > 1 else no_words(chosen)
         op.launch(CAUSAL_MASK, chosen, op.Launch.of(
             constants, grid, block, dict(s=target.bits, w=words, kv_lens=kv_lens,
@@ -582,20 +584,22 @@ def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, k
         if replay is not None:  # the same call as before: validated then, see fastpath.py
             replay(scores)
             return scores
-    fast_key = live_kv_lens = None
-    if q_offsets is None and mask_fn is None:
+    fast_key = live_kv_lens = live_q_offsets = None
+    if mask_fn is None:
         # torch CUDA scores: a repeated call is one replayed launch (fastpath.py);
-        # kv_lens replays as an int64 CUDA tensor, its values read at each launch
+        # kv_lens and q_offsets replay as int64 CUDA tensors, read at each launch
         live_kv_lens = fastpath.kv_lens_on_gpu(kv_lens, scores)
-        if kv_lens is None:
+        live_q_offsets = fastpath.q_offsets_on_gpu(q_offsets, scores)
+        if kv_lens is None and q_offsets is None:
             fast_key = fastpath.call_key(scores, backend, offset, window, fill, causal)
             if fast_key is not None and fastpath.launch_known(fast_key, scores,
                                                               _plan_from_tensor):
                 return scores
-        elif live_kv_lens is not None:
+        elif (kv_lens is None or live_kv_lens is not None) \
+                and (q_offsets is None or live_q_offsets is not None):
             base = fastpath.call_key(scores, backend, offset, window, fill, causal)
             fast_key = None if base is None else fastpath.tensors_key(
-                "mask", base, scores, kv_lens=live_kv_lens)
+                "mask", base, scores, kv_lens=live_kv_lens, q_offsets=live_q_offsets)
             if fastpath.replayed(fast_key):
                 return scores
     chosen = get_backend(backend)
@@ -606,7 +610,8 @@ def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, k
     if s.size:
         cuda = chosen.name == "cuda"
         _mask(s, bits, opts, chosen, fast_key if cuda else None,
-              host_key if chosen.name == "cpu" else None, live_kv_lens if cuda else None)
+              host_key if chosen.name == "cpu" else None, live_kv_lens if cuda else None,
+              live_q_offsets if cuda else None)
     return scores
 
 

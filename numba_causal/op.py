@@ -304,22 +304,29 @@ def operands(backend: Backend, *arrays, mask_fn=None):
         raise
 
 
-def per_sequence_on(backend: Backend, opts, stream, live_kv_lens=None) -> tuple:
+def per_sequence_on(backend: Backend, opts, stream, live_kv_lens=None,
+                    live_q_offsets=None) -> tuple:
     """(kv_lens, q_offsets) of mask options where ``backend``'s kernels read them
-    (a constant one-element array for an option not given). ``live_kv_lens``: the
-    caller's own int64 device vector of the same (validated) values, read in place
-    (a replayed launch then reads its values of the moment) instead of a copy."""
+    (a constant one-element array for an option not given). ``live_kv_lens``,
+    ``live_q_offsets``: int64 device vectors of the same (validated) values
+    (fastpath.kv_lens_on_gpu, q_offsets_on_gpu), read in place (a replayed launch
+    then reads its values of the moment) instead of a copy."""
     kv_lens, q_offsets = opts.per_sequence()
     if not backend.on_device:  # the simulator reads host arrays wrapped as device ones
         wrap = backend.wrap_host or (lambda a: a)
         return wrap(kv_lens), wrap(q_offsets)
     dummy = constant_on(backend, "no per-sequence values", NO_VALUES)
-    if live_kv_lens is not None and opts.kv_lens is not None:
-        kv = backend.gpu.from_cuda_array_interface(live_kv_lens.__cuda_array_interface__,
-                                                   owner=live_kv_lens, sync=False)
-    else:
-        kv = dummy if opts.kv_lens is None else device_copy(backend, kv_lens, stream)
-    return kv, dummy if opts.q_offsets is None else device_copy(backend, q_offsets, stream)
+
+    def on_device(host, live):
+        if host is None:
+            return dummy
+        if live is None:
+            return device_copy(backend, host, stream)
+        return backend.gpu.from_cuda_array_interface(live.__cuda_array_interface__,
+                                                     owner=live, sync=False)
+
+    return (on_device(opts.kv_lens, live_kv_lens),
+            on_device(opts.q_offsets, live_q_offsets))
 
 
 # --- launch ------------------------------------------------------------------------------

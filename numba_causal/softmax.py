@@ -791,10 +791,10 @@ def _odd_keys(b, h, q_pos, k):
 
 
 def _softmax(chosen, s, o, in_place, scale, opts, host_key=None, fast_key=None,
-             live_kv_lens=None) -> None:
+             live_kv_lens=None, live_q_offsets=None) -> None:
     """Run the softmax of validated ``s`` into ``o`` on backend ``chosen`` (a
-    ``fast_key``, cuda: keep the launch for fastpath's replay; ``live_kv_lens``: the
-    caller's int64 CUDA kv_lens, read in place)."""
+    ``fast_key``, cuda: keep the launch for fastpath's replay; ``live_kv_lens``,
+    ``live_q_offsets``: int64 CUDA vectors of the same values, read in place)."""
     operands = ((s, True),) if in_place else ((s, False), (o, True))
     with op.operands(chosen, *operands, mask_fn=opts.mask_fn) as (views, stream):
         source, target = views[0], views[-1]
@@ -821,7 +821,8 @@ def _softmax(chosen, s, o, in_place, scale, opts, host_key=None, fast_key=None,
         if plan:
             word = 1  # the kernel reads the element arrays; no word views
         unused = no_words(chosen)
-        kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
+        kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens,
+                                                live_q_offsets)
         batch, heads, seq_len, _ = s.shape
         rows, lanes = constants["ROWS"], constants["LANES"]
         # one block row per query row, ROWS rows per block; heads and batch ride y and z
@@ -838,20 +839,21 @@ def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_
     """The softmax family's entry: :func:`numba_causal.causal_softmax` (its
     semantics) without the hand-over to torch's custom ops, which that public
     function makes for autograd and torch.compile (numba_causal/api.py)."""
-    host_key = fast_key = live_kv_lens = None
+    host_key = fast_key = live_kv_lens = live_q_offsets = None
     if type(scores) is not np.ndarray:
         live_kv_lens = fastpath.kv_lens_on_gpu(kv_lens, scores)
-        base = None if (kv_lens is not None and live_kv_lens is None) or q_offsets is not None \
-            or mask_fn is not None \
+        live_q_offsets = fastpath.q_offsets_on_gpu(q_offsets, scores)
+        base = None if (kv_lens is not None and live_kv_lens is None) \
+            or (q_offsets is not None and live_q_offsets is None) or mask_fn is not None \
             else fastpath.call_key(scores, backend, offset, window, scale, causal)
         if base is not None:
             # torch CUDA scores: a repeated call is one replayed launch (fastpath.py); a
             # new output is made here, as the full path would make it, to key on it.
-            # kv_lens replays as an int64 CUDA tensor, its values read at each launch
+            # kv_lens and q_offsets replay as int64 CUDA tensors, read at each launch
             if out is None:
                 out = fastpath.new_output(scores)
             fast_key = fastpath.tensors_key("softmax", base, scores, out,
-                                            kv_lens=live_kv_lens)
+                                            kv_lens=live_kv_lens, q_offsets=live_q_offsets)
             if fastpath.replayed(fast_key):
                 return out
     elif kv_lens is None and q_offsets is None and mask_fn is None:
@@ -875,7 +877,8 @@ def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_
     if s.size:
         cuda = chosen.name == "cuda"
         _softmax(chosen, s, o, in_place, scale, opts, host_key if chosen.name == "cpu" else None,
-                 fast_key if cuda else None, live_kv_lens if cuda else None)
+                 fast_key if cuda else None, live_kv_lens if cuda else None,
+                 live_q_offsets if cuda else None)
     return out
 
 

@@ -633,11 +633,11 @@ def _distinct(p, g, o, in_place_p, in_place_g):
 
 
 def _backward(chosen, p, g, o, in_place_p, in_place_g, scale, opts, fast_key=None,
-              live_kv_lens=None, host_key=None) -> None:
+              live_kv_lens=None, host_key=None, live_q_offsets=None) -> None:
     """Run the backward of validated ``p``, ``g`` into ``o`` on backend ``chosen`` (a
-    ``fast_key``, cuda: keep the launch for fastpath's replay; ``live_kv_lens``: the
-    caller's int64 CUDA kv_lens, read in place; a ``host_key``, cpu: keep the call for
-    the host fast path)."""
+    ``fast_key``, cuda: keep the launch for fastpath's replay; ``live_kv_lens``,
+    ``live_q_offsets``: int64 CUDA vectors of the same values, read in place; a
+    ``host_key``, cpu: keep the call for the host fast path)."""
     operands, (ip, ig, io) = _distinct(p, g, o, in_place_p, in_place_g)
     with op.operands(chosen, *operands, mask_fn=opts.mask_fn) as (views, stream):
         pv, gv, ov = (float_view(views[i].bits, p.dtype) for i in (ip, ig, io))
@@ -652,7 +652,8 @@ def _backward(chosen, p, g, o, in_place_p, in_place_g, scale, opts, fast_key=Non
         vec = vector_width([_layout(s, chosen) for s in (p, g, o)], p.dtype, p.shape[3])
         constants = plan_constants(chosen, p.dtype, vec, p.shape[3], opts,
                                    one_pass_plan(chosen, vec, p.shape))
-        kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
+        kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens,
+                                                live_q_offsets)
         batch, heads, seq_len, _ = p.shape
         rows, lanes = constants["ROWS"], constants["LANES"]
         # one block row per query row, ROWS rows per block; heads and batch ride y and z
@@ -700,7 +701,7 @@ def causal_softmax_backward(probs, grad, *, scale=1.0, offset=None, window=None,
     sure) repeats that call's kernel on the new arrays without validating them anew
     (fastpath.host_key).
     """
-    fast_key = live_kv_lens = host_key = None
+    fast_key = live_kv_lens = live_q_offsets = host_key = None
     if type(probs) is np.ndarray and kv_lens is None and q_offsets is None \
             and mask_fn is None:
         host_key = _host_key(probs, grad, out, backend, scale, offset, window, causal)
@@ -710,18 +711,20 @@ def causal_softmax_backward(probs, grad, *, scale=1.0, offset=None, window=None,
                 out = np.empty(grad.shape, grad.dtype)
             replay(probs, grad, out)
             return out
-    if type(probs) is not np.ndarray and q_offsets is None and mask_fn is None:
+    if type(probs) is not np.ndarray and mask_fn is None:
         live_kv_lens = fastpath.kv_lens_on_gpu(kv_lens, probs)
-        base = None if kv_lens is not None and live_kv_lens is None \
+        live_q_offsets = fastpath.q_offsets_on_gpu(q_offsets, probs)
+        base = None if (kv_lens is not None and live_kv_lens is None) \
+            or (q_offsets is not None and live_q_offsets is None) \
             else fastpath.call_key(probs, backend, offset, window, scale, causal)
         if base is not None:
             # torch CUDA tensors: a repeated call is one replayed launch (fastpath.py); a
             # new output is made here, as the full path would make it, to key on it.
-            # kv_lens replays as an int64 CUDA tensor, its values read at each launch
+            # kv_lens and q_offsets replay as int64 CUDA tensors, read at each launch
             if out is None:
                 out = fastpath.new_output(grad)
             fast_key = fastpath.tensors_key("softmax_backward", base, probs, grad, out,
-                                            kv_lens=live_kv_lens)
+                                            kv_lens=live_kv_lens, q_offsets=live_q_offsets)
             if fastpath.replayed(fast_key):
                 return out
     p, g = _inspect_pair(probs, grad, out)
@@ -738,7 +741,8 @@ def causal_softmax_backward(probs, grad, *, scale=1.0, offset=None, window=None,
         cuda = chosen.name == "cuda"
         _backward(chosen, p, g, o, in_place_p, in_place_g, scale, opts,
                   fast_key if cuda else None, live_kv_lens if cuda else None,
-                  host_key if chosen.name == "cpu" else None)
+                  host_key if chosen.name == "cpu" else None,
+                  live_q_offsets if cuda else None)
     return out
 
 

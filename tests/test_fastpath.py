@@ -301,6 +301,86 @@ def test_host_kv_lens_are_staged_and_replayed(form):
         assert ops == {"mask kv_lens": 4, "softmax kv_lens": 4, "softmax_backward kv_lens": 4}
 
 
+def _kept_at(x, q_offsets, kv_lens=None):
+    """Kept keys of causal rows whose query q of sequence b sits at q_offsets[b] + q."""
+    seq_len, cache_len = x.shape[-2:]
+    pos = torch.arange(seq_len, device=x.device)[None, :] + q_offsets.view(-1, 1)
+    k = torch.arange(cache_len, device=x.device)
+    keep = k[None, None, :] <= pos[:, :, None]  # [batch, seq_len, cache_len]
+    if kv_lens is not None:
+        keep = keep & (k[None, None, :] < kv_lens.view(-1, 1, 1))
+    return keep[:, None]
+
+
+@pytest.mark.filterwarnings("error::UserWarning")
+@pytest.mark.parametrize("form", ["list", "numpy", "cpu tensor", "int32 cuda tensor"])
+def test_q_offsets_are_staged_and_replayed(form):
+    """q_offsets held on the host or as int32 on the GPU (with and without host
+    kv_lens): checked, copied to an int64 device tensor kept for the stream, and the
+    softmax's, its backward's and the mask's launches replayed (a key per op and
+    output, whatever the positions: a second round adds none); each launch, not
+    synchronised with the next call, reads its own call's positions."""
+    fastpath.clear()
+    x = torch.randn(4, 3, 6, 80, device="cuda")
+    g = torch.randn_like(x)
+    offsets = ([0, 74, -3, 200], [10, -6, 74, 5], [74, 74, 0, 30])
+    lens = [80, 50, 79, 3]
+    outs = [torch.empty_like(x) for _ in range(2 * len(offsets))]
+    grads = [torch.empty_like(x) for _ in outs]
+    masked = [torch.empty_like(x) for _ in outs]
+    for round_ in range(2):
+        trials = [(o, kv) for o in offsets[round_:] + offsets[:round_] for kv in (None, lens)]
+        for (pos, kv), out, grad, m in zip(trials, outs, grads, masked):
+            out.fill_(float("nan"))
+            grad.fill_(float("nan"))
+            m.copy_(x)
+            given = dict(q_offsets=_lengths_as(pos, form))
+            if kv is not None:
+                given["kv_lens"] = _lengths_as(kv, form)
+            assert nc.causal_softmax(x, scale=0.3, out=out, backend="cuda", **given) is out
+            assert nc.causal_softmax_backward(out, g, scale=0.3, out=grad, backend="cuda",
+                                              **given) is grad
+            assert nc.apply_causal_mask(m, backend="cuda", **given) is m
+        torch.cuda.synchronize()
+        for (pos, kv), out, grad, m in zip(trials, outs, grads, masked):
+            keep = _kept_at(x, torch.tensor(pos, device="cuda"),
+                            None if kv is None else torch.tensor(kv, device="cuda"))
+            z = (0.3 * x.double()).masked_fill(~keep, float("-inf"))
+            want = torch.nan_to_num(torch.softmax(z, -1), nan=0.0)
+            assert (out.double() - want).abs().max().item() <= 1e-6, (pos, kv)
+            p, gd = out.double(), g.double()
+            want_grad = torch.where(keep, 0.3 * p * (gd - (gd * p).sum(-1, keepdim=True)),
+                                    0.0)
+            assert (grad.double() - want_grad).abs().max().item() <= 2e-5, (pos, kv)
+            assert torch.equal(m, x.masked_fill(~keep, float("-inf"))), (pos, kv)
+        ops = Counter(key[0] for key in fastpath._CACHE)
+        assert ops == {"mask q_offsets": 3, "softmax q_offsets": 3,
+                       "softmax_backward q_offsets": 3, "mask kv_lens q_offsets": 3,
+                       "softmax kv_lens q_offsets": 3,
+                       "softmax_backward kv_lens q_offsets": 3}
+
+
+def test_bad_q_offsets_still_raise_and_write_nothing():
+    """q_offsets the options refuse (on the host, an int32 CUDA tensor of the wrong
+    length, or beside an offset) are not replayed: the full path raises its own error,
+    and nothing is written."""
+    x = torch.randn(2, 2, 4, 16, device="cuda")
+    out = torch.full_like(x, 7.0)
+    three = torch.tensor([1, 2, 3], dtype=torch.int32, device="cuda")  # batch is 2
+    for bad, error in (([3], ValueError), ([1.5, 2.0], TypeError), ([2**63 - 1, 1], ValueError),
+                       (three, ValueError)):
+        with pytest.raises(error, match="q_offsets"):
+            nc.causal_softmax(x, q_offsets=bad, out=out, backend="cuda")
+        with pytest.raises(error, match="q_offsets"):
+            nc.apply_causal_mask(out, q_offsets=bad, backend="cuda")
+    for _ in range(2):  # the first call refused, so the second is not a replay
+        with pytest.raises(ValueError, match="offset"):
+            nc.causal_softmax(x, offset=3, q_offsets=[0, 1], out=out, backend="cuda")
+        with pytest.raises(ValueError, match="offset"):
+            nc.apply_causal_mask(out, offset=3, q_offsets=[0, 1], backend="cuda")
+    assert bool((out == 7.0).all())
+
+
 @pytest.mark.filterwarnings("error::UserWarning")
 def test_attention_host_kv_lens_are_staged_and_replayed():
     """causal_attention's decode with kv_lens as a Python list: replayed like an int64

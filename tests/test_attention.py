@@ -1008,9 +1008,9 @@ def test_only_int64_cuda_kv_lens_are_read_in_place():
 
 
 def test_kv_lens_are_staged_only_for_cuda_tensors():
-    """fastpath.kv_lens_on_gpu stages kv_lens for a launch on torch CUDA tensors only:
-    with CPU tensors (or NumPy arrays) every kind of lengths is left to the full path
-    (None), and nothing is kept."""
+    """fastpath.kv_lens_on_gpu and q_offsets_on_gpu stage per-sequence values for a
+    launch on torch CUDA tensors only: with CPU tensors (or NumPy arrays) every kind of
+    values is left to the full path (None), and nothing is kept."""
     torch = pytest.importorskip("torch")
     q = torch.zeros(2, 2, 1, 8)
     before = len(fastpath._staged)
@@ -1018,6 +1018,7 @@ def test_kv_lens_are_staged_only_for_cuda_tensors():
         for kind in (None, [3, 4], np.array([3, 4]), torch.tensor([3, 4]),
                      torch.tensor([3, 4], dtype=torch.int32)):
             assert fastpath.kv_lens_on_gpu(kind, like) is None
+            assert fastpath.q_offsets_on_gpu(kind, like) is None
     assert len(fastpath._staged) == before
 
 

@@ -2546,10 +2546,10 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
         # torch CUDA tensors: a repeated call is one replayed launch (fastpath.py); the
         # default scale is keyed as inf (a scale given is finite). kv_lens replays as
         # an int64 CUDA tensor (its values read on the GPU at each launch)
-        live_kv_lens = fastpath.kv_lens_on_gpu(kv_lens, q)
+        live_kv_lens, _, on_gpu = fastpath.per_sequence_on_gpu(kv_lens, None, q)
         base = fastpath.call_key(q, backend, offset, window,
                                  math.inf if scale is None else scale, causal)
-        if base is not None and (kv_lens is None or live_kv_lens is not None):
+        if base is not None and on_gpu:
             if out is None and type(v) is type(q):
                 out = fastpath.new_output(q, tuple(q.shape[:3]) + (v.shape[3],))
             fast_key = fastpath.tensors_key("attention", base, q, k, v, out,

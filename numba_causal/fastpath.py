@@ -38,6 +38,7 @@ import numpy as np
 
 from .arrays import words_layout
 from .backends import Backend, auto_means_cuda_for_torch
+from .options import per_sequence_array
 
 _LOCK = threading.Lock()
 _CACHE: "OrderedDict[tuple, _Replay]" = OrderedDict()
@@ -367,15 +368,14 @@ def _staged_on_gpu(name, values, like):
             return None
         source = values
     else:
-        from .options import per_sequence_array
-
         try:
             host = per_sequence_array(name, values, batch)
         except (TypeError, ValueError):
             return None
-        # from pageable memory: staged by the driver at once, so ``host`` may go; a
-        # writable copy, as torch warns of a read-only array
-        source = _state["torch"].from_numpy(host.copy())
+        # from pageable memory: staged by the driver at once, so ``host`` may go. It is
+        # the options' own copy: made writable, as torch warns of a read-only array
+        host.setflags(write=True)
+        source = _state["torch"].from_numpy(host)
     torch = _state["torch"]
     device = like.get_device()
     key = (name, threading.get_ident(), device, _state["raw_stream"](device), batch)
@@ -403,6 +403,18 @@ def q_offsets_on_gpu(values, like):
     an int64 CUDA tensor is not read in place: a position must be checked (within
     +-2**62) before a kernel adds it, which needs its values on the host."""
     return _staged_on_gpu("q_offsets", values, like)
+
+
+def per_sequence_on_gpu(kv_lens, q_offsets, like):
+    """(kv_lens, q_offsets, replayable) for a launch on ``like``: each option as
+    kv_lens_on_gpu / q_offsets_on_gpu give it (None where not given or not staged;
+    the full path reads what is given), and whether every option given is on the
+    GPU, so that the launch may be keyed and replayed (tensors_key)."""
+    live_kv_lens = kv_lens_on_gpu(kv_lens, like)
+    live_q_offsets = q_offsets_on_gpu(q_offsets, like)
+    return (live_kv_lens, live_q_offsets,
+            (kv_lens is None or live_kv_lens is not None)
+            and (q_offsets is None or live_q_offsets is not None))
 
 
 def new_output(scores, shape=None):

@@ -588,15 +588,14 @@ def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, k
     if mask_fn is None:
         # torch CUDA scores: a repeated call is one replayed launch (fastpath.py);
         # kv_lens and q_offsets replay as int64 CUDA tensors, read at each launch
-        live_kv_lens = fastpath.kv_lens_on_gpu(kv_lens, scores)
-        live_q_offsets = fastpath.q_offsets_on_gpu(q_offsets, scores)
+        live_kv_lens, live_q_offsets, on_gpu = fastpath.per_sequence_on_gpu(
+            kv_lens, q_offsets, scores)
         if kv_lens is None and q_offsets is None:
             fast_key = fastpath.call_key(scores, backend, offset, window, fill, causal)
             if fast_key is not None and fastpath.launch_known(fast_key, scores,
                                                               _plan_from_tensor):
                 return scores
-        elif (kv_lens is None or live_kv_lens is not None) \
-                and (q_offsets is None or live_q_offsets is not None):
+        elif on_gpu:
             base = fastpath.call_key(scores, backend, offset, window, fill, causal)
             fast_key = None if base is None else fastpath.tensors_key(
                 "mask", base, scores, kv_lens=live_kv_lens, q_offsets=live_q_offsets)

@@ -841,10 +841,9 @@ def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_
     function makes for autograd and torch.compile (numba_causal/api.py)."""
     host_key = fast_key = live_kv_lens = live_q_offsets = None
     if type(scores) is not np.ndarray:
-        live_kv_lens = fastpath.kv_lens_on_gpu(kv_lens, scores)
-        live_q_offsets = fastpath.q_offsets_on_gpu(q_offsets, scores)
-        base = None if (kv_lens is not None and live_kv_lens is None) \
-            or (q_offsets is not None and live_q_offsets is None) or mask_fn is not None \
+        live_kv_lens, live_q_offsets, on_gpu = fastpath.per_sequence_on_gpu(
+            kv_lens, q_offsets, scores)
+        base = None if not on_gpu or mask_fn is not None \
             else fastpath.call_key(scores, backend, offset, window, scale, causal)
         if base is not None:
             # torch CUDA scores: a repeated call is one replayed launch (fastpath.py); a

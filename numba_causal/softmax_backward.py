@@ -712,10 +712,9 @@ def causal_softmax_backward(probs, grad, *, scale=1.0, offset=None, window=None,
             replay(probs, grad, out)
             return out
     if type(probs) is not np.ndarray and mask_fn is None:
-        live_kv_lens = fastpath.kv_lens_on_gpu(kv_lens, probs)
-        live_q_offsets = fastpath.q_offsets_on_gpu(q_offsets, probs)
-        base = None if (kv_lens is not None and live_kv_lens is None) \
-            or (q_offsets is not None and live_q_offsets is None) \
+        live_kv_lens, live_q_offsets, on_gpu = fastpath.per_sequence_on_gpu(
+            kv_lens, q_offsets, probs)
+        base = None if not on_gpu \
             else fastpath.call_key(probs, backend, offset, window, scale, causal)
         if base is not None:
             # torch CUDA tensors: a repeated call is one replayed launch (fastpath.py); a

@@ -360,27 +360,6 @@ def test_q_offsets_are_staged_and_replayed(form):
                        "softmax_backward kv_lens q_offsets": 3}
 
 
-def test_bad_q_offsets_still_raise_and_write_nothing():
-    """q_offsets the options refuse (on the host, an int32 CUDA tensor of the wrong
-    length, or beside an offset) are not replayed: the full path raises its own error,
-    and nothing is written."""
-    x = torch.randn(2, 2, 4, 16, device="cuda")
-    out = torch.full_like(x, 7.0)
-    three = torch.tensor([1, 2, 3], dtype=torch.int32, device="cuda")  # batch is 2
-    for bad, error in (([3], ValueError), ([1.5, 2.0], TypeError), ([2**63 - 1, 1], ValueError),
-                       (three, ValueError)):
-        with pytest.raises(error, match="q_offsets"):
-            nc.causal_softmax(x, q_offsets=bad, out=out, backend="cuda")
-        with pytest.raises(error, match="q_offsets"):
-            nc.apply_causal_mask(out, q_offsets=bad, backend="cuda")
-    for _ in range(2):  # the first call refused, so the second is not a replay
-        with pytest.raises(ValueError, match="offset"):
-            nc.causal_softmax(x, offset=3, q_offsets=[0, 1], out=out, backend="cuda")
-        with pytest.raises(ValueError, match="offset"):
-            nc.apply_causal_mask(out, offset=3, q_offsets=[0, 1], backend="cuda")
-    assert bool((out == 7.0).all())
-
-
 @pytest.mark.filterwarnings("error::UserWarning")
 def test_attention_host_kv_lens_are_staged_and_replayed():
     """causal_attention's decode with kv_lens as a Python list: replayed like an int64
@@ -406,19 +385,26 @@ def test_attention_host_kv_lens_are_staged_and_replayed():
     assert Counter(key[0] for key in fastpath._CACHE) == {"attention kv_lens": 3}
 
 
-def test_bad_host_kv_lens_still_raise_and_write_nothing():
-    """kv_lens the options refuse (on the host, or an int32 CUDA tensor of the wrong
-    length) are not staged: the full path raises its own error, and nothing is
-    written."""
+@pytest.mark.parametrize("name", ["kv_lens", "q_offsets"])
+def test_bad_per_sequence_values_still_raise_and_write_nothing(name):
+    """kv_lens or q_offsets the options refuse (on the host, an int32 CUDA tensor of the
+    wrong length; q_offsets beside an offset) are not staged or replayed: the full
+    path raises its own error, and nothing is written."""
     x = torch.randn(2, 2, 4, 16, device="cuda")
     out = torch.full_like(x, 7.0)
     three = torch.tensor([1, 2, 3], dtype=torch.int32, device="cuda")  # batch is 2
     for bad, error in (([3], ValueError), ([1.5, 2.0], TypeError), ([2**63 - 1, 1], ValueError),
                        (three, ValueError)):
-        with pytest.raises(error, match="kv_lens"):
-            nc.causal_softmax(x, kv_lens=bad, out=out, backend="cuda")
-        with pytest.raises(error, match="kv_lens"):
-            nc.apply_causal_mask(out, kv_lens=bad, backend="cuda")
+        with pytest.raises(error, match=name):
+            nc.causal_softmax(x, out=out, backend="cuda", **{name: bad})
+        with pytest.raises(error, match=name):
+            nc.apply_causal_mask(out, backend="cuda", **{name: bad})
+    if name == "q_offsets":
+        for _ in range(2):  # the first call refused, so the second is not a replay
+            with pytest.raises(ValueError, match="offset"):
+                nc.causal_softmax(x, offset=3, q_offsets=[0, 1], out=out, backend="cuda")
+            with pytest.raises(ValueError, match="offset"):
+                nc.apply_causal_mask(out, offset=3, q_offsets=[0, 1], backend="cuda")
     assert bool((out == 7.0).all())
 
 

@@ -2520,7 +2520,10 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
     Repeated calls on the same torch CUDA tensors replay one launch (fastpath.py);
     ``kv_lens`` given as a contiguous int64 CUDA tensor replays too, its values read
     on the GPU at each launch: validated on the first call only, after which a
-    value outside [0, cache_len] is taken as the nearest end of that range. On the
+    value outside [0, cache_len] is taken as the nearest end of that range.
+    ``kv_lens`` and ``q_offsets`` held on the host or as small CUDA integers (int32)
+    are checked at each call and copied, in stream order, into an int64 CUDA tensor
+    that the replayed launch reads (fastpath.per_sequence_on_gpu). On the
     CPU, a call on NumPy arrays of the layouts and options of an earlier one (no
     q_offsets, predicate or lse; kv_lens validated anew) repeats that call's kernel
     on the new arrays without validating them anew (fastpath.host_key), unless
@@ -2540,20 +2543,21 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
                 out = np.empty(q.shape[:3] + v.shape[3:], q.dtype)
             replay(q, k, v, out, **given)
             return out
-    fast_key = live_kv_lens = None
-    if type(q) is not np.ndarray and not return_lse and _kind is None and q_offsets is None \
-            and mask_fn is None:
+    fast_key = live_kv_lens = live_q_offsets = None
+    if type(q) is not np.ndarray and not return_lse and _kind is None and mask_fn is None:
         # torch CUDA tensors: a repeated call is one replayed launch (fastpath.py); the
-        # default scale is keyed as inf (a scale given is finite). kv_lens replays as
-        # an int64 CUDA tensor (its values read on the GPU at each launch)
-        live_kv_lens, _, on_gpu = fastpath.per_sequence_on_gpu(kv_lens, None, q)
+        # default scale is keyed as inf (a scale given is finite). kv_lens and
+        # q_offsets replay as int64 CUDA tensors (their values read on the GPU at
+        # each launch)
+        live_kv_lens, live_q_offsets, on_gpu = fastpath.per_sequence_on_gpu(
+            kv_lens, q_offsets, q)
         base = fastpath.call_key(q, backend, offset, window,
                                  math.inf if scale is None else scale, causal)
         if base is not None and on_gpu:
             if out is None and type(v) is type(q):
                 out = fastpath.new_output(q, tuple(q.shape[:3]) + (v.shape[3],))
             fast_key = fastpath.tensors_key("attention", base, q, k, v, out,
-                                            kv_lens=live_kv_lens)
+                                            kv_lens=live_kv_lens, q_offsets=live_q_offsets)
             if fastpath.replayed(fast_key):
                 return out
     qs, ks, vs, os_, out_shape = _validate(q, k, v, out)
@@ -2580,7 +2584,8 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
         cuda = chosen.name == "cuda"
         _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, _kind,
                    fast_key if cuda else None, live_kv_lens if cuda else None,
-                   host_key if chosen.name == "cpu" else None)
+                   host_key if chosen.name == "cpu" else None,
+                   live_q_offsets if cuda else None)
     return (out, lse) if return_lse else out
 
 
@@ -2619,7 +2624,7 @@ def cpu_constants(dtype, rows_per_kv_head: int, k, v) -> dict:
 
 
 def _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, kind=None, fast_key=None,
-               live_kv_lens=None, host_key=None) -> None:
+               live_kv_lens=None, host_key=None, live_q_offsets=None) -> None:
     dtype = qs.dtype
     arrays = [(os_, True), (qs, False), (ks, False), (vs, False)]
     if lse_s is not None:
@@ -2642,7 +2647,7 @@ def _attention(chosen, qs, ks, vs, os_, lse_s, scale, opts, kind=None, fast_key=
                          cscale, opts.offset, opts.window, kv_lens, q_offsets), host_key, 4)
             return
         _launch_gpu(chosen, stream, ks, kv, vs, vv, q_, k_, v_, o_, lse_view, cscale, opts,
-                    dtype, fast_key, live_kv_lens)
+                    dtype, fast_key, live_kv_lens, live_q_offsets)
 
 
 def _lse_or_dummy(chosen, lse_view, dtype):
@@ -2757,12 +2762,12 @@ def _no_tickets(chosen):
 
 
 def _launch_gpu(chosen, stream, ks, kview, vs, vview, q_, k_, v_, o_, lse_view, cscale, opts,
-                dtype, fast_key=None, live_kv_lens=None):
+                dtype, fast_key=None, live_kv_lens=None, live_q_offsets=None):
     batch, heads_q, seq_len, head_dim = q_.shape
     heads_kv, cache_len, head_dim_v = k_.shape[1], k_.shape[2], v_.shape[3]
     rows_total = heads_q // heads_kv * seq_len
     if _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscale, opts,
-                      dtype, fast_key, live_kv_lens):
+                      dtype, fast_key, live_kv_lens, live_q_offsets):
         return
     rows = rows_per_block(rows_total, head_dim, head_dim_v, dtype, chosen.name)
     row_tiles = -(-rows_total // rows)
@@ -2783,7 +2788,8 @@ def _launch_gpu(chosen, stream, ks, kview, vs, vview, q_, k_, v_, o_, lse_view, 
                                value_bytes(warp, dtype, head_dim_v) if v_found else 0)
     part_out, part_lse, _ = _split_parts(chosen, stream, splits,
                                          (batch, heads_q, seq_len, head_dim_v), dtype)
-    kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
+    kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens,
+                                            live_q_offsets)
     lse_arg = _lse_or_dummy(chosen, lse_view, dtype)
     # splits on x; group row tiles on y; every (batch, KV head) on z
     grid = (splits,) + kc.fold_grid(chosen, 1, row_tiles, batch * heads_kv)[1:]
@@ -2801,7 +2807,7 @@ def _launch_gpu(chosen, stream, ks, kview, vs, vview, q_, k_, v_, o_, lse_view, 
 
 
 def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscale, opts, dtype,
-                   fast_key=None, live_kv_lens=None) -> bool:
+                   fast_key=None, live_kv_lens=None, live_q_offsets=None) -> bool:
     """Launch a decode route where it applies (k and v rows as 16-byte words, a grid
     that needs no folding): the tensor-core one (decode_mma_kernel) on an
     MMA_BACKENDS backend where mma_applies, else decode_kernel on a DECODE_BACKENDS
@@ -2857,7 +2863,8 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
         tickets = _workspace(chosen, stream, "tickets", (
             (2 if tails else 1) * groups + (cluster * groups if clusters > 1 else 0),),
             np.int32) if here_ or tails else _no_tickets(chosen)
-        kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens)
+        kv_lens, q_offsets = op.per_sequence_on(chosen, opts, stream, live_kv_lens,
+                                                live_q_offsets)
         args = dict(
             q=q_, k_words=k_words, kw_b=np.int64(kw_b), kw_h=np.int64(kw_h),
             kw_k=np.int64(kw_k), v_words=v_words, vw_b=np.int64(vw_b), vw_h=np.int64(vw_h),
@@ -2881,7 +2888,8 @@ def _launch_decode(chosen, stream, ks, kview, vs, vview, q_, o_, lse_view, cscal
         plan, tails = planned(0, 1)
     a = plan.args
     op.launch(DECODE_MMA if mma else DECODE, chosen, plan, stream, fast_key,
-              keep=(a["part_out"], a["part_lse"], a["part_flat"], a["tickets"], a["kv_lens"]))
+              keep=(a["part_out"], a["part_lse"], a["part_flat"], a["tickets"], a["kv_lens"],
+                    a["q_offsets"]))
     if plan.grid[0] > 1 and not plan.constants["MERGE_HERE"]:
         _launch_merge(chosen, stream, a["part_out"], a["part_lse"], o_, a["lse"], dtype,
                       has_lse, fast_key, a["tickets"] if tails else None)

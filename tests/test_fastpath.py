@@ -385,6 +385,49 @@ def test_attention_host_kv_lens_are_staged_and_replayed():
     assert Counter(key[0] for key in fastpath._CACHE) == {"attention kv_lens": 3}
 
 
+@pytest.mark.filterwarnings("error::UserWarning")
+@pytest.mark.parametrize("form", ["list", "int32 cuda tensor"])
+@pytest.mark.parametrize("seq_len, window, head_dim", [(1, None, 64), (4, 37, 80)])
+def test_attention_q_offsets_are_staged_and_replayed(form, seq_len, window, head_dim):
+    """causal_attention with q_offsets (and kv_lens) held on the host or as int32 on
+    the GPU: replayed (a 'q_offsets' key per output and kv_lens given or not, whatever
+    the positions: a second round adds none), each launch, not synchronised with the
+    next call, reading its own call's positions: decode (seq_len 1, the tensor-core
+    route) and a windowed chunk of 4 queries of head_dim 80 (another route)."""
+    fastpath.clear()
+    q = torch.randn(3, 8, seq_len, head_dim, device="cuda", dtype=torch.float16)
+    k = torch.randn(3, 2, 300, head_dim, device="cuda", dtype=torch.float16)
+    v = torch.randn(3, 2, 300, head_dim, device="cuda", dtype=torch.float16)
+    offsets = ([299, 0, 120], [-5, 296, 7], [40, 40, 250])
+    lens = [300, 90, 0]
+    outs = [torch.empty_like(q) for _ in range(2 * len(offsets))]
+    qd, kd, vd = (t.double() for t in (q, k, v))
+    kd, vd = kd.repeat_interleave(4, 1), vd.repeat_interleave(4, 1)
+    scores = (qd @ kd.transpose(-1, -2)) * 0.125  # [3, 8, seq_len, 300]
+    for round_ in range(2):
+        trials = [(o, kv) for o in offsets[round_:] + offsets[:round_] for kv in (None, lens)]
+        for (pos, kv), out in zip(trials, outs):
+            out.fill_(float("nan"))
+            given = dict(q_offsets=_lengths_as(pos, form))
+            if kv is not None:
+                given["kv_lens"] = _lengths_as(kv, form)
+            assert nc.causal_attention(q, k, v, scale=0.125, window=window, out=out,
+                                       backend="cuda", **given) is out
+        torch.cuda.synchronize()
+        for (pos, kv), out in zip(trials, outs):
+            at = torch.tensor(pos, device="cuda")
+            keep = _kept_at(scores, at, None if kv is None else torch.tensor(kv, device="cuda"))
+            if window is not None:  # a row at position p keeps keys p - window + 1 .. p
+                rows = torch.arange(seq_len, device="cuda")[None, :] + at.view(-1, 1)
+                keys = torch.arange(300, device="cuda")
+                keep = keep & (keys[None, None, :] > rows[:, :, None] - window)[:, None]
+            want = torch.nan_to_num(torch.softmax(scores.masked_fill(~keep, float("-inf")),
+                                                  -1), nan=0.0) @ vd
+            assert (out.double() - want).abs().max().item() <= 2e-3, (pos, kv)
+        ops = Counter(key[0] for key in fastpath._CACHE)
+        assert ops == {"attention q_offsets": 3, "attention kv_lens q_offsets": 3}
+
+
 @pytest.mark.parametrize("name", ["kv_lens", "q_offsets"])
 def test_bad_per_sequence_values_still_raise_and_write_nothing(name):
     """kv_lens or q_offsets the options refuse (on the host, an int32 CUDA tensor of the

@@ -38,7 +38,7 @@ import numpy as np
 
 from .arrays import words_layout
 from .backends import Backend, auto_means_cuda_for_torch
-from .options import per_sequence_array
+from .options import LIMIT, per_sequence_array
 
 _LOCK = threading.Lock()
 _CACHE: "OrderedDict[tuple, _Replay]" = OrderedDict()
@@ -353,18 +353,22 @@ def _staged_on_gpu(name, values, like):
     synchronisation) into an int64 CUDA tensor kept for this thread, device, stream and
     batch, for a launch on torch CUDA tensor ``like`` (4-D, its first dimension the
     batch): host values (a NumPy array, a list, a CPU tensor), checked as mask_options
-    checks them, or a 1-D CUDA tensor of small integers (int32, as inference engines
-    keep them: every value valid) of the batch's length on ``like``'s device. None
-    where neither applies, or for values mask_options refuses: the full path then says
-    why. The kept tensor is written again by the next such call on the same stream,
-    after the launches before it on that stream: a launch reads its own call's values."""
+    checks them, or a 1-D CUDA integer tensor of the batch's length on ``like``'s
+    device: small integers (int32, as inference engines keep them: every value valid)
+    copied, int64 (as torch keeps positions) clamped to +-2**62 on the way, which leaves
+    every mask as the value itself defines it (a position past either limit keeps every
+    key or none, whatever cache_len and window; a length, all or none), so that no
+    value need be read on the host. None where neither applies, or for host values
+    mask_options refuses: the full path then says why. The kept tensor is written again
+    by the next such call on the same stream, after the launches before it on that
+    stream: a launch reads its own call's values."""
     if values is None or not _is_tensor(like) or not like.is_cuda or like.requires_grad \
             or like.dim() != 4:
         return None
     batch = like.shape[0]
     if _is_tensor(values) and values.is_cuda:
         if values.device != like.device or tuple(values.shape) != (batch,) \
-                or str(values.dtype) not in _SMALL_INTS:
+                or str(values.dtype) not in _SMALL_INTS + ("torch.int64",):
             return None
         source = values
     else:
@@ -384,7 +388,10 @@ def _staged_on_gpu(name, values, like):
         staged = _staged[key] = torch.empty(batch, dtype=torch.int64, device=like.device)
         while len(_staged) > STAGED_MOST:
             _staged.popitem(last=False)
-    staged.copy_(source, non_blocking=True)
+    if source.dtype == torch.int64 and source.is_cuda:
+        torch.clamp(source, -LIMIT, LIMIT, out=staged)
+    else:
+        staged.copy_(source, non_blocking=True)
     return staged
 
 
@@ -399,9 +406,9 @@ def kv_lens_on_gpu(values, like):
 
 def q_offsets_on_gpu(values, like):
     """``q_offsets`` as an int64 CUDA tensor for a launch on ``like``, staged
-    (_staged_on_gpu: host values, or small CUDA integers), else None. Unlike kv_lens,
-    an int64 CUDA tensor is not read in place: a position must be checked (within
-    +-2**62) before a kernel adds it, which needs its values on the host."""
+    (_staged_on_gpu: host values, CUDA integers), else None. Unlike kv_lens, an int64
+    CUDA tensor is not read in place: a kernel adds a position to its row, so it is
+    first clamped to +-2**62 (on the GPU, in stream order)."""
     return _staged_on_gpu("q_offsets", values, like)
 
 

@@ -255,7 +255,15 @@ def _lengths_as(values, form):
         return np.array(values, dtype=np.int32)
     if form == "int32 cuda tensor":
         return torch.tensor(values, dtype=torch.int32, device="cuda")
+    if form == "int64 cuda tensor":  # torch's integer default: q_offsets are staged
+        return torch.tensor(values, dtype=torch.int64, device="cuda")
     return torch.tensor(values)  # a CPU tensor
+
+
+def _lengths_beside(form):
+    """The form of kv_lens given beside q_offsets of ``form``: the same, but an int64
+    CUDA kv_lens is read in place (a key per tensor), so int32 beside int64 offsets."""
+    return "int32 cuda tensor" if form == "int64 cuda tensor" else form
 
 
 @pytest.mark.filterwarnings("error::UserWarning")  # torch: a read-only NumPy array
@@ -313,10 +321,11 @@ def _kept_at(x, q_offsets, kv_lens=None):
 
 
 @pytest.mark.filterwarnings("error::UserWarning")
-@pytest.mark.parametrize("form", ["list", "numpy", "cpu tensor", "int32 cuda tensor"])
+@pytest.mark.parametrize("form", ["list", "numpy", "cpu tensor", "int32 cuda tensor",
+                                  "int64 cuda tensor"])
 def test_q_offsets_are_staged_and_replayed(form):
-    """q_offsets held on the host or as int32 on the GPU (with and without host
-    kv_lens): checked, copied to an int64 device tensor kept for the stream, and the
+    """q_offsets held on the host or as CUDA integers (with and without kv_lens):
+    checked or clamped, copied to an int64 device tensor kept for the stream, and the
     softmax's, its backward's and the mask's launches replayed (a key per op and
     output, whatever the positions: a second round adds none); each launch, not
     synchronised with the next call, reads its own call's positions."""
@@ -336,7 +345,7 @@ def test_q_offsets_are_staged_and_replayed(form):
             m.copy_(x)
             given = dict(q_offsets=_lengths_as(pos, form))
             if kv is not None:
-                given["kv_lens"] = _lengths_as(kv, form)
+                given["kv_lens"] = _lengths_as(kv, _lengths_beside(form))
             assert nc.causal_softmax(x, scale=0.3, out=out, backend="cuda", **given) is out
             assert nc.causal_softmax_backward(out, g, scale=0.3, out=grad, backend="cuda",
                                               **given) is grad
@@ -386,7 +395,7 @@ def test_attention_host_kv_lens_are_staged_and_replayed():
 
 
 @pytest.mark.filterwarnings("error::UserWarning")
-@pytest.mark.parametrize("form", ["list", "int32 cuda tensor"])
+@pytest.mark.parametrize("form", ["list", "int32 cuda tensor", "int64 cuda tensor"])
 @pytest.mark.parametrize("seq_len, window, head_dim", [(1, None, 64), (4, 37, 80)])
 def test_attention_q_offsets_are_staged_and_replayed(form, seq_len, window, head_dim):
     """causal_attention with q_offsets (and kv_lens) held on the host or as int32 on
@@ -410,7 +419,7 @@ def test_attention_q_offsets_are_staged_and_replayed(form, seq_len, window, head
             out.fill_(float("nan"))
             given = dict(q_offsets=_lengths_as(pos, form))
             if kv is not None:
-                given["kv_lens"] = _lengths_as(kv, form)
+                given["kv_lens"] = _lengths_as(kv, _lengths_beside(form))
             assert nc.causal_attention(q, k, v, scale=0.125, window=window, out=out,
                                        backend="cuda", **given) is out
         torch.cuda.synchronize()
@@ -426,6 +435,37 @@ def test_attention_q_offsets_are_staged_and_replayed(form, seq_len, window, head
             assert (out.double() - want).abs().max().item() <= 2e-3, (pos, kv)
         ops = Counter(key[0] for key in fastpath._CACHE)
         assert ops == {"attention q_offsets": 3, "attention kv_lens q_offsets": 3}
+
+
+def test_int64_cuda_q_offsets_are_clamped_on_the_gpu():
+    """An int64 CUDA q_offsets: validated on the first call (a position past +-2**62
+    raises, nothing written), then staged with its values clamped to +-2**62 on the
+    GPU, never read on the host: a replayed position past either limit (int64's ends
+    included) keeps every key or none, as the position itself says."""
+    fastpath.clear()
+    x = torch.randn(3, 2, 5, 64, device="cuda")
+    out = torch.full_like(x, 7.0)
+    masked = x.clone()
+    with pytest.raises(ValueError, match="q_offsets"):
+        nc.causal_softmax(x, out=out, backend="cuda",
+                          q_offsets=torch.tensor([0, 2**62 + 1, 3], device="cuda"))
+    assert bool((out == 7.0).all())
+    top, bottom = 2**63 - 1, -2**63
+    for pos in ([0, 10, -2], [2**62 + 5, -7, 60], [top, bottom, 59], [3, top - 4, bottom + 1]):
+        at = torch.tensor(pos, device="cuda")
+        masked.copy_(x)
+        assert nc.causal_softmax(x, out=out, backend="cuda", q_offsets=at) is out
+        assert nc.apply_causal_mask(masked, backend="cuda", q_offsets=at) is masked
+        torch.cuda.synchronize()
+        # Python integers: row q of sequence b at pos[b] + q keeps the keys at or before it
+        keep = torch.tensor([[[key <= p + q for key in range(64)] for q in range(5)]
+                             for p in pos], device="cuda")[:, None]
+        want = torch.nan_to_num(torch.softmax(x.double().masked_fill(~keep, float("-inf")),
+                                              -1), nan=0.0)
+        assert (out.double() - want).abs().max().item() <= 1e-6, pos
+        assert torch.equal(masked, x.masked_fill(~keep, float("-inf"))), pos
+    assert Counter(key[0] for key in fastpath._CACHE) == {"softmax q_offsets": 1,
+                                                           "mask q_offsets": 1}
 
 
 @pytest.mark.parametrize("name", ["kv_lens", "q_offsets"])

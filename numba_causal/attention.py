@@ -70,7 +70,7 @@ from .compile import GPU, compile_time
 from .elements import (FORMATS, compute_dtype, element_of, element_value, float_view,
                        format_constants)
 from .mask import kept_keys
-from .options import PLAIN, check_scale, mask_options, per_sequence_array
+from .options import PLAIN, check_scale, mask_options
 from .panels import rows_product, rows_product_add, to_compute
 
 gpu = GPU
@@ -2525,20 +2525,18 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
     are checked at each call and copied, in stream order, into an int64 CUDA tensor
     that the replayed launch reads (fastpath.per_sequence_on_gpu). On the
     CPU, a call on NumPy arrays of the layouts and options of an earlier one (no
-    q_offsets, predicate or lse; kv_lens validated anew) repeats that call's kernel
+    predicate or lse; kv_lens and q_offsets validated anew) repeats that call's kernel
     on the new arrays without validating them anew (fastpath.host_key), unless
     ``out`` may share memory with an input.
     """
     host_key = None
-    if type(q) is np.ndarray and q_offsets is None and mask_fn is None and not return_lse \
-            and _kind is None:
+    if type(q) is np.ndarray and mask_fn is None and not return_lse and _kind is None:
         host_key = _host_key(q, k, v, out, backend, scale, offset, window, causal,
-                             kv_lens is not None)
+                             kv_lens is not None, q_offsets is not None)
         replay = fastpath.host_replay(host_key)
         if replay is not None:  # the same call as before: validated then, see fastpath.py
-            given = {}
-            if kv_lens is not None:  # the values are this call's: checked as mask_options does
-                given["kv_lens"] = per_sequence_array("kv_lens", kv_lens, q.shape[0])
+            # the values are this call's: checked as mask_options does
+            given = fastpath.per_sequence_given(kv_lens, q_offsets, q.shape[0])
             if out is None:
                 out = np.empty(q.shape[:3] + v.shape[3:], q.dtype)
             replay(q, k, v, out, **given)
@@ -2589,14 +2587,16 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
     return (out, lse) if return_lse else out
 
 
-def _host_key(q, k, v, out, backend, scale, offset, window, causal, has_kv_lens):
+def _host_key(q, k, v, out, backend, scale, offset, window, causal, has_kv_lens,
+              has_q_offsets):
     """The host fast path's key (fastpath.host_key) of a call on NumPy ``q``
-    (``has_kv_lens``: the call gives kv_lens, whose values are checked per call)."""
+    (``has_kv_lens``, ``has_q_offsets``: the call gives them, their values checked per
+    call)."""
     inputs = tuple(fastpath.array_key(a, False) for a in (q, k, v))
     target = "new" if out is None else fastpath.apart_out_key(out, (q, k, v))
     return fastpath.host_key("attention", backend, inputs + (target,), (
         fastpath.exact(scale), fastpath.exact(offset), fastpath.exact(window),
-        fastpath.exact(causal), has_kv_lens))
+        fastpath.exact(causal), has_kv_lens, has_q_offsets))
 
 
 def cpu_constants(dtype, rows_per_kv_head: int, k, v) -> dict:

@@ -843,6 +843,19 @@ def host_replay(key):
     return _HOST.get(key)
 
 
+def per_sequence_given(kv_lens, q_offsets, batch: int) -> dict:
+    """A host replay's per-call values of the options given (HostReplay's ``given``):
+    ``kv_lens`` and ``q_offsets`` checked as the options check them (raises as the
+    full path would, before anything is written), for a key that told apart whether
+    each was given."""
+    given = {}
+    if kv_lens is not None:
+        given["kv_lens"] = per_sequence_array("kv_lens", kv_lens, batch)
+    if q_offsets is not None:
+        given["q_offsets"] = per_sequence_array("q_offsets", q_offsets, batch)
+    return given
+
+
 def remember_host(key, kernel, guard, args, arrays) -> None:
     """Keep a host call for ``key``: the first ``arrays`` of ``args`` are views of the
     caller's arrays (re-made on replay), the rest are reused as they are."""

@@ -576,13 +576,14 @@ def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, k
     semantics) without the hand-over to torch's custom ops, which that public
     function makes for autograd and torch.compile (numba_causal/api.py)."""
     host_key = None
-    if type(scores) is np.ndarray and kv_lens is None and q_offsets is None and mask_fn is None:
+    if type(scores) is np.ndarray and mask_fn is None:
         host_key = fastpath.host_key("mask", backend, (fastpath.array_key(scores, True),), (
             fastpath.exact(offset), fastpath.exact(window), fastpath.exact(fill),
-            fastpath.exact(causal)))
+            fastpath.exact(causal), kv_lens is not None, q_offsets is not None))
         replay = fastpath.host_replay(host_key)
         if replay is not None:  # the same call as before: validated then, see fastpath.py
-            replay(scores)
+            replay(scores, **fastpath.per_sequence_given(  # this call's values, checked
+                kv_lens, q_offsets, scores.shape[0] if scores.ndim == 4 else 1))
             return scores
     fast_key = live_kv_lens = live_q_offsets = None
     if mask_fn is None:

@@ -855,13 +855,16 @@ def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_
                                             kv_lens=live_kv_lens, q_offsets=live_q_offsets)
             if fastpath.replayed(fast_key):
                 return out
-    elif kv_lens is None and q_offsets is None and mask_fn is None:
-        host_key = _host_key(scores, out, backend, scale, offset, window, causal)
+    elif mask_fn is None:
+        host_key = _host_key(scores, out, backend, scale, offset, window, causal,
+                             kv_lens is not None, q_offsets is not None)
         replay = fastpath.host_replay(host_key)
         if replay is not None:  # the same call as before: validated then, see fastpath.py
+            given = fastpath.per_sequence_given(  # this call's values, checked
+                kv_lens, q_offsets, scores.shape[0] if scores.ndim == 4 else 1)
             if out is None:
                 out = np.empty(scores.shape, scores.dtype)
-            replay(scores, out)
+            replay(scores, out, **given)
             return out
     s = inspect_scores(scores, writable=out is scores)  # read only, unless out is scores
     chosen = get_backend(backend)
@@ -881,15 +884,18 @@ def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_
     return out
 
 
-def _host_key(scores, out, backend, scale, offset, window, causal):
-    """The host fast path's key (fastpath.host_key) of a call on NumPy ``scores``."""
+def _host_key(scores, out, backend, scale, offset, window, causal, has_kv_lens=False,
+              has_q_offsets=False):
+    """The host fast path's key (fastpath.host_key) of a call on NumPy ``scores``
+    (``has_kv_lens``, ``has_q_offsets``: the call gives them, their values checked per
+    call)."""
     if out is None or out is scores:
         arrays = (fastpath.array_key(scores, out is scores), out is None)
     else:
         arrays = (fastpath.array_key(scores, False), fastpath.apart_out_key(out, (scores,)))
     return fastpath.host_key("softmax", backend, arrays, (
         fastpath.exact(scale), fastpath.exact(offset), fastpath.exact(window),
-        fastpath.exact(causal)))
+        fastpath.exact(causal), has_kv_lens, has_q_offsets))
 
 
 def causal_softmax_reference(scores, *, scale=1.0, offset=None, out=None, window=None,

@@ -697,19 +697,21 @@ def causal_softmax_backward(probs, grad, *, scale=1.0, offset=None, window=None,
     'cuda', 'sim' or 'cpu'. Bad input raises before anything is written.
 
     On the CPU, a call on NumPy arrays of the layouts and options of an earlier one
-    (no kv_lens, q_offsets or predicate; ``out`` None or apart from both inputs for
-    sure) repeats that call's kernel on the new arrays without validating them anew
-    (fastpath.host_key).
+    (no predicate; kv_lens and q_offsets validated anew; ``out`` None or apart from both
+    inputs for sure) repeats that call's kernel on the new arrays without validating
+    them anew (fastpath.host_key).
     """
     fast_key = live_kv_lens = live_q_offsets = host_key = None
-    if type(probs) is np.ndarray and kv_lens is None and q_offsets is None \
-            and mask_fn is None:
-        host_key = _host_key(probs, grad, out, backend, scale, offset, window, causal)
+    if type(probs) is np.ndarray and mask_fn is None:
+        host_key = _host_key(probs, grad, out, backend, scale, offset, window, causal,
+                             kv_lens is not None, q_offsets is not None)
         replay = fastpath.host_replay(host_key)
         if replay is not None:  # the same call as before: validated then, see fastpath.py
+            given = fastpath.per_sequence_given(  # this call's values, checked
+                kv_lens, q_offsets, probs.shape[0] if probs.ndim == 4 else 1)
             if out is None:
                 out = np.empty(grad.shape, grad.dtype)
-            replay(probs, grad, out)
+            replay(probs, grad, out, **given)
             return out
     if type(probs) is not np.ndarray and mask_fn is None:
         live_kv_lens, live_q_offsets, on_gpu = fastpath.per_sequence_on_gpu(
@@ -745,17 +747,19 @@ def causal_softmax_backward(probs, grad, *, scale=1.0, offset=None, window=None,
     return out
 
 
-def _host_key(probs, grad, out, backend, scale, offset, window, causal):
+def _host_key(probs, grad, out, backend, scale, offset, window, causal, has_kv_lens=False,
+              has_q_offsets=False):
     """The host fast path's key (fastpath.host_key) of a call on NumPy ``probs``: both
     inputs' layouts, a new ``out`` or one apart from both for sure (else no key:
-    in place or maybe overlapping, the full path decides), the options' exact values."""
+    in place or maybe overlapping, the full path decides), the options' exact values
+    and whether kv_lens and q_offsets are given (their values checked per call)."""
     if type(grad) is not np.ndarray or out is probs or out is grad:
         return None
     target = "new" if out is None else fastpath.apart_out_key(out, (probs, grad))
     return fastpath.host_key("softmax_backward", backend, (
         fastpath.array_key(probs, False), fastpath.array_key(grad, False), target), (
         fastpath.exact(scale), fastpath.exact(offset), fastpath.exact(window),
-        fastpath.exact(causal)))
+        fastpath.exact(causal), has_kv_lens, has_q_offsets))
 
 
 def causal_softmax_backward_reference(probs, grad, *, scale=1.0, offset=None, window=None,

@@ -303,6 +303,100 @@ def test_attention_replay_takes_each_call_s_kv_lens(rng, attention_validations):
         assert_bits_equal(out, before)
 
 
+#: (kv_lens, q_offsets) of a batch of 3 over 9 keys and 4 queries, replayed in turn:
+#: lengths past both ends, positions before the first key and past the last
+PER_SEQUENCE_TRIALS = [([9, 4, 0], [5, 0, -2]), ([1, 12, 7], [9, 3, 100]),
+                       ([-3, 9, 5], [-10, 7, 2])]
+#: values the options refuse at a replay: (kv_lens, q_offsets, error, message)
+PER_SEQUENCE_BAD = [([9, 4], None, ValueError, "kv_lens must have shape"),
+                    (None, [1.5, 0, 2], TypeError, "q_offsets must hold integers"),
+                    (None, [2**62 + 1, 0, 0], ValueError, r"q_offsets must lie within")]
+
+
+def _per_sequence_calls():
+    """(name, kv_lens, q_offsets) of every trial, each option alone and both."""
+    for kv, qo in PER_SEQUENCE_TRIALS:
+        yield "kv_lens", kv, None
+        yield "q_offsets", None, qo
+        yield "both", kv, qo
+
+
+@pytest.mark.parametrize("op_name", ["mask", "softmax", "softmax_backward"])
+def test_replay_takes_each_call_s_kv_lens_and_q_offsets(rng, monkeypatch, op_name):
+    """The mask, the softmax and its backward with kv_lens and/or q_offsets on NumPy
+    arrays: one replay per combination of options given (the first call of each alone
+    validated its arrays), each call masked by its own values (NumPy's masked_where),
+    and values the options refuse raise at a replay with nothing written."""
+    from numba_causal import softmax_backward
+    from test_softmax_backward import assert_gradient, formula
+
+    count = _counted(monkeypatch, [(mask, "inspect_scores"), (softmax, "inspect_scores"),
+                                   (softmax_backward, "_inspect_pair")])
+    shape = (3, 2, 4, 9)
+    x = rng.standard_normal(shape).astype(np.float32)
+    p = rng.random(shape).astype(np.float32)
+    out = np.full(shape, np.nan, np.float32)
+
+    def call(target, **options):
+        if op_name == "mask":
+            return nc.apply_causal_mask(target, backend="cpu", **options)
+        if op_name == "softmax":
+            return nc.causal_softmax(x, scale=0.5, out=target, backend="cpu", **options)
+        return nc.causal_softmax_backward(p, x, scale=0.5, out=target, backend="cpu", **options)
+
+    for _, kv, qo in _per_sequence_calls():
+        options = dict(kv_lens=kv, q_offsets=qo)
+        where = masked_where(shape, **options)
+        if op_name == "mask":
+            target = x.copy()
+            assert call(target, **options) is target
+            assert_bits_equal(target, expected(x, where))
+        elif op_name == "softmax":
+            assert call(out, **options) is out
+            with np.errstate(invalid="ignore"):  # a row with no key: NaN here, 0 there
+                want = np.nan_to_num(softmax_want(x, 0.5, **options), nan=0.0)
+            assert np.abs(out - want).max() <= 1e-6
+        else:
+            assert call(out, **options) is out
+            assert_gradient(out, formula(p, x, 0.5, **options), where, "float32")
+    assert len(fastpath._HOST) == 3
+    assert count["n"] == (3 if op_name == "mask" else 6 if op_name == "softmax" else 3)
+    target = x.copy() if op_name == "mask" else out
+    before = target.copy()
+    for kv, qo, error, message in PER_SEQUENCE_BAD:
+        with pytest.raises(error, match=message):
+            call(target, kv_lens=kv, q_offsets=qo)
+        assert_bits_equal(target, before)
+
+
+def test_attention_replay_takes_each_call_s_q_offsets(rng, attention_validations):
+    """causal_attention on NumPy arrays with q_offsets (and kv_lens): replayed, each
+    call's positions its own (against the float64 definition with the same mask,
+    NumPy's masked_where), bad positions refused at a replay, nothing written."""
+    q = rng.standard_normal((3, 4, 4, 16)).astype(np.float32)
+    k, v = (rng.standard_normal((3, 2, 9, 16)).astype(np.float32) for _ in range(2))
+    out = np.full(q.shape, np.nan, np.float32)
+    kk, vv = (np.repeat(a.astype(np.float64), 2, axis=1) for a in (k, v))  # GQA 4/2
+    scores = q.astype(np.float64) @ kk.transpose(0, 1, 3, 2) / 4.0
+    for _, kv, qo in _per_sequence_calls():
+        assert nc.causal_attention(q, k, v, kv_lens=kv, q_offsets=qo, out=out,
+                                   backend="cpu") is out
+        where = masked_where(scores.shape, kv_lens=kv, q_offsets=qo)
+        z = np.where(where, -np.inf, scores)
+        top = z.max(-1, keepdims=True)
+        e = np.where(where, 0.0, np.exp(z - np.where(np.isfinite(top), top, 0.0)))
+        total = e.sum(-1, keepdims=True)
+        want = np.divide(e, total, out=np.zeros_like(e), where=total > 0) @ vv
+        assert np.abs(out - want).max() <= 1e-5, (kv, qo)
+    assert attention_validations["n"] == 3
+    assert len(fastpath._HOST) == 3
+    before = out.copy()
+    for kv, qo, error, message in PER_SEQUENCE_BAD:
+        with pytest.raises(error, match=message):
+            nc.causal_attention(q, k, v, kv_lens=kv, q_offsets=qo, out=out, backend="cpu")
+        assert_bits_equal(out, before)
+
+
 # --- rotary -----------------------------------------------------------------------------------
 
 @pytest.fixture

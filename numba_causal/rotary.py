@@ -726,28 +726,36 @@ def apply_rotary(q, k=None, *, positions=None, offset=0, q_offsets=None, cos=Non
     k)``. Bad input raises TypeError or ValueError before anything is written.
 
     On the CPU, a call on NumPy arrays of the layouts and options of an earlier one
-    (no q_offsets; the same cos and sin objects) repeats that call's kernel on the
-    new arrays without validating them anew (fastpath.host_key); its offset or its
-    positions (a NumPy array) are checked anew, as the full path checks them (a
+    (the same cos and sin objects) repeats that call's kernel on the new arrays
+    without validating them anew (fastpath.host_key); its offset, its positions (a
+    NumPy array) or its q_offsets are checked anew, as the full path checks them (a
     decode step's change).
     """
     host_key = None
-    if type(q) is np.ndarray and q_offsets is None and (
-            positions is None or (type(positions) is np.ndarray and type(offset) is int
-                                  and offset == 0)):
+    # what a host replay takes anew from each call: the offset, the positions (a NumPy
+    # array) or q_offsets (each alone: with positions or q_offsets the offset must be 0)
+    per_call = "offset" if positions is None and q_offsets is None else \
+        "positions" if q_offsets is None and type(positions) is np.ndarray else \
+        "q_offsets" if positions is None else None
+    if type(q) is np.ndarray and per_call is not None and (
+            per_call == "offset" or (type(offset) is int and offset == 0)):
         host_key = _host_key(q, k, cos, sin, base, rotary_dim, interleaved, layout, backend,
-                             positions is not None)
+                             per_call)
         replay = fastpath.host_replay(host_key)
         if replay is not None:  # the same call as before: validated then, see fastpath.py
             batch, seq_len = q.shape[0], q.shape[2 if layout == "bhsd" else 1]
-            if positions is None:
+            if per_call == "offset":
                 offset = _as_int("offset", offset)
                 lowest, highest = offset, offset + seq_len - 1
                 given = dict(offset=np.int64(offset))
-            else:
+            elif per_call == "positions":
                 host = _positions(positions, batch, seq_len, None)[0]
                 lowest, highest = _position_range(host, None, None, 0, seq_len, batch)
                 given = dict(positions=host)
+            else:
+                starts = _per_sequence("q_offsets", q_offsets, batch)
+                lowest, highest = _position_range(None, None, starts, 0, seq_len, batch)
+                given = dict(q_offsets=starts)
             if cos is not None:
                 _check_range(lowest, highest, cos.shape[0])
             views = [x if layout == "bhsd" else x.transpose(0, 2, 1, 3) for x in (q, k)
@@ -772,10 +780,10 @@ def apply_rotary(q, k=None, *, positions=None, offset=0, q_offsets=None, cos=Non
     return q if k is None else (q, k)
 
 
-def _host_key(q, k, cos, sin, base, rotary_dim, interleaved, layout, backend,
-              has_positions):
-    """The host fast path's key (fastpath.host_key) of a call on NumPy ``q`` without
-    q_offsets (``has_positions``: the call gives positions, checked per call): q's and
+def _host_key(q, k, cos, sin, base, rotary_dim, interleaved, layout, backend, per_call):
+    """The host fast path's key (fastpath.host_key) of a call on NumPy ``q``
+    (``per_call``: 'offset', 'positions' or 'q_offsets', what the call gives, its
+    values checked per call): q's and
     k's layouts (both written: apart from each other and from the tables for sure, and
     neither empty, or no key), the tables by identity, the options' exact values."""
     written = (q,) if k is None else (q, k)
@@ -789,7 +797,7 @@ def _host_key(q, k, cos, sin, base, rotary_dim, interleaved, layout, backend,
     return fastpath.host_key("rotary", backend, arrays, (
         fastpath.same(cos), fastpath.same(sin), fastpath.exact(base),
         fastpath.exact(rotary_dim), fastpath.exact(interleaved),
-        layout if type(layout) is str else fastpath.exact(layout), has_positions))
+        layout if type(layout) is str else fastpath.exact(layout), per_call))
 
 
 class RotaryKey(NamedTuple):

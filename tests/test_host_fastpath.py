@@ -507,6 +507,41 @@ def test_rotary_replay_takes_each_call_s_positions(rng, rotary_validations):
     assert_bits_equal(q, before)
 
 
+def test_rotary_replay_takes_each_call_s_q_offsets(rng, rotary_validations):
+    """q_offsets (one start a sequence) are the call's own on a replay, checked as the
+    full path checks them: a start whose rows leave the tables, a float or a wrong
+    shape raises its error, as does an offset beside them; nothing written."""
+    from test_rotary import assert_rotated, make, positions_of, wanted
+
+    theta = np.arange(50)[:, None] * 0.7 ** np.arange(3)[None, :]
+    cos, sin = np.cos(theta), np.sin(theta)
+    q = make(rng, (3, 2, 2, 6), "float64", "bshd")
+    k = make(rng, (3, 1, 2, 6), "float64", "bshd")  # GQA: one KV head
+    for starts in ([0, 5, 48], np.array([9, 0, 2], dtype=np.int32), [47, 47, 1]):
+        before_q, before_k = q.copy(), k.copy()
+        nc.apply_rotary(q, k, q_offsets=starts, cos=cos, sin=sin, layout="bshd",
+                        backend="cpu")
+        for got, before in ((q, before_q), (k, before_k)):
+            want = wanted(before, positions_of(3, 2, q_offsets=starts), "float64",
+                          layout="bshd", tables=(cos, sin))
+            assert_rotated(got, before, want, "float64", layout="bshd")
+    assert rotary_validations["n"] == 1
+    before = q.copy()
+    for bad, error, message in (
+            ([0, 49, 3], ValueError, r"positions must lie in \[0, 50\)"),
+            ([-1, 0, 0], ValueError, r"positions must lie in \[0, 50\)"),
+            ([0.0, 1.0, 2.0], TypeError, "q_offsets must hold integers"),
+            ([1, 2], ValueError, r"q_offsets must have shape \(3,\)")):
+        with pytest.raises(error, match=message):
+            nc.apply_rotary(q, k, q_offsets=bad, cos=cos, sin=sin, layout="bshd",
+                            backend="cpu")
+        assert_bits_equal(q, before)
+    with pytest.raises(ValueError, match="give at most one of positions, q_offsets and offset"):
+        nc.apply_rotary(q, k, q_offsets=[1, 2, 3], offset=3, cos=cos, sin=sin,
+                        layout="bshd", backend="cpu")
+    assert_bits_equal(q, before)
+
+
 # --- softmax backward -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16", "float64"])

@@ -10,8 +10,8 @@ interleaved, rotary_dim 64) at a new offset, or new positions, each call;
 causal_softmax_backward and causal_softmax on [1,1,8,8] float32 with ``out``; then
 calls given new per-sequence values each time (replayed since 2026-12-05's evening:
 the full path before): the mask, the softmax and its backward on [2,1,8,8] with
-``kv_lens`` and ``q_offsets``, and a causal_attention step (q [2,4,1,64], k and v
-[2,2,32,64]) with ``q_offsets``.
+``kv_lens`` and ``q_offsets``, a causal_attention step (q [2,4,1,64], k and v
+[2,2,32,64]) with ``q_offsets``, and the rotary decode step above with ``q_offsets``.
 """
 
 import sys
@@ -48,6 +48,8 @@ def main(calls):
             q, k, offset=i, interleaved=True, rotary_dim=64, backend="cpu"),
         "apply_rotary, new positions a call": lambda i: nc.apply_rotary(
             q, k, positions=np.array([i]), interleaved=True, rotary_dim=64, backend="cpu"),
+        "apply_rotary, new q_offsets a call": lambda i: nc.apply_rotary(
+            q, k, q_offsets=[i], interleaved=True, rotary_dim=64, backend="cpu"),
         "causal_softmax_backward [1,1,8,8]": lambda i: nc.causal_softmax_backward(
             p, g, out=out, backend="cpu"),
         "causal_softmax [1,1,8,8]": lambda i: nc.causal_softmax(p, out=out, backend="cpu"),

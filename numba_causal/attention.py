@@ -2521,9 +2521,10 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
     ``kv_lens`` given as a contiguous int64 CUDA tensor replays too, its values read
     on the GPU at each launch: validated on the first call only, after which a
     value outside [0, cache_len] is taken as the nearest end of that range.
-    ``kv_lens`` and ``q_offsets`` held on the host or as small CUDA integers (int32)
-    are checked at each call and copied, in stream order, into an int64 CUDA tensor
-    that the replayed launch reads (fastpath.per_sequence_on_gpu). On the
+    ``kv_lens`` and ``q_offsets`` held on the host (checked at each call) or as CUDA
+    integers (int32; an int64 q_offsets clamped to +-2**62) are copied, in stream
+    order, into an int64 CUDA tensor that the replayed launch reads
+    (fastpath.per_sequence_on_gpu). On the
     CPU, a call on NumPy arrays of the layouts and options of an earlier one (no
     predicate or lse; kv_lens and q_offsets validated anew) repeats that call's kernel
     on the new arrays without validating them anew (fastpath.host_key), unless
@@ -2536,7 +2537,7 @@ def causal_attention(q, k, v, *, scale=None, offset=None, window=None, kv_lens=N
         replay = fastpath.host_replay(host_key)
         if replay is not None:  # the same call as before: validated then, see fastpath.py
             # the values are this call's: checked as mask_options does
-            given = fastpath.per_sequence_given(kv_lens, q_offsets, q.shape[0])
+            given = fastpath.per_sequence_given(kv_lens, q_offsets, q)
             if out is None:
                 out = np.empty(q.shape[:3] + v.shape[3:], q.dtype)
             replay(q, k, v, out, **given)

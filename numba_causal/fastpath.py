@@ -843,11 +843,13 @@ def host_replay(key):
     return _HOST.get(key)
 
 
-def per_sequence_given(kv_lens, q_offsets, batch: int) -> dict:
-    """A host replay's per-call values of the options given (HostReplay's ``given``):
-    ``kv_lens`` and ``q_offsets`` checked as the options check them (raises as the
-    full path would, before anything is written), for a key that told apart whether
-    each was given."""
+def per_sequence_given(kv_lens, q_offsets, scores) -> dict:
+    """A host replay's per-call values of the options given (HostReplay's ``given``)
+    for NumPy ``scores`` (or q: 4-D, its first dimension the batch; 2-D, one
+    sequence): ``kv_lens`` and ``q_offsets`` checked as the options check them (raises
+    as the full path would, before anything is written), for a key that told apart
+    whether each was given."""
+    batch = scores.shape[0] if scores.ndim == 4 else 1
     given = {}
     if kv_lens is not None:
         given["kv_lens"] = per_sequence_array("kv_lens", kv_lens, batch)

@@ -582,8 +582,8 @@ def apply_causal_mask(scores, *, offset=None, fill=float("-inf"), window=None, k
             fastpath.exact(causal), kv_lens is not None, q_offsets is not None))
         replay = fastpath.host_replay(host_key)
         if replay is not None:  # the same call as before: validated then, see fastpath.py
-            replay(scores, **fastpath.per_sequence_given(  # this call's values, checked
-                kv_lens, q_offsets, scores.shape[0] if scores.ndim == 4 else 1))
+            # this call's values, checked
+            replay(scores, **fastpath.per_sequence_given(kv_lens, q_offsets, scores))
             return scores
     fast_key = live_kv_lens = live_q_offsets = None
     if mask_fn is None:

@@ -860,8 +860,8 @@ def causal_softmax(scores, *, scale=1.0, offset=None, out=None, window=None, kv_
                              kv_lens is not None, q_offsets is not None)
         replay = fastpath.host_replay(host_key)
         if replay is not None:  # the same call as before: validated then, see fastpath.py
-            given = fastpath.per_sequence_given(  # this call's values, checked
-                kv_lens, q_offsets, scores.shape[0] if scores.ndim == 4 else 1)
+            # this call's values, checked
+            given = fastpath.per_sequence_given(kv_lens, q_offsets, scores)
             if out is None:
                 out = np.empty(scores.shape, scores.dtype)
             replay(scores, out, **given)

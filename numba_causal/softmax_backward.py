@@ -707,8 +707,8 @@ def causal_softmax_backward(probs, grad, *, scale=1.0, offset=None, window=None,
                              kv_lens is not None, q_offsets is not None)
         replay = fastpath.host_replay(host_key)
         if replay is not None:  # the same call as before: validated then, see fastpath.py
-            given = fastpath.per_sequence_given(  # this call's values, checked
-                kv_lens, q_offsets, probs.shape[0] if probs.ndim == 4 else 1)
+            # this call's values, checked
+            given = fastpath.per_sequence_given(kv_lens, q_offsets, probs)
             if out is None:
                 out = np.empty(grad.shape, grad.dtype)
             replay(probs, grad, out, **given)

@@ -245,8 +245,8 @@ def test_mask_replays_read_kv_lens_on_the_gpu(dtype, shape):
 
 
 def _lengths_as(values, form):
-    """The same lengths as a caller may hold them: on the host, or as small CUDA
-    integers (int32, as inference engines keep them)."""
+    """The same lengths as a caller may hold them: on the host, or as CUDA integers
+    (int32, as inference engines keep them; int64, torch's default)."""
     if form == "list":
         return [int(v) for v in values]
     if form == "numpy":
